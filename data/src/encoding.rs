@@ -1,0 +1,1 @@
+//! Legacy Vietnamese text encodings (TCVN3, VNI) to Unicode.

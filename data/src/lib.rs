@@ -1,0 +1,10 @@
+//! Import, VN-2000, FlatGeobuf store, index and queries.
+//!
+//! The crate is split by domain noun: [`srs`] (VN-2000 and other reference systems),
+//! [`encoding`] (TCVN3 and VNI legacy text), [`landuse`] (the land-use code table),
+//! [`schema`] (the normalised attribute schema of each layer kind), [`import`] (GDAL
+//! reading into the store), [`store`] (FlatGeobuf files and the catalog), [`plans`]
+//! (planning documents and their approving decisions) and [`demo`] (the synthetic district).
+
+pub mod demo;
+pub mod encoding;

@@ -1,0 +1,1 @@
+//! Tile math, MVT encoding and pyramids.
