@@ -8,3 +8,9 @@
 
 pub mod demo;
 pub mod encoding;
+pub mod import;
+pub mod landuse;
+pub mod plans;
+pub mod schema;
+pub mod srs;
+pub mod store;

@@ -1,1 +1,483 @@
-fn main() {}
+//! The `quyhoach` command: import planning layers, manage plans, build the demo district.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{bail, Context};
+use clap::{Args, Parser, Subcommand};
+use quyhoach_data::demo::{self, DemoOptions};
+use quyhoach_data::encoding::TextEncoding;
+use quyhoach_data::import::{self, ImportOptions};
+use quyhoach_data::plans::{self, Decision, Plan};
+use quyhoach_data::schema::Kind;
+use quyhoach_data::srs::SrsSpec;
+use quyhoach_data::store::Store;
+
+/// quyhoach — planning-data lookup portal for Vietnam's national planning information system.
+#[derive(Parser)]
+#[command(version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Import a vector file (anything GDAL reads) as a layer of the store.
+    Import(ImportArgs),
+    /// Record, list and show plans and their approving decisions.
+    Plans {
+        #[command(subcommand)]
+        command: PlansCommand,
+    },
+    /// List the layers and plans of a store.
+    Info {
+        /// Store directory.
+        #[arg(long, env = "QUYHOACH_STORE", default_value = "demo-store")]
+        store: PathBuf,
+        /// Print the catalog as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Generate the synthetic demo district (once) and import it through the real import path.
+    Demo(DemoArgs),
+}
+
+#[derive(Args)]
+struct ImportArgs {
+    /// Source file: Shapefile (.shp or zipped), GeoPackage, GeoJSON, MapInfo TAB, DXF, CSV with WKT, FlatGeobuf…
+    src: PathBuf,
+    /// Kind of layer: parcels, zones, redlines, boundaries or roads.
+    #[arg(long)]
+    kind: Kind,
+    /// Store directory (created if missing).
+    #[arg(long, env = "QUYHOACH_STORE")]
+    store: PathBuf,
+    /// Source reference system: vn2000:<province>, vn2000:tm3:<meridian>, vn2000:utm48|utm49,
+    /// EPSG:<code>, or prj (trust the file).
+    #[arg(long)]
+    srs: SrsSpec,
+    /// Plan the zones or red lines belong to (must be recorded with `plans add` first).
+    #[arg(long)]
+    plan: Option<String>,
+    /// Store layer id (default: the kind, or kind-plan for zones and red lines).
+    #[arg(long)]
+    layer: Option<String>,
+    /// Layer inside a multi-layer source (GeoPackage, DXF…).
+    #[arg(long = "layer-name")]
+    source_layer: Option<String>,
+    /// Attribute text encoding: auto, utf8, tcvn3, vni, cp1258, latin1.
+    #[arg(long, default_value = "auto")]
+    encoding: String,
+    /// Map a source field onto a schema field, TARGET=SOURCE (repeatable).
+    #[arg(long = "map", value_name = "TARGET=SOURCE")]
+    mappings: Vec<String>,
+    /// Field-name profile: auto, cadastral, tt16-2025, generic.
+    #[arg(long, default_value = "auto")]
+    profile: String,
+    /// Commune code for parcels whose source has no commune field.
+    #[arg(long)]
+    commune: Option<String>,
+    /// Keep a personal-data field (stored privately, never served). Repeatable.
+    #[arg(long = "keep-personal", value_name = "FIELD")]
+    keep_personal: Vec<String>,
+    /// Reject features whose land-use code is not in the code table.
+    #[arg(long)]
+    strict_codes: bool,
+    /// Write the full import report as JSON to this file.
+    #[arg(long)]
+    report: Option<PathBuf>,
+    /// No progress bar.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+#[derive(Subcommand)]
+enum PlansCommand {
+    /// Add or replace a plan.
+    Add(PlanAddArgs),
+    /// Import plans from a JSON array or a CSV file.
+    Import {
+        /// Plans file.
+        file: PathBuf,
+        /// Store directory.
+        #[arg(long, env = "QUYHOACH_STORE")]
+        store: PathBuf,
+    },
+    /// List plans.
+    List {
+        /// Store directory.
+        #[arg(long, env = "QUYHOACH_STORE")]
+        store: PathBuf,
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one plan and the layers that use it.
+    Show {
+        /// Plan id.
+        id: String,
+        /// Store directory.
+        #[arg(long, env = "QUYHOACH_STORE")]
+        store: PathBuf,
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove a plan no layer uses.
+    Remove {
+        /// Plan id.
+        id: String,
+        /// Store directory.
+        #[arg(long, env = "QUYHOACH_STORE")]
+        store: PathBuf,
+    },
+}
+
+#[derive(Args)]
+struct PlanAddArgs {
+    /// Store directory.
+    #[arg(long, env = "QUYHOACH_STORE")]
+    store: PathBuf,
+    /// Plan id (lowercase, digits, '-').
+    #[arg(long)]
+    id: String,
+    /// Full name of the plan.
+    #[arg(long)]
+    name: String,
+    /// national, regional, provincial, general_urban, zoning_2000, detailed_500, district_land_use.
+    #[arg(long)]
+    level: String,
+    /// Number of the approving decision, e.g. 1195/QĐ-UBND.
+    #[arg(long)]
+    decision: String,
+    /// Date of the decision, YYYY-MM-DD.
+    #[arg(long)]
+    decision_date: String,
+    /// Approving authority, e.g. "UBND tỉnh Kiên Giang".
+    #[arg(long)]
+    authority: String,
+    /// in_force, adjusted, expired or draft.
+    #[arg(long, default_value = "in_force")]
+    status: String,
+    /// In force from, YYYY-MM-DD.
+    #[arg(long)]
+    valid_from: Option<String>,
+    /// In force until, YYYY-MM-DD.
+    #[arg(long)]
+    valid_to: Option<String>,
+    /// Link to the decision or plan documents.
+    #[arg(long)]
+    url: Option<String>,
+}
+
+#[derive(Args)]
+struct DemoArgs {
+    /// Store directory for the demo.
+    #[arg(long, env = "QUYHOACH_STORE", default_value = "demo-store")]
+    store: PathBuf,
+    /// Address to serve on (serving comes with `quyhoach serve`).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: String,
+    /// Number of parcels in the district.
+    #[arg(long, default_value_t = 20_000)]
+    parcels: usize,
+    /// Random seed: the same seed gives the same district.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Rebuild even if the store already holds this demo.
+    #[arg(long)]
+    force: bool,
+    /// No progress bars.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("QUYHOACH_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Import(args) => run_import(args),
+        Command::Plans { command } => run_plans(command),
+        Command::Info { store, json } => run_info(&store, json),
+        Command::Demo(args) => run_demo(args),
+    }
+}
+
+fn parse_encoding(text: &str) -> anyhow::Result<Option<TextEncoding>> {
+    if text == "auto" {
+        return Ok(None);
+    }
+    Ok(Some(text.parse().map_err(|e| anyhow::anyhow!("{e}"))?))
+}
+
+fn run_import(args: ImportArgs) -> anyhow::Result<()> {
+    let mut mappings = Vec::new();
+    for m in &args.mappings {
+        let Some((t, s)) = m.split_once('=') else {
+            bail!("--map takes TARGET=SOURCE, got '{m}'");
+        };
+        mappings.push((t.trim().to_string(), s.trim().to_string()));
+    }
+    let opts = ImportOptions {
+        source_layer: args.source_layer,
+        plan: args.plan,
+        layer: args.layer,
+        encoding: parse_encoding(&args.encoding)?,
+        mappings,
+        profile: args.profile,
+        commune: args.commune,
+        keep_personal: args.keep_personal,
+        strict_codes: args.strict_codes,
+        progress: !args.quiet,
+        ..ImportOptions::new(args.src, args.kind, args.store, args.srs)
+    };
+    let report = import::import(&opts)?;
+    print!("{}", report.summary());
+    if let Some(path) = args.report {
+        let json = serde_json::to_string_pretty(&report)?;
+        std::fs::write(&path, json).with_context(|| format!("writing {}", path.display()))?;
+    }
+    Ok(())
+}
+
+fn run_plans(command: PlansCommand) -> anyhow::Result<()> {
+    match command {
+        PlansCommand::Add(a) => {
+            let plan = Plan {
+                id: a.id,
+                name: a.name,
+                level: a.level.parse().map_err(anyhow::Error::msg)?,
+                decision: Decision {
+                    number: a.decision,
+                    date: a.decision_date,
+                    authority: a.authority,
+                },
+                status: a.status.parse().map_err(anyhow::Error::msg)?,
+                valid_from: a.valid_from,
+                valid_to: a.valid_to,
+                document_url: a.url,
+            };
+            plan.validate()?;
+            let mut store = Store::open_or_create(&a.store)?;
+            let lock = store.lock()?;
+            store.reload()?;
+            println!("plan {plan}");
+            store.put_plans(&lock, vec![plan])?;
+        }
+        PlansCommand::Import { file, store } => {
+            let n = import_plans(&file, &store)?;
+            println!("{n} plan(s) imported from {}", file.display());
+        }
+        PlansCommand::List { store, json } => {
+            let store = Store::open(&store)?;
+            if json {
+                let plans: Vec<&Plan> = store.catalog.plans.values().collect();
+                println!("{}", serde_json::to_string_pretty(&plans)?);
+            } else if store.catalog.plans.is_empty() {
+                println!("no plans; add one with `quyhoach plans add`");
+            } else {
+                for p in store.catalog.plans.values() {
+                    println!("{p}");
+                }
+            }
+        }
+        PlansCommand::Show { id, store, json } => {
+            let store = Store::open(&store)?;
+            let Some(plan) = store.catalog.plans.get(&id) else {
+                bail!("no plan '{id}' in {}", store.dir().display());
+            };
+            let layers: Vec<(&String, u64)> = store
+                .catalog
+                .layers
+                .iter()
+                .filter(|(_, l)| l.plans.contains(&id))
+                .map(|(k, l)| (k, l.count))
+                .collect();
+            if json {
+                let v = serde_json::json!({"plan": plan, "layers": layers.iter().map(|(k, c)| serde_json::json!({"layer": k, "count": c})).collect::<Vec<_>>()});
+                println!("{}", serde_json::to_string_pretty(&v)?);
+            } else {
+                println!("{}\n  {}", plan.id, plan.name);
+                println!("  level: {} ({})", plan.level.name_vi(), plan.level.id());
+                println!(
+                    "  decision: {} of {} by {}",
+                    plan.decision.number, plan.decision.date, plan.decision.authority
+                );
+                println!("  status: {} ({})", plan.status.name_vi(), plan.status.id());
+                println!(
+                    "  valid: {} – {}",
+                    plan.valid_from.as_deref().unwrap_or("?"),
+                    plan.valid_to.as_deref().unwrap_or("…")
+                );
+                if let Some(u) = &plan.document_url {
+                    println!("  documents: {u}");
+                }
+                for (k, c) in layers {
+                    println!("  layer {k}: {c} features");
+                }
+            }
+        }
+        PlansCommand::Remove { id, store } => {
+            let mut store = Store::open(&store)?;
+            let lock = store.lock()?;
+            store.reload()?;
+            store.remove_plan(&lock, &id)?;
+            println!("plan {id} removed");
+        }
+    }
+    Ok(())
+}
+
+fn import_plans(file: &Path, store: &Path) -> anyhow::Result<usize> {
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    let plans = plans::parse_plans(&text)?;
+    let n = plans.len();
+    let mut store = Store::open_or_create(store)?;
+    let lock = store.lock()?;
+    store.reload()?;
+    store.put_plans(&lock, plans)?;
+    Ok(n)
+}
+
+fn run_info(store: &Path, json: bool) -> anyhow::Result<()> {
+    let store = Store::open(store)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&store.catalog)?);
+        return Ok(());
+    }
+    println!("store {}", store.dir().display());
+    for (id, l) in &store.catalog.layers {
+        println!(
+            "  {id:<24} {:<10} {:>9} features  [{:.4}, {:.4}, {:.4}, {:.4}]  {} ({}, {})  imported {}",
+            l.kind.id(),
+            l.count,
+            l.bounds[0],
+            l.bounds[1],
+            l.bounds[2],
+            l.bounds[3],
+            l.source.path,
+            l.source.srs,
+            l.source.encoding,
+            l.imported_at
+        );
+    }
+    for p in store.catalog.plans.values() {
+        println!("  plan {p}");
+    }
+    Ok(())
+}
+
+/// What the demo store was built with, to reuse it next time.
+#[derive(serde::Serialize, serde::Deserialize, PartialEq)]
+struct DemoStamp {
+    parcels: usize,
+    seed: u64,
+}
+
+fn run_demo(args: DemoArgs) -> anyhow::Result<()> {
+    let stamp_path = args.store.join("demo.json");
+    let wanted = DemoStamp {
+        parcels: args.parcels,
+        seed: args.seed,
+    };
+    let existing: Option<DemoStamp> = std::fs::read_to_string(&stamp_path)
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok());
+    if !args.force && existing.as_ref() == Some(&wanted) && Store::open(&args.store).is_ok() {
+        println!(
+            "demo store {} already holds the district ({} parcels, seed {}); reusing it",
+            args.store.display(),
+            args.parcels,
+            args.seed
+        );
+    } else {
+        build_demo(&args)?;
+        std::fs::write(&stamp_path, serde_json::to_string(&wanted)?)?;
+    }
+    run_info(&args.store, false)?;
+    println!(
+        "the demo store is ready; serving it on {} arrives with `quyhoach serve` (issue 4)",
+        args.listen
+    );
+    Ok(())
+}
+
+fn build_demo(args: &DemoArgs) -> anyhow::Result<()> {
+    let t0 = std::time::Instant::now();
+    let sources_dir = args.store.join("sources");
+    let bar = if args.quiet {
+        indicatif::ProgressBar::hidden()
+    } else {
+        let b = indicatif::ProgressBar::new(args.parcels as u64);
+        b.set_style(
+            indicatif::ProgressStyle::with_template(
+                "generating district [{bar:40}] {pos}/{len} parcels ({eta})",
+            )?
+            .progress_chars("=> "),
+        );
+        b
+    };
+    let progress = |done: u64, total: u64| {
+        bar.set_length(total);
+        bar.set_position(done);
+    };
+    let sources = demo::generate(
+        &DemoOptions {
+            parcels: args.parcels,
+            seed: args.seed,
+        },
+        &sources_dir,
+        &progress,
+    )?;
+    bar.finish_and_clear();
+    println!(
+        "generated {} parcels, {} communes, {} sheets, {} zones, {} red lines, {} roads in {:.1}s",
+        sources.stats.parcels,
+        sources.stats.communes,
+        sources.stats.sheets,
+        sources.stats.zones,
+        sources.stats.redlines,
+        sources.stats.roads,
+        t0.elapsed().as_secs_f64()
+    );
+    let n = import_plans(&sources.plans_file, &args.store)?;
+    println!("{n} plans recorded");
+    for imp in &sources.imports {
+        let opts = ImportOptions {
+            source_layer: imp.source_layer.clone(),
+            plan: imp.plan.clone(),
+            layer: Some(imp.layer.clone()),
+            encoding: parse_encoding(imp.encoding.as_deref().unwrap_or("auto"))?,
+            progress: !args.quiet,
+            ..ImportOptions::new(
+                imp.path.clone(),
+                imp.kind.parse().map_err(anyhow::Error::msg)?,
+                args.store.clone(),
+                imp.srs.parse()?,
+            )
+        };
+        let report = import::import(&opts)
+            .with_context(|| format!("importing demo source {}", imp.path.display()))?;
+        print!("{}", report.summary());
+    }
+    println!("demo built in {:.1}s", t0.elapsed().as_secs_f64());
+    Ok(())
+}

@@ -1,0 +1,1250 @@
+//! Import of vector files read by GDAL into the store.
+//!
+//! One import reads one source layer, normalises its attributes to the kind's schema
+//! ([`crate::schema`]), repairs what can be repaired, reprojects to WGS 84 with the pinned
+//! VN-2000 transformation ([`crate::srs`]), measures areas in the source's metric CRS, writes a
+//! FlatGeobuf file with a packed Hilbert R-tree and commits it to the store atomically.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock};
+use std::time::Instant;
+
+use flatgeobuf::{ColumnType, FgbCrs, FgbWriter, FgbWriterOptions, GeometryType};
+use gdal::errors::GdalError;
+use gdal::vector::{Geometry as GdalGeometry, LayerAccess, ToGdal};
+use gdal::{Dataset, DatasetOptions, GdalOpenFlags};
+use geo::{Area, BoundingRect, Euclidean, GeodesicArea, Geodesic, Length, Validation};
+use geo_types::{Coord, Geometry, LineString, MultiLineString, MultiPolygon, Polygon};
+use geozero::{ColumnValue, PropertyProcessor};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use unicode_normalization::UnicodeNormalization;
+
+use crate::encoding::{self, TextEncoding};
+use crate::landuse::{check_codes, CodeCheck};
+use crate::schema::{self, FieldType, Kind};
+use crate::srs::{Measure, ResolvedSrs, SrsError, SrsSpec};
+use crate::store::{ColumnInfo, LayerEntry, SourceInfo, Store, StoreError};
+
+/// How many features the encoding detector samples.
+const ENCODING_SAMPLE: usize = 2000;
+/// How many repaired/rejected entries a report lists one by one (the counts are always
+/// complete); keeps the JSON report small for a million bad features.
+const REPORT_LIST_CAP: usize = 10_000;
+
+/// Errors of an import. Each leaves the store as it was.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    /// GDAL cannot open or read the source.
+    #[error("cannot read {path}: {reason}")]
+    Open {
+        /// The source.
+        path: String,
+        /// GDAL's message.
+        reason: String,
+    },
+    /// The named layer is not in the source.
+    #[error("{path} has no layer '{name}' (layers: {available})")]
+    LayerNotFound {
+        /// The source.
+        path: String,
+        /// The layer asked for.
+        name: String,
+        /// What it has.
+        available: String,
+    },
+    /// Several layers and none chosen.
+    #[error("{path} has several layers ({available}): choose one with --layer-name")]
+    ChooseLayer {
+        /// The source.
+        path: String,
+        /// What it has.
+        available: String,
+    },
+    /// A source without features.
+    #[error("{path}: layer '{layer}' is empty, nothing to import")]
+    EmptyLayer {
+        /// The source.
+        path: String,
+        /// Its layer.
+        layer: String,
+    },
+    /// Every feature was rejected.
+    #[error("{path}: all {read} features were rejected (first reason: {reason}); the store is unchanged")]
+    AllRejected {
+        /// The source.
+        path: String,
+        /// How many were read.
+        read: u64,
+        /// The first rejection.
+        reason: String,
+    },
+    /// A required schema field has no source field.
+    #[error("{path}: no field for '{field}' of {kind} (source fields: {available}); map one with --map {field}=SOURCE_FIELD")]
+    MissingField {
+        /// The source.
+        path: String,
+        /// The kind.
+        kind: Kind,
+        /// The schema field.
+        field: String,
+        /// The source's fields.
+        available: String,
+    },
+    /// Bad options: mappings, layer id, profile.
+    #[error("{0}")]
+    Options(String),
+    /// Zones and red lines need a plan known to the store.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A coordinate reference system problem.
+    #[error(transparent)]
+    Srs(#[from] SrsError),
+    /// Writing the FlatGeobuf file failed.
+    #[error("cannot write layer file: {0}")]
+    Write(String),
+}
+
+/// Result alias of this module.
+pub type Result<T> = std::result::Result<T, ImportError>;
+
+/// What to import and how.
+#[derive(Debug, Clone)]
+pub struct ImportOptions {
+    /// Source file (or `.zip`, or a GDAL connection string).
+    pub source: PathBuf,
+    /// Layer inside the source, when it has several.
+    pub source_layer: Option<String>,
+    /// Kind of layer.
+    pub kind: Kind,
+    /// Store directory.
+    pub store: PathBuf,
+    /// Source SRS.
+    pub srs: SrsSpec,
+    /// Plan of zones/red lines.
+    pub plan: Option<String>,
+    /// Store layer id (default from kind and plan).
+    pub layer: Option<String>,
+    /// Text encoding; `None` detects it.
+    pub encoding: Option<TextEncoding>,
+    /// Explicit `target=source` field mappings.
+    pub mappings: Vec<(String, String)>,
+    /// Mapping profile name (`auto` tries them all).
+    pub profile: String,
+    /// Commune code for parcels whose source has none.
+    pub commune: Option<String>,
+    /// Personal-data source fields to keep (stored as `private_<name>`, never served).
+    pub keep_personal: Vec<String>,
+    /// Reject features with unknown land-use codes instead of keeping them.
+    pub strict_codes: bool,
+    /// Show a progress bar on stderr.
+    pub progress: bool,
+}
+
+impl ImportOptions {
+    /// Options with defaults for everything but the essentials.
+    pub fn new(source: impl Into<PathBuf>, kind: Kind, store: impl Into<PathBuf>, srs: SrsSpec) -> Self {
+        ImportOptions {
+            source: source.into(),
+            source_layer: None,
+            kind,
+            store: store.into(),
+            srs,
+            plan: None,
+            layer: None,
+            encoding: None,
+            mappings: Vec::new(),
+            profile: "auto".into(),
+            commune: None,
+            keep_personal: Vec::new(),
+            strict_codes: false,
+            progress: false,
+        }
+    }
+}
+
+/// One feature that was repaired or rejected.
+#[derive(Debug, Clone, Serialize)]
+pub struct FeatureIssue {
+    /// Feature id in the source.
+    pub fid: i64,
+    /// Why.
+    pub reason: String,
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct ImportReport {
+    /// Store layer id.
+    pub layer: String,
+    /// Kind.
+    pub kind: String,
+    /// Source path.
+    pub source: String,
+    /// Source layer.
+    pub source_layer: String,
+    /// GDAL driver.
+    pub driver: String,
+    /// SRS label and the definition used.
+    pub srs: String,
+    /// The definition used.
+    pub srs_definition: String,
+    /// Encoding used.
+    pub encoding: String,
+    /// Whether the encoding was detected (not forced).
+    pub encoding_detected: bool,
+    /// Features read.
+    pub read: u64,
+    /// Features written.
+    pub written: u64,
+    /// Number repaired.
+    pub repaired_count: u64,
+    /// Number rejected.
+    pub rejected_count: u64,
+    /// Repaired features (first entries).
+    pub repaired: Vec<FeatureIssue>,
+    /// Rejected features (first entries).
+    pub rejected: Vec<FeatureIssue>,
+    /// Geometries converted to the kind's type (closed lines to polygons, …).
+    pub converted: BTreeMap<String, u64>,
+    /// Legacy land-use codes mapped, `OLD->NEW` → count.
+    pub codes_mapped: BTreeMap<String, u64>,
+    /// Unknown land-use codes → count.
+    pub codes_unknown: BTreeMap<String, u64>,
+    /// Values set to null because they were out of range or not numbers, field → count.
+    pub values_dropped: BTreeMap<String, u64>,
+    /// Schema field → source field.
+    pub field_map: BTreeMap<String, String>,
+    /// Source fields not imported.
+    pub fields_ignored: Vec<String>,
+    /// Source fields dropped as personal data.
+    pub personal_fields_dropped: Vec<String>,
+    /// Warnings.
+    pub warnings: Vec<String>,
+    /// WGS 84 bounds of what was written.
+    pub bounds: [f64; 4],
+    /// Seconds taken.
+    pub seconds: f64,
+}
+
+impl ImportReport {
+    fn repair(&mut self, fid: i64, reason: String) {
+        self.repaired_count += 1;
+        if self.repaired.len() < REPORT_LIST_CAP {
+            self.repaired.push(FeatureIssue { fid, reason });
+        }
+    }
+
+    fn reject(&mut self, fid: i64, reason: String) {
+        self.rejected_count += 1;
+        if self.rejected.len() < REPORT_LIST_CAP {
+            self.rejected.push(FeatureIssue { fid, reason });
+        }
+    }
+
+    /// A human summary, several lines.
+    pub fn summary(&self) -> String {
+        let mut s = format!(
+            "{} ← {} [{}] ({}; {}; encoding {}{})\n  read {}, written {}, repaired {}, rejected {}\n",
+            self.layer,
+            self.source,
+            self.source_layer,
+            self.driver,
+            self.srs,
+            self.encoding,
+            if self.encoding_detected { ", detected" } else { "" },
+            self.read,
+            self.written,
+            self.repaired_count,
+            self.rejected_count,
+        );
+        let list = |m: &BTreeMap<String, u64>| {
+            m.iter()
+                .map(|(k, v)| format!("{k} ×{v}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        if !self.converted.is_empty() {
+            s += &format!("  converted: {}\n", list(&self.converted));
+        }
+        if !self.codes_mapped.is_empty() {
+            s += &format!("  legacy codes mapped: {}\n", list(&self.codes_mapped));
+        }
+        if !self.codes_unknown.is_empty() {
+            s += &format!("  unknown land-use codes kept: {}\n", list(&self.codes_unknown));
+        }
+        if !self.values_dropped.is_empty() {
+            s += &format!("  values set to null: {}\n", list(&self.values_dropped));
+        }
+        if !self.personal_fields_dropped.is_empty() {
+            s += &format!(
+                "  personal data dropped: {}\n",
+                self.personal_fields_dropped.join(", ")
+            );
+        }
+        if !self.fields_ignored.is_empty() {
+            s += &format!("  fields not in the schema: {}\n", self.fields_ignored.join(", "));
+        }
+        for (what, list) in [("repaired", &self.repaired), ("rejected", &self.rejected)] {
+            for i in list.iter().take(5) {
+                s += &format!("  {what} fid {}: {}\n", i.fid, i.reason);
+            }
+            if list.len() > 5 {
+                s += &format!("  … {} more {what} (see --report)\n", list.len() - 5);
+            }
+        }
+        for w in &self.warnings {
+            s += &format!("  warning: {w}\n");
+        }
+        s
+    }
+}
+
+/// GDAL's recent error messages, captured instead of printed so that errors are one clear line.
+fn gdal_messages() -> &'static Mutex<Vec<String>> {
+    static MESSAGES: OnceLock<Mutex<Vec<String>>> = OnceLock::new();
+    MESSAGES.get_or_init(|| {
+        gdal::config::set_error_handler(|class, _num, msg| {
+            if matches!(
+                class,
+                gdal::errors::CplErrType::Failure | gdal::errors::CplErrType::Fatal
+            ) {
+                if let Ok(mut m) = gdal_messages().lock() {
+                    if m.len() > 20 {
+                        m.remove(0);
+                    }
+                    m.push(msg.trim().to_string());
+                }
+            } else {
+                tracing::debug!("GDAL: {msg}");
+            }
+        });
+        Mutex::new(Vec::new())
+    })
+}
+
+/// Takes the GDAL errors since the last call.
+pub fn take_gdal_errors() -> Vec<String> {
+    gdal_messages()
+        .lock()
+        .map(|mut m| std::mem::take(&mut *m))
+        .unwrap_or_default()
+}
+
+fn gdal_reason(e: &GdalError) -> String {
+    let mut msgs = take_gdal_errors();
+    msgs.dedup();
+    if msgs.is_empty() {
+        e.to_string()
+    } else {
+        msgs.join("; ")
+    }
+}
+
+/// The GDAL path for a source: `.zip` files are read through `/vsizip/`.
+fn gdal_path(source: &Path) -> String {
+    let s = source.to_string_lossy().to_string();
+    let lower = s.to_lowercase();
+    if lower.ends_with(".zip") && !lower.starts_with("/vsi") {
+        let abs = std::path::absolute(source).unwrap_or_else(|_| source.to_path_buf());
+        format!("/vsizip/{}", abs.to_string_lossy())
+    } else {
+        s
+    }
+}
+
+/// Opens a source read-only. Shapefiles are opened with their DBF text passed through as
+/// Latin-1 (byte for byte) unless UTF-8 is forced, so that TCVN3/VNI bytes survive to the
+/// encoding detector.
+pub fn open_source(source: &Path, encoding: Option<TextEncoding>) -> Result<Dataset> {
+    gdal_messages();
+    take_gdal_errors();
+    let path = gdal_path(source);
+    let lower = path.to_lowercase();
+    let mut open_options: Vec<&str> = Vec::new();
+    let shapefile = lower.ends_with(".shp") || lower.ends_with(".dbf") || lower.contains("/vsizip/");
+    if shapefile && encoding != Some(TextEncoding::Utf8) {
+        open_options.push("ENCODING=ISO-8859-1");
+    }
+    if lower.ends_with(".csv") {
+        open_options.extend([
+            "GEOM_POSSIBLE_NAMES=wkt,geom,geometry,the_geom,wkt_geom,shape",
+            "KEEP_GEOM_COLUMNS=NO",
+        ]);
+    }
+    if !source.exists() && !path.starts_with("/vsi") {
+        return Err(ImportError::Open {
+            path: source.display().to_string(),
+            reason: "no such file".into(),
+        });
+    }
+    let ds = Dataset::open_ex(
+        &path,
+        DatasetOptions {
+            open_flags: GdalOpenFlags::GDAL_OF_VECTOR | GdalOpenFlags::GDAL_OF_READONLY,
+            open_options: if open_options.is_empty() {
+                None
+            } else {
+                Some(&open_options)
+            },
+            ..Default::default()
+        },
+    )
+    .map_err(|e| ImportError::Open {
+        path: source.display().to_string(),
+        reason: gdal_reason(&e),
+    })?;
+    let errors = take_gdal_errors();
+    if ds.layer_count() == 0 {
+        return Err(ImportError::Open {
+            path: source.display().to_string(),
+            reason: if errors.is_empty() {
+                "no vector layer in it".into()
+            } else {
+                errors.join("; ")
+            },
+        });
+    }
+    Ok(ds)
+}
+
+/// Picks the source layer: the named one, the only one, or one whose name says its kind in the
+/// Circular 16/2025 way (`ChiGioiDuongDo_L` for red lines, `*_A` for zones).
+fn pick_layer<'a>(ds: &'a Dataset, opts: &ImportOptions) -> Result<gdal::vector::Layer<'a>> {
+    let names: Vec<String> = ds.layers().map(|l| l.name()).collect();
+    let path = opts.source.display().to_string();
+    if let Some(name) = &opts.source_layer {
+        return ds.layer_by_name(name).map_err(|_| ImportError::LayerNotFound {
+            path,
+            name: name.clone(),
+            available: names.join(", "),
+        });
+    }
+    if names.len() == 1 {
+        return ds.layer(0).map_err(|e| ImportError::Open {
+            path,
+            reason: gdal_reason(&e),
+        });
+    }
+    let guess: Vec<&String> = names
+        .iter()
+        .filter(|n| {
+            let k = schema::field_key(n);
+            match opts.kind {
+                Kind::Redlines => k.starts_with("chigioiduongdo"),
+                Kind::Zones => k.starts_with("sudungdat") || k.starts_with("khuquyhoach"),
+                _ => false,
+            }
+        })
+        .collect();
+    if let [one] = guess.as_slice() {
+        return ds.layer_by_name(one).map_err(|e| ImportError::Open {
+            path,
+            reason: gdal_reason(&e),
+        });
+    }
+    Err(ImportError::ChooseLayer {
+        path,
+        available: names.join(", "),
+    })
+}
+
+/// Checks a store layer id.
+pub fn check_layer_id(id: &str) -> Result<()> {
+    if id.is_empty()
+        || id.len() > 64
+        || !id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+    {
+        return Err(ImportError::Options(format!(
+            "bad layer id '{id}': use 1–64 lowercase ASCII letters, digits, '-' or '_'"
+        )));
+    }
+    Ok(())
+}
+
+/// The default store layer id for a kind and plan.
+pub fn default_layer_id(kind: Kind, plan: Option<&str>) -> String {
+    match (kind, plan) {
+        (Kind::Zones | Kind::Redlines, Some(p)) => format!("{}-{p}", kind.id()),
+        _ => kind.id().to_string(),
+    }
+}
+
+/// A SHA-256-computing writer.
+struct HashingWriter<W: Write> {
+    inner: W,
+    hash: Sha256,
+}
+
+impl<W: Write> Write for HashingWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hash.update(&buf[..n]);
+        Ok(n)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// A value read for a schema field.
+#[derive(Debug, Clone, PartialEq)]
+enum Value {
+    Str(String),
+    Int(i64),
+    Double(f64),
+}
+
+/// Parses a number the way sources write them ("12", "12.0", "12,5", " 7 ").
+fn parse_number(text: &str) -> Option<f64> {
+    let t = text.trim();
+    if t.is_empty() {
+        return None;
+    }
+    let t = if t.contains(',') && !t.contains('.') {
+        t.replace(',', ".")
+    } else {
+        t.to_string()
+    };
+    t.parse::<f64>().ok().filter(|v| v.is_finite())
+}
+
+/// Reads a source string field, undoing legacy encodings.
+fn read_text(feature: &gdal::vector::Feature, idx: usize, enc: TextEncoding) -> Option<String> {
+    let raw = feature.field_as_string(idx).ok().flatten()?;
+    let text = match enc {
+        TextEncoding::Utf8 => match encoding::legacy_bytes(&raw) {
+            // Shapefiles opened as Latin-1 hand us the raw bytes; re-read them as UTF-8.
+            Some(bytes) if std::str::from_utf8(&bytes).is_ok() => encoding::decode(&bytes, enc),
+            _ => raw.nfc().collect(),
+        },
+        other => encoding::repair(&raw, other),
+    };
+    let t = text.trim();
+    (!t.is_empty()).then(|| t.to_string())
+}
+
+/// Collects all coordinates of a geometry, mutably, in a fixed order.
+fn for_each_coord_mut(g: &mut Geometry<f64>, f: &mut dyn FnMut(&mut Coord<f64>)) {
+    fn ring(ls: &mut LineString<f64>, f: &mut dyn FnMut(&mut Coord<f64>)) {
+        ls.0.iter_mut().for_each(|c| f(c));
+    }
+    fn poly(p: &mut Polygon<f64>, f: &mut dyn FnMut(&mut Coord<f64>)) {
+        p.exterior_mut(|e| ring(e, f));
+        p.interiors_mut(|is| is.iter_mut().for_each(|i| ring(i, f)));
+    }
+    match g {
+        Geometry::MultiPolygon(mp) => mp.0.iter_mut().for_each(|p| poly(p, f)),
+        Geometry::MultiLineString(ml) => ml.0.iter_mut().for_each(|l| ring(l, f)),
+        Geometry::Polygon(p) => poly(p, f),
+        Geometry::LineString(l) => ring(l, f),
+        _ => {}
+    }
+}
+
+/// Reprojects a geometry in place with one PROJ call for all its coordinates.
+fn reproject(g: &mut Geometry<f64>, ct: &gdal::spatial_ref::CoordTransform) -> std::result::Result<(), String> {
+    let mut xs = Vec::new();
+    let mut ys = Vec::new();
+    for_each_coord_mut(g, &mut |c| {
+        xs.push(c.x);
+        ys.push(c.y);
+    });
+    let mut zs = vec![0.0; xs.len()];
+    ct.transform_coords(&mut xs, &mut ys, &mut zs)
+        .map_err(|e| format!("cannot transform to WGS 84: {e}"))?;
+    if xs.iter().chain(&ys).any(|v| !v.is_finite()) {
+        return Err("coordinates outside the CRS's valid area".into());
+    }
+    let mut i = 0;
+    for_each_coord_mut(g, &mut |c| {
+        c.x = xs[i];
+        c.y = ys[i];
+        i += 1;
+    });
+    Ok(())
+}
+
+/// Takes the polygonal parts of a geometry.
+fn polygons_of(g: Geometry<f64>, out: &mut Vec<Polygon<f64>>, dropped: &mut u64) {
+    match g {
+        Geometry::Polygon(p) => out.push(p),
+        Geometry::MultiPolygon(mp) => out.extend(mp.0),
+        Geometry::GeometryCollection(gc) => gc.0.into_iter().for_each(|g| polygons_of(g, out, dropped)),
+        Geometry::Rect(r) => out.push(r.to_polygon()),
+        Geometry::Triangle(t) => out.push(t.to_polygon()),
+        _ => *dropped += 1,
+    }
+}
+
+/// Takes the linear parts of a geometry (polygon rings become lines).
+fn lines_of(g: Geometry<f64>, out: &mut Vec<LineString<f64>>, from_polygons: &mut u64) {
+    match g {
+        Geometry::LineString(l) => out.push(l),
+        Geometry::Line(l) => out.push(LineString::from(vec![l.start, l.end])),
+        Geometry::MultiLineString(ml) => out.extend(ml.0),
+        Geometry::Polygon(p) => {
+            *from_polygons += 1;
+            let (ext, ints) = p.into_inner();
+            out.push(ext);
+            out.extend(ints);
+        }
+        Geometry::MultiPolygon(mp) => mp
+            .0
+            .into_iter()
+            .for_each(|p| lines_of(Geometry::Polygon(p), out, from_polygons)),
+        Geometry::GeometryCollection(gc) => gc
+            .0
+            .into_iter()
+            .for_each(|g| lines_of(g, out, from_polygons)),
+        _ => {}
+    }
+}
+
+/// Outcome of shaping one geometry.
+struct Shaped {
+    geom: Geometry<f64>,
+    /// Source-CRS measure (area for polygons, length for lines), in source units.
+    planar: f64,
+    repaired: Option<String>,
+    converted: Option<&'static str>,
+}
+
+/// Brings a source geometry to the kind's type, valid, or says why it cannot.
+fn shape_geometry(kind: Kind, src: &GdalGeometry) -> std::result::Result<Shaped, String> {
+    let mut g2 = src.clone();
+    g2.flatten_to_2d();
+    let geo: Geometry<f64> = Geometry::try_from(&g2).map_err(|_| {
+        format!(
+            "unsupported geometry type {}",
+            gdal::vector::geometry_type_to_name(src.geometry_type())
+        )
+    })?;
+    let mut converted = None;
+    if kind.is_polygonal() {
+        let mut polys = Vec::new();
+        let mut dropped = 0;
+        let geo = match geo {
+            // Closed polylines (DXF, MapInfo) delivered for areas become polygons.
+            Geometry::LineString(ls) if ls.is_closed() && ls.0.len() >= 4 => {
+                converted = Some("closed line → polygon");
+                Geometry::Polygon(Polygon::new(ls, vec![]))
+            }
+            Geometry::MultiLineString(ml) if !ml.0.is_empty() && ml.0.iter().all(|l| l.is_closed() && l.0.len() >= 4) => {
+                converted = Some("closed lines → polygons");
+                Geometry::MultiPolygon(ml.0.into_iter().map(|l| Polygon::new(l, vec![])).collect())
+            }
+            g => g,
+        };
+        let type_name = geometry_name(&geo);
+        polygons_of(geo, &mut polys, &mut dropped);
+        if polys.is_empty() {
+            return Err(format!("expected a polygon, got {type_name}"));
+        }
+        if dropped > 0 {
+            converted = Some("non-polygon parts dropped from a collection");
+        }
+        polys.retain(|p| p.exterior().0.len() >= 4 || !p.interiors().is_empty());
+        if polys.is_empty() {
+            return Err("empty geometry".into());
+        }
+        let mut mp = MultiPolygon(polys);
+        if mp.0.iter().flat_map(|p| p.exterior().0.iter()).any(|c| !c.x.is_finite() || !c.y.is_finite()) {
+            return Err("non-finite coordinate".into());
+        }
+        let mut repaired = None;
+        if let Some(problem) = mp.validation_errors().into_iter().next() {
+            let reason = problem.to_string();
+            mp = make_valid(&mp).ok_or_else(|| format!("invalid ({reason}) and GEOS could not repair it"))?;
+            repaired = Some(reason);
+        }
+        let planar = mp.unsigned_area();
+        if planar <= 0.0 {
+            return Err("zero area".into());
+        }
+        Ok(Shaped {
+            geom: Geometry::MultiPolygon(mp),
+            planar,
+            repaired,
+            converted,
+        })
+    } else {
+        let mut lines = Vec::new();
+        let mut from_polygons = 0;
+        let type_name = geometry_name(&geo);
+        lines_of(geo, &mut lines, &mut from_polygons);
+        if from_polygons > 0 {
+            converted = Some("polygon boundary → line");
+        }
+        lines.retain(|l| l.0.len() >= 2);
+        if lines.is_empty() {
+            return Err(format!("expected a line, got {type_name}"));
+        }
+        let ml = MultiLineString(lines);
+        if ml.0.iter().flat_map(|l| l.0.iter()).any(|c| !c.x.is_finite() || !c.y.is_finite()) {
+            return Err("non-finite coordinate".into());
+        }
+        let planar = Euclidean.length(&ml);
+        if planar <= 0.0 {
+            return Err("zero length".into());
+        }
+        Ok(Shaped {
+            geom: Geometry::MultiLineString(ml),
+            planar,
+            repaired: None,
+            converted,
+        })
+    }
+}
+
+fn geometry_name(g: &Geometry<f64>) -> &'static str {
+    match g {
+        Geometry::Point(_) => "Point",
+        Geometry::Line(_) => "Line",
+        Geometry::LineString(_) => "LineString",
+        Geometry::Polygon(_) => "Polygon",
+        Geometry::MultiPoint(_) => "MultiPoint",
+        Geometry::MultiLineString(_) => "MultiLineString",
+        Geometry::MultiPolygon(_) => "MultiPolygon",
+        Geometry::GeometryCollection(_) => "GeometryCollection",
+        Geometry::Rect(_) => "Rect",
+        Geometry::Triangle(_) => "Triangle",
+    }
+}
+
+/// Repairs a polygon with GEOS's MakeValid (through GDAL) and keeps its polygonal parts.
+fn make_valid(mp: &MultiPolygon<f64>) -> Option<MultiPolygon<f64>> {
+    let g = mp.to_gdal().ok()?;
+    let fixed = g.make_valid(&gdal::cpl::CslStringList::new()).ok()?;
+    let geo: Geometry<f64> = Geometry::try_from(&fixed).ok()?;
+    let mut polys = Vec::new();
+    let mut dropped = 0;
+    polygons_of(geo, &mut polys, &mut dropped);
+    let out = MultiPolygon(polys);
+    (out.unsigned_area() > 0.0).then_some(out)
+}
+
+/// Imports one source layer into the store. On any error the store is unchanged.
+pub fn import(opts: &ImportOptions) -> Result<ImportReport> {
+    let started = Instant::now();
+    let kind = opts.kind;
+    let layer_id = opts
+        .layer
+        .clone()
+        .unwrap_or_else(|| default_layer_id(kind, opts.plan.as_deref()));
+    check_layer_id(&layer_id)?;
+    let profiles = schema::profiles_named(&opts.profile).map_err(ImportError::Options)?;
+
+    let mut store = Store::open_or_create(&opts.store)?;
+    let lock = store.lock()?;
+    store.reload()?;
+    store.clean_temp(&lock);
+    if let Some(plan) = &opts.plan {
+        if !kind.needs_plan() {
+            return Err(ImportError::Options(format!(
+                "--plan applies to zones and redlines, not {kind}"
+            )));
+        }
+        if !store.catalog.plans.contains_key(plan) {
+            return Err(StoreError::UnknownPlan(plan.clone()).into());
+        }
+    }
+
+    let ds = open_source(&opts.source, opts.encoding)?;
+    let driver = ds.driver().short_name();
+    let mut layer = pick_layer(&ds, opts)?;
+    let path_text = opts.source.display().to_string();
+    let source_layer = layer.name();
+    let mut report = ImportReport {
+        layer: layer_id.clone(),
+        kind: kind.id().into(),
+        source: path_text.clone(),
+        source_layer: source_layer.clone(),
+        driver: driver.clone(),
+        ..Default::default()
+    };
+
+    // Reference system: resolve, then check the extent before reading anything.
+    let file_srs = layer.spatial_ref();
+    let srs = ResolvedSrs::resolve(&opts.srs, file_srs.as_ref())?;
+    if let (Some(fs), SrsSpec::Vn2000Tm3 { .. } | SrsSpec::Vn2000Utm(_) | SrsSpec::Epsg(_)) = (&file_srs, &opts.srs) {
+        let file_def = fs.to_proj4().unwrap_or_default();
+        let ours = srs.spatial_ref().to_proj4().unwrap_or_default();
+        let key = |s: &str| {
+            s.split_whitespace()
+                .filter(|p| p.starts_with("+proj=") || p.starts_with("+lon_0=") || p.starts_with("+zone=") || p.starts_with("+k="))
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        };
+        if key(&file_def) != key(&ours) {
+            report.warnings.push(format!(
+                "the file's own CRS ({file_def}) differs from --srs {}; using --srs",
+                srs.label
+            ));
+        }
+    }
+    report.srs = srs.label.clone();
+    report.srs_definition = srs.definition.clone();
+    let extent = layer
+        .try_get_extent()
+        .ok()
+        .flatten()
+        .or_else(|| layer.get_extent().ok());
+    let count_hint = layer.try_feature_count().unwrap_or(0);
+    match extent {
+        Some(e) if count_hint > 0 || e.MinX <= e.MaxX => {
+            if let Some(w) = srs.check_extent([e.MinX, e.MinY, e.MaxX, e.MaxY])? {
+                report.warnings.push(w);
+            }
+        }
+        _ => {}
+    }
+    let ct = srs.to_wgs84()?;
+
+    // Fields.
+    let source_fields: Vec<String> = layer.defn().fields().map(|f| f.name()).collect();
+    let field_types: Vec<u32> = layer.defn().fields().map(|f| f.field_type()).collect();
+    let matched = schema::match_fields(kind, &source_fields, &opts.mappings, &profiles)
+        .map_err(ImportError::Options)?;
+    let specs = kind.fields();
+    for (spec, m) in specs.iter().zip(&matched) {
+        if let Some(i) = m {
+            report.field_map.insert(spec.name.into(), source_fields[*i].clone());
+        }
+    }
+    let has = |name: &str| {
+        specs
+            .iter()
+            .position(|s| s.name == name)
+            .and_then(|i| matched[i])
+            .is_some()
+    };
+    for spec in specs.iter().filter(|s| s.required) {
+        let satisfied = has(spec.name) || (spec.name == "commune_code" && opts.commune.is_some());
+        if !satisfied {
+            return Err(ImportError::MissingField {
+                path: path_text,
+                kind,
+                field: spec.name.into(),
+                available: if source_fields.is_empty() {
+                    "none".into()
+                } else {
+                    source_fields.join(", ")
+                },
+            });
+        }
+    }
+    if kind.needs_plan() && opts.plan.is_none() && !has("plan_id") {
+        return Err(ImportError::Options(format!(
+            "{kind} belong to a plan: pass --plan PLAN_ID or map a plan field with --map plan_id=FIELD"
+        )));
+    }
+    let mut kept: Vec<(usize, String)> = Vec::new();
+    for (i, name) in source_fields.iter().enumerate() {
+        if matched.contains(&Some(i)) {
+            continue;
+        }
+        if schema::is_personal(name) {
+            if opts.keep_personal.iter().any(|k| schema::field_key(k) == schema::field_key(name)) {
+                kept.push((i, format!("private_{}", schema::field_key(name))));
+            } else {
+                report.personal_fields_dropped.push(name.clone());
+            }
+        } else {
+            report.fields_ignored.push(name.clone());
+        }
+    }
+    for k in &opts.keep_personal {
+        if !source_fields.iter().any(|f| schema::field_key(f) == schema::field_key(k)) {
+            return Err(ImportError::Options(format!("--keep-personal {k}: no such source field")));
+        }
+    }
+
+    // Encoding: forced, or detected from a sample of the text fields.
+    let text_fields: Vec<usize> = specs
+        .iter()
+        .zip(&matched)
+        .filter(|(s, _)| s.ty == FieldType::String)
+        .filter_map(|(_, m)| *m)
+        .chain(kept.iter().map(|(i, _)| *i))
+        .filter(|i| field_types[*i] == gdal_sys::OGRFieldType::OFTString)
+        .collect();
+    let enc = match opts.encoding {
+        Some(e) => e,
+        None => {
+            report.encoding_detected = true;
+            let mut samples: Vec<Vec<u8>> = Vec::new();
+            let mut unicode = false;
+            for f in layer.features().take(ENCODING_SAMPLE) {
+                for &i in &text_fields {
+                    if let Ok(Some(s)) = f.field_as_string(i) {
+                        match encoding::legacy_bytes(&s) {
+                            Some(b) => samples.push(b),
+                            None => unicode = true,
+                        }
+                    }
+                }
+            }
+            layer.reset_feature_reading();
+            if unicode {
+                TextEncoding::Utf8
+            } else {
+                let refs: Vec<&[u8]> = samples.iter().map(|s| s.as_slice()).collect();
+                encoding::detect(&refs)
+            }
+        }
+    };
+    report.encoding = enc.name().into();
+
+    // The FlatGeobuf writer: the schema's columns, then any kept personal fields.
+    let geometry_type = if kind.is_polygonal() {
+        GeometryType::MultiPolygon
+    } else {
+        GeometryType::MultiLineString
+    };
+    let title = format!("{kind}: {layer_id}");
+    let mut fgb = FgbWriter::create_with_options(
+        &layer_id,
+        geometry_type,
+        FgbWriterOptions {
+            write_index: true,
+            detect_type: false,
+            promote_to_multi: true,
+            crs: FgbCrs {
+                org: Some("EPSG"),
+                code: 4326,
+                ..Default::default()
+            },
+            title: Some(&title),
+            ..Default::default()
+        },
+    )
+    .map_err(|e| ImportError::Write(e.to_string()))?;
+    let mut columns = Vec::new();
+    for spec in specs {
+        let ct = match spec.ty {
+            FieldType::String => ColumnType::String,
+            FieldType::Int => ColumnType::Long,
+            FieldType::Double => ColumnType::Double,
+        };
+        fgb.add_column(spec.name, ct, |_, c| c.nullable = true);
+        columns.push(ColumnInfo {
+            name: spec.name.into(),
+            ty: spec.ty,
+            doc: spec.doc.into(),
+        });
+    }
+    for (_, name) in &kept {
+        fgb.add_column(name, ColumnType::String, |_, c| c.nullable = true);
+        columns.push(ColumnInfo {
+            name: name.clone(),
+            ty: FieldType::String,
+            doc: "personal data kept with --keep-personal; never served".into(),
+        });
+    }
+
+    let total = layer.try_feature_count().unwrap_or_else(|| layer.feature_count());
+    let bar = if opts.progress {
+        let b = indicatif::ProgressBar::new(total);
+        b.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{msg} [{bar:40}] {pos}/{len} features ({per_sec}, eta {eta})",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .progress_chars("=> "),
+        );
+        b.set_message(format!("importing {layer_id}"));
+        b
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+
+    let idx_of = |name: &str| specs.iter().position(|s| s.name == name);
+    let landuse_idx = idx_of("landuse");
+    let landuse_source_idx = idx_of("landuse_source");
+    let plan_idx = idx_of("plan_id");
+    let commune_idx = idx_of("commune_code");
+    let area_idx = idx_of("area_m2");
+    let length_idx = idx_of("length_m");
+    let fid_idx = idx_of("source_fid");
+    let unit_m = match srs.measure {
+        Measure::Planar { unit_m } => unit_m,
+        Measure::Geodesic => 1.0,
+    };
+    let mut bounds = [f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY];
+    let mut plans_used: Vec<String> = Vec::new();
+    let mut write_error: Option<String> = None;
+
+    for (n, feature) in layer.features().enumerate() {
+        report.read += 1;
+        if n % 4096 == 0 {
+            bar.set_position(n as u64);
+        }
+        let fid = feature.fid().map(|f| f as i64).unwrap_or(n as i64);
+        let Some(src_geom) = feature.geometry() else {
+            report.reject(fid, "no geometry".into());
+            continue;
+        };
+        if src_geom.is_empty() {
+            report.reject(fid, "empty geometry".into());
+            continue;
+        }
+        let mut shaped = match shape_geometry(kind, src_geom) {
+            Ok(s) => s,
+            Err(reason) => {
+                report.reject(fid, reason);
+                continue;
+            }
+        };
+
+        // Attributes.
+        let mut values: Vec<Option<Value>> = vec![None; specs.len()];
+        let mut rejection: Option<String> = None;
+        for (k, spec) in specs.iter().enumerate() {
+            let Some(si) = matched[k] else { continue };
+            let Some(text) = read_text(&feature, si, enc) else {
+                continue;
+            };
+            let v = match spec.ty {
+                FieldType::String => Some(Value::Str(text.clone())),
+                FieldType::Int => parse_number(&text)
+                    .filter(|v| v.fract() == 0.0 && v.abs() < 9.0e15)
+                    .map(|v| Value::Int(v as i64)),
+                FieldType::Double => parse_number(&text).map(Value::Double),
+            };
+            let v = match (v, spec.range) {
+                (Some(Value::Int(i)), Some((lo, hi))) if !(lo..=hi).contains(&(i as f64)) => None,
+                (Some(Value::Double(d)), Some((lo, hi))) if !(lo..=hi).contains(&d) => None,
+                (v, _) => v,
+            };
+            if v.is_none() {
+                if spec.required {
+                    rejection = Some(format!("{} '{text}' is not a valid number", spec.name));
+                    break;
+                }
+                *report.values_dropped.entry(spec.name.into()).or_default() += 1;
+            }
+            values[k] = v;
+        }
+        if rejection.is_none() {
+            if let (Some(ci), Some(c)) = (commune_idx, &opts.commune) {
+                if values[ci].is_none() {
+                    values[ci] = Some(Value::Str(c.clone()));
+                }
+            }
+            for (k, spec) in specs.iter().enumerate() {
+                if spec.required && values[k].is_none() {
+                    rejection = Some(format!("{} is empty", spec.name));
+                    break;
+                }
+            }
+        }
+        // Land-use codes: current kept, legacy mapped, unknown reported.
+        if rejection.is_none() {
+            if let Some(li) = landuse_idx {
+                if let Some(Value::Str(text)) = values[li].clone() {
+                    let mut codes = Vec::new();
+                    let mut changed = false;
+                    for c in check_codes(&text) {
+                        match c {
+                            CodeCheck::Current(c) => codes.push(c),
+                            CodeCheck::Mapped(old, new) => {
+                                *report.codes_mapped.entry(format!("{old}->{new}")).or_default() += 1;
+                                codes.push(new);
+                                changed = true;
+                            }
+                            CodeCheck::Unknown(u) => {
+                                *report.codes_unknown.entry(u.clone()).or_default() += 1;
+                                if opts.strict_codes {
+                                    rejection = Some(format!("unknown land-use code '{u}'"));
+                                }
+                                codes.push(u);
+                                changed = true;
+                            }
+                        }
+                    }
+                    let joined = codes.join("+");
+                    if changed || joined != text {
+                        if let Some(lsi) = landuse_source_idx {
+                            values[lsi] = Some(Value::Str(text.clone()));
+                        }
+                    }
+                    values[li] = (!joined.is_empty()).then_some(Value::Str(joined));
+                    if values[li].is_none() && specs[li].required {
+                        rejection = Some("no land-use code".into());
+                    }
+                }
+            }
+        }
+        // Plan.
+        if rejection.is_none() {
+            if let Some(pi) = plan_idx {
+                if let Some(p) = &opts.plan {
+                    values[pi] = Some(Value::Str(p.clone()));
+                }
+                match &values[pi] {
+                    Some(Value::Str(p)) if store.catalog.plans.contains_key(p) => {
+                        if !plans_used.contains(p) {
+                            plans_used.push(p.clone());
+                        }
+                    }
+                    Some(Value::Str(p)) => rejection = Some(format!("unknown plan '{p}'")),
+                    _ if kind.needs_plan() => rejection = Some("no plan id".into()),
+                    _ => {}
+                }
+            }
+        }
+        if let Some(reason) = rejection {
+            report.reject(fid, reason);
+            continue;
+        }
+
+        // Geometry: measure in the source CRS, then reproject.
+        if let Err(reason) = reproject(&mut shaped.geom, &ct) {
+            report.reject(fid, reason);
+            continue;
+        }
+        let measure = match (srs.measure, &shaped.geom) {
+            (Measure::Planar { .. }, Geometry::MultiPolygon(_)) => shaped.planar * unit_m * unit_m,
+            (Measure::Planar { .. }, _) => shaped.planar * unit_m,
+            (Measure::Geodesic, Geometry::MultiPolygon(mp)) => mp.geodesic_area_unsigned(),
+            (Measure::Geodesic, Geometry::MultiLineString(ml)) => Geodesic.length(ml),
+            (Measure::Geodesic, _) => 0.0,
+        };
+        if let Some(ai) = area_idx {
+            values[ai] = Some(Value::Double((measure * 100.0).round() / 100.0));
+        }
+        if let Some(li) = length_idx {
+            values[li] = Some(Value::Double((measure * 100.0).round() / 100.0));
+        }
+        if let Some(fi) = fid_idx {
+            values[fi] = Some(Value::Int(fid));
+        }
+        if let Some(r) = shaped.repaired.take() {
+            report.repair(fid, r);
+        }
+        if let Some(c) = shaped.converted {
+            *report.converted.entry(c.into()).or_default() += 1;
+        }
+        if let Some(r) = shaped.geom.bounding_rect() {
+            bounds[0] = bounds[0].min(r.min().x);
+            bounds[1] = bounds[1].min(r.min().y);
+            bounds[2] = bounds[2].max(r.max().x);
+            bounds[3] = bounds[3].max(r.max().y);
+        }
+        let kept_values: Vec<Option<String>> = kept
+            .iter()
+            .map(|(i, _)| read_text(&feature, *i, enc))
+            .collect();
+        let result = fgb.add_feature_geom(shaped.geom, |w| {
+            for (k, v) in values.iter().enumerate() {
+                let name = specs[k].name;
+                let _ = match v {
+                    Some(Value::Str(s)) => w.property(k, name, &ColumnValue::String(s)),
+                    Some(Value::Int(i)) => w.property(k, name, &ColumnValue::Long(*i)),
+                    Some(Value::Double(d)) => w.property(k, name, &ColumnValue::Double(*d)),
+                    None => Ok(false),
+                };
+            }
+            for (j, v) in kept_values.iter().enumerate() {
+                if let Some(s) = v {
+                    let _ = w.property(specs.len() + j, &kept[j].1, &ColumnValue::String(s));
+                }
+            }
+        });
+        if let Err(e) = result {
+            write_error = Some(e.to_string());
+            break;
+        }
+        report.written += 1;
+    }
+    bar.finish_and_clear();
+    if let Some(e) = write_error {
+        return Err(ImportError::Write(e));
+    }
+    let read_errors = take_gdal_errors();
+    if !read_errors.is_empty() {
+        return Err(ImportError::Open {
+            path: path_text,
+            reason: read_errors.join("; "),
+        });
+    }
+    if report.read == 0 {
+        return Err(ImportError::EmptyLayer {
+            path: path_text,
+            layer: source_layer,
+        });
+    }
+    if report.written == 0 {
+        return Err(ImportError::AllRejected {
+            path: path_text,
+            read: report.read,
+            reason: report
+                .rejected
+                .first()
+                .map(|r| r.reason.clone())
+                .unwrap_or_default(),
+        });
+    }
+
+    // Write the file to a temporary name inside the store, then commit.
+    let temp = store.temp_path(&layer_id);
+    let sha256 = {
+        let file = File::create(&temp).map_err(|e| ImportError::Write(format!("{}: {e}", temp.display())))?;
+        let mut out = HashingWriter {
+            inner: BufWriter::new(file),
+            hash: Sha256::new(),
+        };
+        let written = fgb.write(&mut out).map_err(|e| e.to_string()).and_then(|_| out.flush().map_err(|e| e.to_string()));
+        if let Err(e) = written {
+            let _ = std::fs::remove_file(&temp);
+            return Err(ImportError::Write(e));
+        }
+        format!("{:x}", out.hash.finalize())
+    };
+    report.bounds = bounds;
+    report.seconds = started.elapsed().as_secs_f64();
+    let mut summary = BTreeMap::new();
+    summary.insert("read".into(), report.read);
+    summary.insert("written".into(), report.written);
+    summary.insert("repaired".into(), report.repaired_count);
+    summary.insert("rejected".into(), report.rejected_count);
+    let entry = LayerEntry {
+        kind,
+        file: String::new(),
+        count: report.written,
+        bounds,
+        plan: opts.plan.clone(),
+        plans: plans_used,
+        columns,
+        source: SourceInfo {
+            path: path_text,
+            layer: source_layer,
+            driver,
+            srs: srs.label.clone(),
+            srs_definition: srs.definition.clone(),
+            encoding: enc.name().into(),
+            measure: srs.measure,
+        },
+        sha256,
+        imported_at: now_rfc3339(),
+        summary,
+    };
+    if let Err(e) = store.commit_layer(&lock, &layer_id, &temp, entry) {
+        let _ = std::fs::remove_file(&temp);
+        return Err(e.into());
+    }
+    Ok(report)
+}
+
+/// The current time, RFC 3339 UTC.
+pub fn now_rfc3339() -> String {
+    time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}

@@ -1,0 +1,456 @@
+//! The normalised attribute schema of each layer kind, and how source fields map onto it.
+//!
+//! Sources name their fields in many ways (`SoTo`, `SHBANDO`, `so_to`, `sheet`…). A mapping
+//! profile is a list of aliases per target field; `--map target=source` overrides it. Fields
+//! holding personal data (owner names, ID numbers) are recognised by name and dropped.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::encoding::fold;
+
+/// The kinds of layer the store holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    /// Cadastral parcels (thửa đất).
+    Parcels,
+    /// Planning zones (khu, ô quy hoạch) with planned land use and indicators.
+    Zones,
+    /// Red lines (chỉ giới đường đỏ).
+    Redlines,
+    /// Administrative boundaries (communes, districts, provinces).
+    Boundaries,
+    /// Road centre lines with names.
+    Roads,
+}
+
+impl Kind {
+    /// All kinds.
+    pub const ALL: [Kind; 5] = [
+        Kind::Parcels,
+        Kind::Zones,
+        Kind::Redlines,
+        Kind::Boundaries,
+        Kind::Roads,
+    ];
+
+    /// Lower-case identifier.
+    pub fn id(self) -> &'static str {
+        match self {
+            Kind::Parcels => "parcels",
+            Kind::Zones => "zones",
+            Kind::Redlines => "redlines",
+            Kind::Boundaries => "boundaries",
+            Kind::Roads => "roads",
+        }
+    }
+
+    /// Whether the kind holds areas (polygons) rather than lines.
+    pub fn is_polygonal(self) -> bool {
+        matches!(self, Kind::Parcels | Kind::Zones | Kind::Boundaries)
+    }
+
+    /// Whether features of this kind belong to a plan.
+    pub fn needs_plan(self) -> bool {
+        matches!(self, Kind::Zones | Kind::Redlines)
+    }
+
+    /// The fields of this kind's schema, in column order.
+    pub fn fields(self) -> &'static [FieldSpec] {
+        match self {
+            Kind::Parcels => PARCEL_FIELDS,
+            Kind::Zones => ZONE_FIELDS,
+            Kind::Redlines => REDLINE_FIELDS,
+            Kind::Boundaries => BOUNDARY_FIELDS,
+            Kind::Roads => ROAD_FIELDS,
+        }
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.id())
+    }
+}
+
+impl FromStr for Kind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Kind::ALL
+            .into_iter()
+            .find(|k| k.id() == s.trim().to_lowercase())
+            .ok_or_else(|| {
+                format!("unknown kind '{s}': one of parcels, zones, redlines, boundaries, roads")
+            })
+    }
+}
+
+/// The type of a schema field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FieldType {
+    /// Text.
+    String,
+    /// Whole number.
+    Int,
+    /// Real number.
+    Double,
+}
+
+/// One field of a kind's schema.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FieldSpec {
+    /// Column name in the store.
+    pub name: &'static str,
+    /// Type.
+    pub ty: FieldType,
+    /// What it holds.
+    pub doc: &'static str,
+    /// Whether the import fails without a source for it.
+    pub required: bool,
+    /// Whether it is read from the source (false: computed by the importer).
+    pub from_source: bool,
+    /// Valid range for numbers (values outside it are set to null and reported).
+    pub range: Option<(f64, f64)>,
+}
+
+const fn src(name: &'static str, ty: FieldType, doc: &'static str) -> FieldSpec {
+    FieldSpec {
+        name,
+        ty,
+        doc,
+        required: false,
+        from_source: true,
+        range: None,
+    }
+}
+const fn req(name: &'static str, ty: FieldType, doc: &'static str) -> FieldSpec {
+    FieldSpec {
+        required: true,
+        ..src(name, ty, doc)
+    }
+}
+const fn ranged(name: &'static str, ty: FieldType, doc: &'static str, lo: f64, hi: f64) -> FieldSpec {
+    FieldSpec {
+        range: Some((lo, hi)),
+        ..src(name, ty, doc)
+    }
+}
+const fn computed(name: &'static str, ty: FieldType, doc: &'static str) -> FieldSpec {
+    FieldSpec {
+        from_source: false,
+        ..src(name, ty, doc)
+    }
+}
+
+use FieldType::{Double, Int, String as Str};
+
+const PARCEL_FIELDS: &[FieldSpec] = &[
+    req("commune_code", Str, "commune (xã/phường) code"),
+    req("sheet", Int, "map sheet number (số tờ bản đồ)"),
+    req("parcel", Int, "parcel number within the sheet (số thửa)"),
+    computed("area_m2", Double, "area in m² computed in the source metric CRS"),
+    ranged("area_declared_m2", Double, "area declared in the source (m²)", 0.0, 1.0e9),
+    src("landuse", Str, "current land-use code(s), '+'-separated, Circular 08/2024 codes"),
+    computed("landuse_source", Str, "the source's land-use text when a code was mapped or unknown"),
+    src("address", Str, "address"),
+    computed("source_fid", Int, "feature id in the source file"),
+];
+
+const ZONE_FIELDS: &[FieldSpec] = &[
+    src("plan_id", Str, "plan the zone belongs to (from --plan or the source)"),
+    src("zone_id", Str, "zone or block identifier within the plan"),
+    req("landuse", Str, "planned land-use code(s)"),
+    computed("landuse_source", Str, "the source's land-use text when a code was mapped or unknown"),
+    src("name", Str, "zone or block name"),
+    ranged("density_pct", Double, "maximum building density, % of the lot", 0.0, 100.0),
+    ranged("floors_min", Int, "minimum number of floors", 0.0, 200.0),
+    ranged("floors_max", Int, "maximum number of floors", 0.0, 200.0),
+    ranged("far", Double, "floor-area ratio (hệ số sử dụng đất)", 0.0, 100.0),
+    ranged("height_m", Double, "maximum building height, m", 0.0, 1000.0),
+    computed("area_m2", Double, "area in m² computed in the source metric CRS"),
+    computed("source_fid", Int, "feature id in the source file"),
+];
+
+const REDLINE_FIELDS: &[FieldSpec] = &[
+    src("plan_id", Str, "plan the red line belongs to"),
+    src("line_id", Str, "identifier within the plan"),
+    src("road_name", Str, "name of the road"),
+    ranged("width_m", Double, "planned road width between red lines (lộ giới), m", 0.0, 1000.0),
+    computed("length_m", Double, "length in m in the source metric CRS"),
+    computed("source_fid", Int, "feature id in the source file"),
+];
+
+const BOUNDARY_FIELDS: &[FieldSpec] = &[
+    src("code", Str, "administrative code"),
+    req("name", Str, "name"),
+    src("level", Str, "level or type (xã, phường, thị trấn, tỉnh…)"),
+    src("parent", Str, "name of the parent unit"),
+    computed("area_m2", Double, "area in m²"),
+    computed("source_fid", Int, "feature id in the source file"),
+];
+
+const ROAD_FIELDS: &[FieldSpec] = &[
+    src("name", Str, "road name"),
+    src("class", Str, "road class"),
+    ranged("width_m", Double, "current width, m", 0.0, 1000.0),
+    computed("length_m", Double, "length in m"),
+    computed("source_fid", Int, "feature id in the source file"),
+];
+
+/// A mapping profile: aliases of source field names for each target field.
+#[derive(Debug, Clone, Copy)]
+pub struct Profile {
+    /// Name used with `--profile`.
+    pub name: &'static str,
+    /// What it is for.
+    pub doc: &'static str,
+    /// (target field, aliases). Aliases are compared after [`field_key`].
+    pub aliases: &'static [(&'static str, &'static [&'static str])],
+}
+
+/// Vietnamese cadastral and land-use planning deliveries (VBDLIS/ViLIS-style names).
+pub const CADASTRAL: Profile = Profile {
+    name: "cadastral",
+    doc: "Vietnamese cadastral and land-use plan deliveries (SoTo, SoThua, MaXa, LoaiDat…)",
+    aliases: &[
+        ("commune_code", &["maxa", "madvhc", "maphuongxa", "maxaphuong", "madonvihanhchinh"]),
+        ("sheet", &["soto", "sohieutobando", "shbando", "tobando", "sotobando", "soto_bd", "shto"]),
+        ("parcel", &["sothua", "sothututhua", "shthua", "thuaso", "sothuadat"]),
+        ("area_declared_m2", &["dientich", "dtich", "dientichphaply", "dientichpl"]),
+        ("landuse", &["loaidat", "mdsd", "kyhieumdsd", "maloaidat", "mucdichsudung", "kyhieuloaidat", "kyhieu", "loaidatqh", "chucnang"]),
+        ("address", &["diachi", "diachithua"]),
+        ("zone_id", &["makhu", "maoquyhoach", "maoqh", "kyhieuo", "malo"]),
+        ("name", &["tenkhu", "tenlo", "tenxa", "tendvhc", "tenduong", "ten", "tentinh", "tenhuyen"]),
+        ("plan_id", &["maquyhoach", "maqh"]),
+        ("density_pct", &["matdo", "matdoxaydung", "matdoxd", "mdxd"]),
+        ("floors_min", &["tangcaomin", "tangcaotoithieu", "socaomin"]),
+        ("floors_max", &["tangcaomax", "tangcaotoida", "tangcao", "socaomax"]),
+        ("far", &["hesosdd", "hesosudungdat", "hsdd"]),
+        ("height_m", &["chieucao", "chieucaomax", "chieucaotoida", "docao"]),
+        ("road_name", &["tenduong"]),
+        ("width_m", &["logioi", "rongduong", "rongqh", "berong", "chieurong", "rongmatduong", "ronght"]),
+        ("code", &["maxa", "madvhc", "ma", "matinh", "mahuyen"]),
+        ("level", &["loai", "cap", "loaidvhc", "capdvhc"]),
+        ("parent", &["tentinh", "tenhuyen", "thuoc"]),
+        ("class", &["loaiduong", "capduong", "phanloai"]),
+        ("line_id", &["maduong", "machigioi"]),
+    ],
+};
+
+/// The GIS dossier naming of Circular 16/2025/TT-BXD (layers `<Name>_<A|P|L>`, camelCase
+/// fields such as `maThongTinQH` and `maHoSoQH`).
+pub const TT16_2025: Profile = Profile {
+    name: "tt16-2025",
+    doc: "Circular 16/2025/TT-BXD planning GIS dossiers (maThongTinQH, maHoSoQH, kyHieuSDD, matDoXD…)",
+    aliases: &[
+        ("zone_id", &["mathongtinqh"]),
+        ("line_id", &["mathongtinqh"]),
+        ("plan_id", &["mahosoqh"]),
+        ("landuse", &["kyhieusdd", "maloaidat", "kyhieuchucnang", "chucnangsdd"]),
+        ("name", &["tenlo", "tenkhu", "tenoquyhoach", "ten"]),
+        ("density_pct", &["matdoxd", "matdoxaydung", "matdoxaydungtoida"]),
+        ("floors_min", &["tangcaomin", "tangcaotoithieu"]),
+        ("floors_max", &["tangcaomax", "tangcaotoida"]),
+        ("far", &["hesosdd", "hesosudungdat", "hesosudungdattoida"]),
+        ("height_m", &["chieucaomax", "chieucaotoida", "chieucao"]),
+        ("road_name", &["tenduong", "tentuyen"]),
+        ("width_m", &["logioi", "bronglogioi", "chieurong"]),
+    ],
+};
+
+/// Plain English names (and the 2025 commune GeoJSON's fields).
+pub const GENERIC: Profile = Profile {
+    name: "generic",
+    doc: "English field names (commune_code, sheet, parcel, landuse, name, code…)",
+    aliases: &[
+        ("commune_code", &["communecode", "commune", "wardcode"]),
+        ("sheet", &["sheet", "sheetno", "sheetnumber", "mapsheet"]),
+        ("parcel", &["parcel", "parcelno", "parcelnumber", "lot", "lotno"]),
+        ("area_declared_m2", &["areadeclaredm2", "arealegal", "declaredarea"]),
+        ("landuse", &["landuse", "lucode", "use", "zoning", "landusecode"]),
+        ("address", &["address", "addr"]),
+        ("zone_id", &["zoneid", "zone", "block", "blockid"]),
+        ("plan_id", &["planid", "plan"]),
+        ("name", &["name", "tentinh", "label"]),
+        ("density_pct", &["densitypct", "density", "coverage"]),
+        ("floors_min", &["floorsmin", "minfloors"]),
+        ("floors_max", &["floorsmax", "maxfloors", "floors"]),
+        ("far", &["far", "floorarearatio"]),
+        ("height_m", &["heightm", "height", "maxheight"]),
+        ("road_name", &["roadname", "road", "street"]),
+        ("width_m", &["widthm", "width"]),
+        ("code", &["code", "wardcode", "gid"]),
+        ("level", &["level", "type", "adminlevel"]),
+        ("parent", &["parent", "province", "district"]),
+        ("class", &["class", "highway", "roadclass"]),
+        ("line_id", &["lineid", "id"]),
+    ],
+};
+
+/// All shipped profiles.
+pub const PROFILES: &[Profile] = &[CADASTRAL, TT16_2025, GENERIC];
+
+/// Finds a profile by name; `auto` means all of them, in order.
+pub fn profiles_named(name: &str) -> Result<Vec<Profile>, String> {
+    if name == "auto" {
+        return Ok(PROFILES.to_vec());
+    }
+    PROFILES
+        .iter()
+        .find(|p| p.name == name)
+        .map(|p| vec![*p])
+        .ok_or_else(|| {
+            let names: Vec<&str> = PROFILES.iter().map(|p| p.name).collect();
+            format!("unknown profile '{name}': auto, {}", names.join(", "))
+        })
+}
+
+/// Source field names that hold personal data and are dropped on import (compared after
+/// [`field_key`]): owners' names, ID-card numbers, birth dates, phone numbers.
+pub const PERSONAL_FIELDS: &[&str] = &[
+    "tenchu", "chusudung", "tenchusudung", "chusohuu", "hoten", "hovaten", "owner", "ownername",
+    "owners", "nguoisudung", "tennguoisudung", "cmnd", "socmnd", "cccd", "socccd", "sodinhdanh",
+    "idnumber", "nationalid", "hochieu", "ngaysinh", "namsinh", "dienthoai", "sodienthoai",
+    "sdt", "phone", "email", "diachithuongtru", "thuongtru",
+];
+
+/// Normalises a field name for comparison: accents folded, lower case, only letters and
+/// digits (`Số_Tờ` → `soto`, `maThongTinQH` → `mathongtinqh`).
+pub fn field_key(name: &str) -> String {
+    fold(name)
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect()
+}
+
+/// Whether a source field name is personal data.
+pub fn is_personal(name: &str) -> bool {
+    let key = field_key(name);
+    PERSONAL_FIELDS.contains(&key.as_str())
+}
+
+/// Matches source fields to a kind's schema: explicit mappings first, then the profiles'
+/// aliases, then the target name itself. Returns, for each schema field, the index of the
+/// source field that feeds it.
+pub fn match_fields(
+    kind: Kind,
+    source_fields: &[String],
+    explicit: &[(String, String)],
+    profiles: &[Profile],
+) -> Result<Vec<Option<usize>>, String> {
+    let keys: Vec<String> = source_fields.iter().map(|f| field_key(f)).collect();
+    for (target, _) in explicit {
+        if !kind.fields().iter().any(|f| f.name == target && f.from_source) {
+            let names: Vec<&str> = kind
+                .fields()
+                .iter()
+                .filter(|f| f.from_source)
+                .map(|f| f.name)
+                .collect();
+            return Err(format!(
+                "--map {target}=…: '{target}' is not a field of {kind} (fields: {})",
+                names.join(", ")
+            ));
+        }
+    }
+    let mut used = vec![false; source_fields.len()];
+    let mut out = Vec::new();
+    for spec in kind.fields() {
+        if !spec.from_source {
+            out.push(None);
+            continue;
+        }
+        let mut found = None;
+        if let Some((_, src)) = explicit.iter().find(|(t, _)| t == spec.name) {
+            let k = field_key(src);
+            found = keys.iter().position(|s| *s == k);
+            if found.is_none() {
+                return Err(format!(
+                    "--map {}={src}: the source has no field '{src}' (it has: {})",
+                    spec.name,
+                    source_fields.join(", ")
+                ));
+            }
+        }
+        if found.is_none() {
+            let exact = field_key(spec.name);
+            found = keys.iter().position(|s| *s == exact).filter(|i| !used[*i]);
+        }
+        if found.is_none() {
+            'profiles: for p in profiles {
+                for (target, aliases) in p.aliases {
+                    if *target != spec.name {
+                        continue;
+                    }
+                    for a in *aliases {
+                        if let Some(i) = keys.iter().position(|s| s == a) {
+                            if !used[i] {
+                                found = Some(i);
+                                break 'profiles;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        if let Some(i) = found {
+            used[i] = true;
+        }
+        out.push(found);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn matches_cadastral_names_and_drops_nothing_silently() {
+        let src = names(&["MaXa", "SoTo", "SoThua", "DienTich", "LoaiDat", "DiaChi", "TenChu"]);
+        let m = match_fields(Kind::Parcels, &src, &[], &PROFILES.to_vec()).unwrap();
+        let by_name = |n: &str| {
+            let i = Kind::Parcels.fields().iter().position(|f| f.name == n).unwrap();
+            m[i].map(|j| src[j].as_str())
+        };
+        assert_eq!(by_name("commune_code"), Some("MaXa"));
+        assert_eq!(by_name("sheet"), Some("SoTo"));
+        assert_eq!(by_name("parcel"), Some("SoThua"));
+        assert_eq!(by_name("landuse"), Some("LoaiDat"));
+        assert_eq!(by_name("area_declared_m2"), Some("DienTich"));
+        assert!(is_personal("TenChu"));
+        assert!(is_personal("So_CCCD"));
+        assert!(!is_personal("DiaChi"));
+    }
+
+    #[test]
+    fn tt16_profile_and_explicit_map() {
+        let src = names(&["maThongTinQH", "maHoSoQH", "kyHieuSDD", "matDoXD", "heSoSDD"]);
+        let m = match_fields(Kind::Zones, &src, &[], &[TT16_2025]).unwrap();
+        let f = Kind::Zones.fields();
+        let get = |n: &str| m[f.iter().position(|x| x.name == n).unwrap()];
+        assert_eq!(get("zone_id"), Some(0));
+        assert_eq!(get("plan_id"), Some(1));
+        assert_eq!(get("landuse"), Some(2));
+        assert_eq!(get("density_pct"), Some(3));
+        assert_eq!(get("far"), Some(4));
+        let m = match_fields(
+            Kind::Zones,
+            &src,
+            &[("landuse".into(), "matDoXD".into())],
+            &[TT16_2025],
+        )
+        .unwrap();
+        assert_eq!(m[f.iter().position(|x| x.name == "landuse").unwrap()], Some(3));
+        assert!(match_fields(Kind::Zones, &src, &[("nope".into(), "x".into())], &[]).is_err());
+        assert!(match_fields(Kind::Zones, &src, &[("far".into(), "x".into())], &[]).is_err());
+    }
+}
