@@ -344,7 +344,7 @@ pub(crate) fn zoning(d: &District) -> (Vec<PlanZone>, Vec<RedLine>, Vec<PlanZone
                 geom,
             });
         };
-        let mut red = |street: &str, width: f64, a: Coord, b: Coord, lines: &mut Vec<RedLine>| {
+        let red = |street: &str, width: f64, a: Coord, b: Coord, lines: &mut Vec<RedLine>| {
             let k = lines.len() + 1;
             lines.push(RedLine {
                 id: format!("CGDD-{k:05}"),
