@@ -769,6 +769,13 @@ pub fn import(opts: &ImportOptions) -> Result<ImportReport> {
         ..Default::default()
     };
 
+    if layer.try_feature_count() == Some(0) {
+        return Err(ImportError::EmptyLayer {
+            path: path_text,
+            layer: source_layer,
+        });
+    }
+
     // Reference system: resolve, then check the extent before reading anything.
     let file_srs = layer.spatial_ref();
     let srs = ResolvedSrs::resolve(&opts.srs, file_srs.as_ref())?;

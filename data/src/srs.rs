@@ -426,19 +426,25 @@ impl ResolvedSrs {
         let mut ys = [extent[1], extent[1], extent[3], extent[3]];
         let mut zs = [0.0; 4];
         let ok = ct.transform_coords(&mut xs, &mut ys, &mut zs).is_ok();
-        let [w, s, e, n] = VIETNAM_ENVELOPE;
-        let inside = ok
+        let finite = ok
             && xs
                 .iter()
                 .zip(&ys)
-                .all(|(x, y)| x.is_finite() && y.is_finite() && (w..=e).contains(x) && (s..=n).contains(y));
-        if !inside {
-            let hint = if self.measure != Measure::Geodesic
-                && extent[0].abs() <= 180.0
-                && extent[2].abs() <= 180.0
-                && extent[1].abs() <= 90.0
-                && extent[3].abs() <= 90.0
-            {
+                .all(|(x, y)| x.is_finite() && y.is_finite() && x.abs() <= 180.0 && y.abs() <= 90.0);
+        let [w, s, e, n] = VIETNAM_ENVELOPE;
+        let in_vietnam = finite
+            && xs
+                .iter()
+                .zip(&ys)
+                .all(|(x, y)| (w..=e).contains(x) && (s..=n).contains(y));
+        let looks_like_degrees = self.measure != Measure::Geodesic
+            && extent[0].abs() <= 180.0
+            && extent[2].abs() <= 180.0
+            && extent[1].abs() <= 90.0
+            && extent[3].abs() <= 90.0;
+        // VN-2000 data must be in Vietnam; other data must at least be on the globe.
+        if !finite || (self.vn2000 && !in_vietnam) {
+            let hint = if looks_like_degrees {
                 " — these look like degrees; did you mean --srs EPSG:4326 (or EPSG:4756 for VN-2000 degrees)?"
             } else {
                 " — check the SRS (the meridian or zone) and that X/Y are not swapped"
@@ -450,6 +456,12 @@ impl ResolvedSrs {
                     extent[0], extent[1], extent[2], extent[3]
                 ),
             });
+        }
+        if !in_vietnam {
+            return Ok(Some(format!(
+                "the data extent [{:.3}, {:.3}, {:.3}, {:.3}] is not in Vietnam",
+                extent[0], extent[1], extent[2], extent[3]
+            )));
         }
         let lon = (xs.iter().sum::<f64>()) / 4.0;
         let lat = (ys.iter().sum::<f64>()) / 4.0;

@@ -100,3 +100,145 @@ fn gdal_has_spatial_index(file: &Path) -> bool {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     text.trim() == "True"
 }
+
+/// A store holding one good layer, to check that failed imports leave it as it was.
+fn store_with_a_layer() -> tempfile::TempDir {
+    let store = tempfile::tempdir().unwrap();
+    let geojson = store.path().join("../quyhoach-test-good.geojson");
+    let src = tempfile::Builder::new()
+        .suffix(".geojson")
+        .tempfile()
+        .unwrap();
+    std::fs::write(
+        src.path(),
+        r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"name":"Vĩnh Thanh","code":"31150"},
+        "geometry":{"type":"Polygon","coordinates":[[[105.08,10.01],[105.09,10.01],[105.09,10.02],[105.08,10.02],[105.08,10.01]]]}}]}"#,
+    )
+    .unwrap();
+    let _ = geojson;
+    import(&ImportOptions::new(
+        src.path(),
+        Kind::Boundaries,
+        store.path(),
+        SrsSpec::Epsg(4326),
+    ))
+    .unwrap();
+    store
+}
+
+fn expect_failure(source: &Path, kind: Kind, srs: SrsSpec, expected: &str) -> ImportError {
+    let store = store_with_a_layer();
+    let before = snapshot(store.path());
+    let err = import(&ImportOptions::new(source, kind, store.path(), srs)).unwrap_err();
+    let msg = err.to_string();
+    assert!(msg.contains(expected), "'{msg}' should mention '{expected}'");
+    assert!(!msg.contains('\n'), "one line: {msg}");
+    assert_eq!(snapshot(store.path()), before, "the store changed after: {msg}");
+    assert_eq!(Store::open(store.path()).unwrap().catalog.layers.len(), 1);
+    err
+}
+
+#[test]
+fn corrupt_flatgeobuf_is_refused() {
+    expect_failure(
+        &shared("fgb-edge/fuzzer-crash.fgb"),
+        Kind::Boundaries,
+        SrsSpec::Epsg(4326),
+        "Header failed consistency verification",
+    );
+}
+
+#[test]
+fn old_flatgeobuf_version_is_refused() {
+    expect_failure(
+        &shared("fgb-edge/topp_states.fgb"),
+        Kind::Boundaries,
+        SrsSpec::Epsg(4326),
+        "Unsupported FlatGeobuf version",
+    );
+}
+
+#[test]
+fn empty_layer_is_refused() {
+    let err = expect_failure(&shared("fgb-edge/empty.fgb"), Kind::Boundaries, SrsSpec::Prj, "empty");
+    assert!(matches!(err, ImportError::EmptyLayer { .. }), "{err:?}");
+}
+
+#[test]
+fn truncated_file_is_refused() {
+    let full = std::fs::read(shared("countries.fgb")).unwrap();
+    let cut = tempfile::Builder::new().suffix(".fgb").tempfile().unwrap();
+    std::fs::write(cut.path(), &full[..full.len() / 2]).unwrap();
+    expect_failure(cut.path(), Kind::Boundaries, SrsSpec::Epsg(4326), "cannot read");
+}
+
+#[test]
+fn missing_required_fields_are_named() {
+    let err = expect_failure(
+        &shared("countries.fgb"),
+        Kind::Parcels,
+        SrsSpec::Epsg(4326),
+        "no field for 'commune_code'",
+    );
+    assert!(err.to_string().contains("--map"), "{err}");
+}
+
+#[test]
+fn degrees_declared_as_vn2000_metres_are_refused() {
+    let src = tempfile::Builder::new().suffix(".geojson").tempfile().unwrap();
+    std::fs::write(
+        src.path(),
+        r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"name":"x"},
+        "geometry":{"type":"Polygon","coordinates":[[[105.08,10.01],[105.09,10.01],[105.09,10.02],[105.08,10.01]]]}}]}"#,
+    )
+    .unwrap();
+    expect_failure(
+        src.path(),
+        Kind::Boundaries,
+        "vn2000:kien-giang".parse().unwrap(),
+        "look like degrees",
+    );
+}
+
+#[test]
+fn missing_prj_needs_an_explicit_srs() {
+    let dir = tempfile::tempdir().unwrap();
+    let shp = dir.path().join("noprj.shp");
+    let status = Command::new("ogr2ogr")
+        .args(["-f", "ESRI Shapefile", shp.to_str().unwrap()])
+        .arg(shared("countries.fgb"))
+        .args(["-a_srs", "EPSG:4326", "-limit", "3"])
+        .status()
+        .expect("ogr2ogr");
+    assert!(status.success());
+    std::fs::remove_file(dir.path().join("noprj.prj")).unwrap();
+    expect_failure(&shp, Kind::Boundaries, SrsSpec::Prj, "no coordinate reference system");
+}
+
+#[test]
+fn zones_need_a_known_plan() {
+    let store = store_with_a_layer();
+    let before = snapshot(store.path());
+    let err = import(&ImportOptions {
+        plan: Some("no-such-plan".into()),
+        ..ImportOptions::new(
+            shared("countries.fgb"),
+            Kind::Zones,
+            store.path(),
+            SrsSpec::Epsg(4326),
+        )
+    })
+    .unwrap_err();
+    assert!(err.to_string().contains("unknown plan 'no-such-plan'"), "{err}");
+    assert_eq!(snapshot(store.path()), before);
+}
+
+#[test]
+fn a_missing_file_is_one_clear_line() {
+    expect_failure(
+        Path::new("/nonexistent/thua_dat.shp"),
+        Kind::Parcels,
+        SrsSpec::Prj,
+        "no such file",
+    );
+}
