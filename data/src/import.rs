@@ -769,7 +769,7 @@ pub fn import(opts: &ImportOptions) -> Result<ImportReport> {
         ..Default::default()
     };
 
-    if layer.try_feature_count() == Some(0) {
+    if layer.feature_count() == 0 {
         return Err(ImportError::EmptyLayer {
             path: path_text,
             layer: source_layer,

@@ -343,7 +343,6 @@ const HOUSE_CODES: &[(&str, f64)] = &[
     ("DYT", 0.5),
     ("TON", 1.5),
     ("DSH", 0.6),
-    ("CLN", 2.0),
 ];
 
 const FARM_CODES: &[(&str, f64)] = &[
@@ -356,7 +355,7 @@ const FARM_CODES: &[(&str, f64)] = &[
 
 fn house_kind(code: &str) -> Kind {
     match code {
-        "ONT" | "ONT+CLN" | "TMD" | "CLN" => Kind::HouseLot,
+        "ONT" | "ONT+CLN" | "TMD" => Kind::HouseLot,
         _ => Kind::Public,
     }
 }
