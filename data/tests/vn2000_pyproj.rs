@@ -12,7 +12,8 @@ fn pyproj_reference(points: &[(String, f64, f64)]) -> Vec<(f64, f64)> {
         .iter()
         .map(|(p, x, y)| serde_json::json!({"proj": p, "x": x, "y": y}))
         .collect();
-    let mut child = Command::new("python3")
+    let python = std::env::var("QUYHOACH_PYTHON").unwrap_or_else(|_| "python3".into());
+    let mut child = Command::new(python)
         .arg(script)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
