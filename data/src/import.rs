@@ -16,7 +16,7 @@ use flatgeobuf::{ColumnType, FgbCrs, FgbWriter, FgbWriterOptions, GeometryType};
 use gdal::errors::GdalError;
 use gdal::vector::{Geometry as GdalGeometry, LayerAccess, ToGdal};
 use gdal::{Dataset, DatasetOptions, GdalOpenFlags};
-use geo::{Area, BoundingRect, Euclidean, GeodesicArea, Geodesic, Length, Validation};
+use geo::{Area, BoundingRect, Euclidean, Geodesic, GeodesicArea, Length, Validation};
 use geo_types::{Coord, Geometry, LineString, MultiLineString, MultiPolygon, Polygon};
 use geozero::{ColumnValue, PropertyProcessor};
 use serde::Serialize;
@@ -146,7 +146,12 @@ pub struct ImportOptions {
 
 impl ImportOptions {
     /// Options with defaults for everything but the essentials.
-    pub fn new(source: impl Into<PathBuf>, kind: Kind, store: impl Into<PathBuf>, srs: SrsSpec) -> Self {
+    pub fn new(
+        source: impl Into<PathBuf>,
+        kind: Kind,
+        store: impl Into<PathBuf>,
+        srs: SrsSpec,
+    ) -> Self {
         ImportOptions {
             source: source.into(),
             source_layer: None,
@@ -274,7 +279,10 @@ impl ImportReport {
             s += &format!("  legacy codes mapped: {}\n", list(&self.codes_mapped));
         }
         if !self.codes_unknown.is_empty() {
-            s += &format!("  unknown land-use codes kept: {}\n", list(&self.codes_unknown));
+            s += &format!(
+                "  unknown land-use codes kept: {}\n",
+                list(&self.codes_unknown)
+            );
         }
         if !self.values_dropped.is_empty() {
             s += &format!("  values set to null: {}\n", list(&self.values_dropped));
@@ -286,7 +294,10 @@ impl ImportReport {
             );
         }
         if !self.fields_ignored.is_empty() {
-            s += &format!("  fields not in the schema: {}\n", self.fields_ignored.join(", "));
+            s += &format!(
+                "  fields not in the schema: {}\n",
+                self.fields_ignored.join(", ")
+            );
         }
         for (what, list) in [("repaired", &self.repaired), ("rejected", &self.rejected)] {
             for i in list.iter().take(5) {
@@ -365,7 +376,8 @@ pub fn open_source(source: &Path, encoding: Option<TextEncoding>) -> Result<Data
     let path = gdal_path(source);
     let lower = path.to_lowercase();
     let mut open_options: Vec<&str> = Vec::new();
-    let shapefile = lower.ends_with(".shp") || lower.ends_with(".dbf") || lower.contains("/vsizip/");
+    let shapefile =
+        lower.ends_with(".shp") || lower.ends_with(".dbf") || lower.contains("/vsizip/");
     if shapefile && encoding != Some(TextEncoding::Utf8) {
         open_options.push("ENCODING=ISO-8859-1");
     }
@@ -417,11 +429,13 @@ fn pick_layer<'a>(ds: &'a Dataset, opts: &ImportOptions) -> Result<gdal::vector:
     let names: Vec<String> = ds.layers().map(|l| l.name()).collect();
     let path = opts.source.display().to_string();
     if let Some(name) = &opts.source_layer {
-        return ds.layer_by_name(name).map_err(|_| ImportError::LayerNotFound {
-            path,
-            name: name.clone(),
-            available: names.join(", "),
-        });
+        return ds
+            .layer_by_name(name)
+            .map_err(|_| ImportError::LayerNotFound {
+                path,
+                name: name.clone(),
+                available: names.join(", "),
+            });
     }
     if names.len() == 1 {
         return ds.layer(0).map_err(|e| ImportError::Open {
@@ -532,7 +546,7 @@ fn read_text(feature: &gdal::vector::Feature, idx: usize, enc: TextEncoding) -> 
 /// Collects all coordinates of a geometry, mutably, in a fixed order.
 fn for_each_coord_mut(g: &mut Geometry<f64>, f: &mut dyn FnMut(&mut Coord<f64>)) {
     fn ring(ls: &mut LineString<f64>, f: &mut dyn FnMut(&mut Coord<f64>)) {
-        ls.0.iter_mut().for_each(|c| f(c));
+        ls.0.iter_mut().for_each(f);
     }
     fn poly(p: &mut Polygon<f64>, f: &mut dyn FnMut(&mut Coord<f64>)) {
         p.exterior_mut(|e| ring(e, f));
@@ -548,7 +562,10 @@ fn for_each_coord_mut(g: &mut Geometry<f64>, f: &mut dyn FnMut(&mut Coord<f64>))
 }
 
 /// Reprojects a geometry in place with one PROJ call for all its coordinates.
-fn reproject(g: &mut Geometry<f64>, ct: &gdal::spatial_ref::CoordTransform) -> std::result::Result<(), String> {
+fn reproject(
+    g: &mut Geometry<f64>,
+    ct: &gdal::spatial_ref::CoordTransform,
+) -> std::result::Result<(), String> {
     let mut xs = Vec::new();
     let mut ys = Vec::new();
     for_each_coord_mut(g, &mut |c| {
@@ -575,7 +592,9 @@ fn polygons_of(g: Geometry<f64>, out: &mut Vec<Polygon<f64>>, dropped: &mut u64)
     match g {
         Geometry::Polygon(p) => out.push(p),
         Geometry::MultiPolygon(mp) => out.extend(mp.0),
-        Geometry::GeometryCollection(gc) => gc.0.into_iter().for_each(|g| polygons_of(g, out, dropped)),
+        Geometry::GeometryCollection(gc) => {
+            gc.0.into_iter().for_each(|g| polygons_of(g, out, dropped))
+        }
         Geometry::Rect(r) => out.push(r.to_polygon()),
         Geometry::Triangle(t) => out.push(t.to_polygon()),
         _ => *dropped += 1,
@@ -594,14 +613,14 @@ fn lines_of(g: Geometry<f64>, out: &mut Vec<LineString<f64>>, from_polygons: &mu
             out.push(ext);
             out.extend(ints);
         }
-        Geometry::MultiPolygon(mp) => mp
-            .0
-            .into_iter()
-            .for_each(|p| lines_of(Geometry::Polygon(p), out, from_polygons)),
-        Geometry::GeometryCollection(gc) => gc
-            .0
-            .into_iter()
-            .for_each(|g| lines_of(g, out, from_polygons)),
+        Geometry::MultiPolygon(mp) => {
+            mp.0.into_iter()
+                .for_each(|p| lines_of(Geometry::Polygon(p), out, from_polygons))
+        }
+        Geometry::GeometryCollection(gc) => {
+            gc.0.into_iter()
+                .for_each(|g| lines_of(g, out, from_polygons))
+        }
         _ => {}
     }
 }
@@ -635,7 +654,9 @@ fn shape_geometry(kind: Kind, src: &GdalGeometry) -> std::result::Result<Shaped,
                 converted = Some("closed line → polygon");
                 Geometry::Polygon(Polygon::new(ls, vec![]))
             }
-            Geometry::MultiLineString(ml) if !ml.0.is_empty() && ml.0.iter().all(|l| l.is_closed() && l.0.len() >= 4) => {
+            Geometry::MultiLineString(ml)
+                if !ml.0.is_empty() && ml.0.iter().all(|l| l.is_closed() && l.0.len() >= 4) =>
+            {
                 converted = Some("closed lines → polygons");
                 Geometry::MultiPolygon(ml.0.into_iter().map(|l| Polygon::new(l, vec![])).collect())
             }
@@ -654,13 +675,19 @@ fn shape_geometry(kind: Kind, src: &GdalGeometry) -> std::result::Result<Shaped,
             return Err("empty geometry".into());
         }
         let mut mp = MultiPolygon(polys);
-        if mp.0.iter().flat_map(|p| p.exterior().0.iter()).any(|c| !c.x.is_finite() || !c.y.is_finite()) {
+        if mp
+            .0
+            .iter()
+            .flat_map(|p| p.exterior().0.iter())
+            .any(|c| !c.x.is_finite() || !c.y.is_finite())
+        {
             return Err("non-finite coordinate".into());
         }
         let mut repaired = None;
         if let Some(problem) = mp.validation_errors().into_iter().next() {
             let reason = problem.to_string();
-            mp = make_valid(&mp).ok_or_else(|| format!("invalid ({reason}) and GEOS could not repair it"))?;
+            mp = make_valid(&mp)
+                .ok_or_else(|| format!("invalid ({reason}) and GEOS could not repair it"))?;
             repaired = Some(reason);
         }
         let planar = mp.unsigned_area();
@@ -686,7 +713,12 @@ fn shape_geometry(kind: Kind, src: &GdalGeometry) -> std::result::Result<Shaped,
             return Err(format!("expected a line, got {type_name}"));
         }
         let ml = MultiLineString(lines);
-        if ml.0.iter().flat_map(|l| l.0.iter()).any(|c| !c.x.is_finite() || !c.y.is_finite()) {
+        if ml
+            .0
+            .iter()
+            .flat_map(|l| l.0.iter())
+            .any(|c| !c.x.is_finite() || !c.y.is_finite())
+        {
             return Err("non-finite coordinate".into());
         }
         let planar = Euclidean.length(&ml);
@@ -779,12 +811,19 @@ pub fn import(opts: &ImportOptions) -> Result<ImportReport> {
     // Reference system: resolve, then check the extent before reading anything.
     let file_srs = layer.spatial_ref();
     let srs = ResolvedSrs::resolve(&opts.srs, file_srs.as_ref())?;
-    if let (Some(fs), SrsSpec::Vn2000Tm3 { .. } | SrsSpec::Vn2000Utm(_) | SrsSpec::Epsg(_)) = (&file_srs, &opts.srs) {
+    if let (Some(fs), SrsSpec::Vn2000Tm3 { .. } | SrsSpec::Vn2000Utm(_) | SrsSpec::Epsg(_)) =
+        (&file_srs, &opts.srs)
+    {
         let file_def = fs.to_proj4().unwrap_or_default();
         let ours = srs.spatial_ref().to_proj4().unwrap_or_default();
         let key = |s: &str| {
             s.split_whitespace()
-                .filter(|p| p.starts_with("+proj=") || p.starts_with("+lon_0=") || p.starts_with("+zone=") || p.starts_with("+k="))
+                .filter(|p| {
+                    p.starts_with("+proj=")
+                        || p.starts_with("+lon_0=")
+                        || p.starts_with("+zone=")
+                        || p.starts_with("+k=")
+                })
                 .map(str::to_string)
                 .collect::<Vec<_>>()
         };
@@ -821,7 +860,9 @@ pub fn import(opts: &ImportOptions) -> Result<ImportReport> {
     let specs = kind.fields();
     for (spec, m) in specs.iter().zip(&matched) {
         if let Some(i) = m {
-            report.field_map.insert(spec.name.into(), source_fields[*i].clone());
+            report
+                .field_map
+                .insert(spec.name.into(), source_fields[*i].clone());
         }
     }
     let has = |name: &str| {
@@ -857,7 +898,11 @@ pub fn import(opts: &ImportOptions) -> Result<ImportReport> {
             continue;
         }
         if schema::is_personal(name) {
-            if opts.keep_personal.iter().any(|k| schema::field_key(k) == schema::field_key(name)) {
+            if opts
+                .keep_personal
+                .iter()
+                .any(|k| schema::field_key(k) == schema::field_key(name))
+            {
                 kept.push((i, format!("private_{}", schema::field_key(name))));
             } else {
                 report.personal_fields_dropped.push(name.clone());
@@ -867,8 +912,13 @@ pub fn import(opts: &ImportOptions) -> Result<ImportReport> {
         }
     }
     for k in &opts.keep_personal {
-        if !source_fields.iter().any(|f| schema::field_key(f) == schema::field_key(k)) {
-            return Err(ImportError::Options(format!("--keep-personal {k}: no such source field")));
+        if !source_fields
+            .iter()
+            .any(|f| schema::field_key(f) == schema::field_key(k))
+        {
+            return Err(ImportError::Options(format!(
+                "--keep-personal {k}: no such source field"
+            )));
         }
     }
 
@@ -955,7 +1005,9 @@ pub fn import(opts: &ImportOptions) -> Result<ImportReport> {
         });
     }
 
-    let total = layer.try_feature_count().unwrap_or_else(|| layer.feature_count());
+    let total = layer
+        .try_feature_count()
+        .unwrap_or_else(|| layer.feature_count());
     let bar = if opts.progress {
         let b = indicatif::ProgressBar::new(total);
         b.set_style(
@@ -983,7 +1035,12 @@ pub fn import(opts: &ImportOptions) -> Result<ImportReport> {
         Measure::Planar { unit_m } => unit_m,
         Measure::Geodesic => 1.0,
     };
-    let mut bounds = [f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY];
+    let mut bounds = [
+        f64::INFINITY,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::NEG_INFINITY,
+    ];
     let mut plans_used: Vec<String> = Vec::new();
     let mut write_error: Option<String> = None;
 
@@ -1061,7 +1118,10 @@ pub fn import(opts: &ImportOptions) -> Result<ImportReport> {
                         match c {
                             CodeCheck::Current(c) => codes.push(c),
                             CodeCheck::Mapped(old, new) => {
-                                *report.codes_mapped.entry(format!("{old}->{new}")).or_default() += 1;
+                                *report
+                                    .codes_mapped
+                                    .entry(format!("{old}->{new}"))
+                                    .or_default() += 1;
                                 codes.push(new);
                                 changed = true;
                             }
@@ -1095,11 +1155,12 @@ pub fn import(opts: &ImportOptions) -> Result<ImportReport> {
                     values[pi] = Some(Value::Str(p.clone()));
                 }
                 match &values[pi] {
-                    Some(Value::Str(p)) if store.catalog.plans.contains_key(p) => {
-                        if !plans_used.contains(p) {
-                            plans_used.push(p.clone());
-                        }
+                    Some(Value::Str(p))
+                        if store.catalog.plans.contains_key(p) && !plans_used.contains(p) =>
+                    {
+                        plans_used.push(p.clone());
                     }
+                    Some(Value::Str(p)) if store.catalog.plans.contains_key(p) => {}
                     Some(Value::Str(p)) => rejection = Some(format!("unknown plan '{p}'")),
                     _ if kind.needs_plan() => rejection = Some("no plan id".into()),
                     _ => {}
@@ -1124,10 +1185,10 @@ pub fn import(opts: &ImportOptions) -> Result<ImportReport> {
             (Measure::Geodesic, _) => 0.0,
         };
         if let Some(ai) = area_idx {
-            values[ai] = Some(Value::Double((measure * 100.0).round() / 100.0));
+            values[ai] = Some(Value::Double((measure * 1e4).round() / 1e4));
         }
         if let Some(li) = length_idx {
-            values[li] = Some(Value::Double((measure * 100.0).round() / 100.0));
+            values[li] = Some(Value::Double((measure * 1e4).round() / 1e4));
         }
         if let Some(fi) = fid_idx {
             values[fi] = Some(Value::Int(fid));
@@ -1202,12 +1263,16 @@ pub fn import(opts: &ImportOptions) -> Result<ImportReport> {
     // Write the file to a temporary name inside the store, then commit.
     let temp = store.temp_path(&layer_id);
     let sha256 = {
-        let file = File::create(&temp).map_err(|e| ImportError::Write(format!("{}: {e}", temp.display())))?;
+        let file = File::create(&temp)
+            .map_err(|e| ImportError::Write(format!("{}: {e}", temp.display())))?;
         let mut out = HashingWriter {
             inner: BufWriter::new(file),
             hash: Sha256::new(),
         };
-        let written = fgb.write(&mut out).map_err(|e| e.to_string()).and_then(|_| out.flush().map_err(|e| e.to_string()));
+        let written = fgb
+            .write(&mut out)
+            .map_err(|e| e.to_string())
+            .and_then(|_| out.flush().map_err(|e| e.to_string()));
         if let Err(e) = written {
             let _ = std::fs::remove_file(&temp);
             return Err(ImportError::Write(e));

@@ -234,7 +234,10 @@ impl Plan {
             return Err(invalid("the approving authority is empty"));
         }
         check_date(&self.id, "decision date", &self.decision.date)?;
-        for (what, d) in [("valid_from", &self.valid_from), ("valid_to", &self.valid_to)] {
+        for (what, d) in [
+            ("valid_from", &self.valid_from),
+            ("valid_to", &self.valid_to),
+        ] {
             if let Some(d) = d {
                 check_date(&self.id, what, d)?;
             }
@@ -324,7 +327,8 @@ fn parse_csv(text: &str) -> Result<Vec<Plan>> {
                     .filter(|s| !s.is_empty())
             };
             let need = |name: &str| {
-                get(name).ok_or_else(|| PlanError::Parse(format!("line {}: '{name}' is empty", i + 2)))
+                get(name)
+                    .ok_or_else(|| PlanError::Parse(format!("line {}: '{name}' is empty", i + 2)))
             };
             let bad = |e: String| PlanError::Parse(format!("line {}: {e}", i + 2));
             Ok(Plan {
@@ -354,12 +358,16 @@ fn split_csv_line(line: &str) -> Vec<String> {
         match c {
             '"' if quoted && chars.peek() == Some(&'"') => {
                 chars.next();
-                cells.last_mut().map(|s| s.push('"'));
+                if let Some(s) = cells.last_mut() {
+                    s.push('"');
+                }
             }
             '"' => quoted = !quoted,
             ',' if !quoted => cells.push(String::new()),
             c => {
-                cells.last_mut().map(|s| s.push(c));
+                if let Some(s) = cells.last_mut() {
+                    s.push(c);
+                }
             }
         }
     }

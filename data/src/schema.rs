@@ -133,7 +133,13 @@ const fn req(name: &'static str, ty: FieldType, doc: &'static str) -> FieldSpec 
         ..src(name, ty, doc)
     }
 }
-const fn ranged(name: &'static str, ty: FieldType, doc: &'static str, lo: f64, hi: f64) -> FieldSpec {
+const fn ranged(
+    name: &'static str,
+    ty: FieldType,
+    doc: &'static str,
+    lo: f64,
+    hi: f64,
+) -> FieldSpec {
     FieldSpec {
         range: Some((lo, hi)),
         ..src(name, ty, doc)
@@ -152,26 +158,74 @@ const PARCEL_FIELDS: &[FieldSpec] = &[
     req("commune_code", Str, "commune (xã/phường) code"),
     req("sheet", Int, "map sheet number (số tờ bản đồ)"),
     req("parcel", Int, "parcel number within the sheet (số thửa)"),
-    computed("area_m2", Double, "area in m² computed in the source metric CRS"),
-    ranged("area_declared_m2", Double, "area declared in the source (m²)", 0.0, 1.0e9),
-    src("landuse", Str, "current land-use code(s), '+'-separated, Circular 08/2024 codes"),
-    computed("landuse_source", Str, "the source's land-use text when a code was mapped or unknown"),
+    computed(
+        "area_m2",
+        Double,
+        "area in m² computed in the source metric CRS",
+    ),
+    ranged(
+        "area_declared_m2",
+        Double,
+        "area declared in the source (m²)",
+        0.0,
+        1.0e9,
+    ),
+    src(
+        "landuse",
+        Str,
+        "current land-use code(s), '+'-separated, Circular 08/2024 codes",
+    ),
+    computed(
+        "landuse_source",
+        Str,
+        "the source's land-use text when a code was mapped or unknown",
+    ),
     src("address", Str, "address"),
     computed("source_fid", Int, "feature id in the source file"),
 ];
 
 const ZONE_FIELDS: &[FieldSpec] = &[
-    src("plan_id", Str, "plan the zone belongs to (from --plan or the source)"),
+    src(
+        "plan_id",
+        Str,
+        "plan the zone belongs to (from --plan or the source)",
+    ),
     src("zone_id", Str, "zone or block identifier within the plan"),
     req("landuse", Str, "planned land-use code(s)"),
-    computed("landuse_source", Str, "the source's land-use text when a code was mapped or unknown"),
+    computed(
+        "landuse_source",
+        Str,
+        "the source's land-use text when a code was mapped or unknown",
+    ),
     src("name", Str, "zone or block name"),
-    ranged("density_pct", Double, "maximum building density, % of the lot", 0.0, 100.0),
+    ranged(
+        "density_pct",
+        Double,
+        "maximum building density, % of the lot",
+        0.0,
+        100.0,
+    ),
     ranged("floors_min", Int, "minimum number of floors", 0.0, 200.0),
     ranged("floors_max", Int, "maximum number of floors", 0.0, 200.0),
-    ranged("far", Double, "floor-area ratio (hệ số sử dụng đất)", 0.0, 100.0),
-    ranged("height_m", Double, "maximum building height, m", 0.0, 1000.0),
-    computed("area_m2", Double, "area in m² computed in the source metric CRS"),
+    ranged(
+        "far",
+        Double,
+        "floor-area ratio (hệ số sử dụng đất)",
+        0.0,
+        100.0,
+    ),
+    ranged(
+        "height_m",
+        Double,
+        "maximum building height, m",
+        0.0,
+        1000.0,
+    ),
+    computed(
+        "area_m2",
+        Double,
+        "area in m² computed in the source metric CRS",
+    ),
     computed("source_fid", Int, "feature id in the source file"),
 ];
 
@@ -179,7 +233,13 @@ const REDLINE_FIELDS: &[FieldSpec] = &[
     src("plan_id", Str, "plan the red line belongs to"),
     src("line_id", Str, "identifier within the plan"),
     src("road_name", Str, "name of the road"),
-    ranged("width_m", Double, "planned road width between red lines (lộ giới), m", 0.0, 1000.0),
+    ranged(
+        "width_m",
+        Double,
+        "planned road width between red lines (lộ giới), m",
+        0.0,
+        1000.0,
+    ),
     computed("length_m", Double, "length in m in the source metric CRS"),
     computed("source_fid", Int, "feature id in the source file"),
 ];
@@ -217,22 +277,86 @@ pub const CADASTRAL: Profile = Profile {
     name: "cadastral",
     doc: "Vietnamese cadastral and land-use plan deliveries (SoTo, SoThua, MaXa, LoaiDat…)",
     aliases: &[
-        ("commune_code", &["maxa", "madvhc", "maphuongxa", "maxaphuong", "madonvihanhchinh"]),
-        ("sheet", &["soto", "sohieutobando", "shbando", "tobando", "sotobando", "soto_bd", "shto"]),
-        ("parcel", &["sothua", "sothututhua", "shthua", "thuaso", "sothuadat"]),
-        ("area_declared_m2", &["dientich", "dtich", "dientichphaply", "dientichpl"]),
-        ("landuse", &["loaidat", "mdsd", "kyhieumdsd", "maloaidat", "mucdichsudung", "kyhieuloaidat", "kyhieu", "loaidatqh", "chucnang"]),
+        (
+            "commune_code",
+            &[
+                "maxa",
+                "madvhc",
+                "maphuongxa",
+                "maxaphuong",
+                "madonvihanhchinh",
+            ],
+        ),
+        (
+            "sheet",
+            &[
+                "soto",
+                "sohieutobando",
+                "shbando",
+                "tobando",
+                "sotobando",
+                "soto_bd",
+                "shto",
+            ],
+        ),
+        (
+            "parcel",
+            &["sothua", "sothututhua", "shthua", "thuaso", "sothuadat"],
+        ),
+        (
+            "area_declared_m2",
+            &["dientich", "dtich", "dientichphaply", "dientichpl"],
+        ),
+        (
+            "landuse",
+            &[
+                "loaidat",
+                "mdsd",
+                "kyhieumdsd",
+                "maloaidat",
+                "mucdichsudung",
+                "kyhieuloaidat",
+                "kyhieu",
+                "loaidatqh",
+                "chucnang",
+            ],
+        ),
         ("address", &["diachi", "diachithua"]),
-        ("zone_id", &["makhu", "maoquyhoach", "maoqh", "kyhieuo", "malo"]),
-        ("name", &["tenkhu", "tenlo", "tenxa", "tendvhc", "tenduong", "ten", "tentinh", "tenhuyen"]),
+        (
+            "zone_id",
+            &["makhu", "maoquyhoach", "maoqh", "kyhieuo", "malo"],
+        ),
+        (
+            "name",
+            &[
+                "tenkhu", "tenlo", "tenxa", "tendvhc", "tenduong", "ten", "tentinh", "tenhuyen",
+            ],
+        ),
         ("plan_id", &["maquyhoach", "maqh"]),
         ("density_pct", &["matdo", "matdoxaydung", "matdoxd", "mdxd"]),
         ("floors_min", &["tangcaomin", "tangcaotoithieu", "socaomin"]),
-        ("floors_max", &["tangcaomax", "tangcaotoida", "tangcao", "socaomax"]),
+        (
+            "floors_max",
+            &["tangcaomax", "tangcaotoida", "tangcao", "socaomax"],
+        ),
         ("far", &["hesosdd", "hesosudungdat", "hsdd"]),
-        ("height_m", &["chieucao", "chieucaomax", "chieucaotoida", "docao"]),
+        (
+            "height_m",
+            &["chieucao", "chieucaomax", "chieucaotoida", "docao"],
+        ),
         ("road_name", &["tenduong"]),
-        ("width_m", &["logioi", "rongduong", "rongqh", "berong", "chieurong", "rongmatduong", "ronght"]),
+        (
+            "width_m",
+            &[
+                "logioi",
+                "rongduong",
+                "rongqh",
+                "berong",
+                "chieurong",
+                "rongmatduong",
+                "ronght",
+            ],
+        ),
         ("code", &["maxa", "madvhc", "ma", "matinh", "mahuyen"]),
         ("level", &["loai", "cap", "loaidvhc", "capdvhc"]),
         ("parent", &["tentinh", "tenhuyen", "thuoc"]),
@@ -269,9 +393,18 @@ pub const GENERIC: Profile = Profile {
     aliases: &[
         ("commune_code", &["communecode", "commune", "wardcode"]),
         ("sheet", &["sheet", "sheetno", "sheetnumber", "mapsheet"]),
-        ("parcel", &["parcel", "parcelno", "parcelnumber", "lot", "lotno"]),
-        ("area_declared_m2", &["areadeclaredm2", "arealegal", "declaredarea"]),
-        ("landuse", &["landuse", "lucode", "use", "zoning", "landusecode"]),
+        (
+            "parcel",
+            &["parcel", "parcelno", "parcelnumber", "lot", "lotno"],
+        ),
+        (
+            "area_declared_m2",
+            &["areadeclaredm2", "arealegal", "declaredarea"],
+        ),
+        (
+            "landuse",
+            &["landuse", "lucode", "use", "zoning", "landusecode"],
+        ),
         ("address", &["address", "addr"]),
         ("zone_id", &["zoneid", "zone", "block", "blockid"]),
         ("plan_id", &["planid", "plan"]),
@@ -312,10 +445,34 @@ pub fn profiles_named(name: &str) -> Result<Vec<Profile>, String> {
 /// Source field names that hold personal data and are dropped on import (compared after
 /// [`field_key`]): owners' names, ID-card numbers, birth dates, phone numbers.
 pub const PERSONAL_FIELDS: &[&str] = &[
-    "tenchu", "chusudung", "tenchusudung", "chusohuu", "hoten", "hovaten", "owner", "ownername",
-    "owners", "nguoisudung", "tennguoisudung", "cmnd", "socmnd", "cccd", "socccd", "sodinhdanh",
-    "idnumber", "nationalid", "hochieu", "ngaysinh", "namsinh", "dienthoai", "sodienthoai",
-    "sdt", "phone", "email", "diachithuongtru", "thuongtru",
+    "tenchu",
+    "chusudung",
+    "tenchusudung",
+    "chusohuu",
+    "hoten",
+    "hovaten",
+    "owner",
+    "ownername",
+    "owners",
+    "nguoisudung",
+    "tennguoisudung",
+    "cmnd",
+    "socmnd",
+    "cccd",
+    "socccd",
+    "sodinhdanh",
+    "idnumber",
+    "nationalid",
+    "hochieu",
+    "ngaysinh",
+    "namsinh",
+    "dienthoai",
+    "sodienthoai",
+    "sdt",
+    "phone",
+    "email",
+    "diachithuongtru",
+    "thuongtru",
 ];
 
 /// Normalises a field name for comparison: accents folded, lower case, only letters and
@@ -344,7 +501,11 @@ pub fn match_fields(
 ) -> Result<Vec<Option<usize>>, String> {
     let keys: Vec<String> = source_fields.iter().map(|f| field_key(f)).collect();
     for (target, _) in explicit {
-        if !kind.fields().iter().any(|f| f.name == target && f.from_source) {
+        if !kind
+            .fields()
+            .iter()
+            .any(|f| f.name == target && f.from_source)
+        {
             let names: Vec<&str> = kind
                 .fields()
                 .iter()
@@ -415,10 +576,16 @@ mod tests {
 
     #[test]
     fn matches_cadastral_names_and_drops_nothing_silently() {
-        let src = names(&["MaXa", "SoTo", "SoThua", "DienTich", "LoaiDat", "DiaChi", "TenChu"]);
-        let m = match_fields(Kind::Parcels, &src, &[], &PROFILES.to_vec()).unwrap();
+        let src = names(&[
+            "MaXa", "SoTo", "SoThua", "DienTich", "LoaiDat", "DiaChi", "TenChu",
+        ]);
+        let m = match_fields(Kind::Parcels, &src, &[], PROFILES).unwrap();
         let by_name = |n: &str| {
-            let i = Kind::Parcels.fields().iter().position(|f| f.name == n).unwrap();
+            let i = Kind::Parcels
+                .fields()
+                .iter()
+                .position(|f| f.name == n)
+                .unwrap();
             m[i].map(|j| src[j].as_str())
         };
         assert_eq!(by_name("commune_code"), Some("MaXa"));
@@ -433,7 +600,13 @@ mod tests {
 
     #[test]
     fn tt16_profile_and_explicit_map() {
-        let src = names(&["maThongTinQH", "maHoSoQH", "kyHieuSDD", "matDoXD", "heSoSDD"]);
+        let src = names(&[
+            "maThongTinQH",
+            "maHoSoQH",
+            "kyHieuSDD",
+            "matDoXD",
+            "heSoSDD",
+        ]);
         let m = match_fields(Kind::Zones, &src, &[], &[TT16_2025]).unwrap();
         let f = Kind::Zones.fields();
         let get = |n: &str| m[f.iter().position(|x| x.name == n).unwrap()];
@@ -449,7 +622,10 @@ mod tests {
             &[TT16_2025],
         )
         .unwrap();
-        assert_eq!(m[f.iter().position(|x| x.name == "landuse").unwrap()], Some(3));
+        assert_eq!(
+            m[f.iter().position(|x| x.name == "landuse").unwrap()],
+            Some(3)
+        );
         assert!(match_fields(Kind::Zones, &src, &[("nope".into(), "x".into())], &[]).is_err());
         assert!(match_fields(Kind::Zones, &src, &[("far".into(), "x".into())], &[]).is_err());
     }

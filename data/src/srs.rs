@@ -130,7 +130,10 @@ pub fn find_province(name: &str) -> Option<&'static Province> {
 
 fn province_key(name: &str) -> String {
     let folded = fold(name);
-    let key: String = folded.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
+    let key: String = folded
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect();
     key.strip_prefix("tp").map(str::to_string).unwrap_or(key)
 }
 
@@ -427,10 +430,9 @@ impl ResolvedSrs {
         let mut zs = [0.0; 4];
         let ok = ct.transform_coords(&mut xs, &mut ys, &mut zs).is_ok();
         let finite = ok
-            && xs
-                .iter()
-                .zip(&ys)
-                .all(|(x, y)| x.is_finite() && y.is_finite() && x.abs() <= 180.0 && y.abs() <= 90.0);
+            && xs.iter().zip(&ys).all(|(x, y)| {
+                x.is_finite() && y.is_finite() && x.abs() <= 180.0 && y.abs() <= 90.0
+            });
         let [w, s, e, n] = VIETNAM_ENVELOPE;
         let in_vietnam = finite
             && xs
@@ -493,7 +495,11 @@ mod tests {
                 province: Some("kien-giang".into())
             }
         );
-        for name in ["vn2000:Kiên Giang", "vn2000:kien giang", "VN2000:KIEN-GIANG"] {
+        for name in [
+            "vn2000:Kiên Giang",
+            "vn2000:kien giang",
+            "VN2000:KIEN-GIANG",
+        ] {
             assert!(matches!(
                 name.parse::<SrsSpec>().unwrap(),
                 SrsSpec::Vn2000Tm3 { meridian, .. } if meridian == 104.5
@@ -525,7 +531,9 @@ mod tests {
     #[test]
     fn all_63_provinces_have_meridians() {
         assert_eq!(provinces().len(), 63);
-        assert!(provinces().iter().all(|p| (102.0..110.0).contains(&p.meridian)));
+        assert!(provinces()
+            .iter()
+            .all(|p| (102.0..110.0).contains(&p.meridian)));
     }
 
     #[test]

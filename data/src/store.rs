@@ -65,7 +65,9 @@ pub enum StoreError {
         layers: String,
     },
     /// A plan id that is not in the catalog.
-    #[error("unknown plan '{0}': add it first with `quyhoach plans add` or `quyhoach plans import`")]
+    #[error(
+        "unknown plan '{0}': add it first with `quyhoach plans add` or `quyhoach plans import`"
+    )]
     UnknownPlan(String),
 }
 
@@ -186,11 +188,10 @@ impl Store {
             }
             Err(e) => return Err(io_err("cannot read", &path)(e)),
         };
-        let catalog: Catalog =
-            serde_json::from_str(&text).map_err(|e| StoreError::BadCatalog {
-                path: path.clone(),
-                reason: e.to_string(),
-            })?;
+        let catalog: Catalog = serde_json::from_str(&text).map_err(|e| StoreError::BadCatalog {
+            path: path.clone(),
+            reason: e.to_string(),
+        })?;
         Ok(Store {
             dir: dir.to_path_buf(),
             catalog,
@@ -201,8 +202,7 @@ impl Store {
     pub fn open_or_create(dir: &Path) -> Result<Store> {
         match Store::open(dir) {
             Err(StoreError::NotAStore(_)) => {
-                fs::create_dir_all(dir.join(LAYERS_DIR))
-                    .map_err(io_err("cannot create", dir))?;
+                fs::create_dir_all(dir.join(LAYERS_DIR)).map_err(io_err("cannot create", dir))?;
                 Ok(Store {
                     dir: dir.to_path_buf(),
                     catalog: Catalog::default(),
@@ -257,10 +257,9 @@ impl Store {
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_nanos())
             .unwrap_or(0);
-        self.dir.join(LAYERS_DIR).join(format!(
-            ".tmp-{stem}-{}-{nanos}",
-            std::process::id()
-        ))
+        self.dir
+            .join(LAYERS_DIR)
+            .join(format!(".tmp-{stem}-{}-{nanos}", std::process::id()))
     }
 
     /// Removes temporary files left by interrupted imports (only under the lock).
@@ -346,7 +345,9 @@ impl Store {
     /// Writes the catalog atomically.
     fn write_catalog(&self) -> Result<()> {
         let path = self.dir.join(CATALOG_FILE);
-        let tmp = self.dir.join(format!(".{CATALOG_FILE}.tmp-{}", std::process::id()));
+        let tmp = self
+            .dir
+            .join(format!(".{CATALOG_FILE}.tmp-{}", std::process::id()));
         let text = serde_json::to_string_pretty(&self.catalog).map_err(|e| StoreError::Io {
             what: "cannot serialise",
             path: path.clone(),

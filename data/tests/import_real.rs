@@ -1,5 +1,7 @@
 //! Imports of real files nobody here wrote (../shared/data), judged by GDAL's own tools.
 
+#![allow(clippy::unwrap_used)] // tests fail loudly on purpose
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -68,7 +70,11 @@ fn communes_2025_import_with_repairs_and_gdal_reads_them() {
     println!("{}", report.summary());
     assert_eq!(report.read, 3321);
     assert_eq!(report.written + report.rejected_count, 3321);
-    assert_eq!(report.repaired_count + report.rejected_count, 76, "the 76 invalid communes");
+    assert_eq!(
+        report.repaired_count + report.rejected_count,
+        76,
+        "the 76 invalid communes"
+    );
     assert!(report.repaired.iter().all(|r| !r.reason.is_empty()));
     assert_eq!(report.encoding, "utf8");
 
@@ -97,7 +103,11 @@ fn gdal_has_spatial_index(file: &Path) -> bool {
         .output()
         .expect("python3-gdal (Debian) must be installed for these tests");
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     text.trim() == "True"
 }
 
@@ -131,9 +141,16 @@ fn expect_failure(source: &Path, kind: Kind, srs: SrsSpec, expected: &str) -> Im
     let before = snapshot(store.path());
     let err = import(&ImportOptions::new(source, kind, store.path(), srs)).unwrap_err();
     let msg = err.to_string();
-    assert!(msg.contains(expected), "'{msg}' should mention '{expected}'");
+    assert!(
+        msg.contains(expected),
+        "'{msg}' should mention '{expected}'"
+    );
     assert!(!msg.contains('\n'), "one line: {msg}");
-    assert_eq!(snapshot(store.path()), before, "the store changed after: {msg}");
+    assert_eq!(
+        snapshot(store.path()),
+        before,
+        "the store changed after: {msg}"
+    );
     assert_eq!(Store::open(store.path()).unwrap().catalog.layers.len(), 1);
     err
 }
@@ -160,7 +177,12 @@ fn old_flatgeobuf_version_is_refused() {
 
 #[test]
 fn empty_layer_is_refused() {
-    let err = expect_failure(&shared("fgb-edge/empty.fgb"), Kind::Boundaries, SrsSpec::Prj, "empty");
+    let err = expect_failure(
+        &shared("fgb-edge/empty.fgb"),
+        Kind::Boundaries,
+        SrsSpec::Prj,
+        "empty",
+    );
     assert!(matches!(err, ImportError::EmptyLayer { .. }), "{err:?}");
 }
 
@@ -169,7 +191,12 @@ fn truncated_file_is_refused() {
     let full = std::fs::read(shared("countries.fgb")).unwrap();
     let cut = tempfile::Builder::new().suffix(".fgb").tempfile().unwrap();
     std::fs::write(cut.path(), &full[..full.len() / 2]).unwrap();
-    expect_failure(cut.path(), Kind::Boundaries, SrsSpec::Epsg(4326), "cannot read");
+    expect_failure(
+        cut.path(),
+        Kind::Boundaries,
+        SrsSpec::Epsg(4326),
+        "cannot read",
+    );
 }
 
 #[test]
@@ -185,7 +212,10 @@ fn missing_required_fields_are_named() {
 
 #[test]
 fn degrees_declared_as_vn2000_metres_are_refused() {
-    let src = tempfile::Builder::new().suffix(".geojson").tempfile().unwrap();
+    let src = tempfile::Builder::new()
+        .suffix(".geojson")
+        .tempfile()
+        .unwrap();
     std::fs::write(
         src.path(),
         r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"name":"x"},
@@ -212,7 +242,12 @@ fn missing_prj_needs_an_explicit_srs() {
         .expect("ogr2ogr");
     assert!(status.success());
     std::fs::remove_file(dir.path().join("noprj.prj")).unwrap();
-    expect_failure(&shp, Kind::Boundaries, SrsSpec::Prj, "no coordinate reference system");
+    expect_failure(
+        &shp,
+        Kind::Boundaries,
+        SrsSpec::Prj,
+        "no coordinate reference system",
+    );
 }
 
 #[test]
@@ -229,7 +264,10 @@ fn zones_need_a_known_plan() {
         )
     })
     .unwrap_err();
-    assert!(err.to_string().contains("unknown plan 'no-such-plan'"), "{err}");
+    assert!(
+        err.to_string().contains("unknown plan 'no-such-plan'"),
+        "{err}"
+    );
     assert_eq!(snapshot(store.path()), before);
 }
 

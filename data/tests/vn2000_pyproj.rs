@@ -1,5 +1,7 @@
 //! The importer's VN-2000 → WGS 84 conversion against PROJ's EPSG:6960 (through pyproj).
 
+#![allow(clippy::unwrap_used)] // tests fail loudly on purpose
+
 use std::io::Write;
 use std::process::{Command, Stdio};
 
@@ -7,7 +9,10 @@ use quyhoach_data::srs::{ResolvedSrs, SrsSpec, VN2000_TOWGS84};
 
 /// Runs the pyproj judge on (PROJ string, easting, northing) points.
 fn pyproj_reference(points: &[(String, f64, f64)]) -> Vec<(f64, f64)> {
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/judges/vn2000_pyproj.py");
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/judges/vn2000_pyproj.py"
+    );
     let input: Vec<serde_json::Value> = points
         .iter()
         .map(|(p, x, y)| serde_json::json!({"proj": p, "x": x, "y": y}))
@@ -48,14 +53,14 @@ fn metres(a: (f64, f64), b: (f64, f64)) -> f64 {
 /// Test points: (srs, easting, northing) spread over several provinces and both UTM zones.
 fn cases() -> Vec<(&'static str, f64, f64)> {
     vec![
-        ("vn2000:kien-giang", 563_412.35, 1_107_250.80),  // Rạch Giá
-        ("vn2000:kien-giang", 430_120.00, 1_130_500.00),  // Phú Quốc
+        ("vn2000:kien-giang", 563_412.35, 1_107_250.80), // Rạch Giá
+        ("vn2000:kien-giang", 430_120.00, 1_130_500.00), // Phú Quốc
         ("vn2000:ho-chi-minh", 602_345.67, 1_192_876.54), // Quận 1
-        ("vn2000:ha-noi", 587_000.00, 2_324_000.00),      // Hoàn Kiếm
+        ("vn2000:ha-noi", 587_000.00, 2_324_000.00),     // Hoàn Kiếm
         ("vn2000:da-nang", 548_900.00, 1_776_500.00),
         ("vn2000:lao-cai", 403_000.00, 2_485_000.00),
         ("vn2000:ca-mau", 555_000.00, 1_010_000.00),
-        ("vn2000:tm3:107:45", 431_000.00, 2_316_000.00),  // Quảng Ninh by meridian
+        ("vn2000:tm3:107:45", 431_000.00, 2_316_000.00), // Quảng Ninh by meridian
         ("vn2000:utm48", 683_000.00, 2_320_000.00),
         ("vn2000:utm49", 210_000.00, 1_770_000.00),
         ("EPSG:9210", 602_345.67, 1_192_876.54),
@@ -94,7 +99,10 @@ fn matches_pyproj_epsg_6960_within_1_cm() {
     for (((label, x, y), r), want) in cases().iter().zip(&resolved).zip(&reference) {
         let got = ours(r, *x, *y);
         let d = metres(got, *want);
-        println!("{label:22} E {x:>11.2} N {y:>12.2} → {:.9} {:.9}  Δ {:.4} m", got.0, got.1, d);
+        println!(
+            "{label:22} E {x:>11.2} N {y:>12.2} → {:.9} {:.9}  Δ {:.4} m",
+            got.0, got.1, d
+        );
         assert!(d < 0.01, "{label}: {d} m from PROJ's EPSG:6960");
         // And back: WGS 84 → VN-2000 returns to the same metres.
         let back = r.from_wgs84().unwrap();
@@ -141,5 +149,8 @@ fn the_decisions_published_signs_would_be_caught() {
     )]);
     let d = metres((xs[0], ys[0]), reference[0]);
     println!("wrong signs: {d:.3} m off");
-    assert!(d > 0.3, "the wrong-sign transformation is only {d} m off; the 1 cm test could not tell");
+    assert!(
+        d > 0.3,
+        "the wrong-sign transformation is only {d} m off; the 1 cm test could not tell"
+    );
 }

@@ -24,7 +24,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Import a vector file (anything GDAL reads) as a layer of the store.
-    Import(ImportArgs),
+    Import(Box<ImportArgs>),
     /// Record, list and show plans and their approving decisions.
     Plans {
         #[command(subcommand)]
@@ -40,7 +40,7 @@ enum Command {
         json: bool,
     },
     /// Generate the synthetic demo district (once) and import it through the real import path.
-    Demo(DemoArgs),
+    Demo(Box<DemoArgs>),
 }
 
 #[derive(Args)]
@@ -95,7 +95,7 @@ struct ImportArgs {
 #[derive(Subcommand)]
 enum PlansCommand {
     /// Add or replace a plan.
-    Add(PlanAddArgs),
+    Add(Box<PlanAddArgs>),
     /// Import plans from a JSON array or a CSV file.
     Import {
         /// Plans file.
@@ -213,10 +213,10 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Import(args) => run_import(args),
+        Command::Import(args) => run_import(*args),
         Command::Plans { command } => run_plans(command),
         Command::Info { store, json } => run_info(&store, json),
-        Command::Demo(args) => run_demo(args),
+        Command::Demo(args) => run_demo(*args),
     }
 }
 

@@ -116,6 +116,8 @@ pub(crate) struct District {
 }
 
 impl District {
+    /// A district of about `parcels` parcels: the grid is planned from per-superblock
+    /// estimates, then the superblock size is tuned on exact counts of the layout.
     pub(crate) fn new(parcels: usize, seed: u64) -> District {
         let n = parcels.max(200) as f64;
         // Smaller superblocks for small districts so tests stay small but keep every feature.
@@ -127,8 +129,51 @@ impl District {
         let rural = (((n - urban as f64 * per_urban) / per_rural).round() as usize).max(8);
         let total = urban + rural;
         let nx = ((total as f64).sqrt().ceil() as usize).max(3);
-        let ny = total.div_ceil(nx).max(3);
+        let ny = ((total as f64 / nx as f64).round() as usize).max(3);
+        let communes = ((n / PARCELS_PER_COMMUNE).round() as usize).max(4);
+        let mut d = District::build(seed, nx, ny, size, urban, communes);
+        for _ in 0..4 {
+            let count = d.count_parcels() as f64;
+            let ratio = n / count.max(1.0);
+            if (ratio - 1.0).abs() < 0.01 {
+                break;
+            }
+            let size = (d.size * ratio.sqrt()).clamp(250.0, 950.0);
+            d = District::build(seed, nx, ny, size, urban, communes);
+        }
+        d
+    }
 
+    /// Exact number of parcels the layout will produce.
+    fn count_parcels(&self) -> usize {
+        let mut n = 0;
+        for j in 0..self.ny {
+            for i in 0..self.nx {
+                let q = self.quad(i, j);
+                let local = if self.cell(i, j).urban {
+                    super::parcels::urban_parcels(
+                        self,
+                        i,
+                        j,
+                        &super::parcels::urban_plan(self, i, j, &q),
+                    )
+                } else {
+                    super::parcels::rural_parcels(self, i, j, &q)
+                };
+                n += local.len();
+            }
+        }
+        n
+    }
+
+    fn build(
+        seed: u64,
+        nx: usize,
+        ny: usize,
+        size: f64,
+        urban: usize,
+        communes: usize,
+    ) -> District {
         let jit = |tag: u64, a: usize, b: usize, amp: f64| {
             (unit(key(&[seed, tag, a as u64, b as u64])) * 2.0 - 1.0) * amp
         };
@@ -154,7 +199,6 @@ impl District {
             streets: Vec::new(),
             town_of: HashMap::new(),
         };
-        let communes = ((n / PARCELS_PER_COMMUNE).round() as usize).max(4);
         d.assign_communes(communes);
         d.mark_towns(urban);
         d.name_roads();
@@ -181,7 +225,10 @@ impl District {
         let w = |r: &Road| r.width / 2.0 + VERGE;
         let (ww, we) = (w(&self.vroads[i]), w(&self.vroads[i + 1]));
         let (ws, wn) = (w(&self.hroads[j]), w(&self.hroads[j + 1]));
-        let add = |c: Coord, dx: f64, dy: f64| Coord { x: c.x + dx, y: c.y + dy };
+        let add = |c: Coord, dx: f64, dy: f64| Coord {
+            x: c.x + dx,
+            y: c.y + dy,
+        };
         let sw = add(self.point(i, j), ww, ws);
         let se = add(self.point(i + 1, j), -we, ws);
         let ne = add(self.point(i + 1, j + 1), -we, -wn);
@@ -204,7 +251,8 @@ impl District {
     fn assign_communes(&mut self, count: usize) {
         let (nx, ny) = (self.nx, self.ny);
         let mut count = count.min(nx * ny);
-        let mut bands = ((count as f64 * ny as f64 / nx as f64).sqrt().round() as usize).clamp(1, ny);
+        let mut bands =
+            ((count as f64 * ny as f64 / nx as f64).sqrt().round() as usize).clamp(1, ny);
         while count.div_ceil(bands) > nx {
             bands += 1;
         }
@@ -231,12 +279,12 @@ impl District {
             let mut rows: Vec<Vec<(usize, usize, usize)>> = vec![Vec::new(); per];
             for r in r0..r1 {
                 let mut borders = Vec::with_capacity(per + 1);
-                for k in 0..=per {
+                for (k, off) in offsets.iter_mut().enumerate() {
                     let base = (k * nx / per) as i64;
                     if stagger && k > 0 && k < per {
-                        offsets[k] = (offsets[k] + rng.int(-1, 1)).clamp(-1, 1);
+                        *off = (*off + rng.int(-1, 1)).clamp(-1, 1);
                     }
-                    borders.push((base + offsets[k]) as usize);
+                    borders.push((base + *off) as usize);
                 }
                 for k in 0..per {
                     let (i0, i1) = (borders[k], borders[k + 1]);
@@ -267,7 +315,9 @@ impl District {
             for (h, &(i, j)) in cells.iter().enumerate() {
                 self.cells[j * nx + i].hamlet = h + 1;
             }
-            debug_assert!(cells.iter().all(|&(i, j)| self.cells[j * nx + i].commune == c));
+            debug_assert!(cells
+                .iter()
+                .all(|&(i, j)| self.cells[j * nx + i].commune == c));
             commune.cells = cells;
         }
     }
@@ -410,11 +460,8 @@ impl District {
         self.vroads = vroads;
         self.hroads = hroads;
         // Street names inside towns: main town first so it gets the famous names.
-        let mut urban: Vec<(usize, usize, usize)> = self
-            .town_of
-            .iter()
-            .map(|(&(i, j), &t)| (t, j, i))
-            .collect();
+        let mut urban: Vec<(usize, usize, usize)> =
+            self.town_of.iter().map(|(&(i, j), &t)| (t, j, i)).collect();
         urban.sort_unstable();
         self.streets = (0..next).map(names::street_name).collect();
         for (t, j, i) in urban {

@@ -13,8 +13,9 @@
 //! back-to-back rows of street-front lots. Other communes may have a small town at their
 //! seat. Rural superblocks have house lots along the roads and farmland in bands between
 //! field roads, cut into long rice and orchard strips. Communes are staggered bands of
-//! superblocks; map sheets are a 1:1000 grid over town superblocks and a 1:2000 grid over
-//! the rest, numbered per commune from the north-west.
+//! superblocks; map sheets are a 1:1000 grid (about 400 × 250 m) over town superblocks and
+//! a 1:2000 grid (about 1000 × 600 m) over the rest, numbered per commune from the
+//! north-west, town sheets first.
 //!
 //! Every coordinate is VN-2000 / TM-3 zone, central meridian 104°30′, k = 0.9999,
 //! x_0 = 500 000 m, in metres (easting, northing). Same seed and options, same bytes in
@@ -186,7 +187,12 @@ pub fn generate(
     let plans_file = dir.join("plans.json");
     std::fs::write(&plans_file, serde_json::to_vec_pretty(&plans_json(&d))?)?;
 
-    let import = |file: &str, source_layer: Option<&str>, kind, layer: &str, srs: &str, plan: Option<&str>| {
+    let import = |file: &str,
+                  source_layer: Option<&str>,
+                  kind,
+                  layer: &str,
+                  srs: &str,
+                  plan: Option<&str>| {
         DemoImport {
             path: dir.join(file),
             source_layer: source_layer.map(str::to_string),
@@ -198,13 +204,55 @@ pub fn generate(
         }
     };
     let imports = vec![
-        import("ranh_gioi_xa.shp", None, "boundaries", "communes", "prj", None),
-        import("duong_giao_thong.shp", None, "roads", "roads", "vn2000:kien-giang", None),
+        import(
+            "ranh_gioi_xa.shp",
+            None,
+            "boundaries",
+            "communes",
+            "prj",
+            None,
+        ),
+        import(
+            "duong_giao_thong.shp",
+            None,
+            "roads",
+            "roads",
+            "vn2000:kien-giang",
+            None,
+        ),
         import("thua_dat.shp", None, "parcels", "parcels", "prj", None),
-        import(LAND_USE_FILE, Some("KhuQuyHoach"), "zones", "zones-qhsdd-2030", "prj", Some("qhsdd-2030")),
-        import(ZONING_FILE, Some("SuDungDat_A"), "zones", "zones-qhpk-2000", "prj", Some("qhpk-2000")),
-        import(DRAFT_FILE, Some("SuDungDat_A"), "zones", "zones-qhpk-2000-dc", "prj", Some("qhpk-2000-dc")),
-        import(ZONING_FILE, Some("ChiGioiDuongDo_L"), "redlines", "redlines-qhpk-2000", "prj", Some("qhpk-2000")),
+        import(
+            LAND_USE_FILE,
+            Some("KhuQuyHoach"),
+            "zones",
+            "zones-qhsdd-2030",
+            "prj",
+            Some("qhsdd-2030"),
+        ),
+        import(
+            ZONING_FILE,
+            Some("SuDungDat_A"),
+            "zones",
+            "zones-qhpk-2000",
+            "prj",
+            Some("qhpk-2000"),
+        ),
+        import(
+            DRAFT_FILE,
+            Some("SuDungDat_A"),
+            "zones",
+            "zones-qhpk-2000-dc",
+            "prj",
+            Some("qhpk-2000-dc"),
+        ),
+        import(
+            ZONING_FILE,
+            Some("ChiGioiDuongDo_L"),
+            "redlines",
+            "redlines-qhpk-2000",
+            "prj",
+            Some("qhpk-2000"),
+        ),
     ];
     Ok(DemoSources {
         dir: dir.to_path_buf(),
@@ -368,7 +416,10 @@ impl SheetGrid {
     }
 }
 
-fn bbox_of(d: &District, cells: impl Iterator<Item = (usize, usize)>) -> Option<(f64, f64, f64, f64)> {
+fn bbox_of(
+    d: &District,
+    cells: impl Iterator<Item = (usize, usize)>,
+) -> Option<(f64, f64, f64, f64)> {
     let mut b: Option<(f64, f64, f64, f64)> = None;
     for (i, j) in cells {
         let q = d.quad(i, j);
@@ -470,7 +521,9 @@ fn commune_parcels(d: &District, c: usize, stats: &mut DemoStats) -> Vec<Rec> {
         let polys = parcels::to_world(&local, &warp);
         for (p, mut poly) in local.into_iter().zip(polys) {
             let area = poly.unsigned_area();
-            let Some(centre) = poly.centroid() else { continue };
+            let Some(centre) = poly.centroid() else {
+                continue;
+            };
             if p.hole.is_some() {
                 stats.parcels_with_holes += 1;
             }
@@ -494,29 +547,51 @@ fn commune_parcels(d: &District, c: usize, stats: &mut DemoStats) -> Vec<Rec> {
     recs
 }
 
-/// Swaps the second and third vertices of the exterior: a self-intersecting "bow-tie".
+/// A self-intersecting "bow-tie" through the four corners of a (near-rectangular) parcel:
+/// south-west, north-east, south-east, north-west.
 fn bow_tie(p: &Polygon) -> Polygon {
-    let mut pts = p.exterior().0.clone();
-    if pts.len() >= 5 {
-        pts.swap(1, 2);
-    }
-    Polygon::new(LineString::new(pts), p.interiors().to_vec())
+    let cs = &p.exterior().0;
+    let by = |f: &dyn Fn(&geo_types::Coord) -> f64| {
+        cs.iter()
+            .copied()
+            .max_by(|a, b| f(a).total_cmp(&f(b)))
+            .unwrap_or_default()
+    };
+    let sw = by(&|c| -(c.x + c.y));
+    let ne = by(&|c| c.x + c.y);
+    let se = by(&|c| c.x - c.y);
+    let nw = by(&|c| c.y - c.x);
+    Polygon::new(LineString::new(vec![sw, ne, se, nw, sw]), vec![])
 }
 
 /// Sheets and parcel numbers of one commune: sheets numbered town (1:1000) first, then
 /// rural (1:2000), each from the north-west row by row; parcels numbered within their
 /// sheet in bands from the north, west to east. About 0.3 % repeat the previous number.
 /// Returns (index into `recs`, sheet, parcel number) in writing order.
-fn number(d: &District, c: usize, recs: &[Rec], stats: &mut DemoStats) -> Vec<(usize, usize, usize)> {
+fn number(
+    d: &District,
+    c: usize,
+    recs: &[Rec],
+    stats: &mut DemoStats,
+) -> Vec<(usize, usize, usize)> {
     let commune = &d.communes[c];
     let all = bbox_of(d, commune.cells.iter().copied()).unwrap_or((0.0, 0.0, 1.0, 1.0));
     let town = bbox_of(
         d,
-        commune.cells.iter().copied().filter(|&(i, j)| d.cell(i, j).urban),
+        commune
+            .cells
+            .iter()
+            .copied()
+            .filter(|&(i, j)| d.cell(i, j).urban),
     )
     .unwrap_or(all);
-    let grids = [SheetGrid::new(town, 500.0, 300.0), SheetGrid::new(all, 1000.0, 600.0)];
-    let mut keyed: Vec<((usize, usize, usize, i64, i64), usize)> = recs
+    let grids = [
+        SheetGrid::new(town, 400.0, 250.0),
+        SheetGrid::new(all, 1000.0, 600.0),
+    ];
+    // (scale, sheet row, sheet column, band in the sheet, easting in dm) → parcel index.
+    type SortKey = (usize, usize, usize, i64, i64);
+    let mut keyed: Vec<(SortKey, usize)> = recs
         .iter()
         .enumerate()
         .map(|(k, r)| {

@@ -92,8 +92,8 @@ const FAMILY: &[&str] = &[
 const MIDDLE_M: &[&str] = &["Văn", "Minh", "Hữu", "Thanh", "Quốc", "Hoàng", "Công"];
 const MIDDLE_F: &[&str] = &["Thị", "Ngọc", "Kim", "Thị Thu", "Mỹ", "Thanh"];
 const GIVEN_M: &[&str] = &[
-    "An", "Bình", "Cường", "Dũng", "Hùng", "Nam", "Phúc", "Quang", "Sơn", "Tuấn", "Hiếu",
-    "Khánh", "Long", "Tài", "Thành", "Lộc",
+    "An", "Bình", "Cường", "Dũng", "Hùng", "Nam", "Phúc", "Quang", "Sơn", "Tuấn", "Hiếu", "Khánh",
+    "Long", "Tài", "Thành", "Lộc",
 ];
 const GIVEN_F: &[&str] = &[
     "Lan", "Mai", "Thảo", "Vy", "Xuân", "Hòa", "Hạnh", "Hương", "Linh", "Trang", "Yến", "Nhung",
@@ -102,7 +102,8 @@ const GIVEN_F: &[&str] = &[
 /// A fake owner name and a fake 12-digit citizen identity number (CCCD) from a key:
 /// province code 091 (Kiên Giang), a sex/century digit, the birth year and six digits.
 pub(crate) fn owner(k: u64) -> (String, String) {
-    let pick = |list: &[&'static str], shift: u32| list[((k >> shift) % list.len() as u64) as usize];
+    let pick =
+        |list: &[&'static str], shift: u32| list[((k >> shift) % list.len() as u64) as usize];
     let female = (k >> 60) & 1 == 1;
     let family = pick(FAMILY, 0);
     let (middle, given) = if female {

@@ -111,7 +111,9 @@ pub(crate) struct UrbanPlan {
 /// Splits `total` decimetres into `n` parts with weights in [1 - spread, 1 + spread],
 /// each a multiple of `step` except the last.
 fn split(total: i32, n: usize, spread: f64, step: i32, rng: &mut Rng) -> Vec<i32> {
-    let w: Vec<f64> = (0..n).map(|_| rng.range(1.0 - spread, 1.0 + spread)).collect();
+    let w: Vec<f64> = (0..n)
+        .map(|_| rng.range(1.0 - spread, 1.0 + spread))
+        .collect();
     let sum: f64 = w.iter().sum();
     let mut out = Vec::with_capacity(n);
     let mut used = 0;
@@ -137,7 +139,14 @@ pub(crate) fn urban_plan(d: &District, i: usize, j: usize, q: &Quad) -> UrbanPla
     let street = |dir: u8, line: usize, k: usize, widths: &[f64], widen: (f64, &[f64])| {
         // Keyed by the street, not the superblock, so a street keeps its width.
         let town = d.town_of.get(&(i, j)).copied().unwrap_or(0) as u64;
-        let mut r = Rng::new(key(&[d.seed, 11, town, u64::from(dir), line as u64, k as u64]));
+        let mut r = Rng::new(key(&[
+            d.seed,
+            11,
+            town,
+            u64::from(dir),
+            line as u64,
+            k as u64,
+        ]));
         let width = *r.pick(widths);
         let planned = if r.chance(widen.0) {
             Some(r.pick(widen.1).max(width + 4.0))
@@ -148,7 +157,15 @@ pub(crate) fn urban_plan(d: &District, i: usize, j: usize, q: &Quad) -> UrbanPla
     };
     let mut rng = Rng::new(key(&[d.seed, 10, i as u64, j as u64]));
     let hs: Vec<(f64, Option<f64>)> = (0..nr - 1)
-        .map(|k| street(0, j, k, &[8.0, 10.0, 12.0, 13.0], (0.5, &[16.0, 20.0, 24.0])))
+        .map(|k| {
+            street(
+                0,
+                j,
+                k,
+                &[8.0, 10.0, 12.0, 13.0],
+                (0.5, &[16.0, 20.0, 24.0]),
+            )
+        })
         .collect();
     let vs: Vec<(f64, Option<f64>)> = (0..nc - 1)
         .map(|k| street(1, i, k, &[6.0, 7.0, 8.0], (0.4, &[12.0, 16.0])))
@@ -274,8 +291,12 @@ pub(crate) fn urban_parcels(
                 let code = rng.weighted(PUBLIC_CODES);
                 let hole = if code == "TON" && rng.chance(0.6) {
                     let (hw, hh) = (rng.int(16, 28) as i32 * 5, rng.int(16, 24) as i32 * 5);
-                    let hu = u0 + 30 + rng.int(0, i64::from((block.w() - hw - 60).max(0) / 5)) as i32 * 5;
-                    let hv = v0 + 30 + rng.int(0, i64::from((block.h() - hh - 60).max(0) / 5)) as i32 * 5;
+                    let hu = u0
+                        + 30
+                        + rng.int(0, i64::from((block.w() - hw - 60).max(0) / 5)) as i32 * 5;
+                    let hv = v0
+                        + 30
+                        + rng.int(0, i64::from((block.h() - hh - 60).max(0) / 5)) as i32 * 5;
                     (hw + 60 <= block.w() && hh + 60 <= block.h())
                         .then(|| Rect::new(hu, hv, hu + hw, hv + hh))
                 } else {
@@ -424,9 +445,17 @@ pub(crate) fn rural_parcels(d: &District, i: usize, j: usize, q: &Quad) -> Vec<L
     };
     // Farmland in bands between field roads, each band in long strips.
     let farm_h = h_end - dh;
-    let bands = ((f64::from(farm_h) / 2600.0).round() as usize).max(1);
+    // Bands of 150–350 m; small superblocks still get one field road.
+    let bands =
+        ((f64::from(farm_h) / 2600.0).round() as usize).max(1 + usize::from(farm_h >= 2000));
     let roads: Vec<i32> = (0..bands - 1).map(|_| rng.int(4, 6) as i32 * 10).collect();
-    let heights = split(farm_h - roads.iter().sum::<i32>(), bands, 0.25, 10, &mut rng);
+    let heights = split(
+        farm_h - roads.iter().sum::<i32>(),
+        bands,
+        0.25,
+        10,
+        &mut rng,
+    );
     let mut v = dh;
     for (b, &bh) in heights.iter().enumerate() {
         let dominant = rng.weighted(FARM_CODES);
@@ -445,7 +474,7 @@ pub(crate) fn rural_parcels(d: &District, i: usize, j: usize, q: &Quad) -> Vec<L
             let width_m = f64::from(next - u) / 10.0;
             let len_m = f64::from(bh) / 10.0;
             let need = (width_m * len_m / 18_000.0).ceil() as i64;
-            let most = ((len_m / 50.0).floor() as i64).max(1);
+            let most = ((len_m / 70.0).floor() as i64).max(1);
             let k = rng.int(1, 3).max(need).min(most).max(1) as usize;
             let pieces = split(bh, k, 0.3, 10, &mut rng);
             let mut pv = v;
@@ -464,8 +493,12 @@ pub(crate) fn rural_parcels(d: &District, i: usize, j: usize, q: &Quad) -> Vec<L
                 let hole = if area >= 2_000.0 && rng.chance(0.04) {
                     let (hw, hh) = (rng.int(8, 20) as i32 * 10, rng.int(8, 20) as i32 * 10);
                     (hw + 80 <= rect.w() && hh + 80 <= rect.h()).then(|| {
-                        let hu = rect.u0 + 40 + rng.int(0, i64::from((rect.w() - hw - 80) / 10)) as i32 * 10;
-                        let hv = rect.v0 + 40 + rng.int(0, i64::from((rect.h() - hh - 80) / 10)) as i32 * 10;
+                        let hu = rect.u0
+                            + 40
+                            + rng.int(0, i64::from((rect.w() - hw - 80) / 10)) as i32 * 10;
+                        let hv = rect.v0
+                            + 40
+                            + rng.int(0, i64::from((rect.h() - hh - 80) / 10)) as i32 * 10;
                         Rect::new(hu, hv, hu + hw, hv + hh)
                     })
                 } else {
@@ -475,7 +508,11 @@ pub(crate) fn rural_parcels(d: &District, i: usize, j: usize, q: &Quad) -> Vec<L
                     rect,
                     hole,
                     code,
-                    kind: if code == "NTD" { Kind::Public } else { Kind::Farm },
+                    kind: if code == "NTD" {
+                        Kind::Public
+                    } else {
+                        Kind::Farm
+                    },
                     addr: Addr::Hamlet,
                 });
                 if let Some(hr) = hole {
@@ -601,7 +638,7 @@ impl Warp<'_> {
             }
             let (p, q) = if a < b { (a, b) } else { (b, a) };
             let h = key(&[self.key, 7, p.0 as u64, p.1 as u64, q.0 as u64, q.1 as u64]);
-            if h % 3 != 0 {
+            if !h.is_multiple_of(3) {
                 continue;
             }
             let most = self.bend.min(len / 30);
@@ -617,7 +654,11 @@ impl Warp<'_> {
     }
 
     fn ring(&self, local: &[(i32, i32)], reverse: bool) -> LineString {
-        let mut pts: Vec<Coord> = self.bends(local).into_iter().map(|p| self.world(p)).collect();
+        let mut pts: Vec<Coord> = self
+            .bends(local)
+            .into_iter()
+            .map(|p| self.world(p))
+            .collect();
         if reverse {
             pts.reverse();
         }

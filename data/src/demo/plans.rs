@@ -173,7 +173,9 @@ pub(crate) fn land_use_zones(d: &District, target: usize) -> Vec<LandUseZone> {
                 p00,
             ];
             let quad = Polygon::new(LineString::new(ring), vec![]);
-            let Some(r) = quad.bounding_rect() else { continue };
+            let Some(r) = quad.bounding_rect() else {
+                continue;
+            };
             let geom = if r.min().x > ix0 && r.max().x < ix1 && r.min().y > iy0 && r.max().y < iy1 {
                 MultiPolygon::new(vec![quad])
             } else {
@@ -282,10 +284,22 @@ const BLOCK_CODES: &[(&str, f64)] = &[
     ("DYT", 1.0),
 ];
 
-/// Planning indicators of a block: density %, floors, FAR, height m.
-fn indicators(code: &str, rng: &mut Rng) -> (Option<f64>, Option<i32>, Option<i32>, Option<f64>, Option<f64>) {
+/// Planning indicators of a block: density %, min and max floors, FAR, height m.
+type Indicators = (
+    Option<f64>,
+    Option<i32>,
+    Option<i32>,
+    Option<f64>,
+    Option<f64>,
+);
+
+fn indicators(code: &str, rng: &mut Rng) -> Indicators {
     let (density, fmin, fmax): (f64, i32, i32) = match code {
-        "ODT" => (rng.int(12, 18) as f64 * 5.0, rng.int(1, 3) as i32, rng.int(3, 7) as i32),
+        "ODT" => (
+            rng.int(12, 18) as f64 * 5.0,
+            rng.int(1, 3) as i32,
+            rng.int(3, 7) as i32,
+        ),
         "TMD" => (rng.int(8, 14) as f64 * 5.0, 3, rng.int(5, 15) as i32),
         "DGD" => (40.0, 1, 4),
         "DYT" => (40.0, 1, 7),
@@ -294,9 +308,19 @@ fn indicators(code: &str, rng: &mut Rng) -> (Option<f64>, Option<i32>, Option<i3
         _ => return (None, None, None, None, None),
     };
     let far = ((density / 100.0 * f64::from(fmax) * 0.85 * 10.0).round() / 10.0).clamp(0.05, 7.0);
-    let far = if matches!(code, "ODT" | "TMD") { far.max(1.5) } else { far };
+    let far = if matches!(code, "ODT" | "TMD") {
+        far.max(1.5)
+    } else {
+        far
+    };
     let height = f64::from(fmax) * 3.6 + 1.5;
-    (Some(density), Some(fmin), Some(fmax), Some(far), Some(height))
+    (
+        Some(density),
+        Some(fmin),
+        Some(fmax),
+        Some(far),
+        Some(height),
+    )
 }
 
 /// Zones and red lines of the 1:2000 zoning plan over the main town, and the zones of its
@@ -322,7 +346,11 @@ pub(crate) fn zoning(d: &District) -> (Vec<PlanZone>, Vec<RedLine>, Vec<PlanZone
         let rect = |u0: i32, v0: i32, u1: i32, v1: i32| {
             let pts = [(u0, v0), (u1, v0), (u1, v1), (u0, v1), (u0, v0)];
             Polygon::new(
-                LineString::new(pts.iter().map(|&(u, v)| q.map(f64::from(u), f64::from(v))).collect()),
+                LineString::new(
+                    pts.iter()
+                        .map(|&(u, v)| q.map(f64::from(u), f64::from(v)))
+                        .collect(),
+                ),
                 vec![],
             )
         };
@@ -358,7 +386,10 @@ pub(crate) fn zoning(d: &District) -> (Vec<PlanZone>, Vec<RedLine>, Vec<PlanZone
             if let Some(p) = c.planned {
                 for v in [c.lo, c.hi] {
                     if v != 0 && v != q.h {
-                        let (a, b) = (q.map(0.0, f64::from(v)), q.map(f64::from(q.w), f64::from(v)));
+                        let (a, b) = (
+                            q.map(0.0, f64::from(v)),
+                            q.map(f64::from(q.w), f64::from(v)),
+                        );
                         red(&c.name, p, a, b, &mut lines);
                     }
                 }
@@ -371,7 +402,10 @@ pub(crate) fn zoning(d: &District) -> (Vec<PlanZone>, Vec<RedLine>, Vec<PlanZone
                 if let Some(p) = c.planned {
                     for u in [c.lo, c.hi] {
                         if u != 0 && u != q.w {
-                            let (a, b) = (q.map(f64::from(u), f64::from(va)), q.map(f64::from(u), f64::from(vb)));
+                            let (a, b) = (
+                                q.map(f64::from(u), f64::from(va)),
+                                q.map(f64::from(u), f64::from(vb)),
+                            );
                             red(&c.name, p, a, b, &mut lines);
                         }
                     }
@@ -396,7 +430,7 @@ pub(crate) fn zoning(d: &District) -> (Vec<PlanZone>, Vec<RedLine>, Vec<PlanZone
                 };
                 // The draft adjustment re-plans a few blocks in the north-east of the first
                 // core superblock as commercial, taller.
-                if n == 0 && draft.len() < 5 && ua > q.w / 2 && va > q.h / 2 {
+                if n == 0 && draft.len() < 5 && ub > q.w / 2 && va > q.h / 2 {
                     let mut dz = zone.clone();
                     dz.id = format!("PK2000DC-{:03}", draft.len() + 1);
                     dz.plan = "qhpk-2000-dc";

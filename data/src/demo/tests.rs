@@ -16,8 +16,15 @@ const SMALL: usize = 3_000;
 
 fn small(seed: u64) -> (tempfile::TempDir, DemoSources) {
     let tmp = tempfile::tempdir().expect("temp dir");
-    let s = generate(&DemoOptions { parcels: SMALL, seed }, tmp.path(), &|_, _| {})
-        .expect("generate");
+    let s = generate(
+        &DemoOptions {
+            parcels: SMALL,
+            seed,
+        },
+        tmp.path(),
+        &|_, _| {},
+    )
+    .expect("generate");
     (tmp, s)
 }
 
@@ -95,7 +102,10 @@ fn read_polygons(path: &Path, layer_name: &str) -> Vec<(HashMap<String, String>,
                     (n.clone(), v)
                 })
                 .collect();
-            (attrs, feat.geometry().expect("geometry").to_geo().expect("geo"))
+            (
+                attrs,
+                feat.geometry().expect("geometry").to_geo().expect("geo"),
+            )
         })
         .collect()
 }
@@ -105,7 +115,11 @@ fn demo_counts_match_stats_and_every_parcel_is_identified() {
     let (_tmp, s) = small(1);
     let rows = read_parcels(&s.dir.join("thua_dat.shp"));
     assert_eq!(rows.len(), s.stats.parcels);
-    assert!((SMALL * 8 / 10..SMALL * 12 / 10).contains(&rows.len()), "{}", rows.len());
+    assert!(
+        (SMALL * 8 / 10..SMALL * 12 / 10).contains(&rows.len()),
+        "{}",
+        rows.len()
+    );
     let codes: HashSet<&str> = rows.iter().map(|r| r.commune.as_str()).collect();
     assert_eq!(codes.len(), s.stats.communes);
     assert!(s.stats.communes >= 4);
@@ -136,16 +150,24 @@ fn demo_counts_match_stats_and_every_parcel_is_identified() {
     assert!(dups > 0);
     // Codes, with some legacy ones and compound ones.
     let used: HashSet<&str> = rows.iter().map(|r| r.code.as_str()).collect();
-    for c in ["ODT", "ONT", "ONT+CLN", "LUC", "LUK", "CLN", "NTS", "DGT", "BHK"] {
+    for c in [
+        "ODT", "ONT", "ONT+CLN", "LUC", "LUK", "CLN", "NTS", "DGT", "BHK",
+    ] {
         assert!(used.contains(c), "no {c} parcel");
     }
     let legacy = rows
         .iter()
         .filter(|r| matches!(r.code.as_str(), "BHK" | "NHK" | "DDT" | "DSH"))
         .count();
-    assert!(legacy * 1000 > rows.len() * 3 && legacy * 100 < rows.len() * 3, "{legacy}");
+    assert!(
+        legacy * 1000 > rows.len() * 3 && legacy * 100 < rows.len() * 3,
+        "{legacy}"
+    );
     let counts = &s.stats;
-    assert!(counts.roads > 10 && counts.zones > 40 && counts.redlines > 4, "{counts:?}");
+    assert!(
+        counts.roads > 10 && counts.zones > 40 && counts.redlines > 4,
+        "{counts:?}"
+    );
 }
 
 #[test]
@@ -169,7 +191,10 @@ fn demo_parcel_sizes_holes_and_validity() {
         }
     }
     assert!(town > 100 && farm > 100, "{town} {farm}");
-    let with_holes = rows.iter().filter(|r| !r.geom.interiors().is_empty()).count();
+    let with_holes = rows
+        .iter()
+        .filter(|r| !r.geom.interiors().is_empty())
+        .count();
     assert_eq!(with_holes, s.stats.parcels_with_holes);
     assert!(with_holes > 0);
     let invalid = rows.iter().filter(|r| !r.geom.is_valid()).count();
@@ -180,11 +205,18 @@ fn demo_parcel_sizes_holes_and_validity() {
 /// Pairs of polygons whose interiors overlap by more than a square centimetre.
 fn overlaps(polys: &[Polygon]) -> usize {
     let mut n = 0;
-    let boxes: Vec<_> = polys.iter().map(|p| p.bounding_rect().expect("bbox")).collect();
+    let boxes: Vec<_> = polys
+        .iter()
+        .map(|p| p.bounding_rect().expect("bbox"))
+        .collect();
     for a in 0..polys.len() {
         for b in a + 1..polys.len() {
             let (ra, rb) = (boxes[a], boxes[b]);
-            if ra.max().x < rb.min().x || rb.max().x < ra.min().x || ra.max().y < rb.min().y || rb.max().y < ra.min().y {
+            if ra.max().x < rb.min().x
+                || rb.max().x < ra.min().x
+                || ra.max().y < rb.min().y
+                || rb.max().y < ra.min().y
+            {
                 continue;
             }
             if polys[a].intersection(&polys[b]).unsigned_area() > 1e-4 {
@@ -224,7 +256,10 @@ fn demo_neighbours_share_boundaries_without_gaps_or_overlaps() {
             // A rural superblock is tiled completely: the union has no holes.
             let union = geo::unary_union(polys.iter());
             assert_eq!(union.0.len(), 1, "rural superblock falls apart");
-            assert!(union.0[0].interiors().iter().all(|r| LineString::unsigned_area_ring(r) < 1e-3));
+            assert!(union.0[0]
+                .interiors()
+                .iter()
+                .all(|r| LineString::unsigned_area_ring(r) < 1e-3));
             let sum: f64 = polys.iter().map(|p| p.unsigned_area()).sum();
             assert!((sum - union.unsigned_area()).abs() < 1e-3 * sum);
         }
@@ -245,7 +280,12 @@ fn demo_is_deterministic() {
     let (_a, sa) = small(7);
     let (_b, sb) = small(7);
     assert_eq!(sa.stats, sb.stats);
-    for f in ["thua_dat.shp", "thua_dat.dbf", "ranh_gioi_xa.dbf", "duong_giao_thong.shp"] {
+    for f in [
+        "thua_dat.shp",
+        "thua_dat.dbf",
+        "ranh_gioi_xa.dbf",
+        "duong_giao_thong.shp",
+    ] {
         let x = std::fs::read(sa.dir.join(f)).expect("read");
         let y = std::fs::read(sb.dir.join(f)).expect("read");
         assert!(x == y, "{f} differs");
@@ -262,7 +302,12 @@ fn demo_files_look_like_agency_deliveries() {
     let dir = &s.dir;
     let prj = std::fs::read_to_string(dir.join("thua_dat.prj")).expect("prj");
     assert!(prj.contains("GCS_VN_2000") && prj.contains("104.5") && !prj.contains("TOWGS84"));
-    assert_eq!(std::fs::read_to_string(dir.join("thua_dat.cpg")).expect("cpg").trim(), "UTF-8");
+    assert_eq!(
+        std::fs::read_to_string(dir.join("thua_dat.cpg"))
+            .expect("cpg")
+            .trim(),
+        "UTF-8"
+    );
     assert!(!dir.join("duong_giao_thong.prj").exists());
     assert!(dir.join("duong_giao_thong.cpg").exists());
     assert!(dir.join("ranh_gioi_xa.prj").exists());
@@ -282,15 +327,31 @@ fn demo_files_look_like_agency_deliveries() {
     assert_eq!(layer.feature_count() as usize, s.stats.roads);
     let zones = read_polygons(&dir.join("qhpk_2000.gpkg"), "SuDungDat_A");
     let keys: HashSet<&str> = zones[0].0.keys().map(String::as_str).collect();
-    for k in ["maThongTinQH", "maHoSoQH", "kyHieuSDD", "matDoXD", "tangCaoMin", "tangCaoMax", "heSoSDD", "chieuCaoMax", "tenLo"] {
+    for k in [
+        "maThongTinQH",
+        "maHoSoQH",
+        "kyHieuSDD",
+        "matDoXD",
+        "tangCaoMin",
+        "tangCaoMax",
+        "heSoSDD",
+        "chieuCaoMax",
+        "tenLo",
+    ] {
         assert!(keys.contains(k), "{k}");
     }
     assert!(zones.iter().any(|(a, _)| a["kyHieuSDD"] == "DGT"));
-    assert!(zones.iter().any(|(a, _)| a["kyHieuSDD"] == "ODT" && !a["heSoSDD"].is_empty()));
+    assert!(zones
+        .iter()
+        .any(|(a, _)| a["kyHieuSDD"] == "ODT" && !a["heSoSDD"].is_empty()));
     let draft = read_polygons(&dir.join("qhpk_2000_dc.gpkg"), "SuDungDat_A");
     assert!(!draft.is_empty() && draft.iter().all(|(a, _)| a["maHoSoQH"] == "qhpk-2000-dc"));
     let ds = Dataset::open(dir.join("qhsdd_2030.gpkg")).expect("gpkg");
-    let srs = ds.layer_by_name("KhuQuyHoach").expect("layer").spatial_ref().expect("srs");
+    let srs = ds
+        .layer_by_name("KhuQuyHoach")
+        .expect("layer")
+        .spatial_ref()
+        .expect("srs");
     assert!(srs.to_proj4().expect("proj4").contains("+lon_0=104.5"));
     // plans.json parses with the plan reader and names the three plans.
     let plans = crate::plans::parse_plans(&std::fs::read_to_string(&s.plans_file).expect("plans"))
@@ -299,7 +360,18 @@ fn demo_files_look_like_agency_deliveries() {
     assert_eq!(ids, ["qhsdd-2030", "qhpk-2000", "qhpk-2000-dc"]);
     // Import order: communes, roads, parcels, zones of each plan, red lines.
     let kinds: Vec<&str> = s.imports.iter().map(|i| i.kind).collect();
-    assert_eq!(kinds, ["boundaries", "roads", "parcels", "zones", "zones", "zones", "redlines"]);
+    assert_eq!(
+        kinds,
+        [
+            "boundaries",
+            "roads",
+            "parcels",
+            "zones",
+            "zones",
+            "zones",
+            "redlines"
+        ]
+    );
     assert!(s.imports.iter().all(|i| i.path.exists()));
 }
 
@@ -326,7 +398,10 @@ fn demo_land_use_zones_cover_the_district_and_red_lines_cut_lots() {
         .collect();
     assert!(zone_polys.iter().all(|z| z.is_valid()));
     let covered: f64 = zone_polys.iter().map(|z| z.unsigned_area()).sum();
-    assert!((covered - district).abs() < 1e-6 * district, "{covered} vs {district}");
+    assert!(
+        (covered - district).abs() < 1e-6 * district,
+        "{covered} vs {district}"
+    );
     let codes: HashSet<&str> = zones.iter().map(|(a, _)| a["MaLoaiDat"].as_str()).collect();
     assert!(codes.contains("ODT") && codes.contains("LUC"), "{codes:?}");
 
@@ -388,9 +463,46 @@ fn demo_calibration() {
     for n in [1_000, 3_000, 10_000, 20_000, 50_000, 100_000] {
         let tmp = tempfile::tempdir().expect("temp dir");
         let t = std::time::Instant::now();
-        let s = generate(&DemoOptions { parcels: n, seed: 1 }, tmp.path(), &|_, _| {}).expect("generate");
+        let s = generate(
+            &DemoOptions {
+                parcels: n,
+                seed: 1,
+            },
+            tmp.path(),
+            &|_, _| {},
+        )
+        .expect("generate");
         let d = District::new(n, 1);
         let urban = d.cells.iter().filter(|c| c.urban).count();
-        eprintln!("{n}: {} parcels, {}x{} cells, {urban} urban, size {:.0}, {:?}, {:?}", s.stats.parcels, d.nx, d.ny, d.size, s.stats, t.elapsed());
+        eprintln!(
+            "{n}: {} parcels, {}x{} cells, {urban} urban, size {:.0}, {:?}, {:?}",
+            s.stats.parcels,
+            d.nx,
+            d.ny,
+            d.size,
+            s.stats,
+            t.elapsed()
+        );
     }
+}
+
+#[test]
+#[ignore = "writes a district to $DEMO_DIR (default /tmp/demo) with $DEMO_N parcels, for looking at"]
+fn demo_write_for_inspection() {
+    let dir = std::env::var("DEMO_DIR").unwrap_or_else(|_| "/tmp/demo".into());
+    let n = std::env::var("DEMO_N")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(20_000);
+    let t = std::time::Instant::now();
+    let s = generate(
+        &DemoOptions {
+            parcels: n,
+            seed: 1,
+        },
+        Path::new(&dir),
+        &|_, _| {},
+    )
+    .expect("generate");
+    eprintln!("{:?} in {:?}", s.stats, t.elapsed());
 }
