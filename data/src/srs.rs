@@ -467,18 +467,60 @@ impl ResolvedSrs {
         }
         let lon = (xs.iter().sum::<f64>()) / 4.0;
         let lat = (ys.iter().sum::<f64>()) / 4.0;
-        Ok(self.province.and_then(|p| {
-            let [pw, ps, pe, pn] = p.bounds?;
-            let margin = 0.1;
-            let inside = (pw - margin..=pe + margin).contains(&lon)
-                && (ps - margin..=pn + margin).contains(&lat);
-            (!inside).then(|| {
+        let margin = 0.1;
+        let contains = |p: &Province| {
+            p.bounds.is_some_and(|[pw, ps, pe, pn]| {
+                (pw - margin..=pe + margin).contains(&lon)
+                    && (ps - margin..=pn + margin).contains(&lat)
+            })
+        };
+        if let Some(p) = self.province {
+            return Ok((!contains(p)).then(|| {
                 format!(
                     "the data (centre {lon:.4}°E {lat:.4}°N) is not inside {} — is the province (meridian {}°) right?",
                     p.name_vi, p.meridian
                 )
-            })
-        }))
+            }));
+        }
+        // No province named (a .prj, an EPSG code, a bare meridian): the data should lie in a
+        // province that uses this TM-3 meridian.
+        let Some(meridian) = self.tm3_meridian() else {
+            return Ok(None);
+        };
+        let same: Vec<&Province> = provinces()
+            .iter()
+            .filter(|p| (p.meridian - meridian).abs() < 1e-6)
+            .collect();
+        if same.iter().any(|p| contains(p)) {
+            return Ok(None);
+        }
+        let here: Vec<String> = provinces()
+            .iter()
+            .filter(|p| contains(p))
+            .map(|p| format!("{} ({}°)", p.name_vi, p.meridian))
+            .collect();
+        Ok(Some(format!(
+            "the data (centre {lon:.4}°E {lat:.4}°N) is in no province that uses the TM-3 meridian {meridian}°{}",
+            if here.is_empty() {
+                String::new()
+            } else {
+                format!("; it lies in {} — check the meridian", here.join(", "))
+            }
+        )))
+    }
+
+    /// The central meridian of a VN-2000 TM-3 definition (k = 0.9999), if this is one.
+    fn tm3_meridian(&self) -> Option<f64> {
+        if !self.vn2000 || !self.definition.contains("+proj=tmerc") {
+            return None;
+        }
+        if !self.definition.contains("+k=0.9999 ") && !self.definition.contains("+k_0=0.9999 ") {
+            return None;
+        }
+        self.definition
+            .split_whitespace()
+            .find_map(|p| p.strip_prefix("+lon_0="))
+            .and_then(|v| v.parse().ok())
     }
 }
 
@@ -568,5 +610,21 @@ mod tests {
             .check_extent([563_000.0, 1_107_000.0, 565_000.0, 1_108_000.0])
             .unwrap();
         assert!(warn.is_some_and(|w| w.contains("Hà Nội")));
+        // A bare meridian: Kiên Giang's 104°30′ fits Rạch Giá; Đà Nẵng's 107°45′ (EPSG:5899) does not.
+        let r = ResolvedSrs::resolve(&"vn2000:tm3:104:30".parse().unwrap(), None).unwrap();
+        assert_eq!(
+            r.check_extent([563_000.0, 1_107_000.0, 565_000.0, 1_108_000.0])
+                .unwrap(),
+            None
+        );
+        let r = ResolvedSrs::resolve(&SrsSpec::Epsg(5899), None).unwrap();
+        let warn = r
+            .check_extent([563_000.0, 1_107_000.0, 565_000.0, 1_108_000.0])
+            .unwrap()
+            .unwrap_or_default();
+        assert!(
+            warn.contains("no province that uses the TM-3 meridian 107.75"),
+            "{warn}"
+        );
     }
 }
