@@ -1,11 +1,17 @@
 #!/usr/bin/env bash
-# Python judges for the tests (pyproj for PROJ's EPSG:6960), in a venv under target/.
+# Python judges for the tests (pyproj for PROJ's EPSG:6960; ogctests, the OGC API - Features
+# conformance suite), in a venv under target/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 venv=target/judges-venv
 if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv"
 fi
-if ! "$venv/bin/python" -c "import pyproj" 2>/dev/null; then
+if ! "$venv/bin/python" -c "import pyproj, ogctests" 2>/dev/null; then
   "$venv/bin/pip" install --quiet --disable-pip-version-check -r tests/judges/requirements.txt
+fi
+# ogrinfo (GDAL 3.6) reads the server's OGC API - Features as an independent client.
+if ! command -v ogrinfo >/dev/null; then
+  echo "ogrinfo is missing: scripts/setup.sh installs gdal-bin" >&2
+  exit 1
 fi

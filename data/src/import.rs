@@ -761,6 +761,75 @@ fn make_valid(mp: &MultiPolygon<f64>) -> Option<MultiPolygon<f64>> {
     (out.unsigned_area() > 0.0).then_some(out)
 }
 
+/// A feature ready for the writer.
+struct PendingFeature {
+    geom: Geometry<f64>,
+    values: Vec<Option<Value>>,
+    kept: Vec<Option<String>>,
+}
+
+/// A FlatGeobuf writer in EPSG:4326 with a packed R-tree and the given columns.
+fn fgb_writer<'a>(
+    layer_id: &str,
+    title: &'a str,
+    geometry_type: GeometryType,
+    columns: &[ColumnInfo],
+) -> Result<FgbWriter<'a>> {
+    let mut fgb = FgbWriter::create_with_options(
+        layer_id,
+        geometry_type,
+        FgbWriterOptions {
+            write_index: true,
+            // Unknown keeps each feature's own type; otherwise all features share the header's.
+            detect_type: false,
+            promote_to_multi: geometry_type == GeometryType::MultiPolygon,
+            crs: FgbCrs {
+                org: Some("EPSG"),
+                code: 4326,
+                ..Default::default()
+            },
+            title: Some(title),
+            ..Default::default()
+        },
+    )
+    .map_err(|e| ImportError::Write(e.to_string()))?;
+    for c in columns {
+        let ct = match c.ty {
+            FieldType::String => ColumnType::String,
+            FieldType::Int => ColumnType::Long,
+            FieldType::Double => ColumnType::Double,
+        };
+        fgb.add_column(&c.name, ct, |_, col| col.nullable = true);
+    }
+    Ok(fgb)
+}
+
+/// Writes one feature: the schema's values, then the kept personal fields.
+fn add_feature(
+    fgb: &mut FgbWriter,
+    f: PendingFeature,
+    specs: &[schema::FieldSpec],
+    kept: &[(usize, String)],
+) -> std::result::Result<(), String> {
+    fgb.add_feature_geom(f.geom, |w| {
+        for (k, v) in f.values.iter().enumerate() {
+            let name = specs[k].name;
+            let _ = match v {
+                Some(Value::Str(s)) => w.property(k, name, &ColumnValue::String(s)),
+                Some(Value::Int(i)) => w.property(k, name, &ColumnValue::Long(*i)),
+                Some(Value::Double(d)) => w.property(k, name, &ColumnValue::Double(*d)),
+                None => Ok(false),
+            };
+        }
+        for (j, v) in f.kept.iter().enumerate() {
+            if let Some(s) = v {
+                let _ = w.property(specs.len() + j, &kept[j].1, &ColumnValue::String(s));
+            }
+        }
+    })
+    .map_err(|e| e.to_string())
+}
+
 /// Imports one source layer into the store. On any error the store is unchanged.
 pub fn import(opts: &ImportOptions) -> Result<ImportReport> {
     let started = Instant::now();
@@ -958,52 +1027,36 @@ pub fn import(opts: &ImportOptions) -> Result<ImportReport> {
     };
     report.encoding = enc.name().into();
 
-    // The FlatGeobuf writer: the schema's columns, then any kept personal fields.
-    let geometry_type = if kind.is_polygonal() {
-        GeometryType::MultiPolygon
-    } else {
-        GeometryType::MultiLineString
-    };
-    let title = format!("{kind}: {layer_id}");
-    let mut fgb = FgbWriter::create_with_options(
-        &layer_id,
-        geometry_type,
-        FgbWriterOptions {
-            write_index: true,
-            detect_type: false,
-            promote_to_multi: true,
-            crs: FgbCrs {
-                org: Some("EPSG"),
-                code: 4326,
-                ..Default::default()
-            },
-            title: Some(&title),
-            ..Default::default()
-        },
-    )
-    .map_err(|e| ImportError::Write(e.to_string()))?;
-    let mut columns = Vec::new();
-    for spec in specs {
-        let ct = match spec.ty {
-            FieldType::String => ColumnType::String,
-            FieldType::Int => ColumnType::Long,
-            FieldType::Double => ColumnType::Double,
-        };
-        fgb.add_column(spec.name, ct, |_, c| c.nullable = true);
-        columns.push(ColumnInfo {
+    // The columns: the schema's, then any kept personal fields.
+    let mut columns: Vec<ColumnInfo> = specs
+        .iter()
+        .map(|spec| ColumnInfo {
             name: spec.name.into(),
             ty: spec.ty,
             doc: spec.doc.into(),
-        });
-    }
-    for (_, name) in &kept {
-        fgb.add_column(name, ColumnType::String, |_, c| c.nullable = true);
-        columns.push(ColumnInfo {
-            name: name.clone(),
-            ty: FieldType::String,
-            doc: "personal data kept with --keep-personal; never served".into(),
-        });
-    }
+        })
+        .collect();
+    columns.extend(kept.iter().map(|(_, name)| ColumnInfo {
+        name: name.clone(),
+        ty: FieldType::String,
+        doc: "personal data kept with --keep-personal; never served".into(),
+    }));
+    let title = format!("{kind}: {layer_id}");
+    // Polygons stream straight into the writer. Lines wait until every feature is known: the
+    // flatgeobuf crate omits the `ends` of a one-part MultiLineString, which GDAL 3.6 (and so
+    // QGIS) refuses to read, so one-part lines are written as LineString and the header says
+    // LineString, or Unknown when some features have several parts.
+    let mut fgb = if kind.is_polygonal() {
+        Some(fgb_writer(
+            &layer_id,
+            &title,
+            GeometryType::MultiPolygon,
+            &columns,
+        )?)
+    } else {
+        None
+    };
+    let mut pending_lines: Vec<PendingFeature> = Vec::new();
 
     let total = layer
         .try_feature_count()
@@ -1209,25 +1262,24 @@ pub fn import(opts: &ImportOptions) -> Result<ImportReport> {
             .iter()
             .map(|(i, _)| read_text(&feature, *i, enc))
             .collect();
-        let result = fgb.add_feature_geom(shaped.geom, |w| {
-            for (k, v) in values.iter().enumerate() {
-                let name = specs[k].name;
-                let _ = match v {
-                    Some(Value::Str(s)) => w.property(k, name, &ColumnValue::String(s)),
-                    Some(Value::Int(i)) => w.property(k, name, &ColumnValue::Long(*i)),
-                    Some(Value::Double(d)) => w.property(k, name, &ColumnValue::Double(*d)),
-                    None => Ok(false),
-                };
-            }
-            for (j, v) in kept_values.iter().enumerate() {
-                if let Some(s) = v {
-                    let _ = w.property(specs.len() + j, &kept[j].1, &ColumnValue::String(s));
+        let feature = PendingFeature {
+            geom: match shaped.geom {
+                Geometry::MultiLineString(mut ml) if ml.0.len() == 1 => {
+                    Geometry::LineString(ml.0.remove(0))
+                }
+                g => g,
+            },
+            values,
+            kept: kept_values,
+        };
+        match fgb.as_mut() {
+            Some(w) => {
+                if let Err(e) = add_feature(w, feature, specs, &kept) {
+                    write_error = Some(e);
+                    break;
                 }
             }
-        });
-        if let Err(e) = result {
-            write_error = Some(e.to_string());
-            break;
+            None => pending_lines.push(feature),
         }
         report.written += 1;
     }
@@ -1235,6 +1287,24 @@ pub fn import(opts: &ImportOptions) -> Result<ImportReport> {
     if let Some(e) = write_error {
         return Err(ImportError::Write(e));
     }
+    let fgb = match fgb {
+        Some(w) => w,
+        None => {
+            let all_single = pending_lines
+                .iter()
+                .all(|f| matches!(f.geom, Geometry::LineString(_)));
+            let ty = if all_single {
+                GeometryType::LineString
+            } else {
+                GeometryType::Unknown
+            };
+            let mut w = fgb_writer(&layer_id, &title, ty, &columns)?;
+            for f in pending_lines {
+                add_feature(&mut w, f, specs, &kept).map_err(ImportError::Write)?;
+            }
+            w
+        }
+    };
     let read_errors = take_gdal_errors();
     if !read_errors.is_empty() {
         return Err(ImportError::Open {

@@ -9,6 +9,7 @@
 pub mod demo;
 pub mod encoding;
 pub mod import;
+pub mod index;
 pub mod landuse;
 pub mod plans;
 pub mod schema;

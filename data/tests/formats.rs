@@ -337,3 +337,33 @@ fn dxf_closed_polylines_become_boundaries() {
         report.summary()
     );
 }
+
+#[test]
+fn gdal_reads_our_line_layers() {
+    for (file, kind, srs, plan) in [
+        (
+            "duong_giao_thong.shp",
+            Kind::Roads,
+            "vn2000:kien-giang",
+            None,
+        ),
+        ("qhpk_2000.gpkg", Kind::Redlines, "prj", Some("qhpk-2000")),
+    ] {
+        let (store, report) = run(&source(file), kind, srs, |o| {
+            o.plan = plan.map(String::from)
+        });
+        let s = Store::open(store.path()).unwrap();
+        let entry = s.catalog.layers.values().next().unwrap();
+        let out = Command::new("ogrinfo")
+            .args(["-ro", "-al", "-q"])
+            .arg(s.layer_path(entry))
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!err.contains("ERROR"), "{file}: GDAL says {err}");
+        let features = text.matches("OGRFeature(").count();
+        assert_eq!(features as u64, report.written, "{file}");
+        assert!(text.contains("LINESTRING"), "{file}");
+    }
+}

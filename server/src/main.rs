@@ -5,10 +5,9 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context};
 use clap::{Args, Parser, Subcommand};
-use quyhoach_data::demo::{self, DemoOptions};
 use quyhoach_data::encoding::TextEncoding;
 use quyhoach_data::import::{self, ImportOptions};
-use quyhoach_data::plans::{self, Decision, Plan};
+use quyhoach_data::plans::{Decision, Plan};
 use quyhoach_data::schema::Kind;
 use quyhoach_data::srs::SrsSpec;
 use quyhoach_data::store::Store;
@@ -39,8 +38,24 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Generate the synthetic demo district (once) and import it through the real import path.
+    /// Generate the synthetic demo district (once) and import it through the real import path,
+    /// then serve it.
     Demo(Box<DemoArgs>),
+    /// Serve a store: parcel lookup, planning reports and OGC API - Features over HTTP.
+    Serve(ServeArgs),
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    /// Store directory.
+    #[arg(long, env = "QUYHOACH_STORE", default_value = "demo-store")]
+    store: PathBuf,
+    /// Address to listen on.
+    #[arg(long, env = "QUYHOACH_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: String,
+    /// No progress bar while loading.
+    #[arg(long, short)]
+    quiet: bool,
 }
 
 #[derive(Args)]
@@ -176,9 +191,12 @@ struct DemoArgs {
     /// Store directory for the demo.
     #[arg(long, env = "QUYHOACH_STORE", default_value = "demo-store")]
     store: PathBuf,
-    /// Address to serve on (serving comes with `quyhoach serve`).
-    #[arg(long, default_value = "127.0.0.1:8080")]
+    /// Address to serve on once the store is ready.
+    #[arg(long, env = "QUYHOACH_LISTEN", default_value = "127.0.0.1:8080")]
     listen: String,
+    /// Build (or reuse) the store and exit without serving (for scripts and tests).
+    #[arg(long)]
+    no_serve: bool,
     /// Number of parcels in the district.
     #[arg(long, default_value_t = 20_000)]
     parcels: usize,
@@ -217,6 +235,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Plans { command } => run_plans(command),
         Command::Info { store, json } => run_info(&store, json),
         Command::Demo(args) => run_demo(*args),
+        Command::Serve(args) => run_serve(&args.store, &args.listen, args.quiet),
     }
 }
 
@@ -346,15 +365,7 @@ fn run_plans(command: PlansCommand) -> anyhow::Result<()> {
 }
 
 fn import_plans(file: &Path, store: &Path) -> anyhow::Result<usize> {
-    let text =
-        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
-    let plans = plans::parse_plans(&text)?;
-    let n = plans.len();
-    let mut store = Store::open_or_create(store)?;
-    let lock = store.lock()?;
-    store.reload()?;
-    store.put_plans(&lock, plans)?;
-    Ok(n)
+    quyhoach_server::demo::import_plans(file, store)
 }
 
 fn run_info(store: &Path, json: bool) -> anyhow::Result<()> {
@@ -413,71 +424,51 @@ fn run_demo(args: DemoArgs) -> anyhow::Result<()> {
         std::fs::write(&stamp_path, serde_json::to_string(&wanted)?)?;
     }
     run_info(&args.store, false)?;
+    if args.no_serve {
+        println!(
+            "the demo store is ready; serve it with `quyhoach serve --store {}`",
+            args.store.display()
+        );
+        return Ok(());
+    }
+    run_serve(&args.store, &args.listen, args.quiet)
+}
+
+/// Loads the index, prints how long it took, and serves until Ctrl-C.
+fn run_serve(store: &Path, listen: &str, quiet: bool) -> anyhow::Result<()> {
+    let t0 = std::time::Instant::now();
+    let index = quyhoach_data::index::Index::load_with_progress(store, !quiet)
+        .with_context(|| format!("loading the store {}", store.display()))?;
+    let features: u64 = index.catalog().layers.values().map(|l| l.count).sum();
     println!(
-        "the demo store is ready; serving it on {} arrives with `quyhoach serve` (issue 4)",
-        args.listen
+        "loaded {} layers, {features} features from {} in {:.1}s",
+        index.catalog().layers.len(),
+        store.display(),
+        t0.elapsed().as_secs_f64()
     );
-    Ok(())
+    let state = quyhoach_server::AppState::new(index);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    rt.block_on(async {
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .with_context(|| format!("cannot listen on {listen}"))?;
+        let addr = listener.local_addr()?;
+        println!("serving on http://{addr}/  (API http://{addr}/api/v1/openapi.json, OGC API - Features http://{addr}/ogc)");
+        quyhoach_server::serve(listener, state).await?;
+        println!("stopped");
+        anyhow::Ok(())
+    })
 }
 
 fn build_demo(args: &DemoArgs) -> anyhow::Result<()> {
-    let t0 = std::time::Instant::now();
-    let sources_dir = args.store.join("sources");
-    let bar = if args.quiet {
-        indicatif::ProgressBar::hidden()
-    } else {
-        let b = indicatif::ProgressBar::new(args.parcels as u64);
-        b.set_style(
-            indicatif::ProgressStyle::with_template(
-                "generating district [{bar:40}] {pos}/{len} parcels ({eta})",
-            )?
-            .progress_chars("=> "),
-        );
-        b
-    };
-    let progress = |done: u64, total: u64| {
-        bar.set_length(total);
-        bar.set_position(done);
-    };
-    let sources = demo::generate(
-        &DemoOptions {
-            parcels: args.parcels,
-            seed: args.seed,
-        },
-        &sources_dir,
-        &progress,
-    )?;
-    bar.finish_and_clear();
-    println!(
-        "generated {} parcels, {} communes, {} sheets, {} zones, {} red lines, {} roads in {:.1}s",
-        sources.stats.parcels,
-        sources.stats.communes,
-        sources.stats.sheets,
-        sources.stats.zones,
-        sources.stats.redlines,
-        sources.stats.roads,
-        t0.elapsed().as_secs_f64()
-    );
-    let n = import_plans(&sources.plans_file, &args.store)?;
-    println!("{n} plans recorded");
-    for imp in &sources.imports {
-        let opts = ImportOptions {
-            source_layer: imp.source_layer.clone(),
-            plan: imp.plan.clone(),
-            layer: Some(imp.layer.clone()),
-            encoding: parse_encoding(imp.encoding.as_deref().unwrap_or("auto"))?,
-            progress: !args.quiet,
-            ..ImportOptions::new(
-                imp.path.clone(),
-                imp.kind.parse().map_err(anyhow::Error::msg)?,
-                args.store.clone(),
-                imp.srs.parse()?,
-            )
-        };
-        let report = import::import(&opts)
-            .with_context(|| format!("importing demo source {}", imp.path.display()))?;
-        print!("{}", report.summary());
-    }
-    println!("demo built in {:.1}s", t0.elapsed().as_secs_f64());
-    Ok(())
+    quyhoach_server::demo::build_demo(&quyhoach_server::demo::DemoBuild {
+        store: args.store.clone(),
+        parcels: args.parcels,
+        seed: args.seed,
+        verbose: !args.quiet,
+        keep_personal: Vec::new(),
+    })
 }

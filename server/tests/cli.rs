@@ -62,19 +62,84 @@ fn bad_arguments_get_one_clear_line_and_a_failure_exit() {
     let src = shared("countries.fgb");
     let src = src.to_str().unwrap();
     for (args, expected) in [
-        (vec!["import", src, "--kind", "orchards", "--store", s, "--srs", "prj"], "unknown kind 'orchards'"),
-        (vec!["import", src, "--kind", "parcels", "--store", s, "--srs", "vn2000:atlantis"], "unknown province 'atlantis'"),
-        (vec!["import", src, "--kind", "parcels", "--store", s, "--srs", "lambert"], "unknown SRS 'lambert'"),
-        (vec!["import", src, "--kind", "boundaries", "--store", s, "--srs", "prj", "--encoding", "klingon"], "klingon"),
-        (vec!["import", src, "--kind", "boundaries", "--store", s, "--srs", "prj", "--map", "name"], "TARGET=SOURCE"),
-        (vec!["import", "/no/such.shp", "--kind", "parcels", "--store", s, "--srs", "prj"], "no such file"),
+        (
+            vec![
+                "import", src, "--kind", "orchards", "--store", s, "--srs", "prj",
+            ],
+            "unknown kind 'orchards'",
+        ),
+        (
+            vec![
+                "import",
+                src,
+                "--kind",
+                "parcels",
+                "--store",
+                s,
+                "--srs",
+                "vn2000:atlantis",
+            ],
+            "unknown province 'atlantis'",
+        ),
+        (
+            vec![
+                "import", src, "--kind", "parcels", "--store", s, "--srs", "lambert",
+            ],
+            "unknown SRS 'lambert'",
+        ),
+        (
+            vec![
+                "import",
+                src,
+                "--kind",
+                "boundaries",
+                "--store",
+                s,
+                "--srs",
+                "prj",
+                "--encoding",
+                "klingon",
+            ],
+            "klingon",
+        ),
+        (
+            vec![
+                "import",
+                src,
+                "--kind",
+                "boundaries",
+                "--store",
+                s,
+                "--srs",
+                "prj",
+                "--map",
+                "name",
+            ],
+            "TARGET=SOURCE",
+        ),
+        (
+            vec![
+                "import",
+                "/no/such.shp",
+                "--kind",
+                "parcels",
+                "--store",
+                s,
+                "--srs",
+                "prj",
+            ],
+            "no such file",
+        ),
         (vec!["info", "--store", s], "not a quyhoach store"),
     ] {
         let out = quyhoach(&args);
         assert!(!out.status.success(), "{args:?} should fail");
         let err = stderr(&out);
         assert!(err.contains(expected), "{args:?}: {err}");
-        assert!(err.trim().lines().count() <= 3, "short error for {args:?}: {err}");
+        assert!(
+            err.trim().lines().count() <= 3,
+            "short error for {args:?}: {err}"
+        );
     }
 }
 
@@ -84,16 +149,35 @@ fn plans_are_recorded_checked_and_shown() {
     let s = store.path().to_str().unwrap();
     let add = |date: &str, status: &str| {
         quyhoach(&[
-            "plans", "add", "--store", s, "--id", "qhpk-2000", "--name", "Quy hoạch phân khu 1/2000",
-            "--level", "zoning_2000", "--decision", "512/QĐ-UBND", "--decision-date", date,
-            "--authority", "UBND tỉnh Kiên Giang", "--status", status,
+            "plans",
+            "add",
+            "--store",
+            s,
+            "--id",
+            "qhpk-2000",
+            "--name",
+            "Quy hoạch phân khu 1/2000",
+            "--level",
+            "zoning_2000",
+            "--decision",
+            "512/QĐ-UBND",
+            "--decision-date",
+            date,
+            "--authority",
+            "UBND tỉnh Kiên Giang",
+            "--status",
+            status,
         ])
     };
     let bad = add("2023-02-30", "in_force");
     assert!(!bad.status.success());
     assert!(stderr(&bad).contains("not a date"), "{}", stderr(&bad));
     let bad = add("2023-02-01", "approved");
-    assert!(stderr(&bad).contains("unknown plan status"), "{}", stderr(&bad));
+    assert!(
+        stderr(&bad).contains("unknown plan status"),
+        "{}",
+        stderr(&bad)
+    );
     assert!(add("2023-02-01", "in_force").status.success());
     let list = quyhoach(&["plans", "list", "--store", s]);
     assert!(stdout(&list).contains("512/QĐ-UBND"), "{}", stdout(&list));
@@ -122,11 +206,21 @@ fn import_writes_a_json_report_and_a_killed_import_changes_nothing() {
     let roads = sources.dir.join("duong_giao_thong.shp");
     let report = work.path().join("report.json");
     let out = quyhoach(&[
-        "import", roads.to_str().unwrap(), "--kind", "roads", "--store", s,
-        "--srs", "vn2000:Kiên Giang", "--report", report.to_str().unwrap(), "-q",
+        "import",
+        roads.to_str().unwrap(),
+        "--kind",
+        "roads",
+        "--store",
+        s,
+        "--srs",
+        "vn2000:Kiên Giang",
+        "--report",
+        report.to_str().unwrap(),
+        "-q",
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
-    let r: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let r: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
     assert_eq!(r["written"].as_u64().unwrap() as usize, sources.stats.roads);
     assert_eq!(r["srs"], "vn2000:kien-giang");
     assert!(stdout(&out).contains(&format!("written {}", sources.stats.roads)));
@@ -136,8 +230,17 @@ fn import_writes_a_json_report_and_a_killed_import_changes_nothing() {
     let parcels = sources.dir.join("thua_dat.shp");
     let mut child = Command::new(env!("CARGO_BIN_EXE_quyhoach"))
         .args([
-            "import", parcels.to_str().unwrap(), "--kind", "parcels", "--layer", "roads",
-            "--store", s, "--srs", "prj", "-q",
+            "import",
+            parcels.to_str().unwrap(),
+            "--kind",
+            "parcels",
+            "--layer",
+            "roads",
+            "--store",
+            s,
+            "--srs",
+            "prj",
+            "-q",
         ])
         .spawn()
         .unwrap();
@@ -145,8 +248,15 @@ fn import_writes_a_json_report_and_a_killed_import_changes_nothing() {
     let finished_already = child.try_wait().unwrap().is_some();
     child.kill().ok();
     child.wait().unwrap();
-    assert!(!finished_already, "the import finished before it could be killed; use more parcels");
-    assert_eq!(snapshot(&store), before, "a killed import changed the store");
+    assert!(
+        !finished_already,
+        "the import finished before it could be killed; use more parcels"
+    );
+    assert_eq!(
+        snapshot(&store),
+        before,
+        "a killed import changed the store"
+    );
     let info = quyhoach(&["info", "--store", s]);
     assert!(info.status.success());
     assert!(stdout(&info).contains("roads"), "{}", stdout(&info));

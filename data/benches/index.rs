@@ -1,0 +1,168 @@
+//! Benchmarks of the query index on a deterministic demo district (seed 1).
+//!
+//! `QUYHOACH_BENCH_PARCELS` sets its size (default 100 000); `QUYHOACH_BENCH_STORE` points
+//! at an existing store to use instead (e.g. one made by
+//! `quyhoach demo --store /tmp/ix1m --parcels 1000000`). The load time and the resident
+//! memory it adds are printed once before the timings.
+
+use std::hint::black_box;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use geo::InteriorPoint;
+use geo_types::Geometry;
+use quyhoach_data::demo::{self, DemoOptions};
+use quyhoach_data::import::{self, ImportOptions};
+use quyhoach_data::index::{Index, Site};
+use quyhoach_data::store::Store;
+
+fn rss_kb() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+fn store() -> (Option<tempfile::TempDir>, PathBuf) {
+    if let Ok(dir) = std::env::var("QUYHOACH_BENCH_STORE") {
+        return (None, PathBuf::from(dir));
+    }
+    let parcels = std::env::var("QUYHOACH_BENCH_PARCELS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let store_dir = tmp.path().join("store");
+    let sources = demo::generate(
+        &DemoOptions { parcels, seed: 1 },
+        &tmp.path().join("sources"),
+        &|_, _| {},
+    )
+    .expect("demo");
+    let plans = quyhoach_data::plans::parse_plans(
+        &std::fs::read_to_string(&sources.plans_file).expect("plans.json"),
+    )
+    .expect("plans");
+    let mut s = Store::open_or_create(&store_dir).expect("store");
+    let lock = s.lock().expect("lock");
+    s.put_plans(&lock, plans).expect("plans");
+    drop(lock);
+    for imp in &sources.imports {
+        let opts = ImportOptions {
+            source_layer: imp.source_layer.clone(),
+            plan: imp.plan.clone(),
+            layer: Some(imp.layer.clone()),
+            ..ImportOptions::new(
+                imp.path.clone(),
+                imp.kind.parse().expect("kind"),
+                store_dir.clone(),
+                imp.srs.parse().expect("srs"),
+            )
+        };
+        import::import(&opts).expect("import");
+    }
+    (Some(tmp), store_dir)
+}
+
+fn benches(c: &mut Criterion) {
+    let (_tmp, dir) = store();
+    let before = rss_kb();
+    let t = Instant::now();
+    let index = Index::load(&dir).expect("load");
+    let secs = t.elapsed().as_secs_f64();
+    let parcels = index.layer_entry("parcels").map_or(0, |e| e.count);
+    eprintln!(
+        "index of {parcels} parcels: loaded in {secs:.2}s, +{} MB resident ({} MB counted)",
+        (rss_kb().saturating_sub(before)) / 1024,
+        index.heap_bytes() / 1_000_000
+    );
+
+    // Sample parcels spread over the layer.
+    let step = (parcels as usize / 200).max(1);
+    let mut points = Vec::new();
+    let mut numbers = Vec::new();
+    for i in (0..parcels as usize).step_by(step).take(200) {
+        let Some(f) = index.feature("parcels", i as u32) else {
+            continue;
+        };
+        if let Geometry::MultiPolygon(mp) = &f.geometry {
+            if let Some(p) = mp.interior_point() {
+                points.push((p.x(), p.y()));
+            }
+        }
+        let p = &f.properties;
+        if let (Some(c), Some(s), Some(n)) = (
+            p["commune_code"].as_str(),
+            p["sheet"].as_i64(),
+            p["parcel"].as_i64(),
+        ) {
+            numbers.push((c.to_string(), s, n));
+        }
+    }
+    let mut g = c.benchmark_group("index");
+    g.sample_size(10);
+    g.bench_function("load", |b| {
+        b.iter(|| black_box(Index::load(&dir).expect("load")))
+    });
+    drop(g);
+
+    let mut k = 0usize;
+    c.bench_function("parcels_at", |b| {
+        b.iter(|| {
+            k = (k + 1) % points.len();
+            let (x, y) = points[k];
+            black_box(index.parcels_at(x, y).expect("query"))
+        })
+    });
+    c.bench_function("parcels_by_number", |b| {
+        b.iter(|| {
+            k = (k + 1) % numbers.len();
+            let (c, s, n) = &numbers[k];
+            black_box(index.parcels_by_number(c, *s, *n).expect("query"))
+        })
+    });
+    let (_, s, n) = numbers[numbers.len() / 2].clone();
+    let parcel_query = format!("vinh thanh {s} {n}");
+    for (name, q) in [
+        ("search_commune", "vinh thanh"),
+        ("search_road", "nguyen trung"),
+        ("search_decision", "2341"),
+        ("search_parcel", parcel_query.as_str()),
+    ] {
+        c.bench_function(name, |b| {
+            b.iter(|| black_box(index.search(black_box(q), 10).expect("search")))
+        });
+    }
+    // A typical town parcel: under the land-use plan and the zoning plan.
+    let town = index
+        .layer_entry("zones-qhpk-2000")
+        .map(|e| e.bounds)
+        .expect("zoning plan");
+    let (page, _) = index
+        .features_in_bbox("parcels", Some(town), 50, 0)
+        .expect("bbox");
+    let site = Site::Parcel {
+        layer: "parcels".into(),
+        id: page[page.len() / 2].id,
+    };
+    c.bench_function("report_town_parcel", |b| {
+        b.iter(|| black_box(index.report(&site).expect("report")))
+    });
+    c.bench_function("features_in_bbox_page", |b| {
+        b.iter(|| {
+            black_box(
+                index
+                    .features_in_bbox("parcels", Some(town), 100, 0)
+                    .expect("bbox"),
+            )
+        })
+    });
+}
+
+criterion_group!(index_benches, benches);
+criterion_main!(index_benches);

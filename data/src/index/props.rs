@@ -1,0 +1,237 @@
+//! Compact column storage of a layer's public attributes.
+//!
+//! Text columns are dictionary-encoded: a parcel layer repeats a handful of commune codes and
+//! land-use codes a million times, so each value is a `u32` into a table of distinct strings.
+
+use std::collections::HashMap;
+
+use geozero::error::Result as GzResult;
+use geozero::{ColumnValue, PropertyProcessor};
+use serde_json::{Map, Value};
+
+use crate::schema::FieldType;
+
+/// Marks a missing text value.
+const NULL: u32 = u32::MAX;
+
+/// One column's values.
+#[derive(Debug)]
+pub(crate) enum ColumnData {
+    Str {
+        values: Vec<u32>,
+        dict: Vec<Box<str>>,
+        lookup: HashMap<Box<str>, u32>,
+    },
+    Int(Vec<Option<i64>>),
+    Double(Vec<Option<f64>>),
+}
+
+/// A public column.
+#[derive(Debug)]
+pub(crate) struct Column {
+    pub name: String,
+    pub data: ColumnData,
+}
+
+impl Column {
+    pub fn new(name: &str, ty: FieldType) -> Self {
+        let data = match ty {
+            FieldType::String => ColumnData::Str {
+                values: Vec::new(),
+                dict: Vec::new(),
+                lookup: HashMap::new(),
+            },
+            FieldType::Int => ColumnData::Int(Vec::new()),
+            FieldType::Double => ColumnData::Double(Vec::new()),
+        };
+        Column {
+            name: name.to_string(),
+            data,
+        }
+    }
+
+    fn push_null(&mut self) {
+        match &mut self.data {
+            ColumnData::Str { values, .. } => values.push(NULL),
+            ColumnData::Int(v) => v.push(None),
+            ColumnData::Double(v) => v.push(None),
+        }
+    }
+
+    fn set_last(&mut self, value: &ColumnValue) {
+        match &mut self.data {
+            ColumnData::Str {
+                values,
+                dict,
+                lookup,
+            } => {
+                let text = match value {
+                    ColumnValue::String(s) | ColumnValue::Json(s) | ColumnValue::DateTime(s) => {
+                        (*s).to_string()
+                    }
+                    other => other.to_string(),
+                };
+                let code = match lookup.get(text.as_str()) {
+                    Some(c) => *c,
+                    None => {
+                        let c = dict.len() as u32;
+                        let boxed: Box<str> = text.into_boxed_str();
+                        dict.push(boxed.clone());
+                        lookup.insert(boxed, c);
+                        c
+                    }
+                };
+                if let Some(last) = values.last_mut() {
+                    *last = code;
+                }
+            }
+            ColumnData::Int(v) => {
+                if let Some(last) = v.last_mut() {
+                    *last = as_i64(value);
+                }
+            }
+            ColumnData::Double(v) => {
+                if let Some(last) = v.last_mut() {
+                    *last = as_f64(value);
+                }
+            }
+        }
+    }
+
+    /// Drops the load-time lookup table and spare capacity.
+    pub fn shrink(&mut self) {
+        match &mut self.data {
+            ColumnData::Str {
+                values,
+                dict,
+                lookup,
+            } => {
+                *lookup = HashMap::new();
+                values.shrink_to_fit();
+                dict.shrink_to_fit();
+            }
+            ColumnData::Int(v) => v.shrink_to_fit(),
+            ColumnData::Double(v) => v.shrink_to_fit(),
+        }
+    }
+
+    pub fn heap_bytes(&self) -> usize {
+        match &self.data {
+            ColumnData::Str { values, dict, .. } => {
+                values.capacity() * 4
+                    + dict.capacity() * 16
+                    + dict.iter().map(|s| s.len()).sum::<usize>()
+            }
+            ColumnData::Int(v) => v.capacity() * 16,
+            ColumnData::Double(v) => v.capacity() * 16,
+        }
+    }
+
+    pub fn str(&self, id: usize) -> Option<&str> {
+        match &self.data {
+            ColumnData::Str { values, dict, .. } => match values.get(id) {
+                Some(&c) if c != NULL => dict.get(c as usize).map(|s| &**s),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    pub fn int(&self, id: usize) -> Option<i64> {
+        match &self.data {
+            ColumnData::Int(v) => v.get(id).copied().flatten(),
+            ColumnData::Double(v) => v.get(id).copied().flatten().map(|d| d as i64),
+            ColumnData::Str { .. } => self.str(id).and_then(|s| s.trim().parse().ok()),
+        }
+    }
+
+    pub fn double(&self, id: usize) -> Option<f64> {
+        match &self.data {
+            ColumnData::Double(v) => v.get(id).copied().flatten(),
+            ColumnData::Int(v) => v.get(id).copied().flatten().map(|i| i as f64),
+            ColumnData::Str { .. } => self.str(id).and_then(|s| s.trim().parse().ok()),
+        }
+    }
+
+    pub fn json(&self, id: usize) -> Value {
+        match &self.data {
+            ColumnData::Str { .. } => self.str(id).map_or(Value::Null, Value::from),
+            ColumnData::Int(v) => v
+                .get(id)
+                .copied()
+                .flatten()
+                .map_or(Value::Null, Value::from),
+            ColumnData::Double(v) => v
+                .get(id)
+                .copied()
+                .flatten()
+                .and_then(serde_json::Number::from_f64)
+                .map_or(Value::Null, Value::Number),
+        }
+    }
+}
+
+fn as_i64(v: &ColumnValue) -> Option<i64> {
+    match *v {
+        ColumnValue::Byte(x) => Some(x.into()),
+        ColumnValue::UByte(x) => Some(x.into()),
+        ColumnValue::Short(x) => Some(x.into()),
+        ColumnValue::UShort(x) => Some(x.into()),
+        ColumnValue::Int(x) => Some(x.into()),
+        ColumnValue::UInt(x) => Some(x.into()),
+        ColumnValue::Long(x) => Some(x),
+        ColumnValue::ULong(x) => i64::try_from(x).ok(),
+        ColumnValue::Float(x) if x.is_finite() => Some(x as i64),
+        ColumnValue::Double(x) if x.is_finite() => Some(x as i64),
+        ColumnValue::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+fn as_f64(v: &ColumnValue) -> Option<f64> {
+    let x = match *v {
+        ColumnValue::Float(x) => f64::from(x),
+        ColumnValue::Double(x) => x,
+        ColumnValue::String(s) => s.trim().parse().ok()?,
+        _ => as_i64(v)? as f64,
+    };
+    x.is_finite().then_some(x)
+}
+
+/// All public columns of a layer.
+#[derive(Debug, Default)]
+pub(crate) struct Columns {
+    pub columns: Vec<Column>,
+    /// For each column of the file, the slot in `columns` (None: private, skipped).
+    pub slot_of_file_column: Vec<Option<usize>>,
+}
+
+impl Columns {
+    pub fn get(&self, name: &str) -> Option<&Column> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+
+    pub fn begin_feature(&mut self) {
+        for c in &mut self.columns {
+            c.push_null();
+        }
+    }
+
+    pub fn properties(&self, id: usize) -> Map<String, Value> {
+        self.columns
+            .iter()
+            .map(|c| (c.name.clone(), c.json(id)))
+            .collect()
+    }
+}
+
+impl PropertyProcessor for Columns {
+    fn property(&mut self, idx: usize, _name: &str, value: &ColumnValue) -> GzResult<bool> {
+        if let Some(Some(slot)) = self.slot_of_file_column.get(idx) {
+            if let Some(c) = self.columns.get_mut(*slot) {
+                c.set_last(value);
+            }
+        }
+        Ok(false)
+    }
+}

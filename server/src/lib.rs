@@ -1,0 +1,324 @@
+//! The quyhoach HTTP service: parcel lookup, planning reports, coordinate conversion and
+//! OGC API - Features over a loaded store.
+//!
+//! [`app`] builds the whole service as an axum `Router`, so tests call it in-process;
+//! [`serve`] runs it on a socket. Modules by domain noun: [`api`] (the portal's JSON API),
+//! [`ogc`] (OGC API - Features), [`openapi`] (the API definitions), [`text`] (the 2G
+//! report), [`geojson`] (geometry in and out), [`params`] (strict query parameters),
+//! [`error`] (RFC 7807 problems), [`state`] and [`demo`] (building the demo store).
+
+pub mod api;
+pub mod demo;
+pub mod error;
+pub mod geojson;
+pub mod ogc;
+pub mod openapi;
+pub mod params;
+pub mod state;
+pub mod text;
+
+use std::time::Duration;
+
+use axum::extract::{DefaultBodyLimit, Path, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, MethodRouter};
+use axum::{Json, Router};
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
+use tower_http::cors::{Any, CorsLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+pub use state::AppState;
+
+use crate::api::ReportFormat;
+use crate::error::{problem, PROBLEM_JSON};
+use crate::params::Params;
+
+/// Largest request body: a drawn site or an uploaded boundary of up to
+/// [`geojson::MAX_SITE_VERTICES`] vertices is well under 1 MB of GeoJSON; 2 MB leaves room
+/// for properties and pretty-printing while refusing uploads of whole layers.
+pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
+
+/// Longest a request may take before it is answered 503: a report on the largest site
+/// allowed takes well under a second; anything near this is a bug or an overload.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// `Cache-Control` of read endpoints: the data changes only on import, and the ETag
+/// lets clients revalidate cheaply after five minutes.
+pub const CACHE_CONTROL: &str = "public, max-age=300";
+
+type Routes = Vec<(
+    &'static str,
+    &'static [&'static str],
+    MethodRouter<AppState>,
+)>;
+
+fn report_route(format: ReportFormat) -> MethodRouter<AppState> {
+    get(
+        move |State(st): State<AppState>, Path(p): Path<(String, String, String)>, q: Params| async move {
+            api::parcel_report(st, p, q, format).await
+        },
+    )
+}
+
+/// Every route: path, methods, handler. [`app`] registers exactly these, and the tests
+/// check that each appears in the OpenAPI document.
+fn routes() -> Routes {
+    vec![
+        ("/api/v1/health", &["get"], get(api::health)),
+        ("/api/v1/openapi.json", &["get"], get(openapi_json)),
+        ("/api/v1/layers", &["get"], get(api::layers)),
+        ("/api/v1/plans", &["get"], get(api::plans)),
+        ("/api/v1/plans/{id}", &["get"], get(api::plan)),
+        ("/api/v1/landuse-codes", &["get"], get(api::landuse_codes)),
+        ("/api/v1/parcels/at", &["get"], get(api::parcels_at)),
+        (
+            "/api/v1/parcels/{commune}/{sheet}/{parcel}",
+            &["get"],
+            get(api::parcel_by_number),
+        ),
+        (
+            "/api/v1/parcels/{commune}/{sheet}/{parcel}/report",
+            &["get"],
+            report_route(ReportFormat::Json),
+        ),
+        (
+            "/api/v1/parcels/{commune}/{sheet}/{parcel}/report.txt",
+            &["get"],
+            report_route(ReportFormat::Text),
+        ),
+        (
+            "/api/v1/parcels/{commune}/{sheet}/{parcel}/report.html",
+            &["get"],
+            report_route(ReportFormat::Html),
+        ),
+        ("/api/v1/search", &["get"], get(api::search)),
+        ("/api/v1/report", &["post"], post(api::report)),
+        (
+            "/api/v1/convert",
+            &["get", "post"],
+            get(api::convert_get).post(api::convert_post),
+        ),
+        ("/ogc", &["get"], get(ogc::landing)),
+        ("/ogc/", &["get"], get(ogc::landing)),
+        ("/ogc/api", &["get"], get(ogc::api)),
+        ("/ogc/conformance", &["get"], get(ogc::conformance)),
+        ("/ogc/collections", &["get"], get(ogc::collections)),
+        (
+            "/ogc/collections/{collectionId}",
+            &["get"],
+            get(ogc::collection),
+        ),
+        (
+            "/ogc/collections/{collectionId}/items",
+            &["get"],
+            get(ogc::items),
+        ),
+        (
+            "/ogc/collections/{collectionId}/items/{featureId}",
+            &["get"],
+            get(ogc::item),
+        ),
+    ]
+}
+
+/// The (path, methods) of every route, for documentation checks.
+pub fn route_list() -> Vec<(&'static str, &'static [&'static str])> {
+    routes().into_iter().map(|(p, m, _)| (p, m)).collect()
+}
+
+async fn openapi_json(headers: HeaderMap, q: Params) -> error::Result<Response> {
+    q.allow(&[])?;
+    Ok(Json(openapi::document(&state::base_url(&headers))).into_response())
+}
+
+/// The whole service.
+pub fn app(state: AppState) -> Router {
+    let mut router = Router::new();
+    for (path, _, handler) in routes() {
+        router = router.route(path, handler);
+    }
+    let cors = CorsLayer::new()
+        .allow_origin(Any)
+        .allow_methods([Method::GET, Method::HEAD, Method::POST, Method::OPTIONS])
+        .allow_headers([header::CONTENT_TYPE, header::IF_NONE_MATCH])
+        .expose_headers([header::ETAG])
+        .max_age(Duration::from_secs(86_400));
+    router
+        .fallback(api::not_found)
+        .method_not_allowed_fallback(api::method_not_allowed)
+        .layer(middleware::from_fn_with_state(state.clone(), caching))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            REQUEST_TIMEOUT,
+        ))
+        // Outside the timeout so its bare 503 becomes a problem document too.
+        .layer(middleware::from_fn(problems_for_bare_errors))
+        .layer(CatchPanicLayer::custom(
+            |_: Box<dyn std::any::Any + Send>| {
+                tracing::error!("a handler panicked");
+                problem(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal error; it has been logged",
+                    None,
+                )
+            },
+        ))
+        .layer(CompressionLayer::new())
+        .layer(cors)
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+fn etag_matches(headers: &HeaderMap, etag: &str) -> bool {
+    headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .any(|t| {
+            t == "*" || t == etag || t.trim_start_matches("W/") == etag.trim_start_matches("W/")
+        })
+}
+
+/// Conditional GET and caching headers on read endpoints: the ETag is the data version.
+async fn caching(State(st): State<AppState>, req: Request, next: Next) -> Response {
+    let cacheable =
+        matches!(*req.method(), Method::GET | Method::HEAD) && req.uri().path() != "/api/v1/health";
+    if cacheable && etag_matches(req.headers(), &st.etag) {
+        let mut r = StatusCode::NOT_MODIFIED.into_response();
+        set_cache_headers(r.headers_mut(), &st.etag);
+        return r;
+    }
+    let mut resp = next.run(req).await;
+    let has_cc = resp.headers().contains_key(header::CACHE_CONTROL);
+    if cacheable && resp.status() == StatusCode::OK && !has_cc {
+        set_cache_headers(resp.headers_mut(), &st.etag);
+    } else if !has_cc {
+        resp.headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    resp
+}
+
+fn set_cache_headers(h: &mut HeaderMap, etag: &str) {
+    if let Ok(v) = HeaderValue::from_str(etag) {
+        h.insert(header::ETAG, v);
+    }
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(CACHE_CONTROL),
+    );
+    h.append(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+}
+
+/// Error responses made by axum or tower (extractor rejections, 405, timeouts) come as
+/// plain text or empty; they are rewritten as problem JSON like every other error.
+async fn problems_for_bare_errors(req: Request, next: Next) -> Response {
+    let resp = next.run(req).await;
+    let status = resp.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return resp;
+    }
+    let ct = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if ct.starts_with(PROBLEM_JSON) {
+        return resp;
+    }
+    let detail = match status {
+        StatusCode::SERVICE_UNAVAILABLE => format!(
+            "the request took longer than {} s and was stopped; try a smaller site or area",
+            REQUEST_TIMEOUT.as_secs()
+        ),
+        StatusCode::PAYLOAD_TOO_LARGE => format!(
+            "the request body is larger than {} bytes; simplify the geometry or send fewer points",
+            MAX_BODY_BYTES
+        ),
+        _ => {
+            let body = axum::body::to_bytes(resp.into_body(), 4096)
+                .await
+                .unwrap_or_default();
+            let text = String::from_utf8_lossy(&body).trim().to_string();
+            if text.is_empty() {
+                status.canonical_reason().unwrap_or("error").to_string()
+            } else {
+                text
+            }
+        }
+    };
+    problem(status, &detail, None)
+}
+
+/// Serves `app(state)` on `listener` until Ctrl-C or SIGTERM.
+pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tower::ServiceExt;
+
+    #[tokio::test]
+    async fn bare_errors_become_problems() {
+        let app: Router = Router::new()
+            .route("/slow", get(|| async { StatusCode::SERVICE_UNAVAILABLE }))
+            .layer(middleware::from_fn(problems_for_bare_errors));
+        let resp = app
+            .oneshot(
+                Request::get("/slow")
+                    .body(axum::body::Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(resp.headers()[header::CONTENT_TYPE], PROBLEM_JSON);
+        let body = axum::body::to_bytes(resp.into_body(), 10_000)
+            .await
+            .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(v["type"], "urn:quyhoach:problem:timeout");
+        assert!(v["detail"].as_str().unwrap().contains("30 s"));
+    }
+
+    #[test]
+    fn etags_match_weak_and_lists() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::IF_NONE_MATCH,
+            HeaderValue::from_static("\"x\", W/\"abc\""),
+        );
+        assert!(etag_matches(&h, "W/\"abc\""));
+        assert!(!etag_matches(&h, "W/\"abd\""));
+    }
+}

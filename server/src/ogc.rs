@@ -1,0 +1,436 @@
+//! OGC API - Features - Part 1: Core (OGC 17-069r4) at `/ogc`: every store layer is a
+//! collection, in CRS84, as GeoJSON, so QGIS, GDAL (`OAPIF:`) and other clients read the
+//! planning data through an open standard.
+//!
+//! Conformance classes: core, geojson and oas30. Links are absolute (built from the request's
+//! host) because clients resolve them without a base.
+
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use quyhoach_data::schema::Kind;
+use quyhoach_data::store::LayerEntry;
+use serde_json::{json, Value};
+
+use crate::api::geo_json;
+use crate::error::{AppError, Result};
+use crate::geojson::feature_to_json;
+use crate::params::{clip, parse_f64, Params};
+use crate::state::{base_url, AppState};
+
+/// Page size when `limit` is not given (the standard's example default).
+pub const DEFAULT_LIMIT: usize = 10;
+/// Largest page (the index's page cap). Larger `limit` values are clamped to it, as
+/// /req/core/fc-limit-response-1 permits, so clients that ask for "everything" page through
+/// instead of failing.
+pub const MAX_LIMIT: usize = quyhoach_data::index::MAX_PAGE;
+/// Largest `offset`: deep paging costs a sort of all matches per page; ten million is above
+/// any layer a province delivers.
+pub const MAX_OFFSET: usize = 10_000_000;
+
+/// The conformance classes implemented.
+pub const CONFORMANCE: [&str; 3] = [
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+];
+
+const CRS84: &str = "http://www.opengis.net/def/crs/OGC/1.3/CRS84";
+const JSON: &str = "application/json";
+const GEOJSON: &str = "application/geo+json";
+/// Media type of the OpenAPI 3.0 service description (OGC 17-069r4 §7.2.4).
+pub const OPENAPI_JSON: &str = "application/vnd.oai.openapi+json;version=3.0";
+
+fn link(href: String, rel: &str, ty: &str, title: &str) -> Value {
+    json!({"href": href, "rel": rel, "type": ty, "title": title})
+}
+
+/// The `f` parameter: only JSON is offered.
+fn check_f(p: &Params, what: &str) -> Result<()> {
+    match p.str("f")? {
+        None | Some("json") => Ok(()),
+        Some(other) => Err(AppError::bad(format!(
+            "f={} is not offered; {what} is available as f=json only",
+            clip(other)
+        ))),
+    }
+}
+
+fn with_type(mut r: Response, ty: &'static str) -> Response {
+    r.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(ty));
+    r
+}
+
+/// `GET /ogc` and `/ogc/`: the landing page.
+pub async fn landing(headers: HeaderMap, p: Params) -> Result<Response> {
+    p.allow(&["f"])?;
+    check_f(&p, "the landing page")?;
+    let b = format!("{}/ogc", base_url(&headers));
+    Ok(with_type(
+        Json(json!({
+            "title": "quyhoach — dữ liệu quy hoạch (OGC API - Features)",
+            "description": "Thửa đất, khu quy hoạch, chỉ giới đường đỏ, ranh giới hành chính và đường giao thông, \
+                WGS 84 (CRS84). Parcels, planning zones, red lines, boundaries and roads. Owners' personal data is never served.",
+            "links": [
+                link(b.clone(), "self", JSON, "Trang này / this document"),
+                link(format!("{b}/api"), "service-desc", OPENAPI_JSON, "OpenAPI 3.0 definition"),
+                link(format!("{b}/conformance"), "conformance", JSON, "Conformance classes"),
+                link(format!("{b}/collections"), "data", JSON, "Collections / lớp dữ liệu"),
+            ],
+        }))
+        .into_response(),
+        JSON,
+    ))
+}
+
+/// `GET /ogc/conformance`
+pub async fn conformance(p: Params) -> Result<Response> {
+    p.allow(&["f"])?;
+    check_f(&p, "the conformance declaration")?;
+    Ok(with_type(
+        Json(json!({ "conformsTo": CONFORMANCE })).into_response(),
+        JSON,
+    ))
+}
+
+fn kind_title(kind: Kind) -> (&'static str, &'static str) {
+    match kind {
+        Kind::Parcels => ("Thửa đất", "cadastral parcels"),
+        Kind::Zones => ("Khu chức năng quy hoạch", "planning zones"),
+        Kind::Redlines => ("Chỉ giới đường đỏ", "red lines"),
+        Kind::Boundaries => ("Ranh giới hành chính", "administrative boundaries"),
+        Kind::Roads => ("Đường giao thông", "roads"),
+    }
+}
+
+fn collection_json(st: &AppState, base: &str, id: &str, l: &LayerEntry) -> Value {
+    let (vi, en) = kind_title(l.kind);
+    let plan = l
+        .plan
+        .as_ref()
+        .and_then(|p| st.index.catalog().plans.get(p))
+        .map(|p| format!(" — {} ({} {})", p.name, p.decision.number, p.decision.date))
+        .unwrap_or_default();
+    let c = format!("{base}/collections/{id}");
+    json!({
+        "id": id,
+        "title": format!("{vi} / {en}{plan}"),
+        "description": format!(
+            "{} {} ({en}); source reference system {}; imported {}.",
+            l.count, vi.to_lowercase(), l.source.srs, l.imported_at
+        ),
+        "extent": {
+            "spatial": {"bbox": [l.bounds], "crs": CRS84},
+            // No feature has a time: an unbounded interval (the schema does not allow null).
+            "temporal": {"interval": [[null, null]]},
+        },
+        "itemType": "feature",
+        "crs": [CRS84],
+        "links": [
+            link(c.clone(), "self", JSON, "This collection"),
+            link(format!("{c}/items"), "items", GEOJSON, "Features"),
+        ],
+    })
+}
+
+fn layer<'a>(st: &'a AppState, id: &str) -> Result<&'a LayerEntry> {
+    st.index.layer_entry(id).ok_or_else(|| {
+        AppError::not_found(format!(
+            "no collection '{}'; collections: {}",
+            clip(id),
+            st.index.layer_ids().join(", ")
+        ))
+    })
+}
+
+/// `GET /ogc/collections`
+pub async fn collections(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    p: Params,
+) -> Result<Response> {
+    p.allow(&["f"])?;
+    check_f(&p, "the collection list")?;
+    let base = format!("{}/ogc", base_url(&headers));
+    let cols: Vec<Value> = st
+        .index
+        .catalog()
+        .layers
+        .iter()
+        .map(|(id, l)| collection_json(&st, &base, id, l))
+        .collect();
+    Ok(with_type(
+        Json(json!({
+            "links": [link(format!("{base}/collections"), "self", JSON, "Collections")],
+            "collections": cols,
+        }))
+        .into_response(),
+        JSON,
+    ))
+}
+
+/// `GET /ogc/collections/{id}`
+pub async fn collection(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    p: Params,
+) -> Result<Response> {
+    p.allow(&["f"])?;
+    check_f(&p, "a collection")?;
+    let l = layer(&st, &id)?;
+    let base = format!("{}/ogc", base_url(&headers));
+    Ok(with_type(
+        Json(collection_json(&st, &base, &id, l)).into_response(),
+        JSON,
+    ))
+}
+
+/// Parses `bbox`: 4 numbers (or 6, the heights ignored), CRS84, west ≤ east.
+pub fn parse_bbox(text: &str) -> Result<[f64; 4]> {
+    let parts: Vec<&str> = text.split(',').collect();
+    let nums = parts
+        .iter()
+        .map(|s| parse_f64("bbox", s))
+        .collect::<Result<Vec<f64>>>()?;
+    let [w, s, e, n] = match nums.as_slice() {
+        [w, s, e, n] | [w, s, _, e, n, _] => [*w, *s, *e, *n],
+        _ => {
+            return Err(AppError::bad(format!(
+                "bbox takes 4 numbers west,south,east,north (or 6 with heights) in CRS84 degrees, got {}",
+                nums.len()
+            )))
+        }
+    };
+    if !(-180.0..=180.0).contains(&w)
+        || !(-180.0..=180.0).contains(&e)
+        || !(-90.0..=90.0).contains(&s)
+        || !(-90.0..=90.0).contains(&n)
+    {
+        return Err(AppError::bad(format!(
+            "bbox is outside longitude -180..180 / latitude -90..90: {w},{s},{e},{n} \
+             (it must be CRS84 degrees, not VN-2000 metres)"
+        )));
+    }
+    if s > n {
+        return Err(AppError::bad(format!(
+            "bbox south ({s}) is north of its north ({n})"
+        )));
+    }
+    if w > e {
+        return Err(AppError::bad(format!(
+            "bbox west ({w}) is east of its east ({e}); boxes across the antimeridian are not \
+             supported (no data there)"
+        )));
+    }
+    Ok([w, s, e, n])
+}
+
+/// Checks the syntax of `datetime` (RFC 3339 instant, or interval with `..` open ends).
+/// No feature has a time, so every feature matches any valid value.
+fn check_datetime(v: &str) -> Result<()> {
+    let instant = |t: &str| {
+        t == ".."
+            || t.is_empty()
+            || time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339)
+                .is_ok()
+            || time::Date::parse(t, time::macros::format_description!("[year]-[month]-[day]"))
+                .is_ok()
+    };
+    let ok = match v.split_once('/') {
+        Some((a, b)) => instant(a) && instant(b) && !(a.is_empty() && b.is_empty()),
+        None => !v.is_empty() && v != ".." && instant(v),
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(AppError::bad(format!(
+            "datetime must be an RFC 3339 instant (2024-01-01T00:00:00Z or 2024-01-01) or an \
+             interval a/b with '..' for an open end, got '{}'",
+            clip(v)
+        )))
+    }
+}
+
+fn now_rfc3339() -> String {
+    let t = time::OffsetDateTime::now_utc();
+    let fmt = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
+    t.format(&fmt).unwrap_or_default()
+}
+
+/// `GET /ogc/collections/{id}/items?bbox=&limit=&offset=&datetime=`
+pub async fn items(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    p: Params,
+) -> Result<Response> {
+    p.allow(&["bbox", "limit", "offset", "datetime", "f"])?;
+    check_f(&p, "a feature collection")?;
+    let entry = layer(&st, &id)?;
+    let bbox = p.str("bbox")?.map(parse_bbox).transpose()?;
+    let query_box = bbox.map(|b| clip_to_layer(b, entry.bounds));
+    // Clamped, not refused: see MAX_LIMIT.
+    let limit = p.int("limit", 1, i64::MAX)?.map_or(DEFAULT_LIMIT, |l| {
+        usize::try_from(l).unwrap_or(MAX_LIMIT).min(MAX_LIMIT)
+    });
+    let offset = p
+        .int("offset", 0, MAX_OFFSET as i64)?
+        .map_or(0, |o| usize::try_from(o).unwrap_or(0));
+    if let Some(dt) = p.str("datetime")? {
+        check_datetime(dt)?;
+    }
+    let index = st.index.clone();
+    let layer_id = id.clone();
+    let (features, matched) = match query_box {
+        Some(None) => (Vec::new(), 0),
+        Some(Some(b)) if b == entry.bounds => whole(index, layer_id, limit, offset).await?,
+        None => whole(index, layer_id, limit, offset).await?,
+        Some(Some(b)) => {
+            tokio::task::spawn_blocking(move || {
+                index.features_in_bbox(&layer_id, Some(b), limit, offset)
+            })
+            .await??
+        }
+    };
+    let base = format!("{}/ogc/collections/{id}", base_url(&headers));
+    let page = |off: usize| {
+        let mut q = vec![format!("limit={limit}")];
+        if off > 0 {
+            q.push(format!("offset={off}"));
+        }
+        if let Some([w, s, e, n]) = bbox {
+            q.push(format!("bbox={w},{s},{e},{n}"));
+        }
+        if let Some(dt) = p.str("datetime").ok().flatten() {
+            q.push(format!("datetime={}", encode(dt)));
+        }
+        format!("{base}/items?{}", q.join("&"))
+    };
+    let mut links = vec![
+        link(page(offset), "self", GEOJSON, "This page"),
+        link(base.clone(), "collection", JSON, "The collection"),
+    ];
+    if offset + features.len() < matched {
+        links.push(link(
+            page(offset + features.len()),
+            "next",
+            GEOJSON,
+            "Next page",
+        ));
+    }
+    if offset > 0 {
+        links.push(link(
+            page(offset.saturating_sub(limit)),
+            "prev",
+            GEOJSON,
+            "Previous page",
+        ));
+    }
+    let feats: Vec<Value> = features
+        .iter()
+        .map(|f| feature_to_json(f, vec![]))
+        .collect();
+    Ok(geo_json(json!({
+        "type": "FeatureCollection",
+        "features": feats,
+        "numberMatched": matched,
+        "numberReturned": feats.len(),
+        "timeStamp": now_rfc3339(),
+        "links": links,
+    })))
+}
+
+type Page = (Vec<quyhoach_data::index::FeatureOut>, usize);
+
+async fn whole(
+    index: std::sync::Arc<quyhoach_data::index::Index>,
+    layer: String,
+    limit: usize,
+    offset: usize,
+) -> Result<Page> {
+    Ok(
+        tokio::task::spawn_blocking(move || index.features_in_bbox(&layer, None, limit, offset))
+            .await??,
+    )
+}
+
+/// The part of a query box inside the layer's extent: `None` when they do not meet, the
+/// layer's own bounds when the box covers them. Every feature lies within the layer's
+/// bounds, so the features meeting the clipped box are exactly those meeting the original;
+/// clipping keeps a world-wide box (QGIS zoomed out, a test suite's Europe box) from
+/// tripping the index's box-area cap, which is there for boxes that match many features.
+pub fn clip_to_layer(b: [f64; 4], bounds: [f64; 4]) -> Option<[f64; 4]> {
+    let c = [
+        b[0].max(bounds[0]),
+        b[1].max(bounds[1]),
+        b[2].min(bounds[2]),
+        b[3].min(bounds[3]),
+    ];
+    (c[0] <= c[2] && c[1] <= c[3]).then_some(c)
+}
+
+/// Percent-encodes a query value (RFC 3986 unreserved characters pass).
+fn encode(v: &str) -> String {
+    v.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b':' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// `GET /ogc/collections/{id}/items/{featureId}`
+pub async fn item(
+    State(st): State<AppState>,
+    Path((id, fid)): Path<(String, String)>,
+    headers: HeaderMap,
+    p: Params,
+) -> Result<Response> {
+    p.allow(&["f"])?;
+    check_f(&p, "a feature")?;
+    layer(&st, &id)?;
+    let fid: u32 = fid.parse().map_err(|_| {
+        AppError::not_found(format!(
+            "no feature '{}' in '{id}': feature ids are whole numbers from 0",
+            clip(&fid)
+        ))
+    })?;
+    let index = st.index.clone();
+    let layer_id = id.clone();
+    let f = tokio::task::spawn_blocking(move || index.feature(&layer_id, fid))
+        .await?
+        .ok_or_else(|| AppError::not_found(format!("no feature {fid} in collection '{id}'")))?;
+    let base = format!("{}/ogc/collections/{id}", base_url(&headers));
+    let mut links = vec![
+        link(
+            format!("{base}/items/{fid}"),
+            "self",
+            GEOJSON,
+            "This feature",
+        ),
+        link(base, "collection", JSON, "The collection"),
+    ];
+    if let Some(path) = crate::api::parcel_path(&f.properties) {
+        let b = base_url(&headers);
+        links.push(link(
+            format!("{b}{path}/report"),
+            "related",
+            JSON,
+            "Báo cáo quy hoạch / planning report",
+        ));
+    }
+    Ok(geo_json(feature_to_json(&f, links)))
+}
+
+/// `GET /ogc/api`: the OpenAPI definition of the OGC part, with this server's base URL.
+pub async fn api(State(st): State<AppState>, headers: HeaderMap, p: Params) -> Result<Response> {
+    p.allow(&["f"])?;
+    check_f(&p, "the API definition")?;
+    let doc = crate::openapi::ogc_document(&base_url(&headers), &st.index.layer_ids());
+    Ok(with_type(Json(doc).into_response(), OPENAPI_JSON))
+}

@@ -1,0 +1,362 @@
+//! The OpenAPI 3.0 definitions, written by hand with `serde_json`: the whole service at
+//! `/api/v1/openapi.json`, and the OGC part alone (as OGC 17-069r4 §7.3 wants it, with
+//! the collection paths spelled out) at `/ogc/api`.
+
+use serde_json::{json, Map, Value};
+
+use crate::api::{DEFAULT_SEARCH_LIMIT, MAX_CONVERT_POINTS, MAX_SEARCH_LIMIT};
+use crate::ogc::{DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET};
+
+fn qp(name: &str, desc: &str, schema: Value, required: bool) -> Value {
+    json!({"name": name, "in": "query", "description": desc, "required": required,
+        "schema": schema, "style": "form", "explode": false})
+}
+
+fn pp(name: &str, desc: &str, schema: Value) -> Value {
+    json!({"name": name, "in": "path", "description": desc, "required": true, "schema": schema})
+}
+
+fn num() -> Value {
+    json!({"type": "number"})
+}
+
+fn str_() -> Value {
+    json!({"type": "string"})
+}
+
+fn ok(desc: &str, media: &str, schema: Value) -> Value {
+    json!({"description": desc, "content": {media: {"schema": schema}}})
+}
+
+fn problem_ref() -> Value {
+    json!({"$ref": "#/components/responses/Problem"})
+}
+
+/// One operation: summary, tag, parameters, the 200 response and the problem responses.
+fn op(summary: &str, tag: &str, params: Vec<Value>, resp: Value) -> Value {
+    json!({
+        "summary": summary,
+        "tags": [tag],
+        "parameters": params,
+        "responses": {"200": resp, "400": problem_ref(), "404": problem_ref(), "500": problem_ref()},
+    })
+}
+
+fn body(desc: &str, schema: Value, example: Value) -> Value {
+    json!({"required": true, "description": desc,
+        "content": {"application/json": {"schema": schema, "example": example}}})
+}
+
+fn any_json() -> Value {
+    json!({"type": "object", "additionalProperties": true})
+}
+
+fn fc() -> Value {
+    json!({"$ref": "#/components/schemas/FeatureCollection"})
+}
+
+fn parcel_path_params() -> Vec<Value> {
+    vec![
+        pp("commune", "Commune (xã/phường) code, e.g. 31150, or its name with or without accents, e.g. \"Vĩnh Thanh\"", str_()),
+        pp("sheet", "Map sheet number (số tờ)", json!({"type": "integer", "minimum": 0})),
+        pp("parcel", "Parcel number (số thửa)", json!({"type": "integer", "minimum": 0})),
+    ]
+}
+
+/// The `/ogc` operations with paths relative to `prefix` ("" or "/ogc").
+fn ogc_paths(prefix: &str, collections: &[&str]) -> Map<String, Value> {
+    let mut paths = Map::new();
+    let f = qp(
+        "f",
+        "Output format; only json",
+        json!({"type": "string", "enum": ["json"]}),
+        false,
+    );
+    let tag = "OGC API - Features";
+    let landing = json!({"get": op("Landing page", tag, vec![f.clone()], ok("Links to the API definition, conformance and data", "application/json", any_json()))});
+    if prefix.is_empty() {
+        paths.insert("/".into(), landing);
+    } else {
+        paths.insert(prefix.to_string(), landing.clone());
+        paths.insert(format!("{prefix}/"), landing);
+    }
+    paths.insert(
+        format!("{prefix}/api"),
+        json!({"get": op("This API definition (OGC part)", tag, vec![f.clone()],
+        ok("OpenAPI 3.0", "application/vnd.oai.openapi+json;version=3.0", any_json()))}),
+    );
+    paths.insert(
+        format!("{prefix}/conformance"),
+        json!({"get": op("Conformance classes: core, geojson, oas30", tag, vec![f.clone()],
+        ok("conformsTo", "application/json", any_json()))}),
+    );
+    paths.insert(
+        format!("{prefix}/collections"),
+        json!({"get": op("One collection per store layer", tag, vec![f.clone()],
+        ok("Collections", "application/json", any_json()))}),
+    );
+    let items_params = |coll: Option<Value>| {
+        let mut v = Vec::new();
+        v.extend(coll);
+        v.push(json!({"$ref": "#/components/parameters/bbox"}));
+        v.push(json!({"$ref": "#/components/parameters/limit"}));
+        v.push(json!({"$ref": "#/components/parameters/offset"}));
+        v.push(json!({"$ref": "#/components/parameters/datetime"}));
+        v.push(f.clone());
+        v
+    };
+    let cid = pp("collectionId", "Layer id, see /collections", str_());
+    let fid = pp(
+        "featureId",
+        "Feature id within the layer",
+        json!({"type": "integer", "minimum": 0}),
+    );
+    paths.insert(
+        format!("{prefix}/collections/{{collectionId}}"),
+        json!({"get": op("A collection", tag, vec![cid.clone(), f.clone()],
+        ok("Collection", "application/json", any_json()))}),
+    );
+    paths.insert(
+        format!("{prefix}/collections/{{collectionId}}/items"),
+        json!({"get": op("Features of a collection, paged", tag,
+        items_params(Some(cid.clone())), ok("Features", "application/geo+json", fc()))}),
+    );
+    paths.insert(format!("{prefix}/collections/{{collectionId}}/items/{{featureId}}"), json!({"get": op("One feature", tag,
+        vec![cid, fid.clone(), f.clone()], ok("Feature", "application/geo+json", json!({"$ref": "#/components/schemas/Feature"})))}));
+    // Each collection spelled out too, as OGC 17-069r4 §7.3.1 permits; some clients and test
+    // suites look parameters up by the concrete path.
+    for id in collections {
+        paths.insert(
+            format!("{prefix}/collections/{id}/items"),
+            json!({"get": op(&format!("Features of {id}"), tag,
+            items_params(None), ok("Features", "application/geo+json", fc()))}),
+        );
+        paths.insert(format!("{prefix}/collections/{id}/items/{{featureId}}"), json!({"get": op(&format!("One feature of {id}"), tag,
+            vec![fid.clone(), f.clone()], ok("Feature", "application/geo+json", json!({"$ref": "#/components/schemas/Feature"})))}));
+    }
+    paths
+}
+
+fn components() -> Value {
+    json!({
+        "parameters": {
+            "bbox": {"name": "bbox", "in": "query", "required": false, "style": "form", "explode": false,
+                "description": "west,south,east,north in CRS84 degrees (6 numbers with heights accepted; heights ignored)",
+                "schema": {"type": "array", "minItems": 4, "maxItems": 6, "items": {"type": "number"}}},
+            "limit": {"name": "limit", "in": "query", "required": false, "style": "form", "explode": false,
+                "description": format!("Page size; larger values are clamped to {MAX_LIMIT}"),
+                "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT}},
+            "offset": {"name": "offset", "in": "query", "required": false, "style": "form", "explode": false,
+                "description": "Features to skip (follow the next/prev links rather than computing it)",
+                "schema": {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0}},
+            "datetime": {"name": "datetime", "in": "query", "required": false, "style": "form", "explode": false,
+                "description": "RFC 3339 instant or interval; features have no time, so every feature matches a valid value",
+                "schema": {"type": "string"}},
+        },
+        "schemas": {
+            "Problem": {"type": "object", "description": "RFC 7807 problem details",
+                "required": ["type", "title", "status", "detail"],
+                "properties": {"type": {"type": "string"}, "title": {"type": "string"},
+                    "status": {"type": "integer"}, "detail": {"type": "string"},
+                    "matches": {"type": "array", "items": {"type": "object"}}}},
+            "Feature": {"type": "object", "required": ["type", "geometry", "properties"],
+                "properties": {"type": {"type": "string", "enum": ["Feature"]}, "id": {"type": "integer"},
+                    "geometry": {"type": "object", "nullable": true}, "properties": {"type": "object", "nullable": true},
+                    "links": {"type": "array", "items": {"$ref": "#/components/schemas/Link"}}}},
+            "FeatureCollection": {"type": "object", "required": ["type", "features"],
+                "properties": {"type": {"type": "string", "enum": ["FeatureCollection"]},
+                    "features": {"type": "array", "items": {"$ref": "#/components/schemas/Feature"}},
+                    "numberMatched": {"type": "integer"}, "numberReturned": {"type": "integer"},
+                    "timeStamp": {"type": "string", "format": "date-time"},
+                    "links": {"type": "array", "items": {"$ref": "#/components/schemas/Link"}}}},
+            "Link": {"type": "object", "required": ["href", "rel"],
+                "properties": {"href": {"type": "string"}, "rel": {"type": "string"},
+                    "type": {"type": "string"}, "title": {"type": "string"}}},
+            "Report": {"type": "object", "description": "Planning report: the site, whether it is affected, and for each plan \
+                (with its approving decision) the zones and red lines touching it",
+                "required": ["site", "affected", "summary_vi", "summary_en", "plans", "data_date", "disclaimer_vi"],
+                "properties": {"site": {"type": "object"}, "affected": {"type": "boolean"},
+                    "summary_vi": {"type": "string"}, "summary_en": {"type": "string"},
+                    "plans": {"type": "array", "items": {"type": "object"}}, "data_date": {"type": "string"},
+                    "disclaimer_vi": {"type": "string"}, "disclaimer_en": {"type": "string"},
+                    "links": {"type": "array", "items": {"$ref": "#/components/schemas/Link"}}}},
+        },
+        "responses": {
+            "Problem": {"description": "Problem (RFC 7807): what was wrong and what is accepted",
+                "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}},
+        },
+    })
+}
+
+fn info() -> Value {
+    json!({
+        "title": "quyhoach — tra cứu thông tin quy hoạch",
+        "version": env!("CARGO_PKG_VERSION"),
+        "description": "Planning-data lookup for Vietnam: parcels by point, VN-2000 coordinates or number \
+            (xã/tờ/thửa), planning reports naming the plan and its approving decision, VN-2000 ↔ WGS 84 \
+            conversion, and OGC API - Features at /ogc. Errors are RFC 7807 problem JSON. Owners' personal \
+            data is never served.",
+        "license": {"name": "Apache-2.0"},
+    })
+}
+
+/// The definition of the whole service, `servers` pointing at `base`.
+pub fn document(base: &str) -> Value {
+    let mut paths = Map::new();
+    let api = "API";
+    let xy = vec![
+        qp("x", "VN-2000 easting in metres (alias easting). Vietnamese certificates call the easting \"Y\"", num(), false),
+        qp("y", "VN-2000 northing in metres (alias northing). Vietnamese certificates call the northing \"X\"", num(), false),
+        qp("easting", "Alias of x", num(), false),
+        qp("northing", "Alias of y (the \"X\" of a Vietnamese certificate)", num(), false),
+    ];
+    let mut at_params = vec![
+        qp("lon", "WGS 84 longitude, degrees", num(), false),
+        qp("lat", "WGS 84 latitude, degrees", num(), false),
+    ];
+    at_params.extend(xy.clone());
+    at_params.push(qp("srs", "Reference system of x/y: vn2000:<province>, vn2000:tm3:<meridian>, vn2000:utm48|utm49, EPSG:<code>", str_(), false));
+    paths.insert("/api/v1/health".into(), json!({"get": op("Liveness and data version", api, vec![], ok("Status", "application/json", any_json()))}));
+    paths.insert("/api/v1/openapi.json".into(), json!({"get": op("This document", api, vec![], ok("OpenAPI 3.0", "application/json", any_json()))}));
+    paths.insert("/api/v1/layers".into(), json!({"get": op("Store layers: kind, count, bounds, columns, source SRS, checksums", api, vec![], ok("Layers", "application/json", any_json()))}));
+    paths.insert("/api/v1/plans".into(), json!({"get": op("Plans with their approving decisions and status", api, vec![], ok("Plans", "application/json", any_json()))}));
+    paths.insert(
+        "/api/v1/plans/{id}".into(),
+        json!({"get": op("One plan and the layers using it", api,
+        vec![pp("id", "Plan id", str_())], ok("Plan", "application/json", any_json()))}),
+    );
+    paths.insert("/api/v1/landuse-codes".into(), json!({"get": op("Land-use codes of Circular 08/2024/TT-BTNMT and the legacy 2018 codes", api,
+        vec![], ok("Codes", "application/json", any_json()))}));
+    paths.insert(
+        "/api/v1/parcels/at".into(),
+        json!({"get": op("Parcels at a point: lon/lat, or x/y (easting/northing) with srs", api,
+        at_params, ok("Parcels with deep links and report links", "application/geo+json", fc()))}),
+    );
+    paths.insert("/api/v1/parcels/{commune}/{sheet}/{parcel}".into(), json!({"get": op(
+        "Parcels by commune, sheet and parcel number: the stable deep link; duplicates all returned", api,
+        parcel_path_params(), ok("Parcels", "application/geo+json", fc()))}));
+    let n = qp(
+        "n",
+        "Which of several parcels with the same number (1-based), see the 409 answer",
+        json!({"type": "integer", "minimum": 1}),
+        false,
+    );
+    let mut rp = parcel_path_params();
+    rp.push(n);
+    let mut report_get = op(
+        "Planning report of a parcel (JSON)",
+        api,
+        rp.clone(),
+        ok(
+            "Report",
+            "application/json",
+            json!({"$ref": "#/components/schemas/Report"}),
+        ),
+    );
+    report_get["responses"]["409"] = problem_ref();
+    paths.insert(
+        "/api/v1/parcels/{commune}/{sheet}/{parcel}/report".into(),
+        json!({"get": report_get}),
+    );
+    let mut t = op(
+        "Planning report as plain Vietnamese text (< 5 KB)",
+        api,
+        rp.clone(),
+        ok("Report", "text/plain", str_()),
+    );
+    t["responses"]["409"] = problem_ref();
+    paths.insert(
+        "/api/v1/parcels/{commune}/{sheet}/{parcel}/report.txt".into(),
+        json!({"get": t}),
+    );
+    let mut h = op(
+        "Planning report as minimal HTML, no JavaScript (< 5 KB)",
+        api,
+        rp,
+        ok("Report", "text/html", str_()),
+    );
+    h["responses"]["409"] = problem_ref();
+    paths.insert(
+        "/api/v1/parcels/{commune}/{sheet}/{parcel}/report.html".into(),
+        json!({"get": h}),
+    );
+    paths.insert("/api/v1/search".into(), json!({"get": op("Type-ahead search: communes, roads, plans, parcels (\"vinh thanh 12 345\", \"12/345\")", api,
+        vec![qp("q", "Text, accents optional", str_(), true),
+             qp("limit", "Most hits", json!({"type": "integer", "minimum": 1, "maximum": MAX_SEARCH_LIMIT, "default": DEFAULT_SEARCH_LIMIT}), false)],
+        ok("Hits", "application/json", any_json()))}));
+    let mut post = op(
+        "Planning report of a site",
+        api,
+        vec![qp(
+            "format",
+            "json (default), txt or html",
+            json!({"type": "string", "enum": ["json", "txt", "html"]}),
+            false,
+        )],
+        ok(
+            "Report",
+            "application/json",
+            json!({"$ref": "#/components/schemas/Report"}),
+        ),
+    );
+    post["requestBody"] = body(
+        "A GeoJSON Polygon, MultiPolygon, Feature or FeatureCollection (WGS 84), or {\"parcel\": {\"commune\", \"sheet\", \"parcel\"}}, or {\"layer\", \"id\"}",
+        any_json(),
+        json!({"parcel": {"commune": "31150", "sheet": 12, "parcel": 345}}),
+    );
+    post["responses"]["409"] = problem_ref();
+    post["responses"]["413"] = problem_ref();
+    paths.insert("/api/v1/report".into(), json!({"post": post}));
+    let mut conv_params = xy;
+    conv_params.push(qp("lon", "WGS 84 longitude (with to=)", num(), false));
+    conv_params.push(qp("lat", "WGS 84 latitude (with to=)", num(), false));
+    conv_params.push(qp(
+        "from",
+        "Source SRS of x/y (VN-2000 → WGS 84)",
+        str_(),
+        false,
+    ));
+    conv_params.push(qp(
+        "to",
+        "Target SRS for lon/lat (WGS 84 → VN-2000)",
+        str_(),
+        false,
+    ));
+    let mut conv_post = op(
+        &format!("Convert up to {MAX_CONVERT_POINTS} points (a certificate's corner table)"),
+        api,
+        vec![],
+        ok("Points", "application/json", any_json()),
+    );
+    conv_post["requestBody"] = body(
+        "{\"from\" or \"to\": SRS, \"points\": [[x, y], …] or [{\"northing\", \"easting\"}, …] or [{\"lon\", \"lat\"}, …]}",
+        any_json(),
+        json!({"from": "vn2000:kien-giang", "points": [{"northing": 1108000.0, "easting": 590000.0}]}),
+    );
+    conv_post["responses"]["413"] = problem_ref();
+    paths.insert("/api/v1/convert".into(), json!({
+        "get": op("Convert one point between VN-2000 and WGS 84", api, conv_params, ok("Point", "application/json", any_json())),
+        "post": conv_post,
+    }));
+    paths.extend(ogc_paths("/ogc", &[]));
+    json!({
+        "openapi": "3.0.3",
+        "info": info(),
+        "servers": [{"url": base}],
+        "tags": [{"name": "API"}, {"name": "OGC API - Features"}],
+        "paths": paths,
+        "components": components(),
+    })
+}
+
+/// The definition of the OGC part alone, `servers` pointing at `base/ogc`.
+pub fn ogc_document(base: &str, collections: &[&str]) -> Value {
+    json!({
+        "openapi": "3.0.3",
+        "info": info(),
+        "servers": [{"url": format!("{base}/ogc")}],
+        "tags": [{"name": "OGC API - Features"}],
+        "paths": ogc_paths("", collections),
+        "components": components(),
+    })
+}

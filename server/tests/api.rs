@@ -1,0 +1,778 @@
+//! The HTTP service in-process (`tower::ServiceExt::oneshot` on `app()`): every endpoint on
+//! the demo district, and every class of bad input answered 4xx with a problem document.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::collections::HashMap;
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use common::{demo, get, personal_demo, post, send, Resp};
+use geo::InteriorPoint;
+use quyhoach_data::index::{self, FeatureOut};
+use quyhoach_server::geojson::geometry_to_json;
+use quyhoach_server::text::MAX_REPORT_BYTES;
+use serde_json::{json, Value};
+
+fn parcel(k: usize) -> FeatureOut {
+    let (page, _) = demo()
+        .state
+        .index
+        .features_in_bbox("parcels", None, 1, k)
+        .unwrap();
+    page.into_iter().next().unwrap()
+}
+
+fn inside(f: &FeatureOut) -> (f64, f64) {
+    let p = f.geometry.interior_point().unwrap();
+    (p.x(), p.y())
+}
+
+fn key(f: &FeatureOut) -> (String, i64, i64) {
+    (
+        f.properties["commune_code"].as_str().unwrap().to_string(),
+        f.properties["sheet"].as_i64().unwrap(),
+        f.properties["parcel"].as_i64().unwrap(),
+    )
+}
+
+fn ids(v: &Value) -> Vec<u64> {
+    v["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_u64().unwrap())
+        .collect()
+}
+
+fn assert_problem(r: &Resp, status: u16, what: &str) {
+    assert_eq!(r.status.as_u16(), status, "{what}: {}", r.text());
+    assert!(
+        r.content_type().starts_with("application/problem+json"),
+        "{what}: content type {}",
+        r.content_type()
+    );
+    let v = r.json();
+    assert_eq!(v["status"], status, "{what}");
+    assert!(
+        v["type"]
+            .as_str()
+            .unwrap()
+            .starts_with("urn:quyhoach:problem:"),
+        "{what}"
+    );
+    assert!(!v["title"].as_str().unwrap().is_empty(), "{what}");
+    assert!(v["detail"].as_str().unwrap().len() > 10, "{what}: {v}");
+}
+
+#[tokio::test]
+async fn health_layers_plans_and_codes() {
+    let st = &demo().state;
+    let h = get(st, "/api/v1/health").await;
+    assert_eq!(h.status, 200);
+    assert_eq!(h.json()["status"], "ok");
+    assert_eq!(h.headers[header::CACHE_CONTROL], "no-store");
+
+    let l = get(st, "/api/v1/layers").await.json();
+    let cat = st.index.catalog();
+    let got: Vec<&str> = l["layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        got,
+        cat.layers.keys().map(String::as_str).collect::<Vec<_>>()
+    );
+    assert!(
+        !l.to_string().contains("sources/"),
+        "source paths stay private"
+    );
+
+    let p = get(st, "/api/v1/plans").await.json();
+    assert_eq!(p["plans"].as_array().unwrap().len(), cat.plans.len());
+    let id = cat.plans.keys().next().unwrap();
+    let one = get(st, &format!("/api/v1/plans/{id}")).await;
+    assert_eq!(one.status, 200);
+    assert_eq!(one.json()["id"], id.as_str());
+    assert!(one.json()["decision"]["number"].is_string());
+
+    let c = get(st, "/api/v1/landuse-codes").await.json();
+    let codes: Vec<&str> = c["codes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["code"].as_str().unwrap())
+        .collect();
+    assert!(codes.contains(&"ODT") && codes.contains(&"LUC"));
+    assert!(c["legacy"].to_string().contains("BHK"));
+}
+
+#[tokio::test]
+async fn parcel_at_a_point_links_to_its_deep_link_and_report() {
+    let st = &demo().state;
+    let f = parcel(123);
+    let (lon, lat) = inside(&f);
+    let r = get(st, &format!("/api/v1/parcels/at?lon={lon}&lat={lat}")).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.content_type(), "application/geo+json");
+    let v = r.json();
+    assert_eq!(ids(&v), vec![f.id as u64]);
+    let links = v["features"][0]["links"].as_array().unwrap();
+    let (c, s, n) = key(&f);
+    let deep = format!("/api/v1/parcels/{c}/{s}/{n}");
+    assert!(links.iter().any(|l| l["href"] == deep.as_str()));
+    assert!(links
+        .iter()
+        .any(|l| l["href"] == format!("{deep}/report").as_str()));
+
+    let d = get(st, &deep).await;
+    assert_eq!(d.status, 200);
+    assert!(ids(&d.json()).contains(&(f.id as u64)));
+
+    // Nowhere: an empty collection, not an error.
+    let none = get(st, "/api/v1/parcels/at?lon=106.7&lat=10.8").await;
+    assert_eq!(none.status, 200);
+    assert!(ids(&none.json()).is_empty());
+}
+
+#[tokio::test]
+async fn parcel_at_vn2000_coordinates_with_aliases() {
+    let st = &demo().state;
+    let f = parcel(500);
+    let (lon, lat) = inside(&f);
+    let xy = index::convert(&[(lon, lat)], "vn2000:kien-giang", false).unwrap()[0];
+    let a = get(
+        st,
+        &format!(
+            "/api/v1/parcels/at?x={}&y={}&srs=vn2000:kien-giang",
+            xy.0, xy.1
+        ),
+    )
+    .await;
+    assert_eq!(a.status, 200, "{}", a.text());
+    assert_eq!(ids(&a.json()), vec![f.id as u64]);
+    let b = get(
+        st,
+        &format!(
+            "/api/v1/parcels/at?northing={}&easting={}&srs=vn2000:tm3:104.5",
+            xy.1, xy.0
+        ),
+    )
+    .await;
+    assert_eq!(ids(&b.json()), vec![f.id as u64]);
+    // The usual mistake: the certificate's X (northing) given as x.
+    let swapped = get(
+        st,
+        &format!(
+            "/api/v1/parcels/at?x={}&y={}&srs=vn2000:kien-giang",
+            xy.1, xy.0
+        ),
+    )
+    .await;
+    assert_problem(&swapped, 400, "swapped axes");
+    assert!(swapped.json()["detail"]
+        .as_str()
+        .unwrap()
+        .contains("swapped"));
+}
+
+#[tokio::test]
+async fn deep_link_by_commune_name_and_duplicates() {
+    let st = &demo().state;
+    let f = parcel(10);
+    let (code, s, n) = key(&f);
+    let name = st
+        .index
+        .features_in_bbox("communes", None, 1000, 0)
+        .unwrap()
+        .0
+        .into_iter()
+        .find(|c| c.properties.get("code").and_then(Value::as_str) == Some(code.as_str()))
+        .and_then(|c| c.properties["name"].as_str().map(str::to_string))
+        .unwrap();
+    let folded = quyhoach_data::encoding::fold(&name).replace(' ', "%20");
+    let r = get(st, &format!("/api/v1/parcels/{folded}/{s}/{n}")).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert!(ids(&r.json()).contains(&(f.id as u64)));
+
+    // A duplicated number: all matches, and the report asks which one.
+    let (all, _) = st.index.features_in_bbox("parcels", None, 1000, 0).unwrap();
+    let mut seen: HashMap<(String, i64, i64), u32> = HashMap::new();
+    let dup = all
+        .iter()
+        .find_map(|p| seen.insert(key(p), p.id).map(|_| key(p)))
+        .expect("the demo district has duplicate parcel numbers");
+    let (c, s, n) = dup;
+    let d = get(st, &format!("/api/v1/parcels/{c}/{s}/{n}")).await;
+    assert!(ids(&d.json()).len() >= 2);
+    let amb = get(st, &format!("/api/v1/parcels/{c}/{s}/{n}/report")).await;
+    assert_problem(&amb, 409, "duplicate parcel report");
+    assert!(amb.json()["matches"].as_array().unwrap().len() >= 2);
+    let second = get(st, &format!("/api/v1/parcels/{c}/{s}/{n}/report?n=2")).await;
+    assert_eq!(second.status, 200, "{}", second.text());
+}
+
+#[tokio::test]
+async fn search_type_ahead() {
+    let st = &demo().state;
+    let r = get(st, "/api/v1/search?q=vinh&limit=5").await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let v = r.json();
+    let hits = v["hits"].as_array().unwrap();
+    assert!(!hits.is_empty() && hits.len() <= 5);
+    let f = parcel(42);
+    let (c, s, n) = key(&f);
+    let p = get(st, &format!("/api/v1/search?q={c}%20{s}%20{n}"))
+        .await
+        .json();
+    let href = format!("/api/v1/parcels/{c}/{s}/{n}");
+    assert!(
+        p["hits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|h| h["href"] == href.as_str()),
+        "{p}"
+    );
+}
+
+#[tokio::test]
+async fn planning_reports_json_text_html_and_post() {
+    let st = &demo().state;
+    let f = parcel(77);
+    let (c, s, n) = key(&f);
+    let base = format!("/api/v1/parcels/{c}/{s}/{n}/report");
+    let j = get(st, &base).await;
+    assert_eq!(j.status, 200, "{}", j.text());
+    let rep = j.json();
+    assert!(rep["summary_vi"].as_str().unwrap().len() > 10);
+    let area = rep["site"]["area_m2"].as_f64().unwrap();
+    let stored = f.properties["area_m2"].as_f64().unwrap();
+    assert!(
+        (area - stored).abs() <= stored * 1e-4 + 0.01,
+        "{area} vs {stored}"
+    );
+
+    let t = get(st, &format!("{base}.txt")).await;
+    assert_eq!(t.status, 200);
+    assert!(t.content_type().starts_with("text/plain"));
+    assert!(t.body.len() <= MAX_REPORT_BYTES, "{} bytes", t.body.len());
+    assert!(
+        t.text()
+            .contains(&format!("Thửa đất số {n}, tờ bản đồ số {s}")),
+        "{}",
+        t.text()
+    );
+    let h = get(st, &format!("{base}.html")).await;
+    assert_eq!(h.status, 200);
+    assert!(h.content_type().starts_with("text/html"));
+    assert!(h.body.len() <= MAX_REPORT_BYTES, "{} bytes", h.body.len());
+    assert!(!h.text().to_lowercase().contains("<script"));
+
+    // The same parcel by number, by layer/id and by its geometry.
+    let by_number = post(
+        st,
+        "/api/v1/report",
+        json!({"parcel": {"commune": c, "sheet": s, "parcel": n}}).to_string(),
+    )
+    .await;
+    assert_eq!(by_number.status, 200, "{}", by_number.text());
+    assert_eq!(by_number.json()["site"]["area_m2"], rep["site"]["area_m2"]);
+    assert_eq!(by_number.headers[header::CACHE_CONTROL], "no-store");
+    let by_id = post(
+        st,
+        "/api/v1/report",
+        json!({"layer": "parcels", "id": f.id}).to_string(),
+    )
+    .await;
+    assert_eq!(by_id.status, 200, "{}", by_id.text());
+    let drawn = post(
+        st,
+        "/api/v1/report",
+        json!({"type": "Feature", "properties": {}, "geometry": geometry_to_json(&f.geometry)})
+            .to_string(),
+    )
+    .await;
+    assert_eq!(drawn.status, 200, "{}", drawn.text());
+    let drawn_area = drawn.json()["site"]["area_m2"].as_f64().unwrap();
+    assert!(
+        (drawn_area - stored).abs() < stored * 0.01,
+        "{drawn_area} vs {stored}"
+    );
+    let txt = post(
+        st,
+        "/api/v1/report?format=txt",
+        json!({"layer": "parcels", "id": f.id}).to_string(),
+    )
+    .await;
+    assert!(txt.content_type().starts_with("text/plain") && txt.body.len() <= MAX_REPORT_BYTES);
+}
+
+#[tokio::test]
+async fn every_report_text_fits_2g_budget() {
+    let st = &demo().state;
+    for k in (0..2900).step_by(97) {
+        let f = parcel(k);
+        let body = json!({"layer": "parcels", "id": f.id}).to_string();
+        for fmt in ["txt", "html"] {
+            let r = post(st, &format!("/api/v1/report?format={fmt}"), body.clone()).await;
+            assert_eq!(r.status, 200, "{}", r.text());
+            assert!(
+                r.body.len() <= MAX_REPORT_BYTES,
+                "{fmt} {} bytes",
+                r.body.len()
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn convert_both_ways_and_a_corner_table() {
+    let st = &demo().state;
+    let (lon, lat) = inside(&parcel(5));
+    let to = get(
+        st,
+        &format!("/api/v1/convert?lon={lon}&lat={lat}&to=vn2000:kien-giang"),
+    )
+    .await;
+    assert_eq!(to.status, 200, "{}", to.text());
+    let v = to.json();
+    let (x, y) = (v["x"].as_f64().unwrap(), v["y"].as_f64().unwrap());
+    assert_eq!(v["northing"], v["y"]);
+    let back = get(
+        st,
+        &format!("/api/v1/convert?x={x}&y={y}&from=vn2000:kien-giang"),
+    )
+    .await;
+    let b = back.json();
+    assert!((b["lon"].as_f64().unwrap() - lon).abs() < 1e-7);
+    assert!((b["lat"].as_f64().unwrap() - lat).abs() < 1e-7);
+
+    let table = json!({"from": "vn2000:kien-giang", "points": [
+        {"northing": y, "easting": x}, [x + 10.0, y], {"x": x, "y": y + 10.0}]});
+    let r = post(st, "/api/v1/convert", table.to_string()).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let pts = r.json()["points"].as_array().unwrap().clone();
+    assert_eq!(pts.len(), 3);
+    assert!((pts[0]["lon"].as_f64().unwrap() - lon).abs() < 1e-7);
+    assert!(pts[1]["lon"].as_f64().unwrap() > pts[0]["lon"].as_f64().unwrap());
+    assert!(pts[2]["lat"].as_f64().unwrap() > pts[0]["lat"].as_f64().unwrap());
+}
+
+#[tokio::test]
+async fn openapi_describes_every_route() {
+    let st = &demo().state;
+    let r = get(st, "/api/v1/openapi.json").await;
+    assert_eq!(r.status, 200);
+    let doc = r.json();
+    assert_eq!(doc["openapi"], "3.0.3");
+    assert_eq!(doc["servers"][0]["url"], "http://test.local");
+    for (path, methods) in quyhoach_server::route_list() {
+        for m in methods {
+            let op = &doc["paths"][path][m];
+            assert!(op.is_object(), "{m} {path} missing from openapi.json");
+            assert!(op["responses"]["200"].is_object(), "{m} {path}");
+        }
+    }
+    // And every documented path is routed (no 404 from the fallback).
+    for path in doc["paths"].as_object().unwrap().keys() {
+        let concrete = path
+            .replace("{id}", st.index.catalog().plans.keys().next().unwrap())
+            .replace("{commune}", "x")
+            .replace("{sheet}", "1")
+            .replace("{parcel}", "1")
+            .replace("{collectionId}", "parcels")
+            .replace("{featureId}", "0");
+        let resp = get(st, &concrete).await;
+        if resp.status == 404 {
+            assert!(
+                !resp.json()["detail"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("no such resource"),
+                "{path} is documented but not routed"
+            );
+        }
+    }
+    // The OGC part alone, for OGC clients.
+    let ogc = get(st, "/ogc/api").await;
+    assert_eq!(
+        ogc.content_type(),
+        "application/vnd.oai.openapi+json;version=3.0"
+    );
+    assert!(ogc.json()["paths"]["/collections/parcels/items"].is_object());
+}
+
+#[tokio::test]
+async fn ogc_api_features_core() {
+    let st = &demo().state;
+    let land = get(st, "/ogc").await;
+    assert_eq!(land.status, 200);
+    assert_eq!(land.content_type(), "application/json");
+    let rels: Vec<String> = land.json()["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["rel"].as_str().unwrap().to_string())
+        .collect();
+    for rel in ["self", "service-desc", "conformance", "data"] {
+        assert!(rels.contains(&rel.to_string()), "{rel}");
+    }
+    assert_eq!(get(st, "/ogc/").await.status, 200);
+    let conf = get(st, "/ogc/conformance").await.json();
+    assert_eq!(conf["conformsTo"].as_array().unwrap().len(), 3);
+
+    let cols = get(st, "/ogc/collections").await.json();
+    let cat = st.index.catalog();
+    assert_eq!(
+        cols["collections"].as_array().unwrap().len(),
+        cat.layers.len()
+    );
+    for c in cols["collections"].as_array().unwrap() {
+        let id = c["id"].as_str().unwrap();
+        assert_eq!(
+            c["extent"]["spatial"]["bbox"][0],
+            json!(cat.layers[id].bounds)
+        );
+        let one = get(st, &format!("/ogc/collections/{id}")).await.json();
+        assert_eq!(one["extent"], c["extent"]);
+        assert_eq!(one["title"], c["title"]);
+    }
+
+    // Paging through parcels: next/prev links, numberMatched, limit clamped.
+    let n = cat.layers["parcels"].count;
+    let p1 = get(st, "/ogc/collections/parcels/items?limit=7").await;
+    assert_eq!(p1.content_type(), "application/geo+json");
+    let v1 = p1.json();
+    assert_eq!(v1["numberMatched"], n);
+    assert_eq!(v1["numberReturned"], 7);
+    let next = v1["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["rel"] == "next")
+        .unwrap()["href"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(next.starts_with("http://test.local/ogc/collections/parcels/items?"));
+    let p2 = get(st, next.trim_start_matches("http://test.local"))
+        .await
+        .json();
+    assert_eq!(ids(&p2), (7..14).collect::<Vec<u64>>());
+    assert!(p2["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|l| l["rel"] == "prev"));
+    let big = get(st, "/ogc/collections/parcels/items?limit=50000")
+        .await
+        .json();
+    assert_eq!(big["numberReturned"], 1000);
+    let dt = get(
+        st,
+        "/ogc/collections/parcels/items?datetime=2020-01-01T00:00:00Z/..",
+    )
+    .await;
+    assert_eq!(dt.status, 200);
+
+    // A bbox around one parcel finds it; a box far away finds nothing; the whole world
+    // finds everything (clipped to the layer's extent).
+    let f = parcel(321);
+    let (lon, lat) = inside(&f);
+    let near = get(
+        st,
+        &format!(
+            "/ogc/collections/parcels/items?bbox={},{},{},{}&limit=1000",
+            lon - 1e-5,
+            lat - 1e-5,
+            lon + 1e-5,
+            lat + 1e-5
+        ),
+    )
+    .await
+    .json();
+    assert!(ids(&near).contains(&(f.id as u64)));
+    let far = get(st, "/ogc/collections/parcels/items?bbox=5,48,20,70")
+        .await
+        .json();
+    assert_eq!(far["numberMatched"], 0);
+    let world = get(st, "/ogc/collections/parcels/items?bbox=-180,-90,180,90")
+        .await
+        .json();
+    assert_eq!(world["numberMatched"], n);
+
+    let item = get(st, &format!("/ogc/collections/parcels/items/{}", f.id)).await;
+    assert_eq!(item.status, 200);
+    let iv = item.json();
+    assert_eq!(iv["id"], f.id);
+    assert_eq!(iv["type"], "Feature");
+    let rels: Vec<&str> = iv["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["rel"].as_str().unwrap())
+        .collect();
+    assert!(rels.contains(&"self") && rels.contains(&"collection"));
+}
+
+#[tokio::test]
+async fn caching_compression_and_cors() {
+    let st = &demo().state;
+    let r = get(st, "/api/v1/layers").await;
+    let etag = r.headers[header::ETAG].to_str().unwrap().to_string();
+    assert!(etag.starts_with("W/\""));
+    assert_eq!(
+        r.headers[header::CACHE_CONTROL],
+        quyhoach_server::CACHE_CONTROL
+    );
+    let again = send(
+        st,
+        Request::get("/ogc/collections")
+            .header(header::IF_NONE_MATCH, &etag)
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(again.status, StatusCode::NOT_MODIFIED);
+    let gz = send(
+        st,
+        Request::get("/ogc/collections/parcels/items?limit=100")
+            .header(header::ACCEPT_ENCODING, "gzip")
+            .header(header::ORIGIN, "https://example.org")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(gz.status, 200);
+    assert_eq!(gz.headers[header::CONTENT_ENCODING], "gzip");
+    assert_eq!(gz.headers[header::ACCESS_CONTROL_ALLOW_ORIGIN], "*");
+    let vary: Vec<String> = gz
+        .headers
+        .get_all(header::VARY)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_lowercase())
+        .collect();
+    assert!(
+        vary.iter().any(|v| v.contains("accept-encoding")),
+        "{vary:?}"
+    );
+    let pre = send(
+        st,
+        Request::options("/api/v1/report")
+            .header(header::ORIGIN, "https://example.org")
+            .header(header::ACCESS_CONTROL_REQUEST_METHOD, "POST")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert!(pre.status.is_success());
+}
+
+fn ring(n: usize) -> Value {
+    let mut pts: Vec<Value> = (0..n)
+        .map(|i| {
+            let a = i as f64 / n as f64 * std::f64::consts::TAU;
+            json!([105.2 + 0.001 * a.cos(), 10.0 + 0.001 * a.sin()])
+        })
+        .collect();
+    pts.push(pts[0].clone());
+    json!({"type": "Polygon", "coordinates": [pts]})
+}
+
+#[tokio::test]
+async fn every_bad_input_is_a_4xx_problem() {
+    let st = &demo().state;
+    let gets: &[(&str, u16)] = &[
+        ("/api/v1/parcels/at", 400),
+        ("/api/v1/parcels/at?lon=105.2", 400),
+        ("/api/v1/parcels/at?lon=abc&lat=10", 400),
+        ("/api/v1/parcels/at?lon=NaN&lat=10", 400),
+        ("/api/v1/parcels/at?lon=105&lat=inf", 400),
+        ("/api/v1/parcels/at?lon=200&lat=10", 400),
+        ("/api/v1/parcels/at?lon=105&lat=10&lon=106", 400),
+        ("/api/v1/parcels/at?lng=105&lat=10", 400),
+        ("/api/v1/parcels/at?x=590000&y=1100000", 400),
+        ("/api/v1/parcels/at?x=590000&y=1100000&srs=nowhere", 400),
+        (
+            "/api/v1/parcels/at?x=1e300&y=1100000&srs=vn2000:kien-giang",
+            400,
+        ),
+        (
+            "/api/v1/parcels/at?lon=105&lat=10&x=1&y=2&srs=vn2000:kien-giang",
+            400,
+        ),
+        ("/api/v1/parcels/nowhere-commune/1/1", 404),
+        ("/api/v1/parcels/31150/abc/1", 400),
+        ("/api/v1/parcels/31150/-1/1", 400),
+        ("/api/v1/parcels/31150/1/99999999999999999999", 400),
+        ("/api/v1/parcels/31150/1/1/report?n=0", 400),
+        ("/api/v1/parcels/31150/1/1/report.pdf", 404),
+        ("/api/v1/search", 400),
+        ("/api/v1/search?q=", 400),
+        ("/api/v1/search?q=vinh&limit=0", 400),
+        ("/api/v1/search?q=vinh&limit=100000", 400),
+        ("/api/v1/search?q=vinh&limit=ten", 400),
+        ("/api/v1/plans/no-such-plan", 404),
+        ("/api/v1/convert?x=590000&y=1100000", 400),
+        (
+            "/api/v1/convert?x=590000&y=1100000&from=vn2000:kien-giang&to=vn2000:kien-giang",
+            400,
+        ),
+        ("/api/v1/convert?lon=105&lat=95&to=vn2000:kien-giang", 400),
+        (
+            "/api/v1/convert?x=590000&y=1100000&from=vn2000:atlantis",
+            400,
+        ),
+        ("/api/v1/health?verbose=1", 400),
+        ("/api/v1/nothing", 404),
+        ("/ogc/collections/no-such-layer", 404),
+        ("/ogc/collections/no-such-layer/items", 404),
+        ("/ogc/collections/parcels/items?limit=unlimited", 400),
+        ("/ogc/collections/parcels/items?limit=0", 400),
+        ("/ogc/collections/parcels/items?limit=-5", 400),
+        ("/ogc/collections/parcels/items?offset=-1", 400),
+        ("/ogc/collections/parcels/items?ooga=booga", 400),
+        ("/ogc/collections/parcels/items?bbox=1,2,3", 400),
+        ("/ogc/collections/parcels/items?bbox=106,10,105,11", 400),
+        (
+            "/ogc/collections/parcels/items?bbox=-1e308,-90,1e308,90",
+            400,
+        ),
+        ("/ogc/collections/parcels/items?bbox=a,b,c,d", 400),
+        ("/ogc/collections/parcels/items?bbox=NaN,10,106,11", 400),
+        ("/ogc/collections/parcels/items?datetime=yesterday", 400),
+        ("/ogc/collections/parcels/items?f=html", 400),
+        ("/ogc/collections/parcels/items/abc", 404),
+        ("/ogc/collections/parcels/items/-1", 404),
+        ("/ogc/collections/parcels/items/99999999", 404),
+        ("/ogc/collections/parcels/items/99999999999999", 404),
+        ("/ogc/collections/parcels/items/%FF%FE", 400),
+    ];
+    for (uri, status) in gets {
+        let r = get(st, uri).await;
+        assert_problem(&r, *status, uri);
+    }
+
+    let too_long = format!("/api/v1/search?q={}", "a".repeat(300));
+    assert_problem(&get(st, &too_long).await, 400, "long q");
+    let too_long_param = format!("/api/v1/parcels/at?lon={}&lat=10", "1".repeat(2000));
+    assert_problem(&get(st, &too_long_param).await, 400, "long param");
+
+    let bowtie = json!({"type": "Polygon", "coordinates": [[[105.2, 10.0], [105.201, 10.001], [105.201, 10.0], [105.2, 10.001], [105.2, 10.0]]]});
+    let many: Vec<Value> = (0..10_001).map(|_| json!([590000.0, 1100000.0])).collect();
+    let posts: Vec<(&str, String, u16)> = vec![
+        ("/api/v1/report", "".into(), 400),
+        ("/api/v1/report", "{not json".into(), 400),
+        ("/api/v1/report", "[]".into(), 400),
+        ("/api/v1/report", json!({"type": "Point", "coordinates": [105, 10]}).to_string(), 400),
+        ("/api/v1/report", json!({"type": "Polygon"}).to_string(), 400),
+        ("/api/v1/report", json!({"type": "Polygon", "coordinates": [[[105, 10], [105.1, 10], [105, 10]]]}).to_string(), 400),
+        ("/api/v1/report", json!({"type": "Polygon", "coordinates": [[["a", 10], [105.1, 10], [105.1, 10.1], ["a", 10]]]}).to_string(), 400),
+        ("/api/v1/report", bowtie.to_string(), 400),
+        ("/api/v1/report", json!({"type": "Feature", "geometry": null, "properties": {}}).to_string(), 400),
+        ("/api/v1/report", json!({"type": "Polygon", "coordinates": [[[0, 0], [3, 0], [3, 3], [0, 0]]]}).to_string(), 413),
+        ("/api/v1/report", ring(2_500).to_string(), 413),
+        ("/api/v1/report", ring(30_000).to_string(), 413),
+        ("/api/v1/report", ring(1_000_000).to_string(), 413),
+        ("/api/v1/report", json!({"layer": "no-such-layer", "id": 1}).to_string(), 404),
+        ("/api/v1/report", json!({"layer": "parcels", "id": 99_999_999}).to_string(), 404),
+        ("/api/v1/report", json!({"layer": "parcels", "id": -1}).to_string(), 400),
+        ("/api/v1/report", json!({"layer": "roads", "id": 0}).to_string(), 400),
+        ("/api/v1/report", json!({"parcel": {"commune": "nowhere", "sheet": 1, "parcel": 1}}).to_string(), 404),
+        ("/api/v1/report", json!({"parcel": {"commune": "31150", "sheet": "x", "parcel": 1}}).to_string(), 400),
+        ("/api/v1/report", json!({"parcel": {"sheet": 1, "parcel": 1}}).to_string(), 400),
+        ("/api/v1/report?format=pdf", json!({"layer": "parcels", "id": 0}).to_string(), 400),
+        ("/api/v1/convert", json!({"points": [[1, 2]]}).to_string(), 400),
+        ("/api/v1/convert", json!({"from": "vn2000:kien-giang", "points": []}).to_string(), 400),
+        ("/api/v1/convert", json!({"from": "vn2000:kien-giang", "points": [["a", 1]]}).to_string(), 400),
+        ("/api/v1/convert", json!({"from": "vn2000:kien-giang", "points": many}).to_string(), 413),
+        ("/api/v1/parcels/at", "{}".into(), 405),
+    ];
+    for (uri, body, status) in posts {
+        let r = post(st, uri, body.clone()).await;
+        assert_problem(
+            &r,
+            status,
+            &format!("POST {uri} {}", &body[..body.len().min(80)]),
+        );
+    }
+    let del = send(
+        st,
+        Request::delete("/api/v1/layers")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_problem(&del, 405, "DELETE");
+}
+
+#[tokio::test]
+async fn personal_data_is_never_served() {
+    let d = personal_demo();
+    let st = &d.state;
+    // Precondition: the store did keep the fields, privately.
+    let cols: Vec<String> = st.index.catalog().layers["parcels"]
+        .columns
+        .iter()
+        .map(|c| c.name.clone())
+        .collect();
+    assert!(cols.iter().any(|c| c.starts_with("private_")), "{cols:?}");
+
+    let f = {
+        let (page, _) = st.index.features_in_bbox("parcels", None, 1, 200).unwrap();
+        page.into_iter().next().unwrap()
+    };
+    let (lon, lat) = inside(&f);
+    let (c, s, n) = key(&f);
+    let uris = vec![
+        "/api/v1/layers".to_string(),
+        format!("/api/v1/parcels/at?lon={lon}&lat={lat}"),
+        format!("/api/v1/parcels/{c}/{s}/{n}"),
+        format!("/api/v1/parcels/{c}/{s}/{n}/report"),
+        format!("/api/v1/parcels/{c}/{s}/{n}/report.txt"),
+        format!("/api/v1/parcels/{c}/{s}/{n}/report.html"),
+        "/ogc/collections/parcels".to_string(),
+        "/ogc/collections/parcels/items?limit=1000".to_string(),
+        format!("/ogc/collections/parcels/items/{}", f.id),
+        format!("/api/v1/search?q={c}%20{s}%20{n}"),
+        "/api/v1/openapi.json".to_string(),
+    ];
+    for uri in uris {
+        let r = get(st, &uri).await;
+        assert!(r.status.is_success(), "{uri}: {}", r.text());
+        let t = r.text().to_lowercase();
+        for bad in ["private_", "tenchu", "cccd"] {
+            assert!(!t.contains(bad), "{uri} leaks {bad}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_site_at_the_vertex_cap_is_answered() {
+    let st = &demo().state;
+    let f = parcel(100);
+    let (lon, lat) = inside(&f);
+    let n = quyhoach_server::geojson::MAX_SITE_VERTICES - 1;
+    let mut pts: Vec<Value> = (0..n)
+        .map(|i| {
+            let a = i as f64 / n as f64 * std::f64::consts::TAU;
+            json!([lon + 0.0005 * a.cos(), lat + 0.0005 * a.sin()])
+        })
+        .collect();
+    pts.push(pts[0].clone());
+    let t = std::time::Instant::now();
+    let r = post(
+        st,
+        "/api/v1/report",
+        json!({"type": "Polygon", "coordinates": [pts]}).to_string(),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert!(r.json()["site"]["area_m2"].as_f64().unwrap() > 1000.0);
+    eprintln!("report on a {n}-vertex site: {:?}", t.elapsed());
+}

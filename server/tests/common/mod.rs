@@ -1,0 +1,128 @@
+//! Shared fixtures: a small demo store built once per test binary through the real
+//! generator and import path, and helpers to call the service in-process.
+
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use axum::body::Body;
+use axum::http::{header, HeaderMap, Request, StatusCode};
+use http_body_util::BodyExt;
+use quyhoach_data::index::Index;
+use quyhoach_server::demo::{build_demo, DemoBuild};
+use quyhoach_server::AppState;
+use serde_json::Value;
+use tower::ServiceExt;
+
+/// Parcels in the test district: enough for several communes, sheets, duplicates and
+/// both plans, small enough to build in seconds.
+pub const PARCELS: usize = 3000;
+
+pub struct Demo {
+    _dir: tempfile::TempDir,
+    pub store: PathBuf,
+    pub state: AppState,
+}
+
+fn build(keep_personal: &[&str]) -> Demo {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    build_demo(&DemoBuild {
+        store: store.clone(),
+        parcels: PARCELS,
+        seed: 1,
+        verbose: false,
+        keep_personal: keep_personal.iter().map(|s| s.to_string()).collect(),
+    })
+    .expect("building the demo store");
+    let index = Index::load(&store).expect("loading the demo store");
+    Demo {
+        _dir: dir,
+        store,
+        state: AppState::new(index),
+    }
+}
+
+/// The demo district (personal data dropped at import, as by default).
+pub fn demo() -> &'static Demo {
+    static D: OnceLock<Demo> = OnceLock::new();
+    D.get_or_init(|| build(&[]))
+}
+
+/// The demo district imported with the owners' name and ID-card fields kept as
+/// `private_*` columns, as `--keep-personal` does.
+pub fn personal_demo() -> &'static Demo {
+    static D: OnceLock<Demo> = OnceLock::new();
+    D.get_or_init(|| build(&["TenChu", "SoCCCD"]))
+}
+
+pub struct Resp {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Resp {
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
+            panic!(
+                "not JSON ({e}): {}",
+                String::from_utf8_lossy(&self.body[..self.body.len().min(500)])
+            )
+        })
+    }
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).to_string()
+    }
+    pub fn content_type(&self) -> &str {
+        self.headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+}
+
+pub async fn send(state: &AppState, req: Request<Body>) -> Resp {
+    let resp = quyhoach_server::app(state.clone())
+        .oneshot(req)
+        .await
+        .unwrap();
+    let status = resp.status();
+    let headers = resp.headers().clone();
+    let body = resp
+        .into_body()
+        .collect()
+        .await
+        .unwrap()
+        .to_bytes()
+        .to_vec();
+    Resp {
+        status,
+        headers,
+        body,
+    }
+}
+
+pub async fn get(state: &AppState, uri: &str) -> Resp {
+    send(
+        state,
+        Request::get(uri)
+            .header(header::HOST, "test.local")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await
+}
+
+pub async fn post(state: &AppState, uri: &str, body: impl Into<Body>) -> Resp {
+    send(
+        state,
+        Request::post(uri)
+            .header(header::HOST, "test.local")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(body.into())
+            .unwrap(),
+    )
+    .await
+}
