@@ -16,7 +16,7 @@ use flatgeobuf::{ColumnType, FgbCrs, FgbWriter, FgbWriterOptions, GeometryType};
 use gdal::errors::GdalError;
 use gdal::vector::{Geometry as GdalGeometry, LayerAccess, ToGdal};
 use gdal::{Dataset, DatasetOptions, GdalOpenFlags};
-use geo::{Area, BoundingRect, Euclidean, Geodesic, GeodesicArea, Length, Validation};
+use geo::{Area, BoundingRect, Euclidean, Geodesic, GeodesicArea, Length};
 use geo_types::{Coord, Geometry, LineString, MultiLineString, MultiPolygon, Polygon};
 use geozero::{ColumnValue, PropertyProcessor};
 use serde::Serialize;
@@ -684,8 +684,7 @@ fn shape_geometry(kind: Kind, src: &GdalGeometry) -> std::result::Result<Shaped,
             return Err("non-finite coordinate".into());
         }
         let mut repaired = None;
-        if let Some(problem) = mp.validation_errors().into_iter().next() {
-            let reason = problem.to_string();
+        if let Some(reason) = crate::validity::invalidity(&mp) {
             mp = make_valid(&mp)
                 .ok_or_else(|| format!("invalid ({reason}) and GEOS could not repair it"))?;
             repaired = Some(reason);

@@ -15,3 +15,4 @@ pub mod plans;
 pub mod schema;
 pub mod srs;
 pub mod store;
+pub mod validity;

@@ -1,7 +1,7 @@
 //! GeoJSON (RFC 7946) in and out: geometries of served features, and the polygonal sites
 //! users send for a planning report, checked before any query work.
 
-use geo::{BoundingRect, Validation};
+use geo::BoundingRect;
 use geo_types::{Coord, Geometry, LineString, MultiPolygon, Polygon};
 use quyhoach_data::index::FeatureOut;
 use serde_json::{json, Map, Value};
@@ -9,11 +9,10 @@ use serde_json::{json, Map, Value};
 use crate::error::{AppError, Result};
 
 /// Most vertices accepted in a drawn or uploaded site. A cadastral parcel has tens of
-/// vertices and a surveyed project boundary hundreds. The OGC validity check
-/// (`geo::Validation`) is quadratic in the vertex count — measured 0.23 s for 1 000 and
-/// 4.4 s for 5 000 vertices — so 2 000 keeps one request under about a second of CPU on
-/// the blocking pool. A sweep-line validity check would let this rise.
-pub const MAX_SITE_VERTICES: usize = 2_000;
+/// vertices, a surveyed project boundary hundreds, a digitised district boundary a few
+/// thousand. 20,000 vertices of GeoJSON is about 0.8 MB, under the body limit; validity is
+/// checked by GEOS in O(n log n) (`quyhoach_data::validity`), so the cap bounds report work.
+pub const MAX_SITE_VERTICES: usize = 20_000;
 
 /// Largest accepted extent of a site, in degrees of longitude or latitude (about 22 km):
 /// a report is about a site, not a district; larger areas are better served by the layers
@@ -242,17 +241,13 @@ pub fn parse_site(v: &Value) -> Result<MultiPolygon<f64>> {
             )));
         }
     }
-    if let Some(err) = first_validation_error(&mp) {
+    if let Some(err) = quyhoach_data::validity::invalidity(&mp) {
         return Err(AppError::bad(format!(
             "the site is not a valid polygon (OGC Simple Features): {err}. Fix it (e.g. QGIS \
              'Fix geometries') and send it again"
         )));
     }
     Ok(mp)
-}
-
-fn first_validation_error(mp: &MultiPolygon<f64>) -> Option<String> {
-    mp.check_validation().err().map(|e| e.to_string())
 }
 
 #[cfg(test)]

@@ -676,7 +676,7 @@ async fn every_bad_input_is_a_4xx_problem() {
         ("/api/v1/report", bowtie.to_string(), 400),
         ("/api/v1/report", json!({"type": "Feature", "geometry": null, "properties": {}}).to_string(), 400),
         ("/api/v1/report", json!({"type": "Polygon", "coordinates": [[[0, 0], [3, 0], [3, 3], [0, 0]]]}).to_string(), 413),
-        ("/api/v1/report", ring(2_500).to_string(), 413),
+        ("/api/v1/report", ring(25_000).to_string(), 413),
         ("/api/v1/report", ring(30_000).to_string(), 413),
         ("/api/v1/report", ring(1_000_000).to_string(), 413),
         ("/api/v1/report", json!({"layer": "no-such-layer", "id": 1}).to_string(), 404),
