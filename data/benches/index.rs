@@ -104,6 +104,7 @@ fn benches(c: &mut Criterion) {
             numbers.push((c.to_string(), s, n));
         }
     }
+    latency_percentiles(&index);
     let mut g = c.benchmark_group("index");
     g.sample_size(10);
     g.bench_function("load", |b| {
@@ -162,6 +163,59 @@ fn benches(c: &mut Criterion) {
             )
         })
     });
+}
+
+/// p50/p99/max of single calls, which criterion's means do not show: 20,000 point lookups
+/// at deterministic pseudo-random points over the parcel layer, and 1,000 reports.
+fn latency_percentiles(index: &Index) {
+    fn pct(mut v: Vec<f64>) -> String {
+        v.sort_by(f64::total_cmp);
+        let at = |q: f64| v[((v.len() - 1) as f64 * q) as usize];
+        format!(
+            "p50 {:.1} µs, p99 {:.1} µs, max {:.1} µs",
+            at(0.5),
+            at(0.99),
+            v[v.len() - 1]
+        )
+    }
+    let Some(entry) = index.layer_entry("parcels") else {
+        return;
+    };
+    let [w, s, e, n] = entry.bounds;
+    let mut seed = 0x9E37_79B9_7F4A_7C15_u64;
+    let mut next = || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let mut times = Vec::new();
+    let mut hits = 0;
+    for _ in 0..20_000 {
+        let (x, y) = (w + (e - w) * next(), s + (n - s) * next());
+        let t = Instant::now();
+        hits += black_box(index.parcels_at(x, y).expect("query")).len();
+        times.push(t.elapsed().as_secs_f64() * 1e6);
+    }
+    eprintln!(
+        "parcels_at, 20000 random points ({hits} hits): {}",
+        pct(times)
+    );
+    let count = entry.count as u32;
+    let mut times = Vec::new();
+    for i in 0..1000u32 {
+        let site = Site::Parcel {
+            layer: "parcels".into(),
+            id: (i as u64 * 7919 % count as u64) as u32,
+        };
+        let t = Instant::now();
+        black_box(index.report(&site).expect("report"));
+        times.push(t.elapsed().as_secs_f64() * 1e6);
+    }
+    eprintln!(
+        "report, 1000 parcels spread over the district: {}",
+        pct(times)
+    );
 }
 
 criterion_group!(index_benches, benches);
