@@ -13,9 +13,7 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use geo::InteriorPoint;
 use geo_types::Geometry;
 use quyhoach_data::demo::{self, DemoOptions};
-use quyhoach_data::import::{self, ImportOptions};
 use quyhoach_data::index::{Index, Site};
-use quyhoach_data::store::Store;
 
 fn rss_kb() -> u64 {
     std::fs::read_to_string("/proc/self/status")
@@ -44,28 +42,7 @@ fn store() -> (Option<tempfile::TempDir>, PathBuf) {
         &|_, _| {},
     )
     .expect("demo");
-    let plans = quyhoach_data::plans::parse_plans(
-        &std::fs::read_to_string(&sources.plans_file).expect("plans.json"),
-    )
-    .expect("plans");
-    let mut s = Store::open_or_create(&store_dir).expect("store");
-    let lock = s.lock().expect("lock");
-    s.put_plans(&lock, plans).expect("plans");
-    drop(lock);
-    for imp in &sources.imports {
-        let opts = ImportOptions {
-            source_layer: imp.source_layer.clone(),
-            plan: imp.plan.clone(),
-            layer: Some(imp.layer.clone()),
-            ..ImportOptions::new(
-                imp.path.clone(),
-                imp.kind.parse().expect("kind"),
-                store_dir.clone(),
-                imp.srs.parse().expect("srs"),
-            )
-        };
-        import::import(&opts).expect("import");
-    }
+    demo::import_sources(&sources, &store_dir, false, &[]).expect("import");
     (Some(tmp), store_dir)
 }
 

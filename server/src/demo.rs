@@ -5,7 +5,6 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use quyhoach_data::demo::{self, DemoOptions};
-use quyhoach_data::import::{self, ImportOptions};
 use quyhoach_data::plans;
 use quyhoach_data::store::Store;
 
@@ -79,32 +78,9 @@ pub fn build_demo(b: &DemoBuild) -> anyhow::Result<()> {
             t0.elapsed().as_secs_f64()
         );
     }
-    let n = import_plans(&sources.plans_file, &b.store)?;
+    let reports = demo::import_sources(&sources, &b.store, b.verbose, &b.keep_personal)?;
     if b.verbose {
-        println!("{n} plans recorded");
-    }
-    for imp in &sources.imports {
-        let encoding = match imp.encoding.as_deref() {
-            None | Some("auto") => None,
-            Some(e) => Some(e.parse().map_err(|e| anyhow::anyhow!("{e}"))?),
-        };
-        let kind = imp.kind.parse().map_err(anyhow::Error::msg)?;
-        let opts = ImportOptions {
-            source_layer: imp.source_layer.clone(),
-            plan: imp.plan.clone(),
-            layer: Some(imp.layer.clone()),
-            encoding,
-            keep_personal: if imp.kind == "parcels" {
-                b.keep_personal.clone()
-            } else {
-                Vec::new()
-            },
-            progress: b.verbose,
-            ..ImportOptions::new(imp.path.clone(), kind, b.store.clone(), imp.srs.parse()?)
-        };
-        let report = import::import(&opts)
-            .with_context(|| format!("importing demo source {}", imp.path.display()))?;
-        if b.verbose {
+        for report in &reports {
             print!("{}", report.summary());
         }
     }

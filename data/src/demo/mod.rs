@@ -77,6 +77,80 @@ pub enum DemoError {
     /// Writing plans.json failed.
     #[error("plans.json: {0}")]
     Json(#[from] serde_json::Error),
+    /// plans.json does not parse as plans (a generator bug).
+    #[error("plans.json: {0}")]
+    Plans(#[from] crate::plans::PlanError),
+    /// The store refused the plans.
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    /// Importing one of the generated sources failed.
+    #[error("importing demo source {path}: {source}")]
+    Import {
+        /// The source file.
+        path: PathBuf,
+        /// Why.
+        source: Box<crate::import::ImportError>,
+    },
+    /// A source's kind, SRS or encoding text is wrong (a generator bug).
+    #[error("demo source {path}: {problem}")]
+    Source {
+        /// The source file.
+        path: PathBuf,
+        /// What is wrong.
+        problem: String,
+    },
+}
+
+/// Records the generated plans in `store`, then imports every source through the real import
+/// path, in order, exactly as a user would with `quyhoach plans import` and `quyhoach import`.
+/// `keep_personal` fields are kept (as `private_*` columns) in the parcels layer: tests use it
+/// to prove they are never served.
+pub fn import_sources(
+    sources: &DemoSources,
+    store: &Path,
+    progress: bool,
+    keep_personal: &[String],
+) -> Result<Vec<crate::import::ImportReport>, DemoError> {
+    let text = std::fs::read_to_string(&sources.plans_file)?;
+    let plans = crate::plans::parse_plans(&text)?;
+    {
+        let mut s = crate::store::Store::open_or_create(store)?;
+        let lock = s.lock()?;
+        s.reload()?;
+        s.put_plans(&lock, plans)?;
+    }
+    let mut reports = Vec::new();
+    for imp in &sources.imports {
+        let bad = |problem: String| DemoError::Source {
+            path: imp.path.clone(),
+            problem,
+        };
+        let encoding = match imp.encoding.as_deref() {
+            None | Some("auto") => None,
+            Some(e) => Some(e.parse().map_err(|e| bad(format!("{e}")))?),
+        };
+        let kind: crate::schema::Kind = imp.kind.parse().map_err(bad)?;
+        let srs = imp.srs.parse().map_err(|e| bad(format!("{e}")))?;
+        let opts = crate::import::ImportOptions {
+            source_layer: imp.source_layer.clone(),
+            plan: imp.plan.clone(),
+            layer: Some(imp.layer.clone()),
+            encoding,
+            keep_personal: if kind == crate::schema::Kind::Parcels {
+                keep_personal.to_vec()
+            } else {
+                Vec::new()
+            },
+            progress,
+            ..crate::import::ImportOptions::new(imp.path.clone(), kind, store, srs)
+        };
+        let report = crate::import::import(&opts).map_err(|e| DemoError::Import {
+            path: imp.path.clone(),
+            source: Box::new(e),
+        })?;
+        reports.push(report);
+    }
+    Ok(reports)
 }
 
 /// One file (or layer) to import, with what the user would pass on the command line.

@@ -9,7 +9,6 @@ use geo_types::{coord, MultiPolygon, Polygon, Rect};
 
 use super::*;
 use crate::demo::{self, DemoOptions, DemoStats};
-use crate::import::{self, ImportOptions};
 use crate::plans::PlanStatus;
 
 struct Fixture {
@@ -34,28 +33,7 @@ fn fixture() -> &'static Fixture {
             &|_, _| {},
         )
         .unwrap();
-        let plans =
-            crate::plans::parse_plans(&std::fs::read_to_string(&sources.plans_file).unwrap())
-                .unwrap();
-        {
-            let mut store = Store::open_or_create(&store_dir).unwrap();
-            let lock = store.lock().unwrap();
-            store.put_plans(&lock, plans).unwrap();
-        }
-        for imp in &sources.imports {
-            let opts = ImportOptions {
-                source_layer: imp.source_layer.clone(),
-                plan: imp.plan.clone(),
-                layer: Some(imp.layer.clone()),
-                ..ImportOptions::new(
-                    imp.path.clone(),
-                    imp.kind.parse().unwrap(),
-                    store_dir.clone(),
-                    imp.srs.parse().unwrap(),
-                )
-            };
-            import::import(&opts).unwrap();
-        }
+        crate::demo::import_sources(&sources, &store_dir, false, &[]).unwrap();
         let index = Index::load(&store_dir).unwrap();
         Fixture {
             _dir: dir,
@@ -661,4 +639,41 @@ fn zone_overlaps_match_gdal() {
 fn index_is_send_and_sync() {
     fn check<T: Send + Sync>() {}
     check::<Index>();
+}
+
+#[test]
+fn visit_bbox_lends_what_features_in_bbox_finds() {
+    let ix = ix();
+    let l = parcels();
+    let b = l.entry.bounds;
+    let (cx, cy) = ((b[0] + b[2]) / 2.0, (b[1] + b[3]) / 2.0);
+    let bbox = [cx - 0.003, cy - 0.003, cx + 0.003, cy + 0.003];
+    let mut seen = Vec::new();
+    ix.visit_bbox("parcels", bbox, &mut |f, g| {
+        assert_eq!(g, &l.geoms.geometry(f.id() as usize));
+        assert_eq!(
+            f.value("commune_code"),
+            l.str("commune_code", f.id()).map(ValueRef::Str)
+        );
+        assert!(matches!(f.value("sheet"), Some(ValueRef::Int(_))));
+        assert!(matches!(f.value("area_m2"), Some(ValueRef::Double(_))));
+        assert_eq!(f.value("no_such_column"), None);
+        seen.push(f.id());
+    })
+    .unwrap();
+    // Every feature that truly intersects is visited (candidates may be more).
+    let (exact, n) = ix.features_in_bbox("parcels", Some(bbox), 1000, 0).unwrap();
+    assert!(n > 0 && n <= seen.len(), "{n} vs {}", seen.len());
+    for f in exact {
+        assert!(seen.contains(&f.id));
+    }
+    // Same order on every call.
+    let mut again = Vec::new();
+    ix.visit_bbox("parcels", bbox, &mut |f, _| again.push(f.id()))
+        .unwrap();
+    assert_eq!(seen, again);
+    assert!(matches!(
+        ix.visit_bbox("nope", bbox, &mut |_, _| {}),
+        Err(QueryError::NotFound(_))
+    ));
 }
