@@ -1,0 +1,566 @@
+// The app's controller: the page shell, search, selection, reports and the URL state.
+// The map (MapLibre) arrives later as its own chunk; everything here works before it.
+import { t, setLang, initialLang, onLangChange, getLang, mapLocale } from './i18n.js';
+import { api, optionalJson } from './api.js';
+import { parseHash, buildHash, absoluteUrl } from './hash.js';
+import { initSearch } from './search.js';
+import { reportHtml, reportCsv, download, esc, siteTitle } from './report.js';
+import { bboxOf, multiPolygon } from './geo.js';
+import { renderLayersPanel } from './layers.js';
+import { renderToolsPanel, Tools } from './tools.js';
+import { speech } from './speech.js';
+import { maybeStartTour, startTour } from './tour.js';
+import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
+import { showHelp, hideHelp, rerenderHelp } from './help.js';
+
+const DEFAULT_PROVINCE = 'kien-giang';
+
+export const app = {
+  meta: { codes: [], plans: [], plansById: {}, layers: [], config: {} },
+  mapView: null,
+  /** Selected parcels (GeoJSON features from the API). */
+  selection: [],
+  /** A drawn or uploaded site: a GeoJSON MultiPolygon. */
+  site: null,
+  report: null,
+  reportCtx: {},
+  panelView: null,
+  multiMode: false,
+  view: 'planned',
+  hiddenGroups: new Set(),
+};
+
+// ---------------------------------------------------------------- small UI helpers
+let toastTimer = 0;
+export function toast(msg, isError = false) {
+  const el = document.getElementById('toast');
+  el.textContent = msg;
+  el.classList.toggle('err', isError);
+  el.classList.add('show');
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => el.classList.remove('show'), 5000);
+}
+
+const panel = document.getElementById('panel');
+const panelTitle = document.getElementById('panel-title');
+const panelBody = document.getElementById('panel-body');
+
+export function openPanel(view, { focus = true } = {}) {
+  app.panelView = view;
+  panel.hidden = false;
+  panel.dataset.view = view;
+  document.querySelectorAll('.actions [data-view]').forEach((b) => b.setAttribute('aria-pressed', String(b.dataset.view === view)));
+  renderPanel();
+  if (focus) panelTitle.focus({ preventScroll: true });
+}
+
+export function closePanel() {
+  panel.hidden = true;
+  app.panelView = null;
+  document.querySelectorAll('.actions [data-view]').forEach((b) => b.setAttribute('aria-pressed', 'false'));
+  app.tools?.stop();
+}
+
+function renderPanel() {
+  const v = app.panelView;
+  if (!v) return;
+  if (v === 'layers') {
+    panelTitle.textContent = t('layers.title');
+    renderLayersPanel(panelBody, app);
+  } else if (v === 'tools') {
+    panelTitle.textContent = t('tools.title');
+    renderToolsPanel(panelBody, app);
+  } else if (v === 'report') {
+    panelTitle.textContent = t('report.title');
+    renderReportPanel();
+  } else if (v === 'message') {
+    panelTitle.textContent = t('report.title');
+    panelBody.innerHTML = `<p>${esc(app.message)}</p><p class="muted">${esc(t('click.hint'))}</p>`;
+  }
+}
+
+function showMessage(msg) {
+  app.message = msg;
+  openPanel('message', { focus: false });
+}
+
+// ---------------------------------------------------------------- reports
+function renderReportPanel() {
+  if (app.reportLoading) {
+    panelBody.innerHTML = `<p role="status"><span class="spinner" style="display:inline-block;vertical-align:middle"></span> ${esc(t('report.loading'))}</p>`;
+    return;
+  }
+  if (app.reportError) {
+    panelBody.innerHTML = `<p class="error" role="alert">${esc(t('report.error', { msg: app.reportError }))}</p>`;
+    return;
+  }
+  const r = app.report;
+  if (!r) return;
+  const s = r.site || {};
+  const single = s.kind === 'parcel' && !app.reportCtx.multi;
+  const actions = `
+    <div class="actions-row" role="group" aria-label="${esc(t('report.actions'))}">
+      <button type="button" class="btn" id="act-print">${esc(t('report.print'))}</button>
+      <button type="button" class="btn" id="act-share">${esc(t('report.share.btn'))}</button>
+      ${speech.available() ? `<button type="button" class="btn" id="act-read">${esc(t(speech.speaking() ? 'report.read.stop' : 'report.read'))}</button>` : ''}
+      ${single ? `<a class="btn" id="act-text" href="${esc(api.reportHtmlUrl(s.commune_code, s.sheet, s.parcel))}">${esc(t('report.textonly'))}</a>` : ''}
+    </div>`;
+  const exports = `
+    <div class="actions-row">
+      <button type="button" class="btn" id="act-json">${esc(t('report.export.json'))}</button>
+      <button type="button" class="btn" id="act-csv">${esc(t('report.export.csv'))}</button>
+      <button type="button" class="btn" id="act-geojson">${esc(t('report.export.geojson'))}</button>
+    </div>`;
+  const multi = app.selection.length > 0 ? `<p class="muted small">${esc(t('report.multi.hint'))}${app.selection.length > 1 ? ` <button type="button" class="btn" id="act-clear">${esc(t('report.multi.clear'))}</button>` : ''}</p>` : '';
+  panelBody.innerHTML = reportHtml(r, app.reportCtx) + actions + exports + multi;
+  const on = (id, fn) => document.getElementById(id)?.addEventListener('click', fn);
+  on('act-print', () => import('./print.js').then((m) => m.printReport(app)));
+  on('act-share', () => import('./share.js').then((m) => m.openShare(currentUrl(), siteTitle(r, app.reportCtx))));
+  on('act-read', () => {
+    speech.toggle(r, app.reportCtx, () => renderPanel());
+    renderPanel();
+  });
+  on('act-json', () => download(`${fileBase()}.json`, JSON.stringify(r, null, 2), 'application/json'));
+  on('act-csv', () => download(`${fileBase()}.csv`, reportCsv(r), 'text/csv;charset=utf-8'));
+  on('act-geojson', () => download(`${fileBase()}-site.geojson`, JSON.stringify(siteFeature(), null, 2), 'application/geo+json'));
+  on('act-clear', () => clearSelection());
+}
+
+function fileBase() {
+  const s = app.report?.site || {};
+  if (s.kind === 'parcel' && !app.reportCtx.multi) return `quyhoach-${s.commune_code}-${s.sheet}-${s.parcel}`;
+  return `quyhoach-site-${new Date().toISOString().slice(0, 10)}`;
+}
+
+function siteGeometry() {
+  if (app.site) return app.site;
+  const polys = [];
+  for (const f of app.selection) polys.push(...(f.geometry.type === 'Polygon' ? [f.geometry.coordinates] : f.geometry.coordinates));
+  return polys.length ? multiPolygon(polys) : null;
+}
+
+function siteFeature() {
+  const r = app.report;
+  return {
+    type: 'Feature',
+    geometry: siteGeometry(),
+    properties: {
+      label: r ? siteTitle(r, app.reportCtx) : null,
+      parcels: app.selection.map((f) => `${f.properties.commune_code}/${f.properties.sheet}/${f.properties.parcel}`),
+      area_m2: r?.site?.area_m2 ?? null,
+      affected: r?.affected ?? null,
+      summary_vi: r?.summary_vi ?? null,
+    },
+  };
+}
+
+async function runReport(fetcher, ctx = {}) {
+  app.report = null;
+  app.reportError = null;
+  app.reportLoading = true;
+  app.reportCtx = ctx;
+  speech.stop();
+  openPanel('report', { focus: false });
+  try {
+    const r = await fetcher();
+    app.report = r;
+  } catch (e) {
+    app.reportError = e.status === 0 ? t('error.network') : e.message;
+  } finally {
+    app.reportLoading = false;
+    renderPanel();
+    panelTitle.focus({ preventScroll: true });
+    writeHash();
+  }
+}
+
+const parcelKey = (p) => `${p.commune_code}/${p.sheet}/${p.parcel}`;
+
+function parcelReport() {
+  const sel = app.selection;
+  if (sel.length === 1) {
+    const f = sel[0];
+    const p = f.properties;
+    // A duplicate number in the cadastral map answers 409: ask by feature id instead.
+    return runReport(() =>
+      api.parcelReport(p.commune_code, p.sheet, p.parcel).catch((e) => {
+        if (e.status === 409 && f.layer && f.id != null) return api.report({ layer: f.layer, id: f.id });
+        throw e;
+      }),
+    );
+  }
+  return runReport(async () => {
+    const { default: pc } = await import('polygon-clipping');
+    const polys = sel.map((f) => (f.geometry.type === 'Polygon' ? [f.geometry.coordinates] : f.geometry.coordinates));
+    const union = pc.union(...polys);
+    return api.report({ type: 'MultiPolygon', coordinates: union });
+  }, { multi: sel.length, current: currentOfSelection() });
+}
+
+/** The current land uses of the selected parcels (the server reports a drawn union without them). */
+function currentOfSelection() {
+  const codes = [...new Set(app.selection.map((f) => f.properties.landuse).filter(Boolean))];
+  return codes.map((code) => app.meta.codes.find((c) => c.code === code) || { code, color: '#ddd', name_vi: code, name_en: code });
+}
+
+function showSelection() {
+  const fc = { type: 'FeatureCollection', features: app.selection.map((f) => ({ type: 'Feature', geometry: f.geometry, properties: {} })) };
+  app.mapView?.setData('qh-selection', fc);
+  app.mapView?.setData('qh-site', app.site ? { type: 'Feature', geometry: app.site, properties: {} } : null);
+}
+
+/** Selects a parcel (adds or removes it with `add`, e.g. shift-click) and reports on the selection. */
+export function selectParcel(feature, { add = false, fit = false } = {}) {
+  app.site = null;
+  const key = parcelKey(feature.properties);
+  if (add) {
+    const i = app.selection.findIndex((f) => parcelKey(f.properties) === key);
+    if (i >= 0) app.selection.splice(i, 1);
+    else app.selection.push(feature);
+  } else {
+    app.selection = [feature];
+  }
+  showSelection();
+  if (!app.selection.length) {
+    clearSelection();
+    return;
+  }
+  parcelReport(); // opens the panel at once, so the fit below leaves room for it
+  if (fit && app.mapView) app.mapView.fitBbox(bboxOf(feature.geometry.coordinates), 19);
+}
+
+export function clearSelection() {
+  app.selection = [];
+  app.site = null;
+  app.report = null;
+  showSelection();
+  writeHash();
+  closePanel();
+}
+
+/** Reports on a drawn or uploaded site (a GeoJSON MultiPolygon, WGS 84). */
+export function reportSite(geometry, { fit = true } = {}) {
+  app.selection = [];
+  app.site = geometry;
+  showSelection();
+  const done = runReport(() => api.report(geometry));
+  if (fit && app.mapView) app.mapView.fitBbox(bboxOf(geometry.coordinates), 19);
+  return done;
+}
+
+async function openParcel(commune, sheet, parcel, { fit = true, add = false } = {}) {
+  try {
+    const fc = await api.parcel(commune, sheet, parcel);
+    const f = fc.features?.[0];
+    if (!f) throw new Error('not found');
+    selectParcel(f, { fit, add });
+  } catch (e) {
+    toast(e.status === 404 ? t('search.none', { q: `${commune} ${sheet}/${parcel}` }) : t('error.generic', { msg: e.message }), true);
+  }
+}
+
+// ---------------------------------------------------------------- search results and clicks
+function onHit(h) {
+  if (h.kind === 'parcel' && h.parcel) {
+    const [c, s, p] = h.parcel;
+    openParcel(c, s, p);
+  } else if (h.bbox && app.mapView) {
+    app.mapView.fitBbox(h.bbox, h.kind === 'commune' ? 16 : 18);
+    app.mapView.setData('qh-highlight', null);
+    highlightFeature(h);
+  }
+}
+
+async function highlightFeature(h) {
+  if (!h.layer || h.id == null || !app.mapView) return;
+  try {
+    const r = await fetch(`/ogc/collections/${encodeURIComponent(h.layer)}/items/${h.id}`);
+    if (r.ok) app.mapView.setData('qh-highlight', await r.json());
+  } catch {
+    /* the highlight is a nicety */
+  }
+}
+
+async function atPoint(lon, lat, { add = false } = {}) {
+  app.mapView?.setData('qh-marker', null);
+  try {
+    const fc = await api.parcelsAt(lon, lat);
+    const f = fc.features?.[0];
+    if (f) selectParcel(f, { add });
+    else {
+      app.mapView?.setData('qh-marker', { type: 'Feature', geometry: { type: 'Point', coordinates: [lon, lat] }, properties: {} });
+      if (!add) showMessage(t('click.none'));
+    }
+  } catch (e) {
+    toast(e.status === 0 ? t('error.network') : t('error.generic', { msg: e.message }), true);
+  }
+}
+
+async function onCoordinate(c) {
+  try {
+    let lon = c.lon;
+    let lat = c.lat;
+    if (c.kind === 'vn2000') {
+      const res = await api.toWgs84(c.srs, [{ easting: c.easting, northing: c.northing }]);
+      ({ lon, lat } = res.points[0]);
+    }
+    app.mapView?.flyTo([lon, lat], 18);
+    await atPoint(lon, lat);
+    app.mapView?.setData('qh-marker', { type: 'Feature', geometry: { type: 'Point', coordinates: [lon, lat] }, properties: {} });
+  } catch (e) {
+    toast(t('error.generic', { msg: e.message }), true);
+  }
+}
+
+// ---------------------------------------------------------------- URL state
+let writtenHash = null;
+export function currentHash() {
+  const mv = app.mapView?.map;
+  const map = mv ? { zoom: mv.getZoom(), center: mv.getCenter().toArray() } : app.initialView;
+  const ring = app.site ? app.site.coordinates[0]?.[0] : null;
+  return buildHash({
+    parcels: app.selection.map((f) => ({ commune: f.properties.commune_code, sheet: f.properties.sheet, parcel: f.properties.parcel })),
+    site: app.site && app.site.coordinates.length === 1 ? ring.slice(0, -1) : null,
+    map,
+    lang: getLang(),
+    view: app.view,
+  });
+}
+export function currentUrl() {
+  return absoluteUrl(currentHash());
+}
+function writeHash() {
+  if (app.page) return;
+  const h = currentHash();
+  writtenHash = h;
+  history.replaceState(null, '', h || location.pathname);
+}
+
+function applyPage(state) {
+  app.page = state.page;
+  if (state.page === 'help') showHelp(app, () => {
+    location.hash = app.lastMapHash || '';
+  });
+  else hideHelp();
+}
+
+window.addEventListener('hashchange', () => {
+  const st = parseHash();
+  const wasScreen = app.page === 'screen';
+  applyPage(st);
+  if (st.page === 'screen' || wasScreen) {
+    location.reload();
+    return;
+  }
+  if (!st.page && location.hash !== writtenHash) applyState(st);
+});
+
+function applyState(st) {
+  if (st.lang && st.lang !== getLang()) setLang(st.lang);
+  if (st.map && app.mapView) app.mapView.map.jumpTo({ center: st.map.center, zoom: st.map.zoom });
+  if (st.parcels?.length) {
+    const fit = !st.map || window.innerWidth < 760;
+    const keyNow = app.selection.map((f) => parcelKey(f.properties)).join(',');
+    const keyNew = st.parcels.map((p) => `${p.commune}/${p.sheet}/${p.parcel}`).join(',');
+    if (keyNow !== keyNew) loadParcels(st.parcels, fit);
+  } else if (st.site) {
+    reportSite(multiPolygon([[[...st.site, st.site[0]]]]), { fit: !st.map });
+  }
+}
+
+async function loadParcels(list, fit) {
+  app.selection = [];
+  const feats = [];
+  for (const p of list) {
+    try {
+      const fc = await api.parcel(p.commune, p.sheet, p.parcel);
+      if (fc.features?.[0]) feats.push(fc.features[0]);
+    } catch {
+      toast(t('search.none', { q: `${p.commune} ${p.sheet}/${p.parcel}` }), true);
+    }
+  }
+  if (!feats.length) return;
+  app.selection = feats;
+  showSelection();
+  const done = parcelReport();
+  if (fit && app.mapView) app.mapView.fitBbox(bboxOf(feats.map((f) => f.geometry.coordinates)), 19);
+  await done;
+}
+
+// ---------------------------------------------------------------- boot
+async function loadMeta() {
+  const [codes, plans, layers, config] = await Promise.all([
+    api.landuseCodes().catch(() => ({ codes: [] })),
+    api.plans().catch(() => ({ plans: [] })),
+    api.layers().catch(() => ({ layers: [] })),
+    optionalJson('/config.json'),
+  ]);
+  app.meta.codes = codes.codes || [];
+  app.meta.plans = plans.plans || [];
+  app.meta.plansById = Object.fromEntries(app.meta.plans.map((p) => [p.id, p]));
+  app.meta.layers = (layers.layers || []).map((l) => ({ id: l.id, kind: l.kind, plan: l.plan, bounds: l.bounds, count: l.count, imported_at: l.imported_at }));
+  app.meta.config = config || {};
+}
+
+function dataBounds() {
+  const ls = app.meta.layers.filter((l) => l.bounds);
+  const pick = ls.filter((l) => l.kind === 'boundaries').length ? ls.filter((l) => l.kind === 'boundaries') : ls;
+  if (!pick.length) return [[102.1, 8.4], [109.5, 23.4]]; // Vietnam
+  const b = bboxOf(pick.map((l) => [[l.bounds[0], l.bounds[1]], [l.bounds[2], l.bounds[3]]]));
+  return [[b[0], b[1]], [b[2], b[3]]];
+}
+
+async function startMap(mapModule, st) {
+  const loading = document.getElementById('loading');
+  try {
+    const { createMapView } = await mapModule;
+    const cfg = app.meta.config;
+    app.mapView = await createMapView(
+      'map',
+      {
+        codes: app.meta.codes,
+        layers: app.meta.layers,
+        plansById: app.meta.plansById,
+        raster: cfg.raster_base || null,
+        attribution: cfg.attribution || '© quyhoach',
+        mapLocale: mapLocale(),
+        stylePromise: app.stylePromise,
+      },
+      { bounds: dataBounds(), center: st.map?.center, zoom: st.map?.zoom },
+    );
+    if (app.mapView.source === 'fallback-geojson') toast(t('map.fallback'));
+    bindMap();
+    document.body.dataset.mapReady = app.mapView.source;
+  } catch (e) {
+    console.warn('map:', e);
+    const msg = e?.code === 'nowebgl' ? t('map.nowebgl') : t('map.failed', { msg: e?.message || e });
+    toast(msg, true);
+    document.getElementById('map').innerHTML = `<p class="muted" style="padding:16px">${esc(msg)}</p>`;
+    document.body.dataset.mapReady = 'failed';
+  } finally {
+    loading.hidden = true;
+  }
+}
+
+function bindMap() {
+  const map = app.mapView.map;
+  app.tools = new Tools(app, { reportSite, toast });
+  map.on('click', (e) => {
+    if (app.tools.active()) return;
+    const add = e.originalEvent.shiftKey || app.multiMode;
+    atPoint(e.lngLat.lng, e.lngLat.lat, { add });
+  });
+  map.on('moveend', () => writeHash());
+  // Keyboard users: arrows and +/- move the map (MapLibre), Enter reports on the parcel at
+  // the centre, Shift+Enter adds it to the selection.
+  map.getContainer().addEventListener('keydown', (e) => {
+    if (e.key !== 'Enter' || (e.target !== map.getCanvas() && e.target !== map.getContainer()) || app.tools.active()) return;
+    const c = map.getCenter();
+    atPoint(c.lng, c.lat, { add: e.shiftKey });
+  });
+  const coords = document.getElementById('coords');
+  let pending = null;
+  let last = 0;
+  let vn = '';
+  let ctrl = null;
+  const showCoords = (ll) => {
+    coords.hidden = false;
+    coords.textContent = `${t('coords.wgs84')}: ${ll.lat.toFixed(6)}, ${ll.lng.toFixed(6)}${vn ? `  |  ${vn}` : ''}`;
+  };
+  // VN-2000 under the cursor from the server's pinned transformation, at most every 400 ms.
+  const convert = async (ll) => {
+    last = Date.now();
+    ctrl?.abort();
+    ctrl = new AbortController();
+    try {
+      const r = await api.fromWgs84(`vn2000:${app.search.province()}`, ll.lng.toFixed(7), ll.lat.toFixed(7), ctrl.signal);
+      vn = `${t('coords.vn2000', { province: app.search.provinceName() })}: X ${r.northing.toFixed(2)}  Y ${r.easting.toFixed(2)}`;
+      showCoords(ll);
+    } catch {
+      /* aborted or outside the zone */
+    }
+  };
+  map.on('mousemove', (e) => {
+    showCoords(e.lngLat);
+    clearTimeout(pending);
+    const wait = Math.max(0, 400 - (Date.now() - last));
+    pending = setTimeout(() => convert(e.lngLat), wait);
+  });
+  map.on('mouseout', () => {
+    clearTimeout(pending);
+  });
+  map.on('mousemove', (e) => {
+    const ids = app.mapView.groups().get('parcels') || [];
+    const fillish = ids.filter((id) => map.getLayer(id));
+    map.getCanvas().style.cursor = app.tools.active() ? 'crosshair' : fillish.length && map.queryRenderedFeatures(e.point, { layers: fillish }).length ? 'pointer' : '';
+  });
+  if (app.view !== 'planned') app.mapView.setView(app.view, planGroups());
+}
+
+export function planGroups() {
+  return app.meta.layers.filter((l) => l.kind === 'zones' || l.kind === 'redlines').map((l) => l.id);
+}
+
+async function boot() {
+  const st = parseHash();
+  setLang(initialLang(st.lang));
+  if (st.view && ['current', 'planned', 'compare'].includes(st.view)) app.view = st.view;
+  app.initialView = st.map;
+  app.lastMapHash = st.page ? '' : location.hash;
+
+  // The map chunk starts downloading now, alongside the catalog requests; so do the files
+  // it will ask for one after the other (the style, MapLibre's worker): on a 2-second
+  // round trip, each request not chained to another saves seconds.
+  const mapModule = st.page === 'screen' ? null : import('./map.js');
+  app.stylePromise = optionalJson('/styles/planning.json');
+  fetch(workerUrl).catch(() => {});
+  await loadMeta();
+  const cfg = app.meta.config;
+  app.search = initSearch({ onHit, onCoordinate, toast, defaultProvince: cfg.vn2000_province || DEFAULT_PROVINCE });
+
+  document.getElementById('btn-lang').addEventListener('click', () => setLang(getLang() === 'vi' ? 'en' : 'vi'));
+  document.getElementById('panel-close').addEventListener('click', closePanel);
+  document.querySelectorAll('.actions [data-view]').forEach((b) =>
+    b.addEventListener('click', () => (app.panelView === b.dataset.view ? closePanel() : openPanel(b.dataset.view))),
+  );
+  document.getElementById('btn-help').addEventListener('click', () => {
+    if (!app.page) app.lastMapHash = currentHash();
+  });
+  document.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape' && !panel.hidden && !app.tools?.active() && !document.querySelector('dialog[open]')) closePanel();
+  });
+  onLangChange(() => {
+    renderPanel();
+    rerenderHelp();
+    writeHash();
+  });
+
+  if (st.page === 'screen') {
+    document.body.classList.add('screen-mode');
+    const { startScreen } = await import('./screen.js');
+    const { createMapView } = await import('./map.js');
+    await startScreen(app, st.params, createMapView, dataBounds());
+    document.getElementById('loading').hidden = true;
+    return;
+  }
+  applyPage(st);
+  await startMap(mapModule, st);
+  applyState(st);
+  if (!st.parcels && !st.site && !st.page) maybeStartTour();
+}
+
+app.startTour = startTour;
+app.openPanel = openPanel;
+app.closePanel = closePanel;
+app.selectParcel = selectParcel;
+app.reportSite = reportSite;
+app.writeHash = writeHash;
+app.currentUrl = currentUrl;
+app.planGroups = planGroups;
+app.toast = toast;
+window.quyhoach = app; // for the end-to-end tests and curious developers
+
+boot().catch((e) => {
+  console.error(e);
+  toast(t('error.generic', { msg: e.message }), true);
+});

@@ -1,0 +1,265 @@
+// The map, loaded as its own chunk (MapLibre is most of the app's bytes): the page shell,
+// search and reports work before it arrives, and without WebGL.
+import * as maplibregl from 'maplibre-gl';
+import 'maplibre-gl/dist/maplibre-gl.css';
+import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
+import { buildStyle, groupOf } from './style.js';
+import { optionalJson, api } from './api.js';
+
+maplibregl.setWorkerUrl(new URL(workerUrl, location.href).href);
+
+/** Relative URLs in styles and TileJSON are made absolute: workers resolve against their own URL. */
+const transformRequest = (url) => (url.startsWith('/') ? { url: location.origin + url } : { url });
+
+const EMPTY = { type: 'FeatureCollection', features: [] };
+
+/** Our own overlay layers, above every planning layer. */
+function addOverlays(map) {
+  const add = (id) => !map.getSource(id) && map.addSource(id, { type: 'geojson', data: EMPTY });
+  ['qh-selection', 'qh-site', 'qh-draw', 'qh-marker', 'qh-highlight'].forEach(add);
+  const layers = [
+    { id: 'qh-highlight-line', type: 'line', source: 'qh-highlight', paint: { 'line-color': '#0b5394', 'line-width': 3, 'line-dasharray': [2, 1] } },
+    { id: 'qh-selection-fill', type: 'fill', source: 'qh-selection', paint: { 'fill-color': '#ffd400', 'fill-opacity': 0.35 } },
+    { id: 'qh-selection-line', type: 'line', source: 'qh-selection', paint: { 'line-color': '#111', 'line-width': 4 } },
+    { id: 'qh-selection-line2', type: 'line', source: 'qh-selection', paint: { 'line-color': '#ffd400', 'line-width': 2 } },
+    { id: 'qh-site-fill', type: 'fill', source: 'qh-site', paint: { 'fill-color': '#1565c0', 'fill-opacity': 0.18 } },
+    { id: 'qh-site-line', type: 'line', source: 'qh-site', paint: { 'line-color': '#0d47a1', 'line-width': 3 } },
+    { id: 'qh-draw-fill', type: 'fill', source: 'qh-draw', filter: ['==', ['geometry-type'], 'Polygon'], paint: { 'fill-color': '#ff6f00', 'fill-opacity': 0.15 } },
+    { id: 'qh-draw-line', type: 'line', source: 'qh-draw', filter: ['!=', ['geometry-type'], 'Point'], paint: { 'line-color': '#ff6f00', 'line-width': 2.5, 'line-dasharray': [3, 1.5] } },
+    { id: 'qh-draw-point', type: 'circle', source: 'qh-draw', filter: ['==', ['geometry-type'], 'Point'], paint: { 'circle-radius': 5, 'circle-color': '#fff', 'circle-stroke-color': '#ff6f00', 'circle-stroke-width': 2.5 } },
+    { id: 'qh-marker', type: 'circle', source: 'qh-marker', paint: { 'circle-radius': 8, 'circle-color': '#c00000', 'circle-stroke-color': '#fff', 'circle-stroke-width': 3 } },
+  ];
+  for (const l of layers) if (!map.getLayer(l.id)) map.addLayer(l);
+}
+
+/**
+ * Loads the style: the server's /styles/planning.json when it exists; else our fallback
+ * over the server's vector tiles (/tiles/planning.json); else our fallback over GeoJSON
+ * read from the OGC API (no tile server at all).
+ */
+async function loadStyle(ctx) {
+  const serverStyle = await (ctx.stylePromise || optionalJson('/styles/planning.json'));
+  if (serverStyle && serverStyle.version === 8) {
+    if (ctx.raster?.tiles) {
+      serverStyle.sources.base = { type: 'raster', tiles: ctx.raster.tiles, tileSize: ctx.raster.tileSize || 256, attribution: ctx.raster.attribution || '' };
+      const at = serverStyle.layers.findIndex((l) => l.type !== 'background');
+      serverStyle.layers.splice(at < 0 ? 0 : at, 0, { id: 'base-raster', type: 'raster', source: 'base', metadata: { 'qh:group': 'base' } });
+    }
+    return { style: serverStyle, source: 'server-style' };
+  }
+  const tj = await optionalJson('/tiles/planning.json');
+  const mode = tj ? 'vector' : 'geojson';
+  return { style: buildStyle({ ...ctx, mode }), source: mode === 'vector' ? 'fallback-tiles' : 'fallback-geojson' };
+}
+
+export async function createMapView(container, ctx, opts) {
+  if (!hasWebGL()) throw Object.assign(new Error('no WebGL'), { code: 'nowebgl' });
+  const { style, source } = await loadStyle(ctx);
+  const map = new maplibregl.Map({
+    container,
+    style,
+    bounds: opts.center ? undefined : opts.bounds,
+    fitBoundsOptions: { padding: 20 },
+    center: opts.center,
+    zoom: opts.zoom,
+    maxZoom: 21,
+    hash: false,
+    attributionControl: { compact: true, customAttribution: ctx.attribution },
+    canvasContextAttributes: { preserveDrawingBuffer: true, antialias: true },
+    transformRequest,
+    locale: ctx.mapLocale,
+    cooperativeGestures: false,
+  });
+  map.addControl(new maplibregl.NavigationControl({ visualizePitch: false }), 'top-right');
+  map.addControl(new maplibregl.GeolocateControl({ positionOptions: { enableHighAccuracy: true } }), 'top-right');
+  map.addControl(new maplibregl.ScaleControl({ unit: 'metric', maxWidth: 120 }), 'bottom-right');
+  map.keyboard.enable();
+  // Shift-click selects several parcels; MapLibre's shift-drag box zoom would swallow it.
+  map.boxZoom.disable();
+
+  await new Promise((resolve, reject) => {
+    map.once('load', resolve);
+    map.once('error', (e) => (map.loaded() ? null : reject(e.error || e)));
+  });
+  addOverlays(map);
+  if (source === 'fallback-geojson') fillGeojsonSources(map, ctx.layers);
+  return new MapView(map, source, ctx);
+}
+
+function hasWebGL() {
+  try {
+    const c = document.createElement('canvas');
+    return !!(c.getContext('webgl2') || c.getContext('webgl'));
+  } catch {
+    return false;
+  }
+}
+
+function fillGeojsonSources(map, layers) {
+  return Promise.all(
+    layers.map(async (l) => {
+      try {
+        const fc = await api.collection(l.id, null);
+        map.getSource(`qh-${l.id}`)?.setData(fc);
+      } catch (e) {
+        console.warn(`layer ${l.id}: ${e.message}`);
+      }
+    }),
+  );
+}
+
+export class MapView {
+  constructor(map, source, ctx) {
+    this.map = map;
+    this.source = source;
+    this.ctx = ctx;
+    this.view = 'planned';
+    this.hidden = new Set();
+    this.compare = null;
+  }
+
+  /** Layer groups of the loaded style, in drawing order, with their style layer ids. */
+  groups() {
+    const g = new Map();
+    for (const l of this.map.getStyle().layers) {
+      if (l.id.startsWith('qh-')) continue;
+      const k = groupOf(l);
+      if (!k) continue;
+      if (!g.has(k)) g.set(k, []);
+      g.get(k).push(l.id);
+    }
+    return g;
+  }
+
+  isGroupVisible(group, map = this.map) {
+    const ids = this.groups().get(group) || [];
+    return ids.some((id) => map.getLayoutProperty(id, 'visibility') !== 'none');
+  }
+
+  setGroupVisible(group, on, map = this.map) {
+    for (const id of this.groups().get(group) || []) map.setLayoutProperty(id, 'visibility', on ? 'visible' : 'none');
+  }
+
+  /** Scales each layer's own opacity (the style's value, e.g. paler drafts) by v in 0..1. */
+  setGroupOpacity(group, v, map = this.map) {
+    const props = { fill: 'fill-opacity', line: 'line-opacity', symbol: 'text-opacity', raster: 'raster-opacity', circle: 'circle-opacity' };
+    this.baseOpacity = this.baseOpacity || new Map();
+    for (const id of this.groups().get(group) || []) {
+      const prop = props[map.getLayer(id)?.type];
+      if (!prop) continue;
+      if (!this.baseOpacity.has(id)) {
+        const cur = map.getPaintProperty(id, prop);
+        this.baseOpacity.set(id, typeof cur === 'number' ? cur : 1);
+      }
+      map.setPaintProperty(id, prop, this.baseOpacity.get(id) * v);
+    }
+    if (this.compare && map === this.map) this.setGroupOpacity(group, v, this.compare.map);
+  }
+
+  setData(source, geojson) {
+    this.map.getSource(source)?.setData(geojson || EMPTY);
+  }
+
+  /** Room the open panel takes over the map: a side panel on wide screens, a bottom sheet on phones. */
+  panelPadding() {
+    const pad = { top: 40, bottom: 40, left: 40, right: 50 };
+    const panel = document.getElementById('panel');
+    if (!panel || panel.hidden) return pad;
+    const m = this.map.getContainer().getBoundingClientRect();
+    const p = panel.getBoundingClientRect();
+    if (p.width < m.width * 0.8) pad.left = Math.min(m.width * 0.6, p.right - m.left + 30);
+    else pad.bottom = Math.min(m.height * 0.7, m.bottom - p.top + 30);
+    return pad;
+  }
+
+  fitBbox(bbox, maxZoom = 18) {
+    const [w, s, e, n] = bbox;
+    this.map.fitBounds([[w, s], [e, n]], { padding: this.panelPadding(), maxZoom, duration: 600 });
+  }
+
+  flyTo(lonlat, zoom = 18) {
+    this.map.flyTo({ center: lonlat, zoom, padding: this.panelPadding(), duration: 600 });
+  }
+
+  snapshot() {
+    try {
+      return this.map.getCanvas().toDataURL('image/png');
+    } catch {
+      return null;
+    }
+  }
+
+  /** Land-use codes drawn in the current view, from the visible planning layers. */
+  landuseInView() {
+    const ids = this.map.getStyle().layers.filter((l) => l.type === 'fill' && !l.id.startsWith('qh-') && this.map.getLayoutProperty(l.id, 'visibility') !== 'none').map((l) => l.id);
+    const codes = new Set();
+    for (const f of this.map.queryRenderedFeatures({ layers: ids })) if (f.properties.landuse) codes.add(f.properties.landuse);
+    return codes;
+  }
+
+  /**
+   * Current vs planned land use. "current": parcels filled by their current use, plans
+   * hidden. "planned": the plans chosen in the layer panel. "compare": a second map over
+   * the first, clipped at a swipe line, shows current use on the left.
+   */
+  async setView(view, planGroups) {
+    this.view = view;
+    const current = view === 'current';
+    this.setGroupVisible('current', current);
+    for (const g of planGroups) this.setGroupVisible(g, !current && !this.hidden.has(g));
+    if (view === 'compare') await this.openCompare(planGroups);
+    else this.closeCompare();
+  }
+
+  async openCompare(planGroups) {
+    if (this.compare) return;
+    const el = document.createElement('div');
+    el.id = 'map-compare';
+    el.setAttribute('aria-hidden', 'true');
+    this.map.getContainer().parentElement.insertBefore(el, this.map.getContainer().nextSibling);
+    const style = this.map.getStyle();
+    const other = new maplibregl.Map({
+      container: el,
+      style,
+      center: this.map.getCenter(),
+      zoom: this.map.getZoom(),
+      interactive: false,
+      attributionControl: false,
+      transformRequest,
+      canvasContextAttributes: { preserveDrawingBuffer: true },
+    });
+    await new Promise((r) => other.once('load', r));
+    this.setGroupVisible('current', true, other);
+    for (const g of planGroups) this.setGroupVisible(g, false, other);
+    const line = document.createElement('div');
+    line.className = 'compare-line';
+    el.parentElement.appendChild(line);
+    const sync = () => other.jumpTo({ center: this.map.getCenter(), zoom: this.map.getZoom(), bearing: this.map.getBearing(), pitch: this.map.getPitch() });
+    this.map.on('move', sync);
+    const range = document.getElementById('compare-range');
+    const clip = () => {
+      const w = el.clientWidth;
+      const x = (w * Number(range.value)) / 100;
+      el.style.clipPath = `inset(0 ${w - x}px 0 0)`;
+      line.style.left = `${x - 1}px`;
+    };
+    range.addEventListener('input', clip);
+    window.addEventListener('resize', clip);
+    document.getElementById('compare-ui').hidden = false;
+    clip();
+    this.compare = { map: other, el, line, sync, clip, range };
+  }
+
+  closeCompare() {
+    if (!this.compare) return;
+    const c = this.compare;
+    this.map.off('move', c.sync);
+    c.range.removeEventListener('input', c.clip);
+    window.removeEventListener('resize', c.clip);
+    c.map.remove();
+    c.el.remove();
+    c.line.remove();
+    document.getElementById('compare-ui').hidden = true;
+    this.compare = null;
+  }
+}

@@ -1,0 +1,419 @@
+// End-to-end test of the web map against the real server and demo data, in Debian's
+// Chromium: search, click report, layers, certificate table, drawing, multi-select,
+// share links, English, help, public screen, print, phone layout, and no console errors.
+// Screenshots go to target/e2e-screenshots/ — look at them: a blank map is a failure.
+//
+//   cd web && npm run build && node tests/e2e.mjs
+//   (QUYHOACH_E2E_URL=http://127.0.0.1:8080 to use a running server; E2E_PARCELS=20000
+//   to build the default demo, where "Vĩnh Thanh tờ 12 thửa 345" exists.)
+import fs from 'node:fs';
+import path from 'node:path';
+import assert from 'node:assert/strict';
+import { startSite, launch, REPO } from './harness.mjs';
+
+const SHOTS = path.join(REPO, 'target/e2e-screenshots');
+fs.mkdirSync(SHOTS, { recursive: true });
+const PARCELS = Number(process.env.E2E_PARCELS || 3000);
+const T = 20_000;
+
+/** Optional resources the app probes for and falls back from (server style, tiles). */
+const OPTIONAL = ['/styles/planning.json', '/tiles/planning.json', '/config.json'];
+
+const site = await startSite({ parcels: PARCELS });
+console.log(`site ${site.url} (web app served by ${site.servedBy})`);
+const { context, close } = await launch();
+const consoleErrors = [];
+const optionalMissing = new Set();
+const results = [];
+
+function watch(page, name) {
+  page.on('console', (m) => {
+    if (m.type() !== 'error') return;
+    const url = m.location()?.url || '';
+    if (m.text().startsWith('Failed to load resource') && OPTIONAL.some((o) => url.endsWith(o))) {
+      optionalMissing.add(new URL(url).pathname);
+      return;
+    }
+    consoleErrors.push(`[${name}] ${m.text()} ${url}`);
+  });
+  page.on('pageerror', (e) => consoleErrors.push(`[${name}] page error: ${e.message}`));
+  return page;
+}
+
+async function step(name, fn) {
+  const t0 = Date.now();
+  try {
+    await fn();
+    results.push({ name, ok: true, ms: Date.now() - t0 });
+    console.log(`ok   ${name} (${Date.now() - t0} ms)`);
+  } catch (e) {
+    results.push({ name, ok: false, error: e.message });
+    console.log(`FAIL ${name}: ${e.message}`);
+  }
+}
+
+const shot = (page, file) => page.screenshot({ path: path.join(SHOTS, file) });
+const api = (p) => fetch(site.api + p).then((r) => r.json());
+
+async function mapReady(page) {
+  await page.waitForFunction(() => document.body.dataset.mapReady, null, { timeout: 60_000 });
+  const how = await page.evaluate(() => document.body.dataset.mapReady);
+  assert.notEqual(how, 'failed', 'the map failed to load');
+  await page.evaluate(() => new Promise((r) => (window.quyhoach.mapView.map.loaded() ? r() : window.quyhoach.mapView.map.once('idle', r))));
+  return how;
+}
+
+async function idle(page) {
+  await page.evaluate(
+    () =>
+      new Promise((r) => {
+        const m = window.quyhoach.mapView.map;
+        const t = setTimeout(r, 4000);
+        m.once('idle', () => {
+          clearTimeout(t);
+          r();
+        });
+        m.triggerRepaint();
+      }),
+  );
+}
+
+/** Distinct colours on a grid over the map canvas: a blank map has one or two. */
+async function mapColours(page) {
+  return page.evaluate(async () => {
+    const c = window.quyhoach.mapView.map.getCanvas();
+    const img = new Image();
+    img.src = c.toDataURL('image/png');
+    await img.decode();
+    const k = document.createElement('canvas');
+    k.width = 64;
+    k.height = 64;
+    const g = k.getContext('2d');
+    g.drawImage(img, 0, 0, 64, 64);
+    const d = g.getImageData(0, 0, 64, 64).data;
+    const set = new Set();
+    for (let i = 0; i < d.length; i += 4) set.add(`${d[i] >> 3},${d[i + 1] >> 3},${d[i + 2] >> 3}`);
+    return set.size;
+  });
+}
+
+async function reportShown(page) {
+  await page.waitForSelector('#panel:not([hidden]) #report-answer', { timeout: T });
+  return page.evaluate(() => ({ title: document.querySelector('#panel-body h3')?.textContent, answer: document.querySelector('#report-answer')?.textContent.trim(), report: window.quyhoach.report }));
+}
+
+async function clickLngLat(page, lngLat, modifiers = []) {
+  const p = await page.evaluate((ll) => {
+    const m = window.quyhoach.mapView.map;
+    const pt = m.project(ll);
+    const r = m.getContainer().getBoundingClientRect();
+    return { x: r.left + pt.x, y: r.top + pt.y };
+  }, lngLat);
+  for (const k of modifiers) await page.keyboard.down(k);
+  await page.mouse.click(p.x, p.y);
+  for (const k of modifiers) await page.keyboard.up(k);
+}
+
+// ---------------------------------------------------------------- pick demo parcels via the API
+const zonesLayer = (await api('/api/v1/layers')).layers.find((l) => l.id === 'zones-qhpk-2000');
+let target;
+{
+  const want = await api(`/api/v1/search?q=${encodeURIComponent('Vĩnh Thanh tờ 12 thửa 345')}&limit=1`);
+  const hit = want.hits.find((h) => h.kind === 'parcel' && h.parcel[0] === '31150' && h.parcel[1] === 12 && h.parcel[2] === 345);
+  if (hit) target = { commune: '31150', sheet: 12, parcel: 345 };
+  else {
+    // Fewer parcels than the default demo: a parcel of Vĩnh Thanh inside the 1/2000 zoning plan.
+    const [w, s, e, n] = zonesLayer.bounds;
+    const fc = await api(`/ogc/collections/parcels/items?limit=200&bbox=${w},${s},${e},${n}`);
+    const f = fc.features.find((x) => x.properties.commune_code === '31150');
+    target = { commune: '31150', sheet: f.properties.sheet, parcel: f.properties.parcel };
+  }
+}
+const targetFc = await api(`/api/v1/parcels/${target.commune}/${target.sheet}/${target.parcel}`);
+const targetGeom = targetFc.features[0].geometry;
+const ring = targetGeom.coordinates[0][0];
+const inside = (() => {
+  // A point surely inside the parcel: the middle of the segment between two opposite corners
+  // is inside for the convex quadrilaterals of the demo; checked below with the API.
+  const a = ring[0];
+  const b = ring[Math.floor((ring.length - 1) / 2)];
+  return [(a[0] + b[0]) / 2, (a[1] + b[1]) / 2];
+})();
+const at = await api(`/api/v1/parcels/at?lon=${inside[0]}&lat=${inside[1]}`);
+assert.equal(at.features[0]?.properties.parcel, target.parcel, 'the test point lies in the target parcel');
+console.log(`target parcel ${target.commune}/${target.sheet}/${target.parcel}`);
+
+// ---------------------------------------------------------------- the steps
+const page = watch(await context.newPage(), 'main');
+let shareUrl;
+
+await step('first load: page shell, tour, map with planning layers', async () => {
+  await page.goto(site.url);
+  assert.equal(await page.getAttribute('html', 'lang'), 'vi');
+  await page.waitForSelector('#tour', { timeout: T });
+  await shot(page, '01-first-visit-tour.png');
+  await page.click('#tour-skip');
+  const how = await mapReady(page);
+  console.log(`     map style: ${how}`);
+  await idle(page);
+  const colours = await mapColours(page);
+  await shot(page, '02-map.png');
+  assert.ok(colours > 8, `the map looks blank (${colours} colours)`);
+});
+
+await step(`search a parcel by sheet/number (Vĩnh Thanh tờ ${target.sheet} thửa ${target.parcel})`, async () => {
+  await page.fill('#search-input', `Vĩnh Thanh tờ ${target.sheet} thửa ${target.parcel}`);
+  await page.waitForSelector('#search-list li[data-i]', { timeout: T });
+  const first = await page.textContent('#search-list li[data-i="0"]');
+  assert.match(first, new RegExp(`Thửa ${target.parcel}, tờ ${target.sheet}`));
+  await page.keyboard.press('Enter');
+  const r = await reportShown(page);
+  assert.match(r.title, new RegExp(`Thửa ${target.parcel}, tờ bản đồ ${target.sheet}`));
+  assert.ok(r.answer.length > 20, 'the answer sentence is shown');
+  assert.ok(r.report.plans.length >= 1, 'plans are reported');
+  await idle(page);
+  await page.waitForTimeout(700);
+  await shot(page, '03-search-parcel-report.png');
+  assert.match(await page.evaluate(() => location.hash), new RegExp(`p=${target.commune}/${target.sheet}/${target.parcel}`));
+});
+
+await step('search "12/345"-style short form and an unaccented place name', async () => {
+  await page.fill('#search-input', `${target.sheet}/${target.parcel}`);
+  await page.waitForSelector('#search-list li[data-i]', { timeout: T });
+  assert.match(await page.textContent('#search-list'), new RegExp(`Thửa ${target.parcel}, tờ ${target.sheet}`));
+  await page.fill('#search-input', 'vinh thanh van');
+  await page.waitForFunction(() => document.querySelector('#search-list')?.textContent.includes('Vĩnh Thanh Vân'), null, { timeout: T });
+  await shot(page, '04-search-unaccented.png');
+  await page.keyboard.press('Enter');
+  await page.waitForTimeout(1200);
+  await page.fill('#search-input', 'khong co dia danh nay xyz');
+  await page.waitForFunction(() => document.querySelector('#search-list li.msg')?.textContent.includes('Không tìm thấy'), null, { timeout: T });
+  await page.keyboard.press('Escape');
+});
+
+await step('click the map and read the report', async () => {
+  await page.evaluate((c) => window.quyhoach.mapView.map.jumpTo({ center: c, zoom: 18.5 }), inside);
+  await idle(page);
+  await clickLngLat(page, inside);
+  await page.waitForFunction((p) => window.quyhoach.report?.site?.parcel === p, target.parcel, { timeout: T });
+  const r = await reportShown(page);
+  assert.match(r.title, new RegExp(`Thửa ${target.parcel}`));
+  const text = await page.textContent('#panel-body');
+  assert.match(text, /Quyết định .*QĐ-UBND/, 'the approving decision is cited');
+  assert.match(text, /Dữ liệu cập nhật/);
+  await idle(page);
+  await shot(page, '05-click-report.png');
+});
+
+await step('toggle a layer and change its opacity', async () => {
+  await page.click('#btn-layers');
+  await page.waitForSelector('#panel[data-view="layers"] input[data-plan="qhpk-2000"]', { timeout: T });
+  const vis = () => page.evaluate(() => window.quyhoach.mapView.isGroupVisible('zones-qhpk-2000'));
+  assert.equal(await vis(), true);
+  await page.click('input[data-plan="qhpk-2000"]');
+  assert.equal(await vis(), false, 'unchecking hides the plan');
+  await page.click('input[data-plan="qhpk-2000"]');
+  assert.equal(await vis(), true);
+  await page.fill('#op-zones-qhpk-2000', '30');
+  const op = await page.evaluate(() => {
+    const mv = window.quyhoach.mapView;
+    const id = mv.groups().get('zones-qhpk-2000').find((l) => mv.map.getLayer(l).type === 'fill');
+    return mv.map.getPaintProperty(id, 'fill-opacity') / mv.baseOpacity.get(id);
+  });
+  assert.ok(Math.abs(op - 0.3) < 0.02, `opacity set (${op})`);
+  // Current vs planned use, then the swipe comparison.
+  await page.click('[data-viewmode="current"]');
+  assert.equal(await page.evaluate(() => window.quyhoach.mapView.isGroupVisible('current')), true);
+  await idle(page);
+  await shot(page, '06-current-use.png');
+  await page.click('[data-viewmode="compare"]');
+  await page.waitForSelector('#map-compare', { timeout: T });
+  await page.waitForTimeout(1500);
+  await shot(page, '07-compare-swipe.png');
+  await page.click('[data-viewmode="planned"]');
+  await page.fill('#op-zones-qhpk-2000', '100');
+  assert.equal(await page.$('#map-compare'), null);
+});
+
+await step('paste a VN-2000 corner table → site report', async () => {
+  const conv = await Promise.all(ring.slice(0, -1).map(([lon, lat]) => api(`/api/v1/convert?lon=${lon}&lat=${lat}&to=vn2000:kien-giang`)));
+  // As printed on a certificate: point number, X (northing), Y (easting), decimal commas.
+  const table = ['Số hiệu điểm\tX (m)\tY (m)', ...conv.map((c, i) => `${i + 1}\t${c.northing.toFixed(2).replace('.', ',')}\t${c.easting.toFixed(2).replace('.', ',')}`)].join('\n');
+  await page.click('#btn-tools');
+  await page.click('#cert-block summary');
+  await page.selectOption('#cert-province', 'kien-giang');
+  await page.fill('#cert-text', table);
+  await shot(page, '08a-certificate-paste.png');
+  await page.click('#cert-go');
+  await page.waitForFunction(() => window.quyhoach.report?.site?.kind && window.quyhoach.report.site.kind !== 'parcel', null, { timeout: T });
+  const r = await reportShown(page);
+  const parcelArea = targetFc.features[0].properties.area_m2;
+  const ratio = r.report.site.area_m2 / parcelArea;
+  assert.ok(Math.abs(ratio - 1) < 0.01, `site area ${r.report.site.area_m2} vs parcel ${parcelArea}`);
+  await idle(page);
+  await shot(page, '08-certificate-table.png');
+});
+
+await step('upload a KML boundary → site report', async () => {
+  const kml = `<?xml version="1.0" encoding="UTF-8"?><kml xmlns="http://www.opengis.net/kml/2.2"><Placemark><name>Khu đất</name><Polygon><outerBoundaryIs><LinearRing><coordinates>${ring.map((c) => c.join(',')).join(' ')}</coordinates></LinearRing></outerBoundaryIs></Polygon></Placemark></kml>`;
+  if (!(await page.isVisible('#upload-block'))) await page.click('#btn-tools');
+  await page.click('#upload-block summary');
+  await page.evaluate(() => (window.quyhoach.report = null));
+  await page.setInputFiles('#upload-file', { name: 'khu-dat.kml', mimeType: 'application/vnd.google-earth.kml+xml', buffer: Buffer.from(kml) });
+  await page.waitForFunction(() => window.quyhoach.report?.site?.kind && window.quyhoach.report.site.kind !== 'parcel', null, { timeout: T });
+  const r = await reportShown(page);
+  const ratio = r.report.site.area_m2 / targetFc.features[0].properties.area_m2;
+  assert.ok(Math.abs(ratio - 1) < 0.001, `uploaded site area ratio ${ratio}`);
+});
+
+await step('draw a site → site report, exports', async () => {
+  await page.evaluate((c) => window.quyhoach.mapView.map.jumpTo({ center: c, zoom: 17.5 }), inside);
+  await page.click('#btn-tools');
+  if (!(await page.isVisible('#tool-draw'))) await page.click('#btn-tools');
+  await page.click('#tool-draw');
+  const box = await page.evaluate(() => document.getElementById('map').getBoundingClientRect().toJSON());
+  const cx = box.x + box.width * 0.62;
+  const cy = box.y + box.height * 0.45;
+  for (const [dx, dy] of [[-70, -50], [70, -50], [80, 60], [-60, 70]]) await page.mouse.click(cx + dx, cy + dy);
+  await page.waitForFunction(() => document.getElementById('tool-live')?.textContent.includes('m²'), null, { timeout: T });
+  await shot(page, '09-drawing.png');
+  await page.click('#tool-finish');
+  await page.waitForFunction(() => window.quyhoach.report?.site?.kind && window.quyhoach.report.site.kind !== 'parcel' && window.quyhoach.site, null, { timeout: T });
+  const r = await reportShown(page);
+  assert.ok(r.report.site.area_m2 > 100, 'a drawn site has an area');
+  const [csv] = await Promise.all([page.waitForEvent('download'), page.click('#act-csv')]);
+  const csvText = fs.readFileSync(await csv.path(), 'utf8');
+  assert.match(csvText, /plan_id,plan_name/);
+  const [gj] = await Promise.all([page.waitForEvent('download'), page.click('#act-geojson')]);
+  const geo = JSON.parse(fs.readFileSync(await gj.path(), 'utf8'));
+  assert.equal(geo.geometry.type, 'MultiPolygon');
+  await idle(page);
+  await shot(page, '10-drawn-site-report.png');
+});
+
+await step('shift-click two parcels → one combined report', async () => {
+  const [w, , e] = [Math.min(...ring.map((c) => c[0])), 0, Math.max(...ring.map((c) => c[0]))];
+  const lat = inside[1];
+  const neighbour = await api(`/api/v1/parcels/at?lon=${e + (e - w) * 0.3}&lat=${lat}`);
+  assert.ok(neighbour.features.length, 'a neighbour parcel exists');
+  const nb = neighbour.features[0].properties;
+  await page.evaluate((c) => window.quyhoach.mapView.map.jumpTo({ center: c, zoom: 18.5 }), inside);
+  await idle(page);
+  await clickLngLat(page, inside);
+  await page.waitForFunction((p) => window.quyhoach.report?.site?.parcel === p, target.parcel, { timeout: T });
+  await clickLngLat(page, [e + (e - w) * 0.3, lat], ['Shift']);
+  await page.waitForFunction(() => window.quyhoach.reportCtx?.multi === 2 && window.quyhoach.report, null, { timeout: T });
+  const r = await reportShown(page);
+  assert.match(r.title, /2 thửa/);
+  const expect = targetFc.features[0].properties.area_m2 + nb.area_m2;
+  assert.ok(Math.abs(r.report.site.area_m2 / expect - 1) < 0.01, `combined area ${r.report.site.area_m2} vs ${expect}`);
+  await idle(page);
+  await shot(page, '11-multi-select.png');
+});
+
+await step('share: QR dialog, and the link opens the same parcel in a fresh page', async () => {
+  await page.click('#search-input');
+  await page.fill('#search-input', `Vĩnh Thanh tờ ${target.sheet} thửa ${target.parcel}`);
+  await page.waitForSelector('#search-list li[data-i]', { timeout: T });
+  await page.keyboard.press('Enter');
+  await page.waitForFunction((p) => window.quyhoach.report?.site?.parcel === p && !window.quyhoach.reportCtx.multi, target.parcel, { timeout: T });
+  await idle(page);
+  await page.click('#act-share');
+  await page.waitForSelector('dialog[open] #share-qr svg', { timeout: T });
+  shareUrl = await page.inputValue('#share-url');
+  await shot(page, '12-share-qr.png');
+  await page.click('#share-close');
+  assert.match(shareUrl, new RegExp(`#p=${target.commune}/${target.sheet}/${target.parcel}&map=`));
+  const view = await page.evaluate(() => ({ c: window.quyhoach.mapView.map.getCenter().toArray(), z: window.quyhoach.mapView.map.getZoom() }));
+  const fresh = watch(await context.newPage(), 'shared');
+  await fresh.goto(shareUrl);
+  await mapReady(fresh);
+  await fresh.waitForFunction((p) => window.quyhoach.report?.site?.parcel === p, target.parcel, { timeout: T });
+  const v2 = await fresh.evaluate(() => ({ c: window.quyhoach.mapView.map.getCenter().toArray(), z: window.quyhoach.mapView.map.getZoom() }));
+  assert.ok(Math.abs(v2.z - view.z) < 0.05 && Math.abs(v2.c[0] - view.c[0]) < 1e-5 && Math.abs(v2.c[1] - view.c[1]) < 1e-5, 'same map view');
+  await idle(fresh);
+  await shot(fresh, '13-shared-link.png');
+  await fresh.close();
+});
+
+await step('print sheet (A4 print CSS)', async () => {
+  await page.evaluate(() => {
+    window.print = () => (window.__printed = true);
+  });
+  await page.click('#act-print');
+  await page.waitForFunction(() => window.__printed, null, { timeout: T });
+  await page.emulateMedia({ media: 'print' });
+  await page.setViewportSize({ width: 794, height: 1123 });
+  try {
+    await printChecks();
+  } finally {
+    await page.emulateMedia({ media: 'screen' });
+    await page.setViewportSize({ width: 1280, height: 800 });
+  }
+});
+
+async function printChecks() {
+  await shot(page, '14-print-sheet.png');
+  const img = await page.evaluate(() => document.querySelector('#print-sheet img.ps-map')?.src.length || 0);
+  assert.ok(img > 10_000, 'the print sheet has a map snapshot');
+  const pdf = await page.pdf({ path: path.join(SHOTS, 'print-sheet.pdf'), format: 'A4', printBackground: true, preferCSSPageSize: true });
+  const pages = (pdf.toString('latin1').match(/\/Type\s*\/Page[^s]/g) || []).length;
+  assert.equal(pages, 1, `the planning sheet fits one A4 page (${pages} pages)`);
+}
+
+await step('switch to English', async () => {
+  await page.click('#btn-lang');
+  assert.equal(await page.getAttribute('html', 'lang'), 'en');
+  await page.waitForFunction(() => document.querySelector('#panel-title')?.textContent === 'Planning information', null, { timeout: T });
+  const verdict = await page.textContent('#report-answer .verdict');
+  assert.ok(['Affected', 'Not affected'].includes(verdict.trim()), verdict);
+  assert.equal(await page.textContent('#btn-layers span'), 'Layers');
+  assert.match(await page.evaluate(() => location.hash), /lang=en/);
+  await idle(page);
+  await shot(page, '15-english.png');
+  await page.click('#btn-lang');
+  assert.equal(await page.getAttribute('html', 'lang'), 'vi');
+});
+
+await step('help page', async () => {
+  await page.click('#btn-help');
+  await page.waitForSelector('#help-page:not([hidden]) h1', { timeout: T });
+  assert.match(await page.textContent('#help-page'), /Chỉ giới đường đỏ là gì/);
+  await shot(page, '16-help.png');
+  await page.click('#help-back');
+  await page.waitForSelector('#help-page[hidden]', { state: 'attached', timeout: T });
+});
+
+await step('public-screen mode (#screen?commune=31150)', async () => {
+  const s = watch(await context.newPage(), 'screen');
+  await s.setViewportSize({ width: 1600, height: 900 });
+  await s.goto(`${site.url}/#screen?commune=31150&interval=5`);
+  await s.waitForSelector('#screen .screen-card h1', { timeout: 60_000 });
+  await s.waitForFunction(() => document.body.dataset.mapReady, null, { timeout: 60_000 });
+  await s.waitForTimeout(2500);
+  assert.ok((await s.textContent('#screen h1')).length > 10);
+  await shot(s, '17-public-screen.png');
+  await s.close();
+});
+
+await step('phone layout', async () => {
+  const m = watch(await context.newPage(), 'phone');
+  await m.setViewportSize({ width: 390, height: 844 });
+  await m.goto(shareUrl);
+  await mapReady(m);
+  await m.waitForFunction((p) => window.quyhoach.report?.site?.parcel === p, target.parcel, { timeout: T });
+  await idle(m);
+  await shot(m, '18-phone-report.png');
+  await m.close();
+});
+
+await step('no console errors', async () => {
+  assert.deepEqual(consoleErrors, []);
+});
+
+await close();
+site.close();
+if (optionalMissing.size) console.log(`note: optional resources absent on the server (the app fell back): ${[...optionalMissing].join(', ')}`);
+const failed = results.filter((r) => !r.ok);
+console.log(`\n${results.length - failed.length}/${results.length} steps passed; screenshots in ${path.relative(process.cwd(), SHOTS)}`);
+process.exit(failed.length ? 1 : 0);

@@ -1,0 +1,101 @@
+// Shared by the end-to-end test and the first-load measurement: start the real server
+// on a demo store, make sure web/dist is served (by the server itself, or by a tiny static
+// server in front of it while the server has no route for it), launch Debian's Chromium.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { startStatic } from './serve.mjs';
+
+export const WEB = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const REPO = path.resolve(WEB, '..');
+
+export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
+}
+
+async function waitFor(url, ms) {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    try {
+      const r = await fetch(url);
+      if (r.ok) return true;
+    } catch {
+      /* not up yet */
+    }
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  return false;
+}
+
+/**
+ * The site under test. QUYHOACH_E2E_URL uses a server already running; otherwise the
+ * release binary builds a demo store of `parcels` parcels in a temporary directory.
+ */
+export async function startSite({ parcels = 3000 } = {}) {
+  const cleanups = [];
+  let api = process.env.QUYHOACH_E2E_URL;
+  if (!api) {
+    const bin = process.env.QUYHOACH_BIN || path.join(REPO, 'target/release/quyhoach');
+    if (!fs.existsSync(bin)) throw new Error(`${bin} is missing: run cargo build --release --bin quyhoach first`);
+    if (!fs.existsSync(path.join(WEB, 'dist/index.html'))) throw new Error('web/dist is missing: run npm run build in web/ first');
+    const store = fs.mkdtempSync(path.join(os.tmpdir(), 'quyhoach-e2e-'));
+    const port = await freePort();
+    const child = spawn(bin, ['demo', '--store', store, '--parcels', String(parcels), '--listen', `127.0.0.1:${port}`, '-q'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, QUYHOACH_WEB_DIR: path.join(WEB, 'dist') },
+    });
+    let log = '';
+    child.stdout.on('data', (d) => (log += d));
+    child.stderr.on('data', (d) => (log += d));
+    cleanups.push(() => {
+      child.kill('SIGTERM');
+      fs.rmSync(store, { recursive: true, force: true });
+    });
+    api = `http://127.0.0.1:${port}`;
+    if (!(await waitFor(`${api}/api/v1/health`, 180_000))) {
+      cleanups.forEach((f) => f());
+      throw new Error(`the server did not start:\n${log}`);
+    }
+  }
+  // Does the server serve the web app at / ? If not, put a static server in front.
+  let url = api;
+  const home = await fetch(`${api}/`).then((r) => (r.ok ? r.text() : '')).catch(() => '');
+  let servedBy = 'server';
+  if (!home.includes('id="search-input"')) {
+    const s = await startStatic({ api });
+    cleanups.push(() => s.server.close());
+    url = s.url;
+    servedBy = 'tests/serve.mjs (the server does not serve web/dist yet)';
+  }
+  return { url, api, servedBy, close: () => cleanups.reverse().forEach((f) => f()) };
+}
+
+export async function launch({ viewport = { width: 1280, height: 800 } } = {}) {
+  const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'quyhoach-chromium-'));
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport,
+    locale: 'vi-VN',
+  });
+  const close = async () => {
+    await context.close();
+    fs.rmSync(userDataDir, { recursive: true, force: true });
+  };
+  return { context, close };
+}
