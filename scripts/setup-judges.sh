@@ -15,3 +15,7 @@ if ! command -v ogrinfo >/dev/null; then
   echo "ogrinfo is missing: scripts/setup.sh installs gdal-bin" >&2
   exit 1
 fi
+# Node.js judges: Mapbox's vector-tile reader, the MVT fixtures and pmtiles.js (tiles), and
+# MapLibre's style validator (server).
+[ -d tiles/tests/js/node_modules/@mapbox/vector-tile ] || npm ci --prefix tiles/tests/js --no-audit --no-fund
+[ -x server/tests/js/node_modules/.bin/gl-style-validate ] || npm ci --prefix server/tests/js --no-audit --no-fund

@@ -23,3 +23,8 @@ if [ ${#missing[@]} -gt 0 ]; then
     sleep 5
   done
 fi
+# Map labels: glyphs are rendered from DejaVu Sans (full Vietnamese coverage) with the
+# system FreeType (the server links libfreetype).
+for p in fonts-dejavu-core libfreetype-dev; do
+  dpkg -s "$p" >/dev/null 2>&1 || { SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"; $SUDO apt-get install -y -qq "$p" >/dev/null || { $SUDO apt-get update -qq && $SUDO apt-get install -y -qq "$p" >/dev/null; }; }
+done

@@ -5,17 +5,22 @@
 //! [`serve`] runs it on a socket. Modules by domain noun: [`api`] (the portal's JSON API),
 //! [`ogc`] (OGC API - Features), [`openapi`] (the API definitions), [`text`] (the 2G
 //! report), [`geojson`] (geometry in and out), [`params`] (strict query parameters),
-//! [`error`] (RFC 7807 problems), [`state`] and [`demo`] (building the demo store).
+//! [`error`] (RFC 7807 problems), [`state`] and [`demo`] (building the demo store);
+//! [`tiles`] (vector tiles and TileJSON), [`style`] (the MapLibre style) and [`glyphs`]
+//! (the style's fonts).
 
 pub mod api;
 pub mod demo;
 pub mod error;
 pub mod geojson;
+pub mod glyphs;
 pub mod ogc;
 pub mod openapi;
 pub mod params;
 pub mod state;
+pub mod style;
 pub mod text;
+pub mod tiles;
 
 use std::time::Duration;
 
@@ -122,12 +127,35 @@ fn routes() -> Routes {
             &["get"],
             get(ogc::item),
         ),
+        ("/tiles", &["get"], get(tiles::list)),
+        // axum's router has no `{tileset}.json` segments: the handlers strip the suffix.
+        ("/tiles/{tilejson}", &["get"], get(tiles::tilejson_route)),
+        (
+            "/tiles/{tileset}/{z}/{x}/{tile}",
+            &["get"],
+            get(tiles::tile),
+        ),
+        ("/styles/planning.json", &["get"], get(style_json)),
+        (
+            "/fonts/{fontstack}/{range}",
+            &["get"],
+            get(glyphs::glyphs_route),
+        ),
     ]
 }
 
 /// The (path, methods) of every route, for documentation checks.
 pub fn route_list() -> Vec<(&'static str, &'static [&'static str])> {
     routes().into_iter().map(|(p, m, _)| (p, m)).collect()
+}
+
+async fn style_json(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    q: Params,
+) -> error::Result<Response> {
+    q.allow(&[])?;
+    Ok(Json(style::planning_style(&st.index, &state::base_url(&headers))).into_response())
 }
 
 async fn openapi_json(headers: HeaderMap, q: Params) -> error::Result<Response> {
@@ -174,7 +202,7 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
-fn etag_matches(headers: &HeaderMap, etag: &str) -> bool {
+pub(crate) fn etag_matches(headers: &HeaderMap, etag: &str) -> bool {
     headers
         .get_all(header::IF_NONE_MATCH)
         .iter()
@@ -188,8 +216,10 @@ fn etag_matches(headers: &HeaderMap, etag: &str) -> bool {
 
 /// Conditional GET and caching headers on read endpoints: the ETag is the data version.
 async fn caching(State(st): State<AppState>, req: Request, next: Next) -> Response {
-    let cacheable =
-        matches!(*req.method(), Method::GET | Method::HEAD) && req.uri().path() != "/api/v1/health";
+    let path = req.uri().path();
+    let cacheable = matches!(*req.method(), Method::GET | Method::HEAD)
+        && path != "/api/v1/health"
+        && !has_own_etag(path);
     if cacheable && etag_matches(req.headers(), &st.etag) {
         let mut r = StatusCode::NOT_MODIFIED.into_response();
         set_cache_headers(r.headers_mut(), &st.etag);
@@ -204,6 +234,11 @@ async fn caching(State(st): State<AppState>, req: Request, next: Next) -> Respon
             .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     resp
+}
+
+/// Tiles and glyphs carry their own ETag and `Cache-Control` (per tile, per archive).
+fn has_own_etag(path: &str) -> bool {
+    path.starts_with("/fonts/") || (path.starts_with("/tiles/") && path.matches('/').count() >= 5)
 }
 
 fn set_cache_headers(h: &mut HeaderMap, etag: &str) {

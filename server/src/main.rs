@@ -41,8 +41,67 @@ enum Command {
     /// Generate the synthetic demo district (once) and import it through the real import path,
     /// then serve it.
     Demo(Box<DemoArgs>),
-    /// Serve a store: parcel lookup, planning reports and OGC API - Features over HTTP.
+    /// Serve a store: parcel lookup, planning reports, OGC API - Features, vector tiles and
+    /// the map style over HTTP.
     Serve(ServeArgs),
+    /// Build a PMTiles archive of vector tiles from a store (the tiles the server serves), for
+    /// a whole store, a box or one commune; host it on any static server or CDN.
+    Tiles(TilesArgs),
+}
+
+#[derive(Args)]
+struct TileServeArgs {
+    /// Serve a PMTiles archive as the tile set named after its file (`x.pmtiles` → `/tiles/x/…`).
+    /// Repeatable.
+    #[arg(long = "pmtiles", value_name = "FILE")]
+    pmtiles: Vec<PathBuf>,
+    /// Memory for the cache of gzipped tiles, MB; 0 turns the cache off (every request
+    /// encodes its tile; for benchmarks).
+    #[arg(long, env = "QUYHOACH_TILE_CACHE_MB", default_value_t = quyhoach_server::tiles::DEFAULT_TILE_CACHE_BYTES / 1_048_576)]
+    tile_cache_mb: u64,
+    /// Directory holding DejaVuSans.ttf and DejaVuSans-Bold.ttf, rendered into the map's
+    /// label glyphs (Debian fonts-dejavu-core).
+    #[arg(long, env = "QUYHOACH_FONTS_DIR", default_value = quyhoach_server::glyphs::DEFAULT_FONTS_DIR)]
+    fonts_dir: PathBuf,
+}
+
+impl TileServeArgs {
+    fn config(&self) -> quyhoach_server::tiles::TileConfig {
+        quyhoach_server::tiles::TileConfig {
+            cache_bytes: self.tile_cache_mb.saturating_mul(1_048_576),
+            archives: self.pmtiles.clone(),
+            fonts_dir: self.fonts_dir.clone(),
+        }
+    }
+}
+
+#[derive(Args)]
+struct TilesArgs {
+    /// Store directory.
+    #[arg(long, env = "QUYHOACH_STORE", default_value = "demo-store")]
+    store: PathBuf,
+    /// The archive to write (replaced atomically).
+    #[arg(long)]
+    out: PathBuf,
+    /// First zoom.
+    #[arg(long, default_value_t = 0)]
+    minzoom: u8,
+    /// Last zoom (map clients overzoom beyond it).
+    #[arg(long, default_value_t = quyhoach_server::tiles::DEFAULT_MAXZOOM)]
+    maxzoom: u8,
+    /// Tile set: `planning` (every layer) or one store layer id.
+    #[arg(long, default_value = quyhoach_server::tiles::COMBINED_TILESET)]
+    tileset: String,
+    /// Only the tiles covering this box, west,south,east,north (WGS 84 degrees).
+    #[arg(long, value_name = "W,S,E,N", conflicts_with = "commune")]
+    bbox: Option<String>,
+    /// Only the tiles covering this commune's boundary (its code in the boundaries layer):
+    /// an offline pack for one commune.
+    #[arg(long)]
+    commune: Option<String>,
+    /// No progress bar.
+    #[arg(long, short)]
+    quiet: bool,
 }
 
 #[derive(Args)]
@@ -56,6 +115,8 @@ struct ServeArgs {
     /// No progress bar while loading.
     #[arg(long, short)]
     quiet: bool,
+    #[command(flatten)]
+    tiles: TileServeArgs,
 }
 
 #[derive(Args)]
@@ -209,6 +270,8 @@ struct DemoArgs {
     /// No progress bars.
     #[arg(long, short)]
     quiet: bool,
+    #[command(flatten)]
+    tiles: TileServeArgs,
 }
 
 fn main() -> ExitCode {
@@ -235,7 +298,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Plans { command } => run_plans(command),
         Command::Info { store, json } => run_info(&store, json),
         Command::Demo(args) => run_demo(*args),
-        Command::Serve(args) => run_serve(&args.store, &args.listen, args.quiet),
+        Command::Serve(args) => {
+            run_serve(&args.store, &args.listen, args.quiet, &args.tiles.config())
+        }
+        Command::Tiles(args) => run_tiles(&args),
     }
 }
 
@@ -431,11 +497,16 @@ fn run_demo(args: DemoArgs) -> anyhow::Result<()> {
         );
         return Ok(());
     }
-    run_serve(&args.store, &args.listen, args.quiet)
+    run_serve(&args.store, &args.listen, args.quiet, &args.tiles.config())
 }
 
 /// Loads the index, prints how long it took, and serves until Ctrl-C.
-fn run_serve(store: &Path, listen: &str, quiet: bool) -> anyhow::Result<()> {
+fn run_serve(
+    store: &Path,
+    listen: &str,
+    quiet: bool,
+    tiles: &quyhoach_server::tiles::TileConfig,
+) -> anyhow::Result<()> {
     let t0 = std::time::Instant::now();
     let index = quyhoach_data::index::Index::load_with_progress(store, !quiet)
         .with_context(|| format!("loading the store {}", store.display()))?;
@@ -446,7 +517,10 @@ fn run_serve(store: &Path, listen: &str, quiet: bool) -> anyhow::Result<()> {
         store.display(),
         t0.elapsed().as_secs_f64()
     );
-    let state = quyhoach_server::AppState::new(index);
+    let state = quyhoach_server::AppState::with_config(std::sync::Arc::new(index), tiles)?;
+    for a in &tiles.archives {
+        println!("serving archive {}", a.display());
+    }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -456,7 +530,7 @@ fn run_serve(store: &Path, listen: &str, quiet: bool) -> anyhow::Result<()> {
             .await
             .with_context(|| format!("cannot listen on {listen}"))?;
         let addr = listener.local_addr()?;
-        println!("serving on http://{addr}/  (API http://{addr}/api/v1/openapi.json, OGC API - Features http://{addr}/ogc)");
+        println!("serving on http://{addr}/  (API http://{addr}/api/v1/openapi.json, OGC API - Features http://{addr}/ogc, tiles http://{addr}/tiles, style http://{addr}/styles/planning.json)");
         quyhoach_server::serve(listener, state).await?;
         println!("stopped");
         anyhow::Ok(())
@@ -471,4 +545,130 @@ fn build_demo(args: &DemoArgs) -> anyhow::Result<()> {
         verbose: !args.quiet,
         keep_personal: Vec::new(),
     })
+}
+
+/// Parses `w,s,e,n`.
+fn parse_bbox(text: &str) -> anyhow::Result<[f64; 4]> {
+    let v: Vec<f64> = text
+        .split(',')
+        .map(|p| p.trim().parse::<f64>())
+        .collect::<Result<_, _>>()
+        .map_err(|_| {
+            anyhow::anyhow!("--bbox takes four numbers west,south,east,north, got '{text}'")
+        })?;
+    let b: [f64; 4] = v.try_into().map_err(|_| {
+        anyhow::anyhow!("--bbox takes four numbers west,south,east,north, got '{text}'")
+    })?;
+    if !(b.iter().all(|x| x.is_finite()) && b[0] < b[2] && b[1] < b[3]) {
+        bail!(
+            "--bbox {text}: need west < east and south < north (WGS 84 degrees, longitude first)"
+        );
+    }
+    Ok(b)
+}
+
+/// The box of a commune's boundary, from every boundaries layer.
+fn commune_bbox(index: &quyhoach_data::index::Index, code: &str) -> anyhow::Result<[f64; 4]> {
+    use quyhoach_data::index::ValueRef;
+    let mut found: Option<[f64; 4]> = None;
+    for (id, e) in &index.catalog().layers {
+        if e.kind != Kind::Boundaries {
+            continue;
+        }
+        index.visit_bbox(id, e.bounds, &mut |f, g| {
+            if f.value("code") != Some(ValueRef::Str(code)) {
+                return;
+            }
+            if let Some(r) = geo::BoundingRect::bounding_rect(g) {
+                let b = [r.min().x, r.min().y, r.max().x, r.max().y];
+                found = Some(match found {
+                    None => b,
+                    Some(a) => [
+                        a[0].min(b[0]),
+                        a[1].min(b[1]),
+                        a[2].max(b[2]),
+                        a[3].max(b[3]),
+                    ],
+                });
+            }
+        })?;
+    }
+    found.ok_or_else(|| {
+        anyhow::anyhow!(
+            "no commune with code '{code}' in the store's boundaries layers (see `quyhoach info`)"
+        )
+    })
+}
+
+fn run_tiles(args: &TilesArgs) -> anyhow::Result<()> {
+    use quyhoach_server::tiles::IndexSource;
+    let index = std::sync::Arc::new(
+        quyhoach_data::index::Index::load_with_progress(&args.store, !args.quiet)
+            .with_context(|| format!("loading the store {}", args.store.display()))?,
+    );
+    let Some(source) = IndexSource::for_tileset(&index, &args.tileset) else {
+        bail!(
+            "unknown tile set '{}': `{}` or a store layer ({})",
+            args.tileset,
+            quyhoach_server::tiles::COMBINED_TILESET,
+            index.layer_ids().join(", ")
+        );
+    };
+    let bounds = match (&args.bbox, &args.commune) {
+        (Some(b), _) => parse_bbox(b)?,
+        (None, Some(c)) => commune_bbox(&index, c)?,
+        (None, None) => source
+            .bounds()
+            .context("the tile set's layers have no bounds (are they empty?)")?,
+    };
+    let bar = if args.quiet {
+        indicatif::ProgressBar::hidden()
+    } else {
+        let b = indicatif::ProgressBar::new(0);
+        b.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} tiles {pos}/{len} [{bar:30}] {per_sec} eta {eta}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        b
+    };
+    let stats = quyhoach_tiles::build_pyramid(
+        &source,
+        &args.tileset,
+        bounds,
+        args.minzoom,
+        args.maxzoom,
+        &args.out,
+        |done, total| {
+            bar.set_length(total);
+            bar.set_position(done);
+        },
+    )?;
+    bar.finish_and_clear();
+    println!(
+        "{}: tile set {}, zooms {}–{}, bounds [{:.5}, {:.5}, {:.5}, {:.5}]",
+        args.out.display(),
+        args.tileset,
+        args.minzoom,
+        args.maxzoom,
+        bounds[0],
+        bounds[1],
+        bounds[2],
+        bounds[3]
+    );
+    for z in &stats.zooms {
+        println!(
+            "  z{:<2} {:>8} tiles checked {:>8} written {:>10} bytes gzipped (largest {:>7}) {:>5} reduced",
+            z.z, z.tiles_checked, z.tiles_written, z.bytes, z.max_tile_bytes, z.tiles_reduced
+        );
+    }
+    println!(
+        "{} tiles addressed, {} distinct, {} bytes, in {:.1}s",
+        stats.archive.addressed_tiles,
+        stats.archive.tile_contents,
+        stats.archive.file_bytes,
+        stats.seconds
+    );
+    Ok(())
 }

@@ -200,6 +200,40 @@ fn info() -> Value {
     })
 }
 
+/// Vector tiles, TileJSON, the map style and its glyphs (see `docs/tiles.md`).
+fn tile_paths() -> Map<String, Value> {
+    let tag = "Vector tiles";
+    let bin = |desc: &str, media: &str| json!({"description": desc, "content": {media: {"schema": {"type": "string", "format": "binary"}}}});
+    let mut paths = Map::new();
+    paths.insert("/tiles".into(), json!({"get": op("Tile sets: `planning` (every store layer), one per store layer, and served PMTiles archives", tag, vec![], ok("Tile sets with their TileJSON and tile URLs", "application/json", any_json()))}));
+    paths.insert("/tiles/{tilejson}".into(), json!({"get": op("TileJSON 3.0 of a tile set, at /tiles/{tileset}.json, with absolute tile URLs", tag,
+        vec![pp("tilejson", "The tile set name followed by `.json`, e.g. `planning.json`", str_())],
+        ok("TileJSON 3.0.0", "application/json", any_json()))}));
+    let mut tile = op(
+        "One Mapbox Vector Tile (2.1): /tiles/{tileset}/{z}/{x}/{y}.mvt (or .pbf). gzip-encoded when the client accepts it; 204 when the tile has no feature; 304 on a matching If-None-Match",
+        tag,
+        vec![
+            pp("tileset", "Tile set: `planning`, a store layer id, or a served archive", str_()),
+            pp("z", "Zoom, 0 to the tile set's maxzoom (18 for the store)", json!({"type": "integer", "minimum": 0})),
+            pp("x", "Column, 0 to 2^z − 1", json!({"type": "integer", "minimum": 0})),
+            pp("tile", "Row y followed by `.mvt` or `.pbf`, e.g. `7736.mvt`", str_()),
+        ],
+        bin("The tile", "application/vnd.mapbox-vector-tile"),
+    );
+    tile["responses"]["204"] = json!({"description": "No feature in this tile"});
+    tile["responses"]["304"] = json!({"description": "Not modified (ETag)"});
+    paths.insert(
+        "/tiles/{tileset}/{z}/{x}/{tile}".into(),
+        json!({"get": tile}),
+    );
+    paths.insert("/styles/planning.json".into(), json!({"get": op("MapLibre style (version 8) of the planning map: plans coloured by land use, parcels, roads, red lines, boundaries, Vietnamese labels", tag, vec![], ok("Style", "application/json", any_json()))}));
+    paths.insert("/fonts/{fontstack}/{range}".into(), json!({"get": op("SDF glyphs of the style's labels (DejaVu Sans Book, DejaVu Sans Bold)", tag,
+        vec![pp("fontstack", "Font names separated by commas; the first one served is used", str_()),
+             pp("range", "`{start}-{end}.pbf`, 256 code points aligned on 256, e.g. `7680-7935.pbf`", str_())],
+        bin("Glyphs (protobuf)", "application/x-protobuf"))}));
+    paths
+}
+
 /// The definition of the whole service, `servers` pointing at `base`.
 pub fn document(base: &str) -> Value {
     let mut paths = Map::new();
@@ -338,12 +372,13 @@ pub fn document(base: &str) -> Value {
         "get": op("Convert one point between VN-2000 and WGS 84", api, conv_params, ok("Point", "application/json", any_json())),
         "post": conv_post,
     }));
+    paths.extend(tile_paths());
     paths.extend(ogc_paths("/ogc", &[]));
     json!({
         "openapi": "3.0.3",
         "info": info(),
         "servers": [{"url": base}],
-        "tags": [{"name": "API"}, {"name": "OGC API - Features"}],
+        "tags": [{"name": "API"}, {"name": "Vector tiles"}, {"name": "OGC API - Features"}],
         "paths": paths,
         "components": components(),
     })

@@ -4,6 +4,9 @@ use std::sync::Arc;
 
 use axum::http::{header, HeaderMap};
 use quyhoach_data::index::Index;
+
+use crate::glyphs::{Glyphs, DEFAULT_FONTS_DIR};
+use crate::tiles::{TileConfig, TileService, DEFAULT_TILE_CACHE_BYTES};
 use sha2::{Digest, Sha256};
 
 /// Shared state of the service; cheap to clone.
@@ -14,6 +17,10 @@ pub struct AppState {
     /// Weak entity tag of the data version: a hash of every layer's SHA-256, the plans and
     /// this server's version. Any re-import or plan change gives a new tag.
     pub etag: Arc<str>,
+    /// Tile sets and the tile cache.
+    pub tiles: Arc<TileService>,
+    /// Glyphs of the map's labels.
+    pub glyphs: Arc<Glyphs>,
 }
 
 impl AppState {
@@ -22,8 +29,39 @@ impl AppState {
         Self::from_arc(Arc::new(index))
     }
 
-    /// Wraps a shared index.
+    /// Wraps a shared index, with the default tile settings.
     pub fn from_arc(index: Arc<Index>) -> Self {
+        let etag = data_etag(&index, &[]);
+        let tiles = TileService::new(&index, &etag, DEFAULT_TILE_CACHE_BYTES);
+        AppState {
+            index,
+            etag: Arc::from(etag),
+            tiles: Arc::new(tiles),
+            glyphs: Arc::new(Glyphs::new(std::path::Path::new(DEFAULT_FONTS_DIR))),
+        }
+    }
+
+    /// Wraps a shared index with tile settings: cache size, archives to serve, fonts.
+    pub fn with_config(index: Arc<Index>, config: &TileConfig) -> anyhow::Result<Self> {
+        let mut tiles = TileService::new(&index, &data_etag(&index, &[]), config.cache_bytes);
+        for a in &config.archives {
+            tiles.add_archive(a)?;
+        }
+        // The archives are part of the data version of TileJSON and styles.
+        let etag = data_etag(&index, &tiles.archive_versions());
+        Ok(AppState {
+            index,
+            etag: Arc::from(etag),
+            tiles: Arc::new(tiles),
+            glyphs: Arc::new(Glyphs::new(&config.fonts_dir)),
+        })
+    }
+}
+
+/// The weak ETag of the data: the store's layers and plans, the archives served and this
+/// server's version.
+fn data_etag(index: &Index, archive_versions: &[String]) -> String {
+    {
         let mut h = Sha256::new();
         h.update(env!("CARGO_PKG_VERSION").as_bytes());
         let cat = index.catalog();
@@ -33,12 +71,12 @@ impl AppState {
         }
         // Plans change without any layer changing (a decision is recorded or adjusted).
         h.update(serde_json::to_vec(&cat.plans).unwrap_or_default());
+        for v in archive_versions {
+            h.update(v.as_bytes());
+        }
         let digest = h.finalize();
         let hex: String = digest.iter().take(12).map(|b| format!("{b:02x}")).collect();
-        AppState {
-            index,
-            etag: Arc::from(format!("W/\"{hex}\"")),
-        }
+        format!("W/\"{hex}\"")
     }
 }
 

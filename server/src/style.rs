@@ -1,0 +1,262 @@
+//! The map style: `/styles/planning.json`, a MapLibre style (version 8) over the combined
+//! tile set, with absolute URLs on the host the client used.
+//!
+//! Layer ids follow the store: each plan's zones are filled by a layer whose id is the
+//! store layer id (`zones-qhsdd-2030`), so the web page toggles a plan by that id; outlines
+//! and labels of a layer are `{id}-outline` and `{id}-label`. Zones are coloured by their
+//! planned land use, parcels' current land use is an alternative fill (`parcels-landuse`,
+//! hidden by default). A value with several codes ("ONT+CLN") takes the colour of its first
+//! code: every code of Circular 08/2024 and of the legacy 27/2018 table is three letters,
+//! so the style matches on `slice(landuse, 0, 3)` — no extra attribute in the tiles. Zones
+//! and red lines of draft plans are drawn dashed and paler.
+
+use quyhoach_data::index::Index;
+use quyhoach_data::landuse::{codes, lookup, LEGACY_CODES};
+use quyhoach_data::plans::PlanStatus;
+use quyhoach_data::schema::Kind;
+use serde_json::{json, Value};
+
+use crate::glyphs::{FONT_BOLD, FONT_REGULAR};
+use crate::tiles::source::{store_layer_specs, PARCELS_MINZOOM, REDLINES_MINZOOM, ROADS_MINZOOM};
+use crate::tiles::COMBINED_TILESET;
+
+/// Colour of land-use codes missing from the table.
+const UNKNOWN_COLOR: &str = "#CCCCCC";
+
+/// Zoom from which zones show their land-use code.
+pub const ZONE_LABELS_MINZOOM: u8 = 15;
+/// Zoom from which parcels show their numbers.
+pub const PARCEL_LABELS_MINZOOM: u8 = 17;
+
+/// `["match", first code of landuse, code, colour, …, default]`.
+pub fn landuse_color() -> Value {
+    let mut m = vec![
+        json!("match"),
+        json!(["slice", ["coalesce", ["get", "landuse"], ""], 0, 3]),
+    ];
+    for c in codes() {
+        m.push(json!(c.code));
+        m.push(json!(c.color));
+    }
+    for (old, new) in LEGACY_CODES {
+        if let Some(c) = lookup(new) {
+            m.push(json!(old));
+            m.push(json!(c.color));
+        }
+    }
+    m.push(json!(UNKNOWN_COLOR));
+    Value::Array(m)
+}
+
+fn is_draft(index: &Index, layer: &str) -> bool {
+    let cat = index.catalog();
+    let Some(e) = cat.layers.get(layer) else {
+        return false;
+    };
+    let plans: Vec<&String> = e.plan.iter().chain(e.plans.iter()).collect();
+    !plans.is_empty()
+        && plans.iter().all(|p| {
+            cat.plans
+                .get(*p)
+                .is_some_and(|p| p.status == PlanStatus::Draft)
+        })
+}
+
+/// The style document.
+pub fn planning_style(index: &Index, base: &str) -> Value {
+    let src = COMBINED_TILESET;
+    let specs = store_layer_specs(index);
+    let kind_of = |id: &str| index.layer_entry(id).map(|e| e.kind);
+    let mut layers = vec![json!({
+        "id": "background",
+        "type": "background",
+        "paint": {"background-color": "#F4F1EA"},
+    })];
+    let mut meta_layers = serde_json::Map::new();
+    let ids_of = |k: Kind| -> Vec<String> {
+        specs
+            .iter()
+            .filter(|s| kind_of(&s.name) == Some(k))
+            .map(|s| s.name.clone())
+            .collect()
+    };
+    // Plans: fills, then outlines, at the bottom.
+    for id in ids_of(Kind::Zones) {
+        let draft = is_draft(index, &id);
+        meta_layers.insert(
+            id.clone(),
+            json!({"kind": "zones", "draft": draft, "plan": index.layer_entry(&id).and_then(|e| e.plan.clone()),
+                   "style_layers": [&id, format!("{id}-outline"), format!("{id}-label")]}),
+        );
+        layers.push(json!({
+            "id": id, "type": "fill", "source": src, "source-layer": id,
+            "paint": {
+                "fill-color": landuse_color(),
+                "fill-opacity": if draft { 0.35 } else { 0.65 },
+            },
+        }));
+        let mut line_paint = json!({
+            "line-color": if draft { "#7A4FBF" } else { "#5A5A5A" },
+            "line-width": ["interpolate", ["linear"], ["zoom"], 10, 0.3, 16, 1.2],
+        });
+        if draft {
+            line_paint["line-dasharray"] = json!([3, 2]);
+        }
+        layers.push(json!({
+            "id": format!("{id}-outline"), "type": "line", "source": src, "source-layer": id,
+            "minzoom": 10, "paint": line_paint,
+        }));
+    }
+    // Current land use of parcels (hidden), then parcel outlines.
+    for id in ids_of(Kind::Parcels) {
+        meta_layers.insert(
+            id.clone(),
+            json!({"kind": "parcels", "style_layers": [&id, format!("{id}-landuse"), format!("{id}-label")]}),
+        );
+        layers.push(json!({
+            "id": format!("{id}-landuse"), "type": "fill", "source": src, "source-layer": id,
+            "minzoom": PARCELS_MINZOOM, "layout": {"visibility": "none"},
+            "paint": {"fill-color": landuse_color(), "fill-opacity": 0.7},
+        }));
+        layers.push(json!({
+            "id": id, "type": "line", "source": src, "source-layer": id,
+            "minzoom": PARCELS_MINZOOM,
+            "paint": {
+                "line-color": "#6B4F2A",
+                "line-width": ["interpolate", ["linear"], ["zoom"], 15, 0.3, 18, 1.0],
+                "line-opacity": 0.8,
+            },
+        }));
+    }
+    for id in ids_of(Kind::Roads) {
+        meta_layers.insert(
+            id.clone(),
+            json!({"kind": "roads", "style_layers": [&id, format!("{id}-label")]}),
+        );
+        layers.push(json!({
+            "id": id, "type": "line", "source": src, "source-layer": id,
+            "minzoom": ROADS_MINZOOM,
+            "layout": {"line-cap": "round", "line-join": "round"},
+            "paint": {
+                "line-color": "#FFFFFF",
+                "line-width": ["interpolate", ["exponential", 1.5], ["zoom"], 10, 0.8, 14, 3, 18, 14],
+            },
+        }));
+    }
+    for id in ids_of(Kind::Redlines) {
+        let draft = is_draft(index, &id);
+        meta_layers.insert(
+            id.clone(),
+            json!({"kind": "redlines", "draft": draft, "plan": index.layer_entry(&id).and_then(|e| e.plan.clone()),
+                   "style_layers": [&id]}),
+        );
+        let mut paint = json!({
+            "line-color": "#E00000",
+            "line-width": ["interpolate", ["linear"], ["zoom"], 13, 1.5, 18, 4],
+        });
+        if draft {
+            paint["line-dasharray"] = json!([2, 1.5]);
+            paint["line-opacity"] = json!(0.7);
+        }
+        layers.push(json!({
+            "id": id, "type": "line", "source": src, "source-layer": id,
+            "minzoom": REDLINES_MINZOOM, "paint": paint,
+        }));
+    }
+    for id in ids_of(Kind::Boundaries) {
+        meta_layers.insert(
+            id.clone(),
+            json!({"kind": "boundaries", "style_layers": [&id, format!("{id}-label")]}),
+        );
+        layers.push(json!({
+            "id": id, "type": "line", "source": src, "source-layer": id,
+            "paint": {
+                "line-color": "#8E3B8E",
+                "line-width": ["interpolate", ["linear"], ["zoom"], 8, 0.8, 16, 2.5],
+                "line-dasharray": [4, 2],
+            },
+        }));
+    }
+    // Labels last, so that nothing is drawn over them.
+    let halo =
+        json!({"text-color": "#222222", "text-halo-color": "#FFFFFF", "text-halo-width": 1.5});
+    for id in ids_of(Kind::Zones) {
+        layers.push(json!({
+            "id": format!("{id}-label"), "type": "symbol", "source": src, "source-layer": id,
+            "minzoom": ZONE_LABELS_MINZOOM,
+            "layout": {
+                "text-field": ["coalesce", ["get", "landuse"], ""],
+                "text-font": [FONT_BOLD], "text-size": 12,
+            },
+            "paint": halo,
+        }));
+    }
+    for id in ids_of(Kind::Parcels) {
+        layers.push(json!({
+            "id": format!("{id}-label"), "type": "symbol", "source": src, "source-layer": id,
+            "minzoom": PARCEL_LABELS_MINZOOM,
+            "filter": ["has", "parcel"],
+            "layout": {
+                "text-field": ["case",
+                    ["has", "sheet"],
+                    ["concat", ["to-string", ["get", "sheet"]], "/", ["to-string", ["get", "parcel"]]],
+                    ["to-string", ["get", "parcel"]]],
+                "text-font": [FONT_REGULAR], "text-size": 11,
+            },
+            "paint": {"text-color": "#5A3D1A", "text-halo-color": "#FFFFFF", "text-halo-width": 1},
+        }));
+    }
+    for id in ids_of(Kind::Roads) {
+        layers.push(json!({
+            "id": format!("{id}-label"), "type": "symbol", "source": src, "source-layer": id,
+            "minzoom": 13, "filter": ["has", "name"],
+            "layout": {
+                "symbol-placement": "line", "text-field": ["get", "name"],
+                "text-font": [FONT_REGULAR], "text-size": 12,
+            },
+            "paint": halo,
+        }));
+    }
+    for id in ids_of(Kind::Boundaries) {
+        layers.push(json!({
+            "id": format!("{id}-label"), "type": "symbol", "source": src, "source-layer": id,
+            "filter": ["has", "name"],
+            "layout": {
+                "text-field": ["get", "name"], "text-font": [FONT_BOLD],
+                "text-size": ["interpolate", ["linear"], ["zoom"], 10, 11, 16, 16],
+            },
+            "paint": {"text-color": "#6A1B6A", "text-halo-color": "#FFFFFF", "text-halo-width": 2},
+        }));
+    }
+    let bounds = index
+        .catalog()
+        .layers
+        .values()
+        .map(|e| e.bounds)
+        .filter(|b| b.iter().all(|v| v.is_finite()))
+        .reduce(|a, b| {
+            [
+                a[0].min(b[0]),
+                a[1].min(b[1]),
+                a[2].max(b[2]),
+                a[3].max(b[3]),
+            ]
+        })
+        .unwrap_or([102.0, 8.0, 110.0, 23.5]);
+    json!({
+        "version": 8,
+        "name": "quyhoach — bản đồ quy hoạch",
+        "metadata": {"quyhoach:layers": meta_layers},
+        "sources": {
+            src: {
+                "type": "vector",
+                "url": format!("{base}/tiles/{src}.json"),
+                "attribution": "quyhoach",
+            },
+        },
+        "center": [(bounds[0] + bounds[2]) / 2.0, (bounds[1] + bounds[3]) / 2.0],
+        "zoom": 13,
+        "glyphs": format!("{base}/fonts/{{fontstack}}/{{range}}.pbf"),
+        "layers": layers,
+    })
+}

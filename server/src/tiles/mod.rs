@@ -1,0 +1,483 @@
+//! Vector tiles over HTTP: `/tiles` (the tile sets), `/tiles/{tileset}.json` (TileJSON 3.0)
+//! and `/tiles/{tileset}/{z}/{x}/{y}.mvt` (or `.pbf`).
+//!
+//! Tile sets are the combined `planning` set (every store layer, MVT layers named after the
+//! store layer ids), one set per store layer, and the PMTiles archives given to
+//! `quyhoach serve --pmtiles`. Store tiles are encoded on demand on the blocking pool by
+//! [`quyhoach_tiles::encode_tile`] — the same function `quyhoach tiles` calls, so served and
+//! archived tiles are the same bytes — and kept gzipped in a cache bounded by bytes, whose
+//! loads are single-flight: many clients asking for one cold tile make it be built once.
+
+pub mod archive;
+pub mod source;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use quyhoach_data::index::Index;
+use quyhoach_tiles::gzip::{gunzip, gzip, is_gzip};
+use quyhoach_tiles::{encode_tile, tilejson, EncodeOptions, LayerSpec, TileCoord, MAX_ZOOM};
+use serde_json::{json, Value};
+
+pub use archive::Archive;
+pub use source::{IndexSource, COMBINED_TILESET, DEFAULT_MAXZOOM};
+
+use crate::error::{AppError, Result};
+use crate::params::Params;
+use crate::state::{base_url, AppState};
+
+/// Default byte budget of the tile cache: 256 MB holds about 20,000 typical gzipped tiles
+/// (5–15 KB each), every tile a busy district's visitors ask for in a day, and is a tenth
+/// of what the index of a million parcels takes.
+pub const DEFAULT_TILE_CACHE_BYTES: u64 = 256 * 1024 * 1024;
+
+/// Bytes counted for a cached tile besides its content (key, entry bookkeeping), so that a
+/// cache of empty tiles is bounded too.
+const CACHE_ENTRY_OVERHEAD: u32 = 96;
+
+/// Media type of Mapbox Vector Tiles.
+pub const MVT_MEDIA_TYPE: &str = "application/vnd.mapbox-vector-tile";
+
+/// `Cache-Control` of tiles: tiles change only on import; the per-tile ETag lets clients
+/// revalidate after an hour at the cost of a 304.
+pub const TILE_CACHE_CONTROL: &str = "public, max-age=3600";
+
+/// Settings of the tile routes.
+#[derive(Debug, Clone)]
+pub struct TileConfig {
+    /// Byte budget of the tile cache; 0 turns the cache off (every request encodes; for
+    /// benchmarks of cold tiles).
+    pub cache_bytes: u64,
+    /// PMTiles archives to serve, each as a tile set named after its file.
+    pub archives: Vec<PathBuf>,
+    /// Directory of the fonts the glyph route renders (see [`crate::glyphs`]).
+    pub fonts_dir: PathBuf,
+}
+
+impl Default for TileConfig {
+    fn default() -> Self {
+        TileConfig {
+            cache_bytes: DEFAULT_TILE_CACHE_BYTES,
+            archives: Vec::new(),
+            fonts_dir: PathBuf::from(crate::glyphs::DEFAULT_FONTS_DIR),
+        }
+    }
+}
+
+/// A tile set.
+#[derive(Clone)]
+pub enum Tileset {
+    /// Encoded from the store.
+    Store(Arc<IndexSource>),
+    /// Read from an archive.
+    Archive(Arc<Archive>),
+}
+
+type CacheKey = (Arc<str>, TileCoord);
+
+/// The tile sets, the cache and the counters.
+pub struct TileService {
+    tilesets: BTreeMap<Arc<str>, Tileset>,
+    cache: Option<moka::future::Cache<CacheKey, Bytes>>,
+    /// Tiles encoded or read so far (cache misses): tests check single-flight with it.
+    pub generated: AtomicU64,
+    /// Version of the store's tiles (the data ETag's hash).
+    store_version: String,
+}
+
+impl TileService {
+    /// The tile sets of `index` (the combined set and one per layer), cached within
+    /// `cache_bytes` (0: no cache).
+    pub fn new(index: &Arc<Index>, data_etag: &str, cache_bytes: u64) -> Self {
+        let mut tilesets: BTreeMap<Arc<str>, Tileset> = BTreeMap::new();
+        let mut names: Vec<String> = vec![COMBINED_TILESET.to_string()];
+        names.extend(index.layer_ids().iter().map(|s| s.to_string()));
+        for name in names {
+            if let Some(src) = IndexSource::for_tileset(index, &name) {
+                tilesets.insert(Arc::from(name.as_str()), Tileset::Store(Arc::new(src)));
+            }
+        }
+        let cache = (cache_bytes > 0).then(|| {
+            moka::future::Cache::builder()
+                .max_capacity(cache_bytes)
+                .weigher(|_: &CacheKey, v: &Bytes| {
+                    u32::try_from(v.len())
+                        .unwrap_or(u32::MAX)
+                        .saturating_add(CACHE_ENTRY_OVERHEAD)
+                })
+                .build()
+        });
+        TileService {
+            tilesets,
+            cache,
+            generated: AtomicU64::new(0),
+            store_version: data_etag
+                .trim_start_matches("W/")
+                .trim_matches('"')
+                .to_string(),
+        }
+    }
+
+    /// Adds a PMTiles archive as a tile set named after its file. Fails when it cannot be
+    /// opened or its name is taken.
+    pub fn add_archive(&mut self, path: &std::path::Path) -> anyhow::Result<()> {
+        let a = Archive::open(path)
+            .map_err(|e| anyhow::anyhow!("cannot serve {}: {e}", path.display()))?;
+        if self.tilesets.contains_key(a.name.as_str()) {
+            anyhow::bail!(
+                "cannot serve {}: tile set '{}' already exists (store layers and `planning` are tile sets); rename the file",
+                path.display(),
+                a.name
+            );
+        }
+        self.tilesets
+            .insert(Arc::from(a.name.as_str()), Tileset::Archive(Arc::new(a)));
+        Ok(())
+    }
+
+    /// A tile set by name.
+    pub fn tileset(&self, name: &str) -> Option<(&Arc<str>, &Tileset)> {
+        self.tilesets.get_key_value(name)
+    }
+
+    /// Tile set names.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.tilesets.keys().map(|k| &**k)
+    }
+
+    /// The archives' versions (for the data ETag of TileJSON and styles).
+    pub fn archive_versions(&self) -> Vec<String> {
+        self.tilesets
+            .values()
+            .filter_map(|t| match t {
+                Tileset::Archive(a) => Some(a.version.clone()),
+                Tileset::Store(_) => None,
+            })
+            .collect()
+    }
+
+    /// The gzipped tile (empty when the tile has no feature), from the cache or made once.
+    pub async fn tile(&self, name: &Arc<str>, set: &Tileset, t: TileCoord) -> Result<Bytes> {
+        match &self.cache {
+            Some(cache) => cache
+                .try_get_with((name.clone(), t), self.make(set.clone(), t))
+                .await
+                .map_err(|e: Arc<AppError>| AppError::Internal(e.to_string())),
+            None => self.make(set.clone(), t).await,
+        }
+    }
+
+    async fn make(&self, set: Tileset, t: TileCoord) -> Result<Bytes> {
+        self.generated.fetch_add(1, Ordering::Relaxed);
+        tokio::task::spawn_blocking(move || match set {
+            Tileset::Store(src) => {
+                let tile = encode_tile(&*src, t, &EncodeOptions::default());
+                Ok(if tile.is_empty() {
+                    Bytes::new()
+                } else {
+                    Bytes::from(gzip(&tile.bytes))
+                })
+            }
+            Tileset::Archive(a) => match a.reader.tile(t) {
+                Ok(Some(b)) if is_gzip(&b) => Ok(Bytes::from(b)),
+                Ok(Some(b)) if b.is_empty() => Ok(Bytes::new()),
+                Ok(Some(b)) => Ok(Bytes::from(gzip(&b))),
+                Ok(None) => Ok(Bytes::new()),
+                Err(e) => Err(AppError::Internal(format!(
+                    "reading tile {t} of {}: {e}",
+                    a.path.display()
+                ))),
+            },
+        })
+        .await?
+    }
+
+    /// The ETag of one tile of a set: the data (or archive) version and the tile.
+    fn etag(&self, set: &Tileset, t: TileCoord) -> String {
+        let v = match set {
+            Tileset::Store(_) => &self.store_version,
+            Tileset::Archive(a) => &a.version,
+        };
+        format!("W/\"{v}-{}-{}-{}\"", t.z, t.x, t.y)
+    }
+}
+
+/// Parses `{z}`, `{x}` and `{y}.mvt` (or `.pbf`) of a tile URL; says what is accepted.
+pub fn parse_tile_path(z: &str, x: &str, file: &str) -> Result<TileCoord> {
+    let Some(y) = file
+        .strip_suffix(".mvt")
+        .or_else(|| file.strip_suffix(".pbf"))
+    else {
+        return Err(AppError::not_found(format!(
+            "unknown tile format '{file}': tiles are /tiles/{{tileset}}/{{z}}/{{x}}/{{y}}.mvt (or .pbf)"
+        )));
+    };
+    let num = |what: &str, v: &str| -> Result<u32> {
+        if v.is_empty() || !v.bytes().all(|b| b.is_ascii_digit()) || v.len() > 10 {
+            return Err(AppError::bad(format!(
+                "tile {what} '{v}' is not a whole number ≥ 0: tiles are /tiles/{{tileset}}/{{z}}/{{x}}/{{y}}.mvt"
+            )));
+        }
+        v.parse::<u32>()
+            .map_err(|_| AppError::bad(format!("tile {what} '{v}' is too large")))
+    };
+    let (zn, xn, yn) = (num("zoom", z)?, num("column x", x)?, num("row y", y)?);
+    let z = u8::try_from(zn)
+        .ok()
+        .filter(|&z| z <= MAX_ZOOM)
+        .ok_or_else(|| AppError::bad(format!("zoom {zn} is above {MAX_ZOOM}")))?;
+    TileCoord::new_checked(z, xn, yn).map_err(|e| AppError::bad(e.to_string()))
+}
+
+fn unknown_tileset(st: &AppState, name: &str) -> AppError {
+    AppError::not_found(format!(
+        "unknown tile set '{name}'; tile sets: {} (list at /tiles)",
+        st.tiles.names().collect::<Vec<_>>().join(", ")
+    ))
+}
+
+/// Whether the client takes gzip (`Accept-Encoding: gzip` or `*`, not with q=0).
+pub fn accepts_gzip(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|item| {
+            let mut parts = item.split(';').map(str::trim);
+            let coding = parts.next().unwrap_or("").to_ascii_lowercase();
+            let q_zero = parts.any(|p| {
+                p.strip_prefix("q=")
+                    .and_then(|q| q.trim().parse::<f32>().ok())
+                    .is_some_and(|q| q <= 0.0)
+            });
+            (coding == "gzip" || coding == "x-gzip" || coding == "*") && !q_zero
+        })
+}
+
+fn tile_headers(h: &mut HeaderMap, etag: &str) {
+    if let Ok(v) = HeaderValue::from_str(etag) {
+        h.insert(header::ETAG, v);
+    }
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(TILE_CACHE_CONTROL),
+    );
+    h.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+}
+
+/// `GET /tiles/{tileset}/{z}/{x}/{y}.mvt`.
+pub async fn tile(
+    State(st): State<AppState>,
+    Path((name, z, x, file)): Path<(String, String, String, String)>,
+    headers: HeaderMap,
+    q: Params,
+) -> Result<Response> {
+    q.allow(&[])?;
+    let t = parse_tile_path(&z, &x, &file)?;
+    let (key, set) = st
+        .tiles
+        .tileset(&name)
+        .ok_or_else(|| unknown_tileset(&st, &name))?;
+    let (minzoom, maxzoom) = match set {
+        Tileset::Store(s) => (0, s.maxzoom()),
+        Tileset::Archive(a) => a.zooms(),
+    };
+    if t.z > maxzoom || t.z < minzoom {
+        return Err(AppError::not_found(format!(
+            "tile set '{name}' has zooms {minzoom}–{maxzoom}; map clients overzoom beyond its maxzoom (see /tiles/{name}.json)"
+        )));
+    }
+    let etag = st.tiles.etag(set, t);
+    if crate::etag_matches(&headers, &etag) {
+        let mut r = StatusCode::NOT_MODIFIED.into_response();
+        tile_headers(r.headers_mut(), &etag);
+        return Ok(r);
+    }
+    let gz = st.tiles.tile(key, set, t).await?;
+    if gz.is_empty() {
+        let mut r = StatusCode::NO_CONTENT.into_response();
+        tile_headers(r.headers_mut(), &etag);
+        return Ok(r);
+    }
+    let mut r = if accepts_gzip(&headers) {
+        let mut r = Response::new(Body::from(gz));
+        r.headers_mut()
+            .insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+        r
+    } else {
+        let raw =
+            gunzip(&gz).map_err(|e| AppError::Internal(format!("gunzip of tile {t}: {e}")))?;
+        Response::new(Body::from(raw))
+    };
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(MVT_MEDIA_TYPE),
+    );
+    tile_headers(r.headers_mut(), &etag);
+    Ok(r)
+}
+
+/// The TileJSON of a tile set, with absolute tile URLs on `base`.
+pub fn tilejson_of(st: &AppState, base: &str, name: &str) -> Option<Value> {
+    let (_, set) = st.tiles.tileset(name)?;
+    let url = format!("{base}/tiles/{name}/{{z}}/{{x}}/{{y}}.mvt");
+    let mut tj = match set {
+        Tileset::Store(src) => {
+            let b = src.bounds().unwrap_or([-180.0, -85.0, 180.0, 85.0]);
+            let maxzoom = src.maxzoom();
+            let layers: Vec<LayerSpec> = quyhoach_tiles::TileSource::layers(&**src);
+            let center_z = f64::from(src.minzoom().max(13));
+            tilejson(
+                name,
+                &url,
+                src.minzoom(),
+                maxzoom,
+                b,
+                [(b[0] + b[2]) / 2.0, (b[1] + b[3]) / 2.0, center_z],
+                &layers,
+            )
+        }
+        Tileset::Archive(a) => {
+            let (minzoom, maxzoom) = a.zooms();
+            let b = a.bounds();
+            let h = a.reader.header();
+            json!({
+                "tilejson": "3.0.0",
+                "name": name,
+                "scheme": "xyz",
+                "tiles": [url],
+                "minzoom": minzoom,
+                "maxzoom": maxzoom,
+                "bounds": b,
+                "center": [f64::from(h.center_e7[0]) / 1e7, f64::from(h.center_e7[1]) / 1e7, h.center_zoom],
+                "vector_layers": a.metadata.get("vector_layers").cloned().unwrap_or(json!([])),
+            })
+        }
+    };
+    tj["attribution"] = "quyhoach — dữ liệu quy hoạch công khai".into();
+    if let Tileset::Store(_) = set {
+        tj["description"] = if name == COMBINED_TILESET {
+            "Every layer of the store: plans, parcels, roads, red lines, boundaries".into()
+        } else {
+            format!("Store layer {name}").into()
+        };
+    }
+    Some(tj)
+}
+
+/// `GET /tiles/{tileset}.json`.
+pub async fn tilejson_route(
+    State(st): State<AppState>,
+    Path(file): Path<String>,
+    headers: HeaderMap,
+    q: Params,
+) -> Result<Response> {
+    q.allow(&[])?;
+    let Some(name) = file.strip_suffix(".json") else {
+        return Err(AppError::not_found(format!(
+            "'/tiles/{file}' names no TileJSON: TileJSON is at /tiles/{{tileset}}.json, tiles at /tiles/{{tileset}}/{{z}}/{{x}}/{{y}}.mvt"
+        )));
+    };
+    let tj =
+        tilejson_of(&st, &base_url(&headers), name).ok_or_else(|| unknown_tileset(&st, name))?;
+    Ok(Json(tj).into_response())
+}
+
+/// `GET /tiles`: every tile set with its TileJSON link.
+pub async fn list(State(st): State<AppState>, headers: HeaderMap, q: Params) -> Result<Response> {
+    q.allow(&[])?;
+    let base = base_url(&headers);
+    let sets: Vec<Value> = st
+        .tiles
+        .tilesets
+        .iter()
+        .map(|(name, set)| {
+            let (kind, layers): (&str, Vec<String>) = match set {
+                Tileset::Store(s) => (
+                    "store",
+                    quyhoach_tiles::TileSource::layers(&**s)
+                        .into_iter()
+                        .map(|l| l.name)
+                        .collect(),
+                ),
+                Tileset::Archive(a) => (
+                    "pmtiles",
+                    a.metadata
+                        .get("vector_layers")
+                        .and_then(Value::as_array)
+                        .map(|v| {
+                            v.iter()
+                                .filter_map(|l| l.get("id")?.as_str().map(str::to_string))
+                                .collect()
+                        })
+                        .unwrap_or_default(),
+                ),
+            };
+            json!({
+                "name": &**name,
+                "source": kind,
+                "layers": layers,
+                "tilejson": format!("{base}/tiles/{name}.json"),
+                "tiles": format!("{base}/tiles/{name}/{{z}}/{{x}}/{{y}}.mvt"),
+            })
+        })
+        .collect();
+    Ok(Json(json!({
+        "tilesets": sets,
+        "style": format!("{base}/styles/planning.json"),
+    }))
+    .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gzip_acceptance() {
+        let h = |v: &str| {
+            let mut m = HeaderMap::new();
+            m.insert(header::ACCEPT_ENCODING, HeaderValue::from_str(v).unwrap());
+            accepts_gzip(&m)
+        };
+        assert!(h("gzip"));
+        assert!(h("br, gzip;q=0.5"));
+        assert!(h("*"));
+        assert!(!h("br"));
+        assert!(!h("gzip;q=0"));
+        assert!(!h("identity"));
+        assert!(!accepts_gzip(&HeaderMap::new()));
+    }
+
+    #[test]
+    fn tile_paths_parse_strictly() {
+        assert_eq!(
+            parse_tile_path("14", "12975", "7736.mvt").unwrap(),
+            TileCoord {
+                z: 14,
+                x: 12975,
+                y: 7736
+            }
+        );
+        assert!(parse_tile_path("1", "1", "1.pbf").is_ok());
+        for (z, x, f) in [
+            ("a", "0", "0.mvt"),
+            ("-1", "0", "0.mvt"),
+            ("1", "+1", "0.mvt"),
+            ("1", "0", "2.mvt"),
+            ("25", "0", "0.mvt"),
+            ("1", "0", "0.png"),
+            ("1", "0", ".mvt"),
+        ] {
+            assert!(parse_tile_path(z, x, f).is_err(), "{z}/{x}/{f}");
+        }
+    }
+}
