@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
-# Python judges for the tests (pyproj for PROJ's EPSG:6960; ogctests, the OGC API - Features
-# conformance suite), in a venv under target/.
+# The independent judges the tests use, nothing of which we wrote:
+#   Debian: python3-gdal (GDAL from Python), zip, chromium (the web map's browser tests)
+#   PyPI, in a venv under target/: pyproj (PROJ's EPSG:6960), ogctests (OGC API - Features)
+#   npm, from lockfiles: @mapbox/vector-tile, mvt-fixtures, pmtiles (tiles); MapLibre's
+#   style validator (server); playwright-core (web, installed by setup.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/apt.sh
+ensure_debian_packages python3-gdal zip chromium
 venv=target/judges-venv
 if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv"
@@ -10,12 +15,10 @@ fi
 if ! "$venv/bin/python" -c "import pyproj, ogctests" 2>/dev/null; then
   "$venv/bin/pip" install --quiet --disable-pip-version-check -r tests/judges/requirements.txt
 fi
-# ogrinfo (GDAL 3.6) reads the server's OGC API - Features as an independent client.
+# ogrinfo (GDAL 3.6) reads our files, tiles and OGC API as an independent client.
 if ! command -v ogrinfo >/dev/null; then
   echo "ogrinfo is missing: scripts/setup.sh installs gdal-bin" >&2
   exit 1
 fi
-# Node.js judges: Mapbox's vector-tile reader, the MVT fixtures and pmtiles.js (tiles), and
-# MapLibre's style validator (server).
 [ -d tiles/tests/js/node_modules/@mapbox/vector-tile ] || npm ci --prefix tiles/tests/js --no-audit --no-fund
 [ -x server/tests/js/node_modules/.bin/gl-style-validate ] || npm ci --prefix server/tests/js --no-audit --no-fund

@@ -12,3 +12,6 @@ export QUYHOACH_PYTHON="$PWD/target/judges-venv/bin/python"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings
 cargo test --workspace --release
+# The web map in headless Chromium against the real server (built by the step above).
+cargo build --release --bin quyhoach
+npm test --prefix web

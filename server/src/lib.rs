@@ -33,6 +33,7 @@ use axum::{Json, Router};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::{Any, CorsLayer};
+use tower_http::services::{ServeDir, ServeFile};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
@@ -175,10 +176,23 @@ pub fn app(state: AppState) -> Router {
         .allow_headers([header::CONTENT_TYPE, header::IF_NONE_MATCH])
         .expose_headers([header::ETAG])
         .max_age(Duration::from_secs(86_400));
+    if let Some(web) = state.web_dir.as_deref() {
+        // The web app routes by URL hash, so it needs only its page and its assets.
+        let page = || ServeFile::new(web.join("index.html"));
+        router = router
+            .route_service("/", page())
+            .route_service("/index.html", page())
+            .route_service("/config.json", ServeFile::new(web.join("config.json")))
+            .route_service("/favicon.svg", ServeFile::new(web.join("favicon.svg")))
+            .nest_service("/assets", ServeDir::new(web.join("assets")));
+    } else {
+        router = router.route("/", axum::routing::get(web_not_built));
+    }
     router
         .fallback(api::not_found)
         .method_not_allowed_fallback(api::method_not_allowed)
         .layer(middleware::from_fn_with_state(state.clone(), caching))
+        .layer(middleware::from_fn(web_cache_headers))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -236,9 +250,49 @@ async fn caching(State(st): State<AppState>, req: Request, next: Next) -> Respon
     resp
 }
 
-/// Tiles and glyphs carry their own ETag and `Cache-Control` (per tile, per archive).
+/// Tiles and glyphs carry their own ETag and `Cache-Control` (per tile, per archive); the
+/// web app's files have their own (below).
 fn has_own_etag(path: &str) -> bool {
-    path.starts_with("/fonts/") || (path.starts_with("/tiles/") && path.matches('/').count() >= 5)
+    path.starts_with("/fonts/")
+        || (path.starts_with("/tiles/") && path.matches('/').count() >= 5)
+        || is_web_path(path)
+}
+
+/// The web app's files: the page, its config and its hashed assets.
+fn is_web_path(path: &str) -> bool {
+    matches!(path, "/" | "/index.html" | "/config.json" | "/favicon.svg")
+        || path.starts_with("/assets/")
+}
+
+/// Asset file names carry a content hash: cache them for a year. The page and its config
+/// must be revalidated so a new build is picked up at once.
+async fn web_cache_headers(req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_string();
+    let mut resp = next.run(req).await;
+    if is_web_path(&path) && resp.status().is_success() {
+        let cc = if path.starts_with("/assets/") {
+            "public, max-age=31536000, immutable"
+        } else {
+            "no-cache"
+        };
+        resp.headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static(cc));
+    }
+    resp
+}
+
+/// `/` when `web/dist` has not been built: say how to build it, and where the API is.
+async fn web_not_built() -> Response {
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        "<!doctype html><html lang=\"vi\"><meta charset=\"utf-8\"><title>quyhoach</title>\
+         <h1>quyhoach</h1><p>Bản đồ web chưa được build / the web map is not built: run \
+         <code>cd web &amp;&amp; npm ci &amp;&amp; npm run build</code> (the README's first command does it) \
+         or set QUYHOACH_WEB_DIR.</p><p>API: <a href=\"/api/v1/openapi.json\">/api/v1/openapi.json</a> · \
+         OGC API - Features: <a href=\"/ogc\">/ogc</a></p></html>",
+    )
+        .into_response()
 }
 
 fn set_cache_headers(h: &mut HeaderMap, etag: &str) {

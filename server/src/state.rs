@@ -21,6 +21,28 @@ pub struct AppState {
     pub tiles: Arc<TileService>,
     /// Glyphs of the map's labels.
     pub glyphs: Arc<Glyphs>,
+    /// The built web app (`web/dist`), served at `/` when present.
+    pub web_dir: Option<Arc<std::path::PathBuf>>,
+}
+
+/// Where the built web app is: `QUYHOACH_WEB_DIR`, else `web/dist` under the current
+/// directory, else `web/dist` of the source tree the binary was built in
+/// (`target/release/quyhoach` → `../../web/dist`). `None` when it has not been built.
+pub fn default_web_dir() -> Option<std::path::PathBuf> {
+    if let Ok(d) = std::env::var("QUYHOACH_WEB_DIR") {
+        return Some(std::path::PathBuf::from(d));
+    }
+    let mut candidates = vec![std::path::PathBuf::from("web/dist")];
+    if let Some(exe_dir) = std::env::current_exe()
+        .ok()
+        .and_then(|e| e.parent().map(|p| p.to_path_buf()))
+    {
+        candidates.push(exe_dir.join("../../web/dist"));
+        candidates.push(exe_dir.join("../../../web/dist"));
+    }
+    candidates
+        .into_iter()
+        .find(|p| p.join("index.html").is_file())
 }
 
 impl AppState {
@@ -38,6 +60,7 @@ impl AppState {
             etag: Arc::from(etag),
             tiles: Arc::new(tiles),
             glyphs: Arc::new(Glyphs::new(std::path::Path::new(DEFAULT_FONTS_DIR))),
+            web_dir: default_web_dir().map(Arc::new),
         }
     }
 
@@ -54,6 +77,7 @@ impl AppState {
             etag: Arc::from(etag),
             tiles: Arc::new(tiles),
             glyphs: Arc::new(Glyphs::new(&config.fonts_dir)),
+            web_dir: default_web_dir().map(Arc::new),
         })
     }
 }

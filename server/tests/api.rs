@@ -776,3 +776,35 @@ async fn a_site_at_the_vertex_cap_is_answered() {
     assert!(r.json()["site"]["area_m2"].as_f64().unwrap() > 1000.0);
     eprintln!("report on a {n}-vertex site: {:?}", t.elapsed());
 }
+
+#[tokio::test]
+async fn the_web_app_is_served_at_the_root() {
+    let web = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(web.path().join("assets")).unwrap();
+    std::fs::write(
+        web.path().join("index.html"),
+        "<!doctype html><title>Tra cứu quy hoạch</title>",
+    )
+    .unwrap();
+    std::fs::write(web.path().join("config.json"), "{}").unwrap();
+    std::fs::write(web.path().join("assets/app-1a2b3c.js"), "console.log(1)").unwrap();
+    let mut st = demo().state.clone();
+    st.web_dir = Some(std::sync::Arc::new(web.path().to_path_buf()));
+    let page = get(&st, "/").await;
+    assert_eq!(page.status, 200);
+    assert!(page.text().contains("Tra cứu quy hoạch"));
+    assert_eq!(page.headers["cache-control"], "no-cache");
+    let asset = get(&st, "/assets/app-1a2b3c.js").await;
+    assert_eq!(asset.status, 200);
+    assert_eq!(
+        asset.headers["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
+    let missing = get(&st, "/assets/nope.js").await;
+    assert_eq!(missing.status, 404);
+    // Without a built web app, the root says how to build it.
+    st.web_dir = None;
+    let page = get(&st, "/").await;
+    assert_eq!(page.status, 200);
+    assert!(page.text().contains("npm run build"));
+}
