@@ -581,15 +581,7 @@ fn commune_bbox(index: &quyhoach_data::index::Index, code: &str) -> anyhow::Resu
             }
             if let Some(r) = geo::BoundingRect::bounding_rect(g) {
                 let b = [r.min().x, r.min().y, r.max().x, r.max().y];
-                found = Some(match found {
-                    None => b,
-                    Some(a) => [
-                        a[0].min(b[0]),
-                        a[1].min(b[1]),
-                        a[2].max(b[2]),
-                        a[3].max(b[3]),
-                    ],
-                });
+                found = Some(quyhoach_data::index::union_bbox(found, b));
             }
         })?;
     }

@@ -824,7 +824,7 @@ impl Index {
 }
 
 /// Union of two boxes.
-pub(crate) fn union_bbox(a: Option<[f64; 4]>, b: [f64; 4]) -> [f64; 4] {
+pub fn union_bbox(a: Option<[f64; 4]>, b: [f64; 4]) -> [f64; 4] {
     match a {
         None => b,
         Some(a) => [
