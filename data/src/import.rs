@@ -562,7 +562,7 @@ fn for_each_coord_mut(g: &mut Geometry<f64>, f: &mut dyn FnMut(&mut Coord<f64>))
 }
 
 /// Reprojects a geometry in place with one PROJ call for all its coordinates.
-fn reproject(
+pub(crate) fn reproject(
     g: &mut Geometry<f64>,
     ct: &gdal::spatial_ref::CoordTransform,
 ) -> std::result::Result<(), String> {
@@ -626,8 +626,8 @@ fn lines_of(g: Geometry<f64>, out: &mut Vec<LineString<f64>>, from_polygons: &mu
 }
 
 /// Outcome of shaping one geometry.
-struct Shaped {
-    geom: Geometry<f64>,
+pub(crate) struct Shaped {
+    pub(crate) geom: Geometry<f64>,
     /// Source-CRS measure (area for polygons, length for lines), in source units.
     planar: f64,
     repaired: Option<String>,
@@ -635,7 +635,10 @@ struct Shaped {
 }
 
 /// Brings a source geometry to the kind's type, valid, or says why it cannot.
-fn shape_geometry(kind: Kind, src: &GdalGeometry) -> std::result::Result<Shaped, String> {
+pub(crate) fn shape_geometry(
+    kind: Kind,
+    src: &GdalGeometry,
+) -> std::result::Result<Shaped, String> {
     let mut g2 = src.clone();
     g2.flatten_to_2d();
     let geo: Geometry<f64> = Geometry::try_from(&g2).map_err(|_| {

@@ -13,6 +13,7 @@ pub mod index;
 pub mod landuse;
 pub mod plans;
 pub mod schema;
+pub mod site;
 pub mod srs;
 pub mod store;
 pub mod validity;

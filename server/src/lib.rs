@@ -103,6 +103,7 @@ fn routes() -> Routes {
         ),
         ("/api/v1/search", &["get"], get(api::search)),
         ("/api/v1/report", &["post"], post(api::report)),
+        ("/api/v1/sites/parse", &["post"], post(api::parse_site_file)),
         (
             "/api/v1/convert",
             &["get", "post"],

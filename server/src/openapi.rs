@@ -368,6 +368,16 @@ pub fn document(base: &str) -> Value {
         json!({"from": "vn2000:kien-giang", "points": [{"northing": 1108000.0, "easting": 590000.0}]}),
     );
     conv_post["responses"]["413"] = problem_ref();
+    let mut site_post = op(
+        "Read a site boundary file (zipped Shapefile, KML, GeoJSON, GeoPackage) into a WGS 84 MultiPolygon for POST /api/v1/report",
+        api,
+        vec![json!({"name": "srs", "in": "query", "required": false, "schema": {"type": "string", "default": "prj"},
+            "description": "the file's reference system: prj (its own .prj; KML/GeoJSON are WGS 84), vn2000:<province>, vn2000:tm3:<meridian>, EPSG:<code>"})],
+        ok("Feature", "application/json", any_json()),
+    );
+    site_post["requestBody"] = json!({"required": true, "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}});
+    site_post["responses"]["413"] = problem_ref();
+    paths.insert("/api/v1/sites/parse".into(), json!({"post": site_post}));
     paths.insert("/api/v1/convert".into(), json!({
         "get": op("Convert one point between VN-2000 and WGS 84", api, conv_params, ok("Point", "application/json", any_json())),
         "post": conv_post,

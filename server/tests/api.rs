@@ -808,3 +808,89 @@ async fn the_web_app_is_served_at_the_root() {
     assert_eq!(page.status, 200);
     assert!(page.text().contains("npm run build"));
 }
+
+#[tokio::test]
+async fn a_site_uploaded_as_a_zipped_shapefile_or_kml_gets_a_report() {
+    let st = &demo().state;
+    let f = parcel(100);
+    let (lon, lat) = inside(&f);
+    // A surveyor's boundary: a Shapefile in VN-2000 (Kiên Giang) with its .prj, zipped.
+    let xy = quyhoach_data::index::convert(&[(lon, lat)], "vn2000:kien-giang", false).unwrap()[0];
+    let dir = tempfile::tempdir().unwrap();
+    let gj = dir.path().join("lo.geojson");
+    let (x, y) = xy;
+    std::fs::write(
+        &gj,
+        format!(
+            r#"{{"type":"FeatureCollection","features":[{{"type":"Feature","properties":{{"ten":"Lô A"}},
+            "geometry":{{"type":"Polygon","coordinates":[[[{x0},{y0}],[{x1},{y0}],[{x1},{y1}],[{x0},{y1}],[{x0},{y0}]]]}}}}]}}"#,
+            x0 = x - 20.0,
+            x1 = x + 20.0,
+            y0 = y - 20.0,
+            y1 = y + 20.0
+        ),
+    )
+    .unwrap();
+    let shp = dir.path().join("lo.shp");
+    let proj = quyhoach_data::srs::vn2000_tm3_proj4(104.5);
+    let ok = std::process::Command::new("ogr2ogr")
+        .args(["-f", "ESRI Shapefile", "-a_srs", &proj])
+        .arg(&shp)
+        .arg(&gj)
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    let zip = dir.path().join("lo.zip");
+    let ok = std::process::Command::new("zip")
+        .arg("-qj")
+        .arg(&zip)
+        .args(["shp", "shx", "dbf", "prj"].map(|e| dir.path().join(format!("lo.{e}"))))
+        .status()
+        .expect("zip (Debian) must be installed");
+    assert!(ok.success());
+    let r = post(st, "/api/v1/sites/parse", std::fs::read(&zip).unwrap()).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let site = r.json();
+    assert_eq!(site["geometry"]["type"], "MultiPolygon");
+    let report = post(st, "/api/v1/report", site["geometry"].to_string()).await;
+    assert_eq!(report.status, 200, "{}", report.text());
+    let area = report.json()["site"]["area_m2"].as_f64().unwrap();
+    assert!(
+        (area - 1600.0).abs() < 2.0,
+        "40 m × 40 m in VN-2000 metres, got {area}"
+    );
+
+    let kml = format!(
+        r#"<?xml version="1.0"?><kml xmlns="http://www.opengis.net/kml/2.2"><Placemark><Polygon><outerBoundaryIs><LinearRing>
+        <coordinates>{a},{b} {c},{b} {c},{d} {a},{d} {a},{b}</coordinates></LinearRing></outerBoundaryIs></Polygon></Placemark></kml>"#,
+        a = lon - 0.0002,
+        b = lat - 0.0002,
+        c = lon + 0.0002,
+        d = lat + 0.0002
+    );
+    let r = post(st, "/api/v1/sites/parse", kml).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+
+    for (body, status) in [
+        (b"not a boundary file".to_vec(), 400),
+        (Vec::new(), 400),
+        (
+            br#"{"type":"LineString","coordinates":[[105.1,9.9],[105.2,9.9]]}"#.to_vec(),
+            400,
+        ),
+    ] {
+        let r = post(st, "/api/v1/sites/parse", body).await;
+        assert_eq!(r.status, status, "{}", r.text());
+        assert!(
+            r.content_type().contains("problem+json"),
+            "{}",
+            r.content_type()
+        );
+    }
+    let r = post(st, "/api/v1/sites/parse?srs=vn2000:atlantis", kml_bytes()).await;
+    assert_eq!(r.status, 400);
+}
+
+fn kml_bytes() -> Vec<u8> {
+    br#"<kml><Placemark><Polygon><outerBoundaryIs><LinearRing><coordinates>105.1,9.95 105.101,9.95 105.101,9.951 105.1,9.95</coordinates></LinearRing></outerBoundaryIs></Polygon></Placemark></kml>"#.to_vec()
+}
