@@ -38,6 +38,13 @@ export const api = {
   parcelReport: (c, s, p) => get(`/api/v1/parcels/${enc(c)}/${enc(s)}/${enc(p)}/report`),
   reportHtmlUrl: (c, s, p) => `/api/v1/parcels/${enc(c)}/${enc(s)}/${enc(p)}/report.html`,
   report: (body) => post('/api/v1/report', body),
+  /** A boundary file (zipped Shapefile, GeoPackage…) read by the server's GDAL → GeoJSON Feature. */
+  parseSiteFile: (file, srs) =>
+    request(`/api/v1/sites/parse?srs=${enc(srs)}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/octet-stream' },
+      body: file,
+    }),
   /** VN-2000 (easting, northing) → WGS 84; points as [{easting, northing}]. */
   toWgs84: (srs, points) => post('/api/v1/convert', { from: srs, points }),
   fromWgs84: (srs, lon, lat, signal) => get(`/api/v1/convert?lon=${lon}&lat=${lat}&to=${enc(srs)}`, signal),

@@ -165,7 +165,7 @@ export function renderToolsPanel(body, app) {
         <summary>${esc(t('tools.upload'))}</summary>
         <p class="small">${esc(t('tools.upload.hint'))}</p>
         <label for="upload-file" class="small">${esc(t('tools.upload.label'))}</label>
-        <input type="file" id="upload-file" accept=".geojson,.json,.kml,.txt,.csv,.zip,application/geo+json,application/vnd.google-earth.kml+xml" />
+        <input type="file" id="upload-file" accept=".geojson,.json,.kml,.txt,.csv,.zip,.gpkg,application/geo+json,application/vnd.google-earth.kml+xml" />
         <p id="upload-msg" class="small" role="status"></p>
       </details>
     </div>
@@ -245,8 +245,20 @@ export function renderToolsPanel(body, app) {
 export async function readBoundaryFile(file, srs) {
   const fail = (userMessage) => Object.assign(new Error(userMessage), { userMessage });
   const name = file.name.toLowerCase();
-  if (name.endsWith('.zip') || name.endsWith('.shp')) throw fail(t('tools.upload.shp'));
+  if (name.endsWith('.shp')) throw fail(t('tools.upload.shp'));
   if (file.size > MAX_UPLOAD_BYTES) throw fail(t('tools.upload.bad', { msg: `> ${MAX_UPLOAD_BYTES / 1024 / 1024} MB` }));
+  if (name.endsWith('.zip') || name.endsWith('.gpkg')) {
+    // Binary GIS files are read by the server's GDAL: the file's own .prj first, else the
+    // province chosen in the certificate box.
+    let feature;
+    try {
+      feature = await api.parseSiteFile(file, 'prj');
+    } catch (e) {
+      if (!/\.prj|coordinate reference system/i.test(e.message)) throw e;
+      feature = await api.parseSiteFile(file, srs);
+    }
+    return feature.geometry;
+  }
   const text = await file.text();
   let polys;
   if (name.endsWith('.kml') || /^\s*<\?xml|<kml/i.test(text.slice(0, 200))) polys = polygonsFromKML(text);

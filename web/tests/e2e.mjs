@@ -9,6 +9,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import assert from 'node:assert/strict';
+import os from 'node:os';
+import { execFileSync } from 'node:child_process';
 import { startSite, launch, REPO } from './harness.mjs';
 
 const SHOTS = path.join(REPO, 'target/e2e-screenshots');
@@ -264,6 +266,24 @@ await step('upload a KML boundary → site report', async () => {
   const r = await reportShown(page);
   const ratio = r.report.site.area_m2 / targetFc.features[0].properties.area_m2;
   assert.ok(Math.abs(ratio - 1) < 0.001, `uploaded site area ratio ${ratio}`);
+});
+
+await step('upload a zipped Shapefile boundary → site report', async () => {
+  // A Shapefile with its .prj, zipped, as a surveyor hands it over; read by the server's GDAL.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qh-zip-'));
+  const gj = path.join(dir, 'khu-dat.geojson');
+  fs.writeFileSync(gj, JSON.stringify({ type: 'FeatureCollection', features: [{ type: 'Feature', properties: { ten: 'Khu đất' }, geometry: { type: 'Polygon', coordinates: [ring] } }] }));
+  execFileSync('ogr2ogr', ['-f', 'ESRI Shapefile', '-lco', 'ENCODING=UTF-8', path.join(dir, 'khu-dat.shp'), gj]);
+  execFileSync('zip', ['-qj', path.join(dir, 'khu-dat.zip'), ...['shp', 'shx', 'dbf', 'prj'].map((e) => path.join(dir, `khu-dat.${e}`))]);
+  if (!(await page.isVisible('#upload-block'))) await page.click('#btn-tools');
+  if (!(await page.isVisible('#upload-file'))) await page.click('#upload-block summary');
+  await page.evaluate(() => (window.quyhoach.report = null));
+  await page.setInputFiles('#upload-file', { name: 'khu-dat.zip', mimeType: 'application/zip', buffer: fs.readFileSync(path.join(dir, 'khu-dat.zip')) });
+  await page.waitForFunction(() => window.quyhoach.report?.site?.kind && window.quyhoach.report.site.kind !== 'parcel', null, { timeout: T });
+  const r = await reportShown(page);
+  const ratio = r.report.site.area_m2 / targetFc.features[0].properties.area_m2;
+  assert.ok(Math.abs(ratio - 1) < 0.001, `zipped Shapefile site area ratio ${ratio}`);
+  fs.rmSync(dir, { recursive: true, force: true });
 });
 
 await step('draw a site → site report, exports', async () => {
