@@ -242,6 +242,11 @@ export class MapView {
       const x = (w * Number(range.value)) / 100;
       el.style.clipPath = `inset(0 ${w - x}px 0 0)`;
       line.style.left = `${x - 1}px`;
+      // The tags ride on either side of the line, so a side panel never hides them.
+      const left = document.querySelector('#compare-ui .compare-tag.left');
+      const right = document.querySelector('#compare-ui .compare-tag.right');
+      if (left) left.style.cssText = `left:auto;right:${w - x + 8}px`;
+      if (right) right.style.cssText = `right:auto;left:${x + 8}px`;
     };
     range.addEventListener('input', clip);
     window.addEventListener('resize', clip);
