@@ -114,7 +114,6 @@ fn gdal_has_spatial_index(file: &Path) -> bool {
 /// A store holding one good layer, to check that failed imports leave it as it was.
 fn store_with_a_layer() -> tempfile::TempDir {
     let store = tempfile::tempdir().unwrap();
-    let geojson = store.path().join("../quyhoach-test-good.geojson");
     let src = tempfile::Builder::new()
         .suffix(".geojson")
         .tempfile()
@@ -125,7 +124,6 @@ fn store_with_a_layer() -> tempfile::TempDir {
         "geometry":{"type":"Polygon","coordinates":[[[105.08,10.01],[105.09,10.01],[105.09,10.02],[105.08,10.02],[105.08,10.01]]]}}]}"#,
     )
     .unwrap();
-    let _ = geojson;
     import(&ImportOptions::new(
         src.path(),
         Kind::Boundaries,

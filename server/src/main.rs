@@ -367,7 +367,7 @@ fn run_plans(command: PlansCommand) -> anyhow::Result<()> {
             store.put_plans(&lock, vec![plan])?;
         }
         PlansCommand::Import { file, store } => {
-            let n = import_plans(&file, &store)?;
+            let n = quyhoach_server::demo::import_plans(&file, &store)?;
             println!("{n} plan(s) imported from {}", file.display());
         }
         PlansCommand::List { store, json } => {
@@ -428,10 +428,6 @@ fn run_plans(command: PlansCommand) -> anyhow::Result<()> {
         }
     }
     Ok(())
-}
-
-fn import_plans(file: &Path, store: &Path) -> anyhow::Result<usize> {
-    quyhoach_server::demo::import_plans(file, store)
 }
 
 fn run_info(store: &Path, json: bool) -> anyhow::Result<()> {
