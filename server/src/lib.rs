@@ -16,7 +16,9 @@ pub mod geojson;
 pub mod glyphs;
 pub mod ogc;
 pub mod openapi;
+pub mod page;
 pub mod params;
+pub mod preview;
 pub mod state;
 pub mod style;
 pub mod text;
@@ -178,11 +180,10 @@ pub fn app(state: AppState) -> Router {
         .expose_headers([header::ETAG])
         .max_age(Duration::from_secs(86_400));
     if let Some(web) = state.web_dir.as_deref() {
-        // The web app routes by URL hash, so it needs only its page and its assets.
-        let page = || ServeFile::new(web.join("index.html"));
+        // The web app: its page (with the server's preview and sharing tags), its assets.
         router = router
-            .route_service("/", page())
-            .route_service("/index.html", page())
+            .route("/", get(page::index_page))
+            .route("/index.html", get(page::index_page))
             .route_service("/config.json", ServeFile::new(web.join("config.json")))
             .route_service("/favicon.svg", ServeFile::new(web.join("favicon.svg")))
             .nest_service("/assets", ServeDir::new(web.join("assets")));

@@ -23,6 +23,15 @@ pub struct AppState {
     pub glyphs: Arc<Glyphs>,
     /// The built web app (`web/dist`), served at `/` when present.
     pub web_dir: Option<Arc<std::path::PathBuf>>,
+    /// The page's server-rendered parts, per data version, link and language.
+    pub pages: Arc<moka::future::Cache<String, Arc<crate::page::Rendered>>>,
+}
+
+/// Rendered pages kept: the default view and the most shared parcel links.
+const PAGE_CACHE_ENTRIES: u64 = 512;
+
+fn page_cache() -> Arc<moka::future::Cache<String, Arc<crate::page::Rendered>>> {
+    Arc::new(moka::future::Cache::new(PAGE_CACHE_ENTRIES))
 }
 
 /// Where the built web app is: `QUYHOACH_WEB_DIR`, else `web/dist` under the current
@@ -61,6 +70,7 @@ impl AppState {
             tiles: Arc::new(tiles),
             glyphs: Arc::new(Glyphs::new(std::path::Path::new(DEFAULT_FONTS_DIR))),
             web_dir: default_web_dir().map(Arc::new),
+            pages: page_cache(),
         }
     }
 
@@ -78,6 +88,7 @@ impl AppState {
             tiles: Arc::new(tiles),
             glyphs: Arc::new(Glyphs::new(&config.fonts_dir)),
             web_dir: default_web_dir().map(Arc::new),
+            pages: page_cache(),
         })
     }
 }

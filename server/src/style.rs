@@ -48,7 +48,7 @@ pub fn landuse_color() -> Value {
     Value::Array(m)
 }
 
-fn is_draft(index: &Index, layer: &str) -> bool {
+pub(crate) fn is_draft(index: &Index, layer: &str) -> bool {
     let cat = index.catalog();
     let Some(e) = cat.layers.get(layer) else {
         return false;

@@ -247,7 +247,8 @@ pub fn report_text(r: &Value) -> String {
     fit(t.trim_start().to_string(), MAX_REPORT_BYTES)
 }
 
-fn esc(s: &str) -> String {
+/// Escapes text for HTML content and attribute values.
+pub fn esc(s: &str) -> String {
     let mut o = String::with_capacity(s.len());
     for c in s.chars() {
         match c {

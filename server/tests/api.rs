@@ -809,6 +809,165 @@ async fn the_web_app_is_served_at_the_root() {
     assert!(page.text().contains("npm run build"));
 }
 
+/// A page template with the markers of web/index.html.
+fn page_template() -> tempfile::TempDir {
+    let web = tempfile::tempdir().unwrap();
+    std::fs::write(
+        web.path().join("index.html"),
+        "<!doctype html><head><!--qh:meta--><title>Tra cứu quy hoạch</title>\
+         <meta property=\"og:title\" content=\"Tra cứu\"/><!--/qh:meta--></head>\
+         <body><div id=\"map\"><!--qh:preview--></div><!--qh:answer--></body>",
+    )
+    .unwrap();
+    web
+}
+
+fn attr<'a>(html: &'a str, prefix: &str) -> &'a str {
+    let at = html
+        .find(prefix)
+        .unwrap_or_else(|| panic!("{prefix} in {html:.300}"))
+        + prefix.len();
+    &html[at..at + html[at..].find('"').unwrap()]
+}
+
+fn unescape(s: &str) -> String {
+    s.replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+#[tokio::test]
+async fn a_shared_parcel_link_carries_its_answer_and_its_map() {
+    let web = page_template();
+    let mut st = demo().state.clone();
+    st.web_dir = Some(std::sync::Arc::new(web.path().to_path_buf()));
+    let f = parcel(250);
+    let (c, s, p) = key(&f);
+    let report = get(&st, &format!("/api/v1/parcels/{c}/{s}/{p}/report"))
+        .await
+        .json();
+    // Messengers append their own parameters; they are ignored.
+    let page = get(
+        &st,
+        &format!("/?p={c}/{s}/{p}&fbclid=IwAR0x&utm_source=zalo"),
+    )
+    .await;
+    assert_eq!(page.status, 200);
+    assert_eq!(page.headers["cache-control"], "no-cache");
+    let html = page.text();
+    assert!(!html.contains("qh:"), "markers replaced: {html:.400}");
+    let title = unescape(attr(&html, r#"<meta property="og:title" content=""#));
+    assert!(
+        title.starts_with(&format!("Thửa {p}, tờ bản đồ {s}, ")),
+        "{title}"
+    );
+    let desc = unescape(attr(&html, r#"<meta property="og:description" content=""#));
+    assert_eq!(desc, report["summary_vi"].as_str().unwrap());
+    assert!(
+        attr(&html, r#"<meta property="og:url" content=""#).ends_with(&format!("/?p={c}/{s}/{p}"))
+    );
+    assert!(html.contains(&format!("<title>Thửa {p}, tờ bản đồ {s}")));
+    assert!(html.contains(&format!("/api/v1/parcels/{c}/{s}/{p}/report.html")));
+    assert!(
+        !html.contains("Tra cứu\"/>"),
+        "the default sharing tags are replaced"
+    );
+
+    // The picture: the parcel's neighbourhood, the parcel highlighted, zones in the colours
+    // of the land uses the report finds on it.
+    let b: Vec<f64> = attr(&html, r#"<div id="preview" data-bounds=""#)
+        .split(',')
+        .map(|v| v.parse().unwrap())
+        .collect();
+    let (lon, lat) = inside(&f);
+    assert!(
+        b[0] < lon && lon < b[2] && b[1] < lat && lat < b[3],
+        "{b:?}"
+    );
+    assert!(
+        b[2] - b[0] < 0.02,
+        "a neighbourhood, not the district: {b:?}"
+    );
+    let svg = &html[html.find("<svg").unwrap()..html.find("</svg>").unwrap()];
+    assert!(
+        svg.len() < quyhoach_server::preview::MAX_BYTES,
+        "{}",
+        svg.len()
+    );
+    assert!(
+        svg.contains(r##"fill="#ffd400""##),
+        "the parcel is highlighted"
+    );
+    let mut checked = 0;
+    for plan in report["plans"].as_array().unwrap() {
+        for z in plan["zones"].as_array().into_iter().flatten() {
+            checked += 1;
+            let code = z["landuse"].as_str().or(z["code"].as_str()).unwrap_or("");
+            if let Some(lu) =
+                quyhoach_data::landuse::lookup(&code.chars().take(3).collect::<String>())
+            {
+                assert!(
+                    svg.contains(&format!("fill=\"{}\"", lu.color)),
+                    "zone {code} drawn in {}",
+                    lu.color
+                );
+            }
+        }
+    }
+    assert!(checked > 0, "the parcel lies in planned zones");
+    assert!(html.contains(r#"<div id="preview-answer""#));
+    assert!(html.contains(
+        report["summary_vi"]
+            .as_str()
+            .unwrap()
+            .split(' ')
+            .next()
+            .unwrap()
+    ));
+
+    // English.
+    let en = get(&st, &format!("/?p={c}/{s}/{p}&lang=en")).await.text();
+    let desc = unescape(attr(&en, r#"<meta property="og:description" content=""#));
+    assert_eq!(desc, report["summary_en"].as_str().unwrap());
+    assert!(attr(&en, r#"<meta property="og:title" content=""#)
+        .starts_with(&format!("Parcel {p}, map sheet {s}")));
+
+    // The default page: the district's picture, the page's own sharing tags.
+    let home = get(&st, "/").await.text();
+    assert!(home.contains("<meta property=\"og:title\" content=\"Tra cứu\"/>"));
+    assert!(!home.contains("preview-answer"));
+    let b: Vec<f64> = attr(&home, r#"<div id="preview" data-bounds=""#)
+        .split(',')
+        .map(|v| v.parse().unwrap())
+        .collect();
+    let communes = st.index.layer_entry("communes").unwrap().bounds;
+    for i in 0..4 {
+        assert!((b[i] - communes[i]).abs() < 1e-6, "{b:?} vs {communes:?}");
+    }
+
+    // Links that name nothing, or nonsense, give the default page; nothing is echoed.
+    for q in [
+        "/?p=99999/1/1",
+        "/?p=%3Cscript%3Ealert(1)%3C/script%3E/1/1",
+        "/?p=%ZZ",
+        "/?p=,,,/",
+        "/?p=31150/abc/1",
+        "/index.html?p=&lang=xx",
+    ] {
+        let r = get(&st, q).await;
+        assert_eq!(r.status, 200, "{q}");
+        let t = r.text();
+        assert!(
+            t.contains("<meta property=\"og:title\" content=\"Tra cứu\"/>"),
+            "{q}"
+        );
+        assert!(!t.contains("<script>alert"), "{q}");
+        assert!(t.contains(r#"<div id="preview""#), "{q}");
+    }
+}
+
 #[tokio::test]
 async fn a_site_uploaded_as_a_zipped_shapefile_or_kml_gets_a_report() {
     let st = &demo().state;

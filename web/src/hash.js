@@ -1,7 +1,10 @@
-// The shareable state lives in the URL hash, so a link (or its QR code) opens the same
-// parcel and view. Documented deep links, kept stable:
-//   #p=31150/12/345                 a parcel: commune code / sheet / parcel number
-//   #p=31150/12/345,31150/12/346    several parcels (a combined report)
+// The shareable state lives in the URL, so a link (or its QR code) opens the same parcel
+// and view. Parcels go in the query, where the server sees them: it puts the parcel's
+// answer into the page's Open Graph tags (Zalo, Facebook previews) and draws its map
+// before any script runs. The rest is in the hash. Documented deep links, kept stable:
+//   ?p=31150/12/345                 a parcel: commune code / sheet / parcel number
+//   ?p=31150/12/345,31150/12/346    several parcels (a combined report)
+//   #p=…                            the same in the hash (older links; wins over ?p=)
 //   #site=lon,lat;lon,lat;…         a drawn site (WGS 84, 7 decimals)
 //   &map=zoom/lat/lon               the map view (as on openstreetmap.org)
 //   &lang=en                        the language
@@ -9,7 +12,7 @@
 //   #help                           help and FAQ
 //   #screen?commune=31150           public-screen mode for a commune office
 
-export function parseHash(hash = location.hash) {
+export function parseHash(hash = location.hash, search = location.search) {
   let h = hash.replace(/^#/, '');
   let page = null;
   const m = h.match(/^(help|screen)(?:[?&]|$)/);
@@ -19,7 +22,8 @@ export function parseHash(hash = location.hash) {
   }
   const q = new URLSearchParams(h.replace(/^\?/, ''));
   const state = { page, params: q };
-  const p = q.get('p');
+  const query = new URLSearchParams(search);
+  const p = q.get('p') || (page ? null : query.get('p'));
   if (p) {
     state.parcels = p
       .split(',')
@@ -41,22 +45,26 @@ export function parseHash(hash = location.hash) {
     const [z, lat, lon] = map.split('/').map(Number);
     if ([z, lat, lon].every(Number.isFinite)) state.map = { zoom: z, center: [lon, lat] };
   }
-  state.lang = q.get('lang');
+  state.lang = q.get('lang') || query.get('lang');
   state.view = q.get('view');
   return state;
 }
 
-/** Builds a hash from the app's state; `site` as a ring of [lon, lat]. */
-export function buildHash({ parcels, site, map, lang, view }) {
+/**
+ * Builds the link of the app's state as `{ search, hash }` (each '' or with its `?`/`#`);
+ * `site` as a ring of [lon, lat].
+ */
+export function buildLink({ parcels, site, map, lang, view }) {
   const parts = [];
-  if (parcels && parcels.length) parts.push(`p=${parcels.map((x) => `${x.commune}/${x.sheet}/${x.parcel}`).join(',')}`);
+  let search = '';
+  if (parcels && parcels.length) search = `?p=${parcels.map((x) => `${encodeURIComponent(x.commune)}/${x.sheet}/${x.parcel}`).join(',')}`;
   else if (site && site.length <= 200) parts.push(`site=${site.map(([x, y]) => `${x.toFixed(7)},${y.toFixed(7)}`).join(';')}`);
   if (map) parts.push(`map=${map.zoom.toFixed(2)}/${map.center[1].toFixed(6)}/${map.center[0].toFixed(6)}`);
   if (view && view !== 'planned') parts.push(`view=${view}`);
   if (lang && lang !== 'vi') parts.push(`lang=${lang}`);
-  return parts.length ? `#${parts.join('&')}` : '';
+  return { search, hash: parts.length ? `#${parts.join('&')}` : '' };
 }
 
-export function absoluteUrl(hash) {
-  return `${location.origin}${location.pathname}${hash}`;
+export function absoluteUrl({ search, hash }) {
+  return `${location.origin}${location.pathname}${search}${hash}`;
 }

@@ -2,7 +2,7 @@
 // The map (MapLibre) arrives later as its own chunk; everything here works before it.
 import { t, setLang, initialLang, onLangChange, getLang, mapLocale } from './i18n.js';
 import { api, optionalJson } from './api.js';
-import { parseHash, buildHash, absoluteUrl } from './hash.js';
+import { parseHash, buildLink, absoluteUrl } from './hash.js';
 import { initSearch } from './search.js';
 import { reportHtml, reportCsv, download, esc, siteTitle } from './report.js';
 import { bboxOf, multiPolygon } from './geo.js';
@@ -46,6 +46,7 @@ const panelTitle = document.getElementById('panel-title');
 const panelBody = document.getElementById('panel-body');
 
 export function openPanel(view, { focus = true } = {}) {
+  document.getElementById('preview-answer')?.remove(); // the server's one-line answer: the panel says more
   app.panelView = view;
   panel.hidden = false;
   panel.dataset.view = view;
@@ -55,6 +56,7 @@ export function openPanel(view, { focus = true } = {}) {
 }
 
 export function closePanel() {
+  if (app.panelView === 'report') document.title = t('app.title');
   panel.hidden = true;
   app.panelView = null;
   document.querySelectorAll('.actions [data-view]').forEach((b) => b.setAttribute('aria-pressed', 'false'));
@@ -96,6 +98,8 @@ function renderReportPanel() {
   }
   const r = app.report;
   if (!r) return;
+  // Bookmarks, tabs and share sheets name the parcel, as the server's page title does.
+  document.title = `${siteTitle(r, app.reportCtx)} — ${t('app.title')}`;
   const s = r.site || {};
   const single = s.kind === 'parcel' && !app.reportCtx.multi;
   const actions = `
@@ -314,11 +318,12 @@ async function onCoordinate(c) {
 
 // ---------------------------------------------------------------- URL state
 let writtenHash = null;
-export function currentHash() {
+/** The link of the current state: `{ search, hash }` (parcels in the query, the rest in the hash). */
+function currentLink() {
   const mv = app.mapView?.map;
   const map = mv ? { zoom: mv.getZoom(), center: mv.getCenter().toArray() } : app.initialView;
   const ring = app.site ? app.site.coordinates[0]?.[0] : null;
-  return buildHash({
+  return buildLink({
     parcels: app.selection.map((f) => ({ commune: f.properties.commune_code, sheet: f.properties.sheet, parcel: f.properties.parcel })),
     site: app.site && app.site.coordinates.length === 1 ? ring.slice(0, -1) : null,
     map,
@@ -326,14 +331,17 @@ export function currentHash() {
     view: app.view,
   });
 }
+export function currentHash() {
+  return currentLink().hash;
+}
 export function currentUrl() {
-  return absoluteUrl(currentHash());
+  return absoluteUrl(currentLink());
 }
 function writeHash() {
   if (app.page) return;
-  const h = currentHash();
-  writtenHash = h;
-  history.replaceState(null, '', h || location.pathname);
+  const { search, hash } = currentLink();
+  writtenHash = hash;
+  history.replaceState(null, '', `${location.pathname}${search}${hash}`);
 }
 
 function applyPage(state) {
@@ -410,6 +418,29 @@ function dataBounds() {
   return [[b[0], b[1]], [b[2], b[3]]];
 }
 
+/**
+ * The server draws the first view into the page (#preview, an SVG of the same data) so a
+ * slow phone sees planning before MapLibre arrives. The map starts on the picture's
+ * bounds, so it replaces it in place.
+ */
+function previewBounds() {
+  const b = document.getElementById('preview')?.dataset.bounds?.split(',').map(Number);
+  return b?.length === 4 && b.every(Number.isFinite) ? [[b[0], b[1]], [b[2], b[3]]] : null;
+}
+
+/** Fades the server's picture out once MapLibre has drawn its tiles. */
+function retirePreview(map) {
+  const el = document.getElementById('preview');
+  if (!el) return;
+  const done = () => {
+    el.classList.add('gone');
+    document.body.classList.remove('has-preview');
+    setTimeout(() => el.remove(), 400);
+  };
+  if (map.loaded() && map.areTilesLoaded()) done();
+  else map.once('idle', done);
+}
+
 async function startMap(mapModule, st) {
   const loading = document.getElementById('loading');
   try {
@@ -426,8 +457,9 @@ async function startMap(mapModule, st) {
         mapLocale: mapLocale(),
         stylePromise: app.stylePromise,
       },
-      { bounds: dataBounds(), center: st.map?.center, zoom: st.map?.zoom },
+      { bounds: previewBounds() || dataBounds(), center: st.map?.center, zoom: st.map?.zoom },
     );
+    retirePreview(app.mapView.map);
     if (app.mapView.source === 'fallback-geojson') toast(t('map.fallback'));
     bindMap();
     document.body.dataset.mapReady = app.mapView.source;

@@ -38,7 +38,7 @@ function kindOf(url, mime) {
   return 'other';
 }
 
-async function measure(site, name, conditions) {
+async function measure(site, name, conditions, link = '/') {
   const { context, close } = await launch({ viewport: { width: 412, height: 823 } }); // a mid-range phone
   const page = await context.newPage();
   await page.addInitScript(() => localStorage.setItem('qh.tour.seen', '1'));
@@ -57,8 +57,9 @@ async function measure(site, name, conditions) {
   const seen = [];
   page.on('requestfinished', (r) => seen.push(r.url()));
   const t0 = Date.now();
-  await page.goto(site.url, { waitUntil: 'commit' });
+  await page.goto(new URL(link, site.url).href, { waitUntil: 'commit' });
   let shell = null;
+  let preview = null;
   let mapReady = null;
   let planning = null;
   const deadline = t0 + 300_000;
@@ -72,16 +73,23 @@ async function measure(site, name, conditions) {
           const zoneFills = mv.map.getStyle().layers.filter((l) => l.type === 'fill' && /zones/.test(l['source-layer'] || l.source || l.id)).map((l) => l.id);
           drawn = zoneFills.length > 0 && mv.map.queryRenderedFeatures({ layers: zoneFills }).length > 0 && mv.map.areTilesLoaded();
         }
-        return { fcp, ready: document.body.dataset.mapReady || null, drawn };
+        // The server's picture of the planning map is in the page's HTML: if it is there at
+        // the first contentful paint, planning showed with that paint.
+        const pic = document.querySelector('#preview svg');
+        const shown = !!pic && pic.querySelectorAll('path').length > 0 && pic.getBoundingClientRect().width > 100;
+        return { fcp, ready: document.body.dataset.mapReady || null, drawn, shown };
       })
       .catch(() => ({}));
-    if (s.fcp != null && shell === null) shell = s.fcp;
+    if (s.fcp != null && shell === null) {
+      shell = s.fcp;
+      if (s.shown) preview = s.fcp;
+    }
     if (s.ready && mapReady === null) mapReady = Date.now() - t0;
     if (s.drawn) planning = Date.now() - t0;
     else await new Promise((r) => setTimeout(r, 200));
   }
   const style = await page.evaluate(() => document.body.dataset.mapReady).catch(() => '?');
-  await page.screenshot({ path: path.join(REPO, `target/first-load-${name}.png`) }).catch(() => {});
+  await page.screenshot({ path: path.join(REPO, `target/first-load-${name}${link === '/' ? '' : '-parcel'}.png`) }).catch(() => {});
   await close();
   const cdpUrls = new Set([...reqs.values()].map((r) => r.url));
   for (const url of seen) {
@@ -99,21 +107,30 @@ async function measure(site, name, conditions) {
     byKind[k].bytes += r.bytes;
     total += r.bytes;
   }
-  return { name, style, shell_ms: shell && Math.round(shell), map_ready_ms: mapReady, planning_drawn_ms: planning, requests: reqs.size, bytes: total, byKind };
+  return { name, link, style, shell_ms: shell && Math.round(shell), preview_ms: preview && Math.round(preview), map_ready_ms: mapReady, planning_drawn_ms: planning, requests: reqs.size, bytes: total, byKind };
 }
 
 const site = await startSite({ parcels: Number(process.env.E2E_PARCELS || 20000) });
 console.log(`site ${site.url} (web app served by ${site.servedBy})`);
 const kb = (b) => `${(b / 1024).toFixed(1)} KiB`;
+// A shared parcel link, as citizens arrive from Zalo: a parcel near the data's centre.
+const layers = await fetch(`${site.api}/api/v1/layers`).then((r) => r.json());
+const b = layers.layers.find((l) => l.kind === 'parcels').bounds;
+const at = await fetch(`${site.api}/api/v1/parcels/at?lon=${(b[0] + b[2]) / 2}&lat=${(b[1] + b[3]) / 2}`).then((r) => r.json());
+const pp = at.features[0]?.properties;
+const links = ['/', ...(pp ? [`/?p=${pp.commune_code}/${pp.sheet}/${pp.parcel}`] : [])];
 try {
   for (const [name, cond] of Object.entries(PROFILES)) {
-    const r = await measure(site, name, cond);
-    console.log(`\n== ${name} (${r.style}) ==`);
-    console.log(`page shell painted (first contentful paint): ${r.shell_ms ?? '—'} ms`);
-    console.log(`map ready:                                   ${r.map_ready_ms ?? '—'} ms`);
-    console.log(`planning layers drawn:                       ${r.planning_drawn_ms ?? 'not within 300 s'} ms`);
-    console.log(`transferred: ${kb(r.bytes)} in ${r.requests} requests`);
-    for (const [k, v] of Object.entries(r.byKind).sort((a, b) => b[1].bytes - a[1].bytes)) console.log(`  ${k.padEnd(12)} ${kb(v.bytes).padStart(12)}  ${v.requests} requests`);
+    for (const link of links) {
+      const r = await measure(site, name, cond, link);
+      console.log(`\n== ${name} ${link} (${r.style}) ==`);
+      console.log(`page shell painted (first contentful paint): ${r.shell_ms ?? '—'} ms`);
+      console.log(`planning shown (server's picture, in that paint): ${r.preview_ms ?? 'no picture at first paint'} ms`);
+      console.log(`map ready:                                   ${r.map_ready_ms ?? '—'} ms`);
+      console.log(`planning tiles drawn by MapLibre:            ${r.planning_drawn_ms ?? 'not within 300 s'} ms`);
+      console.log(`transferred: ${kb(r.bytes)} in ${r.requests} requests`);
+      for (const [k, v] of Object.entries(r.byKind).sort((a, b) => b[1].bytes - a[1].bytes)) console.log(`  ${k.padEnd(12)} ${kb(v.bytes).padStart(12)}  ${v.requests} requests`);
+    }
   }
 } finally {
   site.close();

@@ -1,0 +1,459 @@
+//! A server-drawn picture of the planning map, inlined as SVG into the web page so that a
+//! phone on a slow link sees the zones, red lines and its parcel with the page's first
+//! bytes — seconds before MapLibre (hundreds of KiB of JavaScript) can draw the tiles.
+//!
+//! The picture is the same data the tiles carry, in the style's colours and drawing order
+//! (zones filled by planned land use, parcels, roads, red lines, boundaries), projected to
+//! Web Mercator. Its `viewBox` is the view's box: shown with `preserveAspectRatio="xMidYMid
+//! meet"` inside the map's box less 20 px padding it covers exactly what MapLibre's
+//! `fitBounds(bounds, {padding: 20})` shows, so the map replaces it in place. Features
+//! beyond the box are drawn too (the SVG overflows), as far as a phone in portrait shows.
+//!
+//! Coordinates are integers on a grid of [`GRID`] units across the box, simplified to half
+//! a unit and written as relative path commands: a district of zones is a few tens of KiB
+//! before compression. Layers a phone would not show at the view's zoom are left out, as
+//! the style's `minzoom`s do; parcels are dropped first when the picture would exceed
+//! [`MAX_BYTES`].
+
+use std::f64::consts::PI;
+use std::fmt::Write as _;
+
+use geo::Simplify;
+use geo_types::{Coord, Geometry, LineString};
+use quyhoach_data::index::{Index, ValueRef};
+use quyhoach_data::landuse::{lookup, LEGACY_CODES};
+use quyhoach_data::schema::Kind;
+
+use crate::style::is_draft;
+use crate::tiles::source::{store_layer_specs, PARCELS_MINZOOM, REDLINES_MINZOOM, ROADS_MINZOOM};
+
+/// Grid units across the longer side of the view.
+pub const GRID: f64 = 1000.0;
+
+/// Largest picture, bytes before compression (about a third after gzip).
+pub const MAX_BYTES: usize = 160_000;
+
+/// The phone the layer choice is made for: MapLibre's 512-px tiles, a 412 × 700 CSS-px map.
+const PHONE_PX: (f64, f64) = (412.0, 700.0);
+
+/// The style's padding around fitted bounds (CSS px).
+const PADDING_PX: f64 = 20.0;
+
+/// Most features drawn per layer; beyond it the layer is too dense to read as a picture.
+const MAX_FEATURES: usize = 20_000;
+
+/// A rendered preview.
+#[derive(Debug, Clone)]
+pub struct Preview {
+    /// The `<svg>` element.
+    pub svg: String,
+    /// The view, WGS 84 `[w, s, e, n]`: the web page fits the map to it.
+    pub bounds: [f64; 4],
+}
+
+/// MapLibre's `["interpolate", ["exponential", base], ["zoom"], z0, v0, z1, v1, …]` at `zoom`.
+fn interpolate(base: f64, stops: &[(f64, f64)], zoom: f64) -> f64 {
+    let Some(&(z0, v0)) = stops.first() else {
+        return 0.0;
+    };
+    if zoom <= z0 {
+        return v0;
+    }
+    for w in stops.windows(2) {
+        let ((za, va), (zb, vb)) = (w[0], w[1]);
+        if zoom <= zb {
+            let t = if (base - 1.0).abs() < 1e-9 {
+                (zoom - za) / (zb - za)
+            } else {
+                (base.powf(zoom - za) - 1.0) / (base.powf(zb - za) - 1.0)
+            };
+            return va + t * (vb - va);
+        }
+    }
+    stops.last().map_or(0.0, |s| s.1)
+}
+
+/// Web Mercator, the unit square (x east, y south).
+fn merc(lon: f64, lat: f64) -> (f64, f64) {
+    let lat = lat.clamp(-85.051_128, 85.051_128).to_radians();
+    ((lon + 180.0) / 360.0, (1.0 - lat.tan().asinh() / PI) / 2.0)
+}
+
+/// The zoom at which MapLibre fits `bounds` into the reference phone's map.
+pub fn phone_zoom(bounds: [f64; 4]) -> f64 {
+    let (x0, y1) = merc(bounds[0], bounds[1]);
+    let (x1, y0) = merc(bounds[2], bounds[3]);
+    let w = ((x1 - x0) * 512.0).max(1e-12);
+    let h = ((y1 - y0) * 512.0).max(1e-12);
+    let zx = ((PHONE_PX.0 - 2.0 * PADDING_PX) / w).log2();
+    let zy = ((PHONE_PX.1 - 2.0 * PADDING_PX) / h).log2();
+    zx.min(zy)
+}
+
+/// Maps WGS 84 to grid units of the view.
+struct Grid {
+    x0: f64,
+    y0: f64,
+    scale: f64,
+    width: f64,
+    height: f64,
+}
+
+impl Grid {
+    fn new(bounds: [f64; 4]) -> Grid {
+        let (x0, y1) = merc(bounds[0], bounds[1]);
+        let (x1, y0) = merc(bounds[2], bounds[3]);
+        let span = (x1 - x0).max(y1 - y0).max(1e-12);
+        let scale = GRID / span;
+        Grid {
+            x0,
+            y0,
+            scale,
+            width: ((x1 - x0) * scale).round().max(1.0),
+            height: ((y1 - y0) * scale).round().max(1.0),
+        }
+    }
+
+    fn project(&self, c: Coord<f64>) -> Coord<f64> {
+        let (x, y) = merc(c.x, c.y);
+        Coord {
+            x: (x - self.x0) * self.scale,
+            y: (y - self.y0) * self.scale,
+        }
+    }
+
+    /// The WGS 84 box of everything a portrait phone or a landscape screen can show around
+    /// the view when it is fitted with "meet": the longer side of the view, twice, square.
+    fn reach(&self) -> [f64; 4] {
+        let span = GRID / self.scale;
+        let cx = self.x0 + self.width / self.scale / 2.0;
+        let cy = self.y0 + self.height / self.scale / 2.0;
+        let lon = |x: f64| x * 360.0 - 180.0;
+        let lat = |y: f64| (PI * (1.0 - 2.0 * y)).sinh().atan().to_degrees();
+        [
+            lon(cx - span),
+            lat(cy + span),
+            lon(cx + span),
+            lat(cy - span),
+        ]
+    }
+}
+
+/// Appends one ring or line as `M x y l dx dy …` (closed rings end with `z`). Returns
+/// false when nothing is left of it at this scale.
+fn push_path(d: &mut String, grid: &Grid, coords: &[Coord<f64>], closed: bool) -> bool {
+    let projected: LineString<f64> = coords.iter().map(|&c| grid.project(c)).collect();
+    let simple = projected.simplify(0.5);
+    let mut pts: Vec<(i64, i64)> = Vec::with_capacity(simple.0.len());
+    for c in &simple.0 {
+        let p = (c.x.round() as i64, c.y.round() as i64);
+        if pts.last() != Some(&p) {
+            pts.push(p);
+        }
+    }
+    if closed && pts.len() > 1 && pts.first() == pts.last() {
+        pts.pop();
+    }
+    if pts.len() < if closed { 3 } else { 2 } {
+        return false;
+    }
+    let (mut px, mut py) = pts[0];
+    let _ = write!(d, "M{px} {py}l");
+    for (i, &(x, y)) in pts[1..].iter().enumerate() {
+        let (dx, dy) = (x - px, y - py);
+        if i > 0 && dx >= 0 {
+            d.push(' ');
+        }
+        let _ = write!(d, "{dx}");
+        if dy >= 0 {
+            d.push(' ');
+        }
+        let _ = write!(d, "{dy}");
+        (px, py) = (x, y);
+    }
+    if closed {
+        d.push('z');
+    }
+    true
+}
+
+/// Appends every ring or line of a geometry; features smaller than a unit are skipped.
+fn push_geometry(d: &mut String, grid: &Grid, g: &Geometry<f64>) {
+    match g {
+        Geometry::Polygon(p) => {
+            push_polygon(d, grid, p);
+        }
+        Geometry::MultiPolygon(mp) => {
+            for p in &mp.0 {
+                push_polygon(d, grid, p);
+            }
+        }
+        Geometry::LineString(l) => {
+            push_path(d, grid, &l.0, false);
+        }
+        Geometry::MultiLineString(ml) => {
+            for l in &ml.0 {
+                push_path(d, grid, &l.0, false);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn push_polygon(d: &mut String, grid: &Grid, p: &geo_types::Polygon<f64>) {
+    if !push_path(d, grid, &p.exterior().0, true) {
+        return;
+    }
+    for hole in p.interiors() {
+        push_path(d, grid, &hole.0, true);
+    }
+}
+
+/// Colour of a land-use value as the style colours it: by its first code.
+fn landuse_colour(value: Option<&str>) -> &'static str {
+    let code: String = value.unwrap_or("").chars().take(3).collect();
+    let code = LEGACY_CODES
+        .iter()
+        .find(|(old, _)| *old == code)
+        .map_or(code.as_str(), |(_, new)| new);
+    lookup(code).map_or("#CCCCCC", |c| c.color.as_str())
+}
+
+/// Path data of a layer's features in the reach of the view, grouped by `key` (a colour),
+/// in first-seen order. `None` when the layer has more than [`MAX_FEATURES`] there.
+fn layer_paths(
+    index: &Index,
+    layer: &str,
+    grid: &Grid,
+    key: &dyn Fn(Option<&str>) -> &'static str,
+) -> Option<Vec<(&'static str, String)>> {
+    let mut groups: Vec<(&'static str, String)> = Vec::new();
+    let mut n = 0usize;
+    let mut too_many = false;
+    let visited = index.visit_bbox(layer, grid.reach(), &mut |f, g| {
+        n += 1;
+        if n > MAX_FEATURES {
+            too_many = true;
+            return;
+        }
+        let landuse = match f.value("landuse") {
+            Some(ValueRef::Str(s)) => Some(s),
+            _ => None,
+        };
+        let k = key(landuse);
+        let at = match groups.iter().position(|(c, _)| *c == k) {
+            Some(i) => i,
+            None => {
+                groups.push((k, String::new()));
+                groups.len() - 1
+            }
+        };
+        push_geometry(&mut groups[at].1, grid, g);
+    });
+    if visited.is_err() || too_many {
+        return None;
+    }
+    groups.retain(|(_, d)| !d.is_empty());
+    Some(groups)
+}
+
+/// Draws the view `bounds` (WGS 84 `[w, s, e, n]`) with `highlight` (parcels the page is
+/// about) on top. `None` when even the zones alone would exceed [`MAX_BYTES`].
+pub fn render(index: &Index, bounds: [f64; 4], highlight: &[Geometry<f64>]) -> Option<Preview> {
+    if !bounds.iter().all(|v| v.is_finite()) || bounds[0] >= bounds[2] || bounds[1] >= bounds[3] {
+        return None;
+    }
+    let grid = Grid::new(bounds);
+    let zoom = phone_zoom(bounds);
+    let specs = store_layer_specs(index);
+    let ids_of = |k: Kind| -> Vec<String> {
+        specs
+            .iter()
+            .filter(|s| index.layer_entry(&s.name).map(|e| e.kind) == Some(k))
+            .map(|s| s.name.clone())
+            .collect()
+    };
+    let shows = |minzoom: u8| zoom + 0.5 >= f64::from(minzoom);
+    let plain = |_: Option<&str>| "";
+
+    // Each part is (priority, markup): parts with priority 1 (parcels) go first when the
+    // picture is too big.
+    let mut parts: Vec<(u8, String)> = Vec::new();
+    for id in ids_of(Kind::Zones) {
+        let Some(groups) = layer_paths(index, &id, &grid, &landuse_colour) else {
+            continue;
+        };
+        let (opacity, outline) = if is_draft(index, &id) {
+            (".35", r##"stroke="#7A4FBF" stroke-dasharray="3 2""##)
+        } else {
+            (".65", r##"stroke="#5A5A5A""##)
+        };
+        let w = interpolate(1.0, &[(10.0, 0.3), (16.0, 1.2)], zoom);
+        let mut g = format!(r#"<g fill-opacity="{opacity}" {outline} stroke-width="{w:.1}">"#);
+        for (colour, d) in groups {
+            let _ = write!(g, r#"<path fill="{colour}" d="{d}"/>"#);
+        }
+        g.push_str("</g>");
+        parts.push((0, g));
+    }
+    // Line widths follow the style's zoom functions (style.rs) at the phone's zoom.
+    let mut line_layer = |kind: Kind, minzoom: u8, attrs: &str, width: f64, priority: u8| {
+        if !shows(minzoom) {
+            return;
+        }
+        let attrs = format!(r#"{attrs} stroke-width="{width:.1}""#);
+        for id in ids_of(kind) {
+            let Some(groups) = layer_paths(index, &id, &grid, &plain) else {
+                continue;
+            };
+            let d: String = groups.into_iter().map(|(_, d)| d).collect();
+            if !d.is_empty() {
+                parts.push((priority, format!(r#"<path fill="none" {attrs} d="{d}"/>"#)));
+            }
+        }
+    };
+    line_layer(
+        Kind::Parcels,
+        PARCELS_MINZOOM,
+        r##"stroke="#6B4F2A" stroke-opacity=".8""##,
+        interpolate(1.0, &[(15.0, 0.3), (18.0, 1.0)], zoom),
+        1,
+    );
+    line_layer(
+        Kind::Roads,
+        ROADS_MINZOOM,
+        r##"stroke="#FFFFFF" stroke-linecap="round" stroke-linejoin="round""##,
+        interpolate(1.5, &[(10.0, 0.8), (14.0, 3.0), (18.0, 14.0)], zoom),
+        0,
+    );
+    line_layer(
+        Kind::Redlines,
+        REDLINES_MINZOOM,
+        r##"stroke="#E00000""##,
+        interpolate(1.0, &[(13.0, 1.5), (18.0, 4.0)], zoom),
+        0,
+    );
+    line_layer(
+        Kind::Boundaries,
+        0,
+        r##"stroke="#8E3B8E" stroke-dasharray="4 2""##,
+        interpolate(1.0, &[(8.0, 0.8), (16.0, 2.5)], zoom),
+        0,
+    );
+    let mut hl = String::new();
+    for g in highlight {
+        push_geometry(&mut hl, &grid, g);
+    }
+    if !hl.is_empty() {
+        parts.push((
+            0,
+            format!(
+                r##"<path fill="#ffd400" fill-opacity=".35" stroke="#111" stroke-width="4" d="{hl}"/><path fill="none" stroke="#ffd400" stroke-width="2" d="{hl}"/>"##
+            ),
+        ));
+    }
+
+    let size = |parts: &[(u8, String)]| parts.iter().map(|(_, s)| s.len()).sum::<usize>();
+    if size(&parts) > MAX_BYTES {
+        parts.retain(|(p, _)| *p == 0);
+    }
+    if size(&parts) > MAX_BYTES || parts.is_empty() {
+        return None;
+    }
+    let mut svg = format!(
+        r#"<svg viewBox="0 0 {w} {h}" preserveAspectRatio="xMidYMid meet" overflow="visible" aria-hidden="true" focusable="false">"#,
+        w = grid.width,
+        h = grid.height
+    );
+    for (_, p) in parts {
+        svg.push_str(&p);
+    }
+    svg.push_str("</svg>");
+    Some(Preview { svg, bounds })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_paths_are_compact_and_round_trip() {
+        let grid = Grid::new([105.0, 10.0, 105.01, 10.01]);
+        let ring = [
+            Coord { x: 105.0, y: 10.0 },
+            Coord {
+                x: 105.005,
+                y: 10.0,
+            },
+            Coord {
+                x: 105.005,
+                y: 10.005,
+            },
+            Coord { x: 105.0, y: 10.0 },
+        ];
+        let mut d = String::new();
+        assert!(push_path(&mut d, &grid, &ring, true));
+        // Start at the bottom left of the box, east by half the box, then north.
+        assert!(d.starts_with("M0 1000l"), "{d}");
+        let nums: Vec<i64> = d
+            .trim_start_matches("M0 1000l")
+            .trim_end_matches('z')
+            .replace('-', " -")
+            .split_whitespace()
+            .map(|s| s.parse().unwrap())
+            .collect();
+        assert_eq!(nums.len(), 4, "{d}");
+        // The box is taller than wide in Mercator (by 1/cos 10°): the taller side is the grid.
+        let east = (500.0 * 10f64.to_radians().cos()).round() as i64;
+        assert!((nums[0] - east).abs() <= 1 && nums[1] == 0, "{d}");
+        assert_eq!(nums[2], 0);
+        assert!((nums[3] + 500).abs() <= 1, "{d}");
+    }
+
+    #[test]
+    fn slivers_vanish_at_the_scale_of_the_view() {
+        let grid = Grid::new([105.0, 10.0, 106.0, 11.0]);
+        let tiny = [
+            Coord { x: 105.5, y: 10.5 },
+            Coord {
+                x: 105.500_01,
+                y: 10.5,
+            },
+            Coord {
+                x: 105.500_01,
+                y: 10.500_01,
+            },
+            Coord { x: 105.5, y: 10.5 },
+        ];
+        let mut d = String::new();
+        assert!(!push_path(&mut d, &grid, &tiny, true));
+        assert!(d.is_empty());
+    }
+
+    #[test]
+    fn phone_zoom_matches_maplibre_fit() {
+        // 0.01° wide at the equator on a 372-px-wide map: log2(372 / (0.01/360 × 512)).
+        let z = phone_zoom([0.0, -0.001, 0.01, 0.001]);
+        let expect = (372.0_f64 / (0.01 / 360.0 * 512.0)).log2();
+        assert!((z - expect).abs() < 0.01, "{z} vs {expect}");
+    }
+
+    #[test]
+    fn widths_follow_maplibre_interpolation() {
+        let stops = [(10.0, 0.8), (14.0, 3.0), (18.0, 14.0)];
+        assert_eq!(interpolate(1.5, &stops, 9.0), 0.8);
+        assert_eq!(interpolate(1.5, &stops, 20.0), 14.0);
+        assert!((interpolate(1.0, &[(10.0, 0.0), (20.0, 10.0)], 15.0) - 5.0).abs() < 1e-9);
+        // Exponential: less than halfway at the middle zoom.
+        assert!(interpolate(1.5, &stops, 12.0) < 1.9);
+    }
+
+    #[test]
+    fn colours_follow_the_first_code() {
+        assert_eq!(
+            landuse_colour(Some("ONT+CLN")),
+            lookup("ONT").unwrap().color
+        );
+        assert_eq!(landuse_colour(None), "#CCCCCC");
+    }
+}
