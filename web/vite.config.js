@@ -1,5 +1,8 @@
 // Builds web/ into web/dist: static files only, no CDN. MapLibre goes into its own chunk
 // (loaded after the page shell) and its worker is emitted as a file.
+import fs from 'node:fs';
+import path from 'node:path';
+import zlib from 'node:zlib';
 import { defineConfig } from 'vite';
 
 // `npm run dev` proxies the API to a running server (quyhoach demo listens on :8080).
@@ -26,9 +29,65 @@ function inlineShellCss() {
   };
 }
 
+/**
+ * Everything the first view needs is announced in the page's head, so the browser asks for
+ * it all as soon as the HTML arrives instead of one round trip after another (script →
+ * map chunk → its worker; script → catalog → style). On a 2 s-latency link each link of
+ * that chain costs seconds.
+ */
+function preloadCriticalPath() {
+  return {
+    name: 'preload-critical-path',
+    apply: 'build',
+    transformIndexHtml: {
+      order: 'post',
+      handler(html, ctx) {
+        const files = Object.values(ctx.bundle || {});
+        const map = files.find((f) => f.type === 'chunk' && f.name === 'map');
+        const worker = files.find((f) => /maplibre-gl-worker.*\.mjs$/.test(f.fileName));
+        const mapCss = map?.viteMetadata?.importedCss ? [...map.viteMetadata.importedCss] : [];
+        const links = [
+          ...(map ? [`<link rel="modulepreload" href="/${map.fileName}">`] : []),
+          ...mapCss.map((f) => `<link rel="preload" href="/${f}" as="style">`),
+          ...(worker ? [`<link rel="preload" href="/${worker.fileName}" as="fetch" crossorigin>`] : []),
+          ...['/api/v1/landuse-codes', '/api/v1/plans', '/api/v1/layers', '/styles/planning.json'].map((u) => `<link rel="preload" href="${u}" as="fetch" crossorigin>`),
+        ];
+        return html.replace('</head>', `    ${links.join('\n    ')}\n  </head>`);
+      },
+    },
+  };
+}
+
+/**
+ * Brotli (quality 11) and gzip (level 9) copies of every asset, written once at build time;
+ * the server sends the smallest the browser accepts (MapLibre: 295 KiB gzip, 241 KiB brotli).
+ */
+function precompress() {
+  let outDir = 'dist';
+  return {
+    name: 'precompress',
+    apply: 'build',
+    configResolved(c) {
+      outDir = path.resolve(c.root, c.build.outDir);
+    },
+    closeBundle() {
+      const dir = path.join(outDir, 'assets');
+      if (!fs.existsSync(dir)) return;
+      for (const f of fs.readdirSync(dir)) {
+        if (!/\.(m?js|css|svg|json)$/.test(f)) continue;
+        const data = fs.readFileSync(path.join(dir, f));
+        if (data.length < 1024) continue;
+        const br = zlib.brotliCompressSync(data, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: data.length } });
+        fs.writeFileSync(path.join(dir, `${f}.br`), br);
+        fs.writeFileSync(path.join(dir, `${f}.gz`), zlib.gzipSync(data, { level: 9 }));
+      }
+    },
+  };
+}
+
 export default defineConfig({
   base: '/',
-  plugins: [inlineShellCss()],
+  plugins: [inlineShellCss(), preloadCriticalPath(), precompress()],
   build: {
     outDir: 'dist',
     target: 'es2022',

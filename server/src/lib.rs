@@ -186,7 +186,13 @@ pub fn app(state: AppState) -> Router {
             .route("/index.html", get(page::index_page))
             .route_service("/config.json", ServeFile::new(web.join("config.json")))
             .route_service("/favicon.svg", ServeFile::new(web.join("favicon.svg")))
-            .nest_service("/assets", ServeDir::new(web.join("assets")));
+            // Assets come precompressed from the build (brotli and gzip next to each file).
+            .nest_service(
+                "/assets",
+                ServeDir::new(web.join("assets"))
+                    .precompressed_br()
+                    .precompressed_gzip(),
+            );
     } else {
         router = router.route("/", axum::routing::get(web_not_built));
     }
@@ -279,6 +285,11 @@ async fn web_cache_headers(req: Request, next: Next) -> Response {
         };
         resp.headers_mut()
             .insert(header::CACHE_CONTROL, HeaderValue::from_static(cc));
+        // Precompressed assets differ by Accept-Encoding; caches must know.
+        if path.starts_with("/assets/") {
+            resp.headers_mut()
+                .append(header::VARY, HeaderValue::from_static("accept-encoding"));
+        }
     }
     resp
 }

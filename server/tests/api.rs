@@ -800,6 +800,27 @@ async fn the_web_app_is_served_at_the_root() {
         asset.headers["cache-control"],
         "public, max-age=31536000, immutable"
     );
+    // Precompressed copies from the build are sent to browsers that take them.
+    std::fs::write(
+        web.path().join("assets/app-1a2b3c.js.br"),
+        b"\x0b\x06\x80console.log(1)\x03",
+    )
+    .unwrap();
+    let br = send(
+        &st,
+        Request::get("/assets/app-1a2b3c.js")
+            .header(header::ACCEPT_ENCODING, "br, gzip")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(br.status, 200);
+    assert_eq!(br.headers["content-encoding"], "br");
+    assert!(br
+        .headers
+        .get_all(header::VARY)
+        .iter()
+        .any(|v| v == "accept-encoding"));
     let missing = get(&st, "/assets/nope.js").await;
     assert_eq!(missing.status, 404);
     // Without a built web app, the root says how to build it.

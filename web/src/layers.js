@@ -1,13 +1,13 @@
 // The layer panel: current vs planned use (with a swipe comparison), the plans with their
-// status and approving decision, other layers, opacity, and the land-use legend.
+// status and approving decision, other layers, the base map, opacity, and the land-use legend.
 import { t, getLang } from './i18n.js';
 import { esc, statusBadge, decisionText } from './report.js';
 
-const GROUP_NAMES = { parcels: 'layers.parcels', current: 'layers.current', communes: 'layers.communes', roads: 'layers.roads', base: 'layers.base' };
+const GROUP_NAMES = { parcels: 'layers.parcels', current: 'layers.current', communes: 'layers.communes', roads: 'layers.roads' };
 
 export function renderLayersPanel(body, app) {
   const mv = app.mapView;
-  const { plans, layers, codes } = app.meta;
+  const { plans, layers, codes, config } = app.meta;
   app.opacity = app.opacity || {};
   const groups = mv ? mv.groups() : new Map();
   const has = (g) => groups.has(g);
@@ -33,13 +33,15 @@ export function renderLayersPanel(body, app) {
   const redGroups = layers.filter((l) => l.kind === 'redlines' && has(l.id)).map((l) => l.id);
   const other = [];
   if (redGroups.length) other.push({ g: redGroups.join(','), name: t('layers.redlines') });
-  for (const g of ['current', 'parcels', 'roads', 'communes', 'base']) {
+  for (const g of ['current', 'parcels', 'roads', 'communes']) {
     const ids = g === 'parcels' || g === 'roads' || g === 'communes' ? layers.filter((l) => (g === 'parcels' ? l.kind === 'parcels' : g === 'roads' ? l.kind === 'roads' : l.kind === 'boundaries')).map((l) => l.id).filter(has) : has(g) ? [g] : [];
     if (ids.length) other.push({ g: ids.join(','), name: t(GROUP_NAMES[g]) });
   }
   const otherRows = other
     .map(({ g, name }) => {
       const first = g.split(',')[0];
+      // What is drawn, in every view: red lines too are hidden with the plans in "current"
+      // view (MapView.setView), and ticking them there draws them over the current use.
       const on = mv ? g.split(',').some((x) => mv.isGroupVisible(x)) : true;
       const id = `lyr-${first}`;
       return `<div class="layer-row">
@@ -70,6 +72,7 @@ export function renderLayersPanel(body, app) {
     ${planRows || '<p class="muted">—</p>'}
     <h3>${esc(t('layers.other'))}</h3>
     ${otherRows}
+    ${has('base') ? baseChoice(mv.isGroupVisible('base'), config.raster_base?.attribution, slider) : ''}
     <details id="legend" open>
       <summary>${esc(t('layers.legend'))}</summary>
       <label class="small"><input type="checkbox" id="legend-inview" ${app.legendInView ? 'checked' : ''}/> ${esc(t('layers.legend.inview'))}</label>
@@ -95,6 +98,12 @@ export function renderLayersPanel(body, app) {
       renderLayersPanel(body, app);
     }),
   );
+  const planGroups = new Set(app.planGroups());
+  /** Shows or hides a group on both sides of the swipe; the current-use side never shows plans. */
+  const setVisible = (g, on) => {
+    mv.setGroupVisible(g, on);
+    if (mv.compare && !planGroups.has(g)) mv.setGroupVisible(g, on, mv.compare.map);
+  };
   body.querySelectorAll('input[type=checkbox][data-groups]').forEach((cb) =>
     cb.addEventListener('change', () => {
       for (const g of cb.dataset.groups.split(',')) {
@@ -102,20 +111,44 @@ export function renderLayersPanel(body, app) {
         else app.hiddenGroups.add(g);
         // In "current" view plans stay hidden; the choice applies when plans are shown again.
         const isPlan = !!cb.dataset.plan;
-        if (!(isPlan && app.view === 'current')) mv?.setGroupVisible(g, cb.checked);
+        if (mv && !(isPlan && app.view === 'current')) setVisible(g, cb.checked);
       }
       if (mv) mv.hidden = app.hiddenGroups;
     }),
   );
+  body.querySelectorAll('input[type=radio][name=base]').forEach((r) => r.addEventListener('change', () => setVisible('base', r.value === 'raster')));
   body.querySelectorAll('input[type=range][data-op]').forEach((r) =>
     r.addEventListener('input', () => {
       const v = Number(r.value) / 100;
       const row = r.closest('.layer-row').querySelector('[data-groups]');
-      for (const g of row.dataset.groups.split(',')) {
+      for (const g of row ? row.dataset.groups.split(',') : [r.dataset.op]) {
         app.opacity[g] = v;
         mv?.setGroupOpacity(g, v);
       }
       app.opacity[r.dataset.op] = v;
     }),
   );
+}
+
+/**
+ * The operator's raster base map (config.json `raster_base`) or our plain background,
+ * where the planning data's own roads and boundaries are the only base.
+ */
+function baseChoice(rasterOn, attribution, slider) {
+  const name = t('layers.base.raster');
+  // Attributions may hold links (MapLibre shows them as HTML); here they are plain text.
+  const source = attribution ? `<div class="meta">${esc(attribution.replace(/<[^>]*>/g, ''))}</div>` : '';
+  return `<h3 id="base-label">${esc(t('layers.base'))}</h3>
+    <div role="radiogroup" aria-labelledby="base-label">
+      <div class="layer-row">
+        <input type="radio" name="base" id="base-own" value="own" ${rasterOn ? '' : 'checked'} />
+        <label for="base-own">${esc(t('layers.base.own'))}</label>
+      </div>
+      <div class="layer-row">
+        <input type="radio" name="base" id="base-raster" value="raster" ${rasterOn ? 'checked' : ''} />
+        <label for="base-raster">${esc(name)}</label>
+        ${source}
+        ${slider('base', name)}
+      </div>
+    </div>`;
 }

@@ -8,7 +8,7 @@ import { reportHtml, reportCsv, download, esc, siteTitle } from './report.js';
 import { bboxOf, multiPolygon } from './geo.js';
 import { renderLayersPanel } from './layers.js';
 import { renderToolsPanel, Tools } from './tools.js';
-import { speech } from './speech.js';
+import { speech, onVoices } from './speech.js';
 import { maybeStartTour, startTour } from './tour.js';
 import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
 import { showHelp, hideHelp, rerenderHelp } from './help.js';
@@ -560,6 +560,10 @@ async function boot() {
   });
   document.addEventListener('keydown', (e) => {
     if (e.key === 'Escape' && !panel.hidden && !app.tools?.active() && !document.querySelector('dialog[open]')) closePanel();
+  });
+  // A report opened before the voices arrived gains its read-aloud button.
+  onVoices(() => {
+    if (app.panelView === 'report' && !speech.speaking()) renderPanel();
   });
   onLangChange(() => {
     renderPanel();

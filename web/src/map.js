@@ -3,7 +3,7 @@
 import * as maplibregl from 'maplibre-gl';
 import 'maplibre-gl/dist/maplibre-gl.css';
 import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
-import { buildStyle, groupOf } from './style.js';
+import { buildStyle, groupOf, rasterBase } from './style.js';
 import { optionalJson, api } from './api.js';
 
 maplibregl.setWorkerUrl(new URL(workerUrl, location.href).href);
@@ -41,9 +41,10 @@ async function loadStyle(ctx) {
   const serverStyle = await (ctx.stylePromise || optionalJson('/styles/planning.json'));
   if (serverStyle && serverStyle.version === 8) {
     if (ctx.raster?.tiles) {
-      serverStyle.sources.base = { type: 'raster', tiles: ctx.raster.tiles, tileSize: ctx.raster.tileSize || 256, attribution: ctx.raster.attribution || '' };
+      const base = rasterBase(ctx.raster);
+      serverStyle.sources.base = base.source;
       const at = serverStyle.layers.findIndex((l) => l.type !== 'background');
-      serverStyle.layers.splice(at < 0 ? 0 : at, 0, { id: 'base-raster', type: 'raster', source: 'base', metadata: { 'qh:group': 'base' } });
+      serverStyle.layers.splice(at < 0 ? 0 : at, 0, base.layer);
     }
     return { style: serverStyle, source: 'server-style' };
   }
@@ -51,6 +52,9 @@ async function loadStyle(ctx) {
   const mode = tj ? 'vector' : 'geojson';
   return { style: buildStyle({ ...ctx, mode }), source: mode === 'vector' ? 'fallback-tiles' : 'fallback-geojson' };
 }
+
+/** How long the map waits for the first view's tiles once its style is loaded. */
+const LOAD_GRACE_MS = 20_000;
 
 export async function createMapView(container, ctx, opts) {
   if (!hasWebGL()) throw Object.assign(new Error('no WebGL'), { code: 'nowebgl' });
@@ -77,9 +81,18 @@ export async function createMapView(container, ctx, opts) {
   // Shift-click selects several parcels; MapLibre's shift-drag box zoom would swallow it.
   map.boxZoom.disable();
 
+  // 'load' waits for every tile of the first view; an operator's raster service that is
+  // down or has no tiles here must not keep the map from working, so once the style is in,
+  // the map is used after LOAD_GRACE_MS whatever its tiles do.
   await new Promise((resolve, reject) => {
-    map.once('load', resolve);
-    map.once('error', (e) => (map.loaded() ? null : reject(e.error || e)));
+    let grace = null;
+    const done = () => {
+      clearTimeout(grace);
+      resolve();
+    };
+    map.once('load', done);
+    map.once('style.load', () => (grace = setTimeout(done, LOAD_GRACE_MS)));
+    map.once('error', (e) => (map.isStyleLoaded() ? null : reject(e.error || e)));
   });
   addOverlays(map);
   if (source === 'fallback-geojson') fillGeojsonSources(map, ctx.layers);

@@ -115,17 +115,37 @@ export function reportHtml(report, ctx = {}) {
     </div>`;
 }
 
-/** What the read-aloud button says: the answer, then the plans in plain sentences. */
+/** What the read-aloud button says: the answer, the site, then each plan in full sentences. */
 export function reportSpeech(report, ctx = {}) {
-  const parts = [en() ? report.summary_en : report.summary_vi, siteTitle(report, ctx)];
-  if (report.site?.area_m2 != null) parts.push(`${t('report.area')} ${fmtArea(report.site.area_m2)}`);
+  const s = report.site || {};
+  const site = [siteTitle(report, ctx), s.commune_name, s.area_m2 != null ? `${lowerFirst(t('report.area'))} ${fmtArea(s.area_m2)}` : null];
+  const parts = [en() ? report.summary_en : report.summary_vi, `${site.filter(Boolean).join(', ')}.`];
   for (const pr of report.plans) {
-    parts.push(`${pr.plan.name}. ${t(`status.${pr.plan.status}`)}. ${decisionText(pr.plan)}.`);
-    for (const z of pr.zones) parts.push(`${luName(z)}, ${fmtPct(z.overlap_pct)}.`);
+    parts.push(planSpeech(pr.plan));
+    for (const z of pr.zones) parts.push(t('speech.zone', { name: luName(z), pct: fmtPct(z.overlap_pct) }));
     for (const r of pr.redlines) parts.push(redlineText(r));
   }
   parts.push(en() ? report.disclaimer_en : report.disclaimer_vi);
-  return parts.join(' ').replace(/m²/g, en() ? ' square metres' : ' mét vuông');
+  return spokenUnits(parts.join(' '));
+}
+
+const lowerFirst = (s) => s.charAt(0).toLocaleLowerCase(getLang()) + s.slice(1);
+
+/** A plan, its status and the decision approving it; a draft has none, and is said to have no legal force. */
+function planSpeech(p) {
+  const status = lowerFirst(t(`status.${p.status}`));
+  if (p.status === 'draft') return `${p.name}, ${status}. ${t('speech.draft')}`;
+  if (!p.decision?.number) return `${p.name}, ${status}.`;
+  return t('speech.plan', { name: p.name, status, decision: decisionText(p) });
+}
+
+/** Units as words: voices spell out "m²", and read "m" and "ha" as syllables. */
+function spokenUnits(text) {
+  const [m2, m, ha] = en() ? ['square metres', 'metres', 'hectares'] : ['mét vuông', 'mét', 'héc-ta'];
+  return text
+    .replace(/\s?m²/g, ` ${m2}`)
+    .replace(/(\d) ha(?!\p{L})/gu, `$1 ${ha}`)
+    .replace(/(\d) m(?!\p{L})/gu, `$1 ${m}`);
 }
 
 /** One CSV row per plan zone and per red line: a spreadsheet a business can file. */

@@ -1,15 +1,24 @@
-// Read aloud with the browser's speech synthesis, in a Vietnamese voice (vi-VN) for
-// Vietnamese text. The button is only shown when such a voice exists: a report read by
-// an English voice is worse than none.
-import { getLang } from './i18n.js';
+// Read aloud with the browser's speech synthesis, in a voice of the page's language: a
+// Vietnamese voice (vi-VN) for Vietnamese text, an English one for English. The button is
+// only shown when such a voice exists: a report read by a voice of another language is
+// worse than none.
+import { getLang, onLangChange } from './i18n.js';
 import { reportSpeech } from './report.js';
 
 const synth = typeof window !== 'undefined' ? window.speechSynthesis : null;
 let voices = [];
-let speaking = false;
+/** The utterance being read. Holding it also keeps Chrome from collecting it mid-speech (its end event would never come). */
+let current = null;
 
+const voiceListeners = [];
 function loadVoices() {
   voices = synth ? synth.getVoices() : [];
+  for (const fn of voiceListeners) fn();
+}
+
+/** Calls `fn` when the browser's voices change: Chrome fills the list after the page loads. */
+export function onVoices(fn) {
+  voiceListeners.push(fn);
 }
 if (synth) {
   loadVoices();
@@ -23,13 +32,16 @@ function voiceFor(lang) {
 
 export const speech = {
   available: () => !!synth && !!voiceFor(getLang()),
-  speaking: () => speaking,
+  speaking: () => !!current,
   stop() {
-    if (synth && speaking) synth.cancel();
-    speaking = false;
+    if (!current) return;
+    // Cleared first: cancel() ends the utterance later, and that late end must not be
+    // taken for the end of an utterance started in the meantime.
+    current = null;
+    synth.cancel();
   },
   toggle(report, ctx, onEnd) {
-    if (speaking) {
+    if (current) {
       this.stop();
       return;
     }
@@ -39,10 +51,15 @@ export const speech = {
     u.lang = v.lang;
     u.rate = 0.95;
     u.onend = u.onerror = () => {
-      speaking = false;
+      if (current !== u) return;
+      current = null;
       onEnd?.();
     };
-    speaking = true;
+    current = u;
     synth.speak(u);
   },
 };
+
+// The text being read is in the old language, and the new one may have no voice (and so no
+// stop button): a language switch ends the reading.
+onLangChange(() => speech.stop());

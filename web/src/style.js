@@ -25,6 +25,27 @@ export function defaultVisible(layer, plansById) {
 }
 
 /**
+ * The operator's raster base map (config.json `raster_base`): its source, and the layer
+ * drawing it, to go under every planning layer. `maxzoom` stops requests for zooms the
+ * operator has no tiles for (MapLibre enlarges the last level instead).
+ */
+export function rasterBase(raster) {
+  return {
+    source: {
+      type: 'raster',
+      tiles: raster.tiles,
+      tileSize: raster.tileSize || 256,
+      maxzoom: raster.maxzoom || 19,
+      // Where the operator has tiles: MapLibre asks for none elsewhere (no 404s).
+      ...(Number.isFinite(raster.minzoom) ? { minzoom: raster.minzoom } : {}),
+      ...(Array.isArray(raster.bounds) && raster.bounds.length === 4 ? { bounds: raster.bounds } : {}),
+      attribution: raster.attribution || '',
+    },
+    layer: { id: 'base-raster', type: 'raster', source: 'base', metadata: { 'qh:group': 'base' } },
+  };
+}
+
+/**
  * @param {object} o
  * @param {Array} o.codes land-use codes ({code, color, …})
  * @param {Array} o.layers store layers from /api/v1/layers ({id, kind, plan})
@@ -44,8 +65,9 @@ export function buildStyle({ codes, layers, plansById, mode, raster, tilejson = 
   const meta = (group) => ({ 'qh:group': group });
 
   if (raster && raster.tiles) {
-    sources.base = { type: 'raster', tiles: raster.tiles, tileSize: raster.tileSize || 256, maxzoom: raster.maxzoom || 19, attribution: raster.attribution || '' };
-    out.push({ id: 'base-raster', type: 'raster', source: 'base', metadata: meta('base'), paint: { 'raster-opacity': 1 } });
+    const base = rasterBase(raster);
+    sources.base = base.source;
+    out.push(base.layer);
   }
   const byKind = (k) => layers.filter((l) => l.kind === k);
   // District land-use plans below zoning plans, drafts on top so they are seen when shown.

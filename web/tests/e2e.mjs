@@ -11,6 +11,8 @@ import path from 'node:path';
 import assert from 'node:assert/strict';
 import os from 'node:os';
 import { execFileSync } from 'node:child_process';
+import http from 'node:http';
+import zlib from 'node:zlib';
 import { startSite, launch, REPO } from './harness.mjs';
 
 const SHOTS = path.join(REPO, 'target/e2e-screenshots');
@@ -176,7 +178,7 @@ await step(`search a parcel by sheet/number (Vĩnh Thanh tờ ${target.sheet} th
   await idle(page);
   await page.waitForTimeout(700);
   await shot(page, '03-search-parcel-report.png');
-  assert.match(await page.evaluate(() => location.hash), new RegExp(`p=${target.commune}/${target.sheet}/${target.parcel}`));
+  assert.match(await page.evaluate(() => location.search), new RegExp(`\\?p=${target.commune}/${target.sheet}/${target.parcel}$`));
 });
 
 await step('search "12/345"-style short form and an unaccented place name', async () => {
@@ -343,7 +345,15 @@ await step('share: QR dialog, and the link opens the same parcel in a fresh page
   shareUrl = await page.inputValue('#share-url');
   await shot(page, '12-share-qr.png');
   await page.click('#share-close');
-  assert.match(shareUrl, new RegExp(`#p=${target.commune}/${target.sheet}/${target.parcel}&map=`));
+  assert.match(shareUrl, new RegExp(`/\\?p=${target.commune}/${target.sheet}/${target.parcel}#map=`));
+  // What Zalo and Facebook read from the link: the parcel and its one-line answer.
+  const html = await fetch(shareUrl).then((r) => r.text());
+  const unesc = (x) => x?.replace(/&(amp|lt|gt|quot|#39);/g, (m, e) => ({ amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'" })[e]);
+  const og = (prop) => unesc(html.match(new RegExp(`<meta property="og:${prop}" content="([^"]*)"`))?.[1]);
+  const report = await page.evaluate(() => window.quyhoach.report);
+  assert.match(og('title'), new RegExp(`^Thửa ${target.parcel}, tờ bản đồ ${target.sheet}, `));
+  assert.equal(og('description'), report.summary_vi);
+  assert.match(og('url'), new RegExp(`/\\?p=${target.commune}/${target.sheet}/${target.parcel}$`));
   const view = await page.evaluate(() => ({ c: window.quyhoach.mapView.map.getCenter().toArray(), z: window.quyhoach.mapView.map.getZoom() }));
   const fresh = watch(await context.newPage(), 'shared');
   await fresh.goto(shareUrl);
@@ -354,6 +364,42 @@ await step('share: QR dialog, and the link opens the same parcel in a fresh page
   await idle(fresh);
   await shot(fresh, '13-shared-link.png');
   await fresh.close();
+});
+
+await step('slow link: the server draws the parcel, its map and answer before any script', async () => {
+  const slow = watch(await context.newPage(), 'slow');
+  let release;
+  const held = new Promise((r) => (release = r));
+  await slow.route('**/assets/*.js', async (route) => {
+    await held;
+    await route.continue();
+  });
+  const summary = (await api(`/api/v1/parcels/${target.commune}/${target.sheet}/${target.parcel}/report`)).summary_vi;
+  await slow.goto(`${new URL(site.url).origin}/?p=${target.commune}/${target.sheet}/${target.parcel}`, { waitUntil: 'commit' });
+  await slow.waitForSelector('#preview svg path', { timeout: T });
+  await slow.waitForSelector('#preview-answer', { timeout: T });
+  const pre = await slow.evaluate(() => {
+    const svg = document.querySelector('#preview svg');
+    const r = svg.getBoundingClientRect();
+    const fills = new Set([...svg.querySelectorAll('path')].map((p) => p.getAttribute('fill')).filter((f) => f && f !== 'none'));
+    return { app: !!window.quyhoach, w: r.width, h: r.height, fills: fills.size, answer: document.getElementById('preview-answer').textContent, title: document.title };
+  });
+  assert.equal(pre.app, false, 'no script of the app has run yet');
+  assert.ok(pre.w > 200 && pre.h > 200, `the picture fills the map (${pre.w}×${pre.h})`);
+  assert.ok(pre.fills >= 3, `zones in several land-use colours and the parcel (${pre.fills} fills)`);
+  assert.match(pre.answer, new RegExp(`Thửa ${target.parcel}, tờ bản đồ ${target.sheet}`));
+  assert.ok(pre.answer.includes(summary), 'the one-line answer is on the page');
+  assert.match(pre.title, new RegExp(`^Thửa ${target.parcel}, tờ bản đồ ${target.sheet}`));
+  await shot(slow, 'slow-link-1-server-preview.png');
+  release();
+  await mapReady(slow);
+  await slow.waitForFunction(() => !document.getElementById('preview'), null, { timeout: T });
+  await slow.waitForFunction((p) => window.quyhoach.report?.site?.parcel === p, target.parcel, { timeout: T });
+  assert.equal(await slow.$('#preview-answer'), null, 'the report panel replaces the server\'s answer');
+  await idle(slow);
+  assert.ok((await mapColours(slow)) > 8, 'the map replaced the picture');
+  await shot(slow, 'slow-link-2-map.png');
+  await slow.close();
 });
 
 await step('print sheet (A4 print CSS)', async () => {
@@ -414,6 +460,302 @@ await step('public-screen mode (#screen?commune=31150)', async () => {
   assert.ok((await s.textContent('#screen h1')).length > 10);
   await shot(s, '17-public-screen.png');
   await s.close();
+});
+
+await step('red lines: the layer box shows what the map draws, in current, compare and planned views', async () => {
+  if (!(await page.isVisible('#panel[data-view="layers"]'))) await page.click('#btn-layers');
+  await page.waitForSelector('#panel[data-view="layers"] [data-viewmode]', { timeout: T });
+  const box = page.getByRole('checkbox', { name: 'Chỉ giới đường đỏ', exact: true });
+  const roads = page.getByRole('checkbox', { name: 'Đường giao thông', exact: true });
+  // Whether any red-line style layer is drawn, on the map and on the swipe's current-use side.
+  const drawn = (kind) =>
+    page.evaluate((k) => {
+      const app = window.quyhoach;
+      const mv = app.mapView;
+      const ids = app.meta.layers.filter((l) => l.kind === k).flatMap((l) => mv.groups().get(l.id) || []);
+      const on = (map) => ids.some((id) => map.getLayoutProperty(id, 'visibility') !== 'none');
+      return { ids: ids.length, map: on(mv.map), left: mv.compare ? on(mv.compare.map) : null };
+    }, kind);
+  const view = async (v) => {
+    await page.click(`[data-viewmode="${v}"]`);
+    await page.waitForSelector(`[data-viewmode="${v}"][aria-pressed="true"]`, { timeout: T });
+  };
+  const expect = async (on, where) => {
+    const r = await drawn('redlines');
+    assert.ok(r.ids > 0, 'the style has red-line layers');
+    assert.equal(r.map, on, `${where}: red lines ${on ? 'drawn' : 'hidden'} on the map`);
+    assert.equal(await box.isChecked(), on, `${where}: the box says what the map draws`);
+  };
+  await expect(true, 'planned');
+  await view('current');
+  // "Current" hides every plan's layers, its red lines too (MapView.setView).
+  await expect(false, 'current');
+  await box.click();
+  await expect(true, 'current, ticked: red lines over the current use');
+  await page.evaluate((c) => window.quyhoach.mapView.map.jumpTo({ center: c, zoom: 17 }), inside);
+  await idle(page);
+  await shot(page, '17a-redlines-current-use.png');
+  await box.click();
+  await expect(false, 'current, unticked');
+  await view('compare');
+  await page.waitForSelector('#map-compare', { timeout: T });
+  await expect(false, 'compare, after unticking');
+  await box.click();
+  await expect(true, 'compare, ticked');
+  assert.equal((await drawn('redlines')).left, false, 'the current-use side of the swipe shows no plan');
+  // Other layers are switched on both sides of the swipe.
+  await roads.click();
+  const hidden = await drawn('roads');
+  assert.ok(!hidden.map && !hidden.left, 'roads hidden on both sides');
+  await roads.click();
+  const shown = await drawn('roads');
+  assert.ok(shown.map && shown.left, 'roads shown on both sides');
+  await view('planned');
+  await expect(true, 'planned again');
+  assert.equal(await page.$('#map-compare'), null);
+});
+
+/**
+ * Speech synthesis as a browser with a Vietnamese voice has it (headless Chromium has no
+ * voices); runs in the page before the app. Utterances end after `__speech.ms`, and a
+ * cancelled one ends later with an error event, as in Chrome.
+ */
+function stubSpeech() {
+  const voices = [{ lang: 'vi-VN', name: 'Test vi', voiceURI: 'test-vi', localService: true, default: true }];
+  const synth = new EventTarget();
+  const state = { spoken: [], cancels: 0, ms: 800, current: null };
+  window.__speech = state;
+  synth.getVoices = () => voices.slice();
+  synth.speak = (u) => {
+    state.spoken.push({ text: u.text, lang: u.lang, voice: u.voice?.name, rate: u.rate });
+    state.current = u;
+    setTimeout(() => {
+      if (state.current !== u) return;
+      state.current = null;
+      u.onend?.({ type: 'end' });
+    }, state.ms);
+  };
+  synth.cancel = () => {
+    state.cancels += 1;
+    const u = state.current;
+    state.current = null;
+    if (u) setTimeout(() => u.onerror?.({ type: 'error', error: 'interrupted' }), 300);
+  };
+  state.addVoice = (v) => {
+    voices.push(v);
+    synth.dispatchEvent(new Event('voiceschanged'));
+  };
+  Object.defineProperty(window, 'speechSynthesis', { value: synth, configurable: true });
+  window.SpeechSynthesisUtterance = class {
+    constructor(text) {
+      Object.assign(this, { text, lang: '', voice: null, rate: 1, onend: null, onerror: null });
+    }
+  };
+  setTimeout(() => synth.dispatchEvent(new Event('voiceschanged')));
+}
+
+await step('read aloud: the report in a Vietnamese voice (speech synthesis stubbed), hidden in English without an English voice', async () => {
+  const sp = watch(await context.newPage(), 'speech');
+  await sp.addInitScript(stubSpeech);
+  try {
+    await sp.goto(`${site.url}/#p=${target.commune}/${target.sheet}/${target.parcel}`);
+    await mapReady(sp);
+    await sp.waitForFunction((p) => window.quyhoach.report?.site?.parcel === p, target.parcel, { timeout: T });
+    await idle(sp);
+    const label = (text) => sp.waitForFunction((s) => document.getElementById('act-read')?.textContent.trim() === s, text, { timeout: T });
+    const r = await sp.evaluate(() => window.quyhoach.report);
+    await label('Đọc to');
+    await sp.evaluate(() => (window.__speech.ms = 2000));
+    await sp.click('#act-read');
+    await label('Dừng đọc');
+    await shot(sp, '17b-read-aloud.png');
+    const u = await sp.evaluate(() => window.__speech.spoken[0]);
+    assert.equal(u.lang, 'vi-VN');
+    assert.equal(u.voice, 'Test vi');
+    // The one-line answer first, with its units as words, then the parcel and each plan.
+    assert.ok(u.text.startsWith(r.summary_vi.replace(/\s?m²/g, ' mét vuông')), u.text);
+    assert.match(u.text, new RegExp(`Thửa ${target.parcel}, tờ bản đồ ${target.sheet}, .*diện tích [\\d.,]+ mét vuông\\.`));
+    for (const pr of r.plans) assert.ok(u.text.includes(pr.plan.name), `plan ${pr.plan.name} is read`);
+    assert.match(u.text, /được phê duyệt tại Quyết định \S+\/QĐ-UBND ngày \d\d\/\d\d\/\d{4}/);
+    assert.doesNotMatch(u.text, /m²|undefined|null|NaN/);
+    await label('Đọc to'); // the voice finished
+    // Stop, then read again at once: the stopped reading's late end must not end the new one.
+    await sp.evaluate(() => (window.__speech.ms = 60_000));
+    await sp.click('#act-read');
+    await label('Dừng đọc');
+    await sp.click('#act-read');
+    await label('Đọc to');
+    assert.equal(await sp.evaluate(() => window.__speech.cancels), 1);
+    await sp.click('#act-read');
+    await sp.waitForTimeout(600);
+    assert.equal((await sp.textContent('#act-read')).trim(), 'Dừng đọc', 'still reading after the stopped reading ended');
+    // English: the Vietnamese reading stops, and with no English voice there is no button.
+    await sp.click('#btn-lang');
+    await sp.waitForFunction(() => document.querySelector('#panel-title')?.textContent === 'Planning information', null, { timeout: T });
+    assert.equal(await sp.evaluate(() => window.__speech.current), null, 'the reading stopped');
+    assert.equal(await sp.$('#act-read'), null, 'no English voice, no button');
+    // With an English voice, the English report is read in it.
+    await sp.evaluate(() => {
+      window.__speech.ms = 800;
+      window.__speech.addVoice({ lang: 'en-GB', name: 'Test en', voiceURI: 'test-en', localService: true, default: false });
+      window.quyhoach.openPanel('report');
+    });
+    await label('Read aloud');
+    await sp.click('#act-read');
+    const en = await sp.evaluate(() => window.__speech.spoken.at(-1));
+    assert.equal(en.lang, 'en-GB');
+    assert.equal(en.voice, 'Test en');
+    assert.ok(en.text.startsWith(r.summary_en.replace(/\s?m²/g, ' square metres')), en.text);
+    assert.match(en.text, new RegExp(`Parcel ${target.parcel}, map sheet ${target.sheet}, .*area [\\d.,]+ square metres\\.`));
+    await label('Read aloud');
+  } finally {
+    // The language is remembered for the next pages: back to Vietnamese.
+    if ((await sp.getAttribute('html', 'lang')) === 'en') await sp.click('#btn-lang');
+    await sp.close();
+  }
+});
+
+/** A 256×256 PNG tile: a light blue with a darker line on its top and left edges, so tiles show as a grid. */
+function tilePng() {
+  const size = 256;
+  const row = size * 3 + 1;
+  const raw = Buffer.alloc(row * size); // each row: filter byte 0, then RGB
+  for (let y = 0; y < size; y++) {
+    for (let x = 0; x < size; x++) raw.set(x === 0 || y === 0 ? [120, 150, 190] : [206, 226, 244], y * row + 1 + x * 3);
+  }
+  const crc32 = (buf) => {
+    let crc = ~0;
+    for (const b of buf) {
+      crc ^= b;
+      for (let k = 0; k < 8; k++) crc = crc & 1 ? 0xedb88320 ^ (crc >>> 1) : crc >>> 1;
+    }
+    return ~crc >>> 0;
+  };
+  const chunk = (type, data) => {
+    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+    const out = Buffer.alloc(4 + body.length + 4);
+    out.writeUInt32BE(data.length, 0);
+    body.copy(out, 4);
+    out.writeUInt32BE(crc32(body), 4 + body.length);
+    return out;
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(size, 0);
+  ihdr.writeUInt32BE(size, 4);
+  ihdr.set([8, 2, 0, 0, 0], 8); // 8-bit RGB, no interlace
+  return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', ihdr), chunk('IDAT', zlib.deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
+}
+
+/** The operator's tile server: any /{z}/{x}/{y}.png, with CORS (MapLibre fetches tiles). */
+async function startTileServer() {
+  const png = tilePng();
+  const requests = [];
+  const server = http.createServer((req, res) => {
+    const m = req.url.match(/^\/(\d+)\/(\d+)\/(\d+)\.png$/);
+    if (!m) {
+      res.writeHead(404).end();
+      return;
+    }
+    const [z, x, y] = m.slice(1).map(Number);
+    requests.push({ z, x, y });
+    res.writeHead(200, { 'content-type': 'image/png', 'access-control-allow-origin': '*', 'cache-control': 'no-store' }).end(png);
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${server.address().port}`, requests, close: () => server.close() };
+}
+
+await step('operator raster base map (config.json raster_base): tiles, attribution, planning on top, base choice', async () => {
+  const tiles = await startTileServer();
+  const rp = watch(await context.newPage(), 'raster');
+  try {
+    // config.json as an operator writes it, served to this page only (web/dist stays as built).
+    const config = { vn2000_province: 'kien-giang', attribution: 'Dữ liệu quy hoạch © Test', raster_base: { tiles: [`${tiles.url}/{z}/{x}/{y}.png`], tileSize: 256, maxzoom: 19, attribution: '© Test raster' } };
+    await rp.route('**/config.json', (route) => route.fulfill({ json: config }));
+    // The west edge of the data in the middle: raster alone on the left, planning on the right.
+    const all = (await api('/api/v1/layers')).layers.filter((l) => l.bounds);
+    const west = Math.min(...all.map((l) => l.bounds[0]));
+    const lat = (Math.min(...all.map((l) => l.bounds[1])) + Math.max(...all.map((l) => l.bounds[3]))) / 2;
+    await rp.goto(`${site.url}/#map=14/${lat}/${west}`);
+    await mapReady(rp);
+    if (await rp.isVisible('#tour')) await rp.click('#tour-skip');
+    await idle(rp);
+    const s = await rp.evaluate(() => {
+      const app = window.quyhoach;
+      const map = app.mapView.map;
+      const style = map.getStyle();
+      const zoneIds = app.meta.layers.filter((l) => l.kind === 'zones').flatMap((l) => app.mapView.groups().get(l.id) || []);
+      const b = map.getBounds();
+      return {
+        source: style.sources.base,
+        order: style.layers.map((l) => l.id),
+        zoneIds,
+        zonesDrawn: map.queryRenderedFeatures({ layers: zoneIds }).length,
+        zoom: map.getZoom(),
+        center: map.getCenter().toArray(),
+        bounds: [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()],
+        attribution: document.querySelector('.maplibregl-ctrl-attrib-inner')?.textContent || '',
+      };
+    });
+    assert.equal(s.source?.type, 'raster');
+    assert.equal(s.source.tiles[0], config.raster_base.tiles[0]);
+    const rasterAt = s.order.indexOf('base-raster');
+    assert.ok(rasterAt > 0, 'a raster layer over the background');
+    assert.ok(s.zoneIds.every((id) => s.order.indexOf(id) > rasterAt), 'every planning layer draws over the raster');
+    assert.ok(s.zonesDrawn > 0, 'planning zones are drawn');
+    assert.match(s.attribution, /© Test raster/, 'the raster’s attribution is shown');
+    assert.match(s.attribution, /Dữ liệu quy hoạch © Test/, 'the operator’s data attribution is shown');
+    // Tiles: at the level MapLibre covers the view with (256-pixel tiles: one above the map's
+    // zoom), within the view, and the one under the centre among them.
+    assert.ok(tiles.requests.length > 0, 'tiles were requested from the operator’s server');
+    const z = Math.max(...tiles.requests.map((r) => r.z));
+    assert.ok(Math.abs(z - (s.zoom + 1)) <= 1, `tile zoom ${z} for map zoom ${s.zoom}`);
+    const n = 2 ** z;
+    const tileX = (lon) => Math.floor(((lon + 180) / 360) * n);
+    const tileY = (la) => Math.floor(((1 - Math.log(Math.tan((la * Math.PI) / 180) + 1 / Math.cos((la * Math.PI) / 180)) / Math.PI) / 2) * n);
+    const [w, so, e, no] = s.bounds;
+    for (const t of tiles.requests.filter((r) => r.z === z)) {
+      assert.ok(t.x >= tileX(w) - 1 && t.x <= tileX(e) + 1 && t.y >= tileY(no) - 1 && t.y <= tileY(so) + 1, `tile ${z}/${t.x}/${t.y} outside the view`);
+    }
+    assert.ok(tiles.requests.some((t) => t.z === z && t.x === tileX(s.center[0]) && t.y === tileY(s.center[1])), 'the tile under the centre was fetched');
+    // The tile's colour is on the canvas (the raster is drawn), and only while it is chosen.
+    const tileColour = () =>
+      rp.evaluate(async () => {
+        const img = new Image();
+        img.src = window.quyhoach.mapView.map.getCanvas().toDataURL('image/png');
+        await img.decode();
+        const k = document.createElement('canvas');
+        k.width = img.width;
+        k.height = img.height;
+        const g = k.getContext('2d');
+        g.drawImage(img, 0, 0);
+        const d = g.getImageData(0, 0, k.width, k.height).data;
+        let n = 0;
+        for (let i = 0; i < d.length; i += 4) if (Math.abs(d[i] - 206) < 4 && Math.abs(d[i + 1] - 226) < 4 && Math.abs(d[i + 2] - 244) < 4) n += 1;
+        return n / (d.length / 4);
+      });
+    const share = await tileColour();
+    assert.ok(share > 0.1, `the raster shows where there is no planning (${share})`);
+    assert.ok(share < 0.9, `planning covers part of the view (${share})`);
+    await shot(rp, '17c-raster-base.png');
+    // The layer panel offers the choice: the operator's raster or our plain background.
+    await rp.click('#btn-layers');
+    await rp.waitForSelector('#panel[data-view="layers"] #base-raster', { timeout: T });
+    assert.equal(await rp.isChecked('#base-raster'), true);
+    assert.equal(await rp.textContent('label[for="base-own"]'), 'Nền trơn (chỉ dữ liệu quy hoạch)');
+    assert.match(await rp.textContent('[role="radiogroup"]'), /© Test raster/);
+    await rp.locator('[role="radiogroup"]').scrollIntoViewIfNeeded();
+    await shot(rp, '17d-raster-base-layers.png');
+    const rasterShown = () => rp.evaluate(() => window.quyhoach.mapView.isGroupVisible('base'));
+    await rp.check('#base-own');
+    assert.equal(await rasterShown(), false);
+    await idle(rp);
+    assert.equal(await tileColour(), 0, 'the plain background has no raster');
+    await rp.check('#base-raster');
+    assert.equal(await rasterShown(), true);
+  } finally {
+    await rp.close();
+    tiles.close();
+  }
 });
 
 await step('phone layout', async () => {

@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import { parseNumber, parseCoordinateQuery, parseCornerTable, ringArea, lineLength, polygonsFromGeoJSON, closeRing } from '../src/geo.js';
 import { allKeys } from '../src/i18n.js';
-import { reportCsv } from '../src/report.js';
+import { parseHash, buildLink } from '../src/hash.js';
+import { reportCsv, reportSpeech } from '../src/report.js';
 
 let n = 0;
 const test = (name, fn) => {
@@ -73,6 +74,44 @@ test('CSV export: one row per zone and red line, quoted text, UTF-8 BOM', () => 
   assert.equal(lines.length, 3);
   assert.match(lines[1], /"Quy hoạch, ""A"""/);
   assert.match(lines[2], /redline/);
+});
+
+test('read-aloud text: whole Vietnamese sentences, units as words, drafts said to have no legal force', () => {
+  const decision = { number: '1/QĐ-UBND', date: '2023-01-01', authority: 'UBND tỉnh Kiên Giang' };
+  const report = {
+    site: { kind: 'parcel', sheet: 3, parcel: 20, commune_name: 'Xã Vĩnh Thanh', area_m2: 117.29 },
+    summary_vi: 'Thửa đất bị ảnh hưởng bởi quy hoạch: 17 m² nằm trong chỉ giới đường đỏ.',
+    disclaimer_vi: 'Thông tin chỉ mang tính tham khảo.',
+    plans: [
+      { plan: { name: 'Quy hoạch phân khu A', status: 'in_force', decision }, zones: [{ landuse: 'ODT', landuse_name_vi: 'Đất ở tại đô thị', overlap_pct: 100 }], redlines: [{ road_name: 'Lê Lợi', width_m: 16, crosses_site: false, distance_m: 15.1 }] },
+      { plan: { name: 'Điều chỉnh quy hoạch A', status: 'draft', decision: {} }, zones: [], redlines: [] },
+    ],
+  };
+  assert.equal(
+    reportSpeech(report),
+    'Thửa đất bị ảnh hưởng bởi quy hoạch: 17 mét vuông nằm trong chỉ giới đường đỏ. ' +
+      'Thửa 20, tờ bản đồ 3, Xã Vĩnh Thanh, diện tích 117,3 mét vuông. ' +
+      'Quy hoạch phân khu A, còn hiệu lực, được phê duyệt tại Quyết định 1/QĐ-UBND ngày 01/01/2023 của UBND tỉnh Kiên Giang. ' +
+      'Đất ở tại đô thị chiếm 100% diện tích. ' +
+      'Đường Lê Lợi (lộ giới 16 mét) cách khu đất 15,1 mét, không cắt qua. ' +
+      'Điều chỉnh quy hoạch A, dự thảo lấy ý kiến. Dự thảo chưa có giá trị pháp lý. ' +
+      'Thông tin chỉ mang tính tham khảo.',
+  );
+});
+
+test('links: parcels in the query (the server sees them), the view in the hash', () => {
+  const link = buildLink({ parcels: [{ commune: '31150', sheet: 12, parcel: 345 }], map: { zoom: 17, center: [105.1, 9.95] }, lang: 'en', view: 'planned' });
+  assert.deepEqual(link, { search: '?p=31150/12/345', hash: '#map=17.00/9.950000/105.100000&lang=en' });
+  const st = parseHash(link.hash, link.search);
+  assert.deepEqual(st.parcels, [{ commune: '31150', sheet: 12, parcel: 345 }]);
+  assert.deepEqual(st.map, { zoom: 17, center: [105.1, 9.95] });
+  assert.equal(st.lang, 'en');
+  // Older links with the parcel in the hash still open it, and win over the query.
+  assert.deepEqual(parseHash('#p=31150/1/2', '?p=31150/12/345').parcels, [{ commune: '31150', sheet: 1, parcel: 2 }]);
+  assert.deepEqual(parseHash('', '?p=31150/12/345,31150/12/346&fbclid=x').parcels.length, 2);
+  assert.equal(parseHash('#help', '?p=31150/12/345').parcels, undefined, 'the help page is not a parcel');
+  assert.deepEqual(buildLink({ site: [[105, 9], [105.1, 9], [105.1, 9.1]], map: null }), { search: '', hash: '#site=105.0000000,9.0000000;105.1000000,9.0000000;105.1000000,9.1000000' });
+  assert.deepEqual(buildLink({}), { search: '', hash: '' });
 });
 
 console.log(`${n} unit tests passed`);
