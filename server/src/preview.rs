@@ -11,7 +11,9 @@
 //!
 //! Coordinates are integers on a grid of [`GRID`] units across the box, simplified to half
 //! a unit and written as relative path commands: a district of zones is a few tens of KiB
-//! before compression. Layers a phone would not show at the view's zoom are left out, as
+//! before compression. A province of tens of thousands of zones is drawn on coarser grids
+//! ([`GRIDS`]; 250 units still give a phone more than a unit per pixel pair) before it is
+//! given up. Layers a phone would not show at the view's zoom are left out, as
 //! the style's `minzoom`s do; parcels are dropped first when the picture would exceed
 //! [`MAX_BYTES`].
 
@@ -29,6 +31,9 @@ use crate::tiles::source::{store_layer_specs, PARCELS_MINZOOM, REDLINES_MINZOOM,
 
 /// Grid units across the longer side of the view.
 pub const GRID: f64 = 1000.0;
+
+/// The grids tried, finest first, until the picture fits in [`MAX_BYTES`].
+const GRIDS: [f64; 3] = [GRID, 500.0, 250.0];
 
 /// Largest picture, bytes before compression (about a third after gzip).
 pub const MAX_BYTES: usize = 160_000;
@@ -100,11 +105,11 @@ struct Grid {
 }
 
 impl Grid {
-    fn new(bounds: [f64; 4]) -> Grid {
+    fn new(bounds: [f64; 4], units: f64) -> Grid {
         let (x0, y1) = merc(bounds[0], bounds[1]);
         let (x1, y0) = merc(bounds[2], bounds[3]);
         let span = (x1 - x0).max(y1 - y0).max(1e-12);
-        let scale = GRID / span;
+        let scale = units / span;
         Grid {
             x0,
             y0,
@@ -125,7 +130,7 @@ impl Grid {
     /// The WGS 84 box of everything a portrait phone or a landscape screen can show around
     /// the view when it is fitted with "meet": the longer side of the view, twice, square.
     fn reach(&self) -> [f64; 4] {
-        let span = GRID / self.scale;
+        let span = self.width.max(self.height) / self.scale;
         let cx = self.x0 + self.width / self.scale / 2.0;
         let cy = self.y0 + self.height / self.scale / 2.0;
         let lon = |x: f64| x * 360.0 - 180.0;
@@ -258,12 +263,24 @@ fn layer_paths(
 }
 
 /// Draws the view `bounds` (WGS 84 `[w, s, e, n]`) with `highlight` (parcels the page is
-/// about) on top. `None` when even the zones alone would exceed [`MAX_BYTES`].
+/// about) on top. `None` when even the zones alone would exceed [`MAX_BYTES`] on the
+/// coarsest grid.
 pub fn render(index: &Index, bounds: [f64; 4], highlight: &[Geometry<f64>]) -> Option<Preview> {
     if !bounds.iter().all(|v| v.is_finite()) || bounds[0] >= bounds[2] || bounds[1] >= bounds[3] {
         return None;
     }
-    let grid = Grid::new(bounds);
+    GRIDS
+        .iter()
+        .find_map(|&units| render_on(index, &Grid::new(bounds, units), bounds, highlight))
+}
+
+/// [`render`] on one grid.
+fn render_on(
+    index: &Index,
+    grid: &Grid,
+    bounds: [f64; 4],
+    highlight: &[Geometry<f64>],
+) -> Option<Preview> {
     let zoom = phone_zoom(bounds);
     let specs = store_layer_specs(index);
     let ids_of = |k: Kind| -> Vec<String> {
@@ -280,7 +297,7 @@ pub fn render(index: &Index, bounds: [f64; 4], highlight: &[Geometry<f64>]) -> O
     // picture is too big.
     let mut parts: Vec<(u8, String)> = Vec::new();
     for id in ids_of(Kind::Zones) {
-        let Some(groups) = layer_paths(index, &id, &grid, &landuse_colour) else {
+        let Some(groups) = layer_paths(index, &id, grid, &landuse_colour) else {
             continue;
         };
         let (opacity, outline) = if is_draft(index, &id) {
@@ -303,7 +320,7 @@ pub fn render(index: &Index, bounds: [f64; 4], highlight: &[Geometry<f64>]) -> O
         }
         let attrs = format!(r#"{attrs} stroke-width="{width:.1}""#);
         for id in ids_of(kind) {
-            let Some(groups) = layer_paths(index, &id, &grid, &plain) else {
+            let Some(groups) = layer_paths(index, &id, grid, &plain) else {
                 continue;
             };
             let d: String = groups.into_iter().map(|(_, d)| d).collect();
@@ -342,7 +359,7 @@ pub fn render(index: &Index, bounds: [f64; 4], highlight: &[Geometry<f64>]) -> O
     );
     let mut hl = String::new();
     for g in highlight {
-        push_geometry(&mut hl, &grid, g);
+        push_geometry(&mut hl, grid, g);
     }
     if !hl.is_empty() {
         parts.push((
@@ -378,7 +395,7 @@ mod tests {
 
     #[test]
     fn relative_paths_are_compact_and_round_trip() {
-        let grid = Grid::new([105.0, 10.0, 105.01, 10.01]);
+        let grid = Grid::new([105.0, 10.0, 105.01, 10.01], GRID);
         let ring = [
             Coord { x: 105.0, y: 10.0 },
             Coord {
@@ -412,7 +429,7 @@ mod tests {
 
     #[test]
     fn slivers_vanish_at_the_scale_of_the_view() {
-        let grid = Grid::new([105.0, 10.0, 106.0, 11.0]);
+        let grid = Grid::new([105.0, 10.0, 106.0, 11.0], GRID);
         let tiny = [
             Coord { x: 105.5, y: 10.5 },
             Coord {
