@@ -48,7 +48,7 @@ function preloadCriticalPath() {
         const mapCss = map?.viteMetadata?.importedCss ? [...map.viteMetadata.importedCss] : [];
         const links = [
           ...(map ? [`<link rel="modulepreload" href="/${map.fileName}">`] : []),
-          ...mapCss.map((f) => `<link rel="preload" href="/${f}" as="style">`),
+          ...mapCss.map((f) => `<link rel="preload" href="/${f}" as="style" crossorigin>`), // vite loads it with crossorigin
           ...(worker ? [`<link rel="preload" href="/${worker.fileName}" as="fetch" crossorigin>`] : []),
           ...['/api/v1/landuse-codes', '/api/v1/plans', '/api/v1/layers', '/styles/planning.json'].map((u) => `<link rel="preload" href="${u}" as="fetch" crossorigin>`),
         ];

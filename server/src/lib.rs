@@ -159,7 +159,12 @@ async fn style_json(
     q: Params,
 ) -> error::Result<Response> {
     q.allow(&[])?;
-    Ok(Json(style::planning_style(&st.index, &state::base_url(&headers))).into_response())
+    let base = state::base_url(&headers);
+    let mut doc = style::planning_style(&st.index, &base);
+    if let Some(tj) = tiles::tilejson_of(&st, &base, tiles::COMBINED_TILESET) {
+        style::inline_tileset(&mut doc, &tj);
+    }
+    Ok(Json(doc).into_response())
 }
 
 async fn openapi_json(headers: HeaderMap, q: Params) -> error::Result<Response> {
@@ -178,7 +183,10 @@ pub fn app(state: AppState) -> Router {
         .allow_methods([Method::GET, Method::HEAD, Method::POST, Method::OPTIONS])
         .allow_headers([header::CONTENT_TYPE, header::IF_NONE_MATCH])
         .expose_headers([header::ETAG])
-        .max_age(Duration::from_secs(86_400));
+        .max_age(Duration::from_secs(86_400))
+        // Every origin gets the same answer, so nothing varies by origin: a `Vary: Origin`
+        // would split the browser's cache between a page's preloads and its workers.
+        .vary::<[header::HeaderName; 0]>([]);
     if let Some(web) = state.web_dir.as_deref() {
         // The web app: its page (with the server's preview and sharing tags), its assets.
         router = router

@@ -24,6 +24,7 @@ use geo_types::Geometry;
 use quyhoach_data::index::{Index, Site};
 use quyhoach_data::schema::Kind;
 
+use crate::glyphs::{FONT_BOLD, FONT_REGULAR};
 use crate::preview;
 use crate::state::{base_url, AppState};
 use crate::text::esc;
@@ -34,9 +35,15 @@ pub const MAX_LINK_PARCELS: usize = 20;
 /// Least half-width of a parcel's view, degrees (≈ 110 m): the neighbourhood, not the lot.
 const MIN_MARGIN_DEG: f64 = 0.001;
 
+/// Glyph ranges a Vietnamese label needs: Basic Latin and Latin-1 (a, â, ê, ô…), Latin
+/// Extended-A/B (ă, đ, ơ, ư) and Latin Extended Additional (ạ, ả, ấ, … ỹ).
+const VIETNAMESE_RANGES: [&str; 3] = ["0-255", "256-511", "7680-7935"];
+
 /// What the server adds to the page.
 #[derive(Debug, Default)]
 pub struct Rendered {
+    /// `<link rel=preload>`s of what the first view's labels need.
+    preload: String,
     /// Replaces the page's default title and sharing tags (None keeps them).
     meta: Option<String>,
     /// The preview element (empty for none).
@@ -113,6 +120,9 @@ fn fill(template: &str, r: &Rendered) -> String {
             }
         }
     }
+    if let Some(at) = page.find("</head>") {
+        page.insert_str(at, &r.preload);
+    }
     page = page.replacen("<!--qh:preview-->", &r.preview, 1);
     page.replacen("<!--qh:answer-->", &r.answer, 1)
 }
@@ -135,6 +145,7 @@ fn render(index: &Index, parcels: &[(String, i64, i64)], en: bool, base: &str) -
         parcel_view(&geoms)
     };
     let highlight: Vec<Geometry<f64>> = found.iter().map(|(_, f)| f.geometry.clone()).collect();
+    out.preload = glyph_preloads(!found.is_empty());
     if let Some(b) = bounds {
         if let Some(p) = preview::render(index, b, &highlight) {
             out.preview = format!(
@@ -218,6 +229,26 @@ fn render(index: &Index, parcels: &[(String, i64, i64)], en: bool, base: &str) -
     out
 }
 
+/// Preloads of the label glyphs the first view draws, fetched alongside MapLibre instead of
+/// after its first tiles: commune names (bold) always; zone codes, parcel numbers and road
+/// names (regular) at a parcel's zoom.
+fn glyph_preloads(parcel_view: bool) -> String {
+    let mut fonts = vec![FONT_BOLD];
+    if parcel_view {
+        fonts.push(FONT_REGULAR);
+    }
+    let mut out = String::new();
+    for font in fonts {
+        for range in VIETNAMESE_RANGES {
+            out.push_str(&format!(
+                r#"<link rel="preload" href="/fonts/{}/{range}.pbf" as="fetch" crossorigin>"#,
+                urlencode(font)
+            ));
+        }
+    }
+    out
+}
+
 /// Percent-encodes a path segment (commune names may carry spaces and accents).
 fn urlencode(s: &str) -> String {
     let mut o = String::new();
@@ -278,6 +309,7 @@ mod tests {
     fn markers_are_replaced_and_missing_markers_leave_the_page() {
         let t = "<head><!--qh:meta--><title>x</title><!--/qh:meta--></head><div id=map><!--qh:preview--></div><!--qh:answer-->";
         let r = Rendered {
+            preload: String::new(),
             meta: Some("<title>y</title>".into()),
             preview: "<div id=preview></div>".into(),
             answer: "<p>a</p>".into(),

@@ -939,6 +939,20 @@ async fn a_shared_parcel_link_carries_its_answer_and_its_map() {
     }
     assert!(checked > 0, "the parcel lies in planned zones");
     assert!(html.contains(r#"<div id="preview-answer""#));
+    // The labels' glyphs are asked for with the page: numbers (regular) and names (bold),
+    // Vietnamese ranges.
+    for font in ["DejaVu%20Sans%20Book", "DejaVu%20Sans%20Bold"] {
+        for range in ["0-255", "256-511", "7680-7935"] {
+            let link = format!(
+                r#"<link rel="preload" href="/fonts/{font}/{range}.pbf" as="fetch" crossorigin>"#
+            );
+            assert!(html.contains(&link), "{link}");
+            assert_eq!(
+                get(&st, &format!("/fonts/{font}/{range}.pbf")).await.status,
+                200
+            );
+        }
+    }
     assert!(html.contains(
         report["summary_vi"]
             .as_str()
@@ -959,6 +973,11 @@ async fn a_shared_parcel_link_carries_its_answer_and_its_map() {
     let home = get(&st, "/").await.text();
     assert!(home.contains("<meta property=\"og:title\" content=\"Tra cứu\"/>"));
     assert!(!home.contains("preview-answer"));
+    assert!(home.contains("/fonts/DejaVu%20Sans%20Bold/0-255.pbf"));
+    assert!(
+        !home.contains("/fonts/DejaVu%20Sans%20Book/"),
+        "no parcel numbers at the district's zoom"
+    );
     let b: Vec<f64> = attr(&home, r#"<div id="preview" data-bounds=""#)
         .split(',')
         .map(|v| v.parse().unwrap())

@@ -680,10 +680,17 @@ async fn the_style_validates_and_its_glyphs_are_served() {
     assert_eq!(r.status, StatusCode::OK);
     let style = r.json();
     assert_eq!(style["version"], 8);
+    // The TileJSON is inlined (no round trip before the first tile) and agrees with it.
+    let tj = get(st, "/tiles/planning.json").await.json();
+    let src = &style["sources"]["planning"];
+    assert!(src.get("url").is_none(), "{src}");
     assert_eq!(
-        style["sources"]["planning"]["url"],
-        "http://test.local/tiles/planning.json"
+        src["tiles"][0],
+        "http://test.local/tiles/planning/{z}/{x}/{y}.mvt"
     );
+    for k in ["tiles", "minzoom", "maxzoom", "bounds"] {
+        assert_eq!(src[k], tj[k], "{k}");
+    }
     assert_eq!(
         style["glyphs"],
         "http://test.local/fonts/{fontstack}/{range}.pbf"

@@ -55,7 +55,13 @@ async function measure(site, name, conditions, link = '/') {
   // Requests of the MapLibre worker (its script, vector tiles) are not in the page's CDP
   // session: Playwright sees them; their compressed size is fetched again afterwards.
   const seen = [];
-  page.on('requestfinished', (r) => seen.push(r.url()));
+  const timeline = [];
+  const started = new Map();
+  page.on('request', (r) => started.set(r, Date.now() - t0));
+  page.on('requestfinished', (r) => {
+    seen.push(r.url());
+    timeline.push([started.get(r), Date.now() - t0, r.url()]);
+  });
   const t0 = Date.now();
   await page.goto(new URL(link, site.url).href, { waitUntil: 'commit' });
   let shell = null;
@@ -89,6 +95,8 @@ async function measure(site, name, conditions, link = '/') {
     else await new Promise((r) => setTimeout(r, 200));
   }
   const style = await page.evaluate(() => document.body.dataset.mapReady).catch(() => '?');
+  // TIMELINE=1: when each request started and ended (ms after navigation), to see the chain.
+  if (process.env.TIMELINE) for (const [a, b, u] of timeline.sort((x, y) => x[0] - y[0])) console.log(`${String(a).padStart(6)} → ${String(b).padStart(6)}  ${u.replace(site.url.replace(/\/$/, ''), '')}`);
   await page.screenshot({ path: path.join(REPO, `target/first-load-${name}${link === '/' ? '' : '-parcel'}.png`) }).catch(() => {});
   await close();
   const cdpUrls = new Set([...reqs.values()].map((r) => r.url));
