@@ -423,6 +423,33 @@ pub async fn parcel_report(
     Ok(render_report(&report, format))
 }
 
+/// Size of a parcel's map picture: the 1.91:1 Open Graph image Zalo and Facebook show.
+pub const MAP_PNG_SIZE: (u32, u32) = (1200, 630);
+
+/// `GET /api/v1/parcels/{commune}/{sheet}/{parcel}/map.png`: the parcel and its neighbourhood
+/// (zones, red lines, roads, parcels) as the page's picture draws them, highlighted.
+pub async fn parcel_map_png(
+    State(st): State<AppState>,
+    Path((commune, sheet, parcel)): Path<(String, String, String)>,
+    p: Params,
+) -> Result<Response> {
+    p.allow(&["n"])?;
+    let n = p.int("n", 1, 1_000)?;
+    let (sheet, parcel) = parse_parcel_path(&sheet, &parcel)?;
+    let what = format!("{parcel} on sheet {sheet} of commune '{}'", clip(&commune));
+    let png = blocking(&st, move |ix| {
+        let found = ix.parcels_by_number(&commune, sheet, parcel)?;
+        let f = choose(found, n, &what)?;
+        let bounds = crate::page::parcel_view(&[&f.geometry])
+            .ok_or_else(|| AppError::Internal("a parcel without a box".into()))?;
+        let (w, h) = MAP_PNG_SIZE;
+        crate::preview::render_png(ix, bounds, &[f.geometry], w, h)
+            .ok_or_else(|| AppError::Internal("the map picture could not be drawn".into()))
+    })
+    .await?;
+    Ok(([(header::CONTENT_TYPE, "image/png")], png).into_response())
+}
+
 fn report_links(path: &str) -> Value {
     json!([
         {"rel": "about", "href": path, "type": "application/geo+json"},

@@ -103,6 +103,11 @@ fn routes() -> Routes {
             &["get"],
             report_route(ReportFormat::Html),
         ),
+        (
+            "/api/v1/parcels/{commune}/{sheet}/{parcel}/map.png",
+            &["get"],
+            get(api::parcel_map_png),
+        ),
         ("/api/v1/search", &["get"], get(api::search)),
         ("/api/v1/report", &["post"], post(api::report)),
         ("/api/v1/sites/parse", &["post"], post(api::parse_site_file)),

@@ -314,6 +314,27 @@ pub fn document(base: &str) -> Value {
         "/api/v1/parcels/{commune}/{sheet}/{parcel}/report.html".into(),
         json!({"get": h}),
     );
+    let mut m = op(
+        "The parcel's map as a 1200 × 630 PNG: its neighbourhood's zones, red lines, roads and \
+         parcels, the parcel highlighted (the Open Graph image of a shared parcel link)",
+        api,
+        vec![qp(
+            "n",
+            "Which of several parcels with the same number (1-based)",
+            json!({"type": "integer", "minimum": 1}),
+            false,
+        )],
+        ok(
+            "Picture",
+            "image/png",
+            json!({"type": "string", "format": "binary"}),
+        ),
+    );
+    m["responses"]["409"] = problem_ref();
+    paths.insert(
+        "/api/v1/parcels/{commune}/{sheet}/{parcel}/map.png".into(),
+        json!({"get": m}),
+    );
     paths.insert("/api/v1/search".into(), json!({"get": op("Type-ahead search: communes, roads, plans, parcels (\"vinh thanh 12 345\", \"12/345\")", api,
         vec![qp("q", "Text, accents optional", str_(), true),
              qp("limit", "Most hits", json!({"type": "integer", "minimum": 1, "maximum": MAX_SEARCH_LIMIT, "default": DEFAULT_SEARCH_LIMIT}), false)],

@@ -192,6 +192,11 @@ fn render(index: &Index, parcels: &[(String, i64, i64)], en: bool, base: &str) -
             .join(","),
         if en { "&lang=en" } else { "" }
     );
+    let image = esc(&format!(
+        "{base}/api/v1/parcels/{}/{sheet}/{parcel}/map.png",
+        urlencode(commune)
+    ));
+    let (w, h) = crate::api::MAP_PNG_SIZE;
     let (title, summary, link, label) = (
         esc(&format!("{label} — {site}")),
         esc(&summary),
@@ -208,7 +213,12 @@ fn render(index: &Index, parcels: &[(String, i64, i64)], en: bool, base: &str) -
          <meta property=\"og:description\" content=\"{summary}\"/>\
          <meta property=\"og:url\" content=\"{link}\"/>\
          <meta property=\"og:locale\" content=\"{}\"/>\
-         <meta name=\"twitter:card\" content=\"summary\"/>\
+         <meta property=\"og:image\" content=\"{image}\"/>\
+         <meta property=\"og:image:type\" content=\"image/png\"/>\
+         <meta property=\"og:image:width\" content=\"{w}\"/>\
+         <meta property=\"og:image:height\" content=\"{h}\"/>\
+         <meta property=\"og:image:alt\" content=\"{label}\"/>\
+         <meta name=\"twitter:card\" content=\"summary_large_image\"/>\
          <meta name=\"twitter:title\" content=\"{label}\"/>\
          <meta name=\"twitter:description\" content=\"{summary}\"/>",
         if en { "en_GB" } else { "vi_VN" }
@@ -278,7 +288,7 @@ fn data_bounds(index: &Index) -> Option<[f64; 4]> {
 
 /// A parcel's neighbourhood: its box grown by one and a half times its size each way, at
 /// least [`MIN_MARGIN_DEG`].
-fn parcel_view(geoms: &[&Geometry<f64>]) -> Option<[f64; 4]> {
+pub(crate) fn parcel_view(geoms: &[&Geometry<f64>]) -> Option<[f64; 4]> {
     use geo::BoundingRect;
     let b = geoms
         .iter()

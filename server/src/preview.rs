@@ -271,7 +271,44 @@ pub fn render(index: &Index, bounds: [f64; 4], highlight: &[Geometry<f64>]) -> O
     }
     GRIDS
         .iter()
-        .find_map(|&units| render_on(index, &Grid::new(bounds, units), bounds, highlight))
+        .find_map(|&units| render_on(index, &Grid::new(bounds, units), bounds, highlight, 1.0))
+}
+
+/// The picture as a `width` × `height` PNG (the view fitted inside, its surroundings
+/// beyond), for messengers' link previews (`og:image`). Line widths are in pixels of the
+/// image. `None` where [`render`] has no picture.
+pub fn render_png(
+    index: &Index,
+    bounds: [f64; 4],
+    highlight: &[Geometry<f64>],
+    width: u32,
+    height: u32,
+) -> Option<Vec<u8>> {
+    if !bounds.iter().all(|v| v.is_finite()) || bounds[0] >= bounds[2] || bounds[1] >= bounds[3] {
+        return None;
+    }
+    let (w, h) = (f64::from(width), f64::from(height));
+    GRIDS.iter().find_map(|&units| {
+        let grid = Grid::new(bounds, units);
+        let scale = (w / grid.width).min(h / grid.height);
+        let p = render_on(index, &grid, bounds, highlight, 1.0 / scale)?;
+        rasterise(&p.svg, width, height, scale, (grid.width, grid.height))
+    })
+}
+
+/// Draws `svg` (a `size` viewBox) scaled by `scale` and centred on a `width` × `height`
+/// pixmap over the style's background colour.
+fn rasterise(svg: &str, width: u32, height: u32, scale: f64, size: (f64, f64)) -> Option<Vec<u8>> {
+    use resvg::{tiny_skia, usvg};
+    let tree = usvg::Tree::from_str(svg, &usvg::Options::default()).ok()?;
+    let mut pixmap = tiny_skia::Pixmap::new(width, height)?;
+    pixmap.fill(tiny_skia::Color::from_rgba8(0xF4, 0xF1, 0xEA, 0xFF));
+    let dx = (f64::from(width) - size.0 * scale) / 2.0;
+    let dy = (f64::from(height) - size.1 * scale) / 2.0;
+    let t =
+        tiny_skia::Transform::from_row(scale as f32, 0.0, 0.0, scale as f32, dx as f32, dy as f32);
+    resvg::render(&tree, t, &mut pixmap.as_mut());
+    pixmap.encode_png().ok()
 }
 
 /// [`render`] on one grid.
@@ -280,6 +317,7 @@ fn render_on(
     grid: &Grid,
     bounds: [f64; 4],
     highlight: &[Geometry<f64>],
+    stroke_scale: f64,
 ) -> Option<Preview> {
     let zoom = phone_zoom(bounds);
     let specs = store_layer_specs(index);
@@ -301,11 +339,18 @@ fn render_on(
             continue;
         };
         let (opacity, outline) = if is_draft(index, &id) {
-            (".35", r##"stroke="#7A4FBF" stroke-dasharray="3 2""##)
+            (
+                ".35",
+                format!(
+                    r##"stroke="#7A4FBF" stroke-dasharray="{:.1} {:.1}""##,
+                    3.0 * stroke_scale,
+                    2.0 * stroke_scale
+                ),
+            )
         } else {
-            (".65", r##"stroke="#5A5A5A""##)
+            (".65", r##"stroke="#5A5A5A""##.to_string())
         };
-        let w = interpolate(1.0, &[(10.0, 0.3), (16.0, 1.2)], zoom);
+        let w = interpolate(1.0, &[(10.0, 0.3), (16.0, 1.2)], zoom) * stroke_scale;
         let mut g = format!(r#"<g fill-opacity="{opacity}" {outline} stroke-width="{w:.1}">"#);
         for (colour, d) in groups {
             let _ = write!(g, r#"<path fill="{colour}" d="{d}"/>"#);
@@ -318,7 +363,7 @@ fn render_on(
         if !shows(minzoom) {
             return;
         }
-        let attrs = format!(r#"{attrs} stroke-width="{width:.1}""#);
+        let attrs = format!(r#"{attrs} stroke-width="{:.1}""#, width * stroke_scale);
         for id in ids_of(kind) {
             let Some(groups) = layer_paths(index, &id, grid, &plain) else {
                 continue;
@@ -353,7 +398,11 @@ fn render_on(
     line_layer(
         Kind::Boundaries,
         0,
-        r##"stroke="#8E3B8E" stroke-dasharray="4 2""##,
+        &format!(
+            r##"stroke="#8E3B8E" stroke-dasharray="{:.1} {:.1}""##,
+            4.0 * stroke_scale,
+            2.0 * stroke_scale
+        ),
         interpolate(1.0, &[(8.0, 0.8), (16.0, 2.5)], zoom),
         0,
     );
@@ -365,7 +414,9 @@ fn render_on(
         parts.push((
             0,
             format!(
-                r##"<path fill="#ffd400" fill-opacity=".35" stroke="#111" stroke-width="4" d="{hl}"/><path fill="none" stroke="#ffd400" stroke-width="2" d="{hl}"/>"##
+                r##"<path fill="#ffd400" fill-opacity=".35" stroke="#111" stroke-width="{:.1}" d="{hl}"/><path fill="none" stroke="#ffd400" stroke-width="{:.1}" d="{hl}"/>"##,
+                4.0 * stroke_scale,
+                2.0 * stroke_scale
             ),
         ));
     }

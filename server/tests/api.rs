@@ -962,6 +962,53 @@ async fn a_shared_parcel_link_carries_its_answer_and_its_map() {
             .unwrap()
     ));
 
+    // The link preview's picture: the parcel's map as a PNG, read back by tiny-skia's decoder.
+    let image = attr(&html, r#"<meta property="og:image" content=""#);
+    assert!(
+        image.ends_with(&format!("/api/v1/parcels/{c}/{s}/{p}/map.png")),
+        "{image}"
+    );
+    let png = get(&st, &format!("/api/v1/parcels/{c}/{s}/{p}/map.png")).await;
+    assert_eq!(png.status, 200);
+    assert_eq!(png.content_type(), "image/png");
+    let pix = resvg::tiny_skia::Pixmap::decode_png(&png.body).unwrap();
+    assert_eq!((pix.width(), pix.height()), (1200, 630));
+    let colours: std::collections::HashSet<[u8; 4]> = pix
+        .pixels()
+        .iter()
+        .map(|c| [c.red(), c.green(), c.blue(), c.alpha()])
+        .collect();
+    assert!(
+        colours.len() > 20,
+        "a map, not a blank: {} colours",
+        colours.len()
+    );
+    // The parcel is in the middle, tinted by the highlight's yellow over its zone.
+    let mid = pix.pixel(600, 315).unwrap();
+    assert!(
+        mid.red() > 200 && mid.green() > 180 && mid.blue() < 200,
+        "centre pixel {mid:?}"
+    );
+    assert_problem(
+        &get(&st, "/api/v1/parcels/99999/1/1/map.png").await,
+        404,
+        "unknown commune",
+    );
+    assert_problem(
+        &get(&st, &format!("/api/v1/parcels/{c}/{s}/999999/map.png")).await,
+        404,
+        "unknown parcel",
+    );
+    assert_problem(
+        &get(
+            &st,
+            &format!("/api/v1/parcels/{c}/{s}/{p}/map.png?size=9999"),
+        )
+        .await,
+        400,
+        "unknown parameter",
+    );
+
     // English.
     let en = get(&st, &format!("/?p={c}/{s}/{p}&lang=en")).await.text();
     let desc = unescape(attr(&en, r#"<meta property="og:description" content=""#));

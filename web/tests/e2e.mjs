@@ -354,6 +354,15 @@ await step('share: QR dialog, and the link opens the same parcel in a fresh page
   assert.match(og('title'), new RegExp(`^Thửa ${target.parcel}, tờ bản đồ ${target.sheet}, `));
   assert.equal(og('description'), report.summary_vi);
   assert.match(og('url'), new RegExp(`/\\?p=${target.commune}/${target.sheet}/${target.parcel}$`));
+  // …and the picture they show beside it: the parcel's map, a 1200 × 630 PNG.
+  assert.match(og('image'), new RegExp(`/api/v1/parcels/${target.commune}/${target.sheet}/${target.parcel}/map\\.png$`));
+  const dims = await page.evaluate(async (u) => {
+    const i = new Image();
+    i.src = u;
+    await i.decode();
+    return [i.naturalWidth, i.naturalHeight];
+  }, og('image'));
+  assert.deepEqual(dims, [1200, 630]);
   const view = await page.evaluate(() => ({ c: window.quyhoach.mapView.map.getCenter().toArray(), z: window.quyhoach.mapView.map.getZoom() }));
   const fresh = watch(await context.newPage(), 'shared');
   await fresh.goto(shareUrl);
