@@ -270,6 +270,23 @@ await step('upload a KML boundary → site report', async () => {
   assert.ok(Math.abs(ratio - 1) < 0.001, `uploaded site area ratio ${ratio}`);
 });
 
+await step('upload a VN-2000 coordinate list (.txt) → site report', async () => {
+  const conv = await Promise.all(ring.slice(0, -1).map(([lon, lat]) => api(`/api/v1/convert?lon=${lon}&lat=${lat}&to=vn2000:kien-giang`)));
+  // A surveyor's list: point, X (northing), Y (easting), as exported from a total station.
+  const list = ['STT  X  Y', ...conv.map((c, i) => `${i + 1}  ${c.northing.toFixed(3)}  ${c.easting.toFixed(3)}`)].join('\n');
+  if (!(await page.isVisible('#upload-block'))) await page.click('#btn-tools');
+  if (!(await page.isVisible('#upload-file'))) await page.click('#upload-block summary');
+  await page.evaluate(() => {
+    document.getElementById('cert-province').value = 'kien-giang';
+    window.quyhoach.report = null;
+  });
+  await page.setInputFiles('#upload-file', { name: 'toa-do.txt', mimeType: 'text/plain', buffer: Buffer.from(list) });
+  await page.waitForFunction(() => window.quyhoach.report?.site?.kind && window.quyhoach.report.site.kind !== 'parcel', null, { timeout: T });
+  const r = await reportShown(page);
+  const ratio = r.report.site.area_m2 / targetFc.features[0].properties.area_m2;
+  assert.ok(Math.abs(ratio - 1) < 0.01, `uploaded coordinate list: site area ratio ${ratio}`);
+});
+
 await step('upload a zipped Shapefile boundary → site report', async () => {
   // A Shapefile with its .prj, zipped, as a surveyor hands it over; read by the server's GDAL.
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qh-zip-'));
