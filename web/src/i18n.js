@@ -513,7 +513,8 @@ export function fmtDate(s) {
 
 /** MapLibre's own control labels, in the page's language at the time the map is made. */
 export function mapLocale() {
-  if (lang === 'en') return undefined;
+  // MapLibre's canvas is the map's one landmark and tab stop: its name says how to use it.
+  if (lang === 'en') return { 'Map.Title': t('map.label') };
   return {
     'Map.Title': t('map.label'),
     'NavigationControl.ZoomIn': 'Phóng to',

@@ -566,6 +566,7 @@ async function boot() {
     if (app.panelView === 'report' && !speech.speaking()) renderPanel();
   });
   onLangChange(() => {
+    app.mapView?.map.getCanvas().setAttribute('aria-label', t('map.label'));
     renderPanel();
     rerenderHelp();
     writeHash();

@@ -784,6 +784,48 @@ await step('operator raster base map (config.json raster_base): tiles, attributi
   }
 });
 
+await step('accessibility: axe-core finds no violations (map, report, panels, help, English, public screen)', async () => {
+  const AXE = path.join(REPO, 'web/node_modules/axe-core/axe.min.js');
+  const a11y = watch(await context.newPage(), 'a11y');
+  await a11y.addInitScript(() => localStorage.setItem('qh.tour.seen', '1'));
+  const found = [];
+  const audit = async (where) => {
+    await a11y.addScriptTag({ path: AXE });
+    const v = await a11y.evaluate(async () =>
+      (await window.axe.run(document, { resultTypes: ['violations'] })).violations.map((x) => `${x.id} (${x.impact}, ${x.nodes.length}×: ${x.nodes[0].target.join(' ')})`),
+    );
+    console.log(`     ${where}: ${v.length ? v.join('; ') : 'no violations'}`);
+    found.push(...v.map((x) => `${where}: ${x}`));
+  };
+  const origin = new URL(site.url).origin;
+  await a11y.goto(`${origin}/`);
+  await mapReady(a11y);
+  await a11y.waitForFunction(() => !document.getElementById('preview'), null, { timeout: T });
+  await audit('map');
+  await a11y.goto(`${origin}/?p=${target.commune}/${target.sheet}/${target.parcel}`);
+  await reportShown(a11y);
+  await audit('parcel report');
+  await a11y.click('#btn-layers');
+  await audit('layer panel');
+  await a11y.click('#btn-tools');
+  await a11y.click('#cert-block summary');
+  await a11y.click('#upload-block summary');
+  await audit('tools panel');
+  await a11y.click('#btn-lang');
+  await a11y.click('#btn-layers');
+  await audit('English, layer panel');
+  await a11y.click('#btn-lang'); // back to Vietnamese: the language is remembered for the other pages
+  await a11y.goto(`${origin}/#help`);
+  await a11y.waitForSelector('#help-page:not([hidden]) h1, #help-page:not([hidden]) h2', { timeout: T });
+  await audit('help');
+  await a11y.goto(`${origin}/#screen?commune=${target.commune}`);
+  await a11y.waitForSelector('#screen:not([hidden])', { timeout: T });
+  await a11y.waitForTimeout(1500);
+  await audit('public screen');
+  await a11y.close();
+  assert.deepEqual(found, []);
+});
+
 await step('phone layout', async () => {
   const m = watch(await context.newPage(), 'phone');
   await m.setViewportSize({ width: 390, height: 844 });
