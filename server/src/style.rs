@@ -17,7 +17,9 @@ use quyhoach_data::schema::Kind;
 use serde_json::{json, Value};
 
 use crate::glyphs::{FONT_BOLD, FONT_REGULAR};
-use crate::tiles::source::{store_layer_specs, PARCELS_MINZOOM, REDLINES_MINZOOM, ROADS_MINZOOM};
+use crate::tiles::source::{
+    store_layer_specs, LABELS_SUFFIX, PARCELS_MINZOOM, REDLINES_MINZOOM, ROADS_MINZOOM,
+};
 use crate::tiles::COMBINED_TILESET;
 
 /// Colour of land-use codes missing from the table.
@@ -209,8 +211,11 @@ pub fn planning_style(index: &Index, base: &str) -> Value {
         }));
     }
     for id in ids_of(Kind::Parcels) {
+        // On the label points (one per parcel), not the polygons (one piece per tile).
         layers.push(json!({
-            "id": format!("{id}-label"), "type": "symbol", "source": src, "source-layer": id,
+            "id": format!("{id}-label"), "type": "symbol", "source": src,
+            "source-layer": format!("{id}{LABELS_SUFFIX}"),
+            "metadata": {"qh:group": id},
             "minzoom": PARCEL_LABELS_MINZOOM,
             "filter": ["has", "parcel"],
             "layout": {

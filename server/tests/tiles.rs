@@ -785,3 +785,77 @@ async fn the_style_validates_and_its_glyphs_are_served() {
         }
     }
 }
+
+/// Parcel numbers are drawn from one label point per parcel, in the one tile that holds it:
+/// over a 3 × 3 block of z17 tiles every parcel of the middle tile has exactly one label,
+/// and each label point lies inside its parcel.
+#[tokio::test]
+async fn each_parcel_has_one_label_point_inside_it() {
+    let st = &demo().state;
+    let mid = busiest(17);
+    let mut labels: std::collections::HashMap<u64, Vec<(f64, f64)>> = Default::default();
+    let mut middle_parcels = BTreeSet::new();
+    let n = TileCoord::tiles_per_side(17) as f64 * 4096.0;
+    for dx in -1i64..=1 {
+        for dy in -1i64..=1 {
+            let t = TileCoord::new_checked(
+                17,
+                (i64::from(mid.x) + dx) as u32,
+                (i64::from(mid.y) + dy) as u32,
+            )
+            .unwrap();
+            let r = get(st, &url("planning", t)).await;
+            if r.status == StatusCode::NO_CONTENT {
+                continue; // nothing there
+            }
+            let layers = decode(&mvt(&r)).unwrap();
+            if t == mid {
+                middle_parcels.extend(
+                    layer(&layers, "parcels")
+                        .features
+                        .iter()
+                        .filter_map(|f| f.id),
+                );
+            }
+            let Some(l) = layers.iter().find(|l| l.name == "parcels-labels") else {
+                continue;
+            };
+            for f in &l.features {
+                assert!(f.properties.contains_key("parcel") && f.properties.contains_key("sheet"));
+                let p = f.paths[0][0];
+                assert!(
+                    (0..4096).contains(&p[0]) && (0..4096).contains(&p[1]),
+                    "{p:?}"
+                );
+                let ll = quyhoach_tiles::world_to_lonlat(
+                    (f64::from(t.x) * 4096.0 + f64::from(p[0])) / n,
+                    (f64::from(t.y) * 4096.0 + f64::from(p[1])) / n,
+                );
+                labels.entry(f.id.unwrap()).or_default().push(ll);
+            }
+        }
+    }
+    assert!(
+        middle_parcels.len() > 100,
+        "{} parcels",
+        middle_parcels.len()
+    );
+    for id in &middle_parcels {
+        let at = labels
+            .get(id)
+            .unwrap_or_else(|| panic!("parcel {id} has no label"));
+        assert_eq!(at.len(), 1, "parcel {id} labelled {} times", at.len());
+    }
+    let mut inside = 0;
+    for (id, at) in &labels {
+        let (lon, lat) = at[0];
+        let hits = st.index.parcels_at(lon, lat).unwrap();
+        inside += usize::from(hits.iter().any(|h| u64::from(h.id) == *id));
+    }
+    // Snapping to the tile grid (3 mm at z17) may move a point of a hair-thin parcel out.
+    assert!(
+        inside * 1000 >= labels.len() * 995,
+        "{inside} of {} labels inside their parcel",
+        labels.len()
+    );
+}

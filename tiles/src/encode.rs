@@ -252,6 +252,7 @@ fn generalise_layers(
                 let g = match spec.kind {
                     GeomKind::Polygon => generalise::polygons(&frame, f.geometry, min_area),
                     GeomKind::Line => generalise::lines(&frame, f.geometry, min_length),
+                    GeomKind::Point => generalise::points(&frame, f.geometry),
                 };
                 let Some((geom, size)) = g else { return };
                 let props = attrs
@@ -313,6 +314,10 @@ fn encode_sorted(layers: &[LayerSpec], gen: &[Vec<&GenFeature>]) -> (Vec<u8>, Ve
                         .map(|r| r.iter().map(|&p| to_i32(p)).collect())
                         .collect();
                     (proto::GEOM_LINESTRING, mvt::line_commands(&ls))
+                }
+                TileGeom::Points(ps) => {
+                    let ps: Vec<[i32; 2]> = ps.iter().map(|&p| to_i32(p)).collect();
+                    (proto::GEOM_POINT, mvt::point_commands(&ps))
                 }
             };
             b.add(f.id, ty, cmds, &f.props);

@@ -47,6 +47,7 @@ pub(crate) type Pt = [i64; 2];
 pub(crate) enum TileGeom {
     Polygons(Vec<Vec<Vec<Pt>>>),
     Lines(Vec<Vec<Pt>>),
+    Points(Vec<Pt>),
 }
 
 /// The pixel frame of one tile at one grid step.
@@ -427,6 +428,25 @@ pub(crate) fn lines(
         }
     }
     (!parts.is_empty()).then_some((TileGeom::Lines(parts), length))
+}
+
+/// A point or multipoint in tile pixels, keeping only the points inside the tile proper
+/// (`0 <= x, y < EXTENT`, after snapping): every point is in exactly one tile of a zoom, so a
+/// label anchored on it is drawn once. Its "size" is the number of points.
+pub(crate) fn points(frame: &Frame, geom: &Geometry<f64>) -> Option<(TileGeom, f64)> {
+    let all: Vec<Coord<f64>> = match geom {
+        Geometry::Point(p) => vec![p.0],
+        Geometry::MultiPoint(m) => m.0.iter().map(|p| p.0).collect(),
+        _ => return None,
+    };
+    let e = i64::from(EXTENT);
+    let inside: Vec<Pt> = all
+        .into_iter()
+        .map(|c| frame.snap_pt(frame.px(c)))
+        .filter(|p| (0..e).contains(&p[0]) && (0..e).contains(&p[1]))
+        .collect();
+    let n = inside.len() as f64;
+    (!inside.is_empty()).then_some((TileGeom::Points(inside), n))
 }
 
 fn collect_lines<'a>(geom: &'a Geometry<f64>, out: &mut Vec<&'a LineString<f64>>) {

@@ -30,7 +30,7 @@ pub use source::{
     SourceFeature, TileSource,
 };
 pub use tile::{
-    lonlat_to_mercator, mercator_to_lonlat, pixel_size_m, tiles_covering, TileCoord,
-    TileCoordError, TileRange, BUFFER, EXTENT, MAX_ZOOM,
+    lonlat_to_mercator, lonlat_to_world, mercator_to_lonlat, pixel_size_m, tiles_covering,
+    world_to_lonlat, TileCoord, TileCoordError, TileRange, BUFFER, EXTENT, MAX_ZOOM,
 };
 pub use tilejson::tilejson;

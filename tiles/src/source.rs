@@ -16,6 +16,9 @@ pub enum GeomKind {
     Polygon,
     /// Line strings and multi-line strings (red lines, roads).
     Line,
+    /// Points (label anchors). Each point goes into the one tile that contains it, never
+    /// into neighbours' buffers: a label is placed once, not once per tile it is near.
+    Point,
 }
 
 /// The type of an attribute, as TileJSON's `vector_layers` fields name it.

@@ -65,7 +65,7 @@ fn tile_json(bytes: &[u8]) -> Value {
 
 /// Checks the raw command stream of every feature: polygons are sequences of MoveTo(1),
 /// LineTo(n >= 2), ClosePath(1); lines MoveTo(1), LineTo(n >= 1); no zero-length LineTo
-/// steps; exteriors positive, holes negative.
+/// steps; exteriors positive, holes negative; points one MoveTo(n).
 fn check_commands(bytes: &[u8]) {
     let tile = proto::Tile::decode(bytes).unwrap();
     for l in &tile.layers {
@@ -73,6 +73,17 @@ fn check_commands(bytes: &[u8]) {
         assert_eq!(l.extent, Some(4096));
         for f in &l.features {
             let g = &f.geometry;
+            if f.r#type == Some(proto::GEOM_POINT) {
+                // One MoveTo(n) with n points (§4.3.4.2).
+                assert_eq!(g[0] & 7, 1, "MoveTo expected in {}", l.name);
+                assert_eq!(
+                    g.len(),
+                    1 + 2 * (g[0] >> 3) as usize,
+                    "points of {}",
+                    l.name
+                );
+                continue;
+            }
             let mut i = 0;
             while i < g.len() {
                 assert_eq!(g[i], 9, "MoveTo(1) expected in {}", l.name);
@@ -452,4 +463,61 @@ fn snapshots() {
     );
     let v = tile_json(&encode(&sq, t));
     golden(&format!("square-z{}-x{}-y{}.json", t.z, t.x, t.y), &v);
+}
+
+#[test]
+fn label_points_go_into_exactly_one_tile() {
+    use quyhoach_tiles::{world_to_lonlat, GeomKind, LayerSpec};
+    let t = rach_gia_z14();
+    let east = TileCoord::new_checked(t.z, t.x + 1, t.y).unwrap();
+    let n = TileCoord::tiles_per_side(t.z) as f64 * 4096.0;
+    // Points at tile pixels 4090..4102 of the west tile along its east edge (x = 4096 is
+    // the east tile's x = 0), and one in the middle of the west tile: as world pixels.
+    let at = |px: f64, py: f64| {
+        let (lon, lat) = world_to_lonlat(
+            (f64::from(t.x) * 4096.0 + px) / n,
+            (f64::from(t.y) * 4096.0 + py) / n,
+        );
+        Geometry::Point(geo_types::Point::new(lon, lat))
+    };
+    let mut feats: Vec<MemoryFeature> = (0..13)
+        .map(|i| MemoryFeature::new(Some(i), at(4090.0 + i as f64 + 0.25, 2000.0), vec![]))
+        .collect();
+    feats.push(MemoryFeature::new(Some(100), at(2048.25, 2048.25), vec![]));
+    let mut spec = LayerSpec::new("labels", GeomKind::Point);
+    spec.minzoom = 0;
+    let mut src = MemorySource::new();
+    src.add_layer(spec, feats);
+    let ids = |c: TileCoord| -> Vec<u64> {
+        let bytes = encode(&src, c);
+        check_commands(&bytes);
+        let layers = mvt::decode(&bytes).unwrap();
+        let l = layer(&layers, "labels");
+        for f in &l.features {
+            assert_eq!(f.geom_type, GeomType::Point);
+            assert_eq!(f.paths.len(), 1);
+            let p = f.paths[0][0];
+            assert!(
+                (0..4096).contains(&p[0]) && (0..4096).contains(&p[1]),
+                "{p:?} inside the tile proper"
+            );
+        }
+        l.features.iter().filter_map(|f| f.id).collect()
+    };
+    let (west_ids, east_ids) = (ids(t), ids(east));
+    assert_eq!(
+        west_ids,
+        vec![0, 1, 2, 3, 4, 5, 100],
+        "x 4090..4095 and the middle"
+    );
+    assert_eq!(
+        east_ids,
+        (6..13).collect::<Vec<_>>(),
+        "x 4096.. is the east tile's 0.."
+    );
+    // The command stream of a point: MoveTo(1), then the point.
+    let cmds = mvt::point_commands(&[[10, 20]]);
+    assert_eq!(cmds, vec![9, 20, 40]);
+    let cmds = mvt::point_commands(&[[10, 20], [11, 18]]);
+    assert_eq!(cmds, vec![17, 20, 40, 2, 3]);
 }

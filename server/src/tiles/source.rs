@@ -4,6 +4,7 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
+use geo::InteriorPoint;
 use quyhoach_data::index::{FeatureRef, Index, ValueRef};
 use quyhoach_data::schema::Kind;
 use quyhoach_tiles::{
@@ -30,6 +31,27 @@ pub const ZONE_DETAILS_MINZOOM: u8 = 14;
 
 /// Name of the tile set that holds every store layer.
 pub const COMBINED_TILESET: &str = "planning";
+
+/// Suffix of a parcel layer's label points (`parcels` → `parcels-labels`): one point per
+/// parcel inside it, carrying its numbers, in the one tile that contains the point. Labels
+/// placed on the polygons would repeat on every tile a parcel crosses.
+pub const LABELS_SUFFIX: &str = "-labels";
+
+/// What tiles show of a parcel layer's label points.
+pub fn label_spec(parcels_id: &str) -> LayerSpec {
+    use AttrType::{Number, String as Str};
+    let attr = Attribute::new;
+    let mut spec = LayerSpec::new(&format!("{parcels_id}{LABELS_SUFFIX}"), GeomKind::Point);
+    spec.description = format!("Label points of {parcels_id}: one per parcel, with its numbers");
+    spec.minzoom = PARCEL_NUMBERS_MINZOOM;
+    spec.maxzoom = DEFAULT_MAXZOOM;
+    spec.attributes = vec![
+        attr("commune_code", Str, PARCEL_NUMBERS_MINZOOM),
+        attr("sheet", Number, PARCEL_NUMBERS_MINZOOM).essential(),
+        attr("parcel", Number, PARCEL_NUMBERS_MINZOOM).essential(),
+    ];
+    spec
+}
 
 /// What tiles show of one layer of a kind.
 pub fn layer_spec(id: &str, kind: Kind) -> LayerSpec {
@@ -139,9 +161,15 @@ pub fn store_layer_specs(index: &Index) -> Vec<LayerSpec> {
         })
         .collect();
     layers.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.total_cmp(&a.1)).then(a.2.cmp(b.2)));
+    let labels: Vec<LayerSpec> = layers
+        .iter()
+        .filter(|l| l.3 == Kind::Parcels)
+        .map(|l| label_spec(l.2))
+        .collect();
     layers
         .into_iter()
         .map(|(_, _, id, k)| layer_spec(id, k))
+        .chain(labels)
         .collect()
 }
 
@@ -221,6 +249,21 @@ impl TileSource for IndexSource {
     }
 
     fn query(&self, layer: &str, bbox: [f64; 4], visit: &mut dyn FnMut(&SourceFeature<'_>)) {
+        // Label points: each parcel's interior point (inside it even when it is concave).
+        if let Some(parcels) = layer.strip_suffix(LABELS_SUFFIX) {
+            if self.index.layer_entry(parcels).map(|e| e.kind) == Some(Kind::Parcels) {
+                let _ = self.index.visit_bbox(parcels, bbox, &mut |f, g| {
+                    if let Some(p) = g.interior_point() {
+                        visit(&SourceFeature {
+                            id: Some(u64::from(f.id())),
+                            geometry: &geo_types::Geometry::Point(p),
+                            properties: &Props(f),
+                        })
+                    }
+                });
+                return;
+            }
+        }
         // Layers come from the catalog of this very index: NotFound cannot happen.
         let _ = self.index.visit_bbox(layer, bbox, &mut |f, g| {
             visit(&SourceFeature {

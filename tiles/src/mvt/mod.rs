@@ -103,6 +103,22 @@ pub fn line_commands(parts: &[Vec<[i32; 2]>]) -> Vec<u32> {
     c.out
 }
 
+/// The command stream of a point or multipoint: one MoveTo with every point (§4.3.4.2).
+pub fn point_commands(points: &[[i32; 2]]) -> Vec<u32> {
+    let mut c = Cursor {
+        at: [0, 0],
+        out: Vec::with_capacity(1 + 2 * points.len()),
+    };
+    if points.is_empty() {
+        return c.out;
+    }
+    c.out.push(command(MOVE_TO, points.len() as u32));
+    for &p in points {
+        c.push(p);
+    }
+    c.out
+}
+
 /// A value as a hashable key for deduplication.
 #[derive(PartialEq, Eq, Hash)]
 enum ValueKey {
