@@ -17,16 +17,20 @@
 //! the style's `minzoom`s do; parcels are dropped first when the picture would exceed
 //! [`MAX_BYTES`].
 
-use std::f64::consts::PI;
 use std::fmt::Write as _;
 
 use geo::Simplify;
 use geo_types::{Coord, Geometry, LineString};
 use quyhoach_data::index::{Index, ValueRef};
-use quyhoach_data::landuse::{lookup, LEGACY_CODES};
 use quyhoach_data::schema::Kind;
 
-use crate::style::is_draft;
+use quyhoach_tiles::{lonlat_to_world, world_to_lonlat};
+
+use crate::style::{
+    is_draft, landuse_colour_of, LinePaint, BACKGROUND, BOUNDARY, DRAFT_ZONE_OUTLINE, PARCEL_LINE,
+    REDLINE, ROAD, ZONE_OUTLINE,
+};
+
 use crate::tiles::source::{store_layer_specs, PARCELS_MINZOOM, REDLINES_MINZOOM, ROADS_MINZOOM};
 
 /// Grid units across the longer side of the view.
@@ -56,38 +60,10 @@ pub struct Preview {
     pub bounds: [f64; 4],
 }
 
-/// MapLibre's `["interpolate", ["exponential", base], ["zoom"], z0, v0, z1, v1, …]` at `zoom`.
-fn interpolate(base: f64, stops: &[(f64, f64)], zoom: f64) -> f64 {
-    let Some(&(z0, v0)) = stops.first() else {
-        return 0.0;
-    };
-    if zoom <= z0 {
-        return v0;
-    }
-    for w in stops.windows(2) {
-        let ((za, va), (zb, vb)) = (w[0], w[1]);
-        if zoom <= zb {
-            let t = if (base - 1.0).abs() < 1e-9 {
-                (zoom - za) / (zb - za)
-            } else {
-                (base.powf(zoom - za) - 1.0) / (base.powf(zb - za) - 1.0)
-            };
-            return va + t * (vb - va);
-        }
-    }
-    stops.last().map_or(0.0, |s| s.1)
-}
-
-/// Web Mercator, the unit square (x east, y south).
-fn merc(lon: f64, lat: f64) -> (f64, f64) {
-    let lat = lat.clamp(-85.051_128, 85.051_128).to_radians();
-    ((lon + 180.0) / 360.0, (1.0 - lat.tan().asinh() / PI) / 2.0)
-}
-
 /// The zoom at which MapLibre fits `bounds` into the reference phone's map.
 pub fn phone_zoom(bounds: [f64; 4]) -> f64 {
-    let (x0, y1) = merc(bounds[0], bounds[1]);
-    let (x1, y0) = merc(bounds[2], bounds[3]);
+    let (x0, y1) = lonlat_to_world(bounds[0], bounds[1]);
+    let (x1, y0) = lonlat_to_world(bounds[2], bounds[3]);
     let w = ((x1 - x0) * 512.0).max(1e-12);
     let h = ((y1 - y0) * 512.0).max(1e-12);
     let zx = ((PHONE_PX.0 - 2.0 * PADDING_PX) / w).log2();
@@ -106,8 +82,8 @@ struct Grid {
 
 impl Grid {
     fn new(bounds: [f64; 4], units: f64) -> Grid {
-        let (x0, y1) = merc(bounds[0], bounds[1]);
-        let (x1, y0) = merc(bounds[2], bounds[3]);
+        let (x0, y1) = lonlat_to_world(bounds[0], bounds[1]);
+        let (x1, y0) = lonlat_to_world(bounds[2], bounds[3]);
         let span = (x1 - x0).max(y1 - y0).max(1e-12);
         let scale = units / span;
         Grid {
@@ -120,7 +96,7 @@ impl Grid {
     }
 
     fn project(&self, c: Coord<f64>) -> Coord<f64> {
-        let (x, y) = merc(c.x, c.y);
+        let (x, y) = lonlat_to_world(c.x, c.y);
         Coord {
             x: (x - self.x0) * self.scale,
             y: (y - self.y0) * self.scale,
@@ -133,14 +109,9 @@ impl Grid {
         let span = self.width.max(self.height) / self.scale;
         let cx = self.x0 + self.width / self.scale / 2.0;
         let cy = self.y0 + self.height / self.scale / 2.0;
-        let lon = |x: f64| x * 360.0 - 180.0;
-        let lat = |y: f64| (PI * (1.0 - 2.0 * y)).sinh().atan().to_degrees();
-        [
-            lon(cx - span),
-            lat(cy + span),
-            lon(cx + span),
-            lat(cy - span),
-        ]
+        let (w, n) = world_to_lonlat(cx - span, cy - span);
+        let (e, s) = world_to_lonlat(cx + span, cy + span);
+        [w, s, e, n]
     }
 }
 
@@ -214,16 +185,6 @@ fn push_polygon(d: &mut String, grid: &Grid, p: &geo_types::Polygon<f64>) {
     }
 }
 
-/// Colour of a land-use value as the style colours it: by its first code.
-fn landuse_colour(value: Option<&str>) -> &'static str {
-    let code: String = value.unwrap_or("").chars().take(3).collect();
-    let code = LEGACY_CODES
-        .iter()
-        .find(|(old, _)| *old == code)
-        .map_or(code.as_str(), |(_, new)| new);
-    lookup(code).map_or("#CCCCCC", |c| c.color.as_str())
-}
-
 /// Path data of a layer's features in the reach of the view, grouped by `key` (a colour),
 /// in first-seen order. `None` when the layer has more than [`MAX_FEATURES`] there.
 fn layer_paths(
@@ -262,11 +223,16 @@ fn layer_paths(
     Some(groups)
 }
 
+/// A box with an inside: finite and west < east, south < north.
+fn drawable(b: [f64; 4]) -> bool {
+    b.iter().all(|v| v.is_finite()) && b[0] < b[2] && b[1] < b[3]
+}
+
 /// Draws the view `bounds` (WGS 84 `[w, s, e, n]`) with `highlight` (parcels the page is
 /// about) on top. `None` when even the zones alone would exceed [`MAX_BYTES`] on the
 /// coarsest grid.
 pub fn render(index: &Index, bounds: [f64; 4], highlight: &[Geometry<f64>]) -> Option<Preview> {
-    if !bounds.iter().all(|v| v.is_finite()) || bounds[0] >= bounds[2] || bounds[1] >= bounds[3] {
+    if !drawable(bounds) {
         return None;
     }
     GRIDS
@@ -284,7 +250,7 @@ pub fn render_png(
     width: u32,
     height: u32,
 ) -> Option<Vec<u8>> {
-    if !bounds.iter().all(|v| v.is_finite()) || bounds[0] >= bounds[2] || bounds[1] >= bounds[3] {
+    if !drawable(bounds) {
         return None;
     }
     let (w, h) = (f64::from(width), f64::from(height));
@@ -302,7 +268,13 @@ fn rasterise(svg: &str, width: u32, height: u32, scale: f64, size: (f64, f64)) -
     use resvg::{tiny_skia, usvg};
     let tree = usvg::Tree::from_str(svg, &usvg::Options::default()).ok()?;
     let mut pixmap = tiny_skia::Pixmap::new(width, height)?;
-    pixmap.fill(tiny_skia::Color::from_rgba8(0xF4, 0xF1, 0xEA, 0xFF));
+    let channel = |i: usize| u8::from_str_radix(&BACKGROUND[i..i + 2], 16).unwrap_or(0xFF);
+    pixmap.fill(tiny_skia::Color::from_rgba8(
+        channel(1),
+        channel(3),
+        channel(5),
+        0xFF,
+    ));
     let dx = (f64::from(width) - size.0 * scale) / 2.0;
     let dy = (f64::from(height) - size.1 * scale) / 2.0;
     let t =
@@ -334,36 +306,44 @@ fn render_on(
     // Each part is (priority, markup): parts with priority 1 (parcels) go first when the
     // picture is too big.
     let mut parts: Vec<(u8, String)> = Vec::new();
+    // Colours, widths and dashes are the style's (style.rs), at the phone's zoom.
+    let stroke = |paint: &LinePaint| {
+        let mut a = format!(
+            r#"stroke="{}" stroke-width="{:.1}""#,
+            paint.color,
+            paint.width.at(zoom) * stroke_scale
+        );
+        if let Some([on, off]) = paint.dash {
+            let _ = write!(
+                a,
+                r#" stroke-dasharray="{:.1} {:.1}""#,
+                on * stroke_scale,
+                off * stroke_scale
+            );
+        }
+        a
+    };
     for id in ids_of(Kind::Zones) {
-        let Some(groups) = layer_paths(index, &id, grid, &landuse_colour) else {
+        let Some(groups) = layer_paths(index, &id, grid, &landuse_colour_of) else {
             continue;
         };
         let (opacity, outline) = if is_draft(index, &id) {
-            (
-                ".35",
-                format!(
-                    r##"stroke="#7A4FBF" stroke-dasharray="{:.1} {:.1}""##,
-                    3.0 * stroke_scale,
-                    2.0 * stroke_scale
-                ),
-            )
+            (".35", &DRAFT_ZONE_OUTLINE)
         } else {
-            (".65", r##"stroke="#5A5A5A""##.to_string())
+            (".65", &ZONE_OUTLINE)
         };
-        let w = interpolate(1.0, &[(10.0, 0.3), (16.0, 1.2)], zoom) * stroke_scale;
-        let mut g = format!(r#"<g fill-opacity="{opacity}" {outline} stroke-width="{w:.1}">"#);
+        let mut g = format!(r#"<g fill-opacity="{opacity}" {}>"#, stroke(outline));
         for (colour, d) in groups {
             let _ = write!(g, r#"<path fill="{colour}" d="{d}"/>"#);
         }
         g.push_str("</g>");
         parts.push((0, g));
     }
-    // Line widths follow the style's zoom functions (style.rs) at the phone's zoom.
-    let mut line_layer = |kind: Kind, minzoom: u8, attrs: &str, width: f64, priority: u8| {
+    let mut line_layer = |kind: Kind, minzoom: u8, paint: &LinePaint, extra: &str, priority: u8| {
         if !shows(minzoom) {
             return;
         }
-        let attrs = format!(r#"{attrs} stroke-width="{:.1}""#, width * stroke_scale);
+        let attrs = format!("{}{extra}", stroke(paint));
         for id in ids_of(kind) {
             let Some(groups) = layer_paths(index, &id, grid, &plain) else {
                 continue;
@@ -377,35 +357,19 @@ fn render_on(
     line_layer(
         Kind::Parcels,
         PARCELS_MINZOOM,
-        r##"stroke="#6B4F2A" stroke-opacity=".8""##,
-        interpolate(1.0, &[(15.0, 0.3), (18.0, 1.0)], zoom),
+        &PARCEL_LINE,
+        r#" stroke-opacity=".8""#,
         1,
     );
     line_layer(
         Kind::Roads,
         ROADS_MINZOOM,
-        r##"stroke="#FFFFFF" stroke-linecap="round" stroke-linejoin="round""##,
-        interpolate(1.5, &[(10.0, 0.8), (14.0, 3.0), (18.0, 14.0)], zoom),
+        &ROAD,
+        r#" stroke-linecap="round" stroke-linejoin="round""#,
         0,
     );
-    line_layer(
-        Kind::Redlines,
-        REDLINES_MINZOOM,
-        r##"stroke="#E00000""##,
-        interpolate(1.0, &[(13.0, 1.5), (18.0, 4.0)], zoom),
-        0,
-    );
-    line_layer(
-        Kind::Boundaries,
-        0,
-        &format!(
-            r##"stroke="#8E3B8E" stroke-dasharray="{:.1} {:.1}""##,
-            4.0 * stroke_scale,
-            2.0 * stroke_scale
-        ),
-        interpolate(1.0, &[(8.0, 0.8), (16.0, 2.5)], zoom),
-        0,
-    );
+    line_layer(Kind::Redlines, REDLINES_MINZOOM, &REDLINE, "", 0);
+    line_layer(Kind::Boundaries, 0, &BOUNDARY, "", 0);
     let mut hl = String::new();
     for g in highlight {
         push_geometry(&mut hl, grid, g);
@@ -504,24 +468,5 @@ mod tests {
         let z = phone_zoom([0.0, -0.001, 0.01, 0.001]);
         let expect = (372.0_f64 / (0.01 / 360.0 * 512.0)).log2();
         assert!((z - expect).abs() < 0.01, "{z} vs {expect}");
-    }
-
-    #[test]
-    fn widths_follow_maplibre_interpolation() {
-        let stops = [(10.0, 0.8), (14.0, 3.0), (18.0, 14.0)];
-        assert_eq!(interpolate(1.5, &stops, 9.0), 0.8);
-        assert_eq!(interpolate(1.5, &stops, 20.0), 14.0);
-        assert!((interpolate(1.0, &[(10.0, 0.0), (20.0, 10.0)], 15.0) - 5.0).abs() < 1e-9);
-        // Exponential: less than halfway at the middle zoom.
-        assert!(interpolate(1.5, &stops, 12.0) < 1.9);
-    }
-
-    #[test]
-    fn colours_follow_the_first_code() {
-        assert_eq!(
-            landuse_colour(Some("ONT+CLN")),
-            lookup("ONT").unwrap().color
-        );
-        assert_eq!(landuse_colour(None), "#CCCCCC");
     }
 }

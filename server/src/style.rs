@@ -22,6 +22,132 @@ use crate::tiles::source::{
 };
 use crate::tiles::COMBINED_TILESET;
 
+/// A zoom function: MapLibre's `["interpolate", ["exponential", base], ["zoom"], z, v, …]`
+/// (`base` 1 is linear).
+#[derive(Debug, Clone, Copy)]
+pub struct ZoomStops {
+    /// Exponential base.
+    pub base: f64,
+    /// (zoom, value), zooms ascending.
+    pub stops: &'static [(f64, f64)],
+}
+
+impl ZoomStops {
+    /// The style expression.
+    pub fn json(&self) -> Value {
+        let kind = if (self.base - 1.0).abs() < 1e-9 {
+            json!(["linear"])
+        } else {
+            json!(["exponential", self.base])
+        };
+        let mut e = vec![json!("interpolate"), kind, json!(["zoom"])];
+        for &(z, v) in self.stops {
+            e.push(json!(z));
+            e.push(json!(v));
+        }
+        Value::Array(e)
+    }
+
+    /// The value at `zoom`, as MapLibre evaluates the expression.
+    pub fn at(&self, zoom: f64) -> f64 {
+        let Some(&(z0, v0)) = self.stops.first() else {
+            return 0.0;
+        };
+        if zoom <= z0 {
+            return v0;
+        }
+        for w in self.stops.windows(2) {
+            let ((za, va), (zb, vb)) = (w[0], w[1]);
+            if zoom <= zb {
+                let t = if (self.base - 1.0).abs() < 1e-9 {
+                    (zoom - za) / (zb - za)
+                } else {
+                    (self.base.powf(zoom - za) - 1.0) / (self.base.powf(zb - za) - 1.0)
+                };
+                return va + t * (vb - va);
+            }
+        }
+        self.stops.last().map_or(0.0, |s| s.1)
+    }
+}
+
+/// How the style draws a kind of line. The server's picture of the map (`preview.rs`)
+/// draws with the same values, so the two look alike.
+#[derive(Debug, Clone, Copy)]
+pub struct LinePaint {
+    /// `line-color`.
+    pub color: &'static str,
+    /// `line-width`, CSS pixels by zoom.
+    pub width: ZoomStops,
+    /// `line-dasharray`, in line widths (none: solid).
+    pub dash: Option<[f64; 2]>,
+}
+
+impl LinePaint {
+    /// The paint properties.
+    fn json(&self) -> Value {
+        let mut p = json!({"line-color": self.color, "line-width": self.width.json()});
+        if let Some(d) = self.dash {
+            p["line-dasharray"] = json!(d);
+        }
+        p
+    }
+}
+
+/// The map's background.
+pub const BACKGROUND: &str = "#F4F1EA";
+/// Outlines of zones of plans in force.
+pub const ZONE_OUTLINE: LinePaint = LinePaint {
+    color: "#5A5A5A",
+    width: ZoomStops {
+        base: 1.0,
+        stops: &[(10.0, 0.3), (16.0, 1.2)],
+    },
+    dash: None,
+};
+/// Outlines of zones of draft plans: violet, dashed.
+pub const DRAFT_ZONE_OUTLINE: LinePaint = LinePaint {
+    color: "#7A4FBF",
+    dash: Some([3.0, 2.0]),
+    ..ZONE_OUTLINE
+};
+/// Parcel outlines (drawn at 0.8 opacity).
+pub const PARCEL_LINE: LinePaint = LinePaint {
+    color: "#6B4F2A",
+    width: ZoomStops {
+        base: 1.0,
+        stops: &[(15.0, 0.3), (18.0, 1.0)],
+    },
+    dash: None,
+};
+/// Road centre lines.
+pub const ROAD: LinePaint = LinePaint {
+    color: "#FFFFFF",
+    width: ZoomStops {
+        base: 1.5,
+        stops: &[(10.0, 0.8), (14.0, 3.0), (18.0, 14.0)],
+    },
+    dash: None,
+};
+/// Red lines of plans in force.
+pub const REDLINE: LinePaint = LinePaint {
+    color: "#E00000",
+    width: ZoomStops {
+        base: 1.0,
+        stops: &[(13.0, 1.5), (18.0, 4.0)],
+    },
+    dash: None,
+};
+/// Commune boundaries.
+pub const BOUNDARY: LinePaint = LinePaint {
+    color: "#8E3B8E",
+    width: ZoomStops {
+        base: 1.0,
+        stops: &[(8.0, 0.8), (16.0, 2.5)],
+    },
+    dash: Some([4.0, 2.0]),
+};
+
 /// Colour of land-use codes missing from the table.
 const UNKNOWN_COLOR: &str = "#CCCCCC";
 
@@ -48,6 +174,17 @@ pub fn landuse_color() -> Value {
     }
     m.push(json!(UNKNOWN_COLOR));
     Value::Array(m)
+}
+
+/// The colour `landuse_color()` gives a land-use value: its first code's (a legacy code
+/// takes its successor's), grey when unknown.
+pub fn landuse_colour_of(value: Option<&str>) -> &'static str {
+    let code: String = value.unwrap_or("").chars().take(3).collect();
+    let code = LEGACY_CODES
+        .iter()
+        .find(|(old, _)| *old == code)
+        .map_or(code.as_str(), |(_, new)| new);
+    lookup(code).map_or(UNKNOWN_COLOR, |c| c.color.as_str())
 }
 
 pub(crate) fn is_draft(index: &Index, layer: &str) -> bool {
@@ -89,7 +226,7 @@ pub fn planning_style(index: &Index, base: &str) -> Value {
     let mut layers = vec![json!({
         "id": "background",
         "type": "background",
-        "paint": {"background-color": "#F4F1EA"},
+        "paint": {"background-color": BACKGROUND},
     })];
     let mut meta_layers = serde_json::Map::new();
     let ids_of = |k: Kind| -> Vec<String> {
@@ -114,13 +251,12 @@ pub fn planning_style(index: &Index, base: &str) -> Value {
                 "fill-opacity": if draft { 0.35 } else { 0.65 },
             },
         }));
-        let mut line_paint = json!({
-            "line-color": if draft { "#7A4FBF" } else { "#5A5A5A" },
-            "line-width": ["interpolate", ["linear"], ["zoom"], 10, 0.3, 16, 1.2],
-        });
-        if draft {
-            line_paint["line-dasharray"] = json!([3, 2]);
+        let line_paint = if draft {
+            DRAFT_ZONE_OUTLINE
+        } else {
+            ZONE_OUTLINE
         }
+        .json();
         layers.push(json!({
             "id": format!("{id}-outline"), "type": "line", "source": src, "source-layer": id,
             "minzoom": 10, "paint": line_paint,
@@ -137,14 +273,11 @@ pub fn planning_style(index: &Index, base: &str) -> Value {
             "minzoom": PARCELS_MINZOOM, "layout": {"visibility": "none"},
             "paint": {"fill-color": landuse_color(), "fill-opacity": 0.7},
         }));
+        let mut paint = PARCEL_LINE.json();
+        paint["line-opacity"] = json!(0.8);
         layers.push(json!({
             "id": id, "type": "line", "source": src, "source-layer": id,
-            "minzoom": PARCELS_MINZOOM,
-            "paint": {
-                "line-color": "#6B4F2A",
-                "line-width": ["interpolate", ["linear"], ["zoom"], 15, 0.3, 18, 1.0],
-                "line-opacity": 0.8,
-            },
+            "minzoom": PARCELS_MINZOOM, "paint": paint,
         }));
     }
     for id in ids_of(Kind::Roads) {
@@ -156,10 +289,7 @@ pub fn planning_style(index: &Index, base: &str) -> Value {
             "id": id, "type": "line", "source": src, "source-layer": id,
             "minzoom": ROADS_MINZOOM,
             "layout": {"line-cap": "round", "line-join": "round"},
-            "paint": {
-                "line-color": "#FFFFFF",
-                "line-width": ["interpolate", ["exponential", 1.5], ["zoom"], 10, 0.8, 14, 3, 18, 14],
-            },
+            "paint": ROAD.json(),
         }));
     }
     for id in ids_of(Kind::Redlines) {
@@ -169,10 +299,7 @@ pub fn planning_style(index: &Index, base: &str) -> Value {
             json!({"kind": "redlines", "draft": draft, "plan": index.layer_entry(&id).and_then(|e| e.plan.clone()),
                    "style_layers": [&id]}),
         );
-        let mut paint = json!({
-            "line-color": "#E00000",
-            "line-width": ["interpolate", ["linear"], ["zoom"], 13, 1.5, 18, 4],
-        });
+        let mut paint = REDLINE.json();
         if draft {
             paint["line-dasharray"] = json!([2, 1.5]);
             paint["line-opacity"] = json!(0.7);
@@ -189,11 +316,7 @@ pub fn planning_style(index: &Index, base: &str) -> Value {
         );
         layers.push(json!({
             "id": id, "type": "line", "source": src, "source-layer": id,
-            "paint": {
-                "line-color": "#8E3B8E",
-                "line-width": ["interpolate", ["linear"], ["zoom"], 8, 0.8, 16, 2.5],
-                "line-dasharray": [4, 2],
-            },
+            "paint": BOUNDARY.json(),
         }));
     }
     // Labels last, so that nothing is drawn over them.
@@ -281,4 +404,46 @@ pub fn planning_style(index: &Index, base: &str) -> Value {
         "glyphs": format!("{base}/fonts/{{fontstack}}/{{range}}.pbf"),
         "layers": layers,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn widths_follow_maplibre_interpolation() {
+        let road = ROAD.width;
+        assert_eq!(road.at(9.0), 0.8);
+        assert_eq!(road.at(20.0), 14.0);
+        let linear = ZoomStops {
+            base: 1.0,
+            stops: &[(10.0, 0.0), (20.0, 10.0)],
+        };
+        assert!((linear.at(15.0) - 5.0).abs() < 1e-9);
+        // Exponential: less than halfway at the middle zoom.
+        assert!(road.at(12.0) < 1.9);
+        assert_eq!(
+            road.json(),
+            json!([
+                "interpolate",
+                ["exponential", 1.5],
+                ["zoom"],
+                10.0,
+                0.8,
+                14.0,
+                3.0,
+                18.0,
+                14.0
+            ])
+        );
+    }
+
+    #[test]
+    fn colours_follow_the_first_code() {
+        assert_eq!(
+            landuse_colour_of(Some("ONT+CLN")),
+            lookup("ONT").unwrap().color
+        );
+        assert_eq!(landuse_colour_of(None), UNKNOWN_COLOR);
+    }
 }
