@@ -339,6 +339,25 @@ pub async fn parcel_by_number(
     ))
 }
 
+/// Runs `f` on the blocking pool with the one parcel of a `{commune}/{sheet}/{parcel}` path
+/// (`?n=` picks among duplicate numbers): 404 when there is none, 409 when several and no `n`.
+async fn with_parcel<T: Send + 'static>(
+    st: &AppState,
+    (commune, sheet, parcel): (String, String, String),
+    p: &Params,
+    f: impl FnOnce(&Index, FeatureOut) -> Result<T> + Send + 'static,
+) -> Result<T> {
+    p.allow(&["n"])?;
+    let n = p.int("n", 1, 1_000)?;
+    let (sheet, parcel) = parse_parcel_path(&sheet, &parcel)?;
+    let what = format!("{parcel} on sheet {sheet} of commune '{}'", clip(&commune));
+    blocking(st, move |ix| {
+        let found = ix.parcels_by_number(&commune, sheet, parcel)?;
+        f(ix, choose(found, n, &what)?)
+    })
+    .await
+}
+
 /// The one parcel a report is about, or 409 listing the candidates.
 fn choose(found: Vec<FeatureOut>, n: Option<i64>, what: &str) -> Result<FeatureOut> {
     let count = found.len();
@@ -397,17 +416,11 @@ pub enum ReportFormat {
 /// `GET /api/v1/parcels/{commune}/{sheet}/{parcel}/report[.txt|.html]`
 pub async fn parcel_report(
     st: AppState,
-    (commune, sheet, parcel): (String, String, String),
+    path: (String, String, String),
     p: Params,
     format: ReportFormat,
 ) -> Result<Response> {
-    p.allow(&["n"])?;
-    let n = p.int("n", 1, 1_000)?;
-    let (sheet, parcel) = parse_parcel_path(&sheet, &parcel)?;
-    let what = format!("{parcel} on sheet {sheet} of commune '{}'", clip(&commune));
-    let report = blocking(&st, move |ix| {
-        let found = ix.parcels_by_number(&commune, sheet, parcel)?;
-        let f = choose(found, n, &what)?;
+    let report = with_parcel(&st, path, &p, |ix, f| {
         let report = ix.report(&Site::Parcel {
             layer: f.layer.clone(),
             id: f.id,
@@ -430,16 +443,10 @@ pub const MAP_PNG_SIZE: (u32, u32) = (1200, 630);
 /// (zones, red lines, roads, parcels) as the page's picture draws them, highlighted.
 pub async fn parcel_map_png(
     State(st): State<AppState>,
-    Path((commune, sheet, parcel)): Path<(String, String, String)>,
+    Path(path): ParcelPath,
     p: Params,
 ) -> Result<Response> {
-    p.allow(&["n"])?;
-    let n = p.int("n", 1, 1_000)?;
-    let (sheet, parcel) = parse_parcel_path(&sheet, &parcel)?;
-    let what = format!("{parcel} on sheet {sheet} of commune '{}'", clip(&commune));
-    let png = blocking(&st, move |ix| {
-        let found = ix.parcels_by_number(&commune, sheet, parcel)?;
-        let f = choose(found, n, &what)?;
+    let png = with_parcel(&st, path, &p, |ix, f| {
         let bounds = crate::page::parcel_view(&[&f.geometry])
             .ok_or_else(|| AppError::Internal("a parcel without a box".into()))?;
         let (w, h) = MAP_PNG_SIZE;

@@ -16,7 +16,7 @@ use serde_json::{json, Value};
 use crate::api::geo_json;
 use crate::error::{AppError, Result};
 use crate::geojson::feature_to_json;
-use crate::params::{clip, parse_f64, Params};
+use crate::params::{clip, encode_url_part, parse_f64, Params};
 use crate::state::{base_url, AppState};
 
 /// Page size when `limit` is not given (the standard's example default).
@@ -305,7 +305,7 @@ pub async fn items(
             q.push(format!("bbox={w},{s},{e},{n}"));
         }
         if let Some(dt) = p.str("datetime").ok().flatten() {
-            q.push(format!("datetime={}", encode(dt)));
+            q.push(format!("datetime={}", encode_url_part(dt)));
         }
         format!("{base}/items?{}", q.join("&"))
     };
@@ -370,18 +370,6 @@ pub fn clip_to_layer(b: [f64; 4], bounds: [f64; 4]) -> Option<[f64; 4]> {
         b[3].min(bounds[3]),
     ];
     (c[0] <= c[2] && c[1] <= c[3]).then_some(c)
-}
-
-/// Percent-encodes a query value (RFC 3986 unreserved characters pass).
-fn encode(v: &str) -> String {
-    v.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b':' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// `GET /ogc/collections/{id}/items/{featureId}`

@@ -25,6 +25,7 @@ use quyhoach_data::index::{Index, Site};
 use quyhoach_data::schema::Kind;
 
 use crate::glyphs::{FONT_BOLD, FONT_REGULAR};
+use crate::params::encode_url_part;
 use crate::preview;
 use crate::state::{base_url, AppState};
 use crate::text::esc;
@@ -194,7 +195,7 @@ fn render(index: &Index, parcels: &[(String, i64, i64)], en: bool, base: &str) -
     );
     let image = esc(&format!(
         "{base}/api/v1/parcels/{}/{sheet}/{parcel}/map.png",
-        urlencode(commune)
+        encode_url_part(commune)
     ));
     let (w, h) = crate::api::MAP_PNG_SIZE;
     let (title, summary, link, label) = (
@@ -225,7 +226,7 @@ fn render(index: &Index, parcels: &[(String, i64, i64)], en: bool, base: &str) -
     ));
     let text_report = format!(
         "/api/v1/parcels/{}/{sheet}/{parcel}/report.html",
-        esc(&urlencode(commune))
+        esc(&encode_url_part(commune))
     );
     let more = if en {
         "Text-only report"
@@ -252,24 +253,11 @@ fn glyph_preloads(parcel_view: bool) -> String {
         for range in VIETNAMESE_RANGES {
             out.push_str(&format!(
                 r#"<link rel="preload" href="/fonts/{}/{range}.pbf" as="fetch" crossorigin>"#,
-                urlencode(font)
+                encode_url_part(font)
             ));
         }
     }
     out
-}
-
-/// Percent-encodes a path segment (commune names may carry spaces and accents).
-fn urlencode(s: &str) -> String {
-    let mut o = String::new();
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-            o.push(b as char);
-        } else {
-            o.push_str(&format!("%{b:02X}"));
-        }
-    }
-    o
 }
 
 /// The app's first view without a link: the communes' boundaries, else every layer.

@@ -143,6 +143,20 @@ pub fn clip(v: &str) -> String {
     s
 }
 
+/// Characters a URL part we build keeps as they are: RFC 3986's unreserved ones, and `:` (in
+/// times and URIs, legal in both paths and queries).
+const URL_KEEP: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~')
+    .remove(b':');
+
+/// Percent-encodes a path segment or query value (UTF-8).
+pub fn encode_url_part(v: &str) -> String {
+    percent_encoding::utf8_percent_encode(v, URL_KEEP).to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,7 +10,7 @@
 //! so the style matches on `slice(landuse, 0, 3)` — no extra attribute in the tiles. Zones
 //! and red lines of draft plans are drawn dashed and paler.
 
-use quyhoach_data::index::Index;
+use quyhoach_data::index::{union_bbox, Index};
 use quyhoach_data::landuse::{codes, lookup, LEGACY_CODES};
 use quyhoach_data::plans::PlanStatus;
 use quyhoach_data::schema::Kind;
@@ -379,14 +379,7 @@ pub fn planning_style(index: &Index, base: &str) -> Value {
         .values()
         .map(|e| e.bounds)
         .filter(|b| b.iter().all(|v| v.is_finite()))
-        .reduce(|a, b| {
-            [
-                a[0].min(b[0]),
-                a[1].min(b[1]),
-                a[2].max(b[2]),
-                a[3].max(b[3]),
-            ]
-        })
+        .reduce(|a, b| union_bbox(Some(a), b))
         .unwrap_or([102.0, 8.0, 110.0, 23.5]);
     json!({
         "version": 8,

@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use std::sync::Arc;
 
 use geo::InteriorPoint;
-use quyhoach_data::index::{FeatureRef, Index, ValueRef};
+use quyhoach_data::index::{union_bbox, FeatureRef, Index, ValueRef};
 use quyhoach_data::schema::Kind;
 use quyhoach_tiles::{
     AttrType, Attribute, GeomKind, LayerSpec, PropValue, Properties, SourceFeature, TileSource,
@@ -39,18 +39,23 @@ pub const LABELS_SUFFIX: &str = "-labels";
 
 /// What tiles show of a parcel layer's label points.
 pub fn label_spec(parcels_id: &str) -> LayerSpec {
-    use AttrType::{Number, String as Str};
-    let attr = Attribute::new;
     let mut spec = LayerSpec::new(&format!("{parcels_id}{LABELS_SUFFIX}"), GeomKind::Point);
     spec.description = format!("Label points of {parcels_id}: one per parcel, with its numbers");
     spec.minzoom = PARCEL_NUMBERS_MINZOOM;
     spec.maxzoom = DEFAULT_MAXZOOM;
-    spec.attributes = vec![
+    spec.attributes = parcel_numbers();
+    spec
+}
+
+/// A parcel's numbers (commune, sheet, parcel), carried from [`PARCEL_NUMBERS_MINZOOM`].
+fn parcel_numbers() -> Vec<Attribute> {
+    use AttrType::{Number, String as Str};
+    let attr = Attribute::new;
+    vec![
         attr("commune_code", Str, PARCEL_NUMBERS_MINZOOM),
         attr("sheet", Number, PARCEL_NUMBERS_MINZOOM).essential(),
         attr("parcel", Number, PARCEL_NUMBERS_MINZOOM).essential(),
-    ];
-    spec
+    ]
 }
 
 /// What tiles show of one layer of a kind.
@@ -72,13 +77,9 @@ pub fn layer_spec(id: &str, kind: Kind) -> LayerSpec {
             spec.minzoom = PARCELS_MINZOOM;
             // One tile pixel² at z15 is about 1.4 m²: only slivers are dropped.
             spec.min_area_px2 = 1.0;
-            spec.attributes = vec![
-                attr("landuse", Str, PARCELS_MINZOOM).essential(),
-                attr("commune_code", Str, PARCEL_NUMBERS_MINZOOM),
-                attr("sheet", Number, PARCEL_NUMBERS_MINZOOM).essential(),
-                attr("parcel", Number, PARCEL_NUMBERS_MINZOOM).essential(),
-                attr("area_m2", Number, 17),
-            ];
+            spec.attributes = vec![attr("landuse", Str, PARCELS_MINZOOM).essential()];
+            spec.attributes.extend(parcel_numbers());
+            spec.attributes.push(attr("area_m2", Number, 17));
         }
         Kind::Zones => {
             spec.description =
@@ -205,14 +206,7 @@ impl IndexSource {
             .filter_map(|l| cat.layers.get(&l.name))
             .map(|e| e.bounds)
             .filter(|b| b.iter().all(|v| v.is_finite()) && b[0] <= b[2] && b[1] <= b[3])
-            .reduce(|a, b| {
-                [
-                    a[0].min(b[0]),
-                    a[1].min(b[1]),
-                    a[2].max(b[2]),
-                    a[3].max(b[3]),
-                ]
-            })
+            .reduce(|a, b| union_bbox(Some(a), b))
     }
 
     /// Lowest zoom at which any layer appears.
