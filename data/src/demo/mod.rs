@@ -359,16 +359,31 @@ fn remove(path: &Path) -> Result<(), DemoError> {
 /// A field: name, type, width (0 = driver default), precision.
 type FieldSpec = (&'static str, OGRFieldType::Type, i32, i32);
 
-fn add_fields(layer: &Layer, fields: &[FieldSpec]) -> Result<(), DemoError> {
+/// Creates a layer with its fields.
+fn new_layer<'a>(
+    ds: &'a mut Dataset,
+    options: LayerOptions<'_>,
+    fields: &[FieldSpec],
+) -> Result<Layer<'a>, DemoError> {
+    let layer = ds.create_layer(options)?;
     for &(name, ty, width, precision) in fields {
         let f = FieldDefn::new(name, ty)?;
         if width > 0 {
             f.set_width(width);
             f.set_precision(precision);
         }
-        f.add_to_layer(layer)?;
+        f.add_to_layer(&layer)?;
     }
-    Ok(())
+    Ok(layer)
+}
+
+/// A new GeoPackage at `path` and the demo's VN-2000 reference system for its layers.
+fn geopackage(path: &Path) -> Result<(Dataset, SpatialRef), DemoError> {
+    let driver = DriverManager::get_driver_by_name("GPKG")?;
+    Ok((
+        driver.create_vector_only(path)?,
+        SpatialRef::from_proj4(PROJ4)?,
+    ))
 }
 
 fn shapefile(dir: &Path, base: &str) -> Result<Dataset, DemoError> {
@@ -388,14 +403,14 @@ fn write_communes(d: &District, dir: &Path) -> Result<(), DemoError> {
     };
     {
         let mut ds = shapefile(dir, COMMUNES_FILE)?;
-        let layer = ds.create_layer(LayerOptions {
-            name: COMMUNES_FILE,
-            srs: None,
-            ty: OGRwkbGeometryType::wkbPolygon,
-            options: Some(&["ENCODING=ISO-8859-1", DBF_DATE]),
-        })?;
-        add_fields(
-            &layer,
+        let layer = new_layer(
+            &mut ds,
+            LayerOptions {
+                name: COMMUNES_FILE,
+                srs: None,
+                ty: OGRwkbGeometryType::wkbPolygon,
+                options: Some(&["ENCODING=ISO-8859-1", DBF_DATE]),
+            },
             &[
                 ("MaXa", OGRFieldType::OFTString, 5, 0),
                 ("TenXa", OGRFieldType::OFTString, 50, 0),
@@ -419,14 +434,14 @@ fn write_communes(d: &District, dir: &Path) -> Result<(), DemoError> {
 /// Road centre lines, UTF-8 with a `.cpg` but no `.prj`.
 fn write_roads(roads: &[plans::RoadLine], dir: &Path) -> Result<(), DemoError> {
     let mut ds = shapefile(dir, ROADS_FILE)?;
-    let layer = ds.create_layer(LayerOptions {
-        name: ROADS_FILE,
-        srs: None,
-        ty: OGRwkbGeometryType::wkbLineString,
-        options: Some(&["ENCODING=UTF-8", DBF_DATE]),
-    })?;
-    add_fields(
-        &layer,
+    let layer = new_layer(
+        &mut ds,
+        LayerOptions {
+            name: ROADS_FILE,
+            srs: None,
+            ty: OGRwkbGeometryType::wkbLineString,
+            options: Some(&["ENCODING=UTF-8", DBF_DATE]),
+        },
         &[
             ("TenDuong", OGRFieldType::OFTString, 80, 0),
             ("LoaiDuong", OGRFieldType::OFTString, 30, 0),
@@ -520,14 +535,14 @@ fn write_parcels(
 ) -> Result<(), DemoError> {
     {
         let mut ds = shapefile(dir, PARCELS_FILE)?;
-        let layer = ds.create_layer(LayerOptions {
-            name: PARCELS_FILE,
-            srs: None,
-            ty: OGRwkbGeometryType::wkbPolygon,
-            options: Some(&["ENCODING=UTF-8", DBF_DATE]),
-        })?;
-        add_fields(
-            &layer,
+        let layer = new_layer(
+            &mut ds,
+            LayerOptions {
+                name: PARCELS_FILE,
+                srs: None,
+                ty: OGRwkbGeometryType::wkbPolygon,
+                options: Some(&["ENCODING=UTF-8", DBF_DATE]),
+            },
             &[
                 ("MaXa", OGRFieldType::OFTString, 5, 0),
                 ("SoTo", OGRFieldType::OFTInteger, 4, 0),
@@ -722,25 +737,21 @@ fn address(d: &District, c: usize, r: &Rec) -> String {
 }
 
 fn write_land_use(zones: &[plans::LandUseZone], path: &Path) -> Result<(), DemoError> {
-    let driver = DriverManager::get_driver_by_name("GPKG")?;
-    let mut ds = driver.create_vector_only(path)?;
-    let srs = SpatialRef::from_proj4(PROJ4)?;
-    {
-        let layer = ds.create_layer(LayerOptions {
+    let (mut ds, srs) = geopackage(path)?;
+    new_layer(
+        &mut ds,
+        LayerOptions {
             name: "KhuQuyHoach",
             srs: Some(&srs),
             ty: OGRwkbGeometryType::wkbMultiPolygon,
             options: None,
-        })?;
-        add_fields(
-            &layer,
-            &[
-                ("MaKhu", OGRFieldType::OFTString, 0, 0),
-                ("MaLoaiDat", OGRFieldType::OFTString, 0, 0),
-                ("TenKhu", OGRFieldType::OFTString, 0, 0),
-            ],
-        )?;
-    }
+        },
+        &[
+            ("MaKhu", OGRFieldType::OFTString, 0, 0),
+            ("MaLoaiDat", OGRFieldType::OFTString, 0, 0),
+            ("TenKhu", OGRFieldType::OFTString, 0, 0),
+        ],
+    )?;
     let txn = ds.start_transaction()?;
     {
         let layer = txn.layer_by_name("KhuQuyHoach")?;
@@ -763,40 +774,36 @@ fn write_zoning(
     redlines: Option<&[plans::RedLine]>,
     path: &Path,
 ) -> Result<(), DemoError> {
-    let driver = DriverManager::get_driver_by_name("GPKG")?;
-    let mut ds = driver.create_vector_only(path)?;
-    let srs = SpatialRef::from_proj4(PROJ4)?;
-    {
-        let layer = ds.create_layer(LayerOptions {
+    let (mut ds, srs) = geopackage(path)?;
+    new_layer(
+        &mut ds,
+        LayerOptions {
             name: "SuDungDat_A",
             srs: Some(&srs),
             ty: OGRwkbGeometryType::wkbPolygon,
             options: None,
-        })?;
-        add_fields(
-            &layer,
-            &[
-                ("maThongTinQH", OGRFieldType::OFTString, 0, 0),
-                ("maHoSoQH", OGRFieldType::OFTString, 0, 0),
-                ("kyHieuSDD", OGRFieldType::OFTString, 0, 0),
-                ("matDoXD", OGRFieldType::OFTReal, 0, 0),
-                ("tangCaoMin", OGRFieldType::OFTInteger, 0, 0),
-                ("tangCaoMax", OGRFieldType::OFTInteger, 0, 0),
-                ("heSoSDD", OGRFieldType::OFTReal, 0, 0),
-                ("chieuCaoMax", OGRFieldType::OFTReal, 0, 0),
-                ("tenLo", OGRFieldType::OFTString, 0, 0),
-            ],
-        )?;
-    }
+        },
+        &[
+            ("maThongTinQH", OGRFieldType::OFTString, 0, 0),
+            ("maHoSoQH", OGRFieldType::OFTString, 0, 0),
+            ("kyHieuSDD", OGRFieldType::OFTString, 0, 0),
+            ("matDoXD", OGRFieldType::OFTReal, 0, 0),
+            ("tangCaoMin", OGRFieldType::OFTInteger, 0, 0),
+            ("tangCaoMax", OGRFieldType::OFTInteger, 0, 0),
+            ("heSoSDD", OGRFieldType::OFTReal, 0, 0),
+            ("chieuCaoMax", OGRFieldType::OFTReal, 0, 0),
+            ("tenLo", OGRFieldType::OFTString, 0, 0),
+        ],
+    )?;
     if redlines.is_some() {
-        let layer = ds.create_layer(LayerOptions {
-            name: "ChiGioiDuongDo_L",
-            srs: Some(&srs),
-            ty: OGRwkbGeometryType::wkbLineString,
-            options: None,
-        })?;
-        add_fields(
-            &layer,
+        new_layer(
+            &mut ds,
+            LayerOptions {
+                name: "ChiGioiDuongDo_L",
+                srs: Some(&srs),
+                ty: OGRwkbGeometryType::wkbLineString,
+                options: None,
+            },
             &[
                 ("maThongTinQH", OGRFieldType::OFTString, 0, 0),
                 ("maHoSoQH", OGRFieldType::OFTString, 0, 0),
