@@ -16,4 +16,6 @@ pub mod schema;
 pub mod site;
 pub mod srs;
 pub mod store;
+#[doc(hidden)]
+pub mod testing;
 pub mod validity;

@@ -2,26 +2,14 @@
 
 #![allow(clippy::unwrap_used)] // tests fail loudly on purpose
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use quyhoach_data::import::{import, ImportError, ImportOptions};
 use quyhoach_data::schema::Kind;
 use quyhoach_data::srs::SrsSpec;
 use quyhoach_data::store::Store;
-
-/// A file of ../shared/data; fails loudly when the shared data is missing (CI must have it).
-fn shared(name: &str) -> PathBuf {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/data")
-        .join(name);
-    assert!(
-        p.exists(),
-        "shared test data {} is missing: clone the project with ../shared beside it",
-        p.display()
-    );
-    p
-}
+use quyhoach_data::testing::{shared_data, store_snapshot};
 
 fn ogrinfo(args: &[&str]) -> String {
     let out = Command::new("ogrinfo")
@@ -35,29 +23,11 @@ fn ogrinfo(args: &[&str]) -> String {
     )
 }
 
-/// Every file of a store and its bytes, to prove a failed import changed nothing.
-fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap().flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if !p.ends_with(".lock") {
-                out.push((p.clone(), std::fs::read(&p).unwrap()));
-            }
-        }
-    }
-    out.sort();
-    out
-}
-
 #[test]
 fn communes_2025_import_with_repairs_and_gdal_reads_them() {
     let store = tempfile::tempdir().unwrap();
     let opts = ImportOptions::new(
-        shared("vn-communes-2025.geojson"),
+        shared_data("vn-communes-2025.geojson"),
         Kind::Boundaries,
         store.path(),
         SrsSpec::Epsg(4326),
@@ -136,7 +106,7 @@ fn store_with_a_layer() -> tempfile::TempDir {
 
 fn expect_failure(source: &Path, kind: Kind, srs: SrsSpec, expected: &str) -> ImportError {
     let store = store_with_a_layer();
-    let before = snapshot(store.path());
+    let before = store_snapshot(store.path(), false);
     let err = import(&ImportOptions::new(source, kind, store.path(), srs)).unwrap_err();
     let msg = err.to_string();
     assert!(
@@ -145,7 +115,7 @@ fn expect_failure(source: &Path, kind: Kind, srs: SrsSpec, expected: &str) -> Im
     );
     assert!(!msg.contains('\n'), "one line: {msg}");
     assert_eq!(
-        snapshot(store.path()),
+        store_snapshot(store.path(), false),
         before,
         "the store changed after: {msg}"
     );
@@ -156,7 +126,7 @@ fn expect_failure(source: &Path, kind: Kind, srs: SrsSpec, expected: &str) -> Im
 #[test]
 fn corrupt_flatgeobuf_is_refused() {
     expect_failure(
-        &shared("fgb-edge/fuzzer-crash.fgb"),
+        &shared_data("fgb-edge/fuzzer-crash.fgb"),
         Kind::Boundaries,
         SrsSpec::Epsg(4326),
         "Header failed consistency verification",
@@ -166,7 +136,7 @@ fn corrupt_flatgeobuf_is_refused() {
 #[test]
 fn old_flatgeobuf_version_is_refused() {
     expect_failure(
-        &shared("fgb-edge/topp_states.fgb"),
+        &shared_data("fgb-edge/topp_states.fgb"),
         Kind::Boundaries,
         SrsSpec::Epsg(4326),
         "Unsupported FlatGeobuf version",
@@ -176,7 +146,7 @@ fn old_flatgeobuf_version_is_refused() {
 #[test]
 fn empty_layer_is_refused() {
     let err = expect_failure(
-        &shared("fgb-edge/empty.fgb"),
+        &shared_data("fgb-edge/empty.fgb"),
         Kind::Boundaries,
         SrsSpec::Prj,
         "empty",
@@ -186,7 +156,7 @@ fn empty_layer_is_refused() {
 
 #[test]
 fn truncated_file_is_refused() {
-    let full = std::fs::read(shared("countries.fgb")).unwrap();
+    let full = std::fs::read(shared_data("countries.fgb")).unwrap();
     let cut = tempfile::Builder::new().suffix(".fgb").tempfile().unwrap();
     std::fs::write(cut.path(), &full[..full.len() / 2]).unwrap();
     expect_failure(
@@ -200,7 +170,7 @@ fn truncated_file_is_refused() {
 #[test]
 fn missing_required_fields_are_named() {
     let err = expect_failure(
-        &shared("countries.fgb"),
+        &shared_data("countries.fgb"),
         Kind::Parcels,
         SrsSpec::Epsg(4326),
         "no field for 'commune_code'",
@@ -234,7 +204,7 @@ fn missing_prj_needs_an_explicit_srs() {
     let shp = dir.path().join("noprj.shp");
     let status = Command::new("ogr2ogr")
         .args(["-f", "ESRI Shapefile", shp.to_str().unwrap()])
-        .arg(shared("countries.fgb"))
+        .arg(shared_data("countries.fgb"))
         .args(["-a_srs", "EPSG:4326", "-limit", "3"])
         .status()
         .expect("ogr2ogr");
@@ -251,11 +221,11 @@ fn missing_prj_needs_an_explicit_srs() {
 #[test]
 fn zones_need_a_known_plan() {
     let store = store_with_a_layer();
-    let before = snapshot(store.path());
+    let before = store_snapshot(store.path(), false);
     let err = import(&ImportOptions {
         plan: Some("no-such-plan".into()),
         ..ImportOptions::new(
-            shared("countries.fgb"),
+            shared_data("countries.fgb"),
             Kind::Zones,
             store.path(),
             SrsSpec::Epsg(4326),
@@ -266,7 +236,7 @@ fn zones_need_a_known_plan() {
         err.to_string().contains("unknown plan 'no-such-plan'"),
         "{err}"
     );
-    assert_eq!(snapshot(store.path()), before);
+    assert_eq!(store_snapshot(store.path(), false), before);
 }
 
 #[test]

@@ -3,11 +3,11 @@
 
 #![allow(clippy::unwrap_used)] // tests fail loudly on purpose
 
-use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::Duration;
 
 use quyhoach_data::demo::{generate, DemoOptions};
+use quyhoach_data::testing::{shared_data, store_snapshot};
 
 fn quyhoach(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_quyhoach"))
@@ -24,42 +24,11 @@ fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).to_string()
 }
 
-fn shared(name: &str) -> PathBuf {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/data")
-        .join(name);
-    assert!(
-        p.exists(),
-        "shared test data {} is missing: clone the project with ../shared beside it",
-        p.display()
-    );
-    p
-}
-
-/// Files of a store except the lock and temporary files, with their bytes.
-fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap().flatten() {
-            let p = e.path();
-            let name = e.file_name().to_string_lossy().to_string();
-            if p.is_dir() {
-                stack.push(p);
-            } else if name != ".lock" && !name.starts_with(".tmp-") {
-                out.push((p.clone(), std::fs::read(&p).unwrap()));
-            }
-        }
-    }
-    out.sort();
-    out
-}
-
 #[test]
 fn bad_arguments_get_one_clear_line_and_a_failure_exit() {
     let store = tempfile::tempdir().unwrap();
     let s = store.path().to_str().unwrap();
-    let src = shared("countries.fgb");
+    let src = shared_data("countries.fgb");
     let src = src.to_str().unwrap();
     for (args, expected) in [
         (
@@ -226,7 +195,7 @@ fn import_writes_a_json_report_and_a_killed_import_changes_nothing() {
     assert!(stdout(&out).contains(&format!("written {}", sources.stats.roads)));
 
     // Replace that layer with a big import and kill it half-way.
-    let before = snapshot(&store);
+    let before = store_snapshot(&store, true);
     let parcels = sources.dir.join("thua_dat.shp");
     let mut child = Command::new(env!("CARGO_BIN_EXE_quyhoach"))
         .args([
@@ -253,7 +222,7 @@ fn import_writes_a_json_report_and_a_killed_import_changes_nothing() {
         "the import finished before it could be killed; use more parcels"
     );
     assert_eq!(
-        snapshot(&store),
+        store_snapshot(&store, true),
         before,
         "a killed import changed the store"
     );
