@@ -34,6 +34,13 @@ pub enum AppError {
     /// 413: the body or geometry is over a documented cap.
     #[error("{0}")]
     TooLarge(String),
+    /// 422: a well-formed request whose content cannot be used (an uploaded file that is
+    /// not a readable boundary).
+    #[error("{0}")]
+    Unprocessable(String),
+    /// 503: the server cannot do this now (busy, or the work took too long and was stopped).
+    #[error("{0}")]
+    Unavailable(String),
     /// 500: a bug or a broken store; logged, answered generically.
     #[error("{0}")]
     Internal(String),
@@ -57,6 +64,8 @@ impl AppError {
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::Ambiguous { .. } => StatusCode::CONFLICT,
             AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -88,7 +97,10 @@ pub fn problem_type(status: StatusCode) -> &'static str {
         405 => "urn:quyhoach:problem:method-not-allowed",
         409 => "urn:quyhoach:problem:ambiguous-parcel",
         413 => "urn:quyhoach:problem:too-large",
+        414 => "urn:quyhoach:problem:uri-too-long",
         415 => "urn:quyhoach:problem:unsupported-media-type",
+        422 => "urn:quyhoach:problem:unreadable-file",
+        431 => "urn:quyhoach:problem:headers-too-large",
         503 => "urn:quyhoach:problem:timeout",
         s if s >= 500 => "urn:quyhoach:problem:internal",
         _ => "about:blank",
@@ -129,7 +141,11 @@ impl IntoResponse for AppError {
             AppError::Ambiguous { detail, matches } => {
                 problem(status, &detail, Some(("matches", Value::Array(matches))))
             }
-            AppError::BadRequest(d) | AppError::NotFound(d) | AppError::TooLarge(d) => {
+            AppError::BadRequest(d)
+            | AppError::NotFound(d)
+            | AppError::TooLarge(d)
+            | AppError::Unprocessable(d)
+            | AppError::Unavailable(d) => {
                 problem(status, &d, None)
             }
         }
