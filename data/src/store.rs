@@ -172,9 +172,25 @@ pub struct Store {
 }
 
 /// An exclusive write lock on a store, released on drop.
+///
+/// It is an `flock` on `STORE/.lock`, which belongs to the open file description: two threads
+/// (each opening the file) or two processes exclude each other. Dropping it unlocks explicitly
+/// before closing, because closing is not enough: a child process spawned by any thread of this
+/// process holds a copy of every descriptor between its fork and its exec (when close-on-exec
+/// descriptors are closed), and an `flock` stays held until *every* copy is closed. Without the
+/// explicit unlock, a test thread spawning `ogr2ogr` at the wrong moment kept another thread's
+/// released lock alive, and that thread's next lock on its own fresh store failed with
+/// "being written by another process" (`data/tests/store_lock.rs`).
 #[derive(Debug)]
 pub struct WriteLock {
-    _file: File,
+    file: File,
+}
+
+impl Drop for WriteLock {
+    fn drop(&mut self) {
+        // Releases the lock for every copy of the descriptor (see above), then closes ours.
+        let _ = self.file.unlock();
+    }
 }
 
 impl Store {
@@ -233,7 +249,7 @@ impl Store {
             .open(&path)
             .map_err(io_err("cannot open", &path))?;
         match file.try_lock() {
-            Ok(()) => Ok(WriteLock { _file: file }),
+            Ok(()) => Ok(WriteLock { file }),
             Err(fs::TryLockError::WouldBlock) => Err(StoreError::Locked(self.dir.clone())),
             Err(fs::TryLockError::Error(e)) => Err(io_err("cannot lock", &path)(e)),
         }
