@@ -16,7 +16,7 @@ use flatgeobuf::{ColumnType, FgbCrs, FgbWriter, FgbWriterOptions, GeometryType};
 use gdal::errors::GdalError;
 use gdal::vector::{Geometry as GdalGeometry, LayerAccess, ToGdal};
 use gdal::{Dataset, DatasetOptions, GdalOpenFlags};
-use geo::{Area, BoundingRect, Euclidean, Geodesic, GeodesicArea, Length};
+use geo::{Area, BoundingRect, CoordsIter, Euclidean, Geodesic, GeodesicArea, Length};
 use geo_types::{Coord, Geometry, LineString, MultiLineString, MultiPolygon, Polygon};
 use geozero::{ColumnValue, PropertyProcessor};
 use serde::Serialize;
@@ -26,7 +26,7 @@ use unicode_normalization::UnicodeNormalization;
 use crate::encoding::{self, TextEncoding};
 use crate::landuse::{check_codes, CodeCheck};
 use crate::schema::{self, FieldType, Kind};
-use crate::srs::{Measure, ResolvedSrs, SrsError, SrsSpec};
+use crate::srs::{Measure, ResolvedSrs, SrsError, SrsSpec, VIETNAM_ENVELOPE};
 use crate::store::{ColumnInfo, LayerEntry, SourceInfo, Store, StoreError};
 
 /// How many features the encoding detector samples.
@@ -34,6 +34,22 @@ const ENCODING_SAMPLE: usize = 2000;
 /// How many repaired/rejected entries a report lists one by one (the counts are always
 /// complete); keeps the JSON report small for a million bad features.
 const REPORT_LIST_CAP: usize = 10_000;
+/// Longest attribute value accepted, in bytes of text: 64 KiB. Real attributes are short (a
+/// code, a name, an address, a list of land-use codes); a longer value is a broken or hostile
+/// file, and every byte of it would be stored and then served with each request for the
+/// feature (API, reports, OGC items, tiles). A feature with a longer value in any field the
+/// import reads is rejected, with the field and the size in the report: cutting the value
+/// would silently store something the source does not say.
+pub const MAX_ATTRIBUTE_BYTES: usize = 64 * 1024;
+/// Most fields a source layer may have: 2,000, GeoPackage's own limit (a DBF has at most 255).
+/// Every field name goes into the report and into some error messages.
+pub const MAX_SOURCE_FIELDS: usize = 2000;
+/// Longest source field name accepted, in bytes (255: a DBF name has at most 10, GeoPackage
+/// and GeoJSON names are rarely over 60); names are repeated in reports and error messages.
+pub const MAX_FIELD_NAME_BYTES: usize = 255;
+/// How far outside [`VIETNAM_ENVELOPE`] a feature may lie, in degrees (1° ≈ 110 km): a
+/// feature whose centre is farther out is in the wrong reference system or wrongly placed.
+pub const OUTSIDE_VIETNAM_MARGIN_DEG: f64 = 1.0;
 
 /// Errors of an import. Each leaves the store as it was.
 #[derive(Debug, thiserror::Error)]
@@ -103,6 +119,24 @@ pub enum ImportError {
     /// A coordinate reference system problem.
     #[error(transparent)]
     Srs(#[from] SrsError),
+    /// Most features lie far outside Vietnam (and `--allow-outside-vietnam` was not given).
+    #[error("{path}: {outside} of {total} features lie outside Vietnam (e.g. fid {fid} at {lon:.3}°, {lat:.3}°) with --srs {srs} — check the SRS; pass --allow-outside-vietnam if the data really is elsewhere; the store is unchanged")]
+    OutsideVietnam {
+        /// The source.
+        path: String,
+        /// Features outside.
+        outside: u64,
+        /// Features that reached the check.
+        total: u64,
+        /// One of them.
+        fid: i64,
+        /// Its centre's longitude.
+        lon: f64,
+        /// Its centre's latitude.
+        lat: f64,
+        /// The SRS label.
+        srs: String,
+    },
     /// Writing the FlatGeobuf file failed.
     #[error("cannot write layer file: {0}")]
     Write(String),
@@ -140,6 +174,9 @@ pub struct ImportOptions {
     pub keep_personal: Vec<String>,
     /// Reject features with unknown land-use codes instead of keeping them.
     pub strict_codes: bool,
+    /// Accept features lying far outside Vietnam (otherwise they are rejected, and the whole
+    /// import refused when they are the majority).
+    pub allow_outside_vietnam: bool,
     /// Show a progress bar on stderr.
     pub progress: bool,
 }
@@ -166,6 +203,7 @@ impl ImportOptions {
             commune: None,
             keep_personal: Vec::new(),
             strict_codes: false,
+            allow_outside_vietnam: false,
             progress: false,
         }
     }
@@ -229,6 +267,10 @@ pub struct ImportReport {
     pub personal_fields_dropped: Vec<String>,
     /// Warnings.
     pub warnings: Vec<String>,
+    /// Temporary files of interrupted imports removed from the store, and their bytes.
+    pub temporary_files_removed: u64,
+    /// Their size in bytes.
+    pub temporary_bytes_removed: u64,
     /// WGS 84 bounds of what was written.
     pub bounds: [f64; 4],
     /// Seconds taken.
@@ -310,6 +352,13 @@ impl ImportReport {
         for w in &self.warnings {
             s += &format!("  warning: {w}\n");
         }
+        if self.temporary_files_removed > 0 {
+            s += &format!(
+                "  removed {} temporary file(s) of an interrupted import ({})\n",
+                self.temporary_files_removed,
+                crate::store::human_bytes(self.temporary_bytes_removed)
+            );
+        }
         s
     }
 }
@@ -345,13 +394,35 @@ pub fn take_gdal_errors() -> Vec<String> {
         .unwrap_or_default()
 }
 
-fn gdal_reason(e: &GdalError) -> String {
+/// GDAL's reason for an error, in a person's words: its captured messages, with the path GDAL
+/// was given (`/vsizip/…` of an absolute path) replaced by the user's own `source`; and for a
+/// bare "returned a NULL pointer" (GDAL opened nothing and said nothing), what that means.
+fn gdal_reason(e: &GdalError, source: &Path) -> String {
     let mut msgs = take_gdal_errors();
     msgs.dedup();
-    if msgs.is_empty() {
-        e.to_string()
-    } else {
+    let text = if !msgs.is_empty() {
         msgs.join("; ")
+    } else {
+        match e {
+            GdalError::NullPointer { method_name, .. } if method_name.contains("Open") => {
+                "not a vector file GDAL can read (no GDAL driver recognises it)".to_string()
+            }
+            GdalError::NullPointer { .. } => "GDAL could not read it".to_string(),
+            other => other.to_string(),
+        }
+    };
+    in_user_words(text, source)
+}
+
+/// GDAL's text with the path GDAL was given (`/vsizip/` and an absolute path for a `.zip`)
+/// replaced by the source as the user named it.
+fn in_user_words(text: String, source: &Path) -> String {
+    let shown = source.display().to_string();
+    let internal = gdal_path(source);
+    if internal != shown {
+        text.replace(&internal, &shown)
+    } else {
+        text
     }
 }
 
@@ -407,7 +478,7 @@ pub fn open_source(source: &Path, encoding: Option<TextEncoding>) -> Result<Data
     )
     .map_err(|e| ImportError::Open {
         path: source.display().to_string(),
-        reason: gdal_reason(&e),
+        reason: gdal_reason(&e, source),
     })?;
     let errors = take_gdal_errors();
     if ds.layer_count() == 0 {
@@ -416,7 +487,7 @@ pub fn open_source(source: &Path, encoding: Option<TextEncoding>) -> Result<Data
             reason: if errors.is_empty() {
                 "no vector layer in it".into()
             } else {
-                errors.join("; ")
+                in_user_words(errors.join("; "), source)
             },
         });
     }
@@ -440,7 +511,7 @@ fn pick_layer<'a>(ds: &'a Dataset, opts: &ImportOptions) -> Result<gdal::vector:
     if names.len() == 1 {
         return ds.layer(0).map_err(|e| ImportError::Open {
             path,
-            reason: gdal_reason(&e),
+            reason: gdal_reason(&e, &opts.source),
         });
     }
     let guess: Vec<&String> = names
@@ -457,7 +528,7 @@ fn pick_layer<'a>(ds: &'a Dataset, opts: &ImportOptions) -> Result<gdal::vector:
     if let [one] = guess.as_slice() {
         return ds.layer_by_name(one).map_err(|e| ImportError::Open {
             path,
-            reason: gdal_reason(&e),
+            reason: gdal_reason(&e, &opts.source),
         });
     }
     Err(ImportError::ChooseLayer {
@@ -528,9 +599,22 @@ fn parse_number(text: &str) -> Option<f64> {
     t.parse::<f64>().ok().filter(|v| v.is_finite())
 }
 
-/// Reads a source string field, undoing legacy encodings.
-fn read_text(feature: &gdal::vector::Feature, idx: usize, enc: TextEncoding) -> Option<String> {
-    let raw = feature.field_as_string(idx).ok().flatten()?;
+/// A source value over [`MAX_ATTRIBUTE_BYTES`]: its size in bytes.
+struct TooLong(usize);
+
+/// Reads a source string field, undoing legacy encodings; `Err` for a value over the cap
+/// (checked before any decoding or copying).
+fn read_text(
+    feature: &gdal::vector::Feature,
+    idx: usize,
+    enc: TextEncoding,
+) -> std::result::Result<Option<String>, TooLong> {
+    let Some(raw) = feature.field_as_string(idx).ok().flatten() else {
+        return Ok(None);
+    };
+    if raw.len() > MAX_ATTRIBUTE_BYTES {
+        return Err(TooLong(raw.len()));
+    }
     let text = match enc {
         TextEncoding::Utf8 => match encoding::legacy_bytes(&raw) {
             // Shapefiles opened as Latin-1 hand us the raw bytes; re-read them as UTF-8.
@@ -540,7 +624,15 @@ fn read_text(feature: &gdal::vector::Feature, idx: usize, enc: TextEncoding) -> 
         other => encoding::repair(&raw, other),
     };
     let t = text.trim();
-    (!t.is_empty()).then(|| t.to_string())
+    Ok((!t.is_empty()).then(|| t.to_string()))
+}
+
+/// The reason for rejecting a feature with a value over the cap.
+fn too_long(field: &str, TooLong(bytes): TooLong) -> String {
+    format!(
+        "field '{field}' holds {bytes} bytes, over the {} KiB cap on an attribute value",
+        MAX_ATTRIBUTE_BYTES / 1024
+    )
 }
 
 /// Collects all coordinates of a geometry, mutably, in a fixed order.
@@ -647,6 +739,14 @@ pub(crate) fn shape_geometry(
             gdal::vector::geometry_type_to_name(src.geometry_type())
         )
     })?;
+    // Before anything computes with it (validation, repair, areas, the R-tree): a NaN or an
+    // infinity in any ring, part or member of any geometry type.
+    if geo
+        .coords_iter()
+        .any(|c| !c.x.is_finite() || !c.y.is_finite())
+    {
+        return Err("non-finite coordinate (NaN or infinity)".into());
+    }
     let mut converted = None;
     if kind.is_polygonal() {
         let mut polys = Vec::new();
@@ -678,14 +778,6 @@ pub(crate) fn shape_geometry(
             return Err("empty geometry".into());
         }
         let mut mp = MultiPolygon(polys);
-        if mp
-            .0
-            .iter()
-            .flat_map(|p| p.exterior().0.iter())
-            .any(|c| !c.x.is_finite() || !c.y.is_finite())
-        {
-            return Err("non-finite coordinate".into());
-        }
         let mut repaired = None;
         if let Some(reason) = crate::validity::invalidity(&mp) {
             mp = make_valid(&mp)
@@ -715,14 +807,6 @@ pub(crate) fn shape_geometry(
             return Err(format!("expected a line, got {type_name}"));
         }
         let ml = MultiLineString(lines);
-        if ml
-            .0
-            .iter()
-            .flat_map(|l| l.0.iter())
-            .any(|c| !c.x.is_finite() || !c.y.is_finite())
-        {
-            return Err("non-finite coordinate".into());
-        }
         let planar = Euclidean.length(&ml);
         if planar <= 0.0 {
             return Err("zero length".into());
@@ -761,6 +845,14 @@ fn make_valid(mp: &MultiPolygon<f64>) -> Option<MultiPolygon<f64>> {
     polygons_of(geo, &mut polys, &mut dropped);
     let out = MultiPolygon(polys);
     (out.unsigned_area() > 0.0).then_some(out)
+}
+
+/// Whether a WGS 84 point lies outside Vietnam's envelope widened by
+/// [`OUTSIDE_VIETNAM_MARGIN_DEG`].
+fn outside_vietnam(c: Coord<f64>) -> bool {
+    let [w, s, e, n] = VIETNAM_ENVELOPE;
+    let m = OUTSIDE_VIETNAM_MARGIN_DEG;
+    !((w - m..=e + m).contains(&c.x) && (s - m..=n + m).contains(&c.y))
 }
 
 /// A feature ready for the writer.
@@ -846,7 +938,7 @@ pub fn import(opts: &ImportOptions) -> Result<ImportReport> {
     let mut store = Store::open_or_create(&opts.store)?;
     let lock = store.lock()?;
     store.reload()?;
-    store.clean_temp(&lock);
+    let (temp_files, temp_bytes) = store.clean_temp(&lock);
     if let Some(plan) = &opts.plan {
         if !kind.needs_plan() {
             return Err(ImportError::Options(format!(
@@ -869,6 +961,8 @@ pub fn import(opts: &ImportOptions) -> Result<ImportReport> {
         source: path_text.clone(),
         source_layer: source_layer.clone(),
         driver: driver.clone(),
+        temporary_files_removed: temp_files,
+        temporary_bytes_removed: temp_bytes,
         ..Default::default()
     };
 
@@ -914,7 +1008,14 @@ pub fn import(opts: &ImportOptions) -> Result<ImportReport> {
         .or_else(|| layer.get_extent().ok());
     let count_hint = layer.try_feature_count().unwrap_or(0);
     match extent {
-        Some(e) if count_hint > 0 || e.MinX <= e.MaxX => {
+        // A non-finite extent comes from a feature with a non-finite coordinate, which is
+        // rejected on its own below.
+        Some(e)
+            if (count_hint > 0 || e.MinX <= e.MaxX)
+                && [e.MinX, e.MinY, e.MaxX, e.MaxY]
+                    .iter()
+                    .all(|v| v.is_finite()) =>
+        {
             if let Some(w) = srs.check_extent([e.MinX, e.MinY, e.MaxX, e.MaxY])? {
                 report.warnings.push(w);
             }
@@ -925,6 +1026,28 @@ pub fn import(opts: &ImportOptions) -> Result<ImportReport> {
 
     // Fields.
     let source_fields: Vec<String> = layer.defn().fields().map(|f| f.name()).collect();
+    if source_fields.len() > MAX_SOURCE_FIELDS {
+        return Err(ImportError::Open {
+            path: path_text,
+            reason: format!(
+                "{} fields, more than the {MAX_SOURCE_FIELDS} accepted",
+                source_fields.len()
+            ),
+        });
+    }
+    if let Some(long) = source_fields
+        .iter()
+        .find(|f| f.len() > MAX_FIELD_NAME_BYTES)
+    {
+        let start: String = long.chars().take(40).collect();
+        return Err(ImportError::Open {
+            path: path_text,
+            reason: format!(
+                "a field name of {} bytes ('{start}…'), longer than the {MAX_FIELD_NAME_BYTES} accepted",
+                long.len()
+            ),
+        });
+    }
     let field_types: Vec<u32> = layer.defn().fields().map(|f| f.field_type()).collect();
     let matched = schema::match_fields(kind, &source_fields, &opts.mappings, &profiles)
         .map_err(ImportError::Options)?;
@@ -969,13 +1092,21 @@ pub fn import(opts: &ImportOptions) -> Result<ImportReport> {
             continue;
         }
         if schema::is_personal(name) {
-            if opts
+            let column = format!("private_{}", schema::field_key(name));
+            let wanted = opts
                 .keep_personal
                 .iter()
-                .any(|k| schema::field_key(k) == schema::field_key(name))
-            {
-                kept.push((i, format!("private_{}", schema::field_key(name))));
+                .any(|k| schema::field_key(k) == schema::field_key(name));
+            // Two source spellings of one name (`CCCD` and `cccd`, `Số CCCD` and `SoCCCD`)
+            // would make two columns of one name: the first is kept, the others dropped.
+            if wanted && kept.iter().all(|(_, c)| *c != column) {
+                kept.push((i, column));
             } else {
+                if wanted {
+                    report.warnings.push(format!(
+                        "--keep-personal: '{name}' is another spelling of a field already kept as {column}; dropped"
+                    ));
+                }
                 report.personal_fields_dropped.push(name.clone());
             }
         } else {
@@ -1011,6 +1142,9 @@ pub fn import(opts: &ImportOptions) -> Result<ImportReport> {
             for f in layer.features().take(ENCODING_SAMPLE) {
                 for &i in &text_fields {
                     if let Ok(Some(s)) = f.field_as_string(i) {
+                        if s.len() > MAX_ATTRIBUTE_BYTES {
+                            continue;
+                        }
                         match encoding::legacy_bytes(&s) {
                             Some(b) => samples.push(b),
                             None => unicode = true,
@@ -1098,6 +1232,9 @@ pub fn import(opts: &ImportOptions) -> Result<ImportReport> {
     ];
     let mut plans_used: Vec<String> = Vec::new();
     let mut write_error: Option<String> = None;
+    // Features whose centre lies outside Vietnam: how many, and the first one.
+    let mut outside: Option<(i64, f64, f64)> = None;
+    let mut outside_count: u64 = 0;
 
     for (n, feature) in layer.features().enumerate() {
         report.read += 1;
@@ -1126,8 +1263,13 @@ pub fn import(opts: &ImportOptions) -> Result<ImportReport> {
         let mut rejection: Option<String> = None;
         for (k, spec) in specs.iter().enumerate() {
             let Some(si) = matched[k] else { continue };
-            let Some(text) = read_text(&feature, si, enc) else {
-                continue;
+            let text = match read_text(&feature, si, enc) {
+                Ok(Some(text)) => text,
+                Ok(None) => continue,
+                Err(long) => {
+                    rejection = Some(too_long(&source_fields[si], long));
+                    break;
+                }
             };
             let v = match spec.ty {
                 FieldType::String => Some(Value::Str(text.clone())),
@@ -1222,6 +1364,18 @@ pub fn import(opts: &ImportOptions) -> Result<ImportReport> {
                 }
             }
         }
+        let mut kept_values: Vec<Option<String>> = Vec::with_capacity(kept.len());
+        if rejection.is_none() {
+            for (i, _) in &kept {
+                match read_text(&feature, *i, enc) {
+                    Ok(v) => kept_values.push(v),
+                    Err(long) => {
+                        rejection = Some(too_long(&source_fields[*i], long));
+                        break;
+                    }
+                }
+            }
+        }
         if let Some(reason) = rejection {
             report.reject(fid, reason);
             continue;
@@ -1231,6 +1385,22 @@ pub fn import(opts: &ImportOptions) -> Result<ImportReport> {
         if let Err(reason) = reproject(&mut shaped.geom, &ct) {
             report.reject(fid, reason);
             continue;
+        }
+        if let Some(c) = shaped.geom.bounding_rect().map(|r| r.center()) {
+            if outside_vietnam(c) {
+                outside.get_or_insert((fid, c.x, c.y));
+                outside_count += 1;
+                if !opts.allow_outside_vietnam {
+                    report.reject(
+                        fid,
+                        format!(
+                            "lies outside Vietnam (centre {:.4}°, {:.4}°); --allow-outside-vietnam accepts it",
+                            c.x, c.y
+                        ),
+                    );
+                    continue;
+                }
+            }
         }
         let measure = match (srs.measure, &shaped.geom) {
             (Measure::Planar { .. }, Geometry::MultiPolygon(_)) => shaped.planar * unit_m * unit_m,
@@ -1260,10 +1430,6 @@ pub fn import(opts: &ImportOptions) -> Result<ImportReport> {
             bounds[2] = bounds[2].max(r.max().x);
             bounds[3] = bounds[3].max(r.max().y);
         }
-        let kept_values: Vec<Option<String>> = kept
-            .iter()
-            .map(|(i, _)| read_text(&feature, *i, enc))
-            .collect();
         let feature = PendingFeature {
             geom: match shaped.geom {
                 Geometry::MultiLineString(mut ml) if ml.0.len() == 1 => {
@@ -1311,7 +1477,7 @@ pub fn import(opts: &ImportOptions) -> Result<ImportReport> {
     if !read_errors.is_empty() {
         return Err(ImportError::Open {
             path: path_text,
-            reason: read_errors.join("; "),
+            reason: in_user_words(read_errors.join("; "), &opts.source),
         });
     }
     if report.read == 0 {
@@ -1319,6 +1485,23 @@ pub fn import(opts: &ImportOptions) -> Result<ImportReport> {
             path: path_text,
             layer: source_layer,
         });
+    }
+    if let Some((fid, lon, lat)) = outside {
+        if opts.allow_outside_vietnam {
+            report.warnings.push(format!(
+                "{outside_count} feature(s) lie outside Vietnam (e.g. fid {fid} at {lon:.4}°, {lat:.4}°), kept with --allow-outside-vietnam"
+            ));
+        } else if outside_count > report.written {
+            return Err(ImportError::OutsideVietnam {
+                path: path_text,
+                outside: outside_count,
+                total: outside_count + report.written,
+                fid,
+                lon,
+                lat,
+                srs: srs.label.clone(),
+            });
+        }
     }
     if report.written == 0 {
         return Err(ImportError::AllRejected {
@@ -1335,8 +1518,9 @@ pub fn import(opts: &ImportOptions) -> Result<ImportReport> {
     // Write the file to a temporary name inside the store, then commit.
     let temp = store.temp_path(&layer_id);
     let sha256 = {
-        let file = File::create(&temp)
-            .map_err(|e| ImportError::Write(format!("{}: {e}", temp.display())))?;
+        let file = File::create(&temp).map_err(|e| {
+            ImportError::Write(format!("in the store {}: {e}", store.dir().display()))
+        })?;
         let mut out = HashingWriter {
             inner: BufWriter::new(file),
             hash: Sha256::new(),

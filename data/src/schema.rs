@@ -529,17 +529,30 @@ pub fn match_fields(
         if let Some((_, src)) = explicit.iter().find(|(t, _)| t == spec.name) {
             let k = field_key(src);
             found = keys.iter().position(|s| *s == k);
-            if found.is_none() {
+            let Some(i) = found else {
                 return Err(format!(
                     "--map {}={src}: the source has no field '{src}' (it has: {})",
                     spec.name,
                     source_fields.join(", ")
                 ));
+            };
+            // Every schema field is public (API, reports, OGC items, tiles).
+            if is_personal(&source_fields[i]) {
+                return Err(format!(
+                    "--map {}={src}: '{}' holds personal data (owners' names, ID numbers, \
+                     birth dates, phone numbers) and {} is served publicly; keep it privately \
+                     with --keep-personal {} instead",
+                    spec.name, source_fields[i], spec.name, source_fields[i]
+                ));
             }
         }
+        // Implicit matches (the target's own name, profile aliases) never take a personal field.
         if found.is_none() {
             let exact = field_key(spec.name);
-            found = keys.iter().position(|s| *s == exact).filter(|i| !used[*i]);
+            found = keys
+                .iter()
+                .position(|s| *s == exact)
+                .filter(|i| !used[*i] && !is_personal(&source_fields[*i]));
         }
         if found.is_none() {
             'profiles: for p in profiles {
@@ -549,7 +562,7 @@ pub fn match_fields(
                     }
                     for a in *aliases {
                         if let Some(i) = keys.iter().position(|s| s == a) {
-                            if !used[i] {
+                            if !used[i] && !is_personal(&source_fields[i]) {
                                 found = Some(i);
                                 break 'profiles;
                             }
@@ -628,5 +641,27 @@ mod tests {
         );
         assert!(match_fields(Kind::Zones, &src, &[("nope".into(), "x".into())], &[]).is_err());
         assert!(match_fields(Kind::Zones, &src, &[("far".into(), "x".into())], &[]).is_err());
+    }
+
+    #[test]
+    fn personal_fields_never_reach_a_public_field() {
+        let src = names(&["MaXa", "SoTo", "SoThua", "Số CCCD", "owner"]);
+        let err = match_fields(
+            Kind::Parcels,
+            &src,
+            &[("address".into(), "socccd".into())],
+            PROFILES,
+        )
+        .unwrap_err();
+        assert!(err.contains("'Số CCCD' holds personal data"), "{err}");
+        assert!(err.contains("--keep-personal Số CCCD"), "{err}");
+        // No profile alias is a personal field name…
+        for p in PROFILES {
+            for (target, aliases) in p.aliases {
+                for a in *aliases {
+                    assert!(!is_personal(a), "{} alias {a} of {target}", p.name);
+                }
+            }
+        }
     }
 }

@@ -50,6 +50,14 @@ pub enum SrsError {
     /// GDAL or PROJ refused a definition.
     #[error("coordinate reference system error: {0}")]
     Gdal(#[from] gdal::errors::GdalError),
+    /// A CRS that does not place points on a map: geocentric, vertical, engineering (local).
+    #[error("{srs} is {what}, not a 2D horizontal reference system: planning layers need longitude/latitude or a map projection (e.g. --srs vn2000:<province> or EPSG:4326)")]
+    NotHorizontal {
+        /// The CRS as the user named it.
+        srs: String,
+        /// What kind of CRS it is.
+        what: &'static str,
+    },
     /// Coordinates that cannot belong to the SRS (e.g. degrees read as metres).
     #[error("coordinates are impossible for {srs}: {detail}")]
     Impossible {
@@ -325,6 +333,28 @@ fn is_vn2000(srs: &SpatialRef) -> bool {
         || datum.contains("vietnam 2000")
 }
 
+/// Refuses a CRS that is not 2D horizontal: a geocentric one (X, Y, Z from the Earth's centre:
+/// read as a map, every point lands near latitude 0), a vertical one (heights only), an
+/// engineering or local one (a site grid with no place on the Earth). A compound CRS is
+/// accepted for its horizontal part.
+pub fn check_horizontal(srs: &SpatialRef, label: &str) -> Result<()> {
+    let what = if srs.is_geocentric() {
+        "a geocentric system (X, Y, Z from the Earth's centre)"
+    } else if srs.is_local() {
+        "an engineering (local) system with no place on the Earth"
+    } else if srs.is_projected() || srs.is_geographic() {
+        return Ok(());
+    } else if srs.is_vertical() {
+        "a vertical system (heights only)"
+    } else {
+        "neither geographic nor projected"
+    };
+    Err(SrsError::NotHorizontal {
+        srs: label.to_string(),
+        what,
+    })
+}
+
 /// Replaces whatever datum shift a VN-2000 CRS carries with the pinned EPSG:6960 parameters.
 fn pin_vn2000(srs: &SpatialRef) -> Result<String> {
     let proj4 = srs.to_proj4()?;
@@ -373,6 +403,7 @@ impl ResolvedSrs {
             SrsSpec::Vn2000Utm(z) => (vn2000_utm_proj4(*z), true, None),
             SrsSpec::Epsg(code) => {
                 let srs = SpatialRef::from_epsg(*code)?;
+                check_horizontal(&srs, &spec.to_string())?;
                 if is_vn2000(&srs) {
                     (pin_vn2000(&srs)?, true, None)
                 } else {
@@ -381,6 +412,13 @@ impl ResolvedSrs {
             }
             SrsSpec::Prj => {
                 let srs = file_srs.ok_or(SrsError::MissingPrj)?;
+                check_horizontal(
+                    srs,
+                    &format!(
+                        "the source's own CRS ('{}', --srs prj)",
+                        srs.name().unwrap_or_default()
+                    ),
+                )?;
                 if is_vn2000(srs) {
                     (pin_vn2000(srs)?, true, None)
                 } else {
@@ -592,6 +630,32 @@ mod tests {
             Measure::Planar { unit_m } => assert!((unit_m - 0.3048006096).abs() < 1e-9),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn only_horizontal_crss_are_accepted() {
+        for (code, what) in [(4978, "geocentric"), (5773, "vertical"), (5714, "vertical")] {
+            let err = ResolvedSrs::resolve(&SrsSpec::Epsg(code), None).unwrap_err();
+            assert!(
+                err.to_string().contains(what) && err.to_string().contains("not a 2D horizontal"),
+                "EPSG:{code}: {err}"
+            );
+        }
+        let local = SpatialRef::from_wkt(
+            r#"LOCAL_CS["site grid",LOCAL_DATUM["site",32767],UNIT["metre",1],AXIS["X",EAST],AXIS["Y",NORTH]]"#,
+        )
+        .unwrap();
+        let err = ResolvedSrs::resolve(&SrsSpec::Prj, Some(&local)).unwrap_err();
+        assert!(err.to_string().contains("engineering"), "{err}");
+        assert!(err.to_string().contains("site grid"), "{err}");
+        // Geographic 3D, projected, compound (projected + height) are fine.
+        for code in [4326, 4979, 3405, 9210] {
+            ResolvedSrs::resolve(&SrsSpec::Epsg(code), None).unwrap();
+        }
+        // EPSG:7405, British National Grid + ODN height.
+        let compound = SpatialRef::from_epsg(7405).unwrap();
+        assert!(compound.is_compound());
+        assert!(check_horizontal(&compound, "EPSG:7405").is_ok());
     }
 
     #[test]

@@ -278,15 +278,41 @@ impl Store {
             .join(format!(".tmp-{stem}-{}-{nanos}", std::process::id()))
     }
 
-    /// Removes temporary files left by interrupted imports (only under the lock).
-    pub fn clean_temp(&self, _lock: &WriteLock) {
-        if let Ok(entries) = fs::read_dir(self.dir.join(LAYERS_DIR)) {
+    /// Temporary files left by interrupted (killed) imports and catalog writes, with their
+    /// sizes: `layers/.tmp-*` (a layer file being written) and `.catalog.json.tmp-*`. Only a
+    /// writer holding the lock makes them, so without the lock every one is a leftover.
+    pub fn temp_files(&self) -> Vec<(PathBuf, u64)> {
+        let catalog_tmp = format!(".{CATALOG_FILE}.tmp-");
+        let mut out = Vec::new();
+        for (dir, prefix) in [
+            (self.dir.join(LAYERS_DIR), ".tmp-"),
+            (self.dir.clone(), catalog_tmp.as_str()),
+        ] {
+            let Ok(entries) = fs::read_dir(&dir) else {
+                continue;
+            };
             for e in entries.flatten() {
-                if e.file_name().to_string_lossy().starts_with(".tmp-") {
-                    let _ = fs::remove_file(e.path());
+                if e.file_name().to_string_lossy().starts_with(prefix) {
+                    let size = e.metadata().map(|m| m.len()).unwrap_or(0);
+                    out.push((e.path(), size));
                 }
             }
         }
+        out.sort();
+        out
+    }
+
+    /// Removes the temporary files left by interrupted imports (only under the lock, so none
+    /// belongs to a running writer); returns how many were removed and their bytes.
+    pub fn clean_temp(&self, _lock: &WriteLock) -> (u64, u64) {
+        let (mut files, mut bytes) = (0, 0);
+        for (path, size) in self.temp_files() {
+            if fs::remove_file(&path).is_ok() {
+                files += 1;
+                bytes += size;
+            }
+        }
+        (files, bytes)
     }
 
     /// Moves a finished temporary layer file into place and records it in the catalog, then
@@ -304,7 +330,15 @@ impl Store {
             .unwrap_or(0);
         let file = format!("{LAYERS_DIR}/{id}.{stamp}.fgb");
         let dest = self.dir.join(&file);
-        sync_file(temp)?;
+        // Errors name the store, not the temporary file.
+        sync_file(temp).map_err(|e| match e {
+            StoreError::Io { what, source, .. } => StoreError::Io {
+                what,
+                path: self.dir.clone(),
+                source,
+            },
+            e => e,
+        })?;
         fs::rename(temp, &dest).map_err(io_err("cannot move into place", &dest))?;
         entry.file = file;
         let previous = self.catalog.layers.insert(id.to_string(), entry);
@@ -383,6 +417,17 @@ impl Store {
     }
 }
 
+/// A size for people: `512 B`, `1.2 kB`, `3.4 MB`, `5.6 GB` (decimal units).
+pub fn human_bytes(bytes: u64) -> String {
+    let b = bytes as f64;
+    match bytes {
+        0..1_000 => format!("{bytes} B"),
+        1_000..1_000_000 => format!("{:.1} kB", b / 1e3),
+        1_000_000..1_000_000_000 => format!("{:.1} MB", b / 1e6),
+        _ => format!("{:.1} GB", b / 1e9),
+    }
+}
+
 fn sync_file(path: &Path) -> Result<()> {
     File::open(path)
         .and_then(|f| f.sync_all())
@@ -409,6 +454,24 @@ mod tests {
         assert!(matches!(other.lock(), Err(StoreError::Locked(_))));
         drop(lock);
         assert!(other.lock().is_ok());
+    }
+
+    #[test]
+    fn leftover_temporary_files_are_listed_and_removed_under_the_lock() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open_or_create(dir.path()).unwrap();
+        fs::write(dir.path().join("layers/.tmp-parcels-1-2"), vec![0u8; 1500]).unwrap();
+        fs::write(dir.path().join(".catalog.json.tmp-7"), b"{}").unwrap();
+        fs::write(dir.path().join("layers/parcels.1.fgb"), b"kept").unwrap();
+        let found = store.temp_files();
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert_eq!(found.iter().map(|(_, s)| s).sum::<u64>(), 1502);
+        let lock = store.lock().unwrap();
+        assert_eq!(store.clean_temp(&lock), (2, 1502));
+        assert!(store.temp_files().is_empty());
+        assert!(dir.path().join("layers/parcels.1.fgb").exists());
+        assert_eq!(human_bytes(1502), "1.5 kB");
+        assert_eq!(human_bytes(1_234_567), "1.2 MB");
     }
 
     #[test]
