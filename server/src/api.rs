@@ -772,33 +772,38 @@ pub async fn method_not_allowed(method: axum::http::Method) -> Response {
 /// KML, GeoJSON or GeoPackage; the body is the file's bytes) → one GeoJSON Feature with a
 /// WGS 84 MultiPolygon, ready for `POST /api/v1/report`. `srs` is the file's reference system
 /// (default `prj`: its own `.prj`; KML and GeoJSON are WGS 84).
-pub async fn parse_site_file(p: Params, body: Bytes) -> Result<Response> {
+pub async fn parse_site_file(
+    State(st): State<AppState>,
+    p: Params,
+    body: Bytes,
+) -> Result<Response> {
     p.allow(&["srs"])?;
     let srs_text = p.str("srs")?.unwrap_or("prj").to_string();
-    let srs: quyhoach_data::srs::SrsSpec = srs_text
-        .parse()
+    // Checked here too, so a bad parameter costs no reader.
+    srs_text
+        .parse::<quyhoach_data::srs::SrsSpec>()
         .map_err(|e: quyhoach_data::srs::SrsError| AppError::bad(e.to_string()))?;
     if body.is_empty() {
         return Err(AppError::bad(
             "the body is empty: send the file's bytes (zipped Shapefile, KML, GeoJSON or GeoPackage)",
         ));
     }
-    let mp = tokio::task::spawn_blocking(move || quyhoach_data::site::read_site(&body, &srs))
-        .await?
-        .map_err(|e| match e {
-            quyhoach_data::site::SiteError::TooLarge(m) => AppError::TooLarge(m),
-            quyhoach_data::site::SiteError::Io(e) => AppError::Internal(e.to_string()),
-            other => AppError::bad(other.to_string()),
-        })?;
-    let geometry = geo_types::Geometry::MultiPolygon(mp);
-    let polygons = match &geometry {
-        geo_types::Geometry::MultiPolygon(mp) => mp.0.len(),
-        _ => 0,
-    };
+    let read = crate::upload::read_site(&st.server.uploads, &body, &srs_text).await?;
+    let polygons = read.site.0.len();
+    let geometry = geo_types::Geometry::MultiPolygon(read.site);
     Ok(Json(json!({
         "type": "Feature",
         "geometry": index::geojson(&geometry),
-        "properties": {"polygons": polygons, "srs": srs_text},
+        "properties": {
+            "polygons": polygons,
+            "srs": srs_text,
+            "srs_used": read.srs,
+            "format": read.format,
+            "layer": read.layer,
+            "skipped_count": read.skipped_count,
+            "skipped": read.skipped,
+            "warnings": read.warnings,
+        },
     }))
     .into_response())
 }

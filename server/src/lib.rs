@@ -14,15 +14,19 @@ pub mod demo;
 pub mod error;
 pub mod geojson;
 pub mod glyphs;
+pub mod listener;
+pub mod live;
 pub mod ogc;
 pub mod openapi;
 pub mod page;
 pub mod params;
 pub mod preview;
+pub mod proxy;
 pub mod state;
 pub mod style;
 pub mod text;
 pub mod tiles;
+pub mod upload;
 
 use std::time::Duration;
 
@@ -53,6 +57,16 @@ pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
 /// Longest a request may take before it is answered 503: a report on the largest site
 /// allowed takes well under a second; anything near this is a bug or an overload.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Longest request target (path and query) answered; longer gets 414. The longest real
+/// links (a multi-parcel share link, an OGC query with a bbox and properties) are under 1 KB.
+pub const MAX_URI_BYTES: usize = 8 * 1024;
+/// Longest path segment: no file or identifier of ours is longer; longer gets 404 before any
+/// handler or the file server sees it.
+pub const MAX_SEGMENT_BYTES: usize = 255;
+/// Most header bytes (names and values) answered; more gets 431. hyper itself closes
+/// connections whose head exceeds [`listener::MAX_HEAD_BYTES`].
+pub const MAX_HEADER_BYTES: usize = 16 * 1024;
 
 /// `Cache-Control` of read endpoints: the data changes only on import, and the ETag
 /// lets clients revalidate cheaply after five minutes.
@@ -213,6 +227,10 @@ pub fn app(state: AppState) -> Router {
         .fallback(api::not_found)
         .method_not_allowed_fallback(api::method_not_allowed)
         .layer(middleware::from_fn_with_state(state.clone(), caching))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            proxy::forwarded_headers,
+        ))
         .layer(middleware::from_fn(web_cache_headers))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(
@@ -221,6 +239,7 @@ pub fn app(state: AppState) -> Router {
         ))
         // Outside the timeout so its bare 503 becomes a problem document too.
         .layer(middleware::from_fn(problems_for_bare_errors))
+        .layer(middleware::from_fn(request_limits))
         .layer(CatchPanicLayer::custom(
             |_: Box<dyn std::any::Any + Send>| {
                 tracing::error!("a handler panicked");
@@ -332,6 +351,48 @@ fn set_cache_headers(h: &mut HeaderMap, etag: &str) {
     h.append(header::VARY, HeaderValue::from_static("Accept-Encoding"));
 }
 
+/// 414 for over-long request targets, 404 for over-long path segments, 431 for over-large
+/// headers: as problem documents, before routing.
+async fn request_limits(req: Request, next: Next) -> Response {
+    let uri_len = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str().len())
+        .unwrap_or(0);
+    if uri_len > MAX_URI_BYTES {
+        return problem(
+            StatusCode::URI_TOO_LONG,
+            &format!("the request target has {uri_len} bytes; at most {MAX_URI_BYTES}"),
+            None,
+        );
+    }
+    if req
+        .uri()
+        .path()
+        .split('/')
+        .any(|s| s.len() > MAX_SEGMENT_BYTES)
+    {
+        return problem(
+            StatusCode::NOT_FOUND,
+            &format!("no such resource (a path segment is longer than {MAX_SEGMENT_BYTES} bytes)"),
+            None,
+        );
+    }
+    let header_bytes: usize = req
+        .headers()
+        .iter()
+        .map(|(k, v)| k.as_str().len() + v.len() + 4)
+        .sum();
+    if header_bytes > MAX_HEADER_BYTES {
+        return problem(
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            &format!("the request headers have {header_bytes} bytes; at most {MAX_HEADER_BYTES}"),
+            None,
+        );
+    }
+    next.run(req).await
+}
+
 /// Error responses made by axum or tower (extractor rejections, 405, timeouts) come as
 /// plain text or empty; they are rewritten as problem JSON like every other error.
 async fn problems_for_bare_errors(req: Request, next: Next) -> Response {
@@ -374,9 +435,35 @@ async fn problems_for_bare_errors(req: Request, next: Next) -> Response {
 
 /// Serves `app(state)` on `listener` until Ctrl-C or SIGTERM.
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
+    let router = app(state);
+    listener::serve(
+        listener,
+        std::sync::Arc::new(move || router.clone()),
+        listener::Limits {
+            max_connections: None,
+        },
+        shutdown_signal(),
+    )
+    .await
+}
+
+/// Serves the live store on `listener` until Ctrl-C or SIGTERM, reloading it on SIGHUP and,
+/// with `reload`, when a check at that interval sees that an import changed it.
+pub async fn serve_live(
+    listener: tokio::net::TcpListener,
+    live: std::sync::Arc<live::Live>,
+    limits: listener::Limits,
+    reload: Option<Duration>,
+) -> std::io::Result<()> {
+    tokio::spawn(live.clone().watch(reload));
+    let source = live.clone();
+    listener::serve(
+        listener,
+        std::sync::Arc::new(move || source.router()),
+        limits,
+        shutdown_signal(),
+    )
+    .await
 }
 
 async fn shutdown_signal() {

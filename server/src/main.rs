@@ -47,6 +47,54 @@ enum Command {
     /// Build a PMTiles archive of vector tiles from a store (the tiles the server serves), for
     /// a whole store, a box or one commune; host it on any static server or CDN.
     Tiles(TilesArgs),
+    /// The server's sandboxed reader of one uploaded site file (standard input → JSON on
+    /// standard output); not for people.
+    #[command(name = "__read-site", hide = true)]
+    ReadSite {
+        /// The upload's own empty directory.
+        #[arg(long)]
+        dir: PathBuf,
+        /// The file's reference system.
+        #[arg(long)]
+        srs: String,
+    },
+}
+
+/// The public server's network settings.
+#[derive(Args)]
+struct NetArgs {
+    /// Peers whose X-Forwarded-Host/-Proto are believed (reverse proxies): addresses or CIDR
+    /// networks, repeatable or comma-separated. Others' forwarding headers are ignored.
+    #[arg(
+        long = "trusted-proxy",
+        env = "QUYHOACH_TRUSTED_PROXIES",
+        value_name = "NET"
+    )]
+    trusted_proxy: Vec<String>,
+    /// The address the public uses (http(s)://host[:port]); every link is built on it, whatever
+    /// Host or X-Forwarded-* say.
+    #[arg(long, env = "QUYHOACH_PUBLIC_URL", value_name = "URL")]
+    public_url: Option<String>,
+    /// Most open connections (default: the open-file limit less 128). When full, the
+    /// connection idle the longest is closed for a new one.
+    #[arg(long, env = "QUYHOACH_MAX_CONNECTIONS")]
+    max_connections: Option<usize>,
+    /// Seconds between checks of the store for a new import (the server then serves it
+    /// without a restart); 0: only on SIGHUP.
+    #[arg(long, env = "QUYHOACH_RELOAD_SECONDS", default_value_t = 2)]
+    reload_seconds: u64,
+}
+
+impl NetArgs {
+    fn server_config(&self) -> anyhow::Result<quyhoach_server::state::ServerConfig> {
+        Ok(quyhoach_server::state::ServerConfig {
+            uploads: quyhoach_server::upload::Uploads::default(),
+            proxies: quyhoach_server::proxy::Proxies::new(
+                &self.trusted_proxy,
+                self.public_url.as_deref(),
+            )?,
+        })
+    }
 }
 
 #[derive(Args)]
@@ -117,6 +165,8 @@ struct ServeArgs {
     quiet: bool,
     #[command(flatten)]
     tiles: TileServeArgs,
+    #[command(flatten)]
+    net: NetArgs,
 }
 
 #[derive(Args)]
@@ -160,6 +210,10 @@ struct ImportArgs {
     /// Reject features whose land-use code is not in the code table.
     #[arg(long)]
     strict_codes: bool,
+    /// Accept data lying far outside Vietnam (otherwise such features are rejected, and the
+    /// import refused when they are the majority: usually a wrong --srs).
+    #[arg(long)]
+    allow_outside_vietnam: bool,
     /// Write the full import report as JSON to this file.
     #[arg(long)]
     report: Option<PathBuf>,
@@ -272,9 +326,22 @@ struct DemoArgs {
     quiet: bool,
     #[command(flatten)]
     tiles: TileServeArgs,
+    #[command(flatten)]
+    net: NetArgs,
 }
 
 fn main() -> ExitCode {
+    // The upload reader runs before anything else: no logging set-up, no other work.
+    let mut args = std::env::args_os();
+    if args
+        .nth(1)
+        .is_some_and(|a| a == quyhoach_server::upload::CHILD_COMMAND)
+    {
+        let cli = Cli::parse();
+        if let Command::ReadSite { dir, srs } = cli.command {
+            return quyhoach_server::upload::child_main(&dir, &srs);
+        }
+    }
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("QUYHOACH_LOG")
@@ -298,10 +365,15 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Plans { command } => run_plans(command),
         Command::Info { store, json } => run_info(&store, json),
         Command::Demo(args) => run_demo(*args),
-        Command::Serve(args) => {
-            run_serve(&args.store, &args.listen, args.quiet, &args.tiles.config())
-        }
+        Command::Serve(args) => run_serve(
+            &args.store,
+            &args.listen,
+            args.quiet,
+            &args.tiles.config(),
+            &args.net,
+        ),
         Command::Tiles(args) => run_tiles(&args),
+        Command::ReadSite { .. } => bail!("__read-site is the server's upload reader"),
     }
 }
 
@@ -330,6 +402,7 @@ fn run_import(args: ImportArgs) -> anyhow::Result<()> {
         commune: args.commune,
         keep_personal: args.keep_personal,
         strict_codes: args.strict_codes,
+        allow_outside_vietnam: args.allow_outside_vietnam,
         progress: !args.quiet,
         ..ImportOptions::new(args.src, args.kind, args.store, args.srs)
     };
@@ -432,11 +505,29 @@ fn run_plans(command: PlansCommand) -> anyhow::Result<()> {
 
 fn run_info(store: &Path, json: bool) -> anyhow::Result<()> {
     let store = Store::open(store)?;
+    // Left by a killed import; the next import removes them (under the lock).
+    let temp = store.temp_files();
+    let temp_bytes: u64 = temp.iter().map(|(_, b)| b).sum();
     if json {
-        println!("{}", serde_json::to_string_pretty(&store.catalog)?);
+        let mut v = serde_json::to_value(&store.catalog)?;
+        if let Some(o) = v.as_object_mut() {
+            o.insert(
+                "temporary_files".into(),
+                serde_json::json!({"count": temp.len(), "bytes": temp_bytes}),
+            );
+        }
+        println!("{}", serde_json::to_string_pretty(&v)?);
         return Ok(());
     }
     println!("store {}", store.dir().display());
+    if !temp.is_empty() {
+        println!(
+            "  {} temporary file{} from an interrupted import ({}); the next import removes them",
+            temp.len(),
+            if temp.len() == 1 { "" } else { "s" },
+            quyhoach_data::store::human_bytes(temp_bytes)
+        );
+    }
     for (id, l) in &store.catalog.layers {
         println!(
             "  {id:<24} {:<10} {:>9} features  [{:.4}, {:.4}, {:.4}, {:.4}]  {} ({}, {})  imported {}",
@@ -493,16 +584,29 @@ fn run_demo(args: DemoArgs) -> anyhow::Result<()> {
         );
         return Ok(());
     }
-    run_serve(&args.store, &args.listen, args.quiet, &args.tiles.config())
+    run_serve(
+        &args.store,
+        &args.listen,
+        args.quiet,
+        &args.tiles.config(),
+        &args.net,
+    )
 }
 
-/// Loads the index, prints how long it took, and serves until Ctrl-C.
+/// Loads the index, prints how long it took, and serves until Ctrl-C, reloading the store
+/// when an import changes it.
 fn run_serve(
     store: &Path,
     listen: &str,
     quiet: bool,
     tiles: &quyhoach_server::tiles::TileConfig,
+    net: &NetArgs,
 ) -> anyhow::Result<()> {
+    let server = std::sync::Arc::new(net.server_config()?);
+    let swept = quyhoach_server::upload::sweep_stale_dirs();
+    if swept > 0 {
+        println!("removed {swept} upload directories left by a stopped server");
+    }
     let t0 = std::time::Instant::now();
     let index = quyhoach_data::index::Index::load_with_progress(store, !quiet)
         .with_context(|| format!("loading the store {}", store.display()))?;
@@ -513,9 +617,12 @@ fn run_serve(
         store.display(),
         t0.elapsed().as_secs_f64()
     );
-    let state = quyhoach_server::AppState::with_config(std::sync::Arc::new(index), tiles)?;
+    let live = quyhoach_server::live::Live::new(store, index, tiles.clone(), server)?;
     for a in &tiles.archives {
         println!("serving archive {}", a.display());
+    }
+    if live.state().server.uploads.reader.is_none() {
+        println!("warning: no upload reader found; site file uploads answer 503");
     }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -527,7 +634,12 @@ fn run_serve(
             .with_context(|| format!("cannot listen on {listen}"))?;
         let addr = listener.local_addr()?;
         println!("serving on http://{addr}/  (API http://{addr}/api/v1/openapi.json, OGC API - Features http://{addr}/ogc, tiles http://{addr}/tiles, style http://{addr}/styles/planning.json)");
-        quyhoach_server::serve(listener, state).await?;
+        let limits = quyhoach_server::listener::Limits {
+            max_connections: net.max_connections,
+        };
+        let reload = (net.reload_seconds > 0)
+            .then(|| std::time::Duration::from_secs(net.reload_seconds));
+        quyhoach_server::serve_live(listener, std::sync::Arc::new(live), limits, reload).await?;
         println!("stopped");
         anyhow::Ok(())
     })

@@ -25,6 +25,17 @@ pub struct AppState {
     pub web_dir: Option<Arc<std::path::PathBuf>>,
     /// The page's server-rendered parts, per data version, link and language.
     pub pages: Arc<moka::future::Cache<String, Arc<crate::page::Rendered>>>,
+    /// What does not change with the data: upload readers, proxies, the public address.
+    pub server: Arc<ServerConfig>,
+}
+
+/// The server's settings that outlive a data reload.
+#[derive(Clone, Default)]
+pub struct ServerConfig {
+    /// How uploaded files are read (a sandboxed child process).
+    pub uploads: crate::upload::Uploads,
+    /// Which peers may set `X-Forwarded-*`, and the public base URL if configured.
+    pub proxies: crate::proxy::Proxies,
 }
 
 /// Rendered pages kept: the default view and the most shared parcel links.
@@ -71,11 +82,17 @@ impl AppState {
             glyphs: Arc::new(Glyphs::new(std::path::Path::new(DEFAULT_FONTS_DIR))),
             web_dir: default_web_dir().map(Arc::new),
             pages: page_cache(),
+            server: Arc::new(ServerConfig::default()),
         }
     }
 
-    /// Wraps a shared index with tile settings: cache size, archives to serve, fonts.
-    pub fn with_config(index: Arc<Index>, config: &TileConfig) -> anyhow::Result<Self> {
+    /// Wraps a shared index with tile settings (cache size, archives to serve, fonts) and
+    /// the server's settings.
+    pub fn with_config(
+        index: Arc<Index>,
+        config: &TileConfig,
+        server: Arc<ServerConfig>,
+    ) -> anyhow::Result<Self> {
         let mut tiles = TileService::new(&index, &data_etag(&index, &[]), config.cache_bytes);
         for a in &config.archives {
             tiles.add_archive(a)?;
@@ -89,6 +106,7 @@ impl AppState {
             glyphs: Arc::new(Glyphs::new(&config.fonts_dir)),
             web_dir: default_web_dir().map(Arc::new),
             pages: page_cache(),
+            server,
         })
     }
 }

@@ -1118,11 +1118,12 @@ async fn a_site_uploaded_as_a_zipped_shapefile_or_kml_gets_a_report() {
     assert_eq!(r.status, 200, "{}", r.text());
 
     for (body, status) in [
-        (b"not a boundary file".to_vec(), 400),
+        // Read, but not a boundary: 422 (the request itself was well-formed).
+        (b"not a boundary file".to_vec(), 422),
         (Vec::new(), 400),
         (
             br#"{"type":"LineString","coordinates":[[105.1,9.9],[105.2,9.9]]}"#.to_vec(),
-            400,
+            422,
         ),
     ] {
         let r = post(st, "/api/v1/sites/parse", body).await;

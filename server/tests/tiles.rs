@@ -248,7 +248,7 @@ async fn concurrent_requests_for_a_cold_tile_generate_it_once() {
         cache_bytes: 0,
         ..TileConfig::default()
     };
-    let off = AppState::with_config(demo().state.index.clone(), &cfg).unwrap();
+    let off = AppState::with_config(demo().state.index.clone(), &cfg, Default::default()).unwrap();
     for _ in 0..3 {
         assert_eq!(get(&off, &u).await.status, StatusCode::OK);
     }
@@ -632,7 +632,7 @@ async fn archives_hold_the_served_tiles() {
         archives: vec![archive.clone()],
         ..TileConfig::default()
     };
-    let served = AppState::with_config(Arc::clone(&st.index), &cfg).unwrap();
+    let served = AppState::with_config(Arc::clone(&st.index), &cfg, Default::default()).unwrap();
     let tj = get(&served, "/tiles/pack.json").await.json();
     assert_eq!(
         tj["tiles"][0],
@@ -670,7 +670,7 @@ async fn archives_hold_the_served_tiles() {
         archives: vec![clash],
         ..TileConfig::default()
     };
-    assert!(AppState::with_config(Arc::clone(&st.index), &cfg).is_err());
+    assert!(AppState::with_config(Arc::clone(&st.index), &cfg, Default::default()).is_err());
 }
 
 #[tokio::test]

@@ -1,0 +1,174 @@
+//! The store as the running server sees it, swapped when an import changes it.
+//!
+//! An import commits by renaming a new `catalog.json` over the old one. The server checks the
+//! catalog every [`DEFAULT_RELOAD_INTERVAL`] (and at once on `SIGHUP`); when it changed, it
+//! loads the new store beside the old one, builds a new router (new data version: new ETags,
+//! an empty tile cache) and swaps it in atomically. Requests already running finish on the
+//! old store; every request that arrives after the swap gets the new one; none fails. If the
+//! new store cannot be loaded (an import still writing, a broken file), the old one stays and
+//! the next check tries again. For a moment both stores are in memory.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+
+use arc_swap::ArcSwap;
+use axum::Router;
+use quyhoach_data::index::Index;
+use quyhoach_data::store::CATALOG_FILE;
+
+use crate::state::{AppState, ServerConfig};
+use crate::tiles::TileConfig;
+
+/// How often the catalog is checked for a new import.
+pub const DEFAULT_RELOAD_INTERVAL: Duration = Duration::from_secs(2);
+
+/// What identifies a catalog file on disk without reading it.
+#[derive(Clone, Debug, PartialEq)]
+struct Stamp {
+    len: u64,
+    modified: Option<SystemTime>,
+    inode: u64,
+}
+
+fn stamp(store: &Path) -> Option<Stamp> {
+    let m = std::fs::metadata(store.join(CATALOG_FILE)).ok()?;
+    Some(Stamp {
+        len: m.len(),
+        modified: m.modified().ok(),
+        inode: std::os::unix::fs::MetadataExt::ino(&m),
+    })
+}
+
+/// The served store and its router.
+pub struct Live {
+    store: PathBuf,
+    tiles: TileConfig,
+    server: Arc<ServerConfig>,
+    current: ArcSwap<(AppState, Router)>,
+    stamp: Mutex<Option<Stamp>>,
+}
+
+impl Live {
+    /// Serves `index`, loaded from `store`.
+    pub fn new(
+        store: &Path,
+        index: Index,
+        tiles: TileConfig,
+        server: Arc<ServerConfig>,
+    ) -> anyhow::Result<Self> {
+        let before = stamp(store);
+        let state = AppState::with_config(Arc::new(index), &tiles, server.clone())?;
+        let router = crate::app(state.clone());
+        Ok(Live {
+            store: store.to_path_buf(),
+            tiles,
+            server,
+            current: ArcSwap::from_pointee((state, router)),
+            stamp: Mutex::new(before),
+        })
+    }
+
+    /// The router for a request arriving now.
+    pub fn router(&self) -> Router {
+        self.current.load().1.clone()
+    }
+
+    /// The state served now.
+    pub fn state(&self) -> AppState {
+        self.current.load().0.clone()
+    }
+
+    /// Loads the store again if its catalog changed since the last load; true if it did.
+    /// Blocking (loading takes seconds for a province).
+    pub fn reload_if_changed(&self) -> anyhow::Result<bool> {
+        let now = stamp(&self.store);
+        {
+            let last = self
+                .stamp
+                .lock()
+                .map_err(|_| anyhow::anyhow!("reload lock poisoned"))?;
+            if *last == now {
+                return Ok(false);
+            }
+        }
+        self.reload(now)?;
+        Ok(true)
+    }
+
+    /// Loads the store again now.
+    pub fn reload_now(&self) -> anyhow::Result<()> {
+        self.reload(stamp(&self.store))
+    }
+
+    fn reload(&self, seen: Option<Stamp>) -> anyhow::Result<()> {
+        let t0 = std::time::Instant::now();
+        let index = Index::load(&self.store)?;
+        let old = self.current.load_full();
+        let mut state = AppState::with_config(Arc::new(index), &self.tiles, self.server.clone())?;
+        // The label fonts do not change with the data: keep what is rendered.
+        state.glyphs = old.0.glyphs.clone();
+        let changed = state.etag != old.0.etag;
+        let router = crate::app(state.clone());
+        self.current.store(Arc::new((state, router)));
+        if let Ok(mut s) = self.stamp.lock() {
+            *s = seen;
+        }
+        if changed {
+            println!(
+                "reloaded {} in {:.1}s: data version {}",
+                self.store.display(),
+                t0.elapsed().as_secs_f64(),
+                self.current.load().0.etag
+            );
+        }
+        Ok(())
+    }
+
+    /// Checks the catalog every `interval` (if any) and on `SIGHUP`, until the process ends.
+    pub async fn watch(self: Arc<Self>, interval: Option<Duration>) {
+        #[cfg(unix)]
+        let mut hup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()).ok();
+        loop {
+            let forced = {
+                let tick = async {
+                    match interval {
+                        Some(i) => tokio::time::sleep(i).await,
+                        None => std::future::pending::<()>().await,
+                    }
+                };
+                #[cfg(unix)]
+                let signal = async {
+                    match hup.as_mut() {
+                        Some(h) => {
+                            h.recv().await;
+                        }
+                        None => std::future::pending::<()>().await,
+                    }
+                };
+                #[cfg(not(unix))]
+                let signal = std::future::pending::<()>();
+                tokio::select! {
+                    () = tick => false,
+                    () = signal => true,
+                }
+            };
+            let me = self.clone();
+            let r = tokio::task::spawn_blocking(move || {
+                if forced {
+                    me.reload_now().map(|()| true)
+                } else {
+                    me.reload_if_changed()
+                }
+            })
+            .await;
+            match r {
+                Ok(Ok(_)) => {}
+                Ok(Err(e)) => tracing::warn!(
+                    "reloading the store: {e:#}; still serving the data loaded before"
+                ),
+                Err(e) => tracing::error!("reload task: {e}"),
+            }
+        }
+    }
+}
