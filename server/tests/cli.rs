@@ -230,3 +230,165 @@ fn import_writes_a_json_report_and_a_killed_import_changes_nothing() {
     assert!(info.status.success());
     assert!(stdout(&info).contains("roads"), "{}", stdout(&info));
 }
+
+/// A GeoJSON file of parcels near Rạch Giá (or wherever `lon`, `lat` say), with extra
+/// properties and an optional hole ring (GeoJSON coordinates text) in the first parcel.
+fn parcels_geojson(
+    path: &std::path::Path,
+    lon: f64,
+    lat: f64,
+    extra: &str,
+    hole: Option<&str>,
+) -> String {
+    let features: Vec<String> = (0..3)
+        .map(|n| {
+            let x = lon + f64::from(n) * 0.002;
+            let outer = format!(
+                "[[{x},{lat}],[{},{lat}],[{},{}],[{x},{}],[{x},{lat}]]",
+                x + 0.001,
+                x + 0.001,
+                lat + 0.001,
+                lat + 0.001
+            );
+            let rings = match (n, hole) {
+                (0, Some(h)) => format!("{outer},{h}"),
+                _ => outer,
+            };
+            format!(
+                r#"{{"type":"Feature","properties":{{"commune_code":"31150","sheet":1,"parcel":{n}{extra}}},"geometry":{{"type":"Polygon","coordinates":[{rings}]}}}}"#
+            )
+        })
+        .collect();
+    std::fs::write(
+        path,
+        format!(
+            r#"{{"type":"FeatureCollection","features":[{}]}}"#,
+            features.join(",")
+        ),
+    )
+    .unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+#[test]
+fn impossible_imports_fail_in_one_line_and_change_nothing() {
+    let work = tempfile::tempdir().unwrap();
+    let store = work.path().join("store");
+    let s = store.to_str().unwrap();
+    let good = parcels_geojson(
+        &work.path().join("good.geojson"),
+        105.1,
+        10.0,
+        r#","CCCD":"012345678901""#,
+        None,
+    );
+    let import = |src: &str, extra: &[&str]| {
+        let mut args = vec!["import", src, "--kind", "parcels", "--store", s, "-q"];
+        if !extra.contains(&"--srs") {
+            args.extend(["--srs", "EPSG:4326"]);
+        }
+        args.extend_from_slice(extra);
+        quyhoach(&args)
+    };
+    let out = import(&good, &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    // A NaN/infinity in a hole: that feature is rejected, nothing panics.
+    let holed = parcels_geojson(
+        &work.path().join("hole.geojson"),
+        105.1,
+        10.0,
+        "",
+        Some("[[105.1002,10.0002],[1e999,10.0002],[105.1004,10.0004],[105.1002,10.0002]]"),
+    );
+    let out = import(&holed, &["--layer", "holed"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("written 2, repaired 0, rejected 1"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(stdout(&out).contains("non-finite coordinate"));
+
+    let paris = parcels_geojson(&work.path().join("paris.geojson"), 2.35, 48.85, "", None);
+    let garbage = work.path().join("thua_dat.shp");
+    std::fs::write(&garbage, b"not a shapefile").unwrap();
+    let garbage = garbage.to_str().unwrap();
+    let before = store_snapshot(&store, false);
+    for (src, extra, expected) in [
+        (&good, vec!["--srs", "EPSG:4978"], "geocentric"),
+        (&good, vec!["--srs", "EPSG:5773"], "vertical"),
+        (&paris, vec![], "3 of 3 features lie outside Vietnam"),
+        (
+            &good,
+            vec!["--map", "address=CCCD"],
+            "'CCCD' holds personal data",
+        ),
+        (
+            &garbage.to_string(),
+            vec![],
+            "not a vector file GDAL can read",
+        ),
+    ] {
+        let out = import(src, &extra);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{extra:?}: {err}");
+        assert!(err.contains(expected), "{extra:?}: {err}");
+        assert_eq!(err.trim().lines().count(), 1, "{extra:?}: {err}");
+        assert_eq!(store_snapshot(&store, false), before, "{extra:?}");
+    }
+    // Data really elsewhere, explicitly allowed.
+    let out = import(&paris, &["--allow-outside-vietnam", "--layer", "paris"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("outside Vietnam"), "{}", stdout(&out));
+}
+
+#[test]
+fn info_reports_temporary_files_of_an_interrupted_import() {
+    let work = tempfile::tempdir().unwrap();
+    let store = work.path().join("store");
+    let s = store.to_str().unwrap();
+    let src = parcels_geojson(&work.path().join("p.geojson"), 105.1, 10.0, "", None);
+    let import = || {
+        quyhoach(&[
+            "import",
+            &src,
+            "--kind",
+            "parcels",
+            "--store",
+            s,
+            "--srs",
+            "EPSG:4326",
+            "-q",
+        ])
+    };
+    assert!(import().status.success());
+    // What a killed import leaves: a layer file being written and a catalog being replaced.
+    std::fs::write(store.join("layers/.tmp-parcels-99-1"), vec![0u8; 1_200_000]).unwrap();
+    std::fs::write(store.join(".catalog.json.tmp-99"), b"{").unwrap();
+    let info = quyhoach(&["info", "--store", s]);
+    assert!(
+        stdout(&info).contains(
+            "2 temporary files from an interrupted import (1.2 MB); the next import removes them"
+        ),
+        "{}",
+        stdout(&info)
+    );
+    let json = quyhoach(&["info", "--store", s, "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&json)).unwrap();
+    assert_eq!(v["temporary_files"]["count"], 2);
+    assert_eq!(v["temporary_files"]["bytes"], 1_200_001);
+    assert!(v["layers"]["parcels"].is_object());
+    let out = import();
+    assert!(out.status.success());
+    assert!(
+        stdout(&out).contains("removed 2 temporary file(s)"),
+        "{}",
+        stdout(&out)
+    );
+    let info = quyhoach(&["info", "--store", s]);
+    assert!(!stdout(&info).contains("temporary"), "{}", stdout(&info));
+    let json = quyhoach(&["info", "--store", s, "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&json)).unwrap();
+    assert_eq!(v["temporary_files"]["count"], 0);
+}
