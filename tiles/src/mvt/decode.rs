@@ -88,16 +88,19 @@ pub struct DecodedLayer {
 }
 
 /// Twice the signed area of a ring by the spec's surveyor's formula, in tile coordinates
-/// (y down): positive for exterior rings.
+/// (y down): positive for exterior rings. Summed in `i128` and saturated to `i64`: a decoded
+/// tile's coordinates can be anywhere in `i32`, where twice an area reaches 2^65, and only
+/// the sign matters beyond the tile's own extent.
 pub fn ring_area2(ring: &[[i32; 2]]) -> i64 {
     let n = ring.len();
-    (0..n)
+    let sum: i128 = (0..n)
         .map(|i| {
             let a = ring[i];
             let b = ring[(i + 1) % n];
-            i64::from(a[0]) * i64::from(b[1]) - i64::from(b[0]) * i64::from(a[1])
+            i128::from(a[0]) * i128::from(b[1]) - i128::from(b[0]) * i128::from(a[1])
         })
-        .sum()
+        .sum();
+    i64::try_from(sum).unwrap_or(if sum < 0 { i64::MIN } else { i64::MAX })
 }
 
 /// Decodes a (not gzipped) vector tile.
@@ -207,4 +210,19 @@ pub(crate) fn decode_geometry(cmds: &[u32]) -> Result<Vec<Vec<[i32; 2]>>, Decode
         }
     }
     Ok(paths)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ring_area_of_extreme_coordinates_saturates() {
+        // Twice the area of this triangle is (2^32 - 1)^2, past i64: found while writing
+        // fuzz/mvt_decode (decoded coordinates wrap anywhere in i32).
+        let (lo, hi) = (i32::MIN, i32::MAX);
+        assert_eq!(ring_area2(&[[lo, lo], [lo, hi], [hi, hi]]), i64::MIN);
+        assert_eq!(ring_area2(&[[lo, lo], [hi, hi], [lo, hi]]), i64::MAX);
+        assert_eq!(ring_area2(&[[0, 0], [0, 10], [10, 10], [10, 0]]), -200);
+    }
 }

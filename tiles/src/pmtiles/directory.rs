@@ -111,7 +111,10 @@ pub(crate) fn deserialize(compressed: &[u8]) -> Result<Vec<Entry>> {
                     "first entry has offset 0 marker".into(),
                 ));
             }
-            entries[i - 1].offset + u64::from(entries[i - 1].length)
+            entries[i - 1]
+                .offset
+                .checked_add(u64::from(entries[i - 1].length))
+                .ok_or_else(|| PmTilesError::Invalid("entry offset past 2^64".into()))?
         } else {
             v - 1
         };
@@ -165,6 +168,16 @@ mod tests {
             })
             .collect();
         assert_eq!(deserialize(&serialize(&entries)).unwrap(), entries);
+    }
+
+    #[test]
+    fn following_offset_past_2_pow_64_is_an_error() {
+        // Two entries: the first at offset 2^64 - 2 with 5 bytes, the second "follows it".
+        let mut raw = Vec::new();
+        for v in [2, 0, 1, 1, 1, 5, 5, u64::MAX, 0] {
+            put_varint(&mut raw, v);
+        }
+        assert!(deserialize(&gzip(&raw)).is_err());
     }
 
     #[test]
