@@ -78,7 +78,8 @@ impl From<std::io::Error> for SiteError {
 
 impl From<SrsError> for SiteError {
     fn from(e: SrsError) -> Self {
-        SiteError::Srs(e.to_string())
+        // The importer's words name its command-line option; here it is a query parameter.
+        SiteError::Srs(e.to_string().replace("--srs ", "srs="))
     }
 }
 
@@ -108,9 +109,6 @@ pub struct SiteRead {
     pub skipped: Vec<Skipped>,
     /// How many features were not used in all.
     pub skipped_count: u64,
-    /// What the reader said while reading (a truncated file, a reference it could not
-    /// follow).
-    pub warnings: Vec<String>,
 }
 
 /// The formats we read, by what a file starts with.
@@ -297,7 +295,6 @@ pub fn lock_down_gdal() {
         ("CPL_VSIL_CURL_ALLOWED_EXTENSIONS", ".__none__"),
         ("PROJ_NETWORK", "OFF"),
         ("GDAL_NUM_THREADS", "1"),
-        ("GDAL_DISABLE_READDIR_ON_OPEN", "EMPTY_DIR"),
     ] {
         let _ = gdal::config::set_config_option(k, v);
     }
@@ -404,7 +401,18 @@ pub fn read_site_in(dir: &Path, bytes: &[u8], srs: &SrsSpec) -> Result<SiteRead,
     let mut skipped: Vec<Skipped> = Vec::new();
     let mut skipped_count = 0u64;
     let mut features_seen = 0usize;
-    let mut warnings: Vec<String> = Vec::new();
+    // A file GDAL had to complain about is damaged: a coordinate it could not read is left
+    // out of a ring, a truncated file ends early. A site with a hole silently missing is
+    // worse than no site, so it is refused with GDAL's words.
+    let damaged = |m: String| {
+        SiteError::Format(format!(
+            "the {} file is damaged or incomplete: {m}",
+            source.format
+        ))
+    };
+    if let Some(e) = ds_error(dir) {
+        return Err(damaged(e));
+    }
     let mut skip = |layer: &str, n: u64, reason: String, skipped_count: &mut u64| {
         *skipped_count += 1;
         if skipped.len() < MAX_SKIPPED_LISTED {
@@ -461,7 +469,7 @@ pub fn read_site_in(dir: &Path, bytes: &[u8], srs: &SrsSpec) -> Result<SiteRead,
             }
         }
         if let Some(e) = ds_error(dir) {
-            warnings.push(format!("{layer_name}: {e}"));
+            return Err(damaged(e));
         }
         if !polygons.is_empty() {
             return Ok(SiteRead {
@@ -471,7 +479,6 @@ pub fn read_site_in(dir: &Path, bytes: &[u8], srs: &SrsSpec) -> Result<SiteRead,
                 srs: resolved.label.clone(),
                 skipped,
                 skipped_count,
-                warnings,
             });
         }
     }
@@ -483,12 +490,8 @@ pub fn read_site_in(dir: &Path, bytes: &[u8], srs: &SrsSpec) -> Result<SiteRead,
         ),
         None => String::new(),
     };
-    let warned = warnings
-        .first()
-        .map(|w| format!("; {w}"))
-        .unwrap_or_default();
     Err(SiteError::Empty(format!(
-        "the file has no polygon (lines and points are not sites){detail}{warned}"
+        "the file has no polygon (lines and points are not sites){detail}"
     )))
 }
 

@@ -802,7 +802,6 @@ pub async fn parse_site_file(
             "layer": read.layer,
             "skipped_count": read.skipped_count,
             "skipped": read.skipped,
-            "warnings": read.warnings,
         },
     }))
     .into_response())

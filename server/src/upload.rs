@@ -108,7 +108,6 @@ enum Answer {
         srs: String,
         skipped: Vec<Skipped>,
         skipped_count: u64,
-        warnings: Vec<String>,
     },
     Error(SiteError),
 }
@@ -128,8 +127,6 @@ pub struct ReadSite {
     pub skipped: Vec<Skipped>,
     /// How many features were not used.
     pub skipped_count: u64,
-    /// What the reader said while reading.
-    pub warnings: Vec<String>,
 }
 
 fn site_error(e: SiteError) -> AppError {
@@ -254,7 +251,6 @@ pub async fn read_site(uploads: &Uploads, bytes: &[u8], srs: &str) -> Result<Rea
             srs,
             skipped,
             skipped_count,
-            warnings,
         } => {
             let site = crate::geojson::parse_site(&geometry)?;
             Ok(ReadSite {
@@ -264,7 +260,6 @@ pub async fn read_site(uploads: &Uploads, bytes: &[u8], srs: &str) -> Result<Rea
                 srs,
                 skipped,
                 skipped_count,
-                warnings,
             })
         }
     }
@@ -316,7 +311,6 @@ pub fn child_main(dir: &Path, srs: &str) -> ExitCode {
                     srs: r.srs,
                     skipped: r.skipped,
                     skipped_count: r.skipped_count,
-                    warnings: r.warnings,
                 },
             },
         },

@@ -1,0 +1,697 @@
+//! The real server on a socket against hostile visitors: uploads that try to read files or
+//! reach the network, zip bombs, giant polygons, NaN, forged proxy headers, idle connections
+//! by the thousand — and an import into the served store under load.
+//!
+//! Each test starts `quyhoach serve` (the binary) on an OS-chosen port and talks to it with a
+//! plain HTTP/1.1 client written here, so nothing between the two is ours but the server.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+struct Server {
+    child: Child,
+    addr: SocketAddr,
+    out: Arc<Mutex<Vec<String>>>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Server {
+    /// `quyhoach serve` on `store`, optionally under `prlimit` (open files).
+    fn start(store: &Path, extra: &[&str], nofile: Option<u32>) -> Server {
+        let bin = env!("CARGO_BIN_EXE_quyhoach");
+        let mut cmd = match nofile {
+            Some(n) => {
+                let mut c = Command::new("prlimit");
+                c.arg(format!("--nofile={n}:{n}")).arg("--").arg(bin);
+                c
+            }
+            None => Command::new(bin),
+        };
+        cmd.args(["serve", "--quiet", "--listen", "127.0.0.1:0", "--store"])
+            .arg(store)
+            .args(extra)
+            .env("QUYHOACH_SITE_READER", bin)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null());
+        let mut child = cmd.spawn().expect("starting quyhoach serve");
+        let stdout = child.stdout.take().unwrap();
+        let out = Arc::new(Mutex::new(Vec::new()));
+        let (tx, rx) = std::sync::mpsc::channel();
+        let lines = out.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(rest) = line.split("serving on http://").nth(1) {
+                    let addr = rest.split('/').next().unwrap().to_string();
+                    let _ = tx.send(addr);
+                }
+                lines.lock().unwrap().push(line);
+            }
+        });
+        let addr = rx
+            .recv_timeout(Duration::from_secs(60))
+            .expect("the server did not start")
+            .parse()
+            .unwrap();
+        Server { child, addr, out }
+    }
+
+    fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    fn alive(&mut self) -> bool {
+        self.child.try_wait().unwrap().is_none()
+    }
+}
+
+struct Resp {
+    status: u16,
+    head: String,
+    body: Vec<u8>,
+}
+
+impl Resp {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).to_string()
+    }
+}
+
+/// One request on a fresh connection (`Connection: close`).
+fn http(
+    addr: SocketAddr,
+    method: &str,
+    target: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> std::io::Result<Resp> {
+    let mut s = TcpStream::connect_timeout(&addr, Duration::from_secs(5))?;
+    s.set_read_timeout(Some(Duration::from_secs(60)))?;
+    let mut req = format!("{method} {target} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    req.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
+    s.write_all(req.as_bytes())?;
+    s.write_all(body)?;
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw)?;
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .ok_or_else(|| std::io::Error::other("no response head"))?;
+    let head = String::from_utf8_lossy(&raw[..split]).to_string();
+    let mut body = raw[split + 4..].to_vec();
+    if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
+        body = dechunk(&body);
+    }
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    Ok(Resp { status, head, body })
+}
+
+fn dechunk(mut b: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    while let Some(eol) = b.windows(2).position(|w| w == b"\r\n") {
+        let n = usize::from_str_radix(String::from_utf8_lossy(&b[..eol]).trim(), 16).unwrap_or(0);
+        if n == 0 {
+            break;
+        }
+        out.extend_from_slice(&b[eol + 2..eol + 2 + n]);
+        b = &b[eol + 2 + n + 2..];
+    }
+    out
+}
+
+fn get(addr: SocketAddr, target: &str) -> Resp {
+    http(addr, "GET", target, &[], b"").unwrap()
+}
+
+fn upload(addr: SocketAddr, body: &[u8]) -> Resp {
+    http(addr, "POST", "/api/v1/sites/parse", &[], body).unwrap()
+}
+
+fn health_ok(addr: SocketAddr) -> bool {
+    let t0 = Instant::now();
+    let ok = http(addr, "GET", "/api/v1/health", &[], b"").is_ok_and(|r| r.status == 200);
+    ok && t0.elapsed() < Duration::from_secs(3)
+}
+
+/// A zip of `files`, each written by its closure in pieces (1 GiB of zeros never sits in
+/// memory).
+fn zip_of(files: Vec<(&str, Box<dyn Fn(&mut dyn Write)>)>) -> Vec<u8> {
+    let mut out = std::io::Cursor::new(Vec::new());
+    {
+        let mut w = zip::ZipWriter::new(&mut out);
+        for (name, write) in files {
+            w.start_file(
+                name,
+                zip::write::SimpleFileOptions::default()
+                    .compression_method(zip::CompressionMethod::Deflated)
+                    .compression_level(Some(9))
+                    .large_file(true),
+            )
+            .unwrap();
+            write(&mut w);
+        }
+        w.finish().unwrap();
+    }
+    out.into_inner()
+}
+
+fn zeros(w: &mut dyn Write, mut n: u64) {
+    let chunk = vec![0u8; 1 << 20];
+    while n > 0 {
+        let k = n.min(chunk.len() as u64) as usize;
+        w.write_all(&chunk[..k]).unwrap();
+        n -= k as u64;
+    }
+}
+
+/// The 100-byte header of a polygon Shapefile or its index, `words` 16-bit words long.
+fn shp_header(words: u32) -> Vec<u8> {
+    let mut h = Vec::with_capacity(100);
+    h.extend_from_slice(&9994u32.to_be_bytes());
+    h.extend_from_slice(&[0u8; 20]);
+    h.extend_from_slice(&words.to_be_bytes());
+    h.extend_from_slice(&1000u32.to_le_bytes());
+    h.extend_from_slice(&5u32.to_le_bytes());
+    for v in [105.0f64, 9.9, 105.2, 10.0, 0.0, 0.0, 0.0, 0.0] {
+        h.extend_from_slice(&v.to_le_bytes());
+    }
+    h
+}
+
+/// A one-record `.dbf` with one numeric field.
+fn dbf() -> Vec<u8> {
+    let mut d = vec![0x03, 126, 1, 1];
+    d.extend_from_slice(&1u32.to_le_bytes());
+    d.extend_from_slice(&65u16.to_le_bytes());
+    d.extend_from_slice(&11u16.to_le_bytes());
+    d.extend_from_slice(&[0u8; 20]);
+    let mut field = [0u8; 32];
+    field[..2].copy_from_slice(b"ID");
+    field[11] = b'N';
+    field[16] = 10;
+    d.extend_from_slice(&field);
+    d.push(0x0D);
+    d.extend_from_slice(b"          1");
+    d.push(0x1A);
+    d
+}
+
+const WGS84_PRJ: &str = r#"GEOGCS["GCS_WGS_1984",DATUM["D_WGS_1984",SPHEROID["WGS_1984",6378137.0,298.257223563]],PRIMEM["Greenwich",0.0],UNIT["Degree",0.0174532925199433]]"#;
+
+/// A zipped Shapefile whose one polygon declares `points` vertices, all zeros but the
+/// header (the vertices are really there: the `.shp` is `16 × points` bytes long).
+fn giant_polygon_zip(points: u64) -> Vec<u8> {
+    let content_bytes = 4 + 32 + 4 + 4 + 4 + points * 16;
+    let shp_words = ((100 + 8 + content_bytes) / 2) as u32;
+    let mut shx = shp_header(54);
+    shx.extend_from_slice(&50u32.to_be_bytes());
+    shx.extend_from_slice(&((content_bytes / 2) as u32).to_be_bytes());
+    zip_of(vec![
+        (
+            "bomb.shp",
+            Box::new(move |w: &mut dyn Write| {
+                w.write_all(&shp_header(shp_words)).unwrap();
+                w.write_all(&1u32.to_be_bytes()).unwrap();
+                w.write_all(&((content_bytes / 2) as u32).to_be_bytes())
+                    .unwrap();
+                w.write_all(&5u32.to_le_bytes()).unwrap();
+                for v in [105.0f64, 9.9, 105.2, 10.0] {
+                    w.write_all(&v.to_le_bytes()).unwrap();
+                }
+                w.write_all(&1u32.to_le_bytes()).unwrap();
+                w.write_all(&(points as u32).to_le_bytes()).unwrap();
+                w.write_all(&0u32.to_le_bytes()).unwrap();
+                zeros(w, points * 16);
+            }),
+        ),
+        (
+            "bomb.shx",
+            Box::new(move |w: &mut dyn Write| w.write_all(&shx).unwrap()),
+        ),
+        (
+            "bomb.dbf",
+            Box::new(|w: &mut dyn Write| w.write_all(&dbf()).unwrap()),
+        ),
+        (
+            "bomb.prj",
+            Box::new(|w: &mut dyn Write| w.write_all(WGS84_PRJ.as_bytes()).unwrap()),
+        ),
+    ])
+}
+
+fn upload_dirs_of(pid: u32) -> Vec<PathBuf> {
+    std::fs::read_dir(std::env::temp_dir())
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with(&format!("quyhoach-upload-{pid}-"))
+        })
+        .collect()
+}
+
+/// Accepts connections on a local port and counts them: a trap for requests an upload
+/// might make the server send.
+fn trap() -> (u16, Arc<AtomicUsize>) {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    let hits = Arc::new(AtomicUsize::new(0));
+    let h = hits.clone();
+    std::thread::spawn(move || {
+        for c in l.incoming() {
+            if c.is_ok() {
+                h.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+    });
+    (port, hits)
+}
+
+const SQUARE: &str = "[[105.11,9.95],[105.111,9.95],[105.111,9.951],[105.11,9.951],[105.11,9.95]]";
+
+#[test]
+fn uploads_cannot_read_local_files_or_reach_the_network() {
+    let mut srv = Server::start(&common::demo().store, &[], None);
+    let (port, hits) = trap();
+    // A VRT that would read the server's own files, alone and zipped.
+    let vrt = format!(
+        r#"<OGRVRTDataSource><OGRVRTLayer name="x"><SrcDataSource>/etc/passwd</SrcDataSource><SrcSQL>SELECT * FROM x</SrcSQL></OGRVRTLayer><OGRVRTLayer name="y"><SrcDataSource>/vsicurl/http://127.0.0.1:{port}/x.geojson</SrcDataSource></OGRVRTLayer></OGRVRTDataSource>"#
+    );
+    let r = upload(srv.addr, vrt.as_bytes());
+    assert_eq!(r.status, 422, "{}", r.text());
+    let z = {
+        let v = vrt.clone();
+        zip_of(vec![(
+            "site.vrt",
+            Box::new(move |w: &mut dyn Write| w.write_all(v.as_bytes()).unwrap()),
+        )])
+    };
+    let r = upload(srv.addr, &z);
+    assert_eq!(r.status, 422, "{}", r.text());
+    assert!(r.text().contains("site.vrt"), "{}", r.text());
+    // A GeoJSON whose CRS is a link, and a KML with a network link, to the trap.
+    let gj = format!(
+        r#"{{"type":"FeatureCollection","crs":{{"type":"link","properties":{{"href":"http://127.0.0.1:{port}/crs.wkt","type":"ogcwkt"}}}},"features":[{{"type":"Feature","properties":{{}},"geometry":{{"type":"Polygon","coordinates":[{SQUARE}]}}}}]}}"#
+    );
+    let r = upload(srv.addr, gj.as_bytes());
+    assert!(r.status == 200 || r.status == 422, "{}", r.text());
+    let kml = format!(
+        r#"<kml xmlns="http://www.opengis.net/kml/2.2"><Document><NetworkLink><Link><href>http://127.0.0.1:{port}/more.kml</href></Link></NetworkLink><Placemark><Polygon><outerBoundaryIs><LinearRing><coordinates>105.11,9.95 105.111,9.95 105.111,9.951 105.11,9.95</coordinates></LinearRing></outerBoundaryIs></Polygon></Placemark></Document></kml>"#
+    );
+    let r = upload(srv.addr, kml.as_bytes());
+    assert_eq!(r.status, 200, "{}", r.text());
+    // A zipped GeoJSON with the link, under a name that climbs out of the directory.
+    let z = {
+        let g = gj.clone();
+        zip_of(vec![(
+            "../../../../tmp/x/../site.geojson",
+            Box::new(move |w: &mut dyn Write| w.write_all(g.as_bytes()).unwrap()),
+        )])
+    };
+    let r = upload(srv.addr, &z);
+    assert!(r.status == 200 || r.status == 422, "{}", r.text());
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(
+        hits.load(Ordering::SeqCst),
+        0,
+        "an upload made the server connect"
+    );
+    // Messages name no server directory; nothing is left behind.
+    for body in [&b"PK\x03\x04garbage"[..], b"{\"type\":", b"<kml><broken"] {
+        let r = upload(srv.addr, body);
+        assert!((400..500).contains(&r.status), "{} {}", r.status, r.text());
+        assert!(!r.text().contains("/tmp"), "{}", r.text());
+    }
+    assert!(upload_dirs_of(srv.pid()).is_empty());
+    assert!(srv.alive() && health_ok(srv.addr));
+}
+
+#[test]
+fn zip_bombs_and_giant_polygons_get_4xx_while_health_answers() {
+    let mut srv = Server::start(&common::demo().store, &[], None);
+    let stop = Arc::new(AtomicBool::new(false));
+    let failures = Arc::new(AtomicUsize::new(0));
+    let probe = {
+        let (stop, failures, addr) = (stop.clone(), failures.clone(), srv.addr);
+        std::thread::spawn(move || {
+            let mut n = 0;
+            while !stop.load(Ordering::SeqCst) {
+                if !health_ok(addr) {
+                    failures.fetch_add(1, Ordering::SeqCst);
+                }
+                n += 1;
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            n
+        })
+    };
+    // 1 GiB of zeros as a .shp, with a valid .shx and .dbf.
+    let bomb = zip_of(vec![
+        (
+            "zero.shp",
+            Box::new(|w: &mut dyn Write| zeros(w, 1 << 30)) as Box<dyn Fn(&mut dyn Write)>,
+        ),
+        (
+            "zero.shx",
+            Box::new(|w: &mut dyn Write| {
+                let mut shx = shp_header(54);
+                shx.extend_from_slice(&50u32.to_be_bytes());
+                shx.extend_from_slice(&24u32.to_be_bytes());
+                w.write_all(&shx).unwrap()
+            }),
+        ),
+        (
+            "zero.dbf",
+            Box::new(|w: &mut dyn Write| w.write_all(&dbf()).unwrap()),
+        ),
+    ]);
+    assert!(bomb.len() < 2 * 1024 * 1024, "{}", bomb.len());
+    let r = upload(srv.addr, &bomb);
+    assert_eq!(r.status, 413, "{}", r.text());
+    // One polygon of 64 million vertices (1 GiB) in a 1 MB zip.
+    let giant = giant_polygon_zip(64 << 20);
+    assert!(giant.len() < 2 * 1024 * 1024, "{}", giant.len());
+    let r = upload(srv.addr, &giant);
+    assert_eq!(r.status, 413, "{}", r.text());
+    // A Shapefile just under the unpacked cap, its polygon far over the vertex cap.
+    let big = giant_polygon_zip(1 << 20);
+    let r = upload(srv.addr, &big);
+    assert_eq!(r.status, 413, "{}", r.text());
+    stop.store(true, Ordering::SeqCst);
+    let probes = probe.join().unwrap();
+    assert!(probes > 0);
+    assert_eq!(
+        failures.load(Ordering::SeqCst),
+        0,
+        "/health failed during the uploads"
+    );
+    assert!(srv.alive());
+    assert!(upload_dirs_of(srv.pid()).is_empty());
+}
+
+/// Peak resident memory of a process, kB.
+fn peak_kb(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap()
+}
+
+#[test]
+fn twenty_million_vertices_are_refused_before_memory_grows() {
+    let srv = Server::start(&common::demo().store, &[], None);
+    let before = peak_kb(srv.pid());
+    let z = giant_polygon_zip(20_000_000);
+    let r = upload(srv.addr, &z);
+    assert_eq!(r.status, 413, "{}", r.text());
+    let grew_mb = (peak_kb(srv.pid()) - before) / 1024;
+    eprintln!(
+        "zip {} KB; server peak memory grew {grew_mb} MB",
+        z.len() / 1024
+    );
+    assert!(grew_mb < 500, "peak memory grew by {grew_mb} MB");
+}
+
+#[test]
+fn nan_and_infinity_in_any_ring_get_4xx() {
+    let srv = Server::start(&common::demo().store, &[], None);
+    let hole = |bad: &str| {
+        format!(
+            r#"{{"type":"Polygon","coordinates":[[[105.11,9.95],[105.12,9.95],[105.12,9.96],[105.11,9.96],[105.11,9.95]],[[105.112,9.952],[{bad},9.953],[105.113,9.954],[105.112,9.952]]]}}"#
+        )
+    };
+    for bad in ["1e999", "-1e999", "NaN", "Infinity", "\"NaN\""] {
+        let g = hole(bad);
+        let r = http(srv.addr, "POST", "/api/v1/report", &[], g.as_bytes()).unwrap();
+        assert!(
+            (400..500).contains(&r.status),
+            "report {bad}: {} {}",
+            r.status,
+            r.text()
+        );
+        let f = format!(r#"{{"type":"Feature","properties":{{}},"geometry":{g}}}"#);
+        let r = upload(srv.addr, f.as_bytes());
+        assert!(
+            (400..500).contains(&r.status),
+            "upload {bad}: {} {}",
+            r.status,
+            r.text()
+        );
+    }
+    assert!(health_ok(srv.addr));
+}
+
+#[test]
+fn a_forged_forwarded_host_changes_no_link() {
+    let srv = Server::start(&common::demo().store, &[], None);
+    let forged = [
+        ("X-Forwarded-Host", "evil.example"),
+        ("X-Forwarded-Proto", "https"),
+        ("Forwarded", "host=evil.example;proto=https"),
+    ];
+    for target in [
+        "/tiles/planning.json",
+        "/styles/planning.json",
+        "/ogc",
+        "/ogc/collections",
+        "/api/v1/openapi.json",
+        "/tiles",
+        "/?p=31150/1/18",
+    ] {
+        let plain = http(srv.addr, "GET", target, &[], b"").unwrap();
+        let r = http(srv.addr, "GET", target, &forged, b"").unwrap();
+        assert_eq!(r.status, plain.status, "{target}");
+        assert!(!r.text().contains("evil.example"), "{target}: {}", r.text());
+        assert_eq!(r.body, plain.body, "{target}");
+    }
+    // A Host that is not a host name is ignored too.
+    let r = http(srv.addr, "GET", "/ogc", &[("Host", "a\"><script>")], b"").unwrap();
+    assert!(!r.text().contains("<script>"));
+    // Behind a trusted proxy (here: loopback), the forwarded host is the public one.
+    let proxied = Server::start(
+        &common::demo().store,
+        &["--trusted-proxy", "127.0.0.1"],
+        None,
+    );
+    let r = http(
+        proxied.addr,
+        "GET",
+        "/tiles/planning.json",
+        &forged[..2],
+        b"",
+    )
+    .unwrap();
+    assert!(
+        r.text().contains("https://evil.example/tiles/"),
+        "{}",
+        r.text()
+    );
+    // A public URL wins over everything.
+    let public = Server::start(
+        &common::demo().store,
+        &[
+            "--trusted-proxy",
+            "127.0.0.1",
+            "--public-url",
+            "https://qh.example.vn",
+        ],
+        None,
+    );
+    let r = http(
+        public.addr,
+        "GET",
+        "/tiles/planning.json",
+        &forged[..2],
+        b"",
+    )
+    .unwrap();
+    assert!(
+        r.text().contains("https://qh.example.vn/tiles/"),
+        "{}",
+        r.text()
+    );
+    assert!(!r.text().contains("evil.example"));
+}
+
+#[test]
+fn idle_connections_do_not_lock_out_health() {
+    let srv = Server::start(&common::demo().store, &[], Some(1024));
+    let mut idle = Vec::new();
+    for _ in 0..1100 {
+        match TcpStream::connect_timeout(&srv.addr, Duration::from_secs(2)) {
+            Ok(s) => idle.push(s),
+            Err(e) => panic!("connect {}: {e}", idle.len()),
+        }
+    }
+    // Half of them start a request and stop in the middle of its head.
+    for s in idle.iter_mut().step_by(2) {
+        let _ = s.write_all(b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\n");
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    for i in 0..5 {
+        let t0 = Instant::now();
+        let r = http(srv.addr, "GET", "/api/v1/health", &[], b"");
+        assert!(
+            r.as_ref().is_ok_and(|r| r.status == 200),
+            "health #{i} with 1,100 idle connections: {:?}",
+            r.err()
+        );
+        assert!(t0.elapsed() < Duration::from_secs(3), "{:?}", t0.elapsed());
+    }
+    // Long requests and headers get problem documents, not bare errors.
+    let long = format!("/api/v1/search?q={}", "a".repeat(9000));
+    let r = get(srv.addr, &long);
+    assert_eq!(r.status, 414, "{}", r.head);
+    assert!(r.head.contains("application/problem+json"), "{}", r.head);
+    let big = "x".repeat(20_000);
+    let r = http(srv.addr, "GET", "/api/v1/health", &[("X-Big", &big)], b"").unwrap();
+    assert_eq!(r.status, 431, "{}", r.head);
+    assert!(r.head.contains("application/problem+json"), "{}", r.head);
+    let r = get(srv.addr, &format!("/assets/{}.js", "n".repeat(5000)));
+    assert_eq!(r.status, 404, "{}", r.head);
+    assert!(r.head.contains("application/problem+json"), "{}", r.head);
+    drop(idle);
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            copy_dir(&p, &to.join(e.file_name()));
+        } else {
+            std::fs::copy(&p, to.join(e.file_name())).unwrap();
+        }
+    }
+}
+
+#[test]
+fn an_import_shows_up_without_a_restart_and_without_a_failed_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    copy_dir(&common::demo().store, &store);
+    let srv = Server::start(&store, &["--reload-seconds", "1"], None);
+    let stop = Arc::new(AtomicBool::new(false));
+    let (ok, failed) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+    let etag_before = get(srv.addr, "/api/v1/layers")
+        .head
+        .lines()
+        .find(|l| l.to_ascii_lowercase().starts_with("etag:"))
+        .unwrap()
+        .to_string();
+    let load: Vec<_> = (0..4)
+        .map(|i| {
+            let (stop, ok, failed, addr) = (stop.clone(), ok.clone(), failed.clone(), srv.addr);
+            std::thread::spawn(move || {
+                let targets = [
+                    "/api/v1/layers",
+                    "/api/v1/parcels/at?lon=105.1193&lat=9.9498",
+                    "/api/v1/search?q=vinh",
+                    "/tiles/planning/14/12975/7736.mvt",
+                ];
+                let mut k = i;
+                while !stop.load(Ordering::SeqCst) {
+                    match http(addr, "GET", targets[k % targets.len()], &[], b"") {
+                        Ok(r) if r.status < 500 => ok.fetch_add(1, Ordering::SeqCst),
+                        _ => failed.fetch_add(1, Ordering::SeqCst),
+                    };
+                    k += 1;
+                }
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(500));
+    let road = dir.path().join("new-road.geojson");
+    std::fs::write(
+        &road,
+        r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"name":"Đường mới","class":"local","width_m":12},"geometry":{"type":"LineString","coordinates":[[105.11,9.95],[105.12,9.955]]}}]}"#,
+    )
+    .unwrap();
+    let t0 = Instant::now();
+    let out = Command::new(env!("CARGO_BIN_EXE_quyhoach"))
+        .args([
+            "import",
+            "--quiet",
+            "--kind",
+            "roads",
+            "--layer",
+            "roads-new",
+            "--srs",
+            "EPSG:4326",
+            "--store",
+        ])
+        .arg(&store)
+        .arg(&road)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let imported = t0.elapsed();
+    let seen = loop {
+        let r = get(srv.addr, "/api/v1/layers");
+        if r.text().contains("roads-new") {
+            break t0.elapsed();
+        }
+        assert!(
+            t0.elapsed() < Duration::from_secs(30),
+            "the import never showed up"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    std::thread::sleep(Duration::from_millis(500));
+    stop.store(true, Ordering::SeqCst);
+    for t in load {
+        t.join().unwrap();
+    }
+    let etag_after = get(srv.addr, "/api/v1/layers")
+        .head
+        .lines()
+        .find(|l| l.to_ascii_lowercase().starts_with("etag:"))
+        .unwrap()
+        .to_string();
+    assert_ne!(etag_before, etag_after, "the data version did not change");
+    let tj = get(srv.addr, "/tiles/roads-new.json");
+    assert_eq!(tj.status, 200, "{}", tj.text());
+    eprintln!(
+        "import took {:.2} s; the server answered with it {:.2} s after the import started; {} requests ok, {} failed; log: {:?}",
+        imported.as_secs_f64(),
+        seen.as_secs_f64(),
+        ok.load(Ordering::SeqCst),
+        failed.load(Ordering::SeqCst),
+        srv.out.lock().unwrap().iter().filter(|l| l.contains("reloaded")).collect::<Vec<_>>()
+    );
+    assert_eq!(failed.load(Ordering::SeqCst), 0);
+    assert!(ok.load(Ordering::SeqCst) > 0);
+}
