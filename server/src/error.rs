@@ -78,6 +78,10 @@ impl From<QueryError> for AppError {
             QueryError::NotFound(m) => AppError::NotFound(m),
             QueryError::TooLarge(m) => AppError::TooLarge(m),
             QueryError::Internal(m) => AppError::Internal(m),
+            QueryError::Cancelled => AppError::Unavailable(
+                "the report took too long and was stopped; simplify the site (fewer vertices) or try again later"
+                    .into(),
+            ),
         }
     }
 }
@@ -145,9 +149,7 @@ impl IntoResponse for AppError {
             | AppError::NotFound(d)
             | AppError::TooLarge(d)
             | AppError::Unprocessable(d)
-            | AppError::Unavailable(d) => {
-                problem(status, &d, None)
-            }
+            | AppError::Unavailable(d) => problem(status, &d, None),
         }
     }
 }

@@ -39,8 +39,8 @@ use crate::store::{Catalog, LayerEntry, Store, StoreError};
 
 pub use convert::{convert, MAX_CONVERT_POINTS};
 pub use report::{
-    LandUseOut, PlanReport, RedlineHit, Report, SiteSummary, ZoneOverlap, MAX_SITE_AREA_M2,
-    MAX_SITE_VERTICES, REDLINE_NEAR_M, SLIVER_M2,
+    Cancel, CancelOnDrop, LandUseOut, PlanReport, RedlineHit, Report, SiteSummary, ZoneOverlap,
+    MAX_SITE_AREA_M2, MAX_SITE_VERTICES, REDLINE_NEAR_M, SLIVER_M2,
 };
 pub use search::{MAX_QUERY_CHARS, MAX_SEARCH_LIMIT};
 
@@ -107,6 +107,10 @@ pub enum QueryError {
     /// 500: an internal failure (e.g. PROJ refused a transformation).
     #[error("{0}")]
     Internal(String),
+    /// 503: the work was stopped by its [`Cancel`] token (its deadline passed or its client
+    /// went away).
+    #[error("the report took too long and was stopped")]
+    Cancelled,
 }
 
 /// A feature as served: geometry and public properties (never `private_*` columns).
