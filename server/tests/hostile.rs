@@ -159,7 +159,9 @@ fn health_ok(addr: SocketAddr) -> bool {
 
 /// A zip of `files`, each written by its closure in pieces (1 GiB of zeros never sits in
 /// memory).
-fn zip_of(files: Vec<(&str, Box<dyn Fn(&mut dyn Write)>)>) -> Vec<u8> {
+type Writer = Box<dyn Fn(&mut dyn Write)>;
+
+fn zip_of(files: Vec<(&str, Writer)>) -> Vec<u8> {
     let mut out = std::io::Cursor::new(Vec::new());
     {
         let mut w = zip::ZipWriter::new(&mut out);
@@ -376,7 +378,7 @@ fn zip_bombs_and_giant_polygons_get_4xx_while_health_answers() {
     let bomb = zip_of(vec![
         (
             "zero.shp",
-            Box::new(|w: &mut dyn Write| zeros(w, 1 << 30)) as Box<dyn Fn(&mut dyn Write)>,
+            Box::new(|w: &mut dyn Write| zeros(w, 1 << 30)) as Writer,
         ),
         (
             "zero.shx",
