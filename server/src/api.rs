@@ -1,12 +1,14 @@
 //! The portal's JSON API under `/api/v1`: parcel lookup, search, planning reports,
 //! coordinate conversion and the catalog.
 
+use std::time::Duration;
+
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::Json;
-use quyhoach_data::index::{self, FeatureOut, Index, Site};
+use quyhoach_data::index::{self, Cancel, FeatureOut, Index, Site};
 use quyhoach_data::landuse;
 use serde_json::{json, Map, Value};
 
@@ -259,8 +261,24 @@ async fn blocking<T: Send + 'static>(
     st: &AppState,
     f: impl FnOnce(&Index) -> Result<T> + Send + 'static,
 ) -> Result<T> {
+    blocking_cancellable(st, move |ix, _| f(ix)).await
+}
+
+/// How long a report may run: a little under [`REQUEST_TIMEOUT`](crate::REQUEST_TIMEOUT), so
+/// it stops and answers its own 503 before the timeout layer gives up on the request.
+pub const REPORT_DEADLINE: Duration = crate::REQUEST_TIMEOUT.saturating_sub(Duration::from_secs(2));
+
+/// Runs `f` on the blocking pool with a [`Cancel`] token that expires after
+/// [`REPORT_DEADLINE`] and is cancelled when this future is dropped (the timeout layer gave
+/// up, or the client went away): work that checks it stops then instead of running on.
+async fn blocking_cancellable<T: Send + 'static>(
+    st: &AppState,
+    f: impl FnOnce(&Index, &Cancel) -> Result<T> + Send + 'static,
+) -> Result<T> {
     let index = st.index.clone();
-    tokio::task::spawn_blocking(move || f(&index)).await?
+    let cancel = Cancel::with_timeout(REPORT_DEADLINE);
+    let _stop_when_dropped = cancel.guard();
+    tokio::task::spawn_blocking(move || f(&index, &cancel)).await?
 }
 
 /// `GET /api/v1/parcels/at?lon=&lat=` or `?x=&y=&srs=` (aliases `easting`, `northing`).
@@ -566,7 +584,7 @@ pub async fn report(State(st): State<AppState>, p: Params, body: Bytes) -> Resul
     } else {
         Req::Geometry(v)
     };
-    let report = blocking(&st, move |ix| {
+    let report = blocking_cancellable(&st, move |ix, cancel| {
         let (site, path) = match req {
             Req::Number(c, s, pn, n) => {
                 let found = ix.parcels_by_number(&c, s, pn)?;
@@ -590,7 +608,7 @@ pub async fn report(State(st): State<AppState>, p: Params, body: Bytes) -> Resul
             }
             Req::Geometry(v) => (Site::Geometry(parse_site(&v)?), None),
         };
-        let report = ix.report(&site)?;
+        let report = ix.report_with_cancel(&site, cancel)?;
         let mut v = serde_json::to_value(&report)
             .map_err(|e| AppError::Internal(format!("serialising a report: {e}")))?;
         if let (Some(o), Some(path)) = (v.as_object_mut(), path) {
