@@ -26,7 +26,7 @@ use unicode_normalization::UnicodeNormalization;
 use crate::encoding::{self, TextEncoding};
 use crate::landuse::{check_codes, CodeCheck};
 use crate::schema::{self, FieldType, Kind};
-use crate::srs::{Measure, ResolvedSrs, SrsError, SrsSpec, VIETNAM_ENVELOPE};
+use crate::srs::{Measure, ResolvedSrs, SrsError, SrsSpec, MAX_COORDINATE_ABS, VIETNAM_ENVELOPE};
 use crate::store::{ColumnInfo, LayerEntry, SourceInfo, Store, StoreError};
 
 /// How many features the encoding detector samples.
@@ -664,6 +664,14 @@ pub(crate) fn reproject(
         xs.push(c.x);
         ys.push(c.y);
     });
+    // Garbage never reaches PROJ/GDAL (see MAX_COORDINATE_ABS): it can make them spin.
+    if xs
+        .iter()
+        .chain(&ys)
+        .any(|v| !v.is_finite() || v.abs() > MAX_COORDINATE_ABS)
+    {
+        return Err("non-finite or impossibly large coordinate".into());
+    }
     let mut zs = vec![0.0; xs.len()];
     ct.transform_coords(&mut xs, &mut ys, &mut zs)
         .map_err(|e| format!("cannot transform to WGS 84: {e}"))?;
@@ -739,13 +747,18 @@ pub(crate) fn shape_geometry(
             gdal::vector::geometry_type_to_name(src.geometry_type())
         )
     })?;
-    // Before anything computes with it (validation, repair, areas, the R-tree): a NaN or an
-    // infinity in any ring, part or member of any geometry type.
-    if geo
-        .coords_iter()
-        .any(|c| !c.x.is_finite() || !c.y.is_finite())
-    {
-        return Err("non-finite coordinate (NaN or infinity)".into());
+    // Before anything computes with it (validation, GEOS repair, PROJ, areas, the R-tree): a
+    // NaN, an infinity or a garbage magnitude in any ring, part or member of any geometry type.
+    for c in geo.coords_iter() {
+        if !c.x.is_finite() || !c.y.is_finite() {
+            return Err("non-finite coordinate (NaN or infinity)".into());
+        }
+        if c.x.abs() > MAX_COORDINATE_ABS || c.y.abs() > MAX_COORDINATE_ABS {
+            return Err(format!(
+                "coordinate ({:e}, {:e}) is on no map of the Earth (beyond ±{MAX_COORDINATE_ABS:e})",
+                c.x, c.y
+            ));
+        }
     }
     let mut converted = None;
     if kind.is_polygonal() {
@@ -1008,13 +1021,14 @@ pub fn import(opts: &ImportOptions) -> Result<ImportReport> {
         .or_else(|| layer.get_extent().ok());
     let count_hint = layer.try_feature_count().unwrap_or(0);
     match extent {
-        // A non-finite extent comes from a feature with a non-finite coordinate, which is
-        // rejected on its own below.
+        // A non-finite or garbage extent comes from a feature with such a coordinate, which is
+        // rejected on its own below (and the import refused if most features land outside
+        // Vietnam).
         Some(e)
             if (count_hint > 0 || e.MinX <= e.MaxX)
                 && [e.MinX, e.MinY, e.MaxX, e.MaxY]
                     .iter()
-                    .all(|v| v.is_finite()) =>
+                    .all(|v| v.is_finite() && v.abs() <= MAX_COORDINATE_ABS) =>
         {
             if let Some(w) = srs.check_extent([e.MinX, e.MinY, e.MaxX, e.MaxY])? {
                 report.warnings.push(w);

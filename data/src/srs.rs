@@ -28,6 +28,22 @@ pub const TM3_SCALE: f64 = 0.9999;
 /// wrong reference system.
 pub const VIETNAM_ENVELOPE: [f64; 4] = [100.0, 5.0, 118.5, 24.5];
 
+/// Largest coordinate magnitude, in source units, that any map of the Earth can have: 10⁹.
+/// The Earth's circumference is 4×10⁷ m (1.3×10⁸ US feet) and the largest false eastings (a
+/// Gauss–Krüger zone prefix) are under 10⁸. Beyond it a coordinate is garbage, and a dangerous
+/// one: GDAL 3.6's Web Mercator → WGS 84 shortcut wraps longitudes 360° at a time, so an easting
+/// of 10²⁰ m in EPSG:3857 keeps the transformation busy for hours.
+pub const MAX_COORDINATE_ABS: f64 = 1e9;
+
+/// A number for a message: fixed with 3 decimals, or scientific when huge.
+fn coord_text(v: f64) -> String {
+    if v.abs() < 1e7 {
+        format!("{v:.3}")
+    } else {
+        format!("{v:.3e}")
+    }
+}
+
 /// Errors of this module.
 #[derive(Debug, thiserror::Error)]
 pub enum SrsError {
@@ -462,6 +478,17 @@ impl ResolvedSrs {
     /// coordinates that cannot be in Vietnam in this CRS, and returns a warning when the data
     /// lies outside the named province.
     pub fn check_extent(&self, extent: [f64; 4]) -> Result<Option<String>> {
+        let shown = extent.map(coord_text).join(", ");
+        if extent
+            .iter()
+            .any(|v| !v.is_finite() || v.abs() > MAX_COORDINATE_ABS)
+        {
+            // Not even handed to PROJ (see MAX_COORDINATE_ABS).
+            return Err(SrsError::Impossible {
+                srs: self.label.clone(),
+                detail: format!("the data extent [{shown}] is on no map of the Earth"),
+            });
+        }
         let ct = self.to_wgs84()?;
         let mut xs = [extent[0], extent[2], extent[0], extent[2]];
         let mut ys = [extent[1], extent[1], extent[3], extent[3]];
@@ -491,17 +518,11 @@ impl ResolvedSrs {
             };
             return Err(SrsError::Impossible {
                 srs: self.label.clone(),
-                detail: format!(
-                    "the data extent [{:.3}, {:.3}, {:.3}, {:.3}] does not fall in Vietnam{hint}",
-                    extent[0], extent[1], extent[2], extent[3]
-                ),
+                detail: format!("the data extent [{shown}] does not fall in Vietnam{hint}"),
             });
         }
         if !in_vietnam {
-            return Ok(Some(format!(
-                "the data extent [{:.3}, {:.3}, {:.3}, {:.3}] is not in Vietnam",
-                extent[0], extent[1], extent[2], extent[3]
-            )));
+            return Ok(Some(format!("the data extent [{shown}] is not in Vietnam")));
         }
         let lon = (xs.iter().sum::<f64>()) / 4.0;
         let lat = (ys.iter().sum::<f64>()) / 4.0;
@@ -663,6 +684,17 @@ mod tests {
         let r = ResolvedSrs::resolve(&"vn2000:kien-giang".parse().unwrap(), None).unwrap();
         let err = r.check_extent([105.0, 10.0, 105.2, 10.1]).unwrap_err();
         assert!(err.to_string().contains("look like degrees"), "{err}");
+        // Garbage magnitudes are refused before PROJ sees them (GDAL's Web Mercator shortcut
+        // would spin on them), and shown briefly.
+        let mercator = ResolvedSrs::resolve(&SrsSpec::Epsg(3857), None).unwrap();
+        let err = mercator
+            .check_extent([1.2e7, 1e6, 1e20, 1.1e6])
+            .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("[1.200e7, 1000000.000, 1.000e20, 1100000.000] is on no map"),
+            "{err}"
+        );
         // Rạch Giá in Kiên Giang's zone is fine and inside the province.
         let warn = r
             .check_extent([563_000.0, 1_107_000.0, 565_000.0, 1_108_000.0])

@@ -155,6 +155,51 @@ fn non_finite_coordinates_anywhere_reject_only_their_feature() {
     let report = import(&options(&roads, Kind::Roads, &store, "EPSG:4326")).unwrap();
     assert_eq!((report.written, report.rejected_count), (1, 1));
     assert!(reasons(&report)[0].contains("non-finite"));
+    // Garbage magnitudes too, before GDAL sees them: GDAL 3.6's Web Mercator shortcut spins
+    // for hours on an easting of 1e20 (this import hung before the check).
+    let mercator = |x: f64, y: f64, bad: &str| {
+        let ring = format!(
+            "[[{x},{y}],[{},{y}],[{},{}],[{x},{}],[{x},{y}]]",
+            x + 100.0,
+            x + 100.0,
+            y + 100.0,
+            y + 100.0
+        );
+        let hole = format!(
+            "[[{},{}],[{bad},{}],[{},{}],[{},{}]]",
+            x + 10.0,
+            y + 10.0,
+            y + 10.0,
+            x + 20.0,
+            y + 20.0,
+            x + 10.0,
+            y + 10.0
+        );
+        parcel(
+            1,
+            "",
+            &format!(r#"{{"type":"Polygon","coordinates":[{ring},{hole}]}}"#),
+        )
+    };
+    let src = geojson(
+        dir.path(),
+        "mercator.geojson",
+        &[
+            mercator(11_700_000.0, 1_120_000.0, "11700015"),
+            mercator(11_701_000.0, 1_120_000.0, "1e20"),
+        ],
+    );
+    let started = std::time::Instant::now();
+    let mut opts = options(&src, Kind::Parcels, &store, "EPSG:3857");
+    opts.layer = Some("mercator".into());
+    let report = import(&opts).unwrap();
+    assert!(started.elapsed().as_secs() < 60);
+    assert_eq!((report.written, report.rejected_count), (1, 1));
+    assert!(
+        reasons(&report)[0].contains("on no map of the Earth"),
+        "{:?}",
+        report.rejected
+    );
     // Everything stored reads back into the query index.
     let index = Index::load(&store).unwrap();
     drop(index);
