@@ -11,7 +11,7 @@ use std::time::Instant;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use geo::InteriorPoint;
-use geo_types::Geometry;
+use geo_types::{Coord, Geometry, LineString, MultiPolygon, Polygon};
 use quyhoach_data::demo::{self, DemoOptions};
 use quyhoach_data::index::{Index, Site};
 
@@ -131,6 +131,7 @@ fn benches(c: &mut Criterion) {
     c.bench_function("report_town_parcel", |b| {
         b.iter(|| black_box(index.report(&site).expect("report")))
     });
+    site_reports_20k(c, &index);
     c.bench_function("features_in_bbox_page", |b| {
         b.iter(|| {
             black_box(
@@ -140,6 +141,106 @@ fn benches(c: &mut Criterion) {
             )
         })
     });
+}
+
+/// A closed ring of `n` positions around `(cx, cy)` (degrees) at radius `r(i)` metres.
+fn radial_ring(n: usize, cx: f64, cy: f64, r: impl Fn(usize) -> f64) -> LineString<f64> {
+    let k = n - 1;
+    let m = 1.0 / 111_000.0;
+    let mut v: Vec<Coord<f64>> = (0..k)
+        .map(|i| {
+            let a = i as f64 / k as f64 * std::f64::consts::TAU;
+            let d = r(i) * m;
+            Coord {
+                x: cx + d * a.cos() / cy.to_radians().cos(),
+                y: cy + d * a.sin(),
+            }
+        })
+        .collect();
+    v.push(v[0]);
+    LineString::new(v)
+}
+
+/// Hard but valid drawn sites of 20,000 positions over the zoning plan's centre: a star of
+/// thin spikes, a smooth circle, a random-walk outline, 1,000 small lots, and a disc with
+/// 100 holes.
+fn hard_sites(index: &Index) -> Vec<(&'static str, MultiPolygon<f64>)> {
+    let b = index
+        .layer_entry("zones-qhpk-2000")
+        .map(|e| e.bounds)
+        .expect("zoning plan");
+    let (cx, cy) = ((b[0] + b[2]) / 2.0, (b[1] + b[3]) / 2.0);
+    let m = 1.0 / 111_000.0;
+    let lon_m = m / cy.to_radians().cos();
+    let mut seed = 0x2545_F491_4F6C_DD1D_u64;
+    let mut r = 300.0f64;
+    let walk: Vec<f64> = (0..20_000)
+        .map(|_| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let u = (seed >> 11) as f64 / (1u64 << 53) as f64;
+            r = (r + (u - 0.5) * 20.0).clamp(50.0, 600.0);
+            r
+        })
+        .collect();
+    let mut lots = Vec::new();
+    for gx in 0..25 {
+        for gy in 0..40 {
+            let (x, y) = (
+                cx + (gx as f64 - 12.0) * 30.0 * lon_m,
+                cy + (gy as f64 - 20.0) * 40.0 * m,
+            );
+            lots.push(Polygon::new(radial_ring(20, x, y, |_| 12.0), vec![]));
+        }
+    }
+    let mut holes = Vec::new();
+    for gx in 0..10 {
+        for gy in 0..10 {
+            let (x, y) = (
+                cx + (gx as f64 - 4.5) * 60.0 * lon_m,
+                cy + (gy as f64 - 4.5) * 60.0 * m,
+            );
+            holes.push(radial_ring(100, x, y, |_| 20.0));
+        }
+    }
+    let one = |ring| MultiPolygon::new(vec![Polygon::new(ring, vec![])]);
+    vec![
+        (
+            "star",
+            one(radial_ring(20_000, cx, cy, |i| {
+                if i % 2 == 0 {
+                    450.0
+                } else {
+                    60.0
+                }
+            })),
+        ),
+        ("circle", one(radial_ring(20_000, cx, cy, |_| 400.0))),
+        ("random_walk", one(radial_ring(20_000, cx, cy, |i| walk[i]))),
+        ("lots", MultiPolygon::new(lots)),
+        (
+            "holes",
+            MultiPolygon::new(vec![Polygon::new(
+                radial_ring(10_000, cx, cy, |_| 450.0),
+                holes,
+            )]),
+        ),
+    ]
+}
+
+/// Reports on the hard 20,000-vertex sites (docs/benchmarks.md, "Site reports on 20,000-vertex
+/// sites").
+fn site_reports_20k(c: &mut Criterion, index: &Index) {
+    let mut g = c.benchmark_group("site_report_20k");
+    g.sample_size(10);
+    for (name, mp) in hard_sites(index) {
+        let site = Site::Geometry(mp);
+        g.bench_function(name, |b| {
+            b.iter(|| black_box(index.report(&site).expect("report")))
+        });
+    }
+    g.finish();
 }
 
 /// p50/p99/max of single calls, which criterion's means do not show: 20,000 point lookups
