@@ -363,9 +363,11 @@ impl ImportReport {
     }
 }
 
-/// GDAL's recent error messages, captured instead of printed so that errors are one clear line.
-fn gdal_messages() -> &'static Mutex<Vec<String>> {
-    static MESSAGES: OnceLock<Mutex<Vec<String>>> = OnceLock::new();
+/// GDAL's recent error messages, captured instead of printed so that errors are one clear
+/// line. GDAL reports an error on the thread that raised it; each message keeps its thread so
+/// that concurrent imports (and tests) each take only their own.
+fn gdal_messages() -> &'static Mutex<Vec<(std::thread::ThreadId, String)>> {
+    static MESSAGES: OnceLock<Mutex<Vec<(std::thread::ThreadId, String)>>> = OnceLock::new();
     MESSAGES.get_or_init(|| {
         gdal::config::set_error_handler(|class, _num, msg| {
             if matches!(
@@ -373,10 +375,10 @@ fn gdal_messages() -> &'static Mutex<Vec<String>> {
                 gdal::errors::CplErrType::Failure | gdal::errors::CplErrType::Fatal
             ) {
                 if let Ok(mut m) = gdal_messages().lock() {
-                    if m.len() > 20 {
+                    if m.len() > 200 {
                         m.remove(0);
                     }
-                    m.push(msg.trim().to_string());
+                    m.push((std::thread::current().id(), msg.trim().to_string()));
                 }
             } else {
                 tracing::debug!("GDAL: {msg}");
@@ -386,11 +388,16 @@ fn gdal_messages() -> &'static Mutex<Vec<String>> {
     })
 }
 
-/// Takes the GDAL errors since the last call.
+/// Takes this thread's GDAL errors since its last call.
 pub fn take_gdal_errors() -> Vec<String> {
+    let me = std::thread::current().id();
     gdal_messages()
         .lock()
-        .map(|mut m| std::mem::take(&mut *m))
+        .map(|mut m| {
+            let (mine, others): (Vec<_>, Vec<_>) = m.drain(..).partition(|(t, _)| *t == me);
+            *m = others;
+            mine.into_iter().map(|(_, msg)| msg).collect()
+        })
         .unwrap_or_default()
 }
 

@@ -465,7 +465,12 @@ pub fn read_site_in(dir: &Path, bytes: &[u8], srs: &SrsSpec) -> Result<SiteRead,
                 Err(reason) if reason == over_vertices() => {
                     return Err(SiteError::TooLarge(reason));
                 }
-                Err(reason) => skip(&layer_name, n, reason, &mut skipped_count),
+                Err(reason) => {
+                    // What GDAL said about this feature is in its reason, not damage to the
+                    // file (a null geometry makes GDAL complain as it is read).
+                    take_gdal_errors();
+                    skip(&layer_name, n, reason, &mut skipped_count)
+                }
             }
         }
         if let Some(e) = ds_error(dir) {

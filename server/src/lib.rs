@@ -366,15 +366,22 @@ async fn request_limits(req: Request, next: Next) -> Response {
             None,
         );
     }
-    if req
-        .uri()
-        .path()
-        .split('/')
-        .any(|s| s.len() > MAX_SEGMENT_BYTES)
+    // No file or identifier of ours holds a control character; the file server answers a
+    // NUL with an I/O error (500), so such paths end here.
+    let control =
+        percent_encoding::percent_decode_str(req.uri().path()).any(|b| b < 0x20 || b == 0x7f);
+    if control
+        || req
+            .uri()
+            .path()
+            .split('/')
+            .any(|s| s.len() > MAX_SEGMENT_BYTES)
     {
         return problem(
             StatusCode::NOT_FOUND,
-            &format!("no such resource (a path segment is longer than {MAX_SEGMENT_BYTES} bytes)"),
+            &format!(
+                "no such resource (a path segment is longer than {MAX_SEGMENT_BYTES} bytes or holds a control character)"
+            ),
             None,
         );
     }

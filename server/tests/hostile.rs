@@ -697,3 +697,331 @@ fn an_import_shows_up_without_a_restart_and_without_a_failed_request() {
     assert_eq!(failed.load(Ordering::SeqCst), 0);
     assert!(ok.load(Ordering::SeqCst) > 0);
 }
+
+/// A small deterministic generator (xorshift64*): the same requests every run.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+    fn pick<'a>(&mut self, v: &[&'a str]) -> &'a str {
+        v[self.below(v.len())]
+    }
+    fn bytes(&mut self, n: usize) -> Vec<u8> {
+        (0..n).map(|_| self.next() as u8).collect()
+    }
+}
+
+/// Values that have broken parsers before: numbers at and past every limit, encodings,
+/// path tricks, markup.
+const NASTY: &[&str] = &[
+    "0",
+    "-1",
+    "1",
+    "12",
+    "345",
+    "31150",
+    "99999999999999999999",
+    "-0",
+    "1e999",
+    "NaN",
+    "inf",
+    "0x10",
+    "1.5",
+    "105.1193",
+    "9.9498",
+    "-180",
+    "180.0001",
+    "91",
+    "1100512.3",
+    "566489.1",
+    "vinh thanh",
+    "Vĩnh Thạnh",
+    "%00",
+    "%ff%fe",
+    "%2e%2e",
+    "..",
+    "../../etc/passwd",
+    "%",
+    "%zz",
+    "<script>alert(1)</script>",
+    "'\"",
+    "a,b,c",
+    "1,2,3,4",
+    "105,9,106,10",
+    "-200,-100,200,100",
+    "EPSG:4326",
+    "EPSG:4978",
+    "vn2000:kien-giang",
+    "vn2000:atlantis",
+    "prj",
+    "planning",
+    "parcels",
+    "qhpk-2000",
+    "x.json",
+    "14",
+    "13017",
+    "7756.mvt",
+    "0-255",
+    "65280-65535",
+    "Open Sans Regular",
+    "json",
+    "html",
+    "en",
+    "vi",
+    "",
+    " ",
+    "\u{202e}",
+    "🏠",
+    "∞",
+];
+const KEYS: &[&str] = &[
+    "lon",
+    "lat",
+    "q",
+    "limit",
+    "offset",
+    "bbox",
+    "srs",
+    "x",
+    "y",
+    "easting",
+    "northing",
+    "n",
+    "lang",
+    "f",
+    "format",
+    "properties",
+    "datetime",
+    "from",
+    "to",
+    "p",
+    "commune",
+    "sheet",
+    "parcel",
+    "zoom",
+    "unknown",
+    "",
+];
+const TEMPLATES: &[&str] = &[
+    "/api/v1/health",
+    "/api/v1/openapi.json",
+    "/api/v1/layers",
+    "/api/v1/plans",
+    "/api/v1/plans/{}",
+    "/api/v1/landuse-codes",
+    "/api/v1/parcels/at",
+    "/api/v1/parcels/{}/{}/{}",
+    "/api/v1/parcels/{}/{}/{}/report",
+    "/api/v1/parcels/{}/{}/{}/report.txt",
+    "/api/v1/parcels/{}/{}/{}/report.html",
+    "/api/v1/parcels/{}/{}/{}/map.png",
+    "/api/v1/search",
+    "/api/v1/report",
+    "/api/v1/sites/parse",
+    "/api/v1/convert",
+    "/ogc",
+    "/ogc/api",
+    "/ogc/conformance",
+    "/ogc/collections",
+    "/ogc/collections/{}",
+    "/ogc/collections/{}/items",
+    "/ogc/collections/{}/items/{}",
+    "/tiles",
+    "/tiles/{}",
+    "/tiles/{}/{}/{}/{}",
+    "/styles/planning.json",
+    "/fonts/{}/{}",
+    "/",
+    "/index.html",
+    "/assets/{}",
+    "/{}",
+];
+
+fn encode(s: &str) -> String {
+    percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
+}
+
+fn random_request(rng: &mut Rng) -> (String, String, Vec<(String, String)>, Vec<u8>) {
+    let method = rng.pick(&[
+        "GET", "GET", "GET", "POST", "POST", "HEAD", "PUT", "DELETE", "OPTIONS",
+    ]);
+    let mut path = String::new();
+    for (i, part) in rng.pick(TEMPLATES).split("{}").enumerate() {
+        if i > 0 {
+            let v = rng.pick(NASTY);
+            // Mostly encoded, sometimes raw (percent signs and dots as they are).
+            if rng.below(4) == 0 && v.is_ascii() && !v.contains([' ', '"', '<', '>']) {
+                path.push_str(v);
+            } else {
+                path.push_str(&encode(v));
+            }
+        }
+        path.push_str(part);
+    }
+    let mut query = Vec::new();
+    for _ in 0..rng.below(5) {
+        query.push(format!(
+            "{}={}",
+            encode(rng.pick(KEYS)),
+            encode(rng.pick(NASTY))
+        ));
+    }
+    if rng.below(10) == 0 {
+        query.push(String::from_utf8_lossy(&rng.bytes(20)).replace(['#', ' '], ""));
+    }
+    let target = if query.is_empty() {
+        path
+    } else {
+        format!("{path}?{}", query.join("&"))
+    };
+    let mut headers = Vec::new();
+    for _ in 0..rng.below(3) {
+        let (k, v) = match rng.below(6) {
+            0 => (
+                "If-None-Match",
+                rng.pick(&["*", "W/\"x\"", "\"", ""]).to_string(),
+            ),
+            1 => (
+                "Accept-Encoding",
+                rng.pick(&["gzip", "br", "identity;q=0", "*"]).to_string(),
+            ),
+            2 => ("X-Forwarded-Host", rng.pick(NASTY).to_string()),
+            3 => (
+                "Range",
+                rng.pick(&["bytes=0-10", "bytes=-1", "bytes=99999999-"])
+                    .to_string(),
+            ),
+            4 => (
+                "Content-Type",
+                rng.pick(&["application/json", "text/plain", "multipart/form-data"])
+                    .to_string(),
+            ),
+            _ => ("Accept-Language", rng.pick(NASTY).to_string()),
+        };
+        if v.chars().all(|c| c.is_ascii_graphic() || c == ' ') {
+            headers.push((k.to_string(), v));
+        }
+    }
+    let square = r#"{"type":"Polygon","coordinates":[[[105.11,9.95],[105.112,9.95],[105.112,9.952],[105.11,9.95]]]}"#;
+    let kml = "<kml><Placemark><Polygon><outerBoundaryIs><LinearRing><coordinates>105.1,9.95 105.101,9.95 105.101,9.951 105.1,9.95</coordinates></LinearRing></outerBoundaryIs></Polygon></Placemark></kml>";
+    let body = if method == "POST" {
+        let mut b = match rng.below(4) {
+            0 => {
+                let n = rng.below(2000);
+                rng.bytes(n)
+            }
+            1 => square.as_bytes().to_vec(),
+            2 => kml.as_bytes().to_vec(),
+            _ => br#"{"points":[[566489.1,1100512.3]],"from":"vn2000:kien-giang"}"#.to_vec(),
+        };
+        // Flip, cut or splice a few bytes.
+        for _ in 0..rng.below(4) {
+            if b.is_empty() {
+                break;
+            }
+            let i = rng.below(b.len());
+            match rng.below(3) {
+                0 => b[i] = rng.next() as u8,
+                1 => b.truncate(i),
+                _ => {
+                    let v = rng.pick(NASTY).as_bytes().to_vec();
+                    b.splice(i..i, v);
+                }
+            }
+        }
+        b
+    } else {
+        Vec::new()
+    };
+    (method.to_string(), target, headers, body)
+}
+
+/// Random requests at every endpoint for a bounded time: never a 5xx, never a dead server.
+#[test]
+fn random_requests_at_every_endpoint_get_no_5xx() {
+    let mut srv = Server::start(&common::demo().store, &[], None);
+    let budget = Duration::from_secs(
+        std::env::var("QUYHOACH_HTTP_FUZZ_SECONDS")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(40),
+    );
+    let t0 = Instant::now();
+    let workers: Vec<_> = (0..2u64)
+        .map(|w| {
+            let addr = srv.addr;
+            std::thread::spawn(move || {
+                let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ (w + 1));
+                let mut sent = 0u64;
+                let mut server_errors = Vec::new();
+                while t0.elapsed() < budget {
+                    sent += 1;
+                    if rng.below(25) == 0 {
+                        // Not HTTP at all, or HTTP cut short.
+                        let n = rng.below(300);
+                        let mut raw = rng.bytes(n);
+                        if rng.below(2) == 0 {
+                            raw.splice(0..0, b"GET /api/v1/health HTTP/1.1\r\n".iter().copied());
+                        }
+                        if let Ok(mut s) = TcpStream::connect(addr) {
+                            let _ = s.set_read_timeout(Some(Duration::from_secs(15)));
+                            let _ = s.write_all(&raw);
+                            let _ = s.shutdown(std::net::Shutdown::Write);
+                            let mut out = Vec::new();
+                            let _ = s.read_to_end(&mut out);
+                            if out.starts_with(b"HTTP/1.1 5") {
+                                server_errors.push(format!("raw {raw:?}"));
+                            }
+                        }
+                        continue;
+                    }
+                    let (method, target, headers, body) = random_request(&mut rng);
+                    let h: Vec<(&str, &str)> = headers
+                        .iter()
+                        .map(|(k, v)| (k.as_str(), v.as_str()))
+                        .collect();
+                    match http(addr, &method, &target, &h, &body) {
+                        Ok(r) if r.status >= 500 => server_errors.push(format!(
+                            "{method} {target} {headers:?} body {:?} → {} {}",
+                            String::from_utf8_lossy(&body[..body.len().min(200)]),
+                            r.status,
+                            r.text()
+                        )),
+                        Ok(_) => {}
+                        // A request the server refused at the HTTP level is fine, if it lives.
+                        Err(_) => {}
+                    }
+                }
+                (sent, server_errors)
+            })
+        })
+        .collect();
+    let mut sent = 0;
+    let mut errors = Vec::new();
+    for w in workers {
+        let (n, e) = w.join().unwrap();
+        sent += n;
+        errors.extend(e);
+    }
+    eprintln!(
+        "{sent} random requests in {:.0} s",
+        t0.elapsed().as_secs_f64()
+    );
+    assert!(srv.alive(), "the server died");
+    assert!(health_ok(srv.addr), "the server does not answer /health");
+    assert!(
+        errors.is_empty(),
+        "{} answers 5xx, e.g.:\n{}",
+        errors.len(),
+        errors[..errors.len().min(5)].join("\n")
+    );
+    assert!(upload_dirs_of(srv.pid()).is_empty());
+}
