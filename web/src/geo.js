@@ -128,18 +128,40 @@ export function parseCoordinateQuery(q) {
   return null;
 }
 
-/** Polygons (arrays of rings) from any GeoJSON object. */
-export function polygonsFromGeoJSON(gj) {
+/**
+ * Polygons (arrays of rings) from any GeoJSON object. Features that are not polygons are
+ * pushed to `skipped` as `{layer, feature (from 1), reason}`, as the server reports them.
+ */
+export function polygonsFromGeoJSON(gj, skipped = null) {
   const out = [];
+  const finite = (c) => (Array.isArray(c) ? c.every(finite) : Number.isFinite(c));
+  // The polygons of one geometry; otherwise why it is not a site (the server's words).
   const geom = (g) => {
-    if (!g) return;
-    if (g.type === 'Polygon') out.push(g.coordinates);
-    else if (g.type === 'MultiPolygon') out.push(...g.coordinates);
-    else if (g.type === 'GeometryCollection') g.geometries.forEach(geom);
+    if (!g) return 'it has no geometry';
+    if (g.type === 'Polygon' || g.type === 'MultiPolygon') {
+      if (!finite(g.coordinates)) return 'it has a coordinate that is not a finite number (NaN or infinity)';
+      if (g.type === 'Polygon') out.push(g.coordinates);
+      else out.push(...g.coordinates);
+      return null;
+    }
+    if (g.type === 'GeometryCollection') {
+      const before = out.length;
+      const why = (g.geometries || []).map(geom).find(Boolean);
+      return out.length > before ? null : why || 'it has no geometry';
+    }
+    if (g.type === 'Point' || g.type === 'MultiPoint') return 'it is a point, not a polygon';
+    if (g.type === 'LineString' || g.type === 'MultiLineString') return 'it is a line, not a polygon';
+    return 'it is not a polygon';
   };
-  if (gj.type === 'FeatureCollection') gj.features.forEach((f) => geom(f.geometry));
-  else if (gj.type === 'Feature') geom(gj.geometry);
-  else geom(gj);
+  if (gj?.type === 'FeatureCollection') {
+    (gj.features || []).forEach((f, i) => {
+      const why = geom(f?.geometry);
+      if (why && skipped) skipped.push({ layer: '', feature: i + 1, reason: why });
+    });
+  } else if (gj?.type === 'Feature') {
+    const why = geom(gj.geometry);
+    if (why && skipped) skipped.push({ layer: '', feature: 1, reason: why });
+  } else geom(gj);
   return out;
 }
 

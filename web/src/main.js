@@ -7,7 +7,7 @@ import { initSearch } from './search.js';
 import { reportHtml, reportCsv, download, esc, siteTitle } from './report.js';
 import { bboxOf, multiPolygon } from './geo.js';
 import { renderLayersPanel } from './layers.js';
-import { renderToolsPanel, Tools } from './tools.js';
+import { renderToolsPanel, Tools, skippedNotice } from './tools.js';
 import { speech, onVoices } from './speech.js';
 import { maybeStartTour, startTour } from './tour.js';
 import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
@@ -66,6 +66,7 @@ export function closePanel() {
 function renderPanel() {
   const v = app.panelView;
   if (!v) return;
+  renderPanelNote();
   if (v === 'layers') {
     panelTitle.textContent = t('layers.title');
     renderLayersPanel(panelBody, app);
@@ -79,6 +80,19 @@ function renderPanel() {
     panelTitle.textContent = t('report.title');
     panelBody.innerHTML = `<p>${esc(app.message)}</p><p class="muted">${esc(t('click.hint'))}</p>`;
   }
+}
+
+/**
+ * The note above a report (features an upload left out). It lives in #panel-note, a status
+ * region that stays in the page while the panel's body is redrawn, so screen readers hear
+ * it once, and it is cleared when the panel shows anything else.
+ */
+function renderPanelNote() {
+  const el = document.getElementById('panel-note');
+  if (!el) return;
+  const note = app.panelView === 'report' ? app.reportCtx?.note : null;
+  const text = note?.skipped ? skippedNotice(note.skipped) : '';
+  if (el.textContent !== text) el.textContent = text;
 }
 
 function showMessage(msg) {
@@ -242,12 +256,15 @@ export function clearSelection() {
   closePanel();
 }
 
-/** Reports on a drawn or uploaded site (a GeoJSON MultiPolygon, WGS 84). */
-export function reportSite(geometry, { fit = true } = {}) {
+/**
+ * Reports on a drawn or uploaded site (a GeoJSON MultiPolygon, WGS 84). `note.skipped`: the
+ * features of an uploaded file that were not used, said above the report.
+ */
+export function reportSite(geometry, { fit = true, note = null } = {}) {
   app.selection = [];
   app.site = geometry;
   showSelection();
-  const done = runReport(() => api.report(geometry));
+  const done = runReport(() => api.report(geometry), note ? { note } : {});
   if (fit && app.mapView) app.mapView.fitBbox(bboxOf(geometry.coordinates), 19);
   return done;
 }

@@ -2,7 +2,7 @@
 // certificate's VN-2000 corner table, upload a boundary file, select several parcels,
 // and measure distances and areas. Drawing is a small click-to-add-vertices tool of our
 // own: a site has tens of corners, not enough to earn a drawing library.
-import { t, fmtArea, fmtLength } from './i18n.js';
+import { t, fmtArea, fmtLength, getLang } from './i18n.js';
 import { api } from './api.js';
 import { esc } from './report.js';
 import { PROVINCES } from './provinces.js';
@@ -230,18 +230,108 @@ export function renderToolsPanel(body, app) {
     const msg = body.querySelector('#upload-msg');
     msg.classList.remove('error');
     if (!file) return;
+    msg.textContent = t('tools.upload.reading', { name: file.name });
     try {
-      const site = await readBoundaryFile(file, `vn2000:${body.querySelector('#cert-province').value}`);
+      const { site, skipped } = await readBoundaryFile(file, `vn2000:${body.querySelector('#cert-province').value}`);
       msg.textContent = '';
-      app.reportSite(site);
+      // Features of the file that are not part of the site are said next to the report,
+      // where it stays readable (the tools panel gives way to the report).
+      app.reportSite(site, { note: skipped && skipped.count > 0 ? { skipped } : null });
     } catch (err) {
-      msg.textContent = err.userMessage || t('tools.upload.bad', { msg: err.message });
+      msg.textContent = uploadErrorText(err);
       msg.classList.add('error');
     }
   });
 }
 
-/** A site from a GeoJSON, KML or VN-2000 coordinate-list file. */
+// ---------------------------------------------------------------- what the user is told
+
+/** The server's English reasons for a feature it did not use (data/src/site.rs, import.rs). */
+const REASONS = [
+  [/^it is a point, not a polygon/, 'reason.point'],
+  [/^expected a polygon, got (Multi)?LineString/i, 'reason.line'],
+  [/^it is a line, not a polygon/, 'reason.line'],
+  [/^(it is not a polygon|expected a polygon)/, 'reason.notpolygon'],
+  [/^it has no geometry/, 'reason.nogeometry'],
+  [/not a finite number|^non-finite/, 'reason.nonfinite'],
+  [/^its geometry cannot be read/, 'reason.unreadable'],
+  [/^empty geometry/, 'reason.empty'],
+  [/^zero area/, 'reason.zeroarea'],
+  [/^invalid .*could not repair/, 'reason.invalid'],
+  [/^unsupported geometry type/, 'reason.unsupported'],
+  [/on no map of the Earth/, 'reason.offearth'],
+  [/outside the CRS's valid area/, 'reason.outside'],
+  [/^cannot transform to WGS 84/, 'reason.transform'],
+];
+
+/** A skip reason in the page's language: Vietnamese when known, else the server's English. */
+export function reasonText(reason) {
+  const r = String(reason || '');
+  if (getLang() === 'en') return r;
+  const hit = REASONS.find(([re]) => re.test(r));
+  return hit ? t(hit[1]) : r;
+}
+
+/** How many skipped features are named one by one (the rest are counted). */
+const SKIPPED_SHOWN = 3;
+
+/**
+ * The notice for features of an uploaded file that were not used: "Đã bỏ qua 2 đối tượng
+ * …: đối tượng 2 — là điểm, không phải vùng (polygon); …". `skipped` is
+ * `{count, list: [{layer, feature, reason}], layer}` (the layer the site came from).
+ */
+export function skippedNotice(skipped) {
+  if (!skipped || !(skipped.count > 0)) return '';
+  const list = (skipped.list || []).slice(0, SKIPPED_SHOWN).map((s) => {
+    const which = s.layer && skipped.layer && s.layer !== skipped.layer
+      ? t('tools.upload.skipped.layer', { layer: s.layer, n: s.feature })
+      : t('tools.upload.skipped.item', { n: s.feature });
+    return `${which} — ${reasonText(s.reason)}`;
+  });
+  const named = list.length;
+  if (skipped.count > named) list.push(t('tools.upload.skipped.more', { n: skipped.count - named }));
+  return `${t('tools.upload.skipped', { n: skipped.count, list: list.join('; ') })} ${t('tools.upload.skipped.rest')}`;
+}
+
+/** What went wrong with an upload, in the page's language, with the server's own words. */
+export function uploadErrorText(err) {
+  if (err.userMessage) return err.userMessage;
+  const msg = err.message || '';
+  if (err.status === 0) return t('error.network');
+  if (err.status === 413) return t('tools.upload.e413', { msg });
+  if (err.status === 422) return t('tools.upload.e422', { msg });
+  if (err.status === 503) return t('tools.upload.e503', { msg });
+  if (err.status >= 400 && err.status < 500) return t('tools.upload.e400', { msg });
+  return t('tools.upload.bad', { msg });
+}
+
+/** The server's answer (a GeoJSON Feature) as a site and the features it left out. */
+function fromServer(feature) {
+  const p = feature.properties || {};
+  return {
+    site: feature.geometry,
+    skipped: { count: Number(p.skipped_count) || 0, list: Array.isArray(p.skipped) ? p.skipped : [], layer: p.layer || '' },
+  };
+}
+
+/** The first [x, y] of a GeoJSON document, to tell WGS 84 from VN-2000 metres. */
+function firstPosition(gj) {
+  let c = gj?.type === 'FeatureCollection' ? gj.features?.find((f) => f?.geometry)?.geometry : gj?.type === 'Feature' ? gj.geometry : gj;
+  if (c?.type === 'GeometryCollection') c = c.geometries?.[0];
+  c = c?.coordinates;
+  while (Array.isArray(c) && Array.isArray(c[0])) c = c[0];
+  return Array.isArray(c) && c.length >= 2 ? c : null;
+}
+
+/** The server could not take the file at all (busy, uploads off, older server, offline). */
+const serverUnavailable = (e) => e.status === 0 || e.status === 503 || e.status === 404 || e.status === 405;
+
+/**
+ * A site from an uploaded file: `{site, skipped}`. Shapefiles (zipped) and GeoPackages,
+ * and GeoJSON and KML when the server can take them, are read by the server's GDAL, which
+ * reports the features it did not use; VN-2000 coordinate lists, and GeoJSON and KML when
+ * the server cannot take uploads, are read here.
+ */
 export async function readBoundaryFile(file, srs) {
   const fail = (userMessage) => Object.assign(new Error(userMessage), { userMessage });
   const name = file.name.toLowerCase();
@@ -254,31 +344,48 @@ export async function readBoundaryFile(file, srs) {
     try {
       feature = await api.parseSiteFile(file, 'prj');
     } catch (e) {
-      if (!/\.prj|coordinate reference system/i.test(e.message)) throw e;
+      if (!(e.status === 422 && /\.prj|coordinate reference system/i.test(e.message))) throw e;
       feature = await api.parseSiteFile(file, srs);
     }
-    return feature.geometry;
+    return fromServer(feature);
   }
   const text = await file.text();
-  let polys;
-  if (name.endsWith('.kml') || /^\s*<\?xml|<kml/i.test(text.slice(0, 200))) polys = polygonsFromKML(text);
-  else if (/^\s*[{[]/.test(text)) polys = polygonsFromGeoJSON(JSON.parse(text));
-  else {
+  const isKml = name.endsWith('.kml') || /^\s*(\ufeff)?\s*(<\?xml|<kml)/i.test(text.slice(0, 200));
+  const isJson = !isKml && /^\s*(\ufeff)?\s*[{[]/.test(text);
+  if (!isKml && !isJson) {
     const { points, bad } = parseCornerTable(text);
     if (bad.length) throw fail(t('tools.certificate.bad', bad[0]));
     if (points.length < 3) throw fail(t('tools.certificate.few', { n: points.length }));
-    return siteFromVn2000(points, srs);
+    return { site: await siteFromVn2000(points, srs), skipped: null };
   }
-  if (!polys.length) throw fail(t('tools.upload.nopoly'));
+  let gj = null;
+  if (isJson) {
+    try {
+      gj = JSON.parse(text.replace(/^\ufeff/, ''));
+    } catch {
+      /* the server says what is wrong with it */
+    }
+  }
   // GeoJSON should be WGS 84, but files exported from VN-2000 projects carry metres
-  // (easting, northing): convert them with the chosen province's zone.
-  const first = polys[0][0][0];
-  if (Math.abs(first[0]) > 180 || Math.abs(first[1]) > 90) {
+  // (easting, northing): those are read in the chosen province's zone.
+  const first = gj && firstPosition(gj);
+  const metres = !!first && (Math.abs(first[0]) > 180 || Math.abs(first[1]) > 90);
+  try {
+    return fromServer(await api.parseSiteFile(file, metres ? srs : 'prj'));
+  } catch (e) {
+    if (!serverUnavailable(e) || (isJson && !gj)) throw e;
+  }
+  // Read here: same polygons, and the same words for the features left out.
+  const skippedList = [];
+  const polys = isKml ? polygonsFromKML(text) : polygonsFromGeoJSON(gj, skippedList);
+  if (!polys.length) throw fail(t('tools.upload.nopoly'));
+  const skipped = { count: skippedList.length, list: skippedList, layer: '' };
+  if (metres) {
     const flat = polys.flat(2);
-    const res = await api.toWgs84(srs, flat.map(([e, n]) => ({ easting: e, northing: n })));
+    const res = await api.toWgs84(srs, flat.map(([x, y]) => ({ easting: x, northing: y })));
     let i = 0;
     const conv = polys.map((rings) => rings.map((ring) => ring.map(() => [res.points[i].lon, res.points[i++].lat])));
-    return multiPolygon(conv);
+    return { site: multiPolygon(conv), skipped };
   }
-  return multiPolygon(polys);
+  return { site: multiPolygon(polys), skipped };
 }

@@ -7,6 +7,7 @@ import { parseNumber, parseCoordinateQuery, parseCornerTable, ringArea, lineLeng
 import { allKeys } from '../src/i18n.js';
 import { parseHash, buildLink } from '../src/hash.js';
 import { reportCsv, reportSpeech } from '../src/report.js';
+import { skippedNotice, reasonText, uploadErrorText } from '../src/tools.js';
 
 let n = 0;
 const test = (name, fn) => {
@@ -54,6 +55,36 @@ test('GeoJSON polygons from features, multipolygons and collections', () => {
   const poly = { type: 'Polygon', coordinates: [[[0, 0], [1, 0], [1, 1], [0, 0]]] };
   const fc = { type: 'FeatureCollection', features: [{ type: 'Feature', geometry: poly }, { type: 'Feature', geometry: { type: 'MultiPolygon', coordinates: [poly.coordinates, poly.coordinates] } }, { type: 'Feature', geometry: { type: 'Point', coordinates: [0, 0] } }] };
   assert.equal(polygonsFromGeoJSON(fc).length, 3);
+});
+
+test('GeoJSON features that are not polygons are reported with the server\'s reasons', () => {
+  const poly = { type: 'Polygon', coordinates: [[[0, 0], [1, 0], [1, 1], [0, 0]]] };
+  const fc = { type: 'FeatureCollection', features: [
+    { type: 'Feature', geometry: poly },
+    { type: 'Feature', geometry: { type: 'Point', coordinates: [0, 0] } },
+    { type: 'Feature', geometry: null },
+    { type: 'Feature', geometry: { type: 'LineString', coordinates: [[0, 0], [1, 1]] } },
+  ] };
+  const skipped = [];
+  assert.equal(polygonsFromGeoJSON(fc, skipped).length, 1);
+  assert.deepEqual(skipped.map((s) => [s.feature, s.reason]), [[2, 'it is a point, not a polygon'], [3, 'it has no geometry'], [4, 'it is a line, not a polygon']]);
+});
+
+test('upload notices: skipped features in Vietnamese, unknown reasons kept in English, server errors explained', () => {
+  assert.equal(reasonText('it is a point, not a polygon'), 'là điểm, không phải vùng (polygon)');
+  assert.equal(reasonText('it has a coordinate that is not a finite number (NaN or infinity)'), 'có tọa độ không phải số hữu hạn (NaN hoặc vô cực)');
+  assert.equal(reasonText('expected a polygon, got LineString'), 'là đường, không phải vùng (polygon)');
+  assert.equal(reasonText('something new'), 'something new');
+  const one = skippedNotice({ count: 1, list: [{ layer: 'site', feature: 2, reason: 'it is a point, not a polygon' }], layer: 'site' });
+  assert.equal(one, 'Đã bỏ qua 1 đối tượng của tệp, không dùng làm ranh khu đất: đối tượng 2 — là điểm, không phải vùng (polygon). Báo cáo tính theo các vùng còn lại của tệp.');
+  const list = [2, 3, 5, 8, 9].map((n) => ({ layer: n === 2 ? 'diem' : 'ranh', feature: n, reason: 'it has no geometry' }));
+  const many = skippedNotice({ count: 7, list, layer: 'ranh' });
+  assert.match(many, /^Đã bỏ qua 7 đối tượng .*: lớp “diem”, đối tượng 2 — không có hình học \(geometry\); đối tượng 3 — .*; đối tượng 5 — .*; và 4 đối tượng khác\./);
+  assert.equal(skippedNotice({ count: 0, list: [] }), '');
+  assert.match(uploadErrorText({ status: 422, message: 'not a readable zip file (x)' }), /^Không dùng được tệp này: .*Máy chủ cho biết: not a readable zip file \(x\)$/);
+  assert.match(uploadErrorText({ status: 413, message: 'more than 500 features' }), /^Tệp quá lớn .*more than 500 features$/);
+  assert.match(uploadErrorText({ status: 503, message: 'busy' }), /^Máy chủ đang bận .*busy$/);
+  assert.match(uploadErrorText({ status: 400, message: 'empty body' }), /empty body$/);
 });
 
 test('every UI string exists in Vietnamese and English', () => {
