@@ -33,6 +33,21 @@ impl Drop for Server {
 impl Server {
     /// `quyhoach serve` on `store`, optionally under `prlimit` (open files).
     fn start(store: &Path, extra: &[&str], nofile: Option<u32>) -> Server {
+        Self::start_with_reader(
+            store,
+            extra,
+            nofile,
+            Path::new(env!("CARGO_BIN_EXE_quyhoach")),
+        )
+    }
+
+    /// The same with another program as the upload reader.
+    fn start_with_reader(
+        store: &Path,
+        extra: &[&str],
+        nofile: Option<u32>,
+        reader: &Path,
+    ) -> Server {
         let bin = env!("CARGO_BIN_EXE_quyhoach");
         let mut cmd = match nofile {
             Some(n) => {
@@ -45,7 +60,7 @@ impl Server {
         cmd.args(["serve", "--quiet", "--listen", "127.0.0.1:0", "--store"])
             .arg(store)
             .args(extra)
-            .env("QUYHOACH_SITE_READER", bin)
+            .env("QUYHOACH_SITE_READER", reader)
             .stdout(Stdio::piped())
             .stderr(Stdio::null());
         let mut child = cmd.spawn().expect("starting quyhoach serve");
@@ -353,6 +368,23 @@ fn uploads_cannot_read_local_files_or_reach_the_network() {
     }
     assert!(upload_dirs_of(srv.pid()).is_empty());
     assert!(srv.alive() && health_ok(srv.addr));
+}
+
+#[test]
+fn a_reader_that_crashes_costs_one_request() {
+    // A reader that dies by SIGSEGV as GDAL might on a hostile file.
+    let dir = tempfile::tempdir().unwrap();
+    let crash = dir.path().join("crash.sh");
+    std::fs::write(&crash, "#!/bin/sh\ncat > /dev/null\nkill -SEGV $$\n").unwrap();
+    std::fs::set_permissions(&crash, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let mut srv = Server::start_with_reader(&common::demo().store, &[], None, &crash);
+    for _ in 0..3 {
+        let r = upload(srv.addr, SQUARE.as_bytes());
+        assert_eq!(r.status, 422, "{}", r.text());
+        assert!(r.text().contains("reader stopped"), "{}", r.text());
+    }
+    assert!(srv.alive() && health_ok(srv.addr));
+    assert!(upload_dirs_of(srv.pid()).is_empty());
 }
 
 #[test]
