@@ -530,50 +530,27 @@ fn a_forged_forwarded_host_changes_no_link() {
     // A Host that is not a host name is ignored too.
     let r = http(srv.addr, "GET", "/ogc", &[("Host", "a\"><script>")], b"").unwrap();
     assert!(!r.text().contains("<script>"));
-    // Behind a trusted proxy (here: loopback), the forwarded host is the public one.
-    let proxied = Server::start(
-        &common::demo().store,
-        &["--trusted-proxy", "127.0.0.1"],
-        None,
-    );
-    let r = http(
-        proxied.addr,
-        "GET",
-        "/tiles/planning.json",
-        &forged[..2],
-        b"",
-    )
-    .unwrap();
+    // Behind a trusted proxy (here: loopback), the forwarded host is the public one; a
+    // public URL wins over everything.
+    let tiles_base = |extra: &[&str]| {
+        let srv = Server::start(&common::demo().store, extra, None);
+        let r = http(srv.addr, "GET", "/tiles/planning.json", &forged[..2], b"").unwrap();
+        let tj: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
+        tj["tiles"][0].as_str().unwrap().to_string()
+    };
     assert!(
-        r.text().contains("https://evil.example/tiles/"),
-        "{}",
-        r.text()
+        tiles_base(&["--trusted-proxy", "127.0.0.1"]).starts_with("https://evil.example/tiles/")
     );
-    // A public URL wins over everything.
-    let public = Server::start(
-        &common::demo().store,
-        &[
-            "--trusted-proxy",
-            "127.0.0.1",
-            "--public-url",
-            "https://qh.example.vn",
-        ],
-        None,
-    );
-    let r = http(
-        public.addr,
-        "GET",
-        "/tiles/planning.json",
-        &forged[..2],
-        b"",
-    )
-    .unwrap();
+    let public = tiles_base(&[
+        "--trusted-proxy",
+        "127.0.0.1",
+        "--public-url",
+        "https://qh.example.vn",
+    ]);
     assert!(
-        r.text().contains("https://qh.example.vn/tiles/"),
-        "{}",
-        r.text()
+        public.starts_with("https://qh.example.vn/tiles/"),
+        "{public}"
     );
-    assert!(!r.text().contains("evil.example"));
 }
 
 #[test]
