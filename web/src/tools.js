@@ -299,7 +299,19 @@ export function uploadErrorText(err) {
   const msg = err.message || '';
   if (err.status === 0) return t('error.network');
   if (err.status === 413) return t('tools.upload.e413', { msg });
-  if (err.status === 422) return t('tools.upload.e422', { msg });
+  if (err.status === 422) {
+    // The server's detail says which of its reasons it is (data/src/site.rs).
+    const which = /no polygon/i.test(msg)
+      ? 'nopoly'
+      : /coordinate reference system|\.prj|srs=|not a 2D horizontal|unknown province/i.test(msg)
+        ? 'srs'
+        : /^unrecognised file/i.test(msg)
+          ? 'type'
+          : /damaged|incomplete|not a readable|cannot be (read|unpacked)|that can be read|reader stopped/i.test(msg)
+            ? 'damaged'
+            : '';
+    return t(which ? `tools.upload.e422.${which}` : 'tools.upload.e422', { msg });
+  }
   if (err.status === 503) return t('tools.upload.e503', { msg });
   if (err.status >= 400 && err.status < 500) return t('tools.upload.e400', { msg });
   return t('tools.upload.bad', { msg });

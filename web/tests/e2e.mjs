@@ -385,7 +385,7 @@ await step('upload a damaged zip → the server\'s explanation, in Vietnamese fi
     setTimeout(() => expectedFailures.delete('/api/v1/sites/parse'), 2000);
   }
   const msg = await page.textContent('#upload-msg');
-  assert.match(msg, /^Không dùng được tệp này: /, msg);
+  assert.match(msg, /^Tệp bị hỏng hoặc không đầy đủ/, msg);
   assert.match(msg, /Máy chủ cho biết: .*zip/i, msg);
   assert.equal(await page.getAttribute('#upload-msg', 'role'), 'status');
   await shot(page, '08e-upload-damaged-file.png');

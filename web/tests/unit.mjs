@@ -81,7 +81,11 @@ test('upload notices: skipped features in Vietnamese, unknown reasons kept in En
   const many = skippedNotice({ count: 7, list, layer: 'ranh' });
   assert.match(many, /^Đã bỏ qua 7 đối tượng .*: lớp “diem”, đối tượng 2 — không có hình học \(geometry\); đối tượng 3 — .*; đối tượng 5 — .*; và 4 đối tượng khác\./);
   assert.equal(skippedNotice({ count: 0, list: [] }), '');
-  assert.match(uploadErrorText({ status: 422, message: 'not a readable zip file (x)' }), /^Không dùng được tệp này: .*Máy chủ cho biết: not a readable zip file \(x\)$/);
+  assert.match(uploadErrorText({ status: 422, message: 'not a readable zip file (x)' }), /^Tệp bị hỏng hoặc không đầy đủ .*Máy chủ cho biết: not a readable zip file \(x\)$/);
+  assert.match(uploadErrorText({ status: 422, message: 'the file has no polygon (lines and points are not sites): feature 1 it is a point, not a polygon' }), /^Tệp không có vùng \(polygon\) nào .*feature 1 it is a point/);
+  assert.match(uploadErrorText({ status: 422, message: 'the source has no coordinate reference system (.prj missing): pass srs=vn2000:<province>' }), /^Không rõ hệ tọa độ/);
+  assert.match(uploadErrorText({ status: 422, message: 'unrecognised file: send a zipped Shapefile' }), /^Không nhận ra loại tệp/);
+  assert.match(uploadErrorText({ status: 422, message: 'the file took longer than 20 s to read' }), /^Không dùng được tệp này: .*took longer/);
   assert.match(uploadErrorText({ status: 413, message: 'more than 500 features' }), /^Tệp quá lớn .*more than 500 features$/);
   assert.match(uploadErrorText({ status: 503, message: 'busy' }), /^Máy chủ đang bận .*busy$/);
   assert.match(uploadErrorText({ status: 400, message: 'empty body' }), /empty body$/);
