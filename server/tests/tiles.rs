@@ -285,16 +285,32 @@ async fn tilejson_and_listing_have_absolute_urls() {
     // A one-layer set starts where its layer does: clients ask for no empty tiles.
     assert_eq!(get(st, "/tiles/parcels.json").await.json()["minzoom"], 15);
     assert_eq!(parcels["fields"]["sheet"], "Number");
-    // Behind a proxy.
-    let r = get_with(
-        st,
-        "/tiles/roads.json",
-        &[
-            ("x-forwarded-proto", "https"),
-            ("x-forwarded-host", "quyhoach.example"),
-        ],
-    )
-    .await;
+    // Behind a proxy: believed only from a trusted peer.
+    let forwarded = [
+        ("x-forwarded-proto", "https"),
+        ("x-forwarded-host", "quyhoach.example"),
+    ];
+    let r = get_with(st, "/tiles/roads.json", &forwarded).await;
+    assert_eq!(
+        r.json()["tiles"][0],
+        "http://test.local/tiles/roads/{z}/{x}/{y}.mvt"
+    );
+    let mut proxied = st.clone();
+    proxied.server = Arc::new(quyhoach_server::state::ServerConfig {
+        proxies: quyhoach_server::proxy::Proxies::new(&["10.0.0.0/8".into()], None).unwrap(),
+        ..Default::default()
+    });
+    let mut req = Request::get("/tiles/roads.json").header(header::HOST, "test.local");
+    for (k, v) in forwarded {
+        req = req.header(k, v);
+    }
+    let mut req = req.body(Body::empty()).unwrap();
+    req.extensions_mut()
+        .insert(axum::extract::ConnectInfo(std::net::SocketAddr::from((
+            [10, 1, 2, 3],
+            40000,
+        ))));
+    let r = send(&proxied, req).await;
     assert_eq!(
         r.json()["tiles"][0],
         "https://quyhoach.example/tiles/roads/{z}/{x}/{y}.mvt"
