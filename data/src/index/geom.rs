@@ -201,21 +201,6 @@ impl GeomProcessor for FlatWriter<'_> {
 /// along the box's sides, which overlays and areas ignore. Rings whose box misses `r` are
 /// dropped, rings inside `r` are kept whole.
 pub(crate) fn clip_to_box(mp: &MultiPolygon<f64>, r: [f64; 4]) -> MultiPolygon<f64> {
-    fn ring_box(c: &[Coord<f64>]) -> [f64; 4] {
-        let mut b = [
-            f64::INFINITY,
-            f64::INFINITY,
-            f64::NEG_INFINITY,
-            f64::NEG_INFINITY,
-        ];
-        for c in c {
-            b[0] = b[0].min(c.x);
-            b[1] = b[1].min(c.y);
-            b[2] = b[2].max(c.x);
-            b[3] = b[3].max(c.y);
-        }
-        b
-    }
     let mut out = Vec::new();
     let mut a = Vec::new();
     let mut b = Vec::new();
@@ -225,7 +210,7 @@ pub(crate) fn clip_to_box(mp: &MultiPolygon<f64>, r: [f64; 4]) -> MultiPolygon<f
             .chain(p.interiors())
             .enumerate()
         {
-            let rb = ring_box(&ring.0);
+            let rb = coords_box(&ring.0);
             if rb[0] > r[2] || rb[2] < r[0] || rb[1] > r[3] || rb[3] < r[1] {
                 if k == 0 {
                     // Holes lie inside their exterior: none of this polygon is in the box.
