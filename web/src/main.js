@@ -12,6 +12,7 @@ import { speech, onVoices } from './speech.js';
 import { maybeStartTour, startTour } from './tour.js';
 import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
 import { showHelp, hideHelp, rerenderHelp } from './help.js';
+import { initSheet } from './sheet.js';
 
 const DEFAULT_PROVINCE = 'kien-giang';
 
@@ -52,6 +53,7 @@ export function openPanel(view, { focus = true } = {}) {
   panel.dataset.view = view;
   document.querySelectorAll('.actions [data-view]').forEach((b) => b.setAttribute('aria-pressed', String(b.dataset.view === view)));
   renderPanel();
+  app.sheet?.changed();
   if (focus) panelTitle.focus({ preventScroll: true });
 }
 
@@ -61,6 +63,7 @@ export function closePanel() {
   app.panelView = null;
   document.querySelectorAll('.actions [data-view]').forEach((b) => b.setAttribute('aria-pressed', 'false'));
   app.tools?.stop();
+  app.sheet?.changed();
 }
 
 function renderPanel() {
@@ -551,11 +554,52 @@ export function planGroups() {
 }
 
 async function boot() {
+// ---------------------------------------------------------------- phone sheet and taps
+/**
+ * A tap on a view too far out to see parcels (the whole district) zooms in around the tap
+ * instead of picking a parcel nobody can see. Returns whether it did.
+ */
+function zoomToPick(lngLat) {
+  const mv = app.mapView;
+  const map = mv.map;
+  const pick = mv.pickZoom();
+  if (map.getZoom() >= pick) return false;
+  const zoom = Math.min(18, Math.max(map.getZoom() + 2, pick + 2.5));
+  const reduce = window.matchMedia('(prefers-reduced-motion: reduce)').matches;
+  map.easeTo({ center: lngLat, zoom, duration: reduce ? 0 : 500 });
+  toast(t('click.zoomin'));
+  return true;
+}
+
+/**
+ * The camera on a phone: padded by the bottom sheet, with the selected parcels or site seen
+ * whole above it. `final` false: the sheet is being dragged, the padding follows the finger.
+ */
+function frameSelection({ final = true } = {}) {
+  const mv = app.mapView;
+  if (!mv || app.page === 'screen') return;
+  if (!app.sheet?.active()) {
+    if (mv.map.getPadding().bottom > 0) mv.map.setPadding({ top: 0, left: 0, right: 0, bottom: 0 });
+    return;
+  }
+  const geom = !panel.hidden && app.panelView === 'report' ? siteGeometry() : null;
+  const selected = Boolean(app.site || app.selection.length);
+  const inset = selected ? app.sheet.inset() : 0;
+  if (!final) {
+    mv.map.setPadding({ top: 0, left: 0, right: 0, bottom: inset });
+    return;
+  }
+  mv.setSheetInset(inset, geom ? bboxOf(geom.coordinates) : null);
+}
+
   const st = parseHash();
   setLang(initialLang(st.lang));
+  // On phones the bottom sheet is the camera's padding (null: a side panel, see map.js).
+  app.mapView.sheetInset = () => (app.sheet?.active() ? app.sheet.inset() : null);
   if (st.view && ['current', 'planned', 'compare'].includes(st.view)) app.view = st.view;
   app.initialView = st.map;
   app.lastMapHash = st.page ? '' : location.hash;
+    if (zoomToPick(e.lngLat)) return;
 
   // The map chunk starts downloading now, alongside the catalog requests; so do the files
   // it will ask for one after the other (the style, MapLibre's worker): on a 2-second
@@ -565,6 +609,7 @@ async function boot() {
   fetch(workerUrl).catch(() => {});
   await loadMeta();
   const cfg = app.meta.config;
+    if (zoomToPick(c)) return;
   app.search = initSearch({ onHit, onCoordinate, toast, defaultProvince: cfg.vn2000_province || DEFAULT_PROVINCE });
 
   document.getElementById('btn-lang').addEventListener('click', () => setLang(getLang() === 'vi' ? 'en' : 'vi'));
@@ -618,3 +663,10 @@ boot().catch((e) => {
   console.error(e);
   toast(t('error.generic', { msg: e.message }), true);
 });
+  app.sheet = initSheet({
+    panel,
+    handle: document.getElementById('sheet-handle'),
+    main: document.getElementById('main'),
+    onChange: (_inset, { final }) => frameSelection({ final }),
+  });
+    app.sheet?.relabel();

@@ -13,6 +13,9 @@ const transformRequest = (url) => (url.startsWith('/') ? { url: location.origin 
 
 const EMPTY = { type: 'FeatureCollection', features: [] };
 
+/** Where parcels are drawn when the style does not say (the server's style draws them from 15). */
+const DEFAULT_PICK_ZOOM = 15;
+
 /** Our own overlay layers, above every planning layer. */
 function addOverlays(map) {
   const add = (id) => !map.getSource(id) && map.addSource(id, { type: 'geojson', data: EMPTY });
@@ -173,10 +176,19 @@ export class MapView {
     this.map.getSource(source)?.setData(geojson || EMPTY);
   }
 
-  /** Room the open panel takes over the map: a side panel on wide screens, a bottom sheet on phones. */
+  /**
+   * Room the open panel takes over the map, as fitBounds padding: a side panel on wide
+   * screens. On phones the bottom sheet is the map's own padding (`setSheetInset`), so a fit
+   * adds only margins to it.
+   */
   panelPadding() {
     const pad = { top: 40, bottom: 40, left: 40, right: 50 };
     const panel = document.getElementById('panel');
+    const inset = this.sheetInset?.();
+    if (inset != null) {
+      if (inset > 0 || this.map.getPadding().bottom > 0) this.map.setPadding({ top: 0, left: 0, right: 0, bottom: inset });
+      return { top: 30, bottom: 20, left: 20, right: 20 };
+    }
     if (!panel || panel.hidden) return pad;
     const m = this.map.getContainer().getBoundingClientRect();
     const p = panel.getBoundingClientRect();
@@ -194,6 +206,99 @@ export class MapView {
     this.map.flyTo({ center: lonlat, zoom, padding: this.panelPadding(), duration: 600 });
   }
 
+  /**
+   * The phone's bottom sheet covers `inset` pixels of the map's bottom: the camera is padded
+   * by it, so the map's centre is the centre of the part still seen. With `bbox` (the
+   * selected parcel or site), the camera moves so that it is seen whole above the sheet,
+   * zooming out only when it would not fit at the current zoom.
+   */
+  setSheetInset(inset, bbox = null, { animate = true } = {}) {
+    const padding = { top: 0, left: 0, right: 0, bottom: Math.max(0, Math.round(inset)) };
+    const duration = animate && !window.matchMedia('(prefers-reduced-motion: reduce)').matches ? 300 : 0;
+    if (!bbox) {
+      if (this.map.getPadding().bottom !== padding.bottom) this.map.easeTo({ padding, duration });
+      return;
+    }
+    const [w, s, e, n] = bbox;
+    const margin = 24;
+    const cam = this.map.cameraForBounds([[w, s], [e, n]], {
+      padding: { top: margin + 10, left: margin, right: margin, bottom: padding.bottom + margin },
+      absolutePadding: true,
+      maxZoom: this.map.getMaxZoom(),
+    });
+    if (!cam) {
+      this.map.easeTo({ padding, duration });
+      return;
+    }
+    this.map.easeTo({ center: cam.center, zoom: Math.min(this.map.getZoom(), cam.zoom), bearing: 0, padding, duration });
+  }
+
+  /**
+   * The lowest zoom at which parcels are drawn (the style's parcel layers' minzoom): below
+   * it a tap would pick a parcel nobody can see.
+   */
+  pickZoom() {
+    const ids = this.groups().get('parcels') || [];
+    const zooms = ids.map((id) => this.map.getLayer(id)?.minzoom).filter((z) => Number.isFinite(z) && z > 0);
+    return zooms.length ? Math.min(...zooms) : DEFAULT_PICK_ZOOM;
+  }
+
+  /**
+   * A picture of the map for the printed sheet, drawn by a second map of `width` × `height`
+   * CSS pixels (96 per inch, so a style's 12 px label prints at 9 pt when the picture is
+   * printed at that size) with the current style and overlays, north up, framing `bbox`
+   * with `minSpanM` metres at least around it. Returns the PNG data URL, the zoom and
+   * centre it was drawn at, and `points` ([lon, lat]) projected to picture pixels.
+   */
+  async printImage({ width, height, bbox, points = [], minSpanM = 60, pixelRatio = 2, timeoutMs = 8000 }) {
+    const el = document.createElement('div');
+    el.setAttribute('aria-hidden', 'true');
+    el.style.cssText = `position:fixed;left:-${width + 100}px;top:0;width:${width}px;height:${height}px;pointer-events:none`;
+    document.body.appendChild(el);
+    const style = this.map.getStyle();
+    const [w, s, e, n] = bbox;
+    const lat = (s + n) / 2;
+    // Widen the frame so the neighbours and the roads around the site are seen too.
+    const mPerDegLon = 111_320 * Math.cos((lat * Math.PI) / 180);
+    const spanX = Math.max((e - w) * 2.6, minSpanM / mPerDegLon);
+    const spanY = Math.max((n - s) * 2.6, minSpanM / 110_574);
+    const cx = (w + e) / 2;
+    const cy = (s + n) / 2;
+    const other = new maplibregl.Map({
+      container: el,
+      style,
+      bounds: [[cx - spanX / 2, cy - spanY / 2], [cx + spanX / 2, cy + spanY / 2]],
+      maxZoom: 20,
+      bearing: 0,
+      pitch: 0,
+      interactive: false,
+      attributionControl: false,
+      fadeDuration: 0,
+      pixelRatio,
+      transformRequest,
+      canvasContextAttributes: { preserveDrawingBuffer: true, antialias: true },
+    });
+    try {
+      await new Promise((resolve) => {
+        const timer = setTimeout(resolve, timeoutMs);
+        other.once('idle', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+      const url = other.getCanvas().toDataURL('image/png');
+      const zoom = other.getZoom();
+      const center = other.getCenter().toArray();
+      const projected = points.map((ll) => {
+        const p = other.project(ll);
+        return [p.x, p.y];
+      });
+      return { url, zoom, center, width, height, projected };
+    } finally {
+      other.remove();
+      el.remove();
+    }
+  }
   snapshot() {
     try {
       return this.map.getCanvas().toDataURL('image/png');
