@@ -494,11 +494,52 @@ async function startMap(mapModule, st) {
   }
 }
 
+// ---------------------------------------------------------------- phone sheet and taps
+/**
+ * A tap on a view too far out to see parcels (the whole district) zooms in around the tap
+ * instead of picking a parcel nobody can see. Returns whether it did.
+ */
+function zoomToPick(lngLat) {
+  const mv = app.mapView;
+  const map = mv.map;
+  const pick = mv.pickZoom();
+  if (map.getZoom() >= pick) return false;
+  const zoom = Math.min(18, Math.max(map.getZoom() + 2, pick + 2.5));
+  const reduce = window.matchMedia('(prefers-reduced-motion: reduce)').matches;
+  map.easeTo({ center: lngLat, zoom, duration: reduce ? 0 : 500 });
+  toast(t('click.zoomin'));
+  return true;
+}
+
+/**
+ * The camera on a phone: padded by the bottom sheet, with the selected parcels or site seen
+ * whole above it. `final` false: the sheet is being dragged, the padding follows the finger.
+ */
+function frameSelection({ final = true } = {}) {
+  const mv = app.mapView;
+  if (!mv || app.page === 'screen') return;
+  if (!app.sheet?.active()) {
+    if (mv.map.getPadding().bottom > 0) mv.map.setPadding({ top: 0, left: 0, right: 0, bottom: 0 });
+    return;
+  }
+  const geom = !panel.hidden && app.panelView === 'report' ? siteGeometry() : null;
+  const selected = Boolean(app.site || app.selection.length);
+  const inset = selected ? app.sheet.inset() : 0;
+  if (!final) {
+    mv.map.setPadding({ top: 0, left: 0, right: 0, bottom: inset });
+    return;
+  }
+  mv.setSheetInset(inset, geom ? bboxOf(geom.coordinates) : null);
+}
+
 function bindMap() {
   const map = app.mapView.map;
+  // On phones the bottom sheet is the camera's padding (null: a side panel, see map.js).
+  app.mapView.sheetInset = () => (app.sheet?.active() ? app.sheet.inset() : null);
   app.tools = new Tools(app, { reportSite, toast });
   map.on('click', (e) => {
     if (app.tools.active()) return;
+    if (zoomToPick(e.lngLat)) return;
     const add = e.originalEvent.shiftKey || app.multiMode;
     atPoint(e.lngLat.lng, e.lngLat.lat, { add });
   });
@@ -508,6 +549,7 @@ function bindMap() {
   map.getContainer().addEventListener('keydown', (e) => {
     if (e.key !== 'Enter' || (e.target !== map.getCanvas() && e.target !== map.getContainer()) || app.tools.active()) return;
     const c = map.getCenter();
+    if (zoomToPick(c)) return;
     atPoint(c.lng, c.lat, { add: e.shiftKey });
   });
   const coords = document.getElementById('coords');
@@ -554,52 +596,11 @@ export function planGroups() {
 }
 
 async function boot() {
-// ---------------------------------------------------------------- phone sheet and taps
-/**
- * A tap on a view too far out to see parcels (the whole district) zooms in around the tap
- * instead of picking a parcel nobody can see. Returns whether it did.
- */
-function zoomToPick(lngLat) {
-  const mv = app.mapView;
-  const map = mv.map;
-  const pick = mv.pickZoom();
-  if (map.getZoom() >= pick) return false;
-  const zoom = Math.min(18, Math.max(map.getZoom() + 2, pick + 2.5));
-  const reduce = window.matchMedia('(prefers-reduced-motion: reduce)').matches;
-  map.easeTo({ center: lngLat, zoom, duration: reduce ? 0 : 500 });
-  toast(t('click.zoomin'));
-  return true;
-}
-
-/**
- * The camera on a phone: padded by the bottom sheet, with the selected parcels or site seen
- * whole above it. `final` false: the sheet is being dragged, the padding follows the finger.
- */
-function frameSelection({ final = true } = {}) {
-  const mv = app.mapView;
-  if (!mv || app.page === 'screen') return;
-  if (!app.sheet?.active()) {
-    if (mv.map.getPadding().bottom > 0) mv.map.setPadding({ top: 0, left: 0, right: 0, bottom: 0 });
-    return;
-  }
-  const geom = !panel.hidden && app.panelView === 'report' ? siteGeometry() : null;
-  const selected = Boolean(app.site || app.selection.length);
-  const inset = selected ? app.sheet.inset() : 0;
-  if (!final) {
-    mv.map.setPadding({ top: 0, left: 0, right: 0, bottom: inset });
-    return;
-  }
-  mv.setSheetInset(inset, geom ? bboxOf(geom.coordinates) : null);
-}
-
   const st = parseHash();
   setLang(initialLang(st.lang));
-  // On phones the bottom sheet is the camera's padding (null: a side panel, see map.js).
-  app.mapView.sheetInset = () => (app.sheet?.active() ? app.sheet.inset() : null);
   if (st.view && ['current', 'planned', 'compare'].includes(st.view)) app.view = st.view;
   app.initialView = st.map;
   app.lastMapHash = st.page ? '' : location.hash;
-    if (zoomToPick(e.lngLat)) return;
 
   // The map chunk starts downloading now, alongside the catalog requests; so do the files
   // it will ask for one after the other (the style, MapLibre's worker): on a 2-second
@@ -609,11 +610,16 @@ function frameSelection({ final = true } = {}) {
   fetch(workerUrl).catch(() => {});
   await loadMeta();
   const cfg = app.meta.config;
-    if (zoomToPick(c)) return;
   app.search = initSearch({ onHit, onCoordinate, toast, defaultProvince: cfg.vn2000_province || DEFAULT_PROVINCE });
 
   document.getElementById('btn-lang').addEventListener('click', () => setLang(getLang() === 'vi' ? 'en' : 'vi'));
   document.getElementById('panel-close').addEventListener('click', closePanel);
+  app.sheet = initSheet({
+    panel,
+    handle: document.getElementById('sheet-handle'),
+    main: document.getElementById('main'),
+    onChange: (_inset, { final }) => frameSelection({ final }),
+  });
   document.querySelectorAll('.actions [data-view]').forEach((b) =>
     b.addEventListener('click', () => (app.panelView === b.dataset.view ? closePanel() : openPanel(b.dataset.view))),
   );
@@ -629,6 +635,7 @@ function frameSelection({ final = true } = {}) {
   });
   onLangChange(() => {
     app.mapView?.map.getCanvas().setAttribute('aria-label', t('map.label'));
+    app.sheet?.relabel();
     renderPanel();
     rerenderHelp();
     writeHash();
@@ -663,10 +670,3 @@ boot().catch((e) => {
   console.error(e);
   toast(t('error.generic', { msg: e.message }), true);
 });
-  app.sheet = initSheet({
-    panel,
-    handle: document.getElementById('sheet-handle'),
-    main: document.getElementById('main'),
-    onChange: (_inset, { final }) => frameSelection({ final }),
-  });
-    app.sheet?.relabel();
