@@ -3,6 +3,9 @@
 // answer into the page's Open Graph tags (Zalo, Facebook previews) and draws its map
 // before any script runs. The rest is in the hash. Documented deep links, kept stable:
 //   ?p=31150/12/345                 a parcel: commune code / sheet / parcel number
+//   ?p=31150/1/312/2                the 2nd of parcels sharing a number (a duplicate in the
+//                                   cadastral map; 1-based, ordered by feature id, as the
+//                                   API's 409 `matches` and its `?n=`)
 //   ?p=31150/12/345,31150/12/346    several parcels (a combined report)
 //   #p=…                            the same in the hash (older links; wins over ?p=)
 //   #site=lon,lat;lon,lat;…         a drawn site (WGS 84, 7 decimals)
@@ -28,9 +31,13 @@ export function parseHash(hash = location.hash, search = location.search) {
     state.parcels = p
       .split(',')
       .map((s) => s.split('/'))
-      .filter((a) => a.length === 3 && a.every((x) => x.length > 0))
-      .map(([commune, sheet, parcel]) => ({ commune, sheet: Number(sheet), parcel: Number(parcel) }))
-      .filter((x) => Number.isFinite(x.sheet) && Number.isFinite(x.parcel));
+      .filter((a) => (a.length === 3 || a.length === 4) && a.every((x) => x.length > 0))
+      .map(([commune, sheet, parcel, n]) => {
+        const x = { commune, sheet: Number(sheet), parcel: Number(parcel) };
+        if (n !== undefined) x.n = /^[1-9]\d{0,5}$/.test(n) ? Number(n) : NaN;
+        return x;
+      })
+      .filter((x) => Number.isFinite(x.sheet) && Number.isFinite(x.parcel) && (x.n === undefined || Number.isFinite(x.n)));
   }
   const site = q.get('site');
   if (site) {
@@ -52,12 +59,13 @@ export function parseHash(hash = location.hash, search = location.search) {
 
 /**
  * Builds the link of the app's state as `{ search, hash }` (each '' or with its `?`/`#`);
- * `site` as a ring of [lon, lat].
+ * `site` as a ring of [lon, lat]; a parcel's `n` (its rank among parcels sharing its number)
+ * as a 4th segment.
  */
 export function buildLink({ parcels, site, map, lang, view }) {
   const parts = [];
   let search = '';
-  if (parcels && parcels.length) search = `?p=${parcels.map((x) => `${encodeURIComponent(x.commune)}/${x.sheet}/${x.parcel}`).join(',')}`;
+  if (parcels && parcels.length) search = `?p=${parcels.map((x) => `${encodeURIComponent(x.commune)}/${x.sheet}/${x.parcel}${x.n ? `/${x.n}` : ''}`).join(',')}`;
   else if (site && site.length <= 200) parts.push(`site=${site.map(([x, y]) => `${x.toFixed(7)},${y.toFixed(7)}`).join(';')}`);
   if (map) parts.push(`map=${map.zoom.toFixed(2)}/${map.center[1].toFixed(6)}/${map.center[0].toFixed(6)}`);
   if (view && view !== 'planned') parts.push(`view=${view}`);

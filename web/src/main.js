@@ -4,7 +4,7 @@ import { t, setLang, initialLang, onLangChange, getLang, mapLocale } from './i18
 import { api, optionalJson } from './api.js';
 import { parseHash, buildLink, absoluteUrl } from './hash.js';
 import { initSearch } from './search.js';
-import { reportHtml, reportCsv, download, esc, siteTitle } from './report.js';
+import { reportHtml, reportCsv, reportSpeech, download, esc, siteTitle } from './report.js';
 import { bboxOf, multiPolygon } from './geo.js';
 import { renderLayersPanel } from './layers.js';
 import { renderToolsPanel, Tools, skippedNotice } from './tools.js';
@@ -123,28 +123,43 @@ function renderReportPanel() {
     <div class="actions-row" role="group" aria-label="${esc(t('report.actions'))}">
       <button type="button" class="btn" id="act-print">${esc(t('report.print'))}</button>
       <button type="button" class="btn" id="act-share">${esc(t('report.share.btn'))}</button>
-      ${speech.available() ? `<button type="button" class="btn" id="act-read">${esc(t(speech.speaking() ? 'report.read.stop' : 'report.read'))}</button>` : ''}
-      ${single ? `<a class="btn" id="act-text" href="${esc(api.reportHtmlUrl(s.commune_code, s.sheet, s.parcel))}">${esc(t('report.textonly'))}</a>` : ''}
-    </div>`;
+      ${readButton()}
+      ${single ? `<a class="btn" id="act-text" href="${esc(api.reportHtmlUrl(s.commune_code, s.sheet, s.parcel) + (app.reportCtx.dupN ? `?n=${app.reportCtx.dupN}` : ''))}">${esc(t('report.textonly'))}</a>` : ''}
+    </div>${speech.available() ? '' : `<p class="small muted" id="read-novoice">${esc(noVoiceText())}</p>`}`;
   const exports = `
     <div class="actions-row">
       <button type="button" class="btn" id="act-json">${esc(t('report.export.json'))}</button>
       <button type="button" class="btn" id="act-csv">${esc(t('report.export.csv'))}</button>
       <button type="button" class="btn" id="act-geojson">${esc(t('report.export.geojson'))}</button>
     </div>`;
+  const dup = single && app.reportCtx.dupN ? `<p class="small dup-note" id="dup-note">${esc(t('report.duplicate', { n: app.reportCtx.dupN, count: app.reportCtx.dupCount || '≥ 2', parcel: s.parcel, sheet: s.sheet }))}</p>` : '';
   const multi = app.selection.length > 0 ? `<p class="muted small">${esc(t('report.multi.hint'))}${app.selection.length > 1 ? ` <button type="button" class="btn" id="act-clear">${esc(t('report.multi.clear'))}</button>` : ''}</p>` : '';
-  panelBody.innerHTML = reportHtml(r, app.reportCtx) + actions + exports + multi;
+  panelBody.innerHTML = dup + reportHtml(r, app.reportCtx) + actions + exports + multi;
   const on = (id, fn) => document.getElementById(id)?.addEventListener('click', fn);
   on('act-print', () => import('./print.js').then((m) => m.printReport(app)));
   on('act-share', () => import('./share.js').then((m) => m.openShare(currentUrl(), siteTitle(r, app.reportCtx))));
   on('act-read', () => {
-    speech.toggle(r, app.reportCtx, () => renderPanel());
+    speech.toggle(reportSpeech(r, app.reportCtx), () => renderPanel());
     renderPanel();
   });
   on('act-json', () => download(`${fileBase()}.json`, JSON.stringify(r, null, 2), 'application/json'));
   on('act-csv', () => download(`${fileBase()}.csv`, reportCsv(r), 'text/csv;charset=utf-8'));
   on('act-geojson', () => download(`${fileBase()}-site.geojson`, JSON.stringify(siteFeature(), null, 2), 'application/geo+json'));
   on('act-clear', () => clearSelection());
+}
+
+/**
+ * The read-aloud button: enabled with a voice of the page's language; without one, shown
+ * disabled and explained (#read-novoice says how to install a voice), never just hidden.
+ */
+function readButton() {
+  if (speech.available()) return `<button type="button" class="btn" id="act-read">${esc(t(speech.speaking() ? 'report.read.stop' : 'report.read'))}</button>`;
+  return `<button type="button" class="btn" id="act-read-off" disabled aria-describedby="read-novoice">${esc(t('report.read.none'))}</button>`;
+}
+
+function noVoiceText() {
+  if (!speech.supported()) return t('speech.unsupported');
+  return t(getLang() === 'vi' ? 'speech.novoice.vi' : 'speech.novoice.en');
 }
 
 function fileBase() {
@@ -195,19 +210,48 @@ async function runReport(fetcher, ctx = {}) {
   }
 }
 
-const parcelKey = (p) => `${p.commune_code}/${p.sheet}/${p.parcel}`;
+/** A selected feature: parcels sharing a number (duplicates in the cadastral map) differ by feature id. */
+const parcelKey = (f) => `${f.layer}:${f.id ?? `${f.properties.commune_code}/${f.properties.sheet}/${f.properties.parcel}`}`;
+/** A parcel as its link says it: `c/s/p`, or `c/s/p/n` for the n-th of parcels sharing the number. */
+const linkKey = (p) => `${p.commune}/${p.sheet}/${p.parcel}${p.n ? `/${p.n}` : ''}`;
+
+/**
+ * Numbers a feature among the parcels that share its number: features sorted by id, n 1-based
+ * (the API's 409 `matches` and `?n=`). Sets `f.dupN`/`f.dupCount` when there are several.
+ */
+function rankAmong(f, features) {
+  const ids = features.map((x) => x.id).filter((x) => x != null).sort((a, b) => a - b);
+  if (ids.length > 1 && ids.includes(f.id)) {
+    f.dupN = ids.indexOf(f.id) + 1;
+    f.dupCount = ids.length;
+  } else {
+    delete f.dupN;
+    delete f.dupCount;
+  }
+  return f;
+}
 
 function parcelReport() {
   const sel = app.selection;
   if (sel.length === 1) {
     const f = sel[0];
     const p = f.properties;
-    // A duplicate number in the cadastral map answers 409: ask by feature id instead.
-    return runReport(() =>
-      api.parcelReport(p.commune_code, p.sheet, p.parcel).catch((e) => {
-        if (e.status === 409 && f.layer && f.id != null) return api.report({ layer: f.layer, id: f.id });
-        throw e;
-      }),
+    const ctx = {};
+    const byId = () => api.report({ layer: f.layer, id: f.id });
+    const dupCtx = () => Object.assign(ctx, f.dupN ? { dupN: f.dupN, dupCount: f.dupCount } : {});
+    // A parcel known to share its number is asked for by feature id: the number alone names
+    // several parcels (the API answers 409).
+    if (f.dupN && f.layer && f.id != null) return runReport(() => byId(), dupCtx());
+    return runReport(
+      () =>
+        api.parcelReport(p.commune_code, p.sheet, p.parcel).catch(async (e) => {
+          if (e.status !== 409 || !f.layer || f.id == null) throw e;
+          const fc = await api.parcel(p.commune_code, p.sheet, p.parcel).catch(() => ({ features: [] }));
+          rankAmong(f, fc.features || []);
+          dupCtx();
+          return byId();
+        }),
+      ctx,
     );
   }
   return runReport(async () => {
@@ -233,9 +277,9 @@ function showSelection() {
 /** Selects a parcel (adds or removes it with `add`, e.g. shift-click) and reports on the selection. */
 export function selectParcel(feature, { add = false, fit = false } = {}) {
   app.site = null;
-  const key = parcelKey(feature.properties);
+  const key = parcelKey(feature);
   if (add) {
-    const i = app.selection.findIndex((f) => parcelKey(f.properties) === key);
+    const i = app.selection.findIndex((f) => parcelKey(f) === key);
     if (i >= 0) app.selection.splice(i, 1);
     else app.selection.push(feature);
   } else {
@@ -272,22 +316,36 @@ export function reportSite(geometry, { fit = true, note = null } = {}) {
   return done;
 }
 
-async function openParcel(commune, sheet, parcel, { fit = true, add = false } = {}) {
+/**
+ * Opens a parcel by its number; `id` (a search hit's feature id) or `n` (a link's rank)
+ * picks one of parcels sharing the number, else the first.
+ */
+async function openParcel(commune, sheet, parcel, { fit = true, add = false, id = null, n = null } = {}) {
   try {
     const fc = await api.parcel(commune, sheet, parcel);
-    const f = fc.features?.[0];
-    if (!f) throw new Error('not found');
+    const f = pickParcel(fc.features || [], { id, n });
+    if (!f) throw Object.assign(new Error('not found'), { status: 404 });
     selectParcel(f, { fit, add });
   } catch (e) {
     toast(e.status === 404 ? t('search.none', { q: `${commune} ${sheet}/${parcel}` }) : t('error.generic', { msg: e.message }), true);
   }
 }
 
+/** The feature with `id`, or the n-th by feature id, or the first; ranked among its namesakes. */
+function pickParcel(features, { id = null, n = null } = {}) {
+  const sorted = [...features].sort((a, b) => (a.id ?? 0) - (b.id ?? 0));
+  let f;
+  if (id != null) f = sorted.find((x) => x.id === id);
+  else if (n != null) f = sorted[n - 1];
+  else f = sorted[0];
+  return f ? rankAmong(f, sorted) : null;
+}
+
 // ---------------------------------------------------------------- search results and clicks
 function onHit(h) {
   if (h.kind === 'parcel' && h.parcel) {
     const [c, s, p] = h.parcel;
-    openParcel(c, s, p);
+    openParcel(c, s, p, { id: h.layer && h.id != null ? h.id : null });
   } else if (h.bbox && app.mapView) {
     app.mapView.fitBbox(h.bbox, h.kind === 'commune' ? 16 : 18);
     app.mapView.setData('qh-highlight', null);
@@ -344,7 +402,7 @@ function currentLink() {
   const map = mv ? { zoom: mv.getZoom(), center: mv.getCenter().toArray() } : app.initialView;
   const ring = app.site ? app.site.coordinates[0]?.[0] : null;
   return buildLink({
-    parcels: app.selection.map((f) => ({ commune: f.properties.commune_code, sheet: f.properties.sheet, parcel: f.properties.parcel })),
+    parcels: app.selection.map((f) => ({ commune: f.properties.commune_code, sheet: f.properties.sheet, parcel: f.properties.parcel, n: f.dupN })),
     site: app.site && app.site.coordinates.length === 1 ? ring.slice(0, -1) : null,
     map,
     lang: getLang(),
@@ -388,8 +446,8 @@ function applyState(st) {
   if (st.map && app.mapView) app.mapView.map.jumpTo({ center: st.map.center, zoom: st.map.zoom });
   if (st.parcels?.length) {
     const fit = !st.map || window.innerWidth < 760;
-    const keyNow = app.selection.map((f) => parcelKey(f.properties)).join(',');
-    const keyNew = st.parcels.map((p) => `${p.commune}/${p.sheet}/${p.parcel}`).join(',');
+    const keyNow = app.selection.map((f) => linkKey({ commune: f.properties.commune_code, sheet: f.properties.sheet, parcel: f.properties.parcel, n: f.dupN })).join(',');
+    const keyNew = st.parcels.map(linkKey).join(',');
     if (keyNow !== keyNew) loadParcels(st.parcels, fit);
   } else if (st.site) {
     reportSite(multiPolygon([[[...st.site, st.site[0]]]]), { fit: !st.map });
@@ -402,9 +460,11 @@ async function loadParcels(list, fit) {
   for (const p of list) {
     try {
       const fc = await api.parcel(p.commune, p.sheet, p.parcel);
-      if (fc.features?.[0]) feats.push(fc.features[0]);
+      const f = pickParcel(fc.features || [], { n: p.n ?? null });
+      if (f) feats.push(f);
+      else toast(t('search.none', { q: linkKey(p) }), true);
     } catch {
-      toast(t('search.none', { q: `${p.commune} ${p.sheet}/${p.parcel}` }), true);
+      toast(t('search.none', { q: linkKey(p) }), true);
     }
   }
   if (!feats.length) return;

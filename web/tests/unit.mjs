@@ -124,12 +124,13 @@ test('read-aloud text: whole Vietnamese sentences, units as words, drafts said t
   };
   assert.equal(
     reportSpeech(report),
+    // Whole words (tests/unit-speech.mjs tests the normaliser); a red line that does not cross is not read.
     'Thửa đất bị ảnh hưởng bởi quy hoạch: 17 mét vuông nằm trong chỉ giới đường đỏ. ' +
-      'Thửa 20, tờ bản đồ 3, Xã Vĩnh Thanh, diện tích 117,3 mét vuông. ' +
-      'Quy hoạch phân khu A, còn hiệu lực, được phê duyệt tại Quyết định 1/QĐ-UBND ngày 01/01/2023 của UBND tỉnh Kiên Giang. ' +
-      'Đất ở tại đô thị chiếm 100% diện tích. ' +
-      'Đường Lê Lợi (lộ giới 16 mét) cách khu đất 15,1 mét, không cắt qua. ' +
-      'Điều chỉnh quy hoạch A, dự thảo lấy ý kiến. Dự thảo chưa có giá trị pháp lý. ' +
+      'Thửa 20, tờ bản đồ 3, Xã Vĩnh Thanh, diện tích một trăm mười bảy phẩy ba mét vuông. ' +
+      'Quy hoạch phân khu A, còn hiệu lực. Quy hoạch xây dựng, quy hoạch đô thị: xác định được xây dựng gì (loại đất, mật độ, tầng cao, chỉ giới). ' +
+      'Văn bản: quyết định số 1 ngày 1 tháng 1 năm 2023 của Ủy ban nhân dân tỉnh Kiên Giang. Kết luận: đất ở tại đô thị 100 phần trăm. ' +
+      'Đất ở tại đô thị chiếm 100 phần trăm diện tích. ' +
+      'Điều chỉnh quy hoạch A, dự thảo lấy ý kiến. Dự thảo chưa có giá trị pháp lý. Kết luận: không quy định loại đất cho khu đất. ' +
       'Thông tin chỉ mang tính tham khảo.',
   );
 });
