@@ -152,7 +152,7 @@ function roadLabel(r) {
   const name = r.road_name ? String(r.road_name).trim() : '';
   if (!name) return t('report.road.unnamed');
   if (en()) return placeNameEn(name) || t('report.road.named', { name });
-  return /^(đường|quốc lộ|tỉnh lộ|hương lộ|đại lộ|phố|hẻm|ngõ)\b/iu.test(name) ? name : t('report.road.named', { name });
+  return /^(đường|quốc lộ|tỉnh lộ|hương lộ|đại lộ|phố|hẻm|ngõ)(?=\s|$)/iu.test(name) ? name : t('report.road.named', { name });
 }
 
 function redlineText(r) {
@@ -221,13 +221,12 @@ function answerHtml(report, ctx) {
       .filter(isBinding)
       .map((pr) => `<li><strong>${nameHtml(pr.plan.name, planNameEn(pr.plan))}</strong> (${esc(levelName(pr))}): ${esc(planVerdict(pr, report).text)} — <span class="doc">${esc(documentText(pr))}</span></li>`)
       .join('');
-    list = `<p class="small disagree-note">${esc(t('answer.disagree.note'))}</p><ul class="verdicts">${items}</ul>`;
+    list = `<ul class="verdicts">${items}</ul><p class="small disagree-note">${esc(t('answer.disagree.note'))}</p>`;
   }
   return `<div class="answer ${ANSWER_CLASS[kind] || (report.affected ? 'yes' : 'no')}" id="report-answer" data-kind="${esc(kind)}">
       <span class="sr-only">${esc(t('report.question'))}</span>
       <span class="verdict">${esc(t(`answer.${kind}`))}</span>
-      <span class="summary">${esc(summary)}</span>
-      ${list}
+      ${kind === 'plans_disagree' ? list : `<span class="summary">${esc(summary)}</span>`}
     </div>`;
 }
 
@@ -252,7 +251,8 @@ function redlinesHtml(pr) {
   const rows = pr.redlines
     .map((r) => {
       const crossing = r.crosses_site || r.area_in_road_m2 > 0;
-      const note = crossing ? t('report.redline.crosses') : t('report.redline.distance', { d: fmtNum(r.distance_m, 1) });
+      // A corridor piece is counted once, on one row: a line that crosses with nothing left to count says so.
+      const note = crossing ? t(r.area_in_road_m2 > 0 ? 'report.redline.crosses' : 'report.redline.crosses.counted') : t('report.redline.distance', { d: fmtNum(r.distance_m, 1) });
       return `<tr class="${crossing ? 'crosses' : 'near'}">
         <td>${esc(roadLabel(r))}<div class="muted small">${esc(note)}</div></td>
         <td class="num">${esc(r.width_m != null ? t('units.m', { v: fmtNum(r.width_m, 1) }) : '—')}</td>
@@ -386,15 +386,18 @@ function planSpeech(pr, report) {
 
 /** One CSV row per plan zone and per red line: a spreadsheet a business can file. */
 export function reportCsv(report) {
-  const head = ['site', 'area_m2', 'plan_id', 'plan_name', 'plan_level', 'plan_status', 'decision_number', 'decision_date', 'decision_authority', 'row_kind', 'zone_id', 'zone_name', 'landuse', 'landuse_name_vi', 'landuse_name_en', 'same_as_current', 'overlap_m2', 'overlap_pct', 'density_pct', 'floors_min', 'floors_max', 'far', 'height_m', 'max_footprint_m2', 'max_floor_area_m2', 'road_name', 'width_m', 'crosses_site', 'distance_m', 'area_in_road_m2', 'area_in_road_pct', 'method', 'data_date'];
+  const head = ['site', 'area_m2', 'plan_id', 'plan_name', 'plan_level', 'plan_status', 'decision_number', 'decision_date', 'decision_authority', 'row_kind', 'zone_id', 'zone_name', 'landuse', 'landuse_name_vi', 'landuse_name_en', 'same_as_current', 'overlap_m2', 'overlap_pct', 'density_pct', 'floors_min', 'floors_max', 'far', 'height_m', 'max_footprint_m2', 'max_floor_area_m2', 'road_name', 'width_m', 'crosses_site', 'distance_m', 'area_in_road_m2', 'area_in_road_pct', 'method', 'data_date', 'binding', 'document_kind', 'verdict_kind', 'verdict', 'sliver', 'plan_road_area_m2', 'answer_kind'];
   const s = report.site || {};
   const site = s.kind === 'parcel' ? `${s.commune_code}/${s.sheet}/${s.parcel}` : 'site';
   const rows = [];
+  const answer = answerKind(report);
   for (const pr of report.plans) {
     const p = pr.plan;
     const base = [site, s.area_m2, p.id, p.name, p.level, p.status, p.decision?.number, p.decision?.date, p.decision?.authority];
-    for (const z of pr.zones) rows.push([...base, 'zone', z.zone_id, z.name, z.landuse, z.landuse_name_vi, z.landuse_name_en, z.same_as_current, z.overlap_m2, z.overlap_pct, z.density_pct, z.floors_min, z.floors_max, z.far, z.height_m, z.max_footprint_m2, z.max_floor_area_m2, '', '', '', '', '', '', '', report.data_date]);
-    for (const r of pr.redlines) rows.push([...base, 'redline', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', r.road_name, r.width_m, r.crosses_site, r.distance_m, r.area_in_road_m2, r.area_in_road_pct, r.method, report.data_date]);
+    const v = planVerdict(pr, report);
+    const tail = (sliver) => [isBinding(pr), documentOf(pr).kind, v.kind, v.text, sliver, planRoadArea(pr).m2, answer];
+    for (const z of pr.zones) rows.push([...base, 'zone', z.zone_id, z.name, z.landuse, z.landuse_name_vi, z.landuse_name_en, z.same_as_current, z.overlap_m2, z.overlap_pct, z.density_pct, z.floors_min, z.floors_max, z.far, z.height_m, z.max_footprint_m2, z.max_floor_area_m2, '', '', '', '', '', '', '', report.data_date, ...tail(isSliver(z))]);
+    for (const r of pr.redlines) rows.push([...base, 'redline', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', r.road_name, r.width_m, r.crosses_site, r.distance_m, r.area_in_road_m2, r.area_in_road_pct, r.method, report.data_date, ...tail('')]);
   }
   const cell = (v) => {
     if (v === null || v === undefined) return '';

@@ -4,7 +4,7 @@
 //   node tests/unit-speech.mjs
 import assert from 'node:assert/strict';
 import { speakable, numberVi } from '../src/speech.js';
-import { reportSpeech, documentKind, authorityEn, placeNameEn, answerKind, planVerdict } from '../src/report.js';
+import { reportSpeech, reportCsv, documentKind, authorityEn, placeNameEn, answerKind, planVerdict } from '../src/report.js';
 import { setLang } from '../src/i18n.js';
 import { parseHash, buildLink } from '../src/hash.js';
 
@@ -185,6 +185,21 @@ test('answers, verdicts and documents read from the report (server fields, and o
   assert.equal(placeNameEn('Ô phố B82'), 'Block B82');
   assert.equal(placeNameEn('Đường số 13 (lộ giới 20 m)'), 'Road No. 13 (right of way 20 m)');
   assert.equal(placeNameEn('Khu dân cư Vĩnh Hòa'), null);
+});
+
+test('CSV: binding, document type and verdict columns per row', () => {
+  setLangForTests('vi');
+  const lines = reportCsv(twoPlans()).replace(/^\ufeff/, '').trim().split('\r\n');
+  const head = lines[0].split(',');
+  for (const c of ['binding', 'document_kind', 'verdict_kind', 'verdict', 'sliver', 'plan_road_area_m2', 'answer_kind']) assert.ok(head.includes(c), c);
+  const col = (line, name) => line.match(/("[^"]*"|[^,]*)(,|$)/g).map((x) => x.replace(/,$/, ''))[head.indexOf(name)];
+  const draftRows = lines.slice(1).filter((l) => l.includes(',dc,'));
+  assert.equal(draftRows.length, 2);
+  assert.deepEqual(draftRows.map((l) => [col(l, 'binding'), col(l, 'document_kind'), col(l, 'sliver')]), [['false', 'submission', 'false'], ['false', 'submission', 'true']]);
+  const first = lines.find((l) => l.includes(',qhpk-2000,'));
+  assert.equal(col(first, 'binding'), 'true');
+  assert.equal(col(first, 'verdict_kind'), 'keeps');
+  assert.equal(col(first, 'answer_kind'), 'plans_disagree');
 });
 
 test('links to the n-th of parcels sharing a number: a 4th segment, read back; bad ranks refused', () => {
