@@ -285,7 +285,7 @@ function planHtml(pr, report, current, serverKnows) {
   const cover = Math.min(100, pr.coverage_pct ?? 100);
   return `<section class="plan ${binding ? 'binding' : 'not-binding'} ${esc(p.status)}" data-plan="${esc(p.id)}" data-binding="${binding}" aria-label="${esc(nameText(p.name, planNameEn(p)))}">
     <h4>${nameHtml(p.name, planNameEn(p))} ${statusBadge(p.status)}</h4>
-    ${p.status === 'draft' ? `<p class="small"><strong>${esc(t('report.draft'))}</strong>${pr.status_note ? ` — ${esc(pr.status_note)}` : ''}</p>` : ''}
+    ${p.status === 'draft' && pr.status_note && !/giá trị pháp lý|legally binding|legal force/i.test(pr.status_note) ? `<p class="small">${esc(pr.status_note)}</p>` : ''}
     <dl class="kv plan-kv">
       <dt>${esc(t('report.level'))}</dt><dd class="p-level">${esc(levelName(pr))}</dd>
       <dt>${esc(t('report.role'))}</dt><dd class="p-role">${esc(roleText(pr))}</dd>
