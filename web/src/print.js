@@ -216,6 +216,8 @@ export async function printReport(app) {
   }
 
   const summary = en ? r.summary_en : r.summary_vi;
+  // The verdict as the panel words it (it may say more than yes or no, e.g. that plans disagree).
+  const verdict = document.querySelector('#report-answer .verdict')?.textContent.trim() || t(r.affected ? 'report.affected.yes' : 'report.affected.no');
   const title = siteTitle(r, app.reportCtx);
   const where = [r.site?.commune_name, r.site?.address].filter(Boolean).join(' — ');
   const area = r.site?.area_m2 != null ? `${t('report.area')}: ${fmtArea(r.site.area_m2)}` : '';
@@ -228,7 +230,7 @@ export async function printReport(app) {
       <div class="ps-head-text">
         <h1>${esc(t('print.title'))}</h1>
         <p class="ps-site"><b>${esc(title)}</b>${where ? ` — ${esc(where)}` : ''}${area ? ` · ${esc(area)}` : ''}</p>
-        <p class="answer ${r.affected ? 'yes' : 'no'}" id="ps-answer"><b>${esc(t(r.affected ? 'report.affected.yes' : 'report.affected.no'))}.</b> ${esc(summary)}</p>
+        <p class="answer ${r.affected ? 'yes' : 'no'}" id="ps-answer"><b>${esc(verdict.replace(/[.:]$/, ''))}.</b> ${esc(summary)}</p>
       </div>
       <div class="ps-qr">${qrSvg(url, { label: t('print.qr') })}<div>${esc(t('print.qr'))}</div></div>
     </header>
@@ -256,7 +258,9 @@ export async function printReport(app) {
 
   const sheet = document.getElementById('print-sheet');
   fitOnePage(sheet, build, { rows: rows.length, plans: r.plans.length });
+  // Only this print shows the sheet: a later Ctrl+P prints the page, not a stale sheet.
   document.body.classList.add('has-print-sheet');
+  window.addEventListener('afterprint', () => document.body.classList.remove('has-print-sheet'), { once: true });
   window.print();
 }
 

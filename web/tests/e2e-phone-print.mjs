@@ -342,7 +342,7 @@ await step('desktop: the side panel is unchanged (no handle, no camera padding);
 });
 
 /** Prints the current report: a stubbed print(), then the print media, a PDF and checks. */
-async function printAndCheck(page, name, { expectRows }) {
+async function printAndCheck(page, name) {
   await page.evaluate(() => {
     window.__printed = false;
     window.print = () => (window.__printed = true);
@@ -351,14 +351,8 @@ async function printAndCheck(page, name, { expectRows }) {
   await page.waitForFunction(() => window.__printed, null, { timeout: 30_000 });
   await page.emulateMedia({ media: 'print' });
   try {
-    const pdfPath = path.join(SHOTS, `${name}.pdf`);
-    await page.pdf({ path: pdfPath, format: 'A4', printBackground: true, preferCSSPageSize: true });
-    const info = execFileSync('pdfinfo', [pdfPath]).toString();
-    const pages = Number(/^Pages:\s+(\d+)/m.exec(info)?.[1]);
-    assert.equal(pages, 1, `${name}: one A4 page (${pages})`);
-    assert.match(info, /Page size:\s+59[45]\.\d+ x 841\.\d+ pts \(A4\)/, 'A4 portrait');
-    execFileSync('pdftoppm', ['-r', '110', '-png', '-singlefile', pdfPath, path.join(SHOTS, name)]);
-    return await page.evaluate(() => {
+    // The DOM first: printing (page.pdf) fires afterprint, which retires the sheet.
+    const dom = await page.evaluate(() => {
       const s = document.getElementById('print-sheet');
       const mm = (px) => (px * 25.4) / 96;
       const box = s.querySelector('.ps-mapbox')?.getBoundingClientRect();
@@ -382,6 +376,14 @@ async function printAndCheck(page, name, { expectRows }) {
         text: s.textContent,
       };
     });
+    const pdfPath = path.join(SHOTS, `${name}.pdf`);
+    await page.pdf({ path: pdfPath, format: 'A4', printBackground: true, preferCSSPageSize: true });
+    const info = execFileSync('pdfinfo', [pdfPath]).toString();
+    const pages = Number(/^Pages:\s+(\d+)/m.exec(info)?.[1]);
+    assert.equal(pages, 1, `${name}: one A4 page (${pages})`);
+    assert.match(info, /Page size:\s+59[45]\.\d+ x 841\.\d+ pts \(A4\)/, 'A4 portrait');
+    execFileSync('pdftoppm', ['-r', '110', '-png', '-singlefile', pdfPath, path.join(SHOTS, name)]);
+    return dom;
   } finally {
     await page.emulateMedia({ media: 'screen' });
   }
@@ -400,7 +402,7 @@ await step('print: one A4 page with scale bar, north arrow, corner table true to
   await mapReady(d);
   await d.waitForSelector('#panel:not([hidden]) #report-answer', { timeout: T });
   await settle(d);
-  const p = await printAndCheck(d, 'print-parcel-a4', {});
+  const p = await printAndCheck(d, 'print-parcel-a4');
   assert.ok(p.visible, 'the sheet is shown in print');
   assert.match(p.label, /^(5|10|20|50|100|200) m$/, `scale bar label ${p.label}`);
   assert.ok(p.north && p.north.w > 10 && p.north.label === 'Hướng Bắc', 'north arrow');
@@ -453,7 +455,7 @@ await step('print: a site of 240 corners still fits one page (smaller print, or 
   await d.waitForFunction(() => window.quyhoach.report?.site?.kind && window.quyhoach.report.site.kind !== 'parcel', null, { timeout: T });
   await d.waitForSelector('#act-print', { timeout: T });
   await settle(d);
-  const p = await printAndCheck(d, 'print-site-240-a4', {});
+  const p = await printAndCheck(d, 'print-site-240-a4');
   if (p.rows.length < n) assert.match(p.cut || '', new RegExp(`${p.rows.length}/${n}`), `a cut table says so (${p.cut})`);
   assert.ok(p.rows.length >= 40, `${p.rows.length} rows printed`);
   assert.match(p.label, /^(5|10|20|50|100|200) m$/);
