@@ -190,6 +190,10 @@ fn parcel_links(f: &FeatureOut) -> Vec<Value> {
 }
 
 fn parcel_collection(features: &[FeatureOut], query: Value) -> Response {
+    geo_json(parcel_collection_value(features, query))
+}
+
+fn parcel_collection_value(features: &[FeatureOut], query: Value) -> Value {
     let feats: Vec<Value> = features
         .iter()
         .map(|f| {
@@ -200,13 +204,12 @@ fn parcel_collection(features: &[FeatureOut], query: Value) -> Response {
             v
         })
         .collect();
-    let body = json!({
+    json!({
         "type": "FeatureCollection",
         "query": query,
         "numberReturned": feats.len(),
         "features": feats,
-    });
-    geo_json(body)
+    })
 }
 
 /// A GeoJSON response with its registered media type.
@@ -320,9 +323,24 @@ pub async fn parcels_at(State(st): State<AppState>, p: Params) -> Result<Respons
         (lon, lat, json!({"lon": lon, "lat": lat}))
     };
     check_lon_lat(lon, lat)?;
-    let mut found = blocking(&st, move |ix| Ok(ix.parcels_at(lon, lat)?)).await?;
+    // A VN-2000 point on no parcel may have been read with the wrong province: its other
+    // readings that land on a parcel (or in the data) come back as `suggestions`.
+    let xy = projected_point(&p)?.zip(p.str("srs")?.map(str::to_string));
+    let (mut found, suggestions) = blocking(&st, move |ix| {
+        let found = ix.parcels_at(lon, lat)?;
+        let suggestions = match (&xy, found.is_empty()) {
+            (Some(((x, y), srs)), true) => Some(ix.vn2000_suggestions(*x, *y, srs)),
+            _ => None,
+        };
+        Ok((found, suggestions))
+    })
+    .await?;
     found.truncate(MAX_PARCELS_AT);
-    Ok(parcel_collection(&found, query))
+    let mut body = parcel_collection_value(&found, query);
+    if let (Some(o), Some(suggestions)) = (body.as_object_mut(), suggestions) {
+        o.insert("suggestions".into(), json!(suggestions));
+    }
+    Ok(geo_json(body))
 }
 
 fn parse_parcel_path(sheet: &str, parcel: &str) -> Result<(i64, i64)> {
@@ -456,24 +474,6 @@ pub async fn parcel_report(
 
 /// Size of a parcel's map picture: the 1.91:1 Open Graph image Zalo and Facebook show.
 pub const MAP_PNG_SIZE: (u32, u32) = (1200, 630);
-
-/// `GET /api/v1/parcels/{commune}/{sheet}/{parcel}/map.png`: the parcel and its neighbourhood
-/// (zones, red lines, roads, parcels) as the page's picture draws them, highlighted.
-pub async fn parcel_map_png(
-    State(st): State<AppState>,
-    Path(path): ParcelPath,
-    p: Params,
-) -> Result<Response> {
-    let png = with_parcel(&st, path, &p, |ix, f| {
-        let bounds = crate::page::parcel_view(&[&f.geometry])
-            .ok_or_else(|| AppError::Internal("a parcel without a box".into()))?;
-        let (w, h) = MAP_PNG_SIZE;
-        crate::preview::render_png(ix, bounds, &[f.geometry], w, h)
-            .ok_or_else(|| AppError::Internal("the map picture could not be drawn".into()))
-    })
-    .await?;
-    Ok(([(header::CONTENT_TYPE, "image/png")], png).into_response())
-}
 
 fn report_links(path: &str) -> Value {
     json!([

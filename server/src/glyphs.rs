@@ -74,6 +74,13 @@ impl Glyphs {
         }
     }
 
+    /// The file of a served font stack (by name in [`FONTS`]); the link preview draws its
+    /// caption with it.
+    pub fn font_file(&self, name: &str) -> Option<PathBuf> {
+        let (_, file) = FONTS.iter().find(|(n, _)| *n == name)?;
+        Some(self.dir.join(file))
+    }
+
     /// The PBF of one range of a font (by index in [`FONTS`]).
     pub async fn range(&self, font: usize, start: u32) -> Result<Bytes> {
         let path = self.dir.join(FONTS[font].1);

@@ -25,6 +25,7 @@ pub mod proxy;
 pub mod state;
 pub mod style;
 pub mod text;
+pub mod textsite;
 pub mod tiles;
 pub mod upload;
 
@@ -79,10 +80,29 @@ type Routes = Vec<(
 )>;
 
 fn report_route(format: ReportFormat) -> MethodRouter<AppState> {
+    let page = match format {
+        ReportFormat::Json => {
+            return get(
+                move |State(st): State<AppState>,
+                      Path(p): Path<(String, String, String)>,
+                      q: Params| async move {
+                    api::parcel_report(st, p, q, format).await
+                },
+            )
+        }
+        ReportFormat::Text => textsite::Format::Text,
+        ReportFormat::Html => textsite::Format::Html,
+    };
+    // The text and HTML reports are pages of the text-only site: errors in the page's
+    // language, duplicates as a page of choices.
     get(
-        move |State(st): State<AppState>, Path(p): Path<(String, String, String)>, q: Params| async move {
-            api::parcel_report(st, p, q, format).await
-        },
+        move |State(st): State<AppState>,
+              Path(p): Path<(String, String, String)>,
+              headers: HeaderMap,
+              q: Result<
+            axum::extract::Query<Vec<(String, String)>>,
+            axum::extract::rejection::QueryRejection,
+        >| async move { textsite::parcel_report(st, p, headers, q, page).await },
     )
 }
 
@@ -120,7 +140,7 @@ fn routes() -> Routes {
         (
             "/api/v1/parcels/{commune}/{sheet}/{parcel}/map.png",
             &["get"],
-            get(api::parcel_map_png),
+            get(preview::parcel_map_png),
         ),
         ("/api/v1/search", &["get"], get(api::search)),
         ("/api/v1/report", &["post"], post(api::report)),
@@ -197,6 +217,13 @@ pub fn app(state: AppState) -> Router {
     for (path, _, handler) in routes() {
         router = router.route(path, handler);
     }
+    // The text-only site: pages, not API (not in the OpenAPI document).
+    router = router
+        .route("/text", get(textsite::home))
+        .route("/text/help", get(textsite::help_page))
+        .route("/text/plans", get(textsite::plans_page))
+        .route("/text/plans/{id}", get(textsite::plan_page))
+        .route("/text/communes/{code}", get(textsite::commune_page));
     let cors = CorsLayer::new()
         .allow_origin(Any)
         .allow_methods([Method::GET, Method::HEAD, Method::POST, Method::OPTIONS])
@@ -405,7 +432,7 @@ async fn request_limits(req: Request, next: Next) -> Response {
 async fn problems_for_bare_errors(req: Request, next: Next) -> Response {
     let resp = next.run(req).await;
     let status = resp.status();
-    if !(status.is_client_error() || status.is_server_error()) {
+    if !(status.is_client_error() || status.is_server_error()) || textsite::is_own_body(&resp) {
         return resp;
     }
     let ct = resp

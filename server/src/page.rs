@@ -21,14 +21,14 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use geo_types::Geometry;
-use quyhoach_data::index::{Index, Site};
+use quyhoach_data::index::{FeatureOut, Index, Site};
 use quyhoach_data::schema::Kind;
 
 use crate::glyphs::{FONT_BOLD, FONT_REGULAR};
 use crate::params::encode_url_part;
 use crate::preview;
 use crate::state::{base_url, AppState};
-use crate::text::esc;
+use crate::text::{esc, Lang};
 
 /// Most parcels in a `p` list (a combined report of a few neighbours, not a sheet).
 pub const MAX_LINK_PARCELS: usize = 20;
@@ -45,6 +45,8 @@ const VIETNAMESE_RANGES: [&str; 3] = ["0-255", "256-511", "7680-7935"];
 pub struct Rendered {
     /// `<link rel=preload>`s of what the first view's labels need.
     preload: String,
+    /// `<link rel=alternate>` to the text-only version of the page.
+    alternate: String,
     /// Replaces the page's default title and sharing tags (None keeps them).
     meta: Option<String>,
     /// The preview element (empty for none).
@@ -53,12 +55,29 @@ pub struct Rendered {
     answer: String,
 }
 
-/// Parcels named by `p`: `commune/sheet/parcel`, comma-separated, as in the app's links.
-pub fn parse_parcels(p: &str) -> Vec<(String, i64, i64)> {
+/// A parcel named in a link: commune, sheet, parcel and, for one of several parcels
+/// sharing a number (a duplicate in the cadastral map), which one (1-based, in the order of
+/// the report's 409 `matches`).
+pub type ParcelRef = (String, i64, i64, Option<u32>);
+
+/// Most duplicates a link can choose among (as `n` of the report).
+const MAX_N: u32 = 1_000;
+
+/// Parcels named by `p`: `commune/sheet/parcel[/n]`, comma-separated, as in the app's links.
+pub fn parse_parcels(p: &str) -> Vec<ParcelRef> {
     p.split(',')
         .filter_map(|s| {
             let mut it = s.split('/');
             let (c, sh, pa) = (it.next()?, it.next()?, it.next()?);
+            let n = match it.next() {
+                None => None,
+                Some(n) => Some(
+                    n.trim()
+                        .parse::<u32>()
+                        .ok()
+                        .filter(|n| (1..=MAX_N).contains(n))?,
+                ),
+            };
             if it.next().is_some() || c.trim().is_empty() || c.len() > 100 {
                 return None;
             }
@@ -66,6 +85,7 @@ pub fn parse_parcels(p: &str) -> Vec<(String, i64, i64)> {
                 c.trim().to_string(),
                 sh.trim().parse().ok()?,
                 pa.trim().parse().ok()?,
+                n,
             ))
         })
         .take(MAX_LINK_PARCELS)
@@ -122,31 +142,58 @@ fn fill(template: &str, r: &Rendered) -> String {
         }
     }
     if let Some(at) = page.find("</head>") {
-        page.insert_str(at, &r.preload);
+        page.insert_str(at, &format!("{}{}", r.alternate, r.preload));
     }
     page = page.replacen("<!--qh:preview-->", &r.preview, 1);
     page.replacen("<!--qh:answer-->", &r.answer, 1)
 }
 
-/// The parts for a page about `parcels` (none: the whole data set).
-fn render(index: &Index, parcels: &[(String, i64, i64)], en: bool, base: &str) -> Rendered {
-    let mut found = Vec::new();
-    for (commune, sheet, parcel) in parcels {
-        if let Ok(mut v) = index.parcels_by_number(commune, *sheet, *parcel) {
-            if !v.is_empty() {
-                found.push(((commune.clone(), *sheet, *parcel), v.swap_remove(0)));
-            }
+/// The parcels a link names: each reference with the parcels it picks (several when a
+/// number is shared and the link does not say which).
+fn resolve(index: &Index, parcels: &[ParcelRef]) -> Vec<(ParcelRef, Vec<FeatureOut>)> {
+    let mut out = Vec::new();
+    for r in parcels {
+        let (commune, sheet, parcel, n) = r;
+        let Ok(v) = index.parcels_by_number(commune, *sheet, *parcel) else {
+            continue;
+        };
+        let chosen: Vec<FeatureOut> = match n {
+            Some(n) => v.into_iter().nth(*n as usize - 1).into_iter().collect(),
+            None => v,
+        };
+        if !chosen.is_empty() {
+            out.push((r.clone(), chosen));
         }
     }
+    out
+}
+
+/// `c/s/p[/n]` of a link.
+fn link_part((c, s, p, n): &ParcelRef) -> String {
+    let n = n.map(|n| format!("/{n}")).unwrap_or_default();
+    format!("{c}/{s}/{p}{n}")
+}
+
+/// The parts for a page about `parcels` (none: the whole data set).
+fn render(index: &Index, parcels: &[ParcelRef], en: bool, base: &str) -> Rendered {
+    let found = resolve(index, parcels);
+    let lang = if en { Lang::En } else { Lang::Vi };
     let mut out = Rendered::default();
+    let highlight: Vec<Geometry<f64>> = found
+        .iter()
+        .flat_map(|(_, fs)| fs.iter().map(|f| f.geometry.clone()))
+        .collect();
     let bounds = if found.is_empty() {
         data_bounds(index)
     } else {
-        let geoms: Vec<&Geometry<f64>> = found.iter().map(|(_, f)| &f.geometry).collect();
-        parcel_view(&geoms)
+        parcel_view(&highlight.iter().collect::<Vec<_>>())
     };
-    let highlight: Vec<Geometry<f64>> = found.iter().map(|(_, f)| f.geometry.clone()).collect();
     out.preload = glyph_preloads(!found.is_empty());
+    out.alternate = format!(
+        r#"<link rel="alternate" type="text/html" href="{}" title="{}">"#,
+        esc(&lang.href("/text")),
+        lang.t("Bản văn bản nhẹ (2G)", "Light text version (2G)")
+    );
     if let Some(b) = bounds {
         if let Some(p) = preview::render(index, b, &highlight) {
             out.preview = format!(
@@ -155,29 +202,43 @@ fn render(index: &Index, parcels: &[(String, i64, i64)], en: bool, base: &str) -
             );
         }
     }
-    let Some(((commune, sheet, parcel), first)) = found.first() else {
+    let Some((first_ref, first)) = found.first() else {
+        return out;
+    };
+    let (commune, sheet, parcel, n) = first_ref;
+    let Some(first_feature) = first.first() else {
         return out;
     };
     let report = index.report(&Site::Parcel {
-        layer: first.layer.clone(),
-        id: first.id,
+        layer: first_feature.layer.clone(),
+        id: first_feature.id,
     });
     let commune_name = report
         .as_ref()
         .ok()
         .and_then(|r| r.site.commune_name.clone())
         .unwrap_or_else(|| commune.clone());
-    let label = match (found.len(), en) {
-        (1, false) => format!("Thửa {parcel}, tờ bản đồ {sheet}, {commune_name}"),
-        (1, true) => format!("Parcel {parcel}, map sheet {sheet}, {commune_name}"),
-        (n, false) => format!("{n} thửa đất, {commune_name}"),
-        (n, true) => format!("{n} parcels, {commune_name}"),
+    // One link naming a number shared by several parcels, without saying which.
+    let duplicates = (found.len() == 1 && first.len() > 1).then_some(first.len());
+    let label = match (found.len(), duplicates, en) {
+        (1, Some(k), false) => {
+            format!("{k} thửa đất cùng số {parcel}, tờ bản đồ {sheet}, {commune_name}")
+        }
+        (1, Some(k), true) => {
+            format!("{k} parcels numbered {parcel}, map sheet {sheet}, {commune_name}")
+        }
+        (1, None, false) => format!("Thửa {parcel}, tờ bản đồ {sheet}, {commune_name}"),
+        (1, None, true) => format!("Parcel {parcel}, map sheet {sheet}, {commune_name}"),
+        (k, _, false) => format!("{k} thửa đất, {commune_name}"),
+        (k, _, true) => format!("{k} parcels, {commune_name}"),
     };
-    let summary = match (&report, found.len(), en) {
-        (Ok(r), 1, false) => r.summary_vi.clone(),
-        (Ok(r), 1, true) => r.summary_en.clone(),
-        (_, _, false) => "Báo cáo quy hoạch của các thửa đất: mục đích sử dụng hiện trạng và theo quy hoạch, chỉ giới đỏ, quyết định phê duyệt.".into(),
-        (_, _, true) => "Planning report of the parcels: current and planned land use, red lines, approving decisions.".into(),
+    let summary = match (&report, found.len(), duplicates, en) {
+        (_, 1, Some(k), false) => format!("Bản đồ địa chính có {k} thửa cùng số này: mở liên kết để chọn đúng thửa theo địa chỉ và diện tích."),
+        (_, 1, Some(k), true) => format!("The cadastral map has {k} parcels with this number: open the link to pick yours by address and area."),
+        (Ok(r), 1, None, false) => r.summary_vi.clone(),
+        (Ok(r), 1, None, true) => r.summary_en.clone(),
+        (_, _, _, false) => "Báo cáo quy hoạch của các thửa đất: mục đích sử dụng hiện trạng và theo quy hoạch, chỉ giới đỏ, quyết định phê duyệt.".into(),
+        (_, _, _, true) => "Planning report of the parcels: current and planned land use, red lines, approving decisions.".into(),
     };
     let site = if en {
         "Planning lookup"
@@ -188,15 +249,16 @@ fn render(index: &Index, parcels: &[(String, i64, i64)], en: bool, base: &str) -
         "{base}/?p={}{}",
         found
             .iter()
-            .map(|((c, s, p), _)| format!("{c}/{s}/{p}"))
+            .map(|(r, _)| link_part(r))
             .collect::<Vec<_>>()
             .join(","),
         if en { "&lang=en" } else { "" }
     );
-    let image = esc(&format!(
-        "{base}/api/v1/parcels/{}/{sheet}/{parcel}/map.png",
+    let n_query = n.map(|n| format!("?n={n}")).unwrap_or_default();
+    let image = esc(&lang.href(&format!(
+        "{base}/api/v1/parcels/{}/{sheet}/{parcel}/map.png{n_query}",
         encode_url_part(commune)
-    ));
+    )));
     let (w, h) = crate::api::MAP_PNG_SIZE;
     let (title, summary, link, label) = (
         esc(&format!("{label} — {site}")),
@@ -224,14 +286,17 @@ fn render(index: &Index, parcels: &[(String, i64, i64)], en: bool, base: &str) -
          <meta name=\"twitter:description\" content=\"{summary}\"/>",
         if en { "en_GB" } else { "vi_VN" }
     ));
-    let text_report = format!(
-        "/api/v1/parcels/{}/{sheet}/{parcel}/report.html",
-        esc(&encode_url_part(commune))
+    let text_report = esc(&lang.href(&format!(
+        "/api/v1/parcels/{}/{sheet}/{parcel}/report.html{n_query}",
+        encode_url_part(commune)
+    )));
+    out.alternate = format!(
+        r#"<link rel="alternate" type="text/html" href="{text_report}" title="{}">"#,
+        lang.t("Báo cáo dạng văn bản", "Text-only report")
     );
-    let more = if en {
-        "Text-only report"
-    } else {
-        "Báo cáo dạng văn bản"
+    let more = match duplicates {
+        Some(_) => lang.t("Chọn thửa (bản văn bản)", "Pick the parcel (text version)"),
+        None => lang.t("Báo cáo dạng văn bản", "Text-only report"),
     };
     out.answer = format!(
         "<div id=\"preview-answer\" class=\"preview-answer\" role=\"status\"><strong>{label}</strong> \
@@ -295,10 +360,26 @@ mod tests {
     fn parcel_lists_parse_like_the_app() {
         assert_eq!(
             parse_parcels("31150/12/345,31150/12/346"),
-            vec![("31150".into(), 12, 345), ("31150".into(), 12, 346)]
+            vec![
+                ("31150".into(), 12, 345, None),
+                ("31150".into(), 12, 346, None)
+            ]
+        );
+        // The n-th of parcels sharing a number, as the app writes it.
+        assert_eq!(
+            parse_parcels("31150/1/312/2,31150/1/312/1"),
+            vec![
+                ("31150".into(), 1, 312, Some(2)),
+                ("31150".into(), 1, 312, Some(1))
+            ]
         );
         assert_eq!(parse_parcels("31150/12"), vec![]);
-        assert_eq!(parse_parcels("31150/x/1,/1/2,a/1/2/3"), vec![]);
+        assert_eq!(parse_parcels("31150/x/1,/1/2,a/1/2/3/4"), vec![]);
+        assert_eq!(
+            parse_parcels("31150/1/312/0,31150/1/312/x,31150/1/312/"),
+            vec![]
+        );
+        assert_eq!(parse_parcels("31150/1/312/99999999999"), vec![]);
         let many = vec!["1/1/1"; 50].join(",");
         assert_eq!(parse_parcels(&many).len(), MAX_LINK_PARCELS);
     }
@@ -308,6 +389,7 @@ mod tests {
         let t = "<head><!--qh:meta--><title>x</title><!--/qh:meta--></head><div id=map><!--qh:preview--></div><!--qh:answer-->";
         let r = Rendered {
             preload: String::new(),
+            alternate: String::new(),
             meta: Some("<title>y</title>".into()),
             preview: "<div id=preview></div>".into(),
             answer: "<p>a</p>".into(),

@@ -240,47 +240,397 @@ pub fn render(index: &Index, bounds: [f64; 4], highlight: &[Geometry<f64>]) -> O
         .find_map(|&units| render_on(index, &Grid::new(bounds, units), bounds, highlight, 1.0))
 }
 
-/// The picture as a `width` × `height` PNG (the view fitted inside, its surroundings
-/// beyond), for messengers' link previews (`og:image`). Line widths are in pixels of the
-/// image. `None` where [`render`] has no picture.
-pub fn render_png(
+/// Height of the caption band under the map of a link preview, px of the 630-px image:
+/// two lines big enough to read on a 300-px chat thumbnail (a quarter of the size).
+pub const CAPTION_PX: u32 = 200;
+
+/// Share of the map area the parcel's box fills along its limiting side: the parcel is
+/// what a chat thumbnail must show, its neighbours only frame it.
+pub const PARCEL_FILL: f64 = 0.78;
+
+/// The caption of a link preview.
+#[derive(Debug, Clone, Default)]
+pub struct Caption {
+    /// "Thửa 345, tờ 12, Vĩnh Thanh" (bold, largest).
+    pub title: String,
+    /// The answer in a few words ("Bị ảnh hưởng quy hoạch"), coloured by `tone`.
+    pub headline: String,
+    /// The one-line answer, cut to what fits on one line.
+    pub detail: String,
+    /// Colour of the headline, `#rrggbb`.
+    pub tone: &'static str,
+}
+
+/// The fonts the caption is drawn with (regular, bold); `None` draws no text.
+pub type CaptionFonts = Option<(std::path::PathBuf, std::path::PathBuf)>;
+
+/// A link preview (`og:image`): the map of `highlight` (the parcels), which fill most of
+/// the map area while the neighbourhood is veiled, with `caption` under it, as a
+/// `width` × `height` PNG. `None` where [`render`] has no picture.
+pub fn render_card(
     index: &Index,
-    bounds: [f64; 4],
     highlight: &[Geometry<f64>],
+    caption: &Caption,
+    fonts: &CaptionFonts,
     width: u32,
     height: u32,
 ) -> Option<Vec<u8>> {
+    use geo::BoundingRect;
+    let map_h = height.saturating_sub(CAPTION_PX).max(1);
+    let (w, h) = (f64::from(width), f64::from(map_h));
+    let b = highlight
+        .iter()
+        .filter_map(|g| g.bounding_rect())
+        .map(|r| [r.min().x, r.min().y, r.max().x, r.max().y])
+        .reduce(|a, b| quyhoach_data::index::union_bbox(Some(a), b))?;
+    // Grow the box so that, fitted into the map area, the parcel spans PARCEL_FILL of it.
+    let m = ((b[2] - b[0]).max(b[3] - b[1]) * (1.0 / PARCEL_FILL - 1.0) / 2.0).max(1e-6);
+    let bounds = [b[0] - m, b[1] - m, b[2] + m, b[3] + m];
     if !drawable(bounds) {
         return None;
     }
-    let (w, h) = (f64::from(width), f64::from(height));
-    GRIDS.iter().find_map(|&units| {
+    let mut pixmap = GRIDS.iter().find_map(|&units| {
         let grid = Grid::new(bounds, units);
         let scale = (w / grid.width).min(h / grid.height);
-        let p = render_on(index, &grid, bounds, highlight, 1.0 / scale)?;
-        rasterise(&p.svg, width, height, scale, (grid.width, grid.height))
-    })
+        let p = render_on(index, &grid, bounds, &[], 1.0 / scale)?;
+        // The neighbourhood veiled, the parcels clear and outlined.
+        let mut rings = String::new();
+        for g in highlight {
+            push_geometry(&mut rings, &grid, g);
+        }
+        let big = grid.width.max(grid.height) * 4.0;
+        let veil = format!(
+            r##"<path fill="#fff" fill-opacity=".55" fill-rule="evenodd" d="M{a} {a}H{big}V{big}H{a}z{rings}"/><path fill="#ffd400" fill-opacity=".35" stroke="#111" stroke-width="{:.1}" d="{rings}"/><path fill="none" stroke="#ffd400" stroke-width="{:.1}" d="{rings}"/>"##,
+            7.0 / scale,
+            3.0 / scale,
+            a = -big,
+        );
+        let svg = p.svg.replacen("</svg>", &format!("{veil}</svg>"), 1);
+        rasterise(&svg, width, height, map_h, scale, (grid.width, grid.height))
+    })?;
+    draw_caption(&mut pixmap, caption, fonts, map_h);
+    pixmap.encode_png().ok()
 }
 
-/// Draws `svg` (a `size` viewBox) scaled by `scale` and centred on a `width` × `height`
-/// pixmap over the style's background colour.
-fn rasterise(svg: &str, width: u32, height: u32, scale: f64, size: (f64, f64)) -> Option<Vec<u8>> {
+/// Draws `svg` (a `size` viewBox) scaled by `scale` and centred in the top `map_h` rows of
+/// a `width` × `height` pixmap over the style's background colour.
+fn rasterise(
+    svg: &str,
+    width: u32,
+    height: u32,
+    map_h: u32,
+    scale: f64,
+    size: (f64, f64),
+) -> Option<resvg::tiny_skia::Pixmap> {
     use resvg::{tiny_skia, usvg};
     let tree = usvg::Tree::from_str(svg, &usvg::Options::default()).ok()?;
     let mut pixmap = tiny_skia::Pixmap::new(width, height)?;
-    let channel = |i: usize| u8::from_str_radix(&BACKGROUND[i..i + 2], 16).unwrap_or(0xFF);
-    pixmap.fill(tiny_skia::Color::from_rgba8(
-        channel(1),
-        channel(3),
-        channel(5),
-        0xFF,
-    ));
+    let (r, g, b) = rgb(BACKGROUND);
+    pixmap.fill(tiny_skia::Color::from_rgba8(r, g, b, 0xFF));
     let dx = (f64::from(width) - size.0 * scale) / 2.0;
-    let dy = (f64::from(height) - size.1 * scale) / 2.0;
+    let dy = (f64::from(map_h) - size.1 * scale) / 2.0;
     let t =
         tiny_skia::Transform::from_row(scale as f32, 0.0, 0.0, scale as f32, dx as f32, dy as f32);
     resvg::render(&tree, t, &mut pixmap.as_mut());
-    pixmap.encode_png().ok()
+    Some(pixmap)
+}
+
+/// `#rrggbb` → (r, g, b); white for anything else.
+fn rgb(hex: &str) -> (u8, u8, u8) {
+    let c = |i: usize| {
+        hex.get(i..i + 2)
+            .and_then(|h| u8::from_str_radix(h, 16).ok())
+            .unwrap_or(0xFF)
+    };
+    (c(1), c(3), c(5))
+}
+
+/// The caption band: white, a dark rule on top, the title, the headline and the detail.
+fn draw_caption(
+    pixmap: &mut resvg::tiny_skia::Pixmap,
+    caption: &Caption,
+    fonts: &CaptionFonts,
+    top: u32,
+) {
+    use resvg::tiny_skia::{Color, Paint, Rect, Transform};
+    let (w, h) = (pixmap.width() as f32, pixmap.height() as f32);
+    let mut paint = Paint::default();
+    paint.set_color(Color::WHITE);
+    if let Some(r) = Rect::from_xywh(0.0, top as f32, w, h - top as f32) {
+        pixmap.fill_rect(r, &paint, Transform::identity(), None);
+    }
+    paint.set_color(Color::from_rgba8(0x11, 0x11, 0x11, 0xFF));
+    if let Some(r) = Rect::from_xywh(0.0, top as f32, w, 4.0) {
+        pixmap.fill_rect(r, &paint, Transform::identity(), None);
+    }
+    let Some((regular, bold)) = fonts else {
+        return;
+    };
+    let Ok(lib) = freetype::Library::init() else {
+        return;
+    };
+    let (Ok(reg), Ok(bld)) = (lib.new_face(regular, 0), lib.new_face(bold, 0)) else {
+        tracing::warn!("the link preview's fonts cannot be read; the caption has no text");
+        return;
+    };
+    let margin = 28;
+    let max_w = pixmap.width() as i32 - 2 * margin;
+    let top = top as i32;
+    draw_line(
+        pixmap,
+        &bld,
+        52,
+        &caption.title,
+        (margin, top + 62),
+        max_w,
+        (0x11, 0x11, 0x11),
+    );
+    draw_line(
+        pixmap,
+        &bld,
+        44,
+        &caption.headline,
+        (margin, top + 124),
+        max_w,
+        rgb(caption.tone),
+    );
+    draw_line(
+        pixmap,
+        &reg,
+        30,
+        &caption.detail,
+        (margin, top + 176),
+        max_w,
+        (0x22, 0x22, 0x22),
+    );
+}
+
+/// Advance of `text` at the face's current size, px.
+fn text_width(face: &freetype::Face, text: &str) -> i32 {
+    text.chars()
+        .filter_map(|c| {
+            face.load_char(c as usize, freetype::face::LoadFlag::DEFAULT)
+                .ok()
+                .map(|_| (face.glyph().advance().x >> 6) as i32)
+        })
+        .sum()
+}
+
+/// Draws one line of `text` at `size` px with its baseline at `at`, cut with "…" to
+/// `max_w` px; alpha-blended over the (opaque) pixmap.
+fn draw_line(
+    pixmap: &mut resvg::tiny_skia::Pixmap,
+    face: &freetype::Face,
+    size: u32,
+    text: &str,
+    at: (i32, i32),
+    max_w: i32,
+    colour: (u8, u8, u8),
+) {
+    use resvg::tiny_skia::PremultipliedColorU8;
+    if text.is_empty() || face.set_pixel_sizes(0, size).is_err() {
+        return;
+    }
+    let mut line: String = text.to_string();
+    if text_width(face, &line) > max_w {
+        let ellipsis = text_width(face, "…");
+        let mut chars: Vec<char> = line.chars().collect();
+        while !chars.is_empty()
+            && text_width(face, &chars.iter().collect::<String>()) + ellipsis > max_w
+        {
+            chars.pop();
+        }
+        line = chars.iter().collect::<String>().trim_end().to_string() + "…";
+    }
+    let (pw, ph) = (pixmap.width() as i32, pixmap.height() as i32);
+    let pixels = pixmap.pixels_mut();
+    let mut pen = at.0;
+    for c in line.chars() {
+        if face
+            .load_char(c as usize, freetype::face::LoadFlag::RENDER)
+            .is_err()
+        {
+            continue;
+        }
+        let g = face.glyph();
+        let bm = g.bitmap();
+        let (bw, rows, pitch) = (bm.width(), bm.rows(), bm.pitch());
+        let buf = bm.buffer();
+        let (x0, y0) = (pen + g.bitmap_left(), at.1 - g.bitmap_top());
+        for row in 0..rows {
+            for col in 0..bw {
+                let Some(&a) = usize::try_from(row * pitch + col)
+                    .ok()
+                    .and_then(|i| buf.get(i))
+                else {
+                    continue;
+                };
+                let (x, y) = (x0 + col, y0 + row);
+                if a == 0 || x < 0 || y < 0 || x >= pw || y >= ph {
+                    continue;
+                }
+                let px = &mut pixels[(y * pw + x) as usize];
+                let mix = |bg: u8, fg: u8| {
+                    ((u32::from(bg) * (255 - u32::from(a)) + u32::from(fg) * u32::from(a)) / 255)
+                        as u8
+                };
+                if let Some(c) = PremultipliedColorU8::from_rgba(
+                    mix(px.red(), colour.0),
+                    mix(px.green(), colour.1),
+                    mix(px.blue(), colour.2),
+                    0xFF,
+                ) {
+                    *px = c;
+                }
+            }
+        }
+        pen += (g.advance().x >> 6) as i32;
+    }
+}
+
+/// `GET /api/v1/parcels/{commune}/{sheet}/{parcel}/map.png[?n=][&lang=en]`: the link
+/// preview of a parcel (`og:image`): its map, large, its number and the one-line answer.
+/// A number shared by several parcels without `n` shows them all, captioned as such.
+pub async fn parcel_map_png(
+    axum::extract::State(st): axum::extract::State<crate::state::AppState>,
+    axum::extract::Path((commune, sheet, parcel)): axum::extract::Path<(String, String, String)>,
+    p: crate::params::Params,
+) -> crate::error::Result<axum::response::Response> {
+    use crate::error::AppError;
+    use crate::text::Lang;
+    use axum::response::IntoResponse;
+    use quyhoach_data::index::Site;
+    p.allow(&["n", "lang"])?;
+    let n = p.int("n", 1, 1_000)?;
+    let lang = Lang::from_param(p.str("lang")?);
+    let max = crate::api::MAX_NUMBER;
+    let sheet = crate::params::parse_int("sheet", &sheet, 0, max)?;
+    let parcel = crate::params::parse_int("parcel", &parcel, 0, max)?;
+    let fonts: CaptionFonts = match (
+        st.glyphs.font_file(crate::glyphs::FONT_REGULAR),
+        st.glyphs.font_file(crate::glyphs::FONT_BOLD),
+    ) {
+        (Some(r), Some(b)) if r.is_file() && b.is_file() => Some((r, b)),
+        _ => None,
+    };
+    let index = st.index.clone();
+    let png = tokio::task::spawn_blocking(move || -> crate::error::Result<Vec<u8>> {
+        let found = index.parcels_by_number(&commune, sheet, parcel)?;
+        let what = format!(
+            "{parcel} on sheet {sheet} of commune '{}'",
+            crate::params::clip(&commune)
+        );
+        let count = found.len();
+        let chosen: Vec<_> = match n {
+            _ if count == 0 => return Err(AppError::not_found(format!("no parcel {what}"))),
+            Some(k) => vec![found
+                .into_iter()
+                .nth(usize::try_from(k - 1).unwrap_or(usize::MAX))
+                .ok_or_else(|| {
+                    AppError::bad(format!(
+                        "n must be from 1 to {count} (parcels numbered {what})"
+                    ))
+                })?],
+            None => found,
+        };
+        let caption = if chosen.len() == 1 {
+            let f = &chosen[0];
+            let r = index.report(&Site::Parcel {
+                layer: f.layer.clone(),
+                id: f.id,
+            })?;
+            let v = serde_json::to_value(&r).unwrap_or_default();
+            card_caption(&v, lang)
+        } else {
+            let c = chosen
+                .first()
+                .and_then(|f| f.properties.get("commune_code"))
+                .and_then(serde_json::Value::as_str)
+                .unwrap_or(&commune)
+                .to_string();
+            Caption {
+                title: match lang {
+                    Lang::Vi => format!("{count} thửa cùng số {parcel}, tờ {sheet} ({c})"),
+                    Lang::En => format!("{count} parcels numbered {parcel}, sheet {sheet} ({c})"),
+                },
+                headline: lang.t("Chọn thửa của bạn", "Pick your parcel").into(),
+                detail: lang
+                    .t(
+                        "Bản đồ địa chính có các thửa trùng số: mở liên kết để chọn.",
+                        "The cadastral map repeats this number: open the link to choose.",
+                    )
+                    .into(),
+                tone: "#1f4e99",
+            }
+        };
+        let geoms: Vec<Geometry<f64>> = chosen.into_iter().map(|f| f.geometry).collect();
+        let (w, h) = crate::api::MAP_PNG_SIZE;
+        render_card(&index, &geoms, &caption, &fonts, w, h)
+            .ok_or_else(|| AppError::Internal("the map picture could not be drawn".into()))
+    })
+    .await??;
+    Ok(([(axum::http::header::CONTENT_TYPE, "image/png")], png).into_response())
+}
+
+/// The caption of one parcel's preview from its report (JSON): the parcel, the answer's
+/// kind in a few words, the one-line answer.
+pub fn card_caption(r: &serde_json::Value, lang: crate::text::Lang) -> Caption {
+    use crate::text::Lang;
+    let site = r.get("site").cloned().unwrap_or_default();
+    let num = |k: &str| site.get(k).and_then(serde_json::Value::as_i64);
+    let commune = site
+        .get("commune_name")
+        .or_else(|| site.get("commune_code"))
+        .and_then(serde_json::Value::as_str)
+        .unwrap_or("");
+    let title = match (num("parcel"), num("sheet"), lang) {
+        (Some(p), Some(s), Lang::Vi) => format!("Thửa {p}, tờ {s}, {commune}"),
+        (Some(p), Some(s), Lang::En) => format!("Parcel {p}, sheet {s}, {commune}"),
+        _ => lang.t("Khu đất", "Site").to_string(),
+    };
+    let plans = r
+        .get("plans")
+        .and_then(serde_json::Value::as_array)
+        .map_or(0, Vec::len);
+    let affected = r.get("affected").and_then(serde_json::Value::as_bool);
+    let kind = r
+        .get("answer_kind")
+        .and_then(serde_json::Value::as_str)
+        .unwrap_or(match (plans, affected) {
+            (0, _) => "not_covered",
+            (_, Some(true)) => "affected",
+            _ => "not_affected",
+        });
+    let (headline, tone) = match kind {
+        "not_covered" => (
+            lang.t("Chưa có quy hoạch tại đây", "No plan covers this land"),
+            "#444444",
+        ),
+        "not_affected" => (
+            lang.t("Không bị ảnh hưởng quy hoạch", "Not affected by planning"),
+            "#0b6b2e",
+        ),
+        "plans_disagree" => (
+            lang.t("Các quy hoạch khác nhau", "The plans disagree"),
+            "#8a4b00",
+        ),
+        "site" => (lang.t("Khu đất vẽ", "Drawn site"), "#1f4e99"),
+        _ => (
+            lang.t("Bị ảnh hưởng quy hoạch", "Affected by planning"),
+            "#b00020",
+        ),
+    };
+    let detail = r
+        .get(lang.t("summary_vi", "summary_en"))
+        .and_then(serde_json::Value::as_str)
+        .unwrap_or("")
+        .to_string();
+    Caption {
+        title,
+        headline: headline.into(),
+        detail,
+        tone,
+    }
 }
 
 /// [`render`] on one grid.
