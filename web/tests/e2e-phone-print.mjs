@@ -271,6 +271,15 @@ await step('phone: keyboard and taps on the handle change the snap, and the last
   await expectSnap(m, 'half', 0.55);
   await m.keyboard.press('ArrowDown');
   await expectSnap(m, 'peek', 0.25);
+  // The handle's name follows the language; the sheet does not animate for reduced motion.
+  await m.click('#btn-lang');
+  assert.equal(await m.getAttribute('#sheet-handle', 'aria-label'), 'Panel height: small. Drag, tap, or use the up/down arrow keys to change it');
+  await m.click('#btn-lang');
+  assert.match(await m.getAttribute('#sheet-handle', 'aria-label'), /^Chiều cao bảng thông tin: thu nhỏ/);
+  assert.notEqual(await m.evaluate(() => getComputedStyle(document.getElementById('panel')).transitionDuration), '0s', 'the sheet animates by default');
+  await m.emulateMedia({ reducedMotion: 'reduce' });
+  assert.equal(await m.evaluate(() => getComputedStyle(document.getElementById('panel')).transitionDuration), '0s', 'no animation for reduced motion');
+  await m.emulateMedia({ reducedMotion: 'no-preference' });
   const again = watch(await phone.newPage(), 'phone-2');
   await again.goto(link);
   await mapReady(again);
