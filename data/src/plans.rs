@@ -86,6 +86,173 @@ impl PlanLevel {
             PlanLevel::DistrictLandUse => "Quy hoạch sử dụng đất cấp huyện",
         }
     }
+
+    /// English name.
+    pub fn name_en(self) -> &'static str {
+        match self {
+            PlanLevel::National => "National master plan",
+            PlanLevel::Regional => "Regional plan",
+            PlanLevel::Provincial => "Provincial plan",
+            PlanLevel::GeneralUrban => "General urban plan",
+            PlanLevel::Zoning2000 => "Zoning plan, scale 1:2000",
+            PlanLevel::Detailed500 => "Detailed plan, scale 1:500",
+            PlanLevel::DistrictLandUse => "District land-use plan",
+        }
+    }
+
+    /// Whether the plan is a land-use plan (quy hoạch sử dụng đất, Land Law 2024): it decides
+    /// what the land may be used for and converted to. The others are construction/urban plans
+    /// (Law on Urban and Rural Planning 2024): they decide what may be built.
+    pub fn is_land_use(self) -> bool {
+        matches!(
+            self,
+            PlanLevel::DistrictLandUse
+                | PlanLevel::Provincial
+                | PlanLevel::Regional
+                | PlanLevel::National
+        )
+    }
+
+    /// The plan's legal role, in Vietnamese.
+    pub fn role_vi(self) -> &'static str {
+        if self.is_land_use() {
+            "Quy hoạch sử dụng đất: xác định đất được sử dụng vào mục đích gì và được chuyển \
+             mục đích sử dụng sang loại đất nào; là căn cứ giao đất, cho thuê đất, chuyển mục \
+             đích sử dụng đất và thu hồi đất."
+        } else {
+            "Quy hoạch xây dựng, đô thị: xác định được xây dựng gì — chức năng sử dụng đất, mật \
+             độ xây dựng, tầng cao, hệ số sử dụng đất, chỉ giới đường đỏ; là căn cứ cấp giấy \
+             phép xây dựng."
+        }
+    }
+
+    /// The plan's legal role, in English.
+    pub fn role_en(self) -> &'static str {
+        if self.is_land_use() {
+            "Land-use plan: decides what the land may be used for and which use it may be \
+             converted to; the basis for allocating, leasing, converting and recovering land."
+        } else {
+            "Construction and urban zoning plan: decides what may be built — the planned \
+             function, building density, floors, floor-area ratio, red lines; the basis for \
+             building permits."
+        }
+    }
+}
+
+/// The kind of document that approved (or proposed) a plan, read from its number's type
+/// code (Decree 30/2020/NĐ-CP, appendix III: "số/năm/viết tắt loại văn bản-cơ quan").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DocumentKind {
+    /// Quyết định (QĐ): an approval.
+    Decision,
+    /// Nghị quyết (NQ), e.g. of a People's Council.
+    Resolution,
+    /// Tờ trình (TTr): a proposal submitted for approval — not an approval.
+    Submission,
+    /// Thông báo (TB).
+    Notice,
+    /// Kế hoạch (KH).
+    PlanOfAction,
+    /// Công văn: a letter, numbered without a type code ("123/UBND-KT").
+    Letter,
+    /// Anything else.
+    Other,
+}
+
+/// A document's kind with its names.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DocumentType {
+    /// Machine-readable kind.
+    pub kind: DocumentKind,
+    /// Vietnamese name ("Quyết định").
+    pub name_vi: &'static str,
+    /// English name ("Decision").
+    pub name_en: &'static str,
+}
+
+impl DocumentKind {
+    /// The kind of the document numbered `number` ("2341/QĐ-UBND", "85/TTr-UBND",
+    /// "12/2023/NQ-HĐND", "123/UBND-KT").
+    pub fn of_number(number: &str) -> DocumentKind {
+        let parts: Vec<&str> = number.split('/').map(str::trim).collect();
+        for part in parts.iter().skip(1) {
+            let code = part.split(['-', ' ']).next().unwrap_or("");
+            let folded: String = code
+                .chars()
+                .map(|c| if c == 'Đ' || c == 'đ' { 'D' } else { c })
+                .collect::<String>()
+                .to_uppercase();
+            match folded.as_str() {
+                "QD" => return DocumentKind::Decision,
+                "NQ" => return DocumentKind::Resolution,
+                "TTR" => return DocumentKind::Submission,
+                "TB" => return DocumentKind::Notice,
+                "KH" => return DocumentKind::PlanOfAction,
+                "CV" => return DocumentKind::Letter,
+                "UBND" | "HDND" | "SXD" | "STNMT" | "SNNMT" if part.contains('-') => {
+                    return DocumentKind::Letter
+                }
+                _ => {}
+            }
+        }
+        DocumentKind::Other
+    }
+
+    /// The kind with its Vietnamese and English names.
+    pub fn named(self) -> DocumentType {
+        let (name_vi, name_en) = match self {
+            DocumentKind::Decision => ("Quyết định", "Decision"),
+            DocumentKind::Resolution => ("Nghị quyết", "Resolution"),
+            DocumentKind::Submission => ("Tờ trình", "Submission (proposal, not an approval)"),
+            DocumentKind::Notice => ("Thông báo", "Notice"),
+            DocumentKind::PlanOfAction => ("Kế hoạch", "Action plan"),
+            DocumentKind::Letter => ("Công văn", "Official letter"),
+            DocumentKind::Other => ("Văn bản", "Document"),
+        };
+        DocumentType {
+            kind: self,
+            name_vi,
+            name_en,
+        }
+    }
+}
+
+/// The English form of an authority written the Vietnamese way: "UBND tỉnh Kiên Giang" →
+/// "Kiên Giang Provincial People's Committee". `None` when the form is not recognised (the
+/// caller then shows the Vietnamese name, marked as such).
+pub fn authority_en(authority: &str) -> Option<String> {
+    let a = authority.trim();
+    let (body, rest) = [
+        ("UBND ", "People's Committee"),
+        ("Ủy ban nhân dân ", "People's Committee"),
+        ("Uỷ ban nhân dân ", "People's Committee"),
+        ("HĐND ", "People's Council"),
+        ("Hội đồng nhân dân ", "People's Council"),
+    ]
+    .iter()
+    .find_map(|(p, en)| a.strip_prefix(p).map(|r| (*en, r)))?;
+    let lower = rest.to_lowercase();
+    let units: [(&str, &str); 7] = [
+        ("thành phố trực thuộc trung ương ", "City"),
+        ("tỉnh ", "Provincial"),
+        ("thành phố ", "City"),
+        ("tp. ", "City"),
+        ("huyện ", "District"),
+        ("thị xã ", "Town"),
+        ("xã ", "Commune"),
+    ];
+    let more: [(&str, &str); 2] = [("phường ", "Ward"), ("quận ", "District")];
+    for (p, adj) in units.iter().chain(more.iter()) {
+        if lower.starts_with(p) {
+            let name = rest.get(p.len()..).unwrap_or("").trim();
+            if name.is_empty() {
+                return None;
+            }
+            return Some(format!("{name} {adj} {body}"));
+        }
+    }
+    None
 }
 
 impl FromStr for PlanLevel {
@@ -376,6 +543,42 @@ fn split_csv_line(line: &str) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn document_kinds_come_from_the_number() {
+        use DocumentKind::*;
+        for (n, k) in [
+            ("2341/QĐ-UBND", Decision),
+            ("1195/QD-UBND", Decision),
+            ("85/TTr-UBND", Submission),
+            ("12/2023/NQ-HĐND", Resolution),
+            ("40/TB-UBND", Notice),
+            ("123/UBND-KT", Letter),
+            ("QH-2030", Other),
+            ("", Other),
+        ] {
+            assert_eq!(DocumentKind::of_number(n), k, "{n}");
+        }
+        assert_eq!(DocumentKind::Submission.named().name_vi, "Tờ trình");
+    }
+
+    #[test]
+    fn authorities_in_english() {
+        assert_eq!(
+            authority_en("UBND tỉnh Kiên Giang").as_deref(),
+            Some("Kiên Giang Provincial People's Committee")
+        );
+        assert_eq!(
+            authority_en("UBND huyện Châu Thành").as_deref(),
+            Some("Châu Thành District People's Committee")
+        );
+        assert_eq!(
+            authority_en("Hội đồng nhân dân thành phố Cần Thơ").as_deref(),
+            Some("Cần Thơ City People's Council")
+        );
+        assert_eq!(authority_en("Bộ Xây dựng"), None);
+        assert_eq!(authority_en("UBND tỉnh "), None);
+    }
+
     use super::*;
 
     const JSON: &str = r#"[{"id": "qhpk-2000", "name": "Quy hoạch phân khu", "level": "zoning_2000",

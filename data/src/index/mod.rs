@@ -39,8 +39,9 @@ use crate::store::{Catalog, LayerEntry, Store, StoreError};
 
 pub use convert::{convert, MAX_CONVERT_POINTS};
 pub use report::{
-    Cancel, CancelOnDrop, LandUseOut, PlanReport, RedlineHit, Report, SiteSummary, ZoneOverlap,
-    MAX_SITE_AREA_M2, MAX_SITE_VERTICES, REDLINE_NEAR_M, SLIVER_M2,
+    Cancel, CancelOnDrop, LandUseOut, PlanReport, PlanVerdict, RedlineHit, Report, SiteSummary,
+    ZoneOverlap, DISCLAIMER_EN, DISCLAIMER_VI, MAX_SITE_AREA_M2, MAX_SITE_VERTICES, OFFICE_EN,
+    OFFICE_VI, REDLINE_NEAR_M, SLIVER_M2, SLIVER_PCT,
 };
 pub use search::{MAX_QUERY_CHARS, MAX_SEARCH_LIMIT};
 

@@ -20,7 +20,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use geo::orient::Direction;
-use geo::{unary_union, Area, BoundingRect, Buffer, Distance, Euclidean, Orient};
+use geo::{unary_union, Area, BooleanOps, BoundingRect, Buffer, Distance, Euclidean, Orient};
 use geo_types::{Geometry, MultiPolygon};
 use serde::Serialize;
 
@@ -28,7 +28,7 @@ use super::geom::{clip_to_box, length_inside, overlap_area};
 use super::metric::{local_tmerc, project_mls, project_mp};
 use super::{bbox_of, FeatureId, Index, QueryError, Site};
 use crate::landuse;
-use crate::plans::{Plan, PlanLevel, PlanStatus};
+use crate::plans::{authority_en, DocumentKind, DocumentType, Plan, PlanLevel, PlanStatus};
 use crate::schema::Kind;
 use crate::srs::Measure;
 
@@ -43,10 +43,14 @@ pub const MAX_SITE_AREA_M2: f64 = 100_000_000.0;
 /// cross it: a road widening a few metres away still matters to a buyer.
 pub const REDLINE_NEAR_M: f64 = 30.0;
 
-/// Overlaps smaller than this (m²) do not make a site "affected": cadastral and planning
+/// Overlaps smaller than this (m²) are slivers, not a change of use: cadastral and planning
 /// maps drawn separately disagree along shared edges by decimetres, which over a 20 m
-/// frontage is a fraction of a square metre.
-pub const SLIVER_M2: f64 = 1.0;
+/// frontage is a square metre or two.
+pub const SLIVER_M2: f64 = 2.0;
+
+/// Overlaps below this share of the site (%) are slivers too: on a large parcel the same
+/// decimetres along a long boundary add up to tens of square metres.
+pub const SLIVER_PCT: f64 = 0.5;
 
 /// Overlaps below this (m²) are numerical noise and are not listed.
 const MIN_OVERLAP_M2: f64 = 0.01;
@@ -55,12 +59,25 @@ const MIN_OVERLAP_M2: f64 = 0.01;
 const TOUCH_M: f64 = 0.5;
 
 const DRAFT_NOTE_VI: &str = "Dự thảo lấy ý kiến — chưa có giá trị pháp lý";
-const DISCLAIMER_VI: &str = "Thông tin chỉ mang tính tham khảo. Căn cứ pháp lý là quyết định phê duyệt quy hoạch \
-    và hồ sơ quy hoạch kèm theo; để có thông tin chính thức, liên hệ cơ quan quản lý quy hoạch \
-    (Phòng Quản lý đô thị, Phòng Tài nguyên và Môi trường) hoặc đề nghị cung cấp thông tin quy hoạch.";
-const DISCLAIMER_EN: &str = "For reference only. The legal reference is the decision approving the plan and \
-    its planning documents; for official information ask the planning authority (urban management or \
-    natural resources and environment office) for a planning information certificate.";
+
+/// The office a citizen asks for official planning information, since the two-level local
+/// government of 1 July 2025 (districts abolished): the commune or ward People's Committee and
+/// its economic office. The report's disclaimer, the text pages and the help name this one.
+pub const OFFICE_VI: &str = "Ủy ban nhân dân xã, phường nơi có đất (Phòng Kinh tế ở xã; \
+    Phòng Kinh tế, Hạ tầng và Đô thị ở phường)";
+/// [`OFFICE_VI`] in English.
+pub const OFFICE_EN: &str = "the People's Committee of the commune or ward where the land lies \
+    (its Economic Office in a commune; its Office of Economy, Infrastructure and Urban Affairs in a ward)";
+
+/// The report's legal notice, Vietnamese.
+pub const DISCLAIMER_VI: &str = "Thông tin chỉ mang tính tham khảo. Căn cứ pháp lý là quyết định phê duyệt quy hoạch \
+    và hồ sơ quy hoạch kèm theo. Để có thông tin chính thức, đề nghị Ủy ban nhân dân xã, phường nơi có đất \
+    (Phòng Kinh tế ở xã; Phòng Kinh tế, Hạ tầng và Đô thị ở phường) cung cấp thông tin quy hoạch.";
+/// The report's legal notice, English.
+pub const DISCLAIMER_EN: &str = "For reference only. The legal reference is the decision approving the plan and \
+    its planning documents. For official information, ask the People's Committee of the commune or ward \
+    where the land lies (its Economic Office in a commune; its Office of Economy, Infrastructure and \
+    Urban Affairs in a ward) to provide planning information.";
 
 /// Lets the caller stop a report: cancelled on request ([`Cancel::cancel`], or when a
 /// [`CancelOnDrop`] guard is dropped, e.g. with the request future of a client that left) or
@@ -187,14 +204,25 @@ pub struct SiteSummary {
 pub struct Report {
     /// The site.
     pub site: SiteSummary,
-    /// True if a plan in force (or a draft) plans a use different from the current one on
-    /// more than [`SLIVER_M2`], or a red line crosses the site.
+    /// True if a binding plan (in force or adjusted) plans a use different from the current
+    /// one on more than a sliver (see [`ZoneOverlap::sliver`]), or a red line crosses the site.
     pub affected: bool,
-    /// One plain Vietnamese sentence answering "is my land affected?".
+    /// `not_covered` (no binding plan at the site), `not_affected` (binding plans keep today's
+    /// use, no red line), `affected` (binding plans agree; something changes or a red line
+    /// crosses), `plans_disagree` (binding plans whose main zones plan different uses) or
+    /// `site` (a drawn site, which has no current use to compare).
+    pub answer_kind: String,
+    /// One plain Vietnamese sentence answering "is my land affected?": every binding plan's
+    /// verdict with its document, then any draft's, marked as not binding.
     pub summary_vi: String,
     /// The same in English.
     pub summary_en: String,
-    /// One per plan with zones or red lines at the site; in force first, drafts marked.
+    /// Site area inside red lines, m²: the largest over the binding plans.
+    pub road_area_m2: f64,
+    /// The same as % of the site.
+    pub road_area_pct: f64,
+    /// One section per plan with zones or red lines at the site: binding plans first (in
+    /// force, then adjusted), then drafts, then expired plans.
     pub plans: Vec<PlanReport>,
     /// Latest import time of the layers used.
     pub data_date: String,
@@ -204,23 +232,62 @@ pub struct Report {
     pub disclaimer_en: String,
 }
 
-/// One plan at the site.
+/// One plan at the site: a section of the report, as in the Swiss ÖREB extract.
 #[derive(Debug, Clone, Serialize)]
 pub struct PlanReport {
     /// The plan and its approving decision.
     pub plan: Plan,
+    /// Legally binding: in force or adjusted. Drafts and expired plans are not.
+    pub binding: bool,
+    /// The plan's level, Vietnamese ("Quy hoạch phân khu tỷ lệ 1/2000").
+    pub level_name_vi: String,
+    /// The plan's level, English.
+    pub level_name_en: String,
+    /// What this kind of plan decides, Vietnamese.
+    pub role_vi: String,
+    /// What this kind of plan decides, English.
+    pub role_en: String,
+    /// The real type of the approving document, from its number ("Tờ trình" is a proposal).
+    pub document: DocumentType,
+    /// The authority in English, when its form is recognised.
+    pub authority_en: Option<String>,
+    /// This plan's own verdict for the site.
+    pub verdict: PlanVerdict,
     /// E.g. "Dự thảo lấy ý kiến — chưa có giá trị pháp lý" for drafts.
     pub status_note: Option<String>,
-    /// Zones by overlap, largest first; their percentages add up to `coverage_pct`.
+    /// Zones by overlap, largest first.
     pub zones: Vec<ZoneOverlap>,
-    /// Share of the site covered by this plan's zones, %.
+    /// Share of the site covered by this plan's zones (their union), %; at most 100. Where two
+    /// zones of the plan overlap each other, their rows count the common part twice.
     pub coverage_pct: f64,
-    /// Red lines crossing or near the site.
+    /// Site area inside this plan's red-line corridors, m²: the sum of `redlines[].area_in_road_m2`.
+    pub road_area_m2: f64,
+    /// The same as % of the site.
+    pub road_area_pct: f64,
+    /// Red lines crossing or near the site; their `area_in_road_m2` add up to `road_area_m2`.
     pub redlines: Vec<RedlineHit>,
     /// Store layers consulted.
     pub layers: Vec<String>,
     /// Latest import time of those layers.
     pub imported_at: String,
+}
+
+/// A plan's verdict for the site.
+#[derive(Debug, Clone, Serialize)]
+pub struct PlanVerdict {
+    /// `keeps` (its main zone plans a current use), `changes` (it plans another use on more
+    /// than a sliver), `uses` (the site's current use is unknown: planned uses only), `roads`
+    /// (only red lines at the site), `edge` (only slivers) or `site` (a drawn site).
+    pub kind: String,
+    /// Planned use of the largest non-sliver zone.
+    pub main_landuse: Option<String>,
+    /// Its share of the site, % (zones of the same use added up).
+    pub main_pct: Option<f64>,
+    /// The verdict in Vietnamese, e.g. "giữ đất ở tại đô thị (ODT) 60,5%, chuyển sang đất
+    /// công trình giao thông (DGT) 39,5%; 36 m² trong chỉ giới đường đỏ".
+    pub vi: String,
+    /// The same in English.
+    pub en: String,
 }
 
 /// A zone's share of the site.
@@ -250,6 +317,9 @@ pub struct ZoneOverlap {
     pub max_floor_area_m2: Option<f64>,
     /// Whether the planned use is one of the site's current uses.
     pub same_as_current: bool,
+    /// Below the tolerance ([`SLIVER_M2`] or [`SLIVER_PCT`]): an edge mismatch between maps
+    /// drawn separately, never a change of use.
+    pub sliver: bool,
 }
 
 /// A red line crossing or near the site.
@@ -264,7 +334,9 @@ pub struct RedlineHit {
     pub crosses_site: bool,
     /// Shortest distance from the site, m (0 when it crosses or touches).
     pub distance_m: f64,
-    /// Site area inside the future road corridor, m².
+    /// Site area inside the future road corridor, m², counted once: a corridor piece bounded
+    /// by several red lines is counted on the first of them (crossing lines first, then the
+    /// nearest), so the rows of a plan add up to its `road_area_m2`.
     pub area_in_road_m2: f64,
     /// The same as % of the site.
     pub area_in_road_pct: f64,
@@ -303,40 +375,73 @@ fn level_rank(l: PlanLevel) -> u8 {
     }
 }
 
-/// Counts in-force weight of a status for "affected".
-fn counts(s: PlanStatus) -> bool {
-    matches!(s, PlanStatus::InForce | PlanStatus::Draft)
+/// Legally binding statuses.
+fn binding(s: PlanStatus) -> bool {
+    matches!(s, PlanStatus::InForce | PlanStatus::Adjusted)
 }
 
-fn pct_text(p: f64) -> String {
-    if p >= 9.95 {
-        format!("{p:.0}")
+/// `x` with `decimals` decimals, digits grouped by three: Vietnamese `1.234,5`, English
+/// `1,234.5`.
+fn number(x: f64, decimals: usize, vi: bool) -> String {
+    let t = format!("{:.*}", decimals, x.abs());
+    let (int, frac) = t.split_once('.').unwrap_or((&t, ""));
+    let (group, point) = if vi { ('.', ',') } else { (',', '.') };
+    let mut out = String::new();
+    if x < 0.0 && t.chars().any(|c| c.is_ascii_digit() && c != '0') {
+        out.push('-');
+    }
+    for (n, ch) in int.chars().enumerate() {
+        if n > 0 && (int.len() - n) % 3 == 0 {
+            out.push(group);
+        }
+        out.push(ch);
+    }
+    if !frac.is_empty() {
+        out.push(point);
+        out.push_str(frac);
+    }
+    out
+}
+
+/// A share: one decimal, none when it is whole ("60,5%", "100%").
+fn pct_text(p: f64, vi: bool) -> String {
+    let r = (p * 10.0).round() / 10.0;
+    if r.fract() == 0.0 {
+        format!("{}%", number(r, 0, vi))
     } else {
-        format!("{p:.1}")
+        format!("{}%", number(r, 1, vi))
     }
 }
 
-fn m2_text(a: f64) -> String {
+/// An area in m²: whole square metres from 10 m² up, one decimal below.
+fn m2_text(a: f64, vi: bool) -> String {
     if a >= 10.0 {
-        format!("{a:.0}")
+        format!("{} m²", number(a, 0, vi))
     } else {
-        format!("{a:.1}")
+        format!("{} m²", number(a, 1, vi))
     }
 }
 
 #[derive(Default)]
 struct PlanAcc {
     zones: Vec<ZoneOverlap>,
-    redlines: Vec<RedlineHit>,
     layers: BTreeSet<String>,
     imported_at: String,
     /// Projected DGT zones near the site, their metric box and their overlap with it (CRS
     /// units²).
     dgt: Vec<(MultiPolygon<f64>, [f64; 4], f64)>,
-    /// Which of `dgt` bound a red line near the site (road corridors).
-    dgt_road: BTreeSet<usize>,
-    /// Other road corridors (width buffers of red lines), for the plan's total.
-    road_buffers: Vec<MultiPolygon<f64>>,
+    /// Red lines near the site, with the DGT zones (indices into `dgt`) that they bound and
+    /// their width buffer when they bound none.
+    lines: Vec<LineAcc>,
+    /// The plan's zones overlapping the site, cut to the site's box, for the plan's coverage.
+    zone_pieces: Vec<MultiPolygon<f64>>,
+}
+
+/// A red line near the site, before its corridor area is counted.
+struct LineAcc {
+    hit: RedlineHit,
+    corridor: Vec<usize>,
+    buffer: Option<MultiPolygon<f64>>,
 }
 
 /// Metric box `[xmin, ymin, xmax, ymax]` of a geometry, grown by `margin` (None when empty).
@@ -529,6 +634,9 @@ impl Index {
         // Boxes are grown by a metre so the geometry they hold is strictly inside them (see
         // clip_to_box).
         let margin = 1.0 / unit;
+        let site_box = metric_box(&site_m, margin).ok_or_else(|| {
+            QueryError::BadRequest("the site has no area (degenerate polygon)".into())
+        })?;
 
         let mut acc: BTreeMap<String, PlanAcc> = BTreeMap::new();
         // Zones.
@@ -565,6 +673,9 @@ impl Index {
                 if a.imported_at < l.entry.imported_at {
                     a.imported_at = l.entry.imported_at.clone();
                 }
+                if overlap >= MIN_OVERLAP_M2 {
+                    a.zone_pieces.push(clip_to_box(&zone_m, site_box));
+                }
                 if is_dgt {
                     a.dgt.push((zone_m, zone_box, inter));
                 }
@@ -598,6 +709,7 @@ impl Index {
                     max_footprint_m2: density.map(|d| overlap * d / 100.0),
                     max_floor_area_m2: far.map(|f| overlap * f),
                     same_as_current: !main.is_empty() && current.contains(&main),
+                    sliver: overlap < SLIVER_M2 || overlap / site_area * 100.0 < SLIVER_PCT,
                 });
             }
         }
@@ -654,39 +766,42 @@ impl Index {
                         corridor.push(i);
                     }
                 }
-                let (area, method) = if !corridor.is_empty() {
-                    let area = corridor.iter().map(|&i| a.dgt[i].2).sum::<f64>() * a2;
-                    a.dgt_road.extend(corridor);
-                    (area, "dgt_zones")
-                } else if let Some(w) = width.filter(|w| *w > 0.0) {
-                    let buffer = line_m.buffer(w / 2.0 / unit);
-                    let area = match metric_box(&buffer, margin) {
-                        Some(bb) => overlap_area(&site_m, &buffer, bb, cancel)? * a2,
-                        None => 0.0,
-                    };
-                    a.road_buffers.push(buffer);
-                    (area, "buffer")
+                let buffer = if corridor.is_empty() {
+                    width
+                        .filter(|w| *w > 0.0)
+                        .map(|w| line_m.buffer(w / 2.0 / unit))
                 } else {
-                    (0.0, "none")
+                    None
                 };
-                a.redlines.push(RedlineHit {
-                    layer: l.id.clone(),
-                    id,
-                    road_name: l.str("road_name", id).map(str::to_string),
-                    width_m: width,
-                    crosses_site: crosses,
-                    distance_m: if crosses { 0.0 } else { distance },
-                    area_in_road_m2: area,
-                    area_in_road_pct: area / site_area * 100.0,
-                    method: method.into(),
+                let method = if !corridor.is_empty() {
+                    "dgt_zones"
+                } else if buffer.is_some() {
+                    "buffer"
+                } else {
+                    "none"
+                };
+                a.lines.push(LineAcc {
+                    hit: RedlineHit {
+                        layer: l.id.clone(),
+                        id,
+                        road_name: l.str("road_name", id).map(str::to_string),
+                        width_m: width,
+                        crosses_site: crosses,
+                        distance_m: if crosses { 0.0 } else { distance },
+                        area_in_road_m2: 0.0,
+                        area_in_road_pct: 0.0,
+                        method: method.into(),
+                    },
+                    corridor,
+                    buffer,
                 });
             }
         }
 
         // Assemble, per plan.
-        let mut plans: Vec<(PlanReport, f64)> = Vec::new();
+        let mut plans: Vec<PlanReport> = Vec::new();
         for (plan_id, mut a) in acc {
-            if a.zones.is_empty() && a.redlines.is_empty() {
+            if a.zones.is_empty() && a.lines.is_empty() {
                 continue;
             }
             let Some(plan) = self.catalog.plans.get(&plan_id) else {
@@ -695,55 +810,113 @@ impl Index {
             };
             a.zones
                 .sort_by(|x, y| y.overlap_m2.total_cmp(&x.overlap_m2).then(x.id.cmp(&y.id)));
-            a.redlines.sort_by(|x, y| {
-                y.crosses_site
-                    .cmp(&x.crosses_site)
-                    .then(x.distance_m.total_cmp(&y.distance_m))
-                    .then(x.id.cmp(&y.id))
-            });
-            let coverage = a.zones.iter().map(|z| z.overlap_pct).sum::<f64>();
-            // Total road area without counting a corridor twice (both red lines of a road
-            // bound the same zone): the site's overlap with the union of the corridors (a
-            // union of a few small polygons, not of the site's pieces).
+            // Coverage: the site's overlap with the union of the plan's zones, so zones that
+            // overlap each other by slivers are not counted twice.
             cancel.check()?;
-            let corridors: Vec<MultiPolygon<f64>> = a
-                .dgt_road
-                .iter()
-                .map(|&i| a.dgt[i].0.orient(Direction::Default))
-                .chain(a.road_buffers.iter().map(|b| b.orient(Direction::Default)))
-                .collect();
-            let road_area = if corridors.is_empty() {
-                0.0
-            } else {
-                let road = unary_union(&corridors);
-                match metric_box(&road, margin) {
-                    Some(bb) => overlap_area(&site_m, &road, bb, cancel)? * a2,
-                    None => 0.0,
+            let coverage_m2 = match a.zone_pieces.len() {
+                0 => 0.0,
+                1 => a.zones.iter().map(|z| z.overlap_m2).sum::<f64>(),
+                _ => {
+                    let pieces: Vec<MultiPolygon<f64>> = a
+                        .zone_pieces
+                        .iter()
+                        .map(|z| z.orient(Direction::Default))
+                        .collect();
+                    let union = unary_union(&pieces);
+                    match metric_box(&union, margin) {
+                        Some(bb) => overlap_area(&site_m, &union, bb, cancel)? * a2,
+                        None => 0.0,
+                    }
                 }
             };
+            let coverage = (coverage_m2 / site_area * 100.0).min(100.0);
+            // Red-line corridors: each piece counted once, on the first line that bounds it
+            // (crossing lines first, then the nearest), so the rows add up to the total.
+            a.lines.sort_by(|x, y| {
+                y.hit
+                    .crosses_site
+                    .cmp(&x.hit.crosses_site)
+                    .then(x.hit.distance_m.total_cmp(&y.hit.distance_m))
+                    .then(x.hit.id.cmp(&y.hit.id))
+            });
+            let mut assigned: BTreeSet<usize> = BTreeSet::new();
+            let mut counted: Option<MultiPolygon<f64>> = None;
+            let mut road_area = 0.0;
+            let mut redlines = Vec::with_capacity(a.lines.len());
+            for line in a.lines {
+                cancel.check()?;
+                let mut hit = line.hit;
+                let piece: Option<MultiPolygon<f64>> = if !line.corridor.is_empty() {
+                    let own: Vec<MultiPolygon<f64>> = line
+                        .corridor
+                        .iter()
+                        .filter(|&&i| assigned.insert(i) && a.dgt[i].2 > 0.0)
+                        .map(|&i| clip_to_box(&a.dgt[i].0, site_box).orient(Direction::Default))
+                        .filter(|m| !m.0.is_empty())
+                        .collect();
+                    (!own.is_empty()).then(|| unary_union(&own))
+                } else {
+                    line.buffer
+                        .map(|b| clip_to_box(&b, site_box).orient(Direction::Default))
+                        .filter(|m| !m.0.is_empty())
+                };
+                if let Some(piece) = piece {
+                    let new = match &counted {
+                        Some(c) => piece.difference(c),
+                        None => piece,
+                    };
+                    let area = match metric_box(&new, margin) {
+                        Some(bb) => overlap_area(&site_m, &new, bb, cancel)? * a2,
+                        None => 0.0,
+                    };
+                    hit.area_in_road_m2 = area;
+                    hit.area_in_road_pct = area / site_area * 100.0;
+                    road_area += area;
+                    counted = Some(match counted {
+                        Some(c) => c.union(&new),
+                        None => new,
+                    });
+                }
+                redlines.push(hit);
+            }
             used_dates.push(a.imported_at.clone());
-            plans.push((
-                PlanReport {
-                    status_note: (plan.status == PlanStatus::Draft)
-                        .then(|| DRAFT_NOTE_VI.to_string())
-                        .or_else(|| match plan.status {
-                            PlanStatus::Expired => Some("Hết hiệu lực — chỉ để tham khảo".into()),
-                            PlanStatus::Adjusted => {
-                                Some("Đã được điều chỉnh — xem quyết định điều chỉnh".into())
-                            }
-                            _ => None,
-                        }),
-                    plan: plan.clone(),
-                    zones: a.zones,
-                    coverage_pct: coverage,
-                    redlines: a.redlines,
-                    layers: a.layers.into_iter().collect(),
-                    imported_at: a.imported_at,
+            let status_note = match plan.status {
+                PlanStatus::Draft => Some(DRAFT_NOTE_VI.to_string()),
+                PlanStatus::Expired => Some("Hết hiệu lực — chỉ để tham khảo".into()),
+                PlanStatus::Adjusted => {
+                    Some("Đã được điều chỉnh — xem quyết định điều chỉnh".into())
+                }
+                PlanStatus::InForce => None,
+            };
+            let mut pr = PlanReport {
+                binding: binding(plan.status),
+                level_name_vi: plan.level.name_vi().into(),
+                level_name_en: plan.level.name_en().into(),
+                role_vi: plan.level.role_vi().into(),
+                role_en: plan.level.role_en().into(),
+                document: DocumentKind::of_number(&plan.decision.number).named(),
+                authority_en: authority_en(&plan.decision.authority),
+                verdict: PlanVerdict {
+                    kind: String::new(),
+                    main_landuse: None,
+                    main_pct: None,
+                    vi: String::new(),
+                    en: String::new(),
                 },
-                road_area,
-            ));
+                status_note,
+                plan: plan.clone(),
+                zones: a.zones,
+                coverage_pct: coverage,
+                road_area_m2: road_area,
+                road_area_pct: road_area / site_area * 100.0,
+                redlines,
+                layers: a.layers.into_iter().collect(),
+                imported_at: a.imported_at,
+            };
+            pr.verdict = plan_verdict(&pr, matches!(site, Site::Geometry(_)), &current);
+            plans.push(pr);
         }
-        plans.sort_by(|(x, _), (y, _)| {
+        plans.sort_by(|x, y| {
             (
                 status_rank(x.plan.status),
                 level_rank(x.plan.level),
@@ -757,13 +930,21 @@ impl Index {
         });
 
         let drawn = matches!(site, Site::Geometry(_));
-        let (affected, summary_vi, summary_en) = summarise(&plans, drawn, &current, site_area);
+        let answer = summarise(&plans, drawn, site_area);
+        let road_area_m2 = plans
+            .iter()
+            .filter(|p| p.binding)
+            .map(|p| p.road_area_m2)
+            .fold(0.0, f64::max);
         Ok(Report {
             site: summary,
-            affected,
-            summary_vi,
-            summary_en,
-            plans: plans.into_iter().map(|(p, _)| p).collect(),
+            affected: answer.affected,
+            answer_kind: answer.kind.into(),
+            summary_vi: answer.vi,
+            summary_en: answer.en,
+            road_area_m2,
+            road_area_pct: road_area_m2 / site_area * 100.0,
+            plans,
             data_date: used_dates.into_iter().max().unwrap_or_default(),
             disclaimer_vi: DISCLAIMER_VI.into(),
             disclaimer_en: DISCLAIMER_EN.into(),
@@ -771,195 +952,288 @@ impl Index {
     }
 }
 
-/// Decides "affected" and writes the one-line answers.
-fn summarise(
-    plans: &[(PlanReport, f64)],
-    drawn: bool,
-    current: &[String],
-    site_area: f64,
-) -> (bool, String, String) {
+/// Planned uses of a plan at the site, non-sliver zones of the same use added up, largest
+/// first: (code, m², %, name_vi, name_en, same as current).
+fn use_groups(p: &PlanReport) -> Vec<(String, f64, f64, String, String, bool)> {
+    let mut groups: Vec<(String, f64, f64, String, String, bool)> = Vec::new();
+    for z in p.zones.iter().filter(|z| !z.sliver) {
+        let code = split_codes(&z.landuse)
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| z.landuse.clone());
+        if let Some(g) = groups.iter_mut().find(|g| g.0 == code) {
+            g.1 += z.overlap_m2;
+            g.2 += z.overlap_pct;
+            g.5 |= z.same_as_current;
+        } else {
+            groups.push((
+                code,
+                z.overlap_m2,
+                z.overlap_pct,
+                z.landuse_name_vi
+                    .clone()
+                    .unwrap_or_else(|| "đất".into())
+                    .to_lowercase(),
+                z.landuse_name_en
+                    .clone()
+                    .unwrap_or_else(|| "land".into())
+                    .to_lowercase(),
+                z.same_as_current,
+            ));
+        }
+    }
+    groups.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    groups
+}
+
+/// Uses listed in a verdict; the rest are summed up.
+const VERDICT_USES: usize = 3;
+
+/// A plan's own verdict for the site.
+fn plan_verdict(p: &PlanReport, drawn: bool, current: &[String]) -> PlanVerdict {
+    let groups = use_groups(p);
+    let know_current = !drawn && !current.is_empty();
+    let changes = know_current && groups.iter().any(|g| !g.5);
+    let crosses = p.redlines.iter().any(|r| r.crosses_site);
+    let kind = if drawn {
+        "site"
+    } else if groups.is_empty() && !p.redlines.is_empty() {
+        "roads"
+    } else if groups.is_empty() {
+        "edge"
+    } else if !know_current {
+        "uses"
+    } else if changes {
+        "changes"
+    } else {
+        "keeps"
+    };
+    let mut vi: Vec<String> = Vec::new();
+    let mut en: Vec<String> = Vec::new();
+    for g in groups.iter().take(VERDICT_USES) {
+        let (code, _, pct, name_vi, name_en, same) = g;
+        let (pv, pe) = (pct_text(*pct, true), pct_text(*pct, false));
+        if !know_current {
+            vi.push(format!("{pv} {name_vi} ({code})"));
+            en.push(format!("{pe} {name_en} ({code})"));
+        } else if *same {
+            vi.push(format!("giữ {name_vi} ({code}) {pv}"));
+            en.push(format!("keeps {name_en} ({code}) {pe}"));
+        } else {
+            vi.push(format!("chuyển sang {name_vi} ({code}) {pv}"));
+            en.push(format!("becomes {name_en} ({code}) {pe}"));
+        }
+    }
+    if groups.len() > VERDICT_USES {
+        let rest: f64 = groups[VERDICT_USES..].iter().map(|g| g.2).sum();
+        vi.push(format!(
+            "{} loại đất khác {}",
+            groups.len() - VERDICT_USES,
+            pct_text(rest, true)
+        ));
+        en.push(format!(
+            "{} other uses {}",
+            groups.len() - VERDICT_USES,
+            pct_text(rest, false)
+        ));
+    }
+    if groups.is_empty() && p.redlines.is_empty() {
+        vi.push("chỉ chạm mép thửa đất (sai lệch ranh giới giữa các bản đồ)".into());
+        en.push("only touches the edge (mismatch between maps)".into());
+    }
+    let mut vi = vi.join(", ");
+    let mut en = en.join(", ");
+    if !groups.is_empty() && p.coverage_pct < 100.0 - SLIVER_PCT {
+        vi = format!("phủ {} diện tích: {vi}", pct_text(p.coverage_pct, true));
+        en = format!(
+            "covers {} of the area: {en}",
+            pct_text(p.coverage_pct, false)
+        );
+    }
+    let road_vi;
+    let road_en;
+    if p.road_area_m2 >= SLIVER_M2 {
+        road_vi = format!(
+            "{} nằm trong chỉ giới đường đỏ",
+            m2_text(p.road_area_m2, true)
+        );
+        road_en = format!(
+            "{} lies inside the red lines (future road)",
+            m2_text(p.road_area_m2, false)
+        );
+    } else if crosses {
+        road_vi = "chỉ giới đường đỏ đi qua".to_string();
+        road_en = "a red line crosses it".to_string();
+    } else if groups.is_empty() {
+        let d = p
+            .redlines
+            .iter()
+            .map(|r| r.distance_m)
+            .fold(f64::INFINITY, f64::min);
+        road_vi = if d.is_finite() {
+            format!("chỉ giới đường đỏ cách {} m", number(d, 1, true))
+        } else {
+            String::new()
+        };
+        road_en = if d.is_finite() {
+            format!("a red line runs {} m away", number(d, 1, false))
+        } else {
+            String::new()
+        };
+    } else {
+        road_vi = String::new();
+        road_en = String::new();
+    }
+    for (text, road) in [(&mut vi, road_vi), (&mut en, road_en)] {
+        if !road.is_empty() {
+            if !text.is_empty() {
+                text.push_str("; ");
+            }
+            text.push_str(&road);
+        }
+    }
+    let main = groups.first();
+    PlanVerdict {
+        kind: kind.into(),
+        main_landuse: main.map(|g| g.0.clone()),
+        main_pct: main.map(|g| g.2),
+        vi,
+        en,
+    }
+}
+
+/// The one-line answer.
+struct Answer {
+    affected: bool,
+    kind: &'static str,
+    vi: String,
+    en: String,
+}
+
+/// "Quy hoạch … (Quyết định 2341/QĐ-UBND)": a plan and its document, named by its real type.
+fn plan_ref(p: &PlanReport) -> (String, String) {
+    (
+        format!(
+            "{} ({} {})",
+            p.plan.name, p.document.name_vi, p.plan.decision.number
+        ),
+        format!(
+            "{} ({} {})",
+            p.plan.name,
+            p.document.name_en.split(' ').next().unwrap_or("Document"),
+            p.plan.decision.number
+        ),
+    )
+}
+
+/// Decides "affected" and writes the one-line answer: every binding plan's verdict with its
+/// document (never one plan's silently), whether they disagree, then drafts, marked as not
+/// binding.
+fn summarise(plans: &[PlanReport], drawn: bool, site_area: f64) -> Answer {
     let (subj_vi, subj_en) = if drawn {
         ("Khu đất", "The site")
     } else {
         ("Thửa đất", "The parcel")
     };
-    let plan_ref = |p: &PlanReport| {
-        let draft = if p.plan.status == PlanStatus::Draft {
-            " (dự thảo, chưa có giá trị pháp lý)"
-        } else {
-            ""
-        };
-        (
-            format!("{} ({}){draft}", p.plan.name, p.plan.decision.number),
-            format!(
-                "{} ({}){}",
-                p.plan.name,
-                p.plan.decision.number,
-                if draft.is_empty() {
-                    ""
-                } else {
-                    " (draft, not legally binding)"
-                }
-            ),
-        )
-    };
-    let relevant: Vec<&(PlanReport, f64)> = plans
+    let binding: Vec<&PlanReport> = plans.iter().filter(|p| p.binding).collect();
+    let drafts: Vec<&PlanReport> = plans
         .iter()
-        .filter(|(p, _)| counts(p.plan.status))
+        .filter(|p| p.plan.status == PlanStatus::Draft)
         .collect();
-    if relevant.is_empty() {
-        return (
-            false,
-            format!("{subj_vi} không nằm trong phạm vi quy hoạch nào có trong cơ sở dữ liệu."),
-            format!("{subj_en} is not covered by any plan in the database."),
-        );
-    }
-    // The biggest change of use, and the road area, over the plans that count (in force
-    // first: they are sorted so).
-    let mut change: Option<(&PlanReport, &ZoneOverlap)> = None;
-    let mut road: Option<(&PlanReport, f64, bool)> = None;
-    for (p, road_area) in &relevant {
-        if !drawn && !current.is_empty() {
-            for z in &p.zones {
-                if !z.same_as_current
-                    && z.overlap_m2 >= SLIVER_M2
-                    && change.is_none_or(|(_, c)| {
-                        z.overlap_m2 > c.overlap_m2 && c.overlap_m2 < site_area * 0.5
-                    })
-                {
-                    change = Some((p, z));
-                }
-            }
-        }
-        let crosses = p.redlines.iter().any(|r| r.crosses_site);
-        if (*road_area >= SLIVER_M2 || crosses) && road.is_none() {
-            road = Some((p, *road_area, crosses));
-        }
-    }
-    let affected = change.is_some() || road.is_some();
-    let road_vi = |area: f64, crosses: bool| {
-        if area >= SLIVER_M2 {
-            format!("{} m² nằm trong chỉ giới đường đỏ", m2_text(area))
-        } else if crosses {
-            "chỉ giới đường đỏ đi qua".to_string()
-        } else {
-            String::new()
-        }
+    let each = |ps: &[&PlanReport]| -> (String, String) {
+        let vi: Vec<String> = ps
+            .iter()
+            .map(|p| format!("theo {}: {}", plan_ref(p).0, p.verdict.vi))
+            .collect();
+        let en: Vec<String> = ps
+            .iter()
+            .map(|p| format!("under {}: {}", plan_ref(p).1, p.verdict.en))
+            .collect();
+        (vi.join("; "), en.join("; "))
     };
-    let road_en = |area: f64, crosses: bool| {
-        if area >= SLIVER_M2 {
-            format!(
-                "{} m² lies inside the red lines (future road)",
-                m2_text(area)
-            )
-        } else if crosses {
-            "a red line crosses it".to_string()
-        } else {
-            String::new()
-        }
-    };
+    let mut draft_vi = String::new();
+    let mut draft_en = String::new();
+    for d in &drafts {
+        let (rv, re) = plan_ref(d);
+        draft_vi.push_str(&format!(
+            " Dự thảo {rv} đang lấy ý kiến, chưa có giá trị pháp lý: {}.",
+            d.verdict.vi
+        ));
+        draft_en.push_str(&format!(
+            " Draft {re}, under consultation and not legally binding: {}.",
+            d.verdict.en
+        ));
+    }
+    if binding.is_empty() {
+        return Answer {
+            affected: false,
+            kind: "not_covered",
+            vi: format!(
+                "{subj_vi} không thuộc quy hoạch nào có hiệu lực trong cơ sở dữ liệu.{draft_vi}"
+            ),
+            en: format!("{subj_en} is not covered by any plan in force in the database.{draft_en}"),
+        };
+    }
+    let mains: BTreeSet<&str> = binding
+        .iter()
+        .filter_map(|p| p.verdict.main_landuse.as_deref())
+        .collect();
+    let disagree = mains.len() > 1;
+    let (list_vi, list_en) = each(&binding);
     if drawn {
-        // Businesses: the planned uses of the site, from the first plan that counts.
-        let (p, _) = relevant[0];
-        let (pv, pe) = plan_ref(p);
-        let uses_vi: Vec<String> = p
-            .zones
+        let affected = binding
             .iter()
-            .take(4)
-            .map(|z| {
-                format!(
-                    "{}% {} ({})",
-                    pct_text(z.overlap_pct),
-                    z.landuse_name_vi.clone().unwrap_or_default().to_lowercase(),
-                    z.landuse
-                )
-            })
-            .collect();
-        let uses_en: Vec<String> = p
-            .zones
-            .iter()
-            .take(4)
-            .map(|z| {
-                format!(
-                    "{}% {} ({})",
-                    pct_text(z.overlap_pct),
-                    z.landuse_name_en.clone().unwrap_or_default().to_lowercase(),
-                    z.landuse
-                )
-            })
-            .collect();
-        let mut vi = format!(
-            "{subj_vi} ({} m²) theo {pv}: {}",
-            m2_text(site_area),
-            if uses_vi.is_empty() {
-                "không có ô quy hoạch".into()
-            } else {
-                uses_vi.join(", ")
-            }
-        );
-        let mut en = format!(
-            "{subj_en} ({} m²) under {pe}: {}",
-            m2_text(site_area),
-            if uses_en.is_empty() {
-                "no planning zone".into()
-            } else {
-                uses_en.join(", ")
-            }
-        );
-        if let Some((_, area, crosses)) = road {
-            vi.push_str(&format!("; {}", road_vi(area, crosses)));
-            en.push_str(&format!("; {}", road_en(area, crosses)));
-        }
-        vi.push('.');
-        en.push('.');
-        return (affected, vi, en);
-    }
-    if !affected {
-        let (p, _) = relevant[0];
-        let (pv, pe) = plan_ref(p);
-        let codes = current.join("+");
-        return (
-            false,
-            format!(
-                "{subj_vi} không bị ảnh hưởng: quy hoạch giữ mục đích sử dụng đất hiện trạng ({codes}) theo {pv}."
+            .any(|p| p.road_area_m2 >= SLIVER_M2 || p.redlines.iter().any(|r| r.crosses_site));
+        let (dv, de) = if disagree {
+            (
+                "các quy hoạch có hiệu lực quy định khác nhau — ",
+                "the plans in force differ — ",
+            )
+        } else {
+            ("", "")
+        };
+        return Answer {
+            affected,
+            kind: "site",
+            vi: format!(
+                "{subj_vi} ({}): {dv}{list_vi}.{draft_vi}",
+                m2_text(site_area, true)
             ),
-            format!(
-                "{subj_en} is not affected: the plan keeps its current land use ({codes}) under {pe}."
+            en: format!(
+                "{subj_en} ({}): {de}{list_en}.{draft_en}",
+                m2_text(site_area, false)
             ),
-        );
+        };
     }
-    let mut vi = format!("{subj_vi} bị ảnh hưởng bởi quy hoạch: ");
-    let mut en = format!("{subj_en} is affected by planning: ");
-    if let Some((p, z)) = change {
-        let (pv, pe) = plan_ref(p);
-        vi.push_str(&format!(
-            "{}% chuyển sang {} ({}) theo {pv}",
-            pct_text(z.overlap_pct),
-            z.landuse_name_vi
-                .clone()
-                .unwrap_or_else(|| "đất".into())
-                .to_lowercase(),
-            z.landuse
-        ));
-        en.push_str(&format!(
-            "{}% becomes {} ({}) under {pe}",
-            pct_text(z.overlap_pct),
-            z.landuse_name_en
-                .clone()
-                .unwrap_or_else(|| "land".into())
-                .to_lowercase(),
-            z.landuse
-        ));
-        if let Some((_, area, crosses)) = road {
-            vi.push_str(&format!("; {}", road_vi(area, crosses)));
-            en.push_str(&format!("; {}", road_en(area, crosses)));
-        }
-    } else if let Some((p, area, crosses)) = road {
-        let (pv, pe) = plan_ref(p);
-        vi.push_str(&format!("{} theo {pv}", road_vi(area, crosses)));
-        en.push_str(&format!("{} under {pe}", road_en(area, crosses)));
+    let affected = binding.iter().any(|p| {
+        p.verdict.kind == "changes"
+            || p.road_area_m2 >= SLIVER_M2
+            || p.redlines.iter().any(|r| r.crosses_site)
+    });
+    if disagree {
+        return Answer {
+            affected,
+            kind: "plans_disagree",
+            vi: format!(
+                "Các quy hoạch có hiệu lực quy định khác nhau cho thửa đất này: {list_vi}.{draft_vi}"
+            ),
+            en: format!(
+                "The plans in force disagree about this parcel: {list_en}.{draft_en}"
+            ),
+        };
     }
-    vi.push('.');
-    en.push('.');
-    (affected, vi, en)
+    if affected {
+        return Answer {
+            affected,
+            kind: "affected",
+            vi: format!("{subj_vi} bị ảnh hưởng bởi quy hoạch: {list_vi}.{draft_vi}"),
+            en: format!("{subj_en} is affected by planning: {list_en}.{draft_en}"),
+        };
+    }
+    Answer {
+        affected,
+        kind: "not_affected",
+        vi: format!("{subj_vi} không bị ảnh hưởng: {list_vi}.{draft_vi}"),
+        en: format!("{subj_en} is not affected: {list_en}.{draft_en}"),
+    }
 }
