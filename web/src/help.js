@@ -13,7 +13,7 @@ const CONTENT = {
   <li><strong>Nhấn vào bản đồ:</strong> phóng to rồi nhấn vào thửa đất. Giữ phím Shift để chọn thêm thửa và xem báo cáo chung.</li>
 </ul>
 <h2>Câu trả lời “có bị ảnh hưởng không” nghĩa là gì?</h2>
-<p>“Có ảnh hưởng” khi một quy hoạch còn hiệu lực (hoặc dự thảo) quy định mục đích sử dụng đất khác với hiện trạng, hoặc khi chỉ giới đường đỏ cắt qua khu đất. Báo cáo nêu phần trăm diện tích thuộc từng loại đất quy hoạch, diện tích nằm trong phạm vi mở đường, và các chỉ tiêu xây dựng.</p>
+<p>“Có ảnh hưởng” khi một quy hoạch <strong>có hiệu lực</strong> quy định mục đích sử dụng đất khác với hiện trạng, hoặc khi chỉ giới đường đỏ cắt qua khu đất. Báo cáo có <strong>một phần riêng cho mỗi quy hoạch</strong>: cấp quy hoạch, vai trò pháp lý (quy hoạch sử dụng đất quyết định đất được dùng và chuyển mục đích thế nào; quy hoạch xây dựng, đô thị quyết định được xây gì), văn bản phê duyệt, phần trăm diện tích thuộc từng loại đất quy hoạch, diện tích nằm trong chỉ giới đường đỏ và các chỉ tiêu xây dựng. Khi các quy hoạch có hiệu lực quy định khác nhau, câu trả lời nêu kết luận của từng quy hoạch. Dự thảo đang lấy ý kiến được trình bày riêng, chưa có giá trị pháp lý. Phần giao nhỏ hơn 2 m² hoặc 0,5% diện tích chỉ là sai lệch ranh giới giữa các bản đồ, không tính là thay đổi mục đích.</p>
 <h2>Mã loại đất</h2>
 <p>Mỗi loại đất có một mã ba chữ cái theo quy định về thống kê, kiểm kê đất đai (ví dụ ODT: đất ở tại đô thị, ONT: đất ở tại nông thôn, LUC: đất chuyên trồng lúa, CLN: đất trồng cây lâu năm, DGT: đất giao thông). Màu trên bản đồ theo màu quy ước của bản đồ quy hoạch sử dụng đất.</p>
 {{codes}}
@@ -28,7 +28,7 @@ const CONTENT = {
 <h2>Giá trị pháp lý</h2>
 <p>Thông tin trên trang chỉ để tham khảo. Căn cứ pháp lý là <strong>quyết định phê duyệt quy hoạch</strong> (số, ngày, cơ quan ban hành được ghi trong từng báo cáo) và hồ sơ quy hoạch kèm theo. Quy hoạch đánh dấu <em>Dự thảo</em> đang lấy ý kiến, chưa có giá trị pháp lý. Khi cần giấy tờ chính thức (mua bán, xin phép xây dựng), hãy đề nghị cơ quan có thẩm quyền cung cấp thông tin quy hoạch.</p>
 <h2>Hỏi ai?</h2>
-<p>UBND xã/phường nơi có đất; cơ quan quản lý quy hoạch của tỉnh: Sở Xây dựng (quy hoạch đô thị, quy hoạch xây dựng), Sở Nông nghiệp và Môi trường (quy hoạch, kế hoạch sử dụng đất); hoặc Bộ phận một cửa. Ý kiến góp ý về dự thảo quy hoạch gửi theo hướng dẫn trong thông báo lấy ý kiến.</p>
+<p>Ủy ban nhân dân xã, phường nơi có đất (Phòng Kinh tế ở xã; Phòng Kinh tế, Hạ tầng và Đô thị ở phường) — nơi cung cấp thông tin quy hoạch chính thức, qua Bộ phận một cửa; ở cấp tỉnh: Sở Xây dựng (quy hoạch đô thị, quy hoạch xây dựng), Sở Nông nghiệp và Môi trường (quy hoạch, kế hoạch sử dụng đất). Từ ngày 1/7/2025 không còn cấp huyện: Phòng Quản lý đô thị và Phòng Tài nguyên và Môi trường của huyện không còn. Ý kiến góp ý về dự thảo quy hoạch gửi theo hướng dẫn trong thông báo lấy ý kiến.</p>
 <h2>Tọa độ VN-2000 trên sổ đỏ</h2>
 <p>Bảng tọa độ góc thửa dùng hệ VN-2000, múi chiếu 3° với kinh tuyến trục riêng của từng tỉnh. Theo quy ước Việt Nam, <strong>X là tọa độ Bắc</strong> (khoảng 1 000 000 – 2 600 000 m) và <strong>Y là tọa độ Đông</strong> (khoảng 400 000 – 700 000 m). Hãy chọn đúng tỉnh nơi cấp sổ.</p>
 <h2>Dùng dữ liệu trong QGIS</h2>
@@ -44,7 +44,7 @@ const CONTENT = {
   <li><strong>By clicking the map:</strong> zoom in and click the parcel. Hold Shift to add parcels to one combined report.</li>
 </ul>
 <h2>What does “affected” mean?</h2>
-<p>“Affected” means a plan in force (or a draft) sets a land use different from the current one, or a red line crosses the site. The report gives the share of the site in each planned use, the area inside the future road, and the building indicators.</p>
+<p>“Affected” means a plan <strong>in force</strong> sets a land use different from the current one, or a red line crosses the site. The report has <strong>one section per plan</strong>: its level, its legal role (a land-use plan decides what the land may be used for and converted to; a construction or urban zoning plan decides what may be built), the approving document, the share of the site in each planned use, the area inside the red lines and the building indicators. Where plans in force disagree, the answer gives each plan’s verdict. Drafts out for consultation are shown apart and have no legal force. Overlaps under 2 m² or 0.5% of the area are edge mismatches between maps, not a change of use.</p>
 <h2>Land-use codes</h2>
 <p>Each land-use category has a three-letter code from the land statistics regulations (ODT urban residential, ONT rural residential, LUC specialised rice land, CLN perennial crops, DGT transport…). Map colours follow the conventional colours of land-use plan maps.</p>
 {{codes}}
@@ -59,7 +59,7 @@ const CONTENT = {
 <h2>Legal value</h2>
 <p>This site is for reference. The legal reference is the <strong>decision approving the plan</strong> (its number, date and authority are in every report) and its planning documents. Plans marked <em>Draft</em> are out for consultation and have no legal force. For an official answer (a sale, a building permit), ask the competent authority for planning information.</p>
 <h2>Who do I ask?</h2>
-<p>The People’s Committee of the commune or ward where the land is; the provincial planning authorities: the Department of Construction (urban and construction plans) and the Department of Agriculture and Environment (land-use plans); or the one-stop service desk. Comments on draft plans go where the consultation notice says.</p>
+<p>The People’s Committee of the commune or ward where the land lies (its Economic Office in a commune; its Office of Economy, Infrastructure and Urban Affairs in a ward), which gives official planning information through its one-stop desk; at the province: the Department of Construction (urban and construction plans) and the Department of Agriculture and Environment (land-use plans). Since 1 July 2025 there are no districts: the former district urban management and natural resources offices no longer exist. Comments on draft plans go where the consultation notice says.</p>
 <h2>VN-2000 coordinates on a certificate</h2>
 <p>Corner tables use VN-2000 in a 3° zone with each province’s own central meridian. In Vietnamese usage <strong>X is the northing</strong> (about 1,000,000–2,600,000 m) and <strong>Y the easting</strong> (about 400,000–700,000 m). Choose the province that issued the certificate.</p>
 <h2>Using the data in QGIS</h2>
