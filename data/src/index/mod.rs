@@ -43,7 +43,10 @@ pub use report::{
     ZoneOverlap, DISCLAIMER_EN, DISCLAIMER_VI, MAX_SITE_AREA_M2, MAX_SITE_VERTICES, OFFICE_EN,
     OFFICE_VI, REDLINE_NEAR_M, SLIVER_M2, SLIVER_PCT,
 };
-pub use search::{MAX_QUERY_CHARS, MAX_SEARCH_LIMIT};
+pub use search::{
+    renames, EntryKind, Found, Rename, SearchBuilder, SearchIndex, Suggestion, MAX_QUERY_CHARS,
+    MAX_SEARCH_LIMIT,
+};
 
 pub use geom::geojson;
 use geom::{FlatGeoms, FlatWriter};
@@ -131,7 +134,8 @@ pub struct FeatureOut {
 /// A type-ahead search result.
 #[derive(Debug, Clone, Serialize)]
 pub struct SearchHit {
-    /// `commune`, `road`, `plan` or `parcel`.
+    /// `commune`, `hamlet`, `road`, `plan`, `parcel` or `place` (a commune of the 2025
+    /// reorganisation outside the store, by its centre).
     pub kind: String,
     /// Shown to the user, in Vietnamese.
     pub label: String,
@@ -149,6 +153,9 @@ pub struct SearchHit {
     /// For parcels: commune code, sheet and parcel numbers (deep link
     /// `/parcels/{commune}/{sheet}/{parcel}`).
     pub parcel: Option<(String, i64, i64)>,
+    /// For an old (pre-2025) commune name: what it is now ("Vĩnh Hòa Phú (trước 1/7/2025) →
+    /// nay là xã Bình An, tỉnh An Giang").
+    pub note: Option<String>,
 }
 
 /// The site of a planning report.

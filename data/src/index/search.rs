@@ -1,17 +1,36 @@
-//! Type-ahead search over communes, roads, plans and parcel numbers.
+//! Type-ahead search over communes, hamlets, roads, plans, house addresses and parcel
+//! numbers, the way people write them.
 //!
-//! Every label is folded once at load (accents, case, `đ`); a query is folded the same way
-//! and compared with each entry (a district has tens of communes, hundreds of road names and
-//! a few plans, so a scan takes microseconds). Parcel numbers are parsed from the text
-//! ("vinh thanh 12 345", "Vĩnh Thanh tờ 12 thửa 345", "12/345") and looked up in the sorted
-//! parcel keys.
+//! Built once per store load ([`SearchIndex::build`]): every name is folded (accents, case,
+//! `đ`) and split into tokens; a sorted term dictionary ([`terms`]) maps each token to the
+//! entries carrying it. A query token matches a term exactly, as a prefix (the token being
+//! typed) or within a small edit distance ([`terms::max_edits`]); every query token that is
+//! not a level word ("xã", "huyện", "UBND"…) must match. Ranking: parcels by (commune, sheet,
+//! number) first, then house addresses, then places by their weakest token's grade (exact >
+//! prefix > fuzzy), the share of the name matched, and shorter labels first.
+//!
+//! House addresses ("223 30 Tháng 4, Vĩnh Thanh") are indexed by street: the street is an
+//! entry of the dictionary, and the houses a sorted table of (street, number, parcel) — 16
+//! bytes a parcel, so a province of a million parcels costs 16 MB. Old commune names from
+//! before the 2025 reorganisation ([`renames`]) find the commune they became. Owner names are
+//! never indexed (they are not even loaded: `private_*` columns stay on disk).
+
+mod parse;
+mod renames;
+mod suggest;
+mod terms;
 
 use std::collections::HashMap;
 
 use geo::{Contains, Point};
 
-use super::{commune_key, normalize, union_bbox, FeatureId, Index, QueryError, SearchHit};
+pub use renames::{renames, Rename};
+pub use suggest::Suggestion;
+
+use super::{union_bbox, FeatureId, Index, QueryError, SearchHit};
 use crate::schema::Kind;
+use parse::{admin_text, optional_mask, parse_parcel_tokens, tokens};
+use terms::{Grade, Terms, TermsBuilder};
 
 /// Most hits one search returns (a type-ahead list longer than this is not read).
 pub const MAX_SEARCH_LIMIT: usize = 50;
@@ -20,88 +39,771 @@ pub const MAX_SEARCH_LIMIT: usize = 50;
 /// far shorter; longer text is not a search.
 pub const MAX_QUERY_CHARS: usize = 200;
 
+/// Most tokens of a query that are matched (a long pasted address has fewer than this).
+const MAX_QUERY_TOKENS: usize = 24;
+
 /// Hits returned when the caller asks for 0.
 const DEFAULT_LIMIT: usize = 10;
 
 /// How many communes a road's detail names.
 const ROAD_COMMUNES_SHOWN: usize = 3;
 
+/// Streets tried for a house number ("223 30 Tháng 4" → every street matching "30 Tháng 4").
+const MAX_STREETS_PER_HOUSE: usize = 20;
+
+/// Old communes are offered only when the commune they became lies within this many degrees
+/// (about 55 km) of the store's data: a province's store does not list the whole country.
+const RENAME_REACH_DEG: f64 = 0.5;
+
+/// Words that start a hamlet or quarter segment of an address ("Ấp 5", "Khu phố 3", "Tổ 7").
+const HAMLET_WORDS: &[&str] = &[
+    "ap", "khu", "kp", "thon", "xom", "khom", "buon", "to", "ban", "lang", "khuvuc", "kv",
+];
+
+/// What an entry of the dictionary is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntryKind {
+    /// A commune (boundary feature or commune code of the parcels).
+    Commune,
+    /// A road centre line or red line name.
+    Road,
+    /// A plan (name, id, decision number).
+    Plan,
+    /// A hamlet or quarter named in parcel addresses ("Ấp 5, Vĩnh Thanh Vân").
+    Hamlet,
+    /// A street of parcel addresses, for house numbers; not shown itself.
+    Street,
+    /// An old (pre-2025) commune name.
+    Renamed,
+}
+
+impl EntryKind {
+    fn name(self) -> &'static str {
+        match self {
+            EntryKind::Commune => "commune",
+            EntryKind::Road => "road",
+            EntryKind::Plan => "plan",
+            EntryKind::Hamlet => "hamlet",
+            EntryKind::Street => "street",
+            EntryKind::Renamed => "commune",
+        }
+    }
+
+    /// Tie-break between kinds at equal grade and coverage.
+    fn bonus(self) -> f64 {
+        match self {
+            EntryKind::Commune => 0.004,
+            EntryKind::Plan => 0.003,
+            EntryKind::Hamlet => 0.002,
+            EntryKind::Road => 0.001,
+            EntryKind::Street => 0.0,
+            // After every current name of the same grade.
+            EntryKind::Renamed => -0.45,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 struct Entry {
-    kind: &'static str,
-    /// Tie-break between kinds at equal rank and length: communes, plans, roads.
-    kind_bonus: f64,
+    kind: EntryKind,
     label: String,
-    /// Folded texts matched against the query; the first is the main name.
-    keys: Vec<String>,
     detail: Option<String>,
-    layer: Option<String>,
+    note: Option<String>,
+    /// Term ids: the name's tokens first, then the others (levels, parent, code).
+    tokens: Box<[u32]>,
+    n_name: u8,
+    layer: Option<u16>,
     id: Option<FeatureId>,
     bbox: Option<[f64; 4]>,
+    /// Commune symbol (communes, streets, hamlets; the new commune of a renamed one).
+    commune: Option<u32>,
 }
 
-/// The folded labels, built at load.
+/// One house of a street: parcel `id` of layer `layer` has number `number` on `street`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct House {
+    street: u32,
+    number: u32,
+    layer: u16,
+    id: FeatureId,
+}
+
+/// The search index of one store.
 #[derive(Debug, Default)]
-pub(crate) struct SearchIndex {
+pub struct SearchIndex {
+    terms: Terms,
     entries: Vec<Entry>,
+    houses: Vec<House>,
+    /// Commune symbol by code.
+    codes: HashMap<String, u32>,
+    n_communes: u32,
 }
 
-/// How a folded text matches a folded query: 3 prefix, 2 word prefix, 1 substring.
-fn rank(hay: &str, needle: &str) -> Option<u8> {
-    if hay.starts_with(needle) {
-        return Some(3);
-    }
-    let mut best = None;
-    for (i, _) in hay.match_indices(needle) {
-        let before = hay[..i].chars().next_back();
-        if before.is_some_and(|c| !c.is_alphanumeric()) {
-            return Some(2);
+/// A match of [`SearchIndex::find`], before it becomes a [`SearchHit`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum Found {
+    /// A dictionary entry (commune, road, plan, hamlet, old commune).
+    Entry {
+        /// Entry number.
+        entry: u32,
+        /// Higher is better.
+        score: f64,
+    },
+    /// Parcels by number: one of `communes` (all when `None`), sheet and parcel.
+    Number {
+        /// Commune symbols; `None` means any commune.
+        communes: Option<Vec<u32>>,
+        /// Map sheet.
+        sheet: i64,
+        /// Parcel number.
+        parcel: i64,
+        /// Higher is better.
+        score: f64,
+    },
+    /// A parcel by its house address.
+    House {
+        /// The street entry.
+        street: u32,
+        /// Parcel layer (index among the store's layers).
+        layer: u16,
+        /// Parcel id.
+        id: FeatureId,
+        /// Higher is better.
+        score: f64,
+    },
+}
+
+impl Found {
+    /// The rank of the match (higher first).
+    pub fn score(&self) -> f64 {
+        match self {
+            Found::Entry { score, .. }
+            | Found::Number { score, .. }
+            | Found::House { score, .. } => *score,
         }
-        best = Some(1);
     }
-    best
+}
+
+/// Builds a [`SearchIndex`] from names and parcels (the store's, or synthetic ones).
+#[derive(Debug, Default)]
+pub struct SearchBuilder {
+    entries: Vec<Entry>,
+    entry_tokens: Vec<Vec<String>>,
+    houses: Vec<(u32, u32, u16, FeatureId)>,
+    streets: HashMap<(String, u32), u32>,
+    hamlets: HashMap<(String, u32), u32>,
+    codes: HashMap<String, u32>,
+    commune_names: HashMap<u32, (String, Vec<String>)>,
+    n_communes: u32,
+}
+
+/// A house number's value: its leading digits ("12A" → 12, "12/3" → 12).
+fn house_number(token: &str) -> Option<u32> {
+    let digits: String = token.chars().take_while(char::is_ascii_digit).collect();
+    if digits.is_empty() || digits.len() > 8 {
+        return None;
+    }
+    digits.parse().ok()
+}
+
+impl SearchBuilder {
+    fn push(
+        &mut self,
+        kind: EntryKind,
+        label: String,
+        name_tokens: Vec<String>,
+        extra_tokens: Vec<String>,
+    ) -> u32 {
+        let n_name = name_tokens.len().min(255) as u8;
+        let mut toks = name_tokens;
+        toks.extend(extra_tokens);
+        toks.retain(|t| t != "/");
+        self.entries.push(Entry {
+            kind,
+            label,
+            detail: None,
+            note: None,
+            tokens: Box::new([]),
+            n_name,
+            layer: None,
+            id: None,
+            bbox: None,
+            commune: None,
+        });
+        self.entry_tokens.push(toks);
+        (self.entries.len() - 1) as u32
+    }
+
+    /// A commune: its symbol (as the caller numbers communes), code, name, level word
+    /// ("Xã", "Thị trấn"), parent and boundary.
+    #[allow(clippy::too_many_arguments)]
+    pub fn add_commune(
+        &mut self,
+        sym: u32,
+        code: &str,
+        name: &str,
+        level: Option<&str>,
+        parent: Option<&str>,
+        feature: Option<(u16, FeatureId)>,
+        bbox: Option<[f64; 4]>,
+    ) {
+        self.codes.insert(code.to_string(), sym);
+        self.n_communes = self.n_communes.max(sym + 1);
+        let name_toks = tokens(name);
+        self.commune_names
+            .insert(sym, (name.to_string(), name_toks.clone()));
+        let label = match level {
+            Some(l) if !l.is_empty() => format!("{l} {name}"),
+            _ => name.to_string(),
+        };
+        let mut extra = level.map(tokens).unwrap_or_default();
+        extra.extend(parent.map(tokens).unwrap_or_default());
+        extra.push(code.to_lowercase());
+        let detail = match parent {
+            Some(p) => format!("{p} · mã {code}"),
+            None => format!("mã {code}"),
+        };
+        let e = self.push(EntryKind::Commune, label, name_toks, extra);
+        let entry = &mut self.entries[e as usize];
+        entry.detail = Some(detail);
+        entry.layer = feature.map(|f| f.0);
+        entry.id = feature.map(|f| f.1);
+        entry.bbox = bbox;
+        entry.commune = Some(sym);
+    }
+
+    /// A commune known only by code (parcels without a boundary layer).
+    pub fn add_commune_code(&mut self, sym: u32, code: &str) {
+        self.codes.insert(code.to_string(), sym);
+        self.n_communes = self.n_communes.max(sym + 1);
+    }
+
+    /// A named feature: a road (detail: the communes it crosses) or a plan.
+    pub fn add_feature(
+        &mut self,
+        kind: EntryKind,
+        label: &str,
+        other_names: &[&str],
+        detail: Option<String>,
+        feature: Option<(u16, FeatureId)>,
+        bbox: Option<[f64; 4]>,
+    ) {
+        let extra: Vec<String> = other_names.iter().flat_map(|n| tokens(n)).collect();
+        let e = self.push(kind, label.to_string(), tokens(label), extra);
+        let entry = &mut self.entries[e as usize];
+        entry.detail = detail;
+        entry.layer = feature.map(|f| f.0);
+        entry.id = feature.map(|f| f.1);
+        entry.bbox = bbox;
+    }
+
+    /// A parcel's address: its house number and street, and its hamlet, are indexed.
+    pub fn add_address(
+        &mut self,
+        commune: u32,
+        address: &str,
+        layer: u16,
+        id: FeatureId,
+        bbox: [f64; 4],
+    ) {
+        let commune_toks = self
+            .commune_names
+            .get(&commune)
+            .map(|(_, t)| t.clone())
+            .unwrap_or_default();
+        let commune_name = self
+            .commune_names
+            .get(&commune)
+            .map(|(n, _)| n.clone())
+            .unwrap_or_default();
+        for (k, seg) in address.split(',').enumerate() {
+            let seg = seg.trim();
+            let toks = tokens(seg);
+            let Some(first) = toks.first() else { continue };
+            if HAMLET_WORDS.contains(&first.as_str()) && toks.len() >= 2 {
+                let key = (toks.join(" "), commune);
+                let e = match self.hamlets.get(&key) {
+                    Some(&e) => e,
+                    None => {
+                        // "ấp 5" inside a street address, "Ấp 5" alone: one label.
+                        let mut chars = seg.chars();
+                        let seg: String = chars
+                            .next()
+                            .map(|c| c.to_uppercase().chain(chars).collect())
+                            .unwrap_or_default();
+                        let label = if commune_name.is_empty() {
+                            seg
+                        } else {
+                            format!("{seg}, {commune_name}")
+                        };
+                        let mut name = toks.clone();
+                        name.extend(commune_toks.iter().cloned());
+                        let e = self.push(EntryKind::Hamlet, label, name, Vec::new());
+                        self.entries[e as usize].commune = Some(commune);
+                        self.hamlets.insert(key, e);
+                        e
+                    }
+                };
+                let entry = &mut self.entries[e as usize];
+                entry.bbox = Some(union_bbox(entry.bbox, bbox));
+            } else if k == 0 && toks.len() >= 2 {
+                let Some(number) = house_number(first) else {
+                    continue;
+                };
+                let Some((_, street)) = seg.split_once(char::is_whitespace) else {
+                    continue;
+                };
+                let street = street.trim();
+                let street_toks = tokens(street);
+                let key = (street_toks.join(" "), commune);
+                let e = match self.streets.get(&key) {
+                    Some(&e) => e,
+                    None => {
+                        let label = if commune_name.is_empty() {
+                            street.to_string()
+                        } else {
+                            format!("{street}, {commune_name}")
+                        };
+                        let e =
+                            self.push(EntryKind::Street, label, street_toks, commune_toks.clone());
+                        self.entries[e as usize].commune = Some(commune);
+                        self.streets.insert(key, e);
+                        e
+                    }
+                };
+                self.houses.push((e, number, layer, id));
+            }
+        }
+    }
+
+    /// Old communes whose new commune lies near `bounds` (the store's data): each becomes an
+    /// entry that finds the new commune (in the store when its name is there, else its
+    /// centre). Old names that a commune of the store still carries are left out (the store
+    /// answers them itself).
+    pub fn add_renames(&mut self, bounds: Option<[f64; 4]>) {
+        let Some(b) = bounds else { return };
+        let near = |(lon, lat): (f64, f64)| {
+            lon >= b[0] - RENAME_REACH_DEG
+                && lon <= b[2] + RENAME_REACH_DEG
+                && lat >= b[1] - RENAME_REACH_DEG
+                && lat <= b[3] + RENAME_REACH_DEG
+        };
+        let store_names: HashMap<String, u32> = self
+            .commune_names
+            .iter()
+            .map(|(&sym, (_, t))| (t.join(" "), sym))
+            .collect();
+        let commune_entry: HashMap<u32, u32> = self
+            .entries
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.kind == EntryKind::Commune)
+            .filter_map(|(i, e)| Some((e.commune?, i as u32)))
+            .collect();
+        for r in renames() {
+            if !near(r.new_center) {
+                continue;
+            }
+            let old = tokens(renames::bare_name(&r.old_ward));
+            if store_names.contains_key(&old.join(" ")) {
+                continue;
+            }
+            let new = tokens(renames::bare_name(&r.new_ward)).join(" ");
+            let target = store_names.get(&new).copied();
+            let mut extra = tokens(&r.old_district);
+            extra.extend(tokens(&r.old_province));
+            extra.extend(tokens(&renames::level_word(&r.old_ward)));
+            let label = match target.and_then(|s| commune_entry.get(&s)) {
+                Some(&ce) => self.entries[ce as usize].label.clone(),
+                None => format!("{}, {}", r.new_ward, renames::bare_name(&r.new_province)),
+            };
+            let e = self.push(EntryKind::Renamed, label, old, extra);
+            let (lon, lat) = r.new_center;
+            let (layer, id, bbox) = match target.and_then(|s| commune_entry.get(&s)) {
+                Some(&ce) => {
+                    let c = &self.entries[ce as usize];
+                    (c.layer, c.id, c.bbox)
+                }
+                None => (
+                    None,
+                    None,
+                    Some([lon - 0.02, lat - 0.02, lon + 0.02, lat + 0.02]),
+                ),
+            };
+            let entry = &mut self.entries[e as usize];
+            entry.note = Some(r.note());
+            entry.detail = Some(format!(
+                "{} · {}, {}",
+                r.note(),
+                r.old_district,
+                r.old_province
+            ));
+            entry.commune = target;
+            entry.layer = layer;
+            entry.id = id;
+            entry.bbox = bbox;
+        }
+    }
+
+    /// The index.
+    pub fn finish(self) -> SearchIndex {
+        let mut tb = TermsBuilder::default();
+        for (i, toks) in self.entry_tokens.iter().enumerate() {
+            for t in toks {
+                tb.add(t, i as u32);
+            }
+        }
+        let terms = tb.finish();
+        let mut entries = self.entries;
+        for (e, toks) in entries.iter_mut().zip(&self.entry_tokens) {
+            e.tokens = toks
+                .iter()
+                .filter_map(|t| terms.id(t))
+                .collect::<Vec<_>>()
+                .into_boxed_slice();
+        }
+        let mut houses: Vec<House> = self
+            .houses
+            .into_iter()
+            .map(|(street, number, layer, id)| House {
+                street,
+                number,
+                layer,
+                id,
+            })
+            .collect();
+        houses.sort_unstable();
+        houses.shrink_to_fit();
+        entries.shrink_to_fit();
+        SearchIndex {
+            terms,
+            entries,
+            houses,
+            codes: self.codes,
+            n_communes: self.n_communes,
+        }
+    }
+}
+
+/// An entry matched by the query tokens.
+#[derive(Debug, Clone, Copy)]
+struct Matched {
+    entry: u32,
+    /// The weakest grade among the required tokens.
+    tier: Grade,
+    /// Share of the entry's name tokens matched.
+    coverage: f64,
+    score: f64,
 }
 
 impl SearchIndex {
-    pub(crate) fn build(index: &Index) -> SearchIndex {
-        let mut entries = Vec::new();
-        // Communes.
-        for c in &index.communes {
-            let (Some(name), Some((li, id))) = (&c.name, c.boundary) else {
+    /// Number of distinct terms, entries and houses (for reports and benchmarks).
+    pub fn stats(&self) -> (usize, usize, usize) {
+        (self.terms.len(), self.entries.len(), self.houses.len())
+    }
+
+    /// Approximate heap bytes.
+    pub fn heap_bytes(&self) -> usize {
+        self.terms.heap_bytes()
+            + self
+                .entries
+                .iter()
+                .map(|e| {
+                    std::mem::size_of::<Entry>()
+                        + e.label.len()
+                        + e.detail.as_ref().map_or(0, String::len)
+                        + e.tokens.len() * 4
+                })
+                .sum::<usize>()
+            + self.houses.capacity() * std::mem::size_of::<House>()
+    }
+
+    /// Entries matched by all required tokens, filtered by kind.
+    fn match_entries(
+        &self,
+        toks: &[String],
+        optional: &[bool],
+        prefix_last: bool,
+        keep: &dyn Fn(EntryKind) -> bool,
+    ) -> Vec<Matched> {
+        if toks.is_empty() {
+            return Vec::new();
+        }
+        let last = toks.len() - 1;
+        let lookups: Vec<Vec<(u32, Grade)>> = toks
+            .iter()
+            .enumerate()
+            .map(|(i, t)| self.terms.lookup(t, prefix_last && i == last))
+            .collect();
+        let mut required: Vec<usize> = (0..toks.len()).filter(|&i| !optional[i]).collect();
+        if required.is_empty() {
+            required = (0..toks.len()).collect();
+        }
+        if required.iter().any(|&i| lookups[i].is_empty()) {
+            return Vec::new();
+        }
+        let Some(&driver) = required.iter().min_by_key(|&&i| {
+            lookups[i]
+                .iter()
+                .map(|&(t, _)| self.terms.postings(t).len())
+                .sum::<usize>()
+        }) else {
+            return Vec::new();
+        };
+        let mut cands: Vec<u32> = lookups[driver]
+            .iter()
+            .flat_map(|&(t, _)| self.terms.postings(t).iter().copied())
+            .collect();
+        cands.sort_unstable();
+        cands.dedup();
+        let grade_of = |i: usize, e: &Entry| -> (Option<Grade>, u32) {
+            let mut best = None;
+            let mut name_hits = 0u32;
+            for (k, &t) in e.tokens.iter().enumerate() {
+                if let Ok(p) = lookups[i].binary_search_by_key(&t, |&(t, _)| t) {
+                    let g = lookups[i][p].1;
+                    best = best.max(Some(g));
+                    if k < e.n_name as usize {
+                        name_hits |= 1 << k.min(31);
+                    }
+                }
+            }
+            (best, name_hits)
+        };
+        let mut out = Vec::new();
+        'entries: for c in cands {
+            let e = &self.entries[c as usize];
+            if !keep(e.kind) {
                 continue;
-            };
-            let layer = &index.layers[li];
-            let label = match &c.level {
-                Some(level) if !level.is_empty() => format!("{level} {name}"),
-                _ => name.clone(),
-            };
-            let parent = layer.str("parent", id);
-            let detail = match parent {
-                Some(p) => format!("{p} · mã {}", c.code),
-                None => format!("mã {}", c.code),
-            };
-            entries.push(Entry {
-                kind: "commune",
-                kind_bonus: 0.003,
-                keys: vec![commune_key(name), normalize(&label), c.code.to_lowercase()],
-                label,
-                detail: Some(detail),
-                layer: Some(layer.id.clone()),
-                id: Some(id),
-                bbox: Some(layer.geoms.bbox(id as usize)),
+            }
+            let mut tier = Grade::Exact;
+            let mut name_mask = 0u32;
+            let mut optional_hits = 0usize;
+            for i in 0..toks.len() {
+                let (g, mask) = grade_of(i, e);
+                match g {
+                    Some(g) => {
+                        name_mask |= mask;
+                        if required.contains(&i) {
+                            tier = tier.min(g);
+                        } else {
+                            optional_hits += 1;
+                        }
+                    }
+                    None if required.contains(&i) => continue 'entries,
+                    None => {}
+                }
+            }
+            let n_name = usize::from(e.n_name).clamp(1, 32);
+            let coverage = f64::from(name_mask.count_ones()) / n_name as f64;
+            let len = e.label.chars().count() as f64;
+            let score = f64::from(tier as u8)
+                + 0.6 * coverage.min(1.0)
+                + 0.5 / (1.0 + len)
+                + 0.01 * optional_hits as f64
+                + e.kind.bonus();
+            out.push(Matched {
+                entry: c,
+                tier,
+                coverage,
+                score,
             });
+        }
+        out
+    }
+
+    /// Communes named by words ("xã Vĩnh Thanh", "vinh thanh", "31150", an old name): the
+    /// best-matched ones; `None` when no words are given (any commune).
+    fn communes_named(&self, words: &[String]) -> Option<Vec<u32>> {
+        if words.is_empty() {
+            return None;
+        }
+        if words.len() == 1 {
+            if let Some(&sym) = self.codes.get(&words[0]) {
+                return Some(vec![sym]);
+            }
+        }
+        let a = admin_text(words);
+        if a.commune.is_empty() {
+            return None;
+        }
+        let optional = vec![false; a.commune.len()];
+        let mut m = self.match_entries(&a.commune, &optional, true, &|k| {
+            matches!(k, EntryKind::Commune | EntryKind::Renamed)
+        });
+        m.retain(|m| self.entries[m.entry as usize].commune.is_some());
+        let best = m
+            .iter()
+            .map(|m| (m.tier, (m.coverage * 1000.0) as u32, m.score < 3.0))
+            .max_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)));
+        let Some((tier, cov, _)) = best else {
+            return Some(Vec::new());
+        };
+        let mut syms: Vec<u32> = m
+            .iter()
+            .filter(|m| m.tier == tier && (m.coverage * 1000.0) as u32 == cov)
+            .filter_map(|m| self.entries[m.entry as usize].commune)
+            .collect();
+        syms.sort_unstable();
+        syms.dedup();
+        Some(syms)
+    }
+
+    /// Everything a query finds, best first, at most `limit` places (parcels by number are
+    /// resolved by the caller, who holds the parcel keys).
+    pub fn find(&self, q: &str, limit: usize) -> Vec<Found> {
+        let mut toks = tokens(q);
+        toks.truncate(MAX_QUERY_TOKENS);
+        let mut found = Vec::new();
+        // Parcel numbers.
+        if let Some(form) = parse_parcel_tokens(&toks) {
+            let communes = self.communes_named(&form.words);
+            let named = communes.is_some();
+            if communes.as_ref().is_none_or(|c| !c.is_empty()) {
+                for (k, &(sheet, parcel)) in form.readings.iter().enumerate() {
+                    found.push(Found::Number {
+                        communes: communes.clone(),
+                        sheet,
+                        parcel,
+                        score: if named { 5.0 } else { 4.6 } - 0.1 * k as f64,
+                    });
+                }
+            }
+        }
+        let words: Vec<String> = toks.into_iter().filter(|t| t != "/").collect();
+        if words.is_empty() {
+            return found;
+        }
+        let optional = optional_mask(&words);
+        // House addresses: a number, then a street (and perhaps the commune).
+        if words.len() >= 2 && !optional[0] {
+            if let Some(number) = house_number(&words[0]) {
+                let rest = &words[1..];
+                let mut streets =
+                    self.match_entries(rest, &optional[1..], true, &|k| k == EntryKind::Street);
+                streets.sort_by(|a, b| b.score.total_cmp(&a.score));
+                if let Some(best) = streets.first().map(|m| m.tier) {
+                    for m in streets
+                        .iter()
+                        .filter(|m| m.tier == best)
+                        .take(MAX_STREETS_PER_HOUSE)
+                    {
+                        let lo = self
+                            .houses
+                            .partition_point(|h| (h.street, h.number) < (m.entry, number));
+                        for h in self.houses[lo..]
+                            .iter()
+                            .take_while(|h| (h.street, h.number) == (m.entry, number))
+                            .take(limit)
+                        {
+                            found.push(Found::House {
+                                street: m.entry,
+                                layer: h.layer,
+                                id: h.id,
+                                score: 3.9 + 0.1 * (m.score - 3.0).clamp(-2.0, 1.0),
+                            });
+                        }
+                    }
+                }
+            }
+        }
+        // Places.
+        let mut places = self.match_entries(&words, &optional, true, &|k| k != EntryKind::Street);
+        places.sort_by(|a, b| {
+            b.score.total_cmp(&a.score).then_with(|| {
+                self.entries[a.entry as usize]
+                    .label
+                    .cmp(&self.entries[b.entry as usize].label)
+            })
+        });
+        // One hit per target: an old name leading to a commune already listed adds nothing.
+        let mut seen = std::collections::HashSet::new();
+        for m in places {
+            let e = &self.entries[m.entry as usize];
+            if e.kind == EntryKind::Renamed {
+                if let Some(c) = e.commune {
+                    if !seen.insert(("c", c, 0)) {
+                        continue;
+                    }
+                } else if !seen.insert(("r", m.entry, 0)) {
+                    continue;
+                }
+            } else if let Some(c) = e.commune.filter(|_| e.kind == EntryKind::Commune) {
+                seen.insert(("c", c, 0));
+            }
+            found.push(Found::Entry {
+                entry: m.entry,
+                score: m.score,
+            });
+            if found.len() >= limit + 8 {
+                break;
+            }
+        }
+        found.sort_by(|a, b| b.score().total_cmp(&a.score()));
+        found
+    }
+
+    /// The label, detail, note, feature and box of an entry.
+    #[allow(clippy::type_complexity)]
+    pub fn entry(
+        &self,
+        entry: u32,
+    ) -> Option<(
+        &'static str,
+        &str,
+        Option<&str>,
+        Option<&str>,
+        Option<(u16, FeatureId)>,
+        Option<[f64; 4]>,
+    )> {
+        let e = self.entries.get(entry as usize)?;
+        Some((
+            e.kind.name(),
+            &e.label,
+            e.detail.as_deref(),
+            e.note.as_deref(),
+            e.layer.zip(e.id),
+            e.bbox,
+        ))
+    }
+
+    /// Number of communes known (symbols are `0..n`).
+    pub fn communes(&self) -> u32 {
+        self.n_communes
+    }
+
+    pub(crate) fn build(index: &Index) -> SearchIndex {
+        let mut b = SearchBuilder::default();
+        // Communes, in the index's symbol order.
+        for (sym, c) in index.communes.iter().enumerate() {
+            let sym = sym as u32;
+            match (&c.name, c.boundary) {
+                (Some(name), Some((li, id))) => {
+                    let layer = &index.layers[li];
+                    b.add_commune(
+                        sym,
+                        &c.code,
+                        name,
+                        c.level.as_deref(),
+                        layer.str("parent", id),
+                        Some((li as u16, id)),
+                        Some(layer.geoms.bbox(id as usize)),
+                    );
+                }
+                _ => b.add_commune_code(sym, &c.code),
+            }
         }
         // Roads: road centre lines and red lines, one entry per name.
         struct Road {
             label: String,
-            layer: String,
+            layer: u16,
             id: FeatureId,
             bbox: [f64; 4],
             communes: Vec<String>,
         }
         let mut roads: Vec<Road> = Vec::new();
         let mut by_name: HashMap<String, usize> = HashMap::new();
-        for layer in &index.layers {
+        for (li, layer) in index.layers.iter().enumerate() {
             let column = match layer.entry.kind {
                 Kind::Roads => "name",
                 Kind::Redlines => "road_name",
@@ -115,11 +817,10 @@ impl SearchIndex {
                 if bbox[0].is_nan() {
                     continue;
                 }
-                let key = normalize(name);
-                let i = *by_name.entry(key).or_insert_with(|| {
+                let i = *by_name.entry(tokens(name).join(" ")).or_insert_with(|| {
                     roads.push(Road {
                         label: name.trim().to_string(),
-                        layer: layer.id.clone(),
+                        layer: li as u16,
                         id,
                         bbox,
                         communes: Vec::new(),
@@ -141,51 +842,80 @@ impl SearchIndex {
             }
         }
         for r in roads {
-            entries.push(Entry {
-                kind: "road",
-                kind_bonus: 0.001,
-                keys: vec![normalize(&r.label)],
-                detail: (!r.communes.is_empty()).then(|| r.communes.join(", ")),
-                label: r.label,
-                layer: Some(r.layer),
-                id: Some(r.id),
-                bbox: Some(r.bbox),
-            });
+            let detail = (!r.communes.is_empty()).then(|| r.communes.join(", "));
+            b.add_feature(
+                EntryKind::Road,
+                &r.label,
+                &[],
+                detail,
+                Some((r.layer, r.id)),
+                Some(r.bbox),
+            );
         }
         // Plans.
         for plan in index.catalog.plans.values() {
             let mut bbox = None;
             let mut layer = None;
-            for l in &index.layers {
+            for (li, l) in index.layers.iter().enumerate() {
                 if l.entry.plan.as_deref() == Some(plan.id.as_str())
                     || l.entry.plans.contains(&plan.id)
                 {
                     bbox = Some(union_bbox(bbox, l.entry.bounds));
-                    layer.get_or_insert_with(|| l.id.clone());
+                    layer.get_or_insert(li as u16);
                 }
             }
-            entries.push(Entry {
-                kind: "plan",
-                kind_bonus: 0.002,
-                keys: vec![
-                    normalize(&plan.name),
-                    normalize(&plan.decision.number),
-                    plan.id.to_lowercase(),
-                ],
-                label: plan.name.clone(),
-                detail: Some(format!(
-                    "{} ngày {}, {} — {}",
-                    plan.decision.number,
-                    plan.decision.date,
-                    plan.decision.authority,
-                    plan.status.name_vi()
-                )),
-                layer,
-                id: None,
+            let detail = format!(
+                "{} ngày {}, {} — {}",
+                plan.decision.number,
+                plan.decision.date,
+                plan.decision.authority,
+                plan.status.name_vi()
+            );
+            b.add_feature(
+                EntryKind::Plan,
+                &plan.name,
+                &[&plan.decision.number, &plan.id],
+                Some(detail),
+                None,
                 bbox,
-            });
+            );
+            if let (Some(e), Some(li)) = (b.entries.last_mut(), layer) {
+                e.layer = Some(li);
+            }
         }
-        SearchIndex { entries }
+        // Addresses of parcels.
+        for (li, layer) in index.layers.iter().enumerate() {
+            if layer.entry.kind != Kind::Parcels {
+                continue;
+            }
+            let (Some(cc), Some(ac)) = (
+                layer.columns.get("commune_code"),
+                layer.columns.get("address"),
+            ) else {
+                continue;
+            };
+            for id in 0..layer.len() {
+                let (Some(code), Some(addr)) = (cc.str(id), ac.str(id)) else {
+                    continue;
+                };
+                let Some(&sym) = index.commune_by_code.get(code) else {
+                    continue;
+                };
+                let bbox = layer.geoms.bbox(id);
+                if bbox[0].is_nan() {
+                    continue;
+                }
+                b.add_address(sym, addr, li as u16, id as FeatureId, bbox);
+            }
+        }
+        // Old commune names near the data.
+        let bounds = index
+            .layers
+            .iter()
+            .filter(|l| l.len() > 0 && l.entry.bounds.iter().all(|v| v.is_finite()))
+            .fold(None, |acc, l| Some(union_bbox(acc, l.entry.bounds)));
+        b.add_renames(bounds);
+        b.finish()
     }
 }
 
@@ -208,207 +938,118 @@ fn commune_at(index: &Index, lon: f64, lat: f64) -> Option<String> {
     None
 }
 
-/// A parcel number found in a query.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct ParcelQuery {
-    /// Commune text or code, empty when not given.
-    pub commune: String,
-    pub sheet: i64,
-    pub parcel: i64,
-}
-
-/// Parses "vinh thanh 12 345", "Vĩnh Thanh tờ 12 thửa 345", "thửa 345 tờ 12", "12/345",
-/// "31150 12 345" (a commune code first).
-pub(crate) fn parse_parcel_query(q: &str) -> Option<ParcelQuery> {
-    #[derive(Clone, Copy, PartialEq)]
-    enum Label {
-        None,
-        Sheet,
-        Parcel,
-    }
-    let cleaned: String = normalize(q)
-        .chars()
-        .map(|c| {
-            if matches!(c, '/' | ',' | ';' | ':' | '#' | '-' | '.' | '(' | ')') {
-                ' '
-            } else {
-                c
-            }
-        })
-        .collect();
-    let tokens: Vec<&str> = cleaned.split_whitespace().collect();
-    let is_num = |t: &str| !t.is_empty() && t.len() <= 9 && t.bytes().all(|b| b.is_ascii_digit());
-    let mut pending = Label::None;
-    let (mut sheet, mut parcel) = (None, None);
-    let mut unlabeled: Vec<i64> = Vec::new();
-    let mut words: Vec<&str> = Vec::new();
-    for (i, t) in tokens.iter().enumerate() {
-        let next_is_number = tokens[i + 1..]
-            .iter()
-            .find(|n| !matches!(**n, "so" | "ban" | "do"))
-            .is_some_and(|n| is_num(n));
-        match *t {
-            "to" | "tbd" if next_is_number => pending = Label::Sheet,
-            "thua" | "th" if next_is_number => pending = Label::Parcel,
-            "so" | "ban" | "do" if next_is_number => {}
-            n if is_num(n) => {
-                let v: i64 = n.parse().ok()?;
-                match pending {
-                    Label::Sheet => sheet = Some(v),
-                    Label::Parcel => parcel = Some(v),
-                    Label::None => unlabeled.push(v),
-                }
-                pending = Label::None;
-            }
-            w => words.push(w),
-        }
-    }
-    let mut commune = words.join(" ");
-    let labelled = sheet.is_some() || parcel.is_some();
-    if !labelled && unlabeled.len() == 3 && commune.is_empty() {
-        commune = unlabeled.remove(0).to_string();
-    }
-    let mut rest = unlabeled.into_iter();
-    if sheet.is_none() {
-        sheet = rest.next();
-    }
-    if parcel.is_none() {
-        parcel = rest.next();
-    }
-    if let Some(code) = rest.next() {
-        if !commune.is_empty() {
-            return None;
-        }
-        commune = code.to_string();
-    }
-    if rest.next().is_some() {
-        return None;
-    }
-    Some(ParcelQuery {
-        commune,
-        sheet: sheet?,
-        parcel: parcel?,
-    })
-}
-
 impl Index {
-    /// Type-ahead search over communes (boundaries), roads (road names and red lines' road
-    /// names), plans (name, id, decision number) and parcel numbers ("vinh thanh 12 345",
-    /// "12/345"), accent- and case-insensitive. Ranked: parcel numbers, then prefix, word
-    /// prefix, substring; shorter labels first. `limit` is capped at [`MAX_SEARCH_LIMIT`]
-    /// (0 means 10).
+    /// Type-ahead search over communes (boundaries), hamlets and house addresses of the
+    /// parcels, roads (road names and red lines' road names), plans (name, id, decision
+    /// number), old (pre-2025) commune names and parcel numbers in every usual wording
+    /// ("thửa đất số 345, tờ bản đồ số 12, xã Vĩnh Thanh", "345/12", "Vinh Thanh sheet 12
+    /// parcel 345"), accent- and case-insensitive, typo-tolerant. See the module docs for the
+    /// ranking. `limit` is capped at [`MAX_SEARCH_LIMIT`] (0 means 10).
     pub fn search(&self, q: &str, limit: usize) -> Result<Vec<SearchHit>, QueryError> {
         if q.chars().count() > MAX_QUERY_CHARS {
             return Err(QueryError::TooLarge(format!(
                 "the query is longer than {MAX_QUERY_CHARS} characters"
             )));
         }
-        let needle = normalize(q);
-        if needle.is_empty() {
+        if tokens(q).is_empty() {
             return Err(QueryError::BadRequest(
-                "empty query: type a commune, road, plan, decision number or 'commune sheet parcel' (e.g. Vĩnh Thanh 12 345)".into(),
+                "empty query: type a commune, hamlet, address, road, plan, decision number or a parcel (e.g. thửa 345 tờ 12 Vĩnh Thanh, 345/12)".into(),
             ));
         }
         let limit = match limit {
             0 => DEFAULT_LIMIT,
             n => n.min(MAX_SEARCH_LIMIT),
         };
-        let mut hits = Vec::new();
-        if let Some(pq) = parse_parcel_query(q) {
-            self.parcel_hits(&pq, limit, &mut hits);
+        let mut hits: Vec<SearchHit> = Vec::new();
+        let mut parcels_seen = std::collections::HashSet::new();
+        for f in self.search.find(q, limit) {
+            match f {
+                Found::Number {
+                    communes,
+                    sheet,
+                    parcel,
+                    score,
+                } => {
+                    let syms: Vec<u32> =
+                        communes.unwrap_or_else(|| (0..self.communes.len() as u32).collect());
+                    for sym in syms {
+                        for k in self.keys_for(sym, sheet, parcel) {
+                            if hits.len() < limit && parcels_seen.insert((k.layer, k.id)) {
+                                hits.push(self.parcel_hit(k.layer, k.id, score, false));
+                            }
+                        }
+                    }
+                }
+                Found::House {
+                    layer, id, score, ..
+                } => {
+                    if parcels_seen.insert((layer, id)) {
+                        hits.push(self.parcel_hit(layer, id, score, true));
+                    }
+                }
+                Found::Entry { entry, score } => {
+                    let Some((kind, label, detail, note, feature, bbox)) = self.search.entry(entry)
+                    else {
+                        continue;
+                    };
+                    hits.push(SearchHit {
+                        kind: if kind == "commune" && feature.is_none() && note.is_some() {
+                            "place".into()
+                        } else {
+                            kind.into()
+                        },
+                        label: label.to_string(),
+                        detail: detail.map(str::to_string),
+                        layer: feature.map(|(l, _)| self.layers[l as usize].id.clone()),
+                        id: feature.map(|(_, id)| id),
+                        bbox,
+                        score,
+                        parcel: None,
+                        note: note.map(str::to_string),
+                    });
+                }
+            }
         }
-        for e in &self.search.entries {
-            let Some(r) = e.keys.iter().filter_map(|k| rank(k, &needle)).max() else {
-                continue;
-            };
-            let len = e.label.chars().count() as f64;
-            // An exact name beats a longer name with the same prefix ("Vĩnh Thanh" before
-            // "Vĩnh Thanh Vân", whatever their level words).
-            let exact = if e.keys.contains(&needle) { 0.6 } else { 0.0 };
-            hits.push(SearchHit {
-                kind: e.kind.to_string(),
-                label: e.label.clone(),
-                detail: e.detail.clone(),
-                layer: e.layer.clone(),
-                id: e.id,
-                bbox: e.bbox,
-                score: f64::from(r) + exact + 0.5 / (1.0 + len) + e.kind_bonus,
-                parcel: None,
-            });
-        }
-        hits.sort_by(|a, b| {
-            b.score
-                .total_cmp(&a.score)
-                .then_with(|| a.label.cmp(&b.label))
-        });
+        hits.sort_by(|a, b| b.score.total_cmp(&a.score));
         hits.truncate(limit);
         Ok(hits)
     }
 
-    fn parcel_hits(&self, pq: &ParcelQuery, limit: usize, hits: &mut Vec<SearchHit>) {
-        let syms: Vec<u32> = if pq.commune.is_empty() {
-            (0..self.communes.len() as u32).collect()
-        } else {
-            self.resolve_communes(&pq.commune, true)
-        };
-        let named = !pq.commune.is_empty();
-        let mut found = Vec::new();
-        for sym in syms {
-            for k in self.keys_for(sym, pq.sheet, pq.parcel) {
-                found.push(*k);
-            }
-        }
-        for k in found.into_iter().take(limit) {
-            let layer = &self.layers[k.layer as usize];
-            let commune = &self.communes[k.commune as usize];
-            let place = match (&commune.level, &commune.name) {
-                (Some(l), Some(n)) => format!("{} {n}", l.to_lowercase()),
+    /// A parcel as a hit: "Thửa 345, tờ 12, thị trấn Vĩnh Thanh", the address as detail (or
+    /// the address as label when it was found by its address).
+    fn parcel_hit(&self, layer: u16, id: FeatureId, score: f64, by_address: bool) -> SearchHit {
+        let l = &self.layers[layer as usize];
+        let code = l.str("commune_code", id).unwrap_or_default().to_string();
+        let sheet = l.int("sheet", id).unwrap_or_default();
+        let parcel = l.int("parcel", id).unwrap_or_default();
+        let place = match self
+            .commune_by_code
+            .get(&code)
+            .map(|&s| &self.communes[s as usize])
+        {
+            Some(c) => match (&c.level, &c.name) {
+                (Some(lv), Some(n)) => format!("{} {n}", lv.to_lowercase()),
                 (None, Some(n)) => n.clone(),
-                _ => format!("xã mã {}", commune.code),
-            };
-            hits.push(SearchHit {
-                kind: "parcel".into(),
-                label: format!("Thửa {}, tờ {}, {place}", k.parcel, k.sheet),
-                detail: layer.str("address", k.id).map(str::to_string),
-                layer: Some(layer.id.clone()),
-                id: Some(k.id),
-                bbox: Some(layer.geoms.bbox(k.id as usize)),
-                score: if named { 4.5 } else { 4.0 },
-                parcel: Some((commune.code.clone(), k.sheet, k.parcel)),
-            });
+                _ => format!("xã mã {}", c.code),
+            },
+            None => format!("xã mã {code}"),
+        };
+        let number = format!("Thửa {parcel}, tờ {sheet}, {place}");
+        let address = l.str("address", id).map(str::to_string);
+        let (label, detail) = match (by_address, address) {
+            (true, Some(a)) => (a, Some(number)),
+            (_, a) => (number, a),
+        };
+        SearchHit {
+            kind: "parcel".into(),
+            label,
+            detail,
+            layer: Some(l.id.clone()),
+            id: Some(id),
+            bbox: Some(l.geoms.bbox(id as usize)),
+            score,
+            parcel: Some((code, sheet, parcel)),
+            note: None,
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn parses_parcel_queries() {
-        let p = |q: &str| parse_parcel_query(q).map(|p| (p.commune, p.sheet, p.parcel));
-        assert_eq!(p("vinh thanh 12 345"), Some(("vinh thanh".into(), 12, 345)));
-        assert_eq!(
-            p("Vĩnh Thanh tờ 12 thửa 345"),
-            Some(("vinh thanh".into(), 12, 345))
-        );
-        assert_eq!(
-            p("thửa 345 tờ bản đồ số 12 Vĩnh Thanh"),
-            Some(("vinh thanh".into(), 12, 345))
-        );
-        assert_eq!(p("12/345"), Some((String::new(), 12, 345)));
-        assert_eq!(p("31150 12 345"), Some(("31150".into(), 12, 345)));
-        assert_eq!(p("Tô Châu 3 4"), Some(("to chau".into(), 3, 4)));
-        assert_eq!(p("vinh thanh"), None);
-        assert_eq!(p("2341"), None);
-        assert_eq!(p("1 2 3 4"), None);
-    }
-
-    #[test]
-    fn ranks_prefix_word_prefix_substring() {
-        assert_eq!(rank("vinh thanh", "vinh"), Some(3));
-        assert_eq!(rank("xa vinh thanh", "vinh"), Some(2));
-        assert_eq!(rank("xavinh", "vinh"), Some(1));
-        assert_eq!(rank("rach gia", "vinh"), None);
     }
 }
