@@ -867,6 +867,26 @@ fn make_valid(mp: &MultiPolygon<f64>) -> Option<MultiPolygon<f64>> {
     (out.unsigned_area() > 0.0).then_some(out)
 }
 
+/// Geodesic area on the WGS 84 ellipsoid of a longitude/latitude multipolygon: the sum over
+/// its polygons of the exterior's area minus its holes', whatever way each ring turns.
+///
+/// geo's `geodesic_area_unsigned` takes a polygon's exterior to run counter-clockwise and its
+/// holes clockwise: a clockwise exterior (Shapefiles store them so, GEOS repairs may return
+/// them) measures as the rest of the Earth, 5.1e14 m² minus the polygon, and a
+/// counter-clockwise hole likewise. One ring alone has a signed area in (−A/2, A/2] (A the
+/// Earth's area; geographiclib's `PolygonArea`, through geo), ± what it encloses, so its
+/// magnitude is right for any ring smaller than half the Earth. The polygons of a valid
+/// multipolygon (a repaired one included) do not overlap, so their areas add up.
+fn geodesic_area(mp: &MultiPolygon<f64>) -> f64 {
+    let ring = |r: &LineString<f64>| Polygon::new(r.clone(), vec![]).geodesic_area_signed().abs();
+    mp.0.iter()
+        .map(|p| {
+            let holes: f64 = p.interiors().iter().map(ring).sum();
+            (ring(p.exterior()) - holes).max(0.0)
+        })
+        .sum()
+}
+
 /// Whether a WGS 84 point lies outside Vietnam's envelope widened by
 /// [`OUTSIDE_VIETNAM_MARGIN_DEG`].
 fn outside_vietnam(c: Coord<f64>) -> bool {
@@ -1426,7 +1446,7 @@ pub fn import(opts: &ImportOptions) -> Result<ImportReport> {
         let measure = match (srs.measure, &shaped.geom) {
             (Measure::Planar { .. }, Geometry::MultiPolygon(_)) => shaped.planar * unit_m * unit_m,
             (Measure::Planar { .. }, _) => shaped.planar * unit_m,
-            (Measure::Geodesic, Geometry::MultiPolygon(mp)) => mp.geodesic_area_unsigned(),
+            (Measure::Geodesic, Geometry::MultiPolygon(mp)) => geodesic_area(mp),
             (Measure::Geodesic, Geometry::MultiLineString(ml)) => Geodesic.length(ml),
             (Measure::Geodesic, _) => 0.0,
         };
@@ -1596,4 +1616,55 @@ pub fn now_rfc3339() -> String {
     time::OffsetDateTime::now_utc()
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod geodesic_area_tests {
+    use geo::GeodesicArea;
+    use geo_types::{polygon, MultiPolygon};
+
+    use super::geodesic_area;
+
+    /// A 0.02° square near Rạch Giá with a 0.01° hole, both rings counter-clockwise.
+    fn square_with_hole() -> geo_types::Polygon<f64> {
+        polygon!(
+            exterior: [(x: 105.10, y: 10.01), (x: 105.12, y: 10.01), (x: 105.12, y: 10.03), (x: 105.10, y: 10.03), (x: 105.10, y: 10.01)],
+            interiors: [[(x: 105.105, y: 10.015), (x: 105.115, y: 10.015), (x: 105.115, y: 10.025), (x: 105.105, y: 10.025), (x: 105.105, y: 10.015)]],
+        )
+    }
+
+    #[test]
+    fn every_ring_orientation_gives_exterior_minus_holes() {
+        let p = square_with_hole();
+        let exterior = geo_types::Polygon::new(p.exterior().clone(), vec![]);
+        let hole = geo_types::Polygon::new(p.interiors()[0].clone(), vec![]);
+        // Reference from geo with both rings in the orientation it expects.
+        let want = exterior.geodesic_area_unsigned() - hole.geodesic_area_unsigned();
+        assert!((4.0e6..6.0e6).contains(&(want + hole.geodesic_area_unsigned())));
+        let reversed = |r: &geo_types::LineString<f64>| {
+            let mut r = r.clone();
+            r.0.reverse();
+            r
+        };
+        for (ext_cw, hole_cw) in [(false, false), (false, true), (true, false), (true, true)] {
+            let ext = if ext_cw {
+                reversed(p.exterior())
+            } else {
+                p.exterior().clone()
+            };
+            // The hole as written turns counter-clockwise.
+            let h = if hole_cw {
+                reversed(&p.interiors()[0])
+            } else {
+                p.interiors()[0].clone()
+            };
+            let q = geo_types::Polygon::new(ext, vec![h]);
+            let got = geodesic_area(&MultiPolygon(vec![q.clone(), q]));
+            assert!(
+                (got - 2.0 * want).abs() < 1e-6 * want,
+                "exterior cw {ext_cw}, hole cw {hole_cw}: {got} vs {}",
+                2.0 * want
+            );
+        }
+    }
 }
