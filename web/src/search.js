@@ -1,7 +1,10 @@
 // One search box (an ARIA 1.2 combobox) for everything a citizen may type: a parcel
-// ("Vĩnh Thanh tờ 12 thửa 345", "12/345"), a commune, road or plan name with or without
-// accents, VN-2000 "X Y" metres (X is the northing, Vietnamese usage) with a province
-// picker, or longitude/latitude. Suggestions come from /api/v1/search as one types.
+// ("thửa đất số 345, tờ bản đồ số 12", "Vĩnh Thanh tờ 12 thửa 345", "345/12", "Vinh Thanh
+// sheet 12 parcel 345"), a house address ("223 30 Tháng 4"), a hamlet, commune (also its
+// pre-2025 name), road or plan name with or without accents or with a typo, VN-2000 "X Y"
+// metres (X is the northing, Vietnamese usage) with a province picker, or
+// longitude/latitude. Suggestions come from /api/v1/search as one types; a VN-2000 point on
+// no parcel gets the provinces whose meridian puts it on one.
 import { t, fmtNum } from './i18n.js';
 import { api } from './api.js';
 import { parseCoordinateQuery } from './geo.js';
@@ -102,18 +105,73 @@ export function initSearch({ onHit, onCoordinate, toast, defaultProvince }) {
     }
   }
 
+  // VN-2000 X/Y read with the wrong province land tens of kilometres off, on no parcel: the
+  // server reads the point on the other provincial meridians and names those that land on a
+  // parcel; the first one or two are offered with a button that goes there.
+  const suggestBox = document.createElement('div');
+  suggestBox.id = 'search-suggest';
+  suggestBox.className = 'search-suggest';
+  suggestBox.setAttribute('role', 'status');
+  suggestBox.hidden = true;
+  // Fixed under the search form (placed when shown), so the header's layout stays as it is.
+  Object.assign(suggestBox.style, { background: '#fff', color: '#1a1a1a', padding: '8px 10px', borderRadius: '8px', boxShadow: '0 2px 8px rgba(0,0,0,.3)', fontSize: '14px', position: 'fixed', zIndex: '30', boxSizing: 'border-box' });
+  form.after(suggestBox);
+  const hideSuggest = () => {
+    suggestBox.hidden = true;
+    suggestBox.innerHTML = '';
+  };
+  const showSuggestions = (coord, list) => {
+    suggestBox.innerHTML = list
+      .slice(0, 2)
+      .map((s, i) => `<p style="margin:0 0 6px">${esc(t('search.suggest.text', { province: s.province, meridian: fmtNum(s.meridian, 2) }))}</p>
+        <button type="button" class="btn" data-s="${i}">${esc(t('search.suggest.go', { province: s.province }))}</button>`)
+      .join('');
+    const r = form.getBoundingClientRect();
+    const width = Math.min(576, window.innerWidth - 16);
+    Object.assign(suggestBox.style, { top: `${Math.round(r.bottom + 6)}px`, left: `${Math.round(Math.max(8, Math.min(r.left, window.innerWidth - width - 8)))}px`, width: `${width}px` });
+    suggestBox.hidden = false;
+    suggestBox.querySelectorAll('button[data-s]').forEach((b) =>
+      b.addEventListener('click', () => {
+        const s = list[Number(b.dataset.s)];
+        const slug = s.srs.replace(/^vn2000:/, '');
+        if (PROVINCES.some((p) => p[0] === slug)) {
+          province.value = slug;
+          try {
+            localStorage.setItem('qh.province', slug);
+          } catch {
+            /* private mode */
+          }
+        }
+        hideSuggest();
+        onCoordinate({ ...coord, srs: s.srs });
+      }),
+    );
+  };
+  const checkVn2000 = async (coord) => {
+    try {
+      const fc = await api.parcelsAtXY(coord.easting, coord.northing, coord.srs);
+      if (!fc.features?.length && fc.suggestions?.length) showSuggestions(coord, fc.suggestions);
+    } catch {
+      /* the map shows the point anyway */
+    }
+  };
+
   const choose = (i) => {
     const h = items[i];
     if (!h) return;
     close();
-    if (h.kind === 'point') onCoordinate(h.coord);
-    else {
+    hideSuggest();
+    if (h.kind === 'point') {
+      onCoordinate(h.coord);
+      if (h.coord.kind === 'vn2000') checkVn2000(h.coord);
+    } else {
       input.value = h.label;
       onHit(h);
     }
   };
 
   input.addEventListener('input', () => {
+    hideSuggest();
     clearTimeout(timer);
     timer = setTimeout(refresh, DEBOUNCE_MS);
   });
