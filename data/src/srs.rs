@@ -392,13 +392,52 @@ fn pin_vn2000(srs: &SpatialRef) -> Result<String> {
     Ok(parts.join(" "))
 }
 
-/// Picks the area measure for a CRS.
+/// PROJ projections (`+proj=` names) drawn for maps of the world, never for a zone: over
+/// Vietnam their scale is far from 1 and none of them preserves area (Mercator's area scale is
+/// sec²φ: 1.5 % too much at 7° N, 19 % at 23° N; Web Mercator also puts WGS 84 latitudes on a
+/// sphere). Sources in them are measured geodesically on the WGS 84 geometry instead.
+/// Conformal projections designed for a zone (transverse Mercator, UTM, a state-plane Lambert)
+/// stay planar: that is the legal area of a VN-2000 parcel, and equal-area projections are
+/// right by construction.
+const WORLD_MAP_PROJECTIONS: &[&str] = &[
+    "merc",      // Mercator, EPSG:3395, and Web Mercator, EPSG:3857 (GDAL's PROJ string)
+    "webmerc",   // Web Mercator as PROJ itself names it
+    "eqc",       // Plate Carrée (EPSG:4087, 32662)
+    "mill",      // Miller
+    "gall",      // Gall stereographic
+    "robin",     // Robinson
+    "wintri",    // Winkel tripel
+    "natearth",  // Natural Earth
+    "natearth2", // Natural Earth II
+    "patterson", // Patterson
+    "kav7",      // Kavrayskiy VII
+    "vandg",     // van der Grinten
+    "times",     // Times
+];
+
+/// Geographic (degrees) as a PROJ string says it.
+const GEOGRAPHIC_PROJ: &[&str] = &["longlat", "latlong", "lonlat", "latlon"];
+
+/// The `+proj=` name of a PROJ string.
+fn proj_name(proj4: &str) -> Option<&str> {
+    proj4
+        .split_whitespace()
+        .find_map(|p| p.strip_prefix("+proj="))
+}
+
+/// Picks the area measure for a CRS: geodesic on WGS 84 for geographic sources and world-map
+/// projections ([`WORLD_MAP_PROJECTIONS`]), planar in the source's units otherwise.
 fn measure_for(srs: &SpatialRef, definition: &str) -> Measure {
-    if srs.is_geographic() || definition.contains("+proj=longlat") {
+    let proj4 = srs.to_proj4().unwrap_or_default();
+    let names = [proj_name(definition), proj_name(&proj4)];
+    if srs.is_geographic() || names.iter().flatten().any(|n| GEOGRAPHIC_PROJ.contains(n)) {
         return Measure::Geodesic;
     }
-    let proj4 = srs.to_proj4().unwrap_or_default();
-    if proj4.contains("+proj=merc") || definition.contains("+proj=merc") {
+    if names
+        .iter()
+        .flatten()
+        .any(|n| WORLD_MAP_PROJECTIONS.contains(n))
+    {
         return Measure::Geodesic;
     }
     let unit = srs.linear_units();
@@ -651,6 +690,31 @@ mod tests {
             Measure::Planar { unit_m } => assert!((unit_m - 0.3048006096).abs() < 1e-9),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn world_maps_and_degrees_are_measured_geodesically() {
+        // Degrees (WGS 84, VN-2000), Mercator, Web Mercator, Plate Carrée.
+        for code in [4326, 4756, 3395, 3857, 4087, 32662] {
+            let r = ResolvedSrs::resolve(&SrsSpec::Epsg(code), None).unwrap();
+            assert_eq!(r.measure, Measure::Geodesic, "EPSG:{code}");
+        }
+        // Zone projections (VN-2000 TM-3, UTM 48N) and an equal-area one (EASE-Grid 2.0).
+        for code in [9210, 32648, 6933] {
+            let r = ResolvedSrs::resolve(&SrsSpec::Epsg(code), None).unwrap();
+            assert_eq!(r.measure, Measure::Planar { unit_m: 1.0 }, "EPSG:{code}");
+        }
+        // A Web Mercator .prj as ESRI writes it, and PROJ's own webmerc.
+        let esri = SpatialRef::from_wkt(
+            r#"PROJCS["WGS_1984_Web_Mercator_Auxiliary_Sphere",GEOGCS["GCS_WGS_1984",DATUM["D_WGS_1984",SPHEROID["WGS_1984",6378137.0,298.257223563]],PRIMEM["Greenwich",0.0],UNIT["Degree",0.0174532925199433]],PROJECTION["Mercator_Auxiliary_Sphere"],PARAMETER["False_Easting",0.0],PARAMETER["False_Northing",0.0],PARAMETER["Central_Meridian",0.0],PARAMETER["Standard_Parallel_1",0.0],PARAMETER["Auxiliary_Sphere_Type",0.0],UNIT["Meter",1.0]]"#,
+        )
+        .unwrap();
+        let r = ResolvedSrs::resolve(&SrsSpec::Prj, Some(&esri)).unwrap();
+        assert_eq!(r.measure, Measure::Geodesic, "{}", r.definition);
+        let webmerc =
+            SpatialRef::from_proj4("+proj=webmerc +datum=WGS84 +units=m +no_defs").unwrap();
+        let r = ResolvedSrs::resolve(&SrsSpec::Prj, Some(&webmerc)).unwrap();
+        assert_eq!(r.measure, Measure::Geodesic, "{}", r.definition);
     }
 
     #[test]
