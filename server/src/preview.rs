@@ -623,8 +623,16 @@ pub fn card_caption(r: &serde_json::Value, lang: crate::text::Lang) -> Caption {
     let detail = r
         .get(lang.t("summary_vi", "summary_en"))
         .and_then(serde_json::Value::as_str)
-        .unwrap_or("")
-        .to_string();
+        .unwrap_or("");
+    // "Thửa đất bị ảnh hưởng bởi quy hoạch: …" repeats the headline; keep what follows.
+    let detail = match detail.split_once(": ") {
+        Some((head, rest)) if head.chars().count() < 60 && !rest.is_empty() => rest,
+        _ => detail,
+    };
+    let mut detail = detail.to_string();
+    if let Some(first) = detail.chars().next() {
+        detail = first.to_uppercase().chain(detail.chars().skip(1)).collect();
+    }
     Caption {
         title,
         headline: headline.into(),

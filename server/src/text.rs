@@ -804,7 +804,7 @@ pub fn page_html(doc: &Doc, frame: &Frame) -> String {
 
 fn block_text(bl: &Block, base: &str) -> Option<String> {
     Some(match bl {
-        Block::H(1, t) => t.to_uppercase(),
+        Block::H(1, t) => format!("{t}\n{}", "=".repeat(t.chars().count().min(60))),
         Block::H(_, t) => format!("\n== {t} =="),
         Block::P(t) => t.clone(),
         Block::Answer(t) => format!(">> {t}"),
@@ -832,7 +832,7 @@ pub fn page_text(doc: &Doc, frame: &Frame, base: &str) -> String {
     let budget = MAX_REPORT_BYTES.saturating_sub(foot.len() + cut.len());
     let mut body = String::new();
     if !doc.body.iter().any(|b| matches!(b, Block::H(1, _))) {
-        let _ = writeln!(body, "{}", doc.title.to_uppercase());
+        let _ = writeln!(body, "{}", doc.title);
     }
     for bl in &doc.body {
         let Some(t) = block_text(bl, base) else {
@@ -948,7 +948,7 @@ mod tests {
             assert!(h.ends_with("</footer></html>\n"), "the footer is kept");
         }
         let t = report_text(&r);
-        assert!(t.contains("THỬA ĐẤT SỐ 2, TỜ BẢN ĐỒ SỐ 1"), "{t}");
+        assert!(t.contains("Thửa đất số 2, tờ bản đồ số 1"), "{t}");
         assert!(t.contains("Tham khảo."), "the notice is never cut");
     }
 
