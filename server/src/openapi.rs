@@ -263,7 +263,7 @@ pub fn document(base: &str) -> Value {
         vec![], ok("Codes", "application/json", any_json()))}));
     paths.insert(
         "/api/v1/parcels/at".into(),
-        json!({"get": op("Parcels at a point: lon/lat, or x/y (easting/northing) with srs", api,
+        json!({"get": op("Parcels at a point: lon/lat, or x/y (easting/northing) with srs. A VN-2000 point on no parcel also gets `suggestions`: the provincial meridians that put it on a parcel or in the data ({srs, province, provinces, meridian, lon, lat, parcel})", api,
         at_params, ok("Parcels with deep links and report links", "application/geo+json", fc()))}),
     );
     paths.insert("/api/v1/parcels/{commune}/{sheet}/{parcel}".into(), json!({"get": op(
@@ -335,7 +335,7 @@ pub fn document(base: &str) -> Value {
         "/api/v1/parcels/{commune}/{sheet}/{parcel}/map.png".into(),
         json!({"get": m}),
     );
-    paths.insert("/api/v1/search".into(), json!({"get": op("Type-ahead search: communes, roads, plans, parcels (\"vinh thanh 12 345\", \"12/345\")", api,
+    paths.insert("/api/v1/search".into(), json!({"get": op("Type-ahead search, accents and typos forgiven: parcels (\"thửa đất số 345, tờ bản đồ số 12, xã Vĩnh Thanh\", \"345/12\" both readings, \"Vinh Thanh sheet 12 parcel 345\"), house addresses (\"223 30 thang 4\"), hamlets, communes (also \"UBND xã …\" and pre-2025 names, with a `note`), roads, plans", api,
         vec![qp("q", "Text, accents optional", str_(), true),
              qp("limit", "Most hits", json!({"type": "integer", "minimum": 1, "maximum": MAX_SEARCH_LIMIT, "default": DEFAULT_SEARCH_LIMIT}), false)],
         ok("Hits", "application/json", any_json()))}));

@@ -55,6 +55,9 @@ const MAX_STREETS_PER_HOUSE: usize = 20;
 /// (about 55 km) of the store's data: a province's store does not list the whole country.
 const RENAME_REACH_DEG: f64 = 0.5;
 
+/// Letters a query needs before old commune names are offered.
+const RENAME_MIN_CHARS: usize = 4;
+
 /// Words that start a hamlet or quarter segment of an address ("Ấp 5", "Khu phố 3", "Tổ 7").
 const HAMLET_WORDS: &[&str] = &[
     "ap", "khu", "kp", "thon", "xom", "khom", "buon", "to", "ban", "lang", "khuvuc", "kv",
@@ -614,13 +617,13 @@ impl SearchIndex {
 
     /// Communes named by words ("xã Vĩnh Thanh", "vinh thanh", "31150", an old name): the
     /// best-matched ones; `None` when no words are given (any commune).
-    fn communes_named(&self, words: &[String]) -> Option<Vec<u32>> {
+    fn communes_named(&self, words: &[String]) -> Option<(Vec<u32>, Grade)> {
         if words.is_empty() {
             return None;
         }
         if words.len() == 1 {
             if let Some(&sym) = self.codes.get(&words[0]) {
-                return Some(vec![sym]);
+                return Some((vec![sym], Grade::Exact));
             }
         }
         let a = admin_text(words);
@@ -637,7 +640,7 @@ impl SearchIndex {
             .map(|m| (m.tier, (m.coverage * 1000.0) as u32, m.score < 3.0))
             .max_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)));
         let Some((tier, cov, _)) = best else {
-            return Some(Vec::new());
+            return Some((Vec::new(), Grade::Fuzzy));
         };
         let mut syms: Vec<u32> = m
             .iter()
@@ -646,7 +649,7 @@ impl SearchIndex {
             .collect();
         syms.sort_unstable();
         syms.dedup();
-        Some(syms)
+        Some((syms, tier))
     }
 
     /// Everything a query finds, best first, at most `limit` places (parcels by number are
@@ -657,15 +660,22 @@ impl SearchIndex {
         let mut found = Vec::new();
         // Parcel numbers.
         if let Some(form) = parse_parcel_tokens(&toks) {
-            let communes = self.communes_named(&form.words);
-            let named = communes.is_some();
+            let named = self.communes_named(&form.words);
+            // A commune written in full ranks the parcel first; one still being typed ("224
+            // 30 th") may as well be a street, so the house number goes first then.
+            let base = match &named {
+                None => 4.6,
+                Some((_, Grade::Exact)) => 5.0,
+                Some(_) => 3.8,
+            };
+            let communes = named.map(|(c, _)| c);
             if communes.as_ref().is_none_or(|c| !c.is_empty()) {
                 for (k, &(sheet, parcel)) in form.readings.iter().enumerate() {
                     found.push(Found::Number {
                         communes: communes.clone(),
                         sheet,
                         parcel,
-                        score: if named { 5.0 } else { 4.6 } - 0.1 * k as f64,
+                        score: base - 0.1 * k as f64,
                     });
                 }
             }
@@ -718,8 +728,21 @@ impl SearchIndex {
         });
         // One hit per target: an old name leading to a commune already listed adds nothing.
         let mut seen = std::collections::HashSet::new();
+        let typed: usize = words
+            .iter()
+            .zip(&optional)
+            .filter(|(_, o)| !**o)
+            .map(|(w, _)| w.chars().count())
+            .sum();
         for m in places {
             let e = &self.entries[m.entry as usize];
+            // Old names only when most of one is written, without typos: the whole country's
+            // old names would otherwise crowd the list ("Phường V" for "v").
+            if e.kind == EntryKind::Renamed
+                && (m.tier == Grade::Fuzzy || m.coverage < 0.5 || typed < RENAME_MIN_CHARS)
+            {
+                continue;
+            }
             if e.kind == EntryKind::Renamed {
                 if let Some(c) = e.commune {
                     if !seen.insert(("c", c, 0)) {
@@ -1051,5 +1074,141 @@ impl Index {
             parcel: Some((code, sheet, parcel)),
             note: None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A small index: two communes, addresses with streets and hamlets, the old names near.
+    fn small() -> SearchIndex {
+        let mut b = SearchBuilder::default();
+        let bbox = [105.10, 9.94, 105.16, 10.0];
+        b.add_commune(
+            0,
+            "31150",
+            "Vĩnh Thanh",
+            Some("Thị trấn"),
+            None,
+            None,
+            Some(bbox),
+        );
+        b.add_commune(
+            1,
+            "31153",
+            "Vĩnh Thanh Vân",
+            Some("Xã"),
+            None,
+            None,
+            Some(bbox),
+        );
+        b.add_commune(2, "30898", "Bình An", Some("Xã"), None, None, Some(bbox));
+        b.add_address(0, "223 30 Tháng 4, Vĩnh Thanh", 0, 7, bbox);
+        b.add_address(0, "224 30 Tháng 4, Vĩnh Thanh", 0, 8, bbox);
+        b.add_address(1, "65 Đường huyện ĐH.03, ấp 5, Vĩnh Thanh Vân", 0, 9, bbox);
+        b.add_address(1, "Ấp 5, Vĩnh Thanh Vân", 0, 10, bbox);
+        b.add_feature(EntryKind::Road, "Trần Phú", &[], None, None, Some(bbox));
+        b.add_renames(Some(bbox));
+        b.finish()
+    }
+
+    fn labels(ix: &SearchIndex, q: &str) -> Vec<String> {
+        ix.find(q, 10)
+            .into_iter()
+            .map(|f| match f {
+                Found::Entry { entry, .. } => {
+                    ix.entry(entry).map(|e| e.1.to_string()).unwrap_or_default()
+                }
+                Found::House { id, .. } => format!("house {id}"),
+                Found::Number {
+                    communes,
+                    sheet,
+                    parcel,
+                    ..
+                } => {
+                    format!("number {communes:?} {sheet} {parcel}")
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn exact_beats_prefix_beats_fuzzy() {
+        let ix = small();
+        assert_eq!(
+            labels(&ix, "vinh thanh")[..2],
+            ["Thị trấn Vĩnh Thanh", "Xã Vĩnh Thanh Vân"]
+        );
+        assert_eq!(labels(&ix, "vinh thanh v")[0], "Xã Vĩnh Thanh Vân");
+        assert_eq!(labels(&ix, "VĨNH THANH VÂN")[0], "Xã Vĩnh Thanh Vân");
+        // One swap: typo tolerance; three letters: none.
+        assert_eq!(labels(&ix, "vinh tahnh")[0], "Thị trấn Vĩnh Thanh");
+        assert!(labels(&ix, "vinh xyz").is_empty());
+        let scores: Vec<f64> = ["vinh thanh", "vinh than", "vinh tahnh"]
+            .iter()
+            .map(|q| ix.find(q, 10)[0].score())
+            .collect();
+        assert!(scores[0] > scores[1] && scores[1] > scores[2], "{scores:?}");
+    }
+
+    #[test]
+    fn houses_hamlets_offices_and_numbers() {
+        let ix = small();
+        assert_eq!(labels(&ix, "223 30 thang 4"), ["house 7"]);
+        assert_eq!(labels(&ix, "223 30 Tháng 4, Vĩnh Thanh"), ["house 7"]);
+        assert_eq!(labels(&ix, "224 30 th")[0], "house 8");
+        assert!(labels(&ix, "225 30 thang 4").is_empty());
+        assert_eq!(
+            labels(&ix, "ap 5 vinh thanh van")[0],
+            "Ấp 5, Vĩnh Thanh Vân"
+        );
+        assert_eq!(
+            labels(&ix, "ubnd xa vinh thanh van")[0],
+            "Xã Vĩnh Thanh Vân"
+        );
+        assert_eq!(
+            labels(&ix, "UBND thị trấn Vĩnh Thanh")[0],
+            "Thị trấn Vĩnh Thanh"
+        );
+        assert_eq!(
+            labels(&ix, "thửa đất số 345, tờ bản đồ số 12, xã Vĩnh Thanh")[0],
+            "number Some([0]) 12 345"
+        );
+        assert_eq!(
+            labels(&ix, "345/12")[..2],
+            ["number None 12 345", "number None 345 12"]
+        );
+        assert_eq!(labels(&ix, "31153 4 2")[0], "number Some([1]) 4 2");
+        // A commune that is not there: no parcel.
+        assert!(!labels(&ix, "thua 1 to 2 xa khong co")
+            .iter()
+            .any(|l| l.starts_with("number")));
+    }
+
+    #[test]
+    fn old_names_find_the_new_commune() {
+        let ix = small();
+        for q in [
+            "vinh hoa phu",
+            "xã Vĩnh Hòa Phú, huyện Châu Thành, tỉnh Kiên Giang",
+        ] {
+            let found = ix.find(q, 10);
+            let Some(Found::Entry { entry, .. }) = found.first() else {
+                panic!("{q}: {found:?}");
+            };
+            let (_, label, _, note, _, _) = ix.entry(*entry).expect("entry");
+            assert_eq!(label, "Xã Bình An", "{q}");
+            assert_eq!(
+                note,
+                Some("Vĩnh Hòa Phú (trước 1/7/2025) → nay là xã Bình An, tỉnh An Giang")
+            );
+        }
+        // The store still calls Vĩnh Thanh by its old name: no rename hit for it.
+        assert!(!labels(&ix, "vinh thanh")
+            .iter()
+            .any(|l| l.contains("Rạch Giá")));
+        // One letter is not an old name ("Phường V").
+        assert!(labels(&ix, "v").iter().all(|l| !l.contains("Vị Tân")));
     }
 }
