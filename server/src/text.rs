@@ -154,7 +154,7 @@ fn b(v: &Value, k: &str) -> Option<bool> {
 fn group(int: &str, sep: char) -> String {
     let mut grouped = String::new();
     for (n, ch) in int.chars().enumerate() {
-        if n > 0 && (int.len() - n) % 3 == 0 {
+        if n > 0 && (int.len() - n).is_multiple_of(3) {
             grouped.push(sep);
         }
         grouped.push(ch);

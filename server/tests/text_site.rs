@@ -252,8 +252,8 @@ async fn duplicate_numbers_list_their_parcels_and_n_picks_one() {
         second.contains(&format!("/?p={c}/{s}/{p}/2\"")),
         "canonical"
     );
-    assert!(second.contains(&format!("map.png?n=2\"")));
-    assert!(second.contains(&format!("report.html?n=2\"")));
+    assert!(second.contains("map.png?n=2\""));
+    assert!(second.contains("report.html?n=2\""));
     let both = get(&st, &format!("/?p={c}/{s}/{p}")).await.text();
     assert!(
         both.contains(&format!(
