@@ -55,12 +55,10 @@ pub const SLIVER_PCT: f64 = 0.5;
 /// Overlaps below this (m²) are numerical noise and are not listed.
 const MIN_OVERLAP_M2: f64 = 0.01;
 
-/// A DGT zone within this distance (m) of a red line, along [`ALONG_M`] of it or half its
-/// length, is a corridor the line bounds.
+/// A DGT zone within this distance (m) of a red line is a corridor the line bounds: the
+/// road along it, or a junction or cross street it ends at (all road land inside the red
+/// lines of the plan).
 const TOUCH_M: f64 = 0.5;
-
-/// See [`TOUCH_M`], m.
-const ALONG_M: f64 = 5.0;
 
 const DRAFT_NOTE_VI: &str = "Dự thảo lấy ý kiến — chưa có giá trị pháp lý";
 
@@ -462,45 +460,6 @@ where
     ])
 }
 
-/// Whether the red line `line` bounds the zone `zone`: half of the line, or at least
-/// `min_len`, runs within `tol` of it (sampled along the line). A red line only touching the
-/// zone at its end — a cross street's zone at a junction — does not bound it, so that
-/// street's corridor is not counted on this line's row.
-fn runs_along(
-    line: &geo_types::MultiLineString<f64>,
-    zone: &MultiPolygon<f64>,
-    tol: f64,
-    min_len: f64,
-) -> bool {
-    const SAMPLES: f64 = 48.0;
-    let total: f64 = line
-        .0
-        .iter()
-        .flat_map(|l| l.lines())
-        .map(|s| s.delta().x.hypot(s.delta().y))
-        .sum();
-    if total <= 0.0 || !total.is_finite() {
-        return false;
-    }
-    let step = (total / SAMPLES).max(1e-9);
-    let mut near = 0.0;
-    for seg in line.0.iter().flat_map(|l| l.lines()) {
-        let len = seg.delta().x.hypot(seg.delta().y);
-        let n = ((len / step).ceil() as usize).clamp(1, 64);
-        for k in 0..n {
-            let t = (k as f64 + 0.5) / n as f64;
-            let p = geo_types::Point::new(
-                seg.start.x + seg.delta().x * t,
-                seg.start.y + seg.delta().y * t,
-            );
-            if Euclidean.distance(&p, zone) <= tol {
-                near += len / n as f64;
-            }
-        }
-    }
-    near >= (total * 0.5).min(min_len)
-}
-
 /// Distance between two boxes (0 when they meet).
 fn box_distance(a: [f64; 4], b: [f64; 4]) -> f64 {
     let dx = (a[0] - b[2]).max(b[0] - a[2]).max(0.0);
@@ -803,7 +762,8 @@ impl Index {
                 for (i, (z, zb, _)) in a.dgt.iter().enumerate() {
                     cancel.check()?;
                     if box_distance(*zb, line_box) * unit <= TOUCH_M + 2.0
-                        && runs_along(&line_m, z, TOUCH_M / unit, ALONG_M / unit)
+                        && Euclidean.distance(&Geometry::MultiPolygon(z.clone()), &line_geom) * unit
+                            <= TOUCH_M
                     {
                         corridor.push(i);
                     }
