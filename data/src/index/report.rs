@@ -609,6 +609,16 @@ impl Index {
         let a2 = unit * unit;
         // Exteriors counter-clockwise, holes clockwise: overlap_area counts winding numbers.
         let site_m = project_mp(&def, &site_wgs)?.orient(Direction::Default);
+        // A drawn site valid in degrees can be pinched once projected (a hair-thin strip whose
+        // ring touches itself): its winding numbers would then cancel lobes of the overlay.
+        if matches!(site, Site::Geometry(_)) {
+            if let Some(why) = crate::validity::invalidity(&site_m) {
+                return Err(QueryError::BadRequest(format!(
+                    "the site boundary is not a valid polygon once measured in metres ({why}); \
+                     it is probably a sliver or a ring that touches itself: redraw it"
+                )));
+            }
+        }
         let site_area = site_m.unsigned_area() * a2;
         if site_area.is_nan() || site_area <= 0.0 {
             return Err(QueryError::BadRequest(
@@ -1040,7 +1050,10 @@ fn plan_verdict(p: &PlanReport, drawn: bool, current: &[String]) -> PlanVerdict 
         ));
     }
     if groups.is_empty() && p.redlines.is_empty() {
-        vi.push("chỉ chạm mép thửa đất (sai lệch ranh giới giữa các bản đồ)".into());
+        let what = if drawn { "khu đất" } else { "thửa đất" };
+        vi.push(format!(
+            "chỉ chạm mép {what} (sai lệch ranh giới giữa các bản đồ)"
+        ));
         en.push("only touches the edge (mismatch between maps)".into());
     }
     let mut vi = vi.join(", ");
