@@ -304,8 +304,8 @@ pub struct ReportLinks {
     pub map: Option<String>,
     /// The same report in the other language.
     pub other_lang: Option<String>,
-    /// The same report in the other format (text ↔ HTML).
-    pub other_format: Option<String>,
+    /// The same report in the other format (text ↔ HTML): href and link text.
+    pub other_format: Option<(String, String)>,
 }
 
 fn current_uses(site: &Value, lang: Lang) -> Option<String> {
@@ -662,11 +662,8 @@ pub fn report_doc(r: &Value, lang: Lang, links: &ReportLinks) -> Doc {
                 .into(),
         ));
     }
-    if let Some(o) = &links.other_format {
-        foot.push(Block::Link(
-            o.clone(),
-            lang.t("Bản văn bản thuần", "Plain-text version").into(),
-        ));
+    if let Some((href, label)) = &links.other_format {
+        foot.push(Block::Link(href.clone(), label.clone()));
     }
     Doc {
         title: site_title(&site, lang),

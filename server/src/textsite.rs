@@ -1009,7 +1009,14 @@ pub async fn parcel_report(
             let links = ReportLinks {
                 map: Some(frame.full.clone()),
                 other_lang: Some(frame.other_lang.clone()),
-                other_format: Some(other_format),
+                other_format: Some((
+                    other_format,
+                    match format {
+                        Format::Html => lang.t("Bản văn bản thuần", "Plain-text version"),
+                        Format::Text => lang.t("Bản HTML nhẹ", "Light HTML version"),
+                    }
+                    .to_string(),
+                )),
             };
             let mut doc = report_doc(&r, lang, &links);
             if let Some(n) = n {
