@@ -158,7 +158,8 @@ function roadLabel(r) {
 function redlineText(r) {
   const road = roadLabel(r);
   const w = r.width_m != null ? fmtNum(r.width_m, 1) : '—';
-  if (r.crosses_site || r.area_in_road_m2 > 0) return t('report.redline.cross', { road, w, a: fmtArea(r.area_in_road_m2), pct: fmtPct(r.area_in_road_pct) });
+  if (r.crosses_site) return t('report.redline.cross', { road, w, a: fmtArea(r.area_in_road_m2), pct: fmtPct(r.area_in_road_pct) });
+  if (r.area_in_road_m2 > 0) return t('report.redline.corridor.text', { road, w, d: fmtNum(r.distance_m, 1), a: fmtArea(r.area_in_road_m2), pct: fmtPct(r.area_in_road_pct) });
   return t('report.redline.near', { road, w, d: fmtNum(r.distance_m, 1) });
 }
 
@@ -251,8 +252,14 @@ function redlinesHtml(pr) {
   const rows = pr.redlines
     .map((r) => {
       const crossing = r.crosses_site || r.area_in_road_m2 > 0;
-      // A corridor piece is counted once, on one row: a line that crosses with nothing left to count says so.
-      const note = crossing ? t(r.area_in_road_m2 > 0 ? 'report.redline.crosses' : 'report.redline.crosses.counted') : t('report.redline.distance', { d: fmtNum(r.distance_m, 1) });
+      // A corridor piece is counted once, on one row: a line that crosses with nothing left to
+      // count says so; a line outside the site whose road corridor (a junction, a cross street
+      // it ends at) reaches into the site says that, not that it crosses.
+      const note = r.crosses_site
+        ? t(r.area_in_road_m2 > 0 ? 'report.redline.crosses' : 'report.redline.crosses.counted')
+        : r.area_in_road_m2 > 0
+          ? t('report.redline.corridor', { d: fmtNum(r.distance_m, 1) })
+          : t('report.redline.distance', { d: fmtNum(r.distance_m, 1) });
       return `<tr class="${crossing ? 'crosses' : 'near'}">
         <td>${esc(roadLabel(r))}<div class="muted small">${esc(note)}</div></td>
         <td class="num">${esc(r.width_m != null ? t('units.m', { v: fmtNum(r.width_m, 1) }) : '—')}</td>
