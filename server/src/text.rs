@@ -189,31 +189,11 @@ pub fn number_en(x: f64, decimals: usize) -> String {
 }
 
 /// The Vietnamese and English names of the kind of document numbered `number`, from its
-/// type code (Decree 30/2020/NĐ-CP: "số/năm/viết tắt loại văn bản-cơ quan"). A Tờ trình
-/// (TTr) is a proposal, never a Quyết định.
+/// type code (the report's own [`DocumentKind`](quyhoach_data::plans::DocumentKind) rule). A
+/// Tờ trình (TTr) is a proposal, never a Quyết định.
 pub fn document_names(number: &str) -> (&'static str, &'static str) {
-    for part in number.split('/').skip(1) {
-        let code: String = part
-            .trim()
-            .split(['-', ' '])
-            .next()
-            .unwrap_or("")
-            .chars()
-            .map(|c| if c == 'Đ' || c == 'đ' { 'D' } else { c })
-            .collect::<String>()
-            .to_uppercase();
-        match code.as_str() {
-            "QD" => return ("Quyết định", "Decision"),
-            "NQ" => return ("Nghị quyết", "Resolution"),
-            "TTR" => return ("Tờ trình", "Submission (proposal, not an approval)"),
-            "TB" => return ("Thông báo", "Notice"),
-            "KH" => return ("Kế hoạch", "Action plan"),
-            "CV" => return ("Công văn", "Official letter"),
-            "UBND" | "HDND" if part.contains('-') => return ("Công văn", "Official letter"),
-            _ => {}
-        }
-    }
-    ("Văn bản", "Document")
+    let d = quyhoach_data::plans::DocumentKind::of_number(number).named();
+    (d.name_vi, d.name_en)
 }
 
 /// "Quyết định 2341/QĐ-UBND ngày 12/10/2023 của UBND tỉnh Kiên Giang" from a plan's JSON
