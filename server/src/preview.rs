@@ -242,7 +242,7 @@ pub fn render(index: &Index, bounds: [f64; 4], highlight: &[Geometry<f64>]) -> O
 
 /// Height of the caption band under the map of a link preview, px of the 630-px image:
 /// two lines big enough to read on a 300-px chat thumbnail (a quarter of the size).
-pub const CAPTION_PX: u32 = 200;
+pub const CAPTION_PX: u32 = 236;
 
 /// Share of the map area the parcel's box fills along its limiting side: the parcel is
 /// what a chat thumbnail must show, its neighbours only frame it.
@@ -394,15 +394,53 @@ fn draw_caption(
         max_w,
         rgb(caption.tone),
     );
-    draw_line(
-        pixmap,
-        &reg,
-        30,
-        &caption.detail,
-        (margin, top + 176),
-        max_w,
-        (0x22, 0x22, 0x22),
-    );
+    // The detail on up to two lines: broken after a plan's verdict (" · ") when the first
+    // verdict fits, else between words; what is left is cut with "…".
+    let size = 28;
+    if reg.set_pixel_sizes(0, size).is_err() {
+        return;
+    }
+    let (first, second) = wrap_two(&reg, &caption.detail, max_w);
+    for (k, line) in [first, second].iter().enumerate() {
+        draw_line(
+            pixmap,
+            &reg,
+            size,
+            line,
+            (margin, top + 166 + 38 * k as i32),
+            max_w,
+            (0x22, 0x22, 0x22),
+        );
+    }
+}
+
+/// Splits `text` into a first line that fits `max_w` px at the face's current size and the
+/// rest: after the last " · " that fits, else after the last word that fits.
+fn wrap_two(face: &freetype::Face, text: &str, max_w: i32) -> (String, String) {
+    if text_width(face, text) <= max_w {
+        return (text.to_string(), String::new());
+    }
+    let mut best: Option<usize> = None;
+    for (i, _) in text.match_indices(" · ") {
+        if text_width(face, &text[..i]) <= max_w {
+            best = Some(i);
+        }
+    }
+    if let Some(i) = best {
+        return (text[..i].to_string(), text[i + " · ".len()..].to_string());
+    }
+    let mut cut = 0;
+    for (i, _) in text.match_indices(' ') {
+        if text_width(face, &text[..i]) <= max_w {
+            cut = i;
+        } else {
+            break;
+        }
+    }
+    if cut == 0 {
+        return (text.to_string(), String::new());
+    }
+    (text[..cut].to_string(), text[cut + 1..].to_string())
 }
 
 /// Advance of `text` at the face's current size, px.
@@ -620,13 +658,24 @@ pub fn card_caption(r: &serde_json::Value, lang: crate::text::Lang) -> Caption {
             "#b00020",
         ),
     };
+    // The answer in a few words when the report has it (readable at thumbnail size), else
+    // the one-line answer.
     let detail = r
-        .get(lang.t("summary_vi", "summary_en"))
+        .get(lang.t("headline_vi", "headline_en"))
         .and_then(serde_json::Value::as_str)
+        .filter(|h| !h.is_empty())
+        .or_else(|| {
+            r.get(lang.t("summary_vi", "summary_en"))
+                .and_then(serde_json::Value::as_str)
+        })
         .unwrap_or("");
     // "Thửa đất bị ảnh hưởng bởi quy hoạch: …" repeats the headline; keep what follows.
+    let from_summary = r
+        .get(lang.t("headline_vi", "headline_en"))
+        .and_then(serde_json::Value::as_str)
+        .is_none_or(str::is_empty);
     let detail = match detail.split_once(": ") {
-        Some((head, rest)) if head.chars().count() < 60 && !rest.is_empty() => rest,
+        Some((head, rest)) if from_summary && head.chars().count() < 60 && !rest.is_empty() => rest,
         _ => detail,
     };
     let mut detail = detail.to_string();

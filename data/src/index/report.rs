@@ -36,6 +36,10 @@ use crate::srs::Measure;
 /// one from CAD a few thousand; beyond this the overlay would take seconds per request.
 pub const MAX_SITE_VERTICES: usize = 100_000;
 
+/// Drawn sites up to this many vertices are checked for validity again once projected to
+/// metres (see `report_with_cancel`).
+const METRIC_CHECK_MAX_VERTICES: usize = 5_000;
+
 /// Largest drawn site, m² (100 km², a whole district): reports are for sites, not regions.
 pub const MAX_SITE_AREA_M2: f64 = 100_000_000.0;
 
@@ -219,6 +223,12 @@ pub struct Report {
     pub summary_vi: String,
     /// The same in English.
     pub summary_en: String,
+    /// The answer in a few words, for a chat preview or a notice board: each binding plan's
+    /// short verdict ("QH phân khu: giữ ODT 60,5%, 39,5% thành DGT, 36 m² trong chỉ giới đỏ ·
+    /// QH sử dụng đất: 100% thành DGT").
+    pub headline_vi: String,
+    /// The same in English.
+    pub headline_en: String,
     /// Site area inside red lines, m²: the largest over the binding plans.
     pub road_area_m2: f64,
     /// The same as % of the site.
@@ -435,7 +445,8 @@ struct PlanAcc {
     /// Red lines near the site, with the DGT zones (indices into `dgt`) that they bound and
     /// their width buffer when they bound none.
     lines: Vec<LineAcc>,
-    /// The plan's zones overlapping the site, cut to the site's box, for the plan's coverage.
+    /// The plan's zones overlapping the site (by at least `MIN_OVERLAP_M2`, as `zones`), cut
+    /// to the site's box, for the plan's coverage.
     zone_pieces: Vec<MultiPolygon<f64>>,
 }
 
@@ -611,7 +622,12 @@ impl Index {
         let site_m = project_mp(&def, &site_wgs)?.orient(Direction::Default);
         // A drawn site valid in degrees can be pinched once projected (a hair-thin strip whose
         // ring touches itself): its winding numbers would then cancel lobes of the overlay.
-        if matches!(site, Site::Geometry(_)) {
+        // Checked up to METRIC_CHECK_MAX_VERTICES (a few milliseconds); beyond, the check
+        // (seconds on a spiky 20,000-vertex site) could not be cancelled, and such pinches
+        // come from sliver-thin sketches, not from surveyed boundaries.
+        if matches!(site, Site::Geometry(_))
+            && geo::CoordsIter::coords_count(&site_m) <= METRIC_CHECK_MAX_VERTICES
+        {
             if let Some(why) = crate::validity::invalidity(&site_m) {
                 return Err(QueryError::BadRequest(format!(
                     "the site boundary is not a valid polygon once measured in metres ({why}); \
@@ -825,22 +841,34 @@ impl Index {
             // Coverage: the site's overlap with the union of the plan's zones, so zones that
             // overlap each other by slivers are not counted twice.
             cancel.check()?;
-            let coverage_m2 = match a.zone_pieces.len() {
-                0 => 0.0,
-                1 => a.zones.iter().map(|z| z.overlap_m2).sum::<f64>(),
-                _ => {
-                    let pieces: Vec<MultiPolygon<f64>> = a
-                        .zone_pieces
-                        .iter()
-                        .map(|z| z.orient(Direction::Default))
-                        .collect();
-                    let union = unary_union(&pieces);
-                    match metric_box(&union, margin) {
-                        Some(bb) => overlap_area(&site_m, &union, bb, cancel)? * a2,
-                        None => 0.0,
+            // By inclusion–exclusion over pairs: the zones' overlaps, less the site's overlap
+            // with each pair's common part (zones of one plan meet by slivers; a point in
+            // three zones at once is a sliver's corner). No overlay of the site itself: a
+            // union of the zones is large and would be triangulated against every site vertex.
+            let mut coverage_m2 = a.zones.iter().map(|z| z.overlap_m2).sum::<f64>();
+            let boxes: Vec<Option<[f64; 4]>> =
+                a.zone_pieces.iter().map(|z| metric_box(z, 0.0)).collect();
+            for i in 0..a.zone_pieces.len() {
+                for j in i + 1..a.zone_pieces.len() {
+                    let (Some(bi), Some(bj)) = (boxes[i], boxes[j]) else {
+                        continue;
+                    };
+                    if box_distance(bi, bj) > 0.0 {
+                        continue;
+                    }
+                    cancel.check()?;
+                    let common = a.zone_pieces[i]
+                        .orient(Direction::Default)
+                        .intersection(&a.zone_pieces[j].orient(Direction::Default));
+                    if common.unsigned_area() * a2 < 1e-6 {
+                        continue;
+                    }
+                    if let Some(bb) = metric_box(&common, margin) {
+                        coverage_m2 -= overlap_area(&site_m, &common, bb, cancel)? * a2;
                     }
                 }
-            };
+            }
+            let coverage_m2 = coverage_m2.max(0.0);
             let coverage = (coverage_m2 / site_area * 100.0).min(100.0);
             // Red-line corridors: each piece counted once, on the first line that bounds it
             // (crossing lines first, then the nearest), so the rows add up to the total.
@@ -943,6 +971,7 @@ impl Index {
 
         let drawn = matches!(site, Site::Geometry(_));
         let answer = summarise(&plans, drawn, site_area);
+        let (headline_vi, headline_en) = headline(&plans, drawn);
         let road_area_m2 = plans
             .iter()
             .filter(|p| p.binding)
@@ -954,6 +983,8 @@ impl Index {
             answer_kind: answer.kind.into(),
             summary_vi: answer.vi,
             summary_en: answer.en,
+            headline_vi,
+            headline_en,
             road_area_m2,
             road_area_pct: road_area_m2 / site_area * 100.0,
             plans,
@@ -1251,4 +1282,86 @@ fn summarise(plans: &[PlanReport], drawn: bool, site_area: f64) -> Answer {
         vi: format!("{subj_vi} không bị ảnh hưởng: {list_vi}.{draft_vi}"),
         en: format!("{subj_en} is not affected: {list_en}.{draft_en}"),
     }
+}
+
+/// A plan level in a word or two.
+fn level_short(l: PlanLevel) -> (&'static str, &'static str) {
+    match l {
+        PlanLevel::Detailed500 => ("QH chi tiết", "detailed plan"),
+        PlanLevel::Zoning2000 => ("QH phân khu", "zoning plan"),
+        PlanLevel::GeneralUrban => ("QH chung", "general plan"),
+        PlanLevel::DistrictLandUse => ("QH sử dụng đất", "land-use plan"),
+        PlanLevel::Provincial => ("QH tỉnh", "provincial plan"),
+        PlanLevel::Regional => ("QH vùng", "regional plan"),
+        PlanLevel::National => ("QH quốc gia", "national plan"),
+    }
+}
+
+/// The answer in a few words: each binding plan's short verdict (its two largest uses by
+/// code, kept or changed, and the area inside red lines), or the first draft's when no plan
+/// binds.
+fn headline(plans: &[PlanReport], drawn: bool) -> (String, String) {
+    let binding: Vec<&PlanReport> = plans.iter().filter(|p| p.binding).collect();
+    let (shown, draft) = if binding.is_empty() {
+        (
+            plans
+                .iter()
+                .filter(|p| p.plan.status == PlanStatus::Draft)
+                .take(1)
+                .collect::<Vec<_>>(),
+            true,
+        )
+    } else {
+        (binding, false)
+    };
+    if shown.is_empty() {
+        return (
+            "Chưa có quy hoạch trong cơ sở dữ liệu".into(),
+            "No plan in the database".into(),
+        );
+    }
+    let mut vi = Vec::new();
+    let mut en = Vec::new();
+    for p in shown {
+        let (lv, le) = level_short(p.plan.level);
+        let mut pv: Vec<String> = Vec::new();
+        let mut pe: Vec<String> = Vec::new();
+        let know = p.verdict.kind == "keeps" || p.verdict.kind == "changes";
+        for g in use_groups(p).iter().take(2) {
+            let (code, pct) = (&g.0, g.2);
+            let (cv, ce) = (pct_text(pct, true), pct_text(pct, false));
+            if drawn || !know {
+                pv.push(format!("{code} {cv}"));
+                pe.push(format!("{code} {ce}"));
+            } else if g.5 {
+                pv.push(format!("giữ {code} {cv}"));
+                pe.push(format!("keeps {code} {ce}"));
+            } else {
+                pv.push(format!("{cv} thành {code}"));
+                pe.push(format!("{ce} to {code}"));
+            }
+        }
+        if p.road_area_m2 >= SLIVER_M2 {
+            pv.push(format!(
+                "{} trong chỉ giới đỏ",
+                m2_text(p.road_area_m2, true)
+            ));
+            pe.push(format!(
+                "{} inside red lines",
+                m2_text(p.road_area_m2, false)
+            ));
+        } else if p.redlines.iter().any(|r| r.crosses_site) {
+            pv.push("chỉ giới đỏ đi qua".into());
+            pe.push("a red line crosses".into());
+        }
+        if pv.is_empty() {
+            pv.push("chỉ chạm mép".into());
+            pe.push("edge only".into());
+        }
+        let draft_vi = if draft { "dự thảo " } else { "" };
+        let draft_en = if draft { "draft " } else { "" };
+        vi.push(format!("{draft_vi}{lv}: {}", pv.join(", ")));
+        en.push(format!("{draft_en}{le}: {}", pe.join(", ")));
+    }
+    (vi.join(" · "), en.join(" · "))
 }
