@@ -172,11 +172,17 @@ fn components() -> Value {
             "Link": {"type": "object", "required": ["href", "rel"],
                 "properties": {"href": {"type": "string"}, "rel": {"type": "string"},
                     "type": {"type": "string"}, "title": {"type": "string"}}},
-            "Report": {"type": "object", "description": "Planning report: the site, whether it is affected, and for each plan \
-                (with its approving decision) the zones and red lines touching it",
-                "required": ["site", "affected", "summary_vi", "summary_en", "plans", "data_date", "disclaimer_vi"],
+            "Report": {"type": "object", "description": "Planning report: the site, whether it is affected, the one-line \
+                answer (every binding plan's verdict with its document), and one section per plan (binding plans first, \
+                then drafts, then expired): level, legal role, document type, verdict, zones and red lines",
+                "required": ["site", "affected", "answer_kind", "summary_vi", "summary_en", "headline_vi", "headline_en",
+                    "road_area_m2", "plans", "data_date", "disclaimer_vi"],
                 "properties": {"site": {"type": "object"}, "affected": {"type": "boolean"},
+                    "answer_kind": {"type": "string",
+                        "enum": ["not_covered", "not_affected", "affected", "plans_disagree", "site"]},
                     "summary_vi": {"type": "string"}, "summary_en": {"type": "string"},
+                    "headline_vi": {"type": "string"}, "headline_en": {"type": "string"},
+                    "road_area_m2": {"type": "number"}, "road_area_pct": {"type": "number"},
                     "plans": {"type": "array", "items": {"type": "object"}}, "data_date": {"type": "string"},
                     "disclaimer_vi": {"type": "string"}, "disclaimer_en": {"type": "string"},
                     "links": {"type": "array", "items": {"$ref": "#/components/schemas/Link"}}}},
