@@ -403,6 +403,60 @@ impl SearchBuilder {
             .filter(|(_, e)| e.kind == EntryKind::Commune)
             .filter_map(|(i, e)| Some((e.commune?, i as u32)))
             .collect();
+        // New communes near the data that the store does not hold, with the old communes
+        // they were made of: searched by their new name, they say what they were.
+        let mut made_of: Vec<(&renames::Rename, Vec<String>)> = Vec::new();
+        for r in renames() {
+            if !near(r.new_center) {
+                continue;
+            }
+            let old = tokens(renames::bare_name(&r.old_ward));
+            let new_bare = tokens(renames::bare_name(&r.new_ward)).join(" ");
+            if !store_names.contains_key(&new_bare) {
+                match made_of
+                    .iter_mut()
+                    .find(|(n, _)| n.new_ward == r.new_ward && n.new_province == r.new_province)
+                {
+                    Some((_, olds)) => olds.push(renames::bare_name(&r.old_ward).to_string()),
+                    None => made_of.push((r, vec![renames::bare_name(&r.old_ward).to_string()])),
+                }
+            }
+            if let Some(&sym) = store_names.get(&old.join(" ")) {
+                // A commune of the store still under its old name: say what it is now.
+                if let Some(&ce) = commune_entry.get(&sym) {
+                    let note = r.note_now();
+                    let e = &mut self.entries[ce as usize];
+                    if e.note.is_none() {
+                        e.note = Some(note);
+                    }
+                }
+                continue;
+            }
+        }
+        for (r, olds) in made_of {
+            let name = tokens(renames::bare_name(&r.new_ward));
+            let mut extra = tokens(&r.new_province);
+            extra.extend(tokens(&renames::level_word(&r.new_ward)));
+            let label = format!("{}, {}", r.new_ward, renames::bare_name(&r.new_province));
+            let e = self.push(EntryKind::Renamed, label, name, extra);
+            let (lon, lat) = r.new_center;
+            let lower = |s: &str| {
+                let mut c = s.chars();
+                c.next()
+                    .map(|f| f.to_lowercase().chain(c).collect::<String>())
+                    .unwrap_or_default()
+            };
+            let note = format!(
+                "từ 1/7/2025, gồm {} (trước đây thuộc {}, {})",
+                olds.join(", "),
+                lower(&r.old_district),
+                lower(&r.old_province)
+            );
+            let entry = &mut self.entries[e as usize];
+            entry.detail = Some(note.clone());
+            entry.note = Some(note);
+            entry.bbox = Some([lon - 0.02, lat - 0.02, lon + 0.02, lat + 0.02]);
+        }
         for r in renames() {
             if !near(r.new_center) {
                 continue;
@@ -1034,6 +1088,10 @@ impl Index {
             }
         }
         hits.sort_by(|a, b| b.score.total_cmp(&a.score));
+        // One hit per place outside the store: its new name's entry, or the best of the old
+        // names that lead to it.
+        let mut places = std::collections::HashSet::new();
+        hits.retain(|h| h.kind != "place" || places.insert(h.label.clone()));
         hits.truncate(limit);
         Ok(hits)
     }

@@ -924,3 +924,41 @@ fn slivers_are_not_a_change_of_use() {
     }
     assert!(seen > 0, "no sliver zone found near the zoning plan");
 }
+
+#[test]
+fn the_2025_reorganisation_in_both_directions() {
+    let ix = ix();
+    // A commune of the store under its old name says what it is part of now.
+    let hits = ix.search("vinh thanh van", 5).unwrap();
+    let c = hits
+        .iter()
+        .find(|h| h.kind == "commune")
+        .expect("the commune");
+    assert!(
+        c.note
+            .as_deref()
+            .is_some_and(|n| n.contains("nay thuộc phường Rạch Giá, tỉnh An Giang")),
+        "{c:?}"
+    );
+    // The new ward's name finds the ward once, listing the old communes it was made of.
+    let hits = ix.search("phuong rach gia", 5).unwrap();
+    let places: Vec<_> = hits.iter().filter(|h| h.kind == "place").collect();
+    assert_eq!(places.len(), 1, "{hits:#?}");
+    let note = places[0].note.as_deref().unwrap_or("");
+    for old in ["Vĩnh Thanh", "Vĩnh Thanh Vân", "Vĩnh Lạc", "Rạch Sỏi"] {
+        assert!(note.contains(old), "{note}");
+    }
+    assert!(
+        note.contains("thành phố Rạch Giá, tỉnh Kiên Giang"),
+        "{note}"
+    );
+    // An old commune outside the store finds the new one, with the way it went.
+    let hits = ix
+        .search("xã Vĩnh Hòa Phú, huyện Châu Thành, tỉnh Kiên Giang", 5)
+        .unwrap();
+    assert_eq!(hits[0].label, "Xã Bình An, An Giang", "{hits:#?}");
+    assert!(hits[0]
+        .note
+        .as_deref()
+        .is_some_and(|n| n.starts_with("Vĩnh Hòa Phú (trước 1/7/2025) → nay là xã Bình An")));
+}

@@ -106,7 +106,21 @@ pub fn level_word(name: &str) -> String {
 }
 
 impl Rename {
-    /// "Vĩnh Hòa Phú (trước 1/7/2025) → nay là xã Bình An, tỉnh An Giang".
+    /// What an old commune (still named so in a store) is now: "nay thuộc phường Rạch Giá,
+    /// tỉnh An Giang (từ 1/7/2025)".
+    pub fn note_now(&self) -> String {
+        format!(
+            "nay thuộc {} {}, {} {} (từ 1/7/2025){}",
+            level_word(&self.new_ward),
+            bare_name(&self.new_ward),
+            level_word(&self.new_province),
+            bare_name(&self.new_province),
+            if self.divided { ", một phần" } else { "" }
+        )
+    }
+
+    /// What an old commune became: "Vĩnh Hòa Phú (trước 1/7/2025) → nay là xã Bình An, tỉnh
+    /// An Giang".
     pub fn note(&self) -> String {
         format!(
             "{} (trước 1/7/2025) → nay là {} {}, {} {}{}",
