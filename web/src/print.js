@@ -6,7 +6,7 @@
 // The sheet is laid out off screen at its printed width first and made smaller (font, map,
 // rows) until it fits one page. The print CSS (app.css) hides everything else.
 import { t, getLang, fmtArea, fmtPct, fmtNum, fmtDate } from './i18n.js';
-import { esc, siteTitle, statusBadge, decisionText } from './report.js';
+import { esc, siteTitle, statusBadge, decisionText, isSliver } from './report.js';
 import { qrSvg } from './qr.js';
 import { PROVINCES } from './provinces.js';
 
@@ -107,27 +107,41 @@ const fixed = (v, d) => {
   return getLang() === 'vi' ? s.replace('.', ',') : s;
 };
 
-/** The compact plans: name, status, decision, zones on one line each, red lines. */
+/**
+ * The compact plans, one section each as on screen: binding plans first, then the drafts
+ * under their own heading; name, status, document, the plan's verdict, zones (slivers left
+ * out), red lines.
+ */
 function plansHtml(r, maxPlans) {
   const en = getLang() === 'en';
-  const shown = r.plans.slice(0, maxPlans);
+  const isBinding = (pr) => pr.binding ?? ['in_force', 'adjusted'].includes(pr.plan.status);
+  const ordered = [...r.plans.filter(isBinding), ...r.plans.filter((pr) => !isBinding(pr))];
+  const shown = ordered.slice(0, maxPlans);
+  let groupShown = false;
   const items = shown.map((pr) => {
     const p = pr.plan;
     const zones = pr.zones
+      .filter((z) => !isSliver(z))
       .map((z) => `<span class="ps-zone"><span class="swatch" style="background:${esc(z.color || '#ddd')}"></span><b>${esc(z.landuse)}</b> ${esc(en ? z.landuse_name_en : z.landuse_name_vi)} ${esc(fmtPct(z.overlap_pct))} (${esc(fmtArea(z.overlap_m2))})</span>`)
       .join('; ');
     const red = pr.redlines
       .map((x) => {
         const road = x.road_name || t('report.road.unnamed');
         const w = x.width_m != null ? fmtNum(x.width_m, 1) : '—';
-        return x.crosses_site || x.area_in_road_m2 > 0
-          ? t('report.redline.cross', { road, w, a: fmtArea(x.area_in_road_m2), pct: fmtPct(x.area_in_road_pct) })
-          : t('report.redline.near', { road, w, d: fmtNum(x.distance_m, 1) });
+        const a = fmtArea(x.area_in_road_m2);
+        const pct = fmtPct(x.area_in_road_pct);
+        const d = fmtNum(x.distance_m, 1);
+        if (x.crosses_site) return t('report.redline.cross', { road, w, a, pct });
+        if (x.area_in_road_m2 > 0) return t('report.redline.corridor.text', { road, w, d, a, pct });
+        return t('report.redline.near', { road, w, d });
       })
       .map((s) => `<div class="ps-red">${esc(s)}</div>`)
       .join('');
-    return `<div class="ps-plan${p.status === 'draft' ? ' draft' : ''}"><div><b>${esc(p.name)}</b> ${statusBadge(p.status)} <span class="ps-muted">${esc(t(`level.${p.level}`))} · ${esc(decisionText(p))}</span></div>
-      ${p.status === 'draft' ? `<div><b>${esc(t('report.draft'))}</b></div>` : ''}
+    const verdict = pr.verdict ? (en ? pr.verdict.en : pr.verdict.vi) : '';
+    const head = !isBinding(pr) && !groupShown ? `<div class="ps-group"><b>${esc(t('report.group.drafts'))}</b></div>` : '';
+    if (!isBinding(pr)) groupShown = true;
+    return `${head}<div class="ps-plan${p.status === 'draft' ? ' draft' : ''}"><div><b>${esc(p.name)}</b> ${statusBadge(p.status)} <span class="ps-muted">${esc(t(`level.${p.level}`))} · ${esc(decisionText(p))}</span></div>
+      ${verdict ? `<div>${esc(verdict)}</div>` : ''}
       ${zones ? `<div>${zones}</div>` : ''}${red}</div>`;
   });
   const more = r.plans.length - shown.length;
