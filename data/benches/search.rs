@@ -15,36 +15,8 @@ use quyhoach_data::index::{renames, Found, SearchBuilder, SearchIndex};
 
 const PARCELS: usize = 1_000_000;
 
-const STREETS: &[&str] = &[
-    "Nguyễn Trung Trực",
-    "Lâm Quang Ky",
-    "Mạc Cửu",
-    "Ngô Quyền",
-    "Trần Phú",
-    "Quang Trung",
-    "Lê Lợi",
-    "Nguyễn Hùng Sơn",
-    "Chi Lăng",
-    "Mạc Đĩnh Chi",
-    "Hai Bà Trưng",
-    "Lý Thường Kiệt",
-    "Trần Hưng Đạo",
-    "Nguyễn Trãi",
-    "Phan Chu Trinh",
-    "Hùng Vương",
-    "Lê Hồng Phong",
-    "Nguyễn Văn Cừ",
-    "Tôn Đức Thắng",
-    "Điện Biên Phủ",
-    "30 Tháng 4",
-    "Ngô Gia Tự",
-    "Huỳnh Thúc Kháng",
-    "Lạc Hồng",
-    "Mai Thị Hồng Hạnh",
-    "Phó Cơ Điều",
-    "Lê Thánh Tôn",
-    "Trần Quang Khải",
-];
+/// The demo district's street names.
+const STREETS: &[&str] = quyhoach_data::demo::STREET_NAMES;
 
 /// A small deterministic generator (SplitMix64).
 struct Rng(u64);

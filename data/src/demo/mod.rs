@@ -40,6 +40,8 @@ use gdal::{Dataset, DriverManager};
 use geo::{Area, Centroid};
 use geo_types::{LineString, Polygon};
 
+pub use names::STREETS as STREET_NAMES;
+
 use layout::District;
 use parcels::{Addr, Kind, StreetRef, Warp};
 use rng::{key, unit};

@@ -46,7 +46,7 @@ pub(crate) fn commune_name(i: usize) -> String {
 }
 
 /// Named streets of the town, then "Đường số N".
-const STREETS: &[&str] = &[
+pub const STREETS: &[&str] = &[
     "Nguyễn Trung Trực",
     "Lâm Quang Ky",
     "Mạc Cửu",

@@ -95,6 +95,17 @@ pub fn http_request(
     headers: &[(&str, &str)],
     body: &[u8],
 ) -> std::io::Result<(u16, Vec<u8>)> {
+    http_exchange(addr, method, target, headers, body).map(|(status, _, body)| (status, body))
+}
+
+/// [`http_request`] with the response head (status line and headers) too.
+pub fn http_exchange(
+    addr: SocketAddr,
+    method: &str,
+    target: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> std::io::Result<(u16, String, Vec<u8>)> {
     let mut s = TcpStream::connect_timeout(&addr, Duration::from_secs(5))?;
     s.set_read_timeout(Some(Duration::from_secs(60)))?;
     let mut req = format!("{method} {target} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
@@ -123,7 +134,7 @@ pub fn http_request(
     {
         body = dechunk(&body)?;
     }
-    Ok((status, body))
+    Ok((status, head, body))
 }
 
 fn dechunk(mut b: &[u8]) -> std::io::Result<Vec<u8>> {
