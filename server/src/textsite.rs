@@ -116,6 +116,19 @@ fn simple_frame(lang: Lang, path: &str, full: &str) -> Frame {
 }
 
 /// An error page: the reason, the search form, the status.
+/// A 404 page: `template` with "{}" replaced by what was asked for (clipped).
+fn html_not_found(lang: Lang, frame: &Frame, base: &str, template: &str, what: &str) -> Response {
+    let reason = template.replace("{}", &crate::params::clip(what));
+    error_page(
+        StatusCode::NOT_FOUND,
+        lang,
+        reason,
+        frame,
+        Format::Html,
+        base,
+    )
+}
+
 fn error_page(
     status: StatusCode,
     lang: Lang,
@@ -390,22 +403,15 @@ pub async fn commune_page(
         return internal(lang, &frame, Format::Html, &base);
     };
     let Some((name, plans)) = found else {
-        return error_page(
-            StatusCode::NOT_FOUND,
+        return html_not_found(
             lang,
-            match lang {
-                Lang::Vi => format!(
-                    "Không có xã/phường mã “{}” trong dữ liệu.",
-                    crate::params::clip(&code)
-                ),
-                Lang::En => format!(
-                    "There is no commune with code “{}” in the data.",
-                    crate::params::clip(&code)
-                ),
-            },
             &frame,
-            Format::Html,
             &base,
+            lang.t(
+                "Không có xã/phường mã “{}” trong dữ liệu.",
+                "There is no commune with code “{}” in the data.",
+            ),
+            &code,
         );
     };
     let sheet = q.get("sheet").map(str::trim).filter(|s| !s.is_empty());
@@ -534,13 +540,14 @@ pub async fn plans_page(State(st): State<AppState>, headers: HeaderMap, q: Query
     plans.sort_by_key(|(_, p)| !binding(p));
     let pages = plans.len().div_ceil(PLANS_PER_PAGE).max(1);
     if page > pages {
+        let reason = match lang {
+            Lang::Vi => format!("Không có trang {page}; danh sách có {pages} trang."),
+            Lang::En => format!("There is no page {page}; the list has {pages} pages."),
+        };
         return error_page(
             StatusCode::NOT_FOUND,
             lang,
-            match lang {
-                Lang::Vi => format!("Không có trang {page}; danh sách có {pages} trang."),
-                Lang::En => format!("There is no page {page}; the list has {pages} pages."),
-            },
+            reason,
             &frame,
             Format::Html,
             &base,
@@ -601,22 +608,15 @@ pub async fn plan_page(
     let path = format!("/text/plans/{}", encode_url_part(&id));
     let frame = simple_frame(lang, &path, "/");
     let Some(p) = st.index.catalog().plans.get(&id).cloned() else {
-        return error_page(
-            StatusCode::NOT_FOUND,
+        return html_not_found(
             lang,
-            match lang {
-                Lang::Vi => format!(
-                    "Không có quy hoạch “{}” trong dữ liệu.",
-                    crate::params::clip(&id)
-                ),
-                Lang::En => format!(
-                    "There is no plan “{}” in the data.",
-                    crate::params::clip(&id)
-                ),
-            },
             &frame,
-            Format::Html,
             &base,
+            lang.t(
+                "Không có quy hoạch “{}” trong dữ liệu.",
+                "There is no plan “{}” in the data.",
+            ),
+            &id,
         );
     };
     let mut body = vec![Block::H(1, vi_name(&p.name, lang))];
