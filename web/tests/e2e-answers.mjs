@@ -10,7 +10,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import assert from 'node:assert/strict';
-import { startSite, launch, REPO } from './harness.mjs';
+import { startSite, launch, REPO, steps } from './harness.mjs';
 
 const SHOTS = path.join(REPO, 'target/e2e-screenshots');
 fs.mkdirSync(SHOTS, { recursive: true });
@@ -22,7 +22,7 @@ console.log(`site ${site.url} (web app served by ${site.servedBy})`);
 const { context, close } = await launch();
 await context.addInitScript(() => localStorage.setItem('qh.tour.seen', '1'));
 const consoleErrors = [];
-const results = [];
+const { step, finish } = steps();
 
 function watch(page, name) {
   page.on('console', (m) => {
@@ -38,17 +38,6 @@ function watch(page, name) {
   return page;
 }
 
-async function step(name, fn) {
-  const t0 = Date.now();
-  try {
-    await fn();
-    results.push({ name, ok: true });
-    console.log(`ok   ${name} (${Date.now() - t0} ms)`);
-  } catch (e) {
-    results.push({ name, ok: false });
-    console.log(`FAIL ${name}: ${e.message}`);
-  }
-}
 
 const api = async (p, opts) => {
   const r = await fetch(site.api + p, opts);
@@ -429,6 +418,4 @@ await step('no console errors', async () => {
 
 await close();
 site.close();
-const failed = results.filter((r) => !r.ok).length;
-console.log(`\n${results.length - failed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+finish();

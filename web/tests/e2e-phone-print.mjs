@@ -12,7 +12,7 @@ import os from 'node:os';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { chromium } from 'playwright-core';
-import { startSite, launch, REPO, CHROMIUM, CHROMIUM_ARGS } from './harness.mjs';
+import { startSite, launch, REPO, CHROMIUM, CHROMIUM_ARGS, steps } from './harness.mjs';
 
 const SHOTS = path.join(REPO, 'target/e2e-screenshots');
 fs.mkdirSync(SHOTS, { recursive: true });
@@ -21,20 +21,9 @@ const PYTHON = process.env.QUYHOACH_PYTHON || path.join(REPO, 'target/judges-ven
 
 const site = await startSite({ parcels: Number(process.env.E2E_PARCELS || 3000) });
 console.log(`site ${site.url} (web app served by ${site.servedBy})`);
-const results = [];
+const { step, finish } = steps();
 const errors = [];
 
-async function step(name, fn) {
-  const t0 = Date.now();
-  try {
-    await fn();
-    results.push({ name, ok: true });
-    console.log(`ok   ${name} (${Date.now() - t0} ms)`);
-  } catch (e) {
-    results.push({ name, ok: false });
-    console.log(`FAIL ${name}: ${e.stack || e.message}`);
-  }
-}
 
 function watch(page, name) {
   page.on('pageerror', (e) => errors.push(`[${name}] page error: ${e.message}`));
@@ -477,6 +466,4 @@ await step('no page errors', async () => {
 
 await close();
 site.close();
-const failed = results.filter((r) => !r.ok).length;
-console.log(`\n${results.length - failed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+finish();

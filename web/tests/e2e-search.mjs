@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import assert from 'node:assert/strict';
-import { startSite, launch, REPO } from './harness.mjs';
+import { startSite, launch, REPO, steps } from './harness.mjs';
 
 const SHOTS = path.join(REPO, 'target/e2e-screenshots');
 fs.mkdirSync(SHOTS, { recursive: true });
@@ -14,20 +14,9 @@ const T = 20_000;
 
 const site = await startSite({ parcels: Number(process.env.E2E_PARCELS || 3000) });
 console.log(`site ${site.url}`);
-const results = [];
+const { step, finish } = steps();
 const consoleErrors = [];
 
-async function step(name, fn) {
-  const t0 = Date.now();
-  try {
-    await fn();
-    results.push({ name, ok: true });
-    console.log(`ok   ${name} (${Date.now() - t0} ms)`);
-  } catch (e) {
-    results.push({ name, ok: false });
-    console.log(`FAIL ${name}: ${e.message}`);
-  }
-}
 
 const api = async (p) => {
   const r = await fetch(site.api + p);
@@ -178,7 +167,5 @@ for (const [device, viewport] of [
 }
 
 site.close();
-const failed = results.filter((r) => !r.ok).length;
 if (consoleErrors.length) console.log(`page errors:\n  ${consoleErrors.join('\n  ')}`);
-console.log(`${results.length - failed} passed, ${failed + (consoleErrors.length ? 1 : 0)} failed`);
-process.exit(failed || consoleErrors.length ? 1 : 0);
+finish(consoleErrors.length ? 1 : 0);

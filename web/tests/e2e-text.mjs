@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import assert from 'node:assert/strict';
-import { startSite, launch, REPO } from './harness.mjs';
+import { startSite, launch, REPO, steps } from './harness.mjs';
 
 const SHOTS = path.join(REPO, 'target/e2e-screenshots');
 fs.mkdirSync(SHOTS, { recursive: true });
@@ -17,18 +17,7 @@ const BUDGET = 5 * 1024;
 
 const site = await startSite({ parcels: Number(process.env.E2E_PARCELS || 3000) });
 const { context, close } = await launch({ viewport: { width: 360, height: 640 } });
-const results = [];
-async function step(name, fn) {
-  const t0 = Date.now();
-  try {
-    await fn();
-    results.push(true);
-    console.log(`ok   ${name} (${Date.now() - t0} ms)`);
-  } catch (e) {
-    results.push(false);
-    console.log(`FAIL ${name}: ${e.message}`);
-  }
-}
+const { step, finish } = steps();
 const json = (p) => fetch(site.api + p).then((r) => r.json());
 
 // A page with scripts off, so only what the server sends counts.
@@ -139,6 +128,4 @@ await step('an unknown parcel: a page in Vietnamese with the search form', async
 console.log(`every document: ${documents.map((d) => d.bytes).join(', ')} bytes`);
 await close();
 site.close();
-const failed = results.filter((r) => !r).length;
-console.log(`${results.length - failed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+finish();

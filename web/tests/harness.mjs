@@ -99,3 +99,28 @@ export async function launch({ viewport = { width: 1280, height: 800 } } = {}) {
   };
   return { context, close };
 }
+
+/**
+ * The steps of a test file: `step(name, fn)` runs one and prints ok/FAIL; `finish(extraFailures)`
+ * prints the closing `N passed, N failed` line and exits non-zero if anything failed.
+ */
+export function steps() {
+  const results = [];
+  async function step(name, fn) {
+    const t0 = Date.now();
+    try {
+      await fn();
+      results.push({ name, ok: true });
+      console.log(`ok   ${name} (${Date.now() - t0} ms)`);
+    } catch (e) {
+      results.push({ name, ok: false });
+      console.log(`FAIL ${name}: ${e.message}`);
+    }
+  }
+  function finish(extraFailures = 0) {
+    const failed = results.filter((r) => !r.ok).length + extraFailures;
+    console.log(`\n${results.length - failed + extraFailures} passed, ${failed} failed`);
+    process.exit(failed ? 1 : 0);
+  }
+  return { step, finish, results };
+}
