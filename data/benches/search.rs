@@ -18,21 +18,6 @@ const PARCELS: usize = 1_000_000;
 /// The demo district's street names.
 const STREETS: &[&str] = quyhoach_data::demo::STREET_NAMES;
 
-/// A small deterministic generator (SplitMix64).
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
-
 struct World {
     index: SearchIndex,
     /// (commune, sheet, parcel) sorted, as the store's parcel keys.
@@ -56,7 +41,7 @@ fn world() -> World {
     let mut b = SearchBuilder::default();
     let per = PARCELS / names.len();
     let mut keys = Vec::with_capacity(PARCELS);
-    let mut rng = Rng(2025);
+    let mut rng = quyhoach_data::demo::Rng::new(2025);
     let (lon0, lat0) = (104.8, 9.9);
     let mut id = 0u32;
     for (c, name) in names.iter().enumerate() {
@@ -81,7 +66,7 @@ fn world() -> World {
                 0 => format!(
                     "{} {}, {name}",
                     rng.below(400) + 1,
-                    STREETS[rng.below(STREETS.len() as u64) as usize]
+                    STREETS[rng.below(STREETS.len())]
                 ),
                 1 => format!(
                     "{} Đường số {}, ấp {hamlet}, {name}",

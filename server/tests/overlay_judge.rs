@@ -18,6 +18,7 @@
 
 mod common;
 
+use quyhoach_data::demo::Rng;
 use std::collections::{BTreeMap, BTreeSet};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -76,30 +77,6 @@ const FUZZ_SITES: &[(&str, &str)] = &[
         "[[[105.11589772820943,9.956572802901146],[105.10666127459193,9.949463865295403],[105.10667037459193,9.949463865295403],[105.11589772820943,9.956572802901146]]]",
     ),
 ];
-
-/// splitmix64: a small deterministic generator (no dependency, same numbers everywhere).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn f64(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    fn shuffle<T>(&mut self, v: &mut [T]) {
-        for i in (1..v.len()).rev() {
-            v.swap(i, self.below(i + 1));
-        }
-    }
-}
 
 /// The judges' Python: `QUYHOACH_PYTHON`, else the venv of scripts/setup-judges.sh. Missing
 /// is a failure, not a skip: a judge that does not run judges nothing.
@@ -1052,7 +1029,7 @@ fn whole_reports_agree_with_an_independent_overlay() {
     let demo = common::demo();
     let catalog: Value =
         serde_json::from_slice(&std::fs::read(demo.store.join("catalog.json")).unwrap()).unwrap();
-    let mut rng = Rng(SEED);
+    let mut rng = Rng::new(SEED);
     let mut cases = pick_parcels(&mut rng, &catalog);
     assert!(cases.len() == PARCELS, "picked {} parcels", cases.len());
     cases.extend(drawn_sites(&mut rng, &catalog));

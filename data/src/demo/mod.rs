@@ -41,6 +41,7 @@ use geo::{Area, Centroid};
 use geo_types::{LineString, Polygon};
 
 pub use names::STREETS as STREET_NAMES;
+pub use rng::Rng;
 
 use layout::District;
 use parcels::{Addr, Kind, StreetRef, Warp};

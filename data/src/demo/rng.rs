@@ -25,23 +25,38 @@ pub(crate) fn unit(k: u64) -> f64 {
     (k >> 11) as f64 / (1u64 << 53) as f64
 }
 
-/// A SplitMix64 stream.
+/// A SplitMix64 stream: the demo's, and the one tests and benchmarks draw their seeded
+/// samples from.
 #[derive(Debug, Clone)]
-pub(crate) struct Rng(u64);
+pub struct Rng(u64);
 
 impl Rng {
-    pub(crate) fn new(seed: u64) -> Self {
+    /// A stream from `seed`.
+    pub fn new(seed: u64) -> Self {
         Rng(seed)
     }
 
-    pub(crate) fn next_u64(&mut self) -> u64 {
+    /// The next 64 random bits.
+    pub fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         mix(self.0)
     }
 
     /// Uniform in [0, 1).
-    pub(crate) fn f64(&mut self) -> f64 {
+    pub fn f64(&mut self) -> f64 {
         unit(self.next_u64())
+    }
+
+    /// Uniform in [0, n) (n > 0).
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next_u64() % n as u64) as usize
+    }
+
+    /// Shuffles `v` in place (Fisher–Yates).
+    pub fn shuffle<T>(&mut self, v: &mut [T]) {
+        for i in (1..v.len()).rev() {
+            v.swap(i, self.below(i + 1));
+        }
     }
 
     /// Uniform in [lo, hi).
