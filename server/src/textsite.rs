@@ -116,6 +116,13 @@ fn simple_frame(lang: Lang, path: &str, full: &str) -> Frame {
 }
 
 /// An error page: the reason, the search form, the status.
+/// What every text page starts from: the query, its language and the base URL of links.
+fn page_context(q: Query_, headers: &HeaderMap) -> (Q, Lang, String) {
+    let q = Q::of(q);
+    let lang = q.lang();
+    (q, lang, base_url(headers))
+}
+
 /// A 404 page: `template` with "{}" replaced by what was asked for (clipped).
 fn html_not_found(lang: Lang, frame: &Frame, base: &str, template: &str, what: &str) -> Response {
     let reason = template.replace("{}", &crate::params::clip(what));
@@ -217,9 +224,7 @@ fn commune(index: &Index, code: &str) -> Option<(String, [f64; 4])> {
 
 /// `GET /text`: the search page.
 pub async fn home(State(st): State<AppState>, headers: HeaderMap, q: Query_) -> Response {
-    let q = Q::of(q);
-    let lang = q.lang();
-    let base = base_url(&headers);
+    let (q, lang, base) = page_context(q, &headers);
     let text = q.get("q").unwrap_or("").trim().to_string();
     let path = if text.is_empty() {
         "/text".to_string()
@@ -372,9 +377,7 @@ pub async fn commune_page(
     headers: HeaderMap,
     q: Query_,
 ) -> Response {
-    let q = Q::of(q);
-    let lang = q.lang();
-    let base = base_url(&headers);
+    let (q, lang, base) = page_context(q, &headers);
     let path = format!("/text/communes/{}", encode_url_part(&code));
     let frame = simple_frame(lang, &path, "/");
     let c = code.clone();
@@ -522,9 +525,7 @@ fn plan_lines(p: &Plan, lang: Lang, out: &mut Vec<Block>) {
 
 /// `GET /text/plans[?page=]`: every plan, binding first.
 pub async fn plans_page(State(st): State<AppState>, headers: HeaderMap, q: Query_) -> Response {
-    let q = Q::of(q);
-    let lang = q.lang();
-    let base = base_url(&headers);
+    let (q, lang, base) = page_context(q, &headers);
     let page: usize = q
         .get("page")
         .and_then(|p| p.trim().parse().ok())
@@ -602,9 +603,7 @@ pub async fn plan_page(
     headers: HeaderMap,
     q: Query_,
 ) -> Response {
-    let q = Q::of(q);
-    let lang = q.lang();
-    let base = base_url(&headers);
+    let (_, lang, base) = page_context(q, &headers);
     let path = format!("/text/plans/{}", encode_url_part(&id));
     let frame = simple_frame(lang, &path, "/");
     let Some(p) = st.index.catalog().plans.get(&id).cloned() else {
@@ -695,9 +694,7 @@ fn report_notice(index: &Index, lang: Lang) -> Option<String> {
 
 /// `GET /text/help`: how to read a report, the legal reference, which office to ask.
 pub async fn help_page(State(st): State<AppState>, headers: HeaderMap, q: Query_) -> Response {
-    let q = Q::of(q);
-    let lang = q.lang();
-    let base = base_url(&headers);
+    let (_, lang, base) = page_context(q, &headers);
     let frame = simple_frame(lang, "/text/help", "/");
     let notice = blocking(&st, move |ix| report_notice(ix, lang))
         .await
@@ -861,9 +858,7 @@ pub async fn parcel_report(
     q: Query_,
     format: Format,
 ) -> Response {
-    let q = Q::of(q);
-    let lang = q.lang();
-    let base = base_url(&headers);
+    let (q, lang, base) = page_context(q, &headers);
     let bad_frame = simple_frame(lang, "/text", "/");
     let bad = |reason: String| {
         error_page(
