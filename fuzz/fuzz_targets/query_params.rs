@@ -3,8 +3,9 @@
 //! service in-process (router, extractors, handlers) with a fuzzed path, query and body over
 //! the demo district. No request may panic or be answered with a 5xx.
 //!
-//! Input: one selector byte (route prefix and method), then the rest of the URI after the
-//! prefix, then optionally a line feed and the request body.
+//! Input: one selector byte (route prefix: low 5 bits modulo the prefixes; method: high 3
+//! bits), then the rest of the URI after the prefix, then optionally a line feed and the
+//! request body.
 #![no_main]
 
 use axum::body::Body;
@@ -16,7 +17,7 @@ use quyhoach_server::params::{
 };
 
 /// Route prefixes; the fuzzed rest of the URI follows.
-const PREFIXES: [&str; 16] = [
+const PREFIXES: [&str; 24] = [
     "/api/v1/parcels/at?",
     "/api/v1/parcels/",
     "/api/v1/search?",
@@ -33,6 +34,15 @@ const PREFIXES: [&str; 16] = [
     "/api/v1/landuse-codes?",
     "/api/v1/layers?",
     "/styles/planning.json?",
+    // The text-only site, duplicate-number links and VN-2000 suggestions (issue 11).
+    "/text?q=",
+    "/text/plans/",
+    "/text/communes/",
+    "/text/plans?page=",
+    "/?p=",
+    "/api/v1/parcels/31150/1/312/report.html?n=",
+    "/api/v1/parcels/at?srs=vn2000:ha-noi&northing=1100371&easting=",
+    "/api/v1/search?q=th%E1%BB%ADa%20",
 ];
 
 fn percent_decode(s: &str) -> String {
@@ -100,11 +110,11 @@ fuzz_target!(|data: &[u8]| {
         Some(i) => (&rest[..i], &rest[i + 1..]),
         None => (rest, &[][..]),
     };
-    let prefix = PREFIXES[usize::from(sel & 0x0f)];
-    let method = match sel >> 4 {
-        0..=7 => Method::GET,
-        8..=13 => Method::POST,
-        14 => Method::HEAD,
+    let prefix = PREFIXES[usize::from(sel & 0x1f) % PREFIXES.len()];
+    let method = match sel >> 5 {
+        0..=3 => Method::GET,
+        4..=5 => Method::POST,
+        6 => Method::HEAD,
         _ => Method::OPTIONS,
     };
     let mut uri = prefix.as_bytes().to_vec();
@@ -125,8 +135,12 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let (status, resp) = quyhoach_fuzz::send(req);
+    // The in-process service has no upload reader program (the sandboxed child of
+    // `quyhoach serve`): uploads answer 503 by design here; the reader has its own target.
+    let no_reader = status == axum::http::StatusCode::SERVICE_UNAVAILABLE
+        && uri.path() == "/api/v1/sites/parse";
     assert!(
-        !status.is_server_error(),
+        !status.is_server_error() || no_reader,
         "{method} {uri} -> {status}: {}",
         String::from_utf8_lossy(&resp[..resp.len().min(400)])
     );
