@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # The independent judges the tests use, nothing of which we wrote:
 #   Debian: python3-gdal (GDAL from Python), zip, chromium (the web map's browser tests),
-#   poppler-utils (pdfinfo, pdftoppm: the web map's printed page)
+#   poppler-utils (pdfinfo, pdftoppm: the web map's printed page),
+#   qgis + python3-qgis (QGIS itself opens the generated QGIS project, headless)
 #   PyPI, in a venv under target/: pyproj (PROJ's EPSG:6960), ogctests (OGC API - Features)
 #   npm, from lockfiles: @mapbox/vector-tile, mvt-fixtures, pmtiles (tiles); MapLibre's
 #   style validator (server); playwright-core (web, installed by setup.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/apt.sh
-ensure_debian_packages python3-gdal zip chromium poppler-utils
+ensure_debian_packages python3-gdal zip chromium poppler-utils qgis python3-qgis
 venv=target/judges-venv
 if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv"

@@ -18,8 +18,10 @@ pub mod listener;
 pub mod live;
 pub mod ogc;
 pub mod openapi;
+pub mod pack;
 pub mod page;
 pub mod params;
+pub mod portal;
 pub mod preview;
 pub mod proxy;
 pub mod state;
@@ -73,11 +75,7 @@ pub const MAX_HEADER_BYTES: usize = 16 * 1024;
 /// lets clients revalidate cheaply after five minutes.
 pub const CACHE_CONTROL: &str = "public, max-age=300";
 
-type Routes = Vec<(
-    &'static str,
-    &'static [&'static str],
-    MethodRouter<AppState>,
-)>;
+type Routes = portal::Routes;
 
 fn report_route(format: ReportFormat) -> MethodRouter<AppState> {
     let page = match format {
@@ -109,7 +107,7 @@ fn report_route(format: ReportFormat) -> MethodRouter<AppState> {
 /// Every route: path, methods, handler. [`app`] registers exactly these, and the tests
 /// check that each appears in the OpenAPI document.
 fn routes() -> Routes {
-    vec![
+    let own: Routes = vec![
         ("/api/v1/health", &["get"], get(api::health)),
         ("/api/v1/openapi.json", &["get"], get(openapi_json)),
         ("/api/v1/layers", &["get"], get(api::layers)),
@@ -184,7 +182,8 @@ fn routes() -> Routes {
             &["get"],
             get(glyphs::glyphs_route),
         ),
-    ]
+    ];
+    own.into_iter().chain(portal::routes()).collect()
 }
 
 /// The (path, methods) of every route, for documentation checks.

@@ -47,6 +47,16 @@ enum Command {
     /// Build a PMTiles archive of vector tiles from a store (the tiles the server serves), for
     /// a whole store, a box or one commune; host it on any static server or CDN.
     Tiles(TilesArgs),
+    /// The portal's state database (workshops): back it up.
+    Db {
+        #[command(subcommand)]
+        command: quyhoach_server::portal::db::DbCommand,
+    },
+    /// Workshops: pack the offline workshop kit for a trainer's laptop.
+    Workshop {
+        #[command(subcommand)]
+        command: quyhoach_server::pack::WorkshopCommand,
+    },
     /// The server's sandboxed reader of one uploaded site file (standard input → JSON on
     /// standard output); not for people.
     #[command(name = "__read-site", hide = true)]
@@ -93,6 +103,7 @@ impl NetArgs {
                 &self.trusted_proxy,
                 self.public_url.as_deref(),
             )?,
+            portal: Default::default(),
         })
     }
 }
@@ -167,6 +178,44 @@ struct ServeArgs {
     tiles: TileServeArgs,
     #[command(flatten)]
     net: NetArgs,
+    #[command(flatten)]
+    portal: PortalArgs,
+}
+
+/// The portal's own state and training features.
+#[derive(Args)]
+struct PortalArgs {
+    /// The portal's state database (SQLite: workshops and their progress); default
+    /// `portal.sqlite` in the store directory.
+    #[arg(long, env = "QUYHOACH_DB", value_name = "FILE")]
+    db: Option<PathBuf>,
+    /// Directory of lesson content files (YAML with Markdown texts) to use instead of the
+    /// lessons built into the binary: edit or translate lessons without touching code.
+    #[arg(long, env = "QUYHOACH_LESSONS", value_name = "DIR")]
+    lessons: Option<PathBuf>,
+    /// Close the practice import of the data-preparation lesson (trainees' uploads).
+    #[arg(long, env = "QUYHOACH_NO_PRACTICE_IMPORT")]
+    no_practice_import: bool,
+    /// Do not let anyone start a workshop.
+    #[arg(long, env = "QUYHOACH_NO_WORKSHOPS")]
+    no_workshops: bool,
+}
+
+impl PortalArgs {
+    fn config(&self, store: &Path) -> anyhow::Result<quyhoach_server::portal::PortalConfig> {
+        let path = self
+            .db
+            .clone()
+            .unwrap_or_else(|| store.join("portal.sqlite"));
+        let db = quyhoach_server::portal::db::Db::open(&path)
+            .with_context(|| format!("opening the portal database {}", path.display()))?;
+        Ok(quyhoach_server::portal::PortalConfig {
+            db: Some(std::sync::Arc::new(db)),
+            lessons_dir: self.lessons.clone(),
+            practice_import: !self.no_practice_import,
+            workshops: !self.no_workshops,
+        })
+    }
 }
 
 #[derive(Args)]
@@ -328,6 +377,8 @@ struct DemoArgs {
     tiles: TileServeArgs,
     #[command(flatten)]
     net: NetArgs,
+    #[command(flatten)]
+    portal: PortalArgs,
 }
 
 fn main() -> ExitCode {
@@ -371,8 +422,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             args.quiet,
             &args.tiles.config(),
             &args.net,
+            &args.portal,
         ),
         Command::Tiles(args) => run_tiles(&args),
+        Command::Db { command } => quyhoach_server::portal::db::run(command),
+        Command::Workshop { command } => quyhoach_server::pack::run(command),
         Command::ReadSite { .. } => bail!("__read-site is the server's upload reader"),
     }
 }
@@ -590,6 +644,7 @@ fn run_demo(args: DemoArgs) -> anyhow::Result<()> {
         args.quiet,
         &args.tiles.config(),
         &args.net,
+        &args.portal,
     )
 }
 
@@ -601,8 +656,11 @@ fn run_serve(
     quiet: bool,
     tiles: &quyhoach_server::tiles::TileConfig,
     net: &NetArgs,
+    portal: &PortalArgs,
 ) -> anyhow::Result<()> {
-    let server = std::sync::Arc::new(net.server_config()?);
+    let mut config = net.server_config()?;
+    config.portal = portal.config(store)?;
+    let server = std::sync::Arc::new(config);
     let swept = quyhoach_server::upload::sweep_stale_dirs();
     if swept > 0 {
         println!("removed {swept} upload directories left by a stopped server");

@@ -410,6 +410,7 @@ pub fn document(base: &str) -> Value {
         "post": conv_post,
     }));
     paths.extend(tile_paths());
+    paths.extend(crate::portal::openapi_paths());
     paths.extend(ogc_paths("/ogc", &[]));
     json!({
         "openapi": "3.0.3",

@@ -27,6 +27,8 @@ pub struct AppState {
     pub pages: Arc<moka::future::Cache<String, Arc<crate::page::Rendered>>>,
     /// What does not change with the data: upload readers, proxies, the public address.
     pub server: Arc<ServerConfig>,
+    /// The lessons generated from this data (built on first use).
+    pub lessons: Arc<crate::portal::lessons::LessonCache>,
 }
 
 /// The server's settings that outlive a data reload.
@@ -36,6 +38,8 @@ pub struct ServerConfig {
     pub uploads: crate::upload::Uploads,
     /// Which peers may set `X-Forwarded-*`, and the public base URL if configured.
     pub proxies: crate::proxy::Proxies,
+    /// The portal's state database, lessons, workshops and practice imports.
+    pub portal: crate::portal::PortalConfig,
 }
 
 /// Rendered pages kept: the default view and the most shared parcel links.
@@ -83,6 +87,7 @@ impl AppState {
             web_dir: default_web_dir().map(Arc::new),
             pages: page_cache(),
             server: Arc::new(ServerConfig::default()),
+            lessons: Arc::default(),
         }
     }
 
@@ -107,6 +112,7 @@ impl AppState {
             web_dir: default_web_dir().map(Arc::new),
             pages: page_cache(),
             server,
+            lessons: Arc::default(),
         })
     }
 }

@@ -1,0 +1,15 @@
+//! (being written)
+
+use serde_json::{Map, Value};
+
+use super::Routes;
+
+/// This module's routes.
+pub fn routes() -> Routes {
+    Vec::new()
+}
+
+/// The OpenAPI paths of [`routes`].
+pub fn openapi_paths() -> Map<String, Value> {
+    Map::new()
+}

@@ -1,0 +1,19 @@
+//! (being written)
+
+use serde_json::{Map, Value};
+
+use super::Routes;
+
+/// This module's routes.
+pub fn routes() -> Routes {
+    Vec::new()
+}
+
+/// The OpenAPI paths of [`routes`].
+pub fn openapi_paths() -> Map<String, Value> {
+    Map::new()
+}
+
+/// The lessons generated from one data version.
+#[derive(Default)]
+pub struct LessonCache {}
