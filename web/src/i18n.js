@@ -3,6 +3,10 @@
 // filled from params. Elements carry `data-i18n="key"` (text) and
 // `data-i18n-attr="attr:key;attr2:key2"` (attributes) and are refreshed by `applyI18n`.
 
+import learnStrings from './strings/learn.js';
+import workshopStrings from './strings/workshop.js';
+import qgisStrings from './strings/qgis.js';
+
 const STRINGS = {
   vi: {
     'app.title': 'Tra cứu thông tin quy hoạch',
@@ -621,6 +625,12 @@ const STRINGS = {
     'noparcel.point': 'Point {lon}, {lat}',
   },
 };
+
+// Each feature's strings live in its own file under strings/, merged here.
+for (const part of [learnStrings, workshopStrings, qgisStrings]) {
+  Object.assign(STRINGS.vi, part.vi);
+  Object.assign(STRINGS.en, part.en);
+}
 
 export const LANGS = ['vi', 'en'];
 let lang = 'vi';

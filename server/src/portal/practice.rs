@@ -16,6 +16,7 @@ pub fn openapi_paths() -> Map<String, Value> {
 
 /// Facts about the practice sample files that lessons ask about (name → value), e.g. how
 /// many geometries the import repaired; the lessons' checks compare answers with them.
-pub fn facts() -> std::collections::BTreeMap<String, Value> {
+/// Called once per data version from the lesson generator (on a blocking thread).
+pub fn facts(_index: &quyhoach_data::index::Index) -> std::collections::BTreeMap<String, Value> {
     std::collections::BTreeMap::new()
 }
