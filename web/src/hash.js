@@ -14,6 +14,8 @@
 //   &view=current|planned|compare   current vs planned land use
 //   #help                           help and FAQ
 //   #screen?commune=31150           public-screen mode for a commune office
+//   #/learn                         the lessons (learn.js); #/learn/{lesson}[/{step}] one
+//                                   lesson, at a step (a reload resumes there)
 
 export function parseHash(hash = location.hash, search = location.search) {
   let h = hash.replace(/^#/, '');
@@ -23,8 +25,15 @@ export function parseHash(hash = location.hash, search = location.search) {
     page = m[1];
     h = h.slice(m[0].length);
   }
+  // Lesson and step ids: short slugs; anything else is the lesson list.
+  const learn = page ? null : h.match(/^\/learn(?:\/([A-Za-z0-9_-]{1,64}))?(?:\/([A-Za-z0-9_-]{1,64}))?\/?(?=[?&]|$)/);
+  if (learn) {
+    page = 'learn';
+    h = h.slice(learn[0].length);
+  }
   const q = new URLSearchParams(h.replace(/^\?/, ''));
   const state = { page, params: q };
+  if (learn) Object.assign(state, { lesson: learn[1] || null, step: learn[1] ? learn[2] || null : null });
   const query = new URLSearchParams(search);
   const p = q.get('p') || (page ? null : query.get('p'));
   if (p) {

@@ -208,6 +208,25 @@ async function runReport(fetcher, ctx = {}) {
     panelTitle.focus({ preventScroll: true });
     writeHash();
   }
+  if (app.report) announceReport();
+}
+
+/** Tells listeners (the lesson runner, learn.js) what report is now shown: a parcel or a site. */
+function announceReport() {
+  if (app.site) {
+    window.dispatchEvent(new CustomEvent('qh:site-reported', { detail: { geometry: app.site } }));
+  } else if (app.selection.length === 1) {
+    const f = app.selection[0];
+    const p = f.properties;
+    const detail = { commune: String(p.commune_code), sheet: String(p.sheet), parcel: String(p.parcel), ...(f.dupN ? { n: f.dupN } : {}) };
+    window.dispatchEvent(new CustomEvent('qh:parcel-opened', { detail }));
+  }
+}
+
+/** The layer groups drawn on the map now (after a layer checkbox changed: `qh:layers-changed`). */
+function visibleGroups() {
+  const mv = app.mapView;
+  return mv ? [...mv.groups().keys()].filter((g) => mv.isGroupVisible(g)) : [];
 }
 
 /** A selected feature: parcels sharing a number (duplicates in the cadastral map) differ by feature id. */
@@ -428,7 +447,14 @@ function applyPage(state) {
     location.hash = app.lastMapHash || '';
   });
   else hideHelp();
+  if (state.page === 'learn') learn().then((l) => l.show(state));
+  else learnModule?.then((l) => l.hide());
 }
+
+// The lessons (#/learn…, learn.js) load on first use; a trainer's push opens one.
+let learnModule = null;
+const learn = () => (learnModule ||= import('./learn.js').then((m) => m.initLearn(app)));
+window.addEventListener('qh:lesson-goto', (e) => learn().then((l) => l.goto(e.detail)));
 
 window.addEventListener('hashchange', () => {
   const st = parseHash();
@@ -686,6 +712,13 @@ async function boot() {
   document.getElementById('btn-help').addEventListener('click', () => {
     if (!app.page) app.lastMapHash = currentHash();
   });
+  document.getElementById('btn-learn').addEventListener('click', () => {
+    if (!app.page) app.lastMapHash = currentHash();
+  });
+  // After the layer panel's own handlers: what the map draws now.
+  panelBody.addEventListener('change', (e) => {
+    if (e.target.matches?.('input[data-groups], input[name="base"]')) window.dispatchEvent(new CustomEvent('qh:layers-changed', { detail: { visible: visibleGroups() } }));
+  });
   document.addEventListener('keydown', (e) => {
     if (e.key === 'Escape' && !panel.hidden && !app.tools?.active() && !document.querySelector('dialog[open]')) closePanel();
   });
@@ -723,6 +756,8 @@ app.reportSite = reportSite;
 app.writeHash = writeHash;
 app.currentUrl = currentUrl;
 app.planGroups = planGroups;
+app.openParcel = openParcel;
+app.visibleGroups = visibleGroups;
 app.toast = toast;
 window.quyhoach = app; // for the end-to-end tests and curious developers
 
