@@ -575,19 +575,48 @@ export function initLearn(app) {
   function stopStep() {
     disarmAction();
     clearHighlight();
+    clearZone();
     run = null;
   }
 
-  /** Places and zones are where the task happens, not its answer: the map goes there. */
+  /**
+   * Places and zones are where the task happens, not its answer: the map goes there, into
+   * the part of the map that the card and the panel leave free, and a zone is outlined
+   * ("the map points at a zone…"; the trainee still has to read it).
+   */
+  let zoneShown = false;
   function flyToTarget(step) {
     const tg = step.target;
     const mv = app.mapView;
     if (!tg || !mv) return;
     const ok = (v) => typeof v === 'number' && Number.isFinite(v);
-    if ((tg.kind === 'place' || (tg.kind === 'zone' && step.kind === 'site')) && ok(tg.lon) && ok(tg.lat)) {
-      const zoom = ok(tg.zoom) ? Math.max(3, Math.min(20, tg.zoom)) : 17;
-      mv.flyTo([tg.lon, tg.lat], zoom);
+    if (!(tg.kind === 'place' || tg.kind === 'zone') || !ok(tg.lon) || !ok(tg.lat)) return;
+    const zoom = ok(tg.zoom) ? Math.max(3, Math.min(20, tg.zoom)) : 17;
+    const pad = mv.panelPadding();
+    const card = root.querySelector('.learn-card')?.getBoundingClientRect();
+    const m = main.getBoundingClientRect();
+    if (card && !root.classList.contains('at-bottom')) {
+      if (card.width > m.width * 0.7) pad.top = Math.max(pad.top, Math.round(card.bottom - m.top + 10));
+      else pad.right = Math.max(pad.right, Math.round(m.right - card.left + 10));
     }
+    const reduce = window.matchMedia('(prefers-reduced-motion: reduce)').matches;
+    mv.map.flyTo({ center: [tg.lon, tg.lat], zoom, padding: pad, duration: reduce ? 0 : 600 });
+    if (tg.kind === 'zone' && typeof tg.layer === 'string' && tg.fid != null && /^[\w.-]{1,80}$/.test(tg.layer) && /^\d{1,12}$/.test(String(tg.fid))) {
+      const my = run;
+      fetch(`/ogc/collections/${encodeURIComponent(tg.layer)}/items/${tg.fid}`)
+        .then((r) => (r.ok ? r.json() : null))
+        .then((f) => {
+          if (f && run === my && app.mapView) {
+            app.mapView.setData('qh-highlight', f);
+            zoneShown = true;
+          }
+        })
+        .catch(() => {});
+    }
+  }
+  function clearZone() {
+    if (zoneShown) app.mapView?.setData('qh-highlight', null);
+    zoneShown = false;
   }
 
   // ---------------------------------------------------------------- show me
@@ -732,6 +761,8 @@ export function initLearn(app) {
    */
   function place() {
     if (root.hidden) return;
+    // Drawing a site needs the map: the card folds to its title (the trainee can open it).
+    if (app.tools?.active() && !collapsed && !userExpanded && run) setCollapsed(true);
     if (!hl || !run) {
       root.classList.remove('at-bottom');
       return;
