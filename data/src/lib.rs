@@ -6,6 +6,7 @@
 //! reading into the store), [`store`] (FlatGeobuf files and the catalog), [`plans`]
 //! (planning documents and their approving decisions) and [`demo`] (the synthetic district).
 
+pub mod crop;
 pub mod demo;
 pub mod encoding;
 pub mod import;
