@@ -16,6 +16,8 @@
 //   #screen?commune=31150           public-screen mode for a commune office
 //   #/learn                         the lessons (learn.js); #/learn/{lesson}[/{step}] one
 //                                   lesson, at a step (a reload resumes there)
+//   #/workshop, #/join/K7M2QX,      workshops (workshop.js): start one, join one, the
+//   #/trainer/K7M2QX                trainer's board
 
 export function parseHash(hash = location.hash, search = location.search) {
   let h = hash.replace(/^#/, '');
@@ -31,9 +33,15 @@ export function parseHash(hash = location.hash, search = location.search) {
     page = 'learn';
     h = h.slice(learn[0].length);
   }
+  const workshop = page ? null : h.match(/^\/(workshop|join|trainer)(?:\/([A-Za-z0-9]{1,12}))?\/?(?=[?&]|$)/);
+  if (workshop) {
+    page = workshop[1];
+    h = h.slice(workshop[0].length);
+  }
   const q = new URLSearchParams(h.replace(/^\?/, ''));
   const state = { page, params: q };
   if (learn) Object.assign(state, { lesson: learn[1] || null, step: learn[1] ? learn[2] || null : null });
+  if (workshop) state.code = workshop[2] || null;
   const query = new URLSearchParams(search);
   const p = q.get('p') || (page ? null : query.get('p'));
   if (p) {

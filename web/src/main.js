@@ -449,6 +449,19 @@ function applyPage(state) {
   else hideHelp();
   if (state.page === 'learn') learn().then((l) => l.show(state));
   else learnModule?.then((l) => l.hide());
+  if (WORKSHOP_PAGES.includes(state.page)) workshop().then((w) => w.show(state));
+  else workshopModule?.then((w) => w.hide());
+}
+
+// Workshops (#/workshop, #/join/CODE, #/trainer/CODE, workshop.js) load when used, or at
+// once in a browser that has joined one (it reports the lessons' progress and follows pushes).
+const WORKSHOP_PAGES = ['workshop', 'join', 'trainer'];
+let workshopModule = null;
+const workshop = () => (workshopModule ||= import('./workshop.js').then((m) => m.initWorkshop(app)));
+try {
+  if (localStorage.getItem('qh.workshop')) workshop();
+} catch {
+  /* no storage: not in a workshop */
 }
 
 // The lessons (#/learn…, learn.js) load on first use; a trainer's push opens one.
