@@ -179,6 +179,12 @@ pub struct ImportOptions {
     pub allow_outside_vietnam: bool,
     /// Show a progress bar on stderr.
     pub progress: bool,
+    /// The only GDAL drivers that may open the source (short names, e.g. `ESRI Shapefile`,
+    /// `GeoJSON`, `GPKG`); `None` lets GDAL try every driver it has. When set, the source
+    /// must be a plain file path: no `/vsi…` path and no `.zip` (read through `/vsizip/`)
+    /// is opened. The server's practice import sets it for trainees' uploads, so that a VRT,
+    /// a CSV or any other driver that can name other files is never tried.
+    pub allowed_drivers: Option<Vec<String>>,
 }
 
 impl ImportOptions {
@@ -205,6 +211,7 @@ impl ImportOptions {
             strict_codes: false,
             allow_outside_vietnam: false,
             progress: false,
+            allowed_drivers: None,
         }
     }
 }
@@ -449,9 +456,32 @@ fn gdal_path(source: &Path) -> String {
 /// Latin-1 (byte for byte) unless UTF-8 is forced, so that TCVN3/VNI bytes survive to the
 /// encoding detector.
 pub fn open_source(source: &Path, encoding: Option<TextEncoding>) -> Result<Dataset> {
+    open_source_with(source, encoding, None)
+}
+
+/// [`open_source`] with only the given GDAL drivers allowed to open the source (see
+/// [`ImportOptions::allowed_drivers`]); `None` allows every driver.
+pub fn open_source_with(
+    source: &Path,
+    encoding: Option<TextEncoding>,
+    allowed_drivers: Option<&[String]>,
+) -> Result<Dataset> {
     gdal_messages();
     take_gdal_errors();
-    let path = gdal_path(source);
+    if allowed_drivers.is_some() {
+        let text = source.to_string_lossy().to_lowercase();
+        if text.starts_with("/vsi") || text.ends_with(".zip") || !source.is_file() {
+            return Err(ImportError::Open {
+                path: source.display().to_string(),
+                reason: "with a restricted set of drivers only a plain file is opened (no /vsi path, no .zip)".into(),
+            });
+        }
+    }
+    let path = if allowed_drivers.is_some() {
+        source.to_string_lossy().to_string()
+    } else {
+        gdal_path(source)
+    };
     let lower = path.to_lowercase();
     let mut open_options: Vec<&str> = Vec::new();
     let shapefile =
@@ -471,6 +501,8 @@ pub fn open_source(source: &Path, encoding: Option<TextEncoding>) -> Result<Data
             reason: "no such file".into(),
         });
     }
+    let drivers: Option<Vec<&str>> =
+        allowed_drivers.map(|d| d.iter().map(String::as_str).collect());
     let ds = Dataset::open_ex(
         &path,
         DatasetOptions {
@@ -480,7 +512,8 @@ pub fn open_source(source: &Path, encoding: Option<TextEncoding>) -> Result<Data
             } else {
                 Some(&open_options)
             },
-            ..Default::default()
+            allowed_drivers: drivers.as_deref(),
+            sibling_files: None,
         },
     )
     .map_err(|e| ImportError::Open {
@@ -990,7 +1023,7 @@ pub fn import(opts: &ImportOptions) -> Result<ImportReport> {
         }
     }
 
-    let ds = open_source(&opts.source, opts.encoding)?;
+    let ds = open_source_with(&opts.source, opts.encoding, opts.allowed_drivers.as_deref())?;
     let driver = ds.driver().short_name();
     let mut layer = pick_layer(&ds, opts)?;
     let path_text = opts.source.display().to_string();

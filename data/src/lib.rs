@@ -13,6 +13,7 @@ pub mod import;
 pub mod index;
 pub mod landuse;
 pub mod plans;
+pub mod practice;
 pub mod schema;
 pub mod site;
 pub mod srs;

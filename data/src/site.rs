@@ -358,9 +358,40 @@ fn over_vertices() -> String {
 /// is in: `prj` trusts its own CRS (KML and GeoJSON are WGS 84); VN-2000 gets the pinned
 /// transformation. Invalid polygons are repaired as on import.
 pub fn read_site_in(dir: &Path, bytes: &[u8], srs: &SrsSpec) -> Result<SiteRead, SiteError> {
+    let source = write_source(dir, bytes)?;
+    read_source(dir, source, srs)
+}
+
+/// An upload written into its own directory by [`write_upload`].
+#[derive(Debug, Clone)]
+pub struct WrittenUpload {
+    /// The file GDAL is to open (the `.shp` of a zipped Shapefile).
+    pub path: PathBuf,
+    /// The one GDAL driver allowed to open it: `ESRI Shapefile`, `KML`, `GeoJSON` or `GPKG`.
+    pub driver: &'static str,
+    /// `shapefile`, `kml`, `geojson` or `gpkg`.
+    pub format: &'static str,
+}
+
+/// Writes an upload into `dir` (empty, ours) the way a site upload is written: the format
+/// recognised by its first bytes, a zip unpacked by us within the caps
+/// ([`MAX_ZIP_ENTRIES`], [`MAX_UNZIPPED_BYTES`] counted while writing), entry names reduced
+/// to safe names in `dir`, only Shapefile, KML, GeoJSON and GeoPackage files accepted. The
+/// server's practice import uses it before handing the file to the real import with only
+/// the returned driver allowed.
+pub fn write_upload(dir: &Path, bytes: &[u8]) -> Result<WrittenUpload, SiteError> {
+    let s = write_source(dir, bytes)?;
+    Ok(WrittenUpload {
+        path: s.path,
+        driver: s.driver,
+        format: s.format,
+    })
+}
+
+fn write_source(dir: &Path, bytes: &[u8]) -> Result<Source, SiteError> {
     let format = sniff(bytes)
         .ok_or_else(|| SiteError::Format(format!("unrecognised file: send {ACCEPTED}")))?;
-    let source = match format {
+    Ok(match format {
         Format::Zip => unzip(bytes, dir)?,
         other => {
             let (name, ext) = match other {
@@ -372,7 +403,10 @@ pub fn read_site_in(dir: &Path, bytes: &[u8], srs: &SrsSpec) -> Result<SiteRead,
             std::fs::write(&path, bytes)?;
             main_source(path, ext).ok_or_else(|| SiteError::Format(ACCEPTED.into()))?
         }
-    };
+    })
+}
+
+fn read_source(dir: &Path, source: Source, srs: &SrsSpec) -> Result<SiteRead, SiteError> {
     lock_down_gdal();
     take_gdal_errors();
     let mut open_options: Vec<&str> = Vec::new();

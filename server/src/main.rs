@@ -68,6 +68,17 @@ enum Command {
         #[arg(long)]
         srs: String,
     },
+    /// The server's sandboxed practice import of one trainee's upload (standard input →
+    /// the import report as JSON on standard output); not for people.
+    #[command(name = "__practice-import", hide = true)]
+    PracticeImport {
+        /// The upload's own empty directory (the throwaway store goes in it too).
+        #[arg(long)]
+        dir: PathBuf,
+        /// The import's parameters as JSON.
+        #[arg(long)]
+        params: String,
+    },
 }
 
 /// The public server's network settings.
@@ -386,11 +397,17 @@ fn main() -> ExitCode {
     let mut args = std::env::args_os();
     if args
         .nth(1)
-        .is_some_and(|a| a == quyhoach_server::upload::CHILD_COMMAND)
+        .is_some_and(|a| {
+            a == quyhoach_server::upload::CHILD_COMMAND
+                || a == quyhoach_server::upload::PRACTICE_COMMAND
+        })
     {
         let cli = Cli::parse();
         if let Command::ReadSite { dir, srs } = cli.command {
             return quyhoach_server::upload::child_main(&dir, &srs);
+        }
+        if let Command::PracticeImport { dir, params } = cli.command {
+            return quyhoach_server::upload::practice_child_main(&dir, &params);
         }
     }
     tracing_subscriber::fmt()
@@ -428,6 +445,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Db { command } => quyhoach_server::portal::db::run(command),
         Command::Workshop { command } => quyhoach_server::pack::run(command),
         Command::ReadSite { .. } => bail!("__read-site is the server's upload reader"),
+        Command::PracticeImport { .. } => {
+            bail!("__practice-import is the server's practice import")
+        }
     }
 }
 

@@ -18,6 +18,7 @@
 //! costs one request an answer of 422; the service goes on. The child's answer is parsed by
 //! the same strict parser as a drawn site, so even a subverted child cannot send more.
 
+use std::ffi::OsString;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -51,6 +52,19 @@ pub const CHILD_OPEN_FILES: u64 = 64;
 pub const MAX_CONCURRENT_READS: usize = 2;
 /// Longest an upload waits for a free reader before it is answered 503.
 pub const QUEUE_WAIT: Duration = Duration::from_secs(10);
+/// The hidden subcommand of the practice import's child (the data-preparation lesson).
+pub const PRACTICE_COMMAND: &str = "__practice-import";
+/// Practice imports running at once: a lesson's uploads are tiny, and a room of trainees
+/// must not take the cores the public's site reports need.
+pub const MAX_CONCURRENT_PRACTICE: usize = 2;
+/// Longest a practice upload waits for a free slot before it is answered 503 with
+/// `Retry-After` ([`PRACTICE_RETRY_AFTER`]).
+pub const PRACTICE_QUEUE_WAIT: Duration = Duration::from_secs(3);
+/// Seconds a trainee is told to wait when every practice slot is taken.
+pub const PRACTICE_RETRY_AFTER: u64 = 5;
+/// Most repaired and rejected features listed one by one in a practice report (all are
+/// counted).
+pub const PRACTICE_LISTED: usize = 50;
 /// Largest answer read from a reader: 20,000 vertices as JSON are about 1 MB.
 const MAX_ANSWER_BYTES: usize = 8 * 1024 * 1024;
 /// Prefix of upload directories in the system's temporary directory.
@@ -63,6 +77,8 @@ pub struct Uploads {
     /// are then answered 503).
     pub reader: Option<PathBuf>,
     slots: Arc<tokio::sync::Semaphore>,
+    /// Practice imports running at once (apart from the site readers).
+    practice_slots: Arc<tokio::sync::Semaphore>,
 }
 
 impl Default for Uploads {
@@ -77,6 +93,7 @@ impl Uploads {
         Uploads {
             reader,
             slots: Arc::new(tokio::sync::Semaphore::new(MAX_CONCURRENT_READS)),
+            practice_slots: Arc::new(tokio::sync::Semaphore::new(MAX_CONCURRENT_PRACTICE)),
         }
     }
 }
@@ -154,16 +171,98 @@ pub async fn read_site(uploads: &Uploads, bytes: &[u8], srs: &str) -> Result<Rea
             )
         })?
         .map_err(|_| AppError::Internal("upload slots closed".into()))?;
-    let dir = tempfile::Builder::new()
+    let dir = upload_dir()?;
+    let args = [
+        OsString::from(CHILD_COMMAND),
+        "--dir".into(),
+        dir.path().into(),
+        "--srs".into(),
+        srs.into(),
+    ];
+    let Some(ran) = run_fenced(reader, &args, bytes).await? else {
+        // `kill_on_drop` ended the reader; the directory goes with `dir`.
+        return Err(AppError::Unprocessable(format!(
+            "the file took longer than {} s to read and was given up; a site boundary reads in well under a second",
+            READ_TIMEOUT.as_secs()
+        )));
+    };
+    let out = ran.answer("upload reader", "file uploads")?;
+    let answer: Answer = serde_json::from_slice(&out)
+        .map_err(|e| AppError::Internal(format!("upload reader answered nonsense: {e}")))?;
+    drop(dir);
+    match answer {
+        Answer::Error(e) => Err(site_error(e)),
+        Answer::Ok {
+            geometry,
+            format,
+            layer,
+            srs,
+            skipped,
+            skipped_count,
+        } => {
+            let site = crate::geojson::parse_site(&geometry)?;
+            Ok(ReadSite {
+                site,
+                format,
+                layer,
+                srs,
+                skipped,
+                skipped_count,
+            })
+        }
+    }
+}
+
+/// A new upload directory, named for this server so that [`sweep_stale_dirs`] finds it if
+/// the server dies; removed when dropped.
+fn upload_dir() -> Result<tempfile::TempDir, AppError> {
+    tempfile::Builder::new()
         .prefix(&format!("{DIR_PREFIX}{}-", std::process::id()))
         .tempdir()
-        .map_err(|e| AppError::Internal(format!("upload directory: {e}")))?;
+        .map_err(|e| AppError::Internal(format!("upload directory: {e}")))
+}
+
+/// What a fenced child left: its answer, its complaints and how it ended.
+struct Ran {
+    out: Vec<u8>,
+    err: Vec<u8>,
+    status: std::process::ExitStatus,
+}
+
+impl Ran {
+    /// The answer of a child that ended well; otherwise the error to give the request.
+    fn answer(self, who: &str, what: &str) -> Result<Vec<u8>, AppError> {
+        let status = self.status;
+        if !status.success() || self.out.len() > MAX_ANSWER_BYTES {
+            let how = match std::os::unix::process::ExitStatusExt::signal(&status) {
+                Some(sig) => format!("signal {sig}"),
+                None => format!("exit {}", status.code().unwrap_or(-1)),
+            };
+            let err = String::from_utf8_lossy(&self.err);
+            tracing::warn!("{who} stopped ({how}): {}", err.trim());
+            if err.contains("sandbox unavailable") {
+                return Err(AppError::Unavailable(format!(
+                    "{what} are turned off on this server: its reader cannot be sandboxed here"
+                )));
+            }
+            return Err(AppError::Unprocessable(
+                "the file could not be read: the reader stopped on it (a damaged file, or one far larger than a site boundary once unpacked)".into(),
+            ));
+        }
+        Ok(self.out)
+    }
+}
+
+/// Runs `reader args…` with a clean environment, feeds it `bytes` on standard input and
+/// collects its answer, within [`READ_TIMEOUT`]; `None` when it ran out of time (it is then
+/// killed).
+async fn run_fenced(
+    reader: &Path,
+    args: &[OsString],
+    bytes: &[u8],
+) -> Result<Option<Ran>, AppError> {
     let mut cmd = tokio::process::Command::new(reader);
-    cmd.arg(CHILD_COMMAND)
-        .arg("--dir")
-        .arg(dir.path())
-        .arg("--srs")
-        .arg(srs)
+    cmd.args(args)
         .env_clear()
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
@@ -209,59 +308,12 @@ pub async fn read_site(uploads: &Uploads, bytes: &[u8], srs: &str) -> Result<Rea
         let status = child.wait().await;
         (out, err, status)
     };
-    let (out, err, status) = match tokio::time::timeout(READ_TIMEOUT, work).await {
-        Ok(r) => r,
-        Err(_) => {
-            // `kill_on_drop` ends the reader; the directory goes with `dir`.
-            return Err(AppError::Unprocessable(format!(
-                "the file took longer than {} s to read and was given up; a site boundary reads in well under a second",
-                READ_TIMEOUT.as_secs()
-            )));
+    match tokio::time::timeout(READ_TIMEOUT, work).await {
+        Ok((out, err, status)) => {
+            let status = status.map_err(|e| AppError::Internal(format!("upload reader: {e}")))?;
+            Ok(Some(Ran { out, err, status }))
         }
-    };
-    let status = status.map_err(|e| AppError::Internal(format!("upload reader: {e}")))?;
-    if !status.success() || out.len() > MAX_ANSWER_BYTES {
-        let how = match std::os::unix::process::ExitStatusExt::signal(&status) {
-            Some(sig) => format!("signal {sig}"),
-            None => format!("exit {}", status.code().unwrap_or(-1)),
-        };
-        tracing::warn!(
-            "upload reader stopped ({how}): {}",
-            String::from_utf8_lossy(&err).trim()
-        );
-        if String::from_utf8_lossy(&err).contains("sandbox unavailable") {
-            return Err(AppError::Unavailable(
-                "file uploads are turned off on this server: its reader cannot be sandboxed here"
-                    .into(),
-            ));
-        }
-        return Err(AppError::Unprocessable(
-            "the file could not be read: the reader stopped on it (a damaged file, or one far larger than a site boundary once unpacked)".into(),
-        ));
-    }
-    let answer: Answer = serde_json::from_slice(&out)
-        .map_err(|e| AppError::Internal(format!("upload reader answered nonsense: {e}")))?;
-    drop(dir);
-    match answer {
-        Answer::Error(e) => Err(site_error(e)),
-        Answer::Ok {
-            geometry,
-            format,
-            layer,
-            srs,
-            skipped,
-            skipped_count,
-        } => {
-            let site = crate::geojson::parse_site(&geometry)?;
-            Ok(ReadSite {
-                site,
-                format,
-                layer,
-                srs,
-                skipped,
-                skipped_count,
-            })
-        }
+        Err(_) => Ok(None),
     }
 }
 
@@ -405,5 +457,333 @@ pub mod sandbox {
         .map_err(|e| format!("seccomp: {e}"))?;
         let prog: BpfProgram = filter.try_into().map_err(|e| format!("seccomp: {e:?}"))?;
         seccompiler::apply_filter(&prog).map_err(|e| format!("seccomp: {e}"))
+    }
+}
+
+/// What the practice import is asked to do: the query parameters of
+/// `POST /api/v1/practice/import`, checked by the server and again by the child.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PracticeParams {
+    /// `parcels`, `boundaries` or `roads`.
+    pub kind: String,
+    /// As `quyhoach import --srs`.
+    pub srs: String,
+    /// `auto` or an encoding name.
+    pub encoding: String,
+    /// `TARGET=SOURCE` pairs.
+    pub mappings: Vec<(String, String)>,
+    /// Mapping profile (`auto` tries them all).
+    pub profile: String,
+    /// The source layer, when the file has several.
+    pub layer: Option<String>,
+}
+
+/// Kinds a practice import takes: zones and red lines belong to plans, which a throwaway
+/// store does not have.
+pub const PRACTICE_KINDS: [&str; 3] = ["parcels", "boundaries", "roads"];
+
+/// Most `map=` pairs of a practice import.
+pub const PRACTICE_MAX_MAPPINGS: usize = 20;
+
+/// A practice parameter or upload problem, as the child words it: `kind` is `params` (400),
+/// `file` (422), `too_large` (413) or `internal` (500).
+#[derive(Debug, Serialize, Deserialize)]
+struct PracticeProblem {
+    kind: String,
+    message: String,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum PracticeAnswer {
+    Ok(Value),
+    Error(PracticeProblem),
+}
+
+impl PracticeParams {
+    /// The import's options for an upload written at `source`, into the throwaway `store`,
+    /// with only `driver` allowed to open it. `Err` says what is wrong with a parameter.
+    pub fn options(
+        &self,
+        source: &Path,
+        store: &Path,
+        driver: &str,
+    ) -> Result<quyhoach_data::import::ImportOptions, String> {
+        use quyhoach_data::schema::Kind;
+        if !PRACTICE_KINDS.contains(&self.kind.as_str()) {
+            return Err(format!(
+                "kind={}: the practice import takes {} (zones and red lines belong to a plan of the store)",
+                self.kind,
+                PRACTICE_KINDS.join(", ")
+            ));
+        }
+        let kind: Kind = self.kind.parse()?;
+        let srs: SrsSpec = self
+            .srs
+            .parse()
+            .map_err(|e: quyhoach_data::srs::SrsError| web_words(&e.to_string()))?;
+        let encoding = match self.encoding.trim() {
+            "" | "auto" => None,
+            e => Some(
+                e.parse::<quyhoach_data::encoding::TextEncoding>()
+                    .map_err(|e| format!("encoding: {e}; or auto"))?,
+            ),
+        };
+        quyhoach_data::schema::profiles_named(&self.profile)
+            .map_err(|e| format!("profile: {e}"))?;
+        if self.mappings.len() > PRACTICE_MAX_MAPPINGS {
+            return Err(format!(
+                "at most {PRACTICE_MAX_MAPPINGS} map= pairs (a schema has fewer fields)"
+            ));
+        }
+        for (target, src) in &self.mappings {
+            if target.is_empty() || src.is_empty() {
+                return Err(format!(
+                    "map={target}={src}: give TARGET=SOURCE, e.g. map=sheet=TO_SO"
+                ));
+            }
+            if !kind
+                .fields()
+                .iter()
+                .any(|f| f.name == target && f.from_source)
+            {
+                let names: Vec<&str> = kind
+                    .fields()
+                    .iter()
+                    .filter(|f| f.from_source)
+                    .map(|f| f.name)
+                    .collect();
+                return Err(format!(
+                    "map={target}=…: '{target}' is not a field of {kind} (fields: {})",
+                    names.join(", ")
+                ));
+            }
+        }
+        Ok(quyhoach_data::import::ImportOptions {
+            source_layer: self.layer.clone(),
+            encoding,
+            mappings: self.mappings.clone(),
+            profile: self.profile.clone(),
+            allowed_drivers: Some(vec![driver.to_string()]),
+            ..quyhoach_data::import::ImportOptions::new(source, kind, store, srs)
+        })
+    }
+}
+
+/// The importer's command-line words as the endpoint's query parameters.
+pub fn web_words(text: &str) -> String {
+    text.replace("--srs ", "srs=")
+        .replace("--map ", "map=")
+        .replace("--layer-name", "layer=")
+        .replace("--profile ", "profile=")
+}
+
+/// Why a practice import gave no report.
+pub enum PracticeFailure {
+    /// Every slot is taken: answer 503 with `Retry-After`.
+    Busy,
+    /// The parameters, the file or the server.
+    Failed(AppError),
+}
+
+impl From<AppError> for PracticeFailure {
+    fn from(e: AppError) -> Self {
+        PracticeFailure::Failed(e)
+    }
+}
+
+/// The keys of an import report that a practice answer may carry, as the child sends them.
+const REPORT_KEYS: &[&str] = &[
+    "layer",
+    "kind",
+    "source",
+    "source_layer",
+    "driver",
+    "srs",
+    "srs_definition",
+    "encoding",
+    "encoding_detected",
+    "read",
+    "written",
+    "repaired_count",
+    "rejected_count",
+    "repaired",
+    "rejected",
+    "converted",
+    "codes_mapped",
+    "codes_unknown",
+    "values_dropped",
+    "field_map",
+    "fields_ignored",
+    "personal_fields_dropped",
+    "warnings",
+    "bounds",
+    "seconds",
+];
+
+/// Runs the real import of an upload into a throwaway store, in a fenced child process
+/// (`quyhoach __practice-import`), and returns its report (the JSON `quyhoach import
+/// --report` writes, less the server's paths, lists cut at [`PRACTICE_LISTED`]).
+pub async fn practice_import(
+    uploads: &Uploads,
+    bytes: &[u8],
+    params: &PracticeParams,
+) -> Result<Value, PracticeFailure> {
+    let reader = uploads.reader.as_ref().ok_or_else(|| {
+        AppError::Unavailable(
+            "the practice import is not available on this server (no reader program)".into(),
+        )
+    })?;
+    let _slot =
+        match tokio::time::timeout(PRACTICE_QUEUE_WAIT, uploads.practice_slots.acquire()).await {
+            Err(_) => return Err(PracticeFailure::Busy),
+            Ok(slot) => slot.map_err(|_| AppError::Internal("practice slots closed".into()))?,
+        };
+    let dir = upload_dir()?;
+    let json = serde_json::to_string(params)
+        .map_err(|e| AppError::Internal(format!("practice parameters: {e}")))?;
+    let args = [
+        OsString::from(PRACTICE_COMMAND),
+        "--dir".into(),
+        dir.path().into(),
+        "--params".into(),
+        json.into(),
+    ];
+    let Some(ran) = run_fenced(reader, &args, bytes).await? else {
+        return Err(AppError::Unprocessable(format!(
+            "the import took longer than {} s and was stopped; a practice file of a few hundred features imports in well under a second",
+            READ_TIMEOUT.as_secs()
+        ))
+        .into());
+    };
+    let out = ran.answer("practice import", "practice imports")?;
+    let answer: PracticeAnswer = serde_json::from_slice(&out)
+        .map_err(|e| AppError::Internal(format!("practice import answered nonsense: {e}")))?;
+    // The throwaway store and the upload go now, whatever the answer.
+    drop(dir);
+    match answer {
+        PracticeAnswer::Error(p) => Err(match p.kind.as_str() {
+            "params" => AppError::BadRequest(p.message),
+            "too_large" => AppError::TooLarge(p.message),
+            "file" => AppError::Unprocessable(p.message),
+            _ => AppError::Internal(format!("practice import: {}", p.message)),
+        }
+        .into()),
+        PracticeAnswer::Ok(report) => {
+            // Only the report's own members, whatever the child sent.
+            let Value::Object(mut m) = report else {
+                return Err(AppError::Internal("practice import: no report".into()).into());
+            };
+            m.retain(|k, _| REPORT_KEYS.contains(&k.as_str()));
+            for k in ["repaired", "rejected", "warnings", "fields_ignored"] {
+                if let Some(Value::Array(a)) = m.get_mut(k) {
+                    a.truncate(PRACTICE_LISTED);
+                }
+            }
+            Ok(Value::Object(m))
+        }
+    }
+}
+
+/// The practice import's child: fences itself in, reads the upload from standard input,
+/// writes it into `dir/upload` as a site upload is written (our own unzip, four formats,
+/// caps), imports it with the real import into the throwaway store `dir/store` with only that
+/// format's GDAL driver allowed, and answers the report on standard output. Run by
+/// [`practice_import`] as `quyhoach __practice-import --dir DIR --params JSON`.
+pub fn practice_child_main(dir: &Path, params: &str) -> ExitCode {
+    if let Err(e) = sandbox::enter(dir) {
+        eprintln!("sandbox unavailable: {e}");
+        return ExitCode::from(3);
+    }
+    let answer = practice_in(dir, params);
+    let mut out = std::io::stdout().lock();
+    let written = serde_json::to_writer(&mut out, &answer).is_ok() && out.flush().is_ok();
+    if written {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+fn practice_in(dir: &Path, params: &str) -> PracticeAnswer {
+    use quyhoach_data::import::ImportError;
+    let problem = |kind: &str, message: String| {
+        // Messages never name the child's directory.
+        let shown = dir.display().to_string();
+        let message = web_words(&message)
+            .replace(&format!("{shown}/upload/"), "")
+            .replace(&shown, "");
+        PracticeAnswer::Error(PracticeProblem {
+            kind: kind.into(),
+            message,
+        })
+    };
+    let params: PracticeParams = match serde_json::from_str(params) {
+        Ok(p) => p,
+        Err(e) => return problem("internal", format!("parameters: {e}")),
+    };
+    let bytes = match read_capped(&mut std::io::stdin().lock(), crate::MAX_BODY_BYTES) {
+        Err(e) => return problem("internal", e.kind().to_string()),
+        Ok(None) => return problem("too_large", "the upload is too large".into()),
+        Ok(Some(b)) => b,
+    };
+    let upload_dir = dir.join("upload");
+    let store = dir.join("store");
+    if let Err(e) = std::fs::create_dir(&upload_dir) {
+        return problem("internal", e.kind().to_string());
+    }
+    // Checked before the file is touched: a wrong parameter costs nothing.
+    if let Err(m) = params.options(Path::new("x"), &store, "GeoJSON") {
+        return problem("params", m);
+    }
+    let written = match quyhoach_data::site::write_upload(&upload_dir, &bytes) {
+        Ok(w) if w.format == "kml" => {
+            return problem(
+                "file",
+                "the practice import takes a zipped Shapefile, GeoJSON or GeoPackage, not KML"
+                    .into(),
+            )
+        }
+        Ok(w) => w,
+        Err(SiteError::TooLarge(m)) => return problem("too_large", m),
+        Err(SiteError::Io(m)) => return problem("internal", m),
+        Err(e) => return problem("file", e.to_string()),
+    };
+    let opts = match params.options(&written.path, &store, written.driver) {
+        Ok(o) => o,
+        Err(m) => return problem("params", m),
+    };
+    quyhoach_data::site::lock_down_gdal();
+    match quyhoach_data::import::import(&opts) {
+        Ok(mut report) => {
+            report.source = written
+                .path
+                .file_name()
+                .map(|n| n.to_string_lossy().to_string())
+                .unwrap_or_default();
+            report.repaired.truncate(PRACTICE_LISTED);
+            report.rejected.truncate(PRACTICE_LISTED);
+            for r in report.rejected.iter_mut().chain(report.repaired.iter_mut()) {
+                r.reason = web_words(&r.reason);
+            }
+            match serde_json::to_value(&report) {
+                Ok(v) => PracticeAnswer::Ok(v),
+                Err(e) => problem("internal", e.to_string()),
+            }
+        }
+        Err(
+            e @ (ImportError::Options(_)
+            | ImportError::MissingField { .. }
+            | ImportError::Srs(_)
+            | ImportError::OutsideVietnam { .. }
+            | ImportError::LayerNotFound { .. }
+            | ImportError::ChooseLayer { .. }),
+        ) => problem("params", e.to_string()),
+        Err(
+            e @ (ImportError::Open { .. }
+            | ImportError::EmptyLayer { .. }
+            | ImportError::AllRejected { .. }),
+        ) => problem("file", e.to_string()),
+        Err(e) => problem("internal", e.to_string()),
     }
 }
