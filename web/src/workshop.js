@@ -420,8 +420,10 @@ export function initWorkshop(app) {
           ? `<span class="ws-status">${esc(t('workshop.board.notStarted'))}</span>`
           : p.stuck
             ? `<span class="ws-status ws-stuck-mark"><span aria-hidden="true">⚠ </span>${esc(t('workshop.board.stuck'))}</span>`
-            : p.step_done
-              ? `<span class="ws-status ws-done-mark"><span aria-hidden="true">✓ </span>${esc(t('workshop.board.stepDone'))}</span>`
+            : p.step_done && p.shown_on_step
+              ? `<span class="ws-status"><span aria-hidden="true">👁 </span>${esc(t('workshop.board.shownDone'))}</span>`
+              : p.step_done
+                ? `<span class="ws-status ws-done-mark"><span aria-hidden="true">✓ </span>${esc(t('workshop.board.stepDone'))}</span>`
               : `<span class="ws-status">${esc(t('workshop.board.working'))}</span>`;
         return `<tr data-participant="${esc(p.id)}" data-lesson="${esc(p.lesson || '')}" data-step="${esc(p.step || '')}" data-wrong="${esc(p.wrong_on_step)}" data-stuck="${p.stuck ? 'true' : 'false'}" class="${p.stuck ? 'ws-stuck' : ''}">
           <th scope="row">${esc(p.name)}</th>

@@ -124,3 +124,54 @@ export function steps() {
   }
   return { step, finish, results };
 }
+
+/**
+ * The real server on a demo store that a test can restart (same store, same portal
+ * database `<store>/portal.sqlite`, same port) as an operator would: `restart()` kills the
+ * process (SIGKILL by default: nothing is flushed on the way out) and starts it again.
+ * The server serves web/dist itself.
+ */
+export async function startRestartableSite({ parcels = 3000, args = [] } = {}) {
+  const bin = process.env.QUYHOACH_BIN || path.join(REPO, 'target/release/quyhoach');
+  if (!fs.existsSync(bin)) throw new Error(`${bin} is missing: run cargo build --release --bin quyhoach first`);
+  if (!fs.existsSync(path.join(WEB, 'dist/index.html'))) throw new Error('web/dist is missing: run npm run build in web/ first');
+  const store = fs.mkdtempSync(path.join(os.tmpdir(), 'quyhoach-e2e-'));
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  let child = null;
+  let log = '';
+  const spawnServer = async (ms) => {
+    child = spawn(bin, ['demo', '--store', store, '--parcels', String(parcels), '--listen', `127.0.0.1:${port}`, '-q', ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, QUYHOACH_WEB_DIR: path.join(WEB, 'dist') },
+    });
+    child.stdout.on('data', (d) => (log += d));
+    child.stderr.on('data', (d) => (log += d));
+    if (!(await waitFor(`${url}/api/v1/health`, ms))) {
+      child.kill('SIGKILL');
+      throw new Error(`the server did not start:\n${log}`);
+    }
+  };
+  const stop = (signal = 'SIGKILL') =>
+    new Promise((resolve) => {
+      if (!child || child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill(signal);
+    });
+  await spawnServer(180_000);
+  return {
+    url,
+    api: url,
+    store,
+    db: path.join(store, 'portal.sqlite'),
+    log: () => log,
+    async restart({ signal = 'SIGKILL' } = {}) {
+      await stop(signal);
+      await spawnServer(60_000);
+    },
+    async close() {
+      await stop('SIGTERM');
+      fs.rmSync(store, { recursive: true, force: true });
+    },
+  };
+}
