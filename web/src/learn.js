@@ -140,6 +140,7 @@ export function initLearn(app) {
   // ---------------------------------------------------------------- routing
   function setHash(h) {
     if (location.hash !== h) history.replaceState(null, '', `${location.pathname}${location.search}${h}`);
+    app.lastMapHash = h; // the help page's "back" returns to the lesson
   }
   async function show(state) {
     root.hidden = false;
@@ -177,6 +178,8 @@ export function initLearn(app) {
   function frame(inner, { list = true } = {}) {
     root.dataset.mode = list ? 'list' : 'step';
     root.innerHTML = `<div class="learn-card ${list ? 'learn-list-card' : 'learn-run'}">${inner}</div>`;
+    // The region is named by the heading it shows: the list's or the step's.
+    root.setAttribute('aria-labelledby', root.querySelector('#learn-step-title') ? 'learn-step-title' : 'learn-heading');
     root.querySelector('#learn-exit')?.addEventListener('click', exit);
     root.querySelector('#learn-retry')?.addEventListener('click', () => show({ lesson: view?.lesson?.id || view?.lessonId || null, step: run?.step?.id || null }));
   }
@@ -585,12 +588,17 @@ export function initLearn(app) {
    * ("the map points at a zone…"; the trainee still has to read it).
    */
   let zoneShown = false;
+  let lastFlown = null;
   function flyToTarget(step) {
     const tg = step.target;
     const mv = app.mapView;
     if (!tg || !mv) return;
     const ok = (v) => typeof v === 'number' && Number.isFinite(v);
     if (!(tg.kind === 'place' || tg.kind === 'zone') || !ok(tg.lon) || !ok(tg.lat)) return;
+    // The next step about the same zone: the map is there already (unless the trainee moved it far).
+    const inView = mv.map.getBounds().contains([tg.lon, tg.lat]) && Math.abs(mv.map.getZoom() - (ok(tg.zoom) ? tg.zoom : 17)) < 1.5;
+    if (lastFlown === `${tg.lon},${tg.lat}` && inView) return showZone(tg);
+    lastFlown = `${tg.lon},${tg.lat}`;
     const zoom = ok(tg.zoom) ? Math.max(3, Math.min(20, tg.zoom)) : 17;
     const pad = mv.panelPadding();
     const card = root.querySelector('.learn-card')?.getBoundingClientRect();
@@ -601,6 +609,9 @@ export function initLearn(app) {
     }
     const reduce = window.matchMedia('(prefers-reduced-motion: reduce)').matches;
     mv.map.flyTo({ center: [tg.lon, tg.lat], zoom, padding: pad, duration: reduce ? 0 : 600 });
+    showZone(tg);
+  }
+  function showZone(tg) {
     if (tg.kind === 'zone' && typeof tg.layer === 'string' && tg.fid != null && /^[\w.-]{1,80}$/.test(tg.layer) && /^\d{1,12}$/.test(String(tg.fid))) {
       const my = run;
       fetch(`/ogc/collections/${encodeURIComponent(tg.layer)}/items/${tg.fid}`)
@@ -780,7 +791,7 @@ export function initLearn(app) {
     }
     if (!hl.scrolled) {
       hl.scrolled = true;
-      if (el.id !== 'map') el.scrollIntoView({ block: 'nearest', inline: 'nearest' });
+      if (el.id !== 'map') el.scrollIntoView({ block: el.closest('#panel-body') && el.id !== 'panel-body' ? 'center' : 'nearest', inline: 'nearest' });
     }
     const r = el.getBoundingClientRect();
     const m = main.getBoundingClientRect();
