@@ -543,8 +543,8 @@ export function initLearn(app) {
     } finally {
       my.checking = false;
       root.querySelector('#learn-body')?.removeAttribute('aria-busy');
-      if (run === my && btn && my.status === 'active') {
-        btn.disabled = false;
+      if (run === my && btn) {
+        btn.disabled = my.status !== 'active';
         btn.textContent = t('learn.check');
       }
       if (run === my && my.pending && my.status === 'active') {
@@ -683,7 +683,7 @@ export function initLearn(app) {
         app.mapView.setGroupVisible(layer, want.has(layer));
       }
       const target = boxes.find((cb) => !layer || cb.dataset.groups.split(',').includes(layer));
-      target?.scrollIntoView({ block: 'nearest' });
+      if (target) scrollWithin(target);
     } else if (kind === 'site' && a.geometry) {
       const g = a.geometry;
       const geom = g.type === 'Polygon' ? { type: 'MultiPolygon', coordinates: [g.coordinates] } : g;
@@ -736,10 +736,23 @@ export function initLearn(app) {
   }
 
   // ---------------------------------------------------------------- pointing at the control
+  /**
+   * Brings a control of the panel into the middle of the panel's own scroll box. Not
+   * scrollIntoView: that also scrolls the page's overflow-hidden boxes, and the top bar goes.
+   */
+  function scrollWithin(el) {
+    const box = el.closest('#panel-body');
+    if (!box || el === box) return;
+    const r = el.getBoundingClientRect();
+    const b = box.getBoundingClientRect();
+    box.scrollTop += r.top + r.height / 2 - (b.top + b.height / 2);
+  }
   let hl = null; // { el, timer, scrolled }
   function highlight() {
     clearHighlight();
     if (!run || run.status !== 'active' || !run.step.control) return;
+    // The map is what the step is about: on a phone the sheet steps down to its peek.
+    if (run.step.control.trim() === '#map' && app.sheet?.active() && !document.getElementById('panel').hidden) app.sheet.set('peek', { remember: false });
     hl = { el: null, via: false, scrolled: false, timer: setInterval(place, 300) };
     place();
   }
@@ -791,7 +804,7 @@ export function initLearn(app) {
     }
     if (!hl.scrolled) {
       hl.scrolled = true;
-      if (el.id !== 'map') el.scrollIntoView({ block: el.closest('#panel-body') && el.id !== 'panel-body' ? 'center' : 'nearest', inline: 'nearest' });
+      scrollWithin(el);
     }
     const r = el.getBoundingClientRect();
     const m = main.getBoundingClientRect();

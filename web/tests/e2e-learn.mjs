@@ -281,6 +281,22 @@ async function play(lesson, { reloadAt = -1, showAt = -1 } = {}) {
     }
     if (['open_parcel', 'toggle_layer', 'site'].includes(kind)) assert.ok(shownControl || !s.control, `${s.id}: the control ${s.control} is outlined`);
     const tg = s.target;
+    if (tg?.kind === 'zone' && kind !== 'site') {
+      // "The map points at a zone": it is on screen, not under the card or the sheet.
+      await page.waitForFunction(() => !window.quyhoach.mapView.map.isMoving(), null, { timeout: T });
+      await page.waitForTimeout(350);
+      const seen = await page.evaluate(({ lon, lat }) => {
+        const map = window.quyhoach.mapView.map;
+        const r = map.getCanvas().getBoundingClientRect();
+        const p = map.project([lon, lat]);
+        const y = r.top + p.y;
+        const card = document.querySelector('#learn .learn-card').getBoundingClientRect();
+        const panel = document.getElementById('panel');
+        const bottom = panel.hidden ? r.bottom : panel.getBoundingClientRect().top;
+        return { y, top: card.bottom, bottom, x: r.left + p.x };
+      }, tg);
+      assert.ok(seen.y > seen.top && seen.y < seen.bottom && seen.x > 0 && seen.x < 390, `${s.id}: the zone is in the free part of the map (${JSON.stringify(seen)})`);
+    }
     if (kind === 'open_parcel' && tg?.kind === 'parcel') {
       if (tg.n && !wrongActionDone) {
         // The other parcel of that number first: the wrong one.
@@ -308,6 +324,8 @@ async function play(lesson, { reloadAt = -1, showAt = -1 } = {}) {
     } else throw new Error(`${lesson.id}/${s.id}: this test does not play a ${kind} step with target ${JSON.stringify(tg)}`);
     await expectDone(s);
     if (i === 1) await shot(page, `${lesson.id}-${s.id}`);
+    // Nothing scrolled the page itself: the top bar is where it was.
+    assert.equal(await page.evaluate(() => document.querySelector('.topbar').getBoundingClientRect().top), 0, `${s.id}: the top bar is in place`);
     await next(lesson, s);
   }
   // The last "Tiếp" finished the lesson.
