@@ -397,7 +397,7 @@ await step('phone: qh:lesson-progress events — enter, wrong, done and shown, f
   assert.ok(ev.every((e) => ['enter', 'wrong', 'done', 'shown'].includes(e.event)));
 });
 
-await step('phone: qh:lesson-goto opens a lesson at a step; English re-renders the runner; exit returns to the map', async () => {
+await step('phone: qh:lesson-goto opens a lesson at a step; English re-renders the runner; show me opens a step\'s parcel; exit returns to the map', async () => {
   const l = byId[PLAY[1]];
   const s = l.steps[1];
   await page.evaluate(([lesson, st]) => window.dispatchEvent(new CustomEvent('qh:lesson-goto', { detail: { lesson, step: st } })), [l.id, s.id]);
@@ -408,6 +408,19 @@ await step('phone: qh:lesson-goto opens a lesson at a step; English re-renders t
   assert.match(await page.locator('#learn-progress').innerText(), /^Step 2\//);
   await axe('the runner in English');
   await page.locator('#btn-lang').tap();
+  // "Cho tôi xem" on an action step does it in the app: the step's parcel opens.
+  const act = doc.lessons.filter((x) => !PLAY.includes(x.id) && x.available !== false).flatMap((x) => x.steps.map((st) => [x, st])).find(([, st]) => st.kind === 'open_parcel' && st.target?.kind === 'parcel');
+  if (act) {
+    const [al, as] = act;
+    await page.evaluate(([lesson, st]) => window.dispatchEvent(new CustomEvent('qh:lesson-goto', { detail: { lesson, step: st } })), [al.id, as.id]);
+    await atStep(al, as);
+    await page.locator('#learn-show').tap();
+    await expectDone(as);
+    await page.waitForFunction((tg) => {
+      const f = window.quyhoach.selection[0]?.properties;
+      return window.quyhoach.report && f && f.commune_code === tg.commune && String(f.sheet) === tg.sheet && String(f.parcel) === tg.parcel;
+    }, as.target, { timeout: T });
+  }
   await page.locator('#learn-exit').tap();
   await page.waitForFunction(() => !document.getElementById('learn') || document.getElementById('learn').hidden, null, { timeout: T });
   assert.ok(!/#\/learn/.test(page.url()), 'the link is the map again');
