@@ -191,6 +191,13 @@ pub fn pack(args: &PackArgs) -> anyhow::Result<Kit> {
         _ => bail!("--out {}: not a directory name", args.out.display()),
     };
     if !parent.is_dir() {
+        if parent.exists() {
+            bail!(
+                "--out {}: {} is not a directory",
+                args.out.display(),
+                parent.display()
+            );
+        }
         bail!(
             "--out {}: the directory {} does not exist (create it first)",
             args.out.display(),
