@@ -314,15 +314,21 @@ async fn a_workshop_from_start_to_push() {
     progress(st, code, minh, &minh_key, "read-map", "layers", "done").await;
     assert_eq!(person(&board(st, &w).await, minh)["done_steps"], 1);
 
-    // Time on a step: five minutes on it marks a trainee stuck.
+    // "Show me" finished Hoa's step without counting it as done alone.
+    let p = person(&board(st, &w).await, hoa).clone();
+    assert_eq!(
+        (p["step_done"].as_bool(), p["done_steps"].as_i64()),
+        (Some(true), Some(0))
+    );
+    // Time on a step: five minutes on it marks a trainee stuck (Lan, on a step not done).
     f.db.with_blocking(|c| {
         c.execute(
             "UPDATE participant SET since = since - 301 WHERE id = ?1",
-            [hoa],
+            [lan],
         )
     })
     .unwrap();
-    let p = person(&board(st, &w).await, hoa).clone();
+    let p = person(&board(st, &w).await, lan).clone();
     assert!(p["seconds_on_step"].as_i64().unwrap() >= 301);
     assert_eq!(p["stuck"], true);
 

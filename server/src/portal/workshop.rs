@@ -661,7 +661,7 @@ enum Event {
     Wrong,
     /// Finished it.
     Done,
-    /// Used "show me".
+    /// Used "show me" (which finishes the step, not counted in `done_steps`).
     Shown,
 }
 
@@ -753,7 +753,12 @@ async fn progress(
                     tx.execute("UPDATE participant SET wrong = wrong + 1 WHERE id = ?1", [id])?;
                 }
                 Event::Shown => {
-                    tx.execute("UPDATE participant SET shown = shown + 1 WHERE id = ?1", [id])?;
+                    // "Show me" performs the answer: the step is over (not stuck), but it
+                    // is not counted among the steps the trainee did alone.
+                    tx.execute(
+                        "UPDATE participant SET shown = shown + 1, done_at = coalesce(done_at, ?2) WHERE id = ?1",
+                        params![id, t],
+                    )?;
                 }
                 Event::Done => {
                     tx.execute(
