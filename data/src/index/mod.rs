@@ -17,6 +17,7 @@ mod metric;
 mod props;
 mod report;
 mod search;
+pub mod lessons;
 #[cfg(test)]
 mod tests;
 
