@@ -88,6 +88,7 @@ export function initWorkshop(app) {
   let page = null; // the page state shown: { page, code }
   let boardTimer = 0;
   let boardToken = 0;
+  let boardTick = null; // the board's next poll, run at once when the tab shows again
   const lessonDocs = new Map(); // lang → Promise of GET /api/v1/lessons
 
   function lessons() {
@@ -306,6 +307,7 @@ export function initWorkshop(app) {
   function stopBoard() {
     clearTimeout(boardTimer);
     boardToken++;
+    boardTick = null;
   }
 
   function renderBoard(code) {
@@ -354,13 +356,16 @@ export function initWorkshop(app) {
     fillPushForm(code, w);
     const token = ++boardToken;
     let lastSummary = '';
-    const tick = async () => {
-      if (token !== boardToken) return;
+    let busy = false;
+    const tick = (boardTick = async () => {
+      if (token !== boardToken || busy) return;
       if (document.hidden) {
         boardTimer = setTimeout(tick, BOARD_POLL_MS);
         return;
       }
+      busy = true;
       const r = await call('GET', `/api/v1/workshops/${code}/board`, { headers: { 'x-trainer-key': w.key } });
+      busy = false;
       if (token !== boardToken) return;
       if (r.status === 200) {
         const ls = await lessons();
@@ -385,14 +390,14 @@ export function initWorkshop(app) {
         root.querySelector('#ws-updated').textContent = t('workshop.board.offline', { msg: errorText(r, code) });
       }
       boardTimer = setTimeout(tick, BOARD_POLL_MS);
-    };
+    });
     tick();
   }
   document.addEventListener('visibilitychange', () => {
-    if (!document.hidden && page?.page === 'trainer') {
-      // Back on the tab: the board at once, not in 2 s.
+    // Back on the tab: the board at once, not at the next tick.
+    if (!document.hidden && page?.page === 'trainer' && boardTick) {
       clearTimeout(boardTimer);
-      if (trainerWorkshops()[page.code]) renderBoard(page.code);
+      boardTick();
     }
   });
 
@@ -507,7 +512,7 @@ export function initWorkshop(app) {
       badge = document.createElement('div');
       badge.id = 'workshop-badge';
       badge.className = 'ws-badge';
-      badge.setAttribute('role', 'region');
+      badge.setAttribute('role', 'group');
       (document.querySelector('.topbar') || document.body).appendChild(badge);
     }
     badge.setAttribute('aria-label', t('workshop.title'));

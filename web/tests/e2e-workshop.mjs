@@ -205,7 +205,7 @@ await step('trainees work through steps with the real runner; the board shows ea
   await boardShows(hoa, { lesson: 'read-map', stepId: READ.steps[1].id });
   const text = await row(minh).innerText();
   assert.ok(text.includes('Nguyễn Văn Minh') && text.includes(COORD.title) && text.includes(`Bước 3/${COORD.steps.length}`), text);
-  assert.equal(await row(minh).locator('td').nth(4).innerText(), '1', 'Minh has finished one step alone');
+  assert.equal(await row(minh).locator('td').nth(4).innerText(), '2', 'Minh has finished two steps alone (the reading step and his answer)');
 });
 
 await step('a wrong answer gets the hint on the phone and shows on the board; three make a trainee "stuck", in words', async () => {
@@ -265,7 +265,8 @@ await step('the trainer pushes everyone to a step: every trainee\'s runner opens
     await boardShows(tr, { lesson: 'coordinates', stepId: PUSH_TO.step });
   }
   await shot(hoa.page, 'pushed-phone');
-  await axe(hoa.page, 'the runner with the workshop badge (phone)', 'body');
+  await axe(hoa.page, 'the workshop badge (phone)', '#workshop-badge');
+  await axe(hoa.page, 'the runner after a push (phone)', '#learn');
   // The same push is not followed twice: going back to the list stays there.
   await minh.page.locator('#learn-exit').tap();
   await minh.page.waitForTimeout(5000);
