@@ -11,7 +11,7 @@
 //! - [`VNI_SAMPLE`]: texts in VNI, a `.prj` (ESRI WKT, as ArcGIS writes it), and field names
 //!   no mapping profile knows for the sheet and the parcel number (`TO_SO`, `SO_HIEU`), so the
 //!   import needs `map=sheet=TO_SO` and `map=parcel=SO_HIEU`; two personal fields
-//!   (`CHU_SU_DUNG`, `DIEN_THOAI`).
+//!   (`CHUSUDUNG`, `DIEN_THOAI`; DBF names have at most 10 letters).
 //!
 //! The bytes depend only on the store's data (fixed DBF date, fixed zip times, parcels picked
 //! by position, owners' names drawn from a seed): one data version, one set of files. The
@@ -335,6 +335,8 @@ const LAYOUTS: [Layout; 2] = [
         mappings: &[],
         seed: 0x7C7E_3001,
     },
+    // DBF field names have at most 10 characters: longer ones are cut by GDAL (and then are
+    // no longer the names the import knows).
     Layout {
         name: VNI_SAMPLE,
         encoding: TextEncoding::Vni,
@@ -348,7 +350,7 @@ const LAYOUTS: [Layout; 2] = [
             "LOAI_DAT",
             "DIA_CHI",
         ],
-        owner: "CHU_SU_DUNG",
+        owner: "CHUSUDUNG",
         phone: Some("DIEN_THOAI"),
         mappings: &[("sheet", "TO_SO"), ("parcel", "SO_HIEU")],
         seed: 0x7C7E_3002,

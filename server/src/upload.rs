@@ -179,7 +179,7 @@ pub async fn read_site(uploads: &Uploads, bytes: &[u8], srs: &str) -> Result<Rea
         "--srs".into(),
         srs.into(),
     ];
-    let Some(ran) = run_fenced(reader, &args, bytes).await? else {
+    let Some(ran) = run_fenced(reader, &args, None, bytes).await? else {
         // `kill_on_drop` ended the reader; the directory goes with `dir`.
         return Err(AppError::Unprocessable(format!(
             "the file took longer than {} s to read and was given up; a site boundary reads in well under a second",
@@ -259,6 +259,7 @@ impl Ran {
 async fn run_fenced(
     reader: &Path,
     args: &[OsString],
+    tmp: Option<&Path>,
     bytes: &[u8],
 ) -> Result<Option<Ran>, AppError> {
     let mut cmd = tokio::process::Command::new(reader);
@@ -273,6 +274,11 @@ async fn run_fenced(
         if let Some(v) = std::env::var_os(k) {
             cmd.env(k, v);
         }
+    }
+    // Temporary files (the FlatGeobuf writer's) in the child's own directory: Landlock
+    // lets it write nowhere else.
+    if let Some(t) = tmp {
+        cmd.env("TMPDIR", t);
     }
     let mut child = cmd
         .spawn()
@@ -649,7 +655,7 @@ pub async fn practice_import(
         "--params".into(),
         json.into(),
     ];
-    let Some(ran) = run_fenced(reader, &args, bytes).await? else {
+    let Some(ran) = run_fenced(reader, &args, Some(dir.path()), bytes).await? else {
         return Err(AppError::Unprocessable(format!(
             "the import took longer than {} s and was stopped; a practice file of a few hundred features imports in well under a second",
             READ_TIMEOUT.as_secs()
