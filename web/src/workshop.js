@@ -266,7 +266,7 @@ export function initWorkshop(app) {
       const error = root.querySelector('#ws-join-error');
       const name = input.value.trim();
       if (!name) {
-        error.textContent = t('workshop.join.nameHint');
+        error.textContent = t('workshop.join.nameEmpty');
         input.setAttribute('aria-invalid', 'true');
         input.focus();
         return;
@@ -321,6 +321,10 @@ export function initWorkshop(app) {
     const joinUrl = w.join_url || `${location.origin}${location.pathname}#/join/${code}`;
     frame(
       `${w.title ? `<p class="ws-title-line">${esc(w.title)}</p>` : ''}
+      <p id="ws-summary" class="ws-summary" role="status" aria-live="polite"></p>
+      <div class="ws-table-wrap" id="ws-board"><p class="ws-loading">${esc(t('workshop.loading'))}</p></div>
+      <p class="ws-muted" id="ws-rule"></p>
+      <p class="ws-muted"><span id="ws-updated"></span> · ${esc(t('workshop.board.paused'))}</p>
       <div class="ws-board-top">
         <details class="ws-join-details" open><summary>${esc(t('workshop.board.showJoin'))}: <strong>${esc(code)}</strong></summary>${joinPanel(code, joinUrl, { big: false })}</details>
         <form id="ws-push" class="ws-form ws-push">
@@ -333,10 +337,6 @@ export function initWorkshop(app) {
           <p class="ws-muted" id="ws-push-status" role="status"></p></fieldset>
         </form>
       </div>
-      <p id="ws-summary" class="ws-summary" role="status" aria-live="polite"></p>
-      <div class="ws-table-wrap" id="ws-board"><p class="ws-loading">${esc(t('workshop.loading'))}</p></div>
-      <p class="ws-muted" id="ws-rule"></p>
-      <p class="ws-muted"><span id="ws-updated"></span> · ${esc(t('workshop.board.paused'))}</p>
       <p><button type="button" class="btn danger" id="ws-end">${esc(t('workshop.end'))}</button></p>`,
       { wide: true },
     );
@@ -426,7 +426,7 @@ export function initWorkshop(app) {
           : p.stuck
             ? `<span class="ws-status ws-stuck-mark"><span aria-hidden="true">⚠ </span>${esc(t('workshop.board.stuck'))}</span>`
             : p.step_done && p.shown_on_step
-              ? `<span class="ws-status"><span aria-hidden="true">👁 </span>${esc(t('workshop.board.shownDone'))}</span>`
+              ? `<span class="ws-status"><span aria-hidden="true">◎ </span>${esc(t('workshop.board.shownDone'))}</span>`
               : p.step_done
                 ? `<span class="ws-status ws-done-mark"><span aria-hidden="true">✓ </span>${esc(t('workshop.board.stepDone'))}</span>`
               : `<span class="ws-status">${esc(t('workshop.board.working'))}</span>`;
@@ -516,7 +516,7 @@ export function initWorkshop(app) {
       (document.querySelector('.topbar') || document.body).appendChild(badge);
     }
     badge.setAttribute('aria-label', t('workshop.title'));
-    badge.innerHTML = `<span class="ws-badge-text"><span aria-hidden="true">👥 </span>${esc(t('workshop.badge', { code: joined.code, name: joined.name }))}</span>
+    badge.innerHTML = `<svg class="ws-badge-icon" aria-hidden="true" viewBox="0 0 24 24" width="16" height="16"><circle cx="9" cy="8" r="3.2" fill="none" stroke="currentColor" stroke-width="2"/><path d="M3 19c0-3.3 2.7-5.5 6-5.5s6 2.2 6 5.5M16 5.2a3 3 0 010 5.6M18 13.8c1.8.6 3 2.4 3 5.2" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round"/></svg><span class="ws-badge-text">${esc(t('workshop.badge', { code: joined.code, name: joined.name }))}</span>
       <button type="button" class="ws-badge-leave" id="ws-leave">${esc(t('workshop.badge.leave'))}</button>
       <span class="sr-only" role="status" id="ws-badge-note">${esc(badgeNote)}</span>`;
     badge.querySelector('#ws-leave').addEventListener('click', () => leave('left'));

@@ -137,7 +137,7 @@ await step('trainees: the join address asks for a display name only (phone), the
     await page.locator('#ws-join-button').tap();
     await page.waitForURL(/#\/learn$/, { timeout: T });
     await page.locator('#learn-list a[data-lesson]').first().waitFor({ timeout: 60_000 });
-    assert.equal(await page.locator('#workshop-badge .ws-badge-text').innerText(), `👥 Đang ở lớp ${code} với tên ${tr.name}`);
+    assert.equal(await page.locator('#workshop-badge .ws-badge-text').innerText(), `Đang ở lớp ${code} với tên ${tr.name}`);
     tr.id = (await page.evaluate(() => JSON.parse(localStorage.getItem('qh.workshop')))).id;
     assert.ok(tr.id > 0);
   }
