@@ -1277,11 +1277,24 @@ async fn judge(st: &AppState, step: &GenStep, answer: &Value, lang: &str) -> Res
             let given = o
                 .get("value")
                 .ok_or_else(|| AppError::bad(format!("value is missing; expected {shape}")))?;
-            let ok = match fact {
-                Value::Number(n) => {
-                    let v = number_of(Some(given), shape)?;
-                    (v - n.as_f64().unwrap_or(f64::NAN)).abs() < 1e-9
+            match given {
+                Value::Number(_) | Value::Bool(_) => {}
+                Value::String(s) if s.chars().count() <= MAX_TEXT_ANSWER => {}
+                Value::String(_) => {
+                    return Err(AppError::bad(format!(
+                        "value is longer than {MAX_TEXT_ANSWER} characters"
+                    )))
                 }
+                _ => {
+                    return Err(AppError::bad(format!(
+                        "value must be a number or a string; expected {shape}"
+                    )))
+                }
+            }
+            let ok = match fact {
+                // A word where a count is asked is a wrong answer, not a malformed one.
+                Value::Number(n) => number_of(Some(given), shape)
+                    .is_ok_and(|v| (v - n.as_f64().unwrap_or(f64::NAN)).abs() < 1e-9),
                 Value::Bool(b) => {
                     let t = match given {
                         Value::Bool(g) => *g,
