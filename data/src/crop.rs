@@ -338,7 +338,7 @@ pub fn crop_store(
             let mut seen: u64 = 0;
             while let Some(f) = features.next().map_err(|e| read_err(e.to_string()))? {
                 seen += 1;
-                if seen % 4096 == 0 {
+                if seen.is_multiple_of(4096) {
                     progress(id, seen, total);
                 }
                 let g = f.to_geo().map_err(|e| read_err(e.to_string()))?;

@@ -604,3 +604,107 @@ fn bad_input_gives_one_clear_error_and_leaves_nothing() {
     );
     assert!(err.contains("no index.html"), "{err}");
 }
+
+#[test]
+fn start_sh_names_the_debian_packages_of_missing_libraries() {
+    let dir = tempfile::tempdir().unwrap();
+    let store_dir = demo_store(dir.path());
+    let out = dir.path().join("kit");
+    let o = quyhoach(&[
+        "workshop",
+        "pack",
+        "--store",
+        store_dir.to_str().unwrap(),
+        "--commune",
+        "31150",
+        "--out",
+        out.to_str().unwrap(),
+        "-q",
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    // A program that needs a GDAL and a FreeType this laptop does not have: linked against
+    // stand-ins that are then removed, as on a laptop without libgdal32 and libfreetype6.
+    let build = dir.path().join("build");
+    std::fs::create_dir(&build).unwrap();
+    std::fs::write(
+        build.join("empty.c"),
+        "int quyhoach_stand_in(void) { return 0; }\n",
+    )
+    .unwrap();
+    std::fs::write(
+        build.join("main.c"),
+        "int quyhoach_stand_in(void);\nint main(void) { return quyhoach_stand_in(); }\n",
+    )
+    .unwrap();
+    let b = build.to_str().unwrap();
+    for soname in [
+        "libgdal.so.99",
+        "libfreetype.so.99",
+        "libquyhoachnothing.so.1",
+    ] {
+        run(
+            "cc",
+            &[
+                "-shared",
+                "-fPIC",
+                "-o",
+                &format!("{b}/{soname}"),
+                &format!("-Wl,-soname,{soname}"),
+                &format!("{b}/empty.c"),
+            ],
+        );
+    }
+    run(
+        "cc",
+        &[
+            "-Wl,--no-as-needed",
+            "-o",
+            out.join("bin/quyhoach").to_str().unwrap(),
+            &format!("{b}/main.c"),
+            &format!("{b}/libgdal.so.99"),
+            &format!("{b}/libfreetype.so.99"),
+            &format!("{b}/libquyhoachnothing.so.1"),
+        ],
+    );
+    std::fs::remove_dir_all(&build).unwrap();
+    let o = Command::new(out.join("start.sh"))
+        .args(["--listen", "127.0.0.1:9"])
+        .current_dir("/")
+        .output()
+        .unwrap();
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(3), "{err}");
+    assert!(
+        err.contains("libgdal.so.99")
+            && err.contains("sudo apt-get install libfreetype6 libgdal32"),
+        "{err}"
+    );
+    assert!(
+        err.contains("libquyhoachnothing.so.1 (try: apt-file search"),
+        "{err}"
+    );
+    assert!(err.contains("Debian 12"), "{err}");
+    assert!(!out.join("workshop.sqlite").exists(), "nothing started");
+
+    // Bad options are refused before anything runs.
+    for (args, expected) in [
+        (vec!["--listen"], "--listen needs ADDR:PORT"),
+        (vec!["--listen", "8080"], "takes ADDR:PORT"),
+        (
+            vec!["--listen", "0.0.0.0:http"],
+            "the port must be a number",
+        ),
+        (vec!["--bogus"], "unknown option '--bogus'"),
+    ] {
+        let o = Command::new(out.join("start.sh"))
+            .args(&args)
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert!(
+            text(&o.stderr).contains(expected),
+            "{args:?}: {}",
+            text(&o.stderr)
+        );
+    }
+}
