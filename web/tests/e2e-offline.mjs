@@ -310,6 +310,47 @@ async function inside(kit, commune) {
     assert.ok(!fs.existsSync(path.join(kit, 'store', 'portal.sqlite')), 'no database inside the store');
   });
 
+  await step('on the room\'s Wi-Fi: --listen 0.0.0.0 prints the laptop\'s Wi-Fi address, and join links use it', async () => {
+    // The first kit server stops; the namespace gets a container bridge and a "Wi-Fi" card
+    // (veth pairs; still no route anywhere), in that order, so the Wi-Fi must be picked.
+    for (const c of children.splice(0)) c.kill('SIGTERM');
+    const ip = (...args) => {
+      const r = spawnSync('ip', args, { encoding: 'utf8' });
+      assert.equal(r.status, 0, `ip ${args.join(' ')}: ${r.stderr}`);
+    };
+    ip('link', 'add', 'docker0', 'type', 'veth', 'peer', 'name', 'dk-peer');
+    ip('addr', 'add', '172.17.0.1/16', 'dev', 'docker0');
+    ip('link', 'add', 'wlp2s0', 'type', 'veth', 'peer', 'name', 'wl-peer');
+    ip('addr', 'add', '192.168.77.5/24', 'dev', 'wlp2s0');
+    for (const dev of ['docker0', 'dk-peer', 'wlp2s0', 'wl-peer']) ip('link', 'set', dev, 'up');
+    const port2 = await freePort();
+    let log2 = '';
+    const child = spawn(path.join(kit, 'start.sh'), ['--listen', `0.0.0.0:${port2}`], { cwd: '/', stdio: ['ignore', 'pipe', 'pipe'] });
+    children.push(child);
+    child.stdout.on('data', (d) => (log2 += d));
+    child.stderr.on('data', (d) => (log2 += d));
+    const lan = `http://192.168.77.5:${port2}`;
+    const end = Date.now() + 30_000;
+    let ok = false;
+    while (Date.now() < end && !ok) {
+      ok = await fetch(`${lan}/api/v1/health`).then((r) => r.ok).catch(() => false);
+      if (!ok) await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.ok(ok, `the kit is not served on the Wi-Fi address:\n${log2}`);
+    assert.ok(log2.includes(`${lan}/#/learn`), log2);
+    assert.ok(log2.includes(`${lan}/#/workshop`), log2);
+    assert.ok(!log2.includes('172.17.0.1'), `the container bridge is not offered to trainees:\n${log2}`);
+    // The trainer opens the kit on the laptop itself; the QR's link still reaches the phones.
+    const r = await fetch(`http://127.0.0.1:${port2}/api/v1/workshops`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ title: 'Wi-Fi' }),
+    });
+    assert.equal(r.status, 201);
+    const w = await r.json();
+    assert.equal(w.join_url, `${lan}/#/join/${w.code}`);
+  });
+
   await cleanup();
   console.log(`     inside the namespace: ${Date.now() - t0} ms since the test began`);
   finish();
