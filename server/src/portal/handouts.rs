@@ -121,14 +121,10 @@ fn page(status: StatusCode, lang: Lang, body: String) -> Response {
     )
         .into_response();
     r.extensions_mut().insert(OwnBody);
-    let h = r.headers_mut();
-    h.insert(
+    // Cached like the API: revalidated against the data version's ETag.
+    r.headers_mut().insert(
         header::CONTENT_LANGUAGE,
         HeaderValue::from_static(lang.code()),
-    );
-    h.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=300"),
     );
     r
 }
