@@ -3,6 +3,8 @@
 import { t, getLang } from './i18n.js';
 import { esc, statusBadge, decisionText } from './report.js';
 
+import { qgisLink, wireQgisLink } from './strings/qgis.js';
+
 const GROUP_NAMES = { parcels: 'layers.parcels', current: 'layers.current', communes: 'layers.communes', roads: 'layers.roads' };
 
 export function renderLayersPanel(body, app) {
@@ -77,7 +79,9 @@ export function renderLayersPanel(body, app) {
       <summary>${esc(t('layers.legend'))}</summary>
       <label class="small"><input type="checkbox" id="legend-inview" ${app.legendInView ? 'checked' : ''}/> ${esc(t('layers.legend.inview'))}</label>
       <ul class="legend">${legend}</ul>
-    </details>`;
+    </details>
+    ${qgisLink()}`;
+  wireQgisLink(body, app);
 
   const filterLegend = () => {
     if (!mv) return;

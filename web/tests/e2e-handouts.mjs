@@ -1,7 +1,8 @@
 // The printable pages in Debian's Chromium: every lesson's handout and the leaflet, in
 // Vietnamese and English, each printed to PDF is exactly one A4 page (poppler's pdfinfo),
 // axe-core finds nothing, no script is sent, the QR code is an inline SVG and the address it
-// encodes (the lesson in the portal, or the portal itself) is printed on the page.
+// encodes (the lesson in the portal, or the portal itself) is printed on the page. The map's
+// layers panel links "Mở trong QGIS" to the project of the current view.
 //
 //   cargo build --release --bin quyhoach && cd web && npm run build && node tests/e2e-handouts.mjs
 import fs from 'node:fs';
@@ -75,6 +76,28 @@ for (const lang of ['vi', 'en']) {
     assert.ok((text.match(/<svg/g) || []).length >= 5, 'pictograms and the QR as inline SVG');
   });
 }
+
+await step('the layers panel links "Mở trong QGIS" to a project of the current view', async () => {
+  const map = await context.newPage();
+  await map.goto(site.url);
+  await map.locator('#btn-layers').click();
+  const a = map.locator('#btn-qgis');
+  await a.waitFor({ timeout: 20_000 });
+  assert.equal(await a.getAttribute('download'), 'quyhoach.qgs');
+  assert.ok((await map.locator('#qgis-hint').innerText()).includes('QGIS'));
+  const b = await map.evaluate(() => window.quyhoach.mapView.map.getBounds().toArray().flat());
+  await a.focus(); // as a keyboard or pointer user reaches it: the link takes the view then
+  const href = await a.evaluate((el) => el.href);
+  const m = /\/qgis\/project\.qgs\?bbox=([-\d.]+),([-\d.]+),([-\d.]+),([-\d.]+)&lang=vi$/.exec(href);
+  assert.ok(m, `the link carries the view ${b}: ${href}`);
+  const [w, s, e, n] = m.slice(1).map(Number);
+  for (const [got, want] of [[w, b[0]], [s, b[1]], [e, b[2]], [n, b[3]]]) assert.ok(Math.abs(got - want) < 1e-5, `${href} vs ${b}`);
+  const r = await fetch(site.api + new URL(href).pathname + new URL(href).search);
+  assert.equal(r.status, 200);
+  assert.equal(r.headers.get('content-type'), 'application/x-qgis-project');
+  assert.ok((await r.text()).startsWith('<!DOCTYPE qgis'));
+  await map.close();
+});
 
 await step('an unknown lesson is a 404 page', async () => {
   const r = await fetch(`${site.api}/learn/no-such-lesson/handout.html?lang=en`);
