@@ -40,10 +40,12 @@ pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// How often expired rows are deleted while the server runs.
 pub const SWEEP_INTERVAL: Duration = Duration::from_secs(3600);
 
+/// A feature's function deleting its expired rows; returns how many top-level rows went.
+pub type Sweep = fn(&Connection) -> rusqlite::Result<usize>;
+
 /// Retention: each feature's function deleting its expired rows (returns how many top-level
 /// rows went). Run at open and every [`SWEEP_INTERVAL`].
-pub static SWEEPS: &[(&str, fn(&Connection) -> rusqlite::Result<usize>)] =
-    &[("expired workshops", super::workshop::sweep)];
+pub static SWEEPS: &[(&str, Sweep)] = &[("expired workshops", super::workshop::sweep)];
 
 /// Errors of [`Db::with`].
 #[derive(Debug, thiserror::Error)]
@@ -166,7 +168,8 @@ fn sweeper(conn: Weak<Mutex<Connection>>) {
 #[derive(clap::Subcommand)]
 pub enum DbCommand {
     /// Copy the database, consistently, while the server runs (SQLite's online backup):
-    /// written to a temporary file next to OUT, checked, then renamed to OUT.
+    /// written to a temporary file next to OUT (its directory is created), checked, then
+    /// renamed to OUT.
     Backup {
         /// The portal database (default of `serve`: portal.sqlite in the store directory).
         #[arg(long, env = "QUYHOACH_DB", value_name = "FILE")]
@@ -328,6 +331,7 @@ pub fn backup(db: &Path, out: &Path) -> anyhow::Result<Written> {
         .to_string_lossy()
         .into_owned();
     let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let result = (|| -> anyhow::Result<Written> {
         let _ = std::fs::remove_file(&tmp);
         {
