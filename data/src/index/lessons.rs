@@ -947,13 +947,17 @@ impl<'a> LessonData<'a> {
 
     /// Checks a drawn site against a `site` step's zone: `Ok(None)` when it passes, else the
     /// reason (for the hint).
+    /// The report stops with [`QueryError::Cancelled`] when `cancel` fires.
     pub fn check_site(
         &self,
         layer: &str,
         id: FeatureId,
         site: &MultiPolygon<f64>,
+        cancel: &super::Cancel,
     ) -> Result<Option<SiteProblem>, QueryError> {
-        let r = self.ix.report(&Site::Geometry(site.clone()))?;
+        let r = self
+            .ix
+            .report_with_cancel(&Site::Geometry(site.clone()), cancel)?;
         if r.site.area_m2 < SITE_MIN_M2 {
             return Ok(Some(SiteProblem::TooSmall(r.site.area_m2)));
         }
@@ -1522,4 +1526,126 @@ fn straddling_plan(r: &Report) -> Option<&super::PlanReport> {
 
 fn straddles(_ix: &Index, r: &Report) -> bool {
     straddling_plan(r).is_some()
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use std::sync::OnceLock;
+
+    use super::*;
+    use crate::demo::{self, DemoOptions};
+
+    fn ix() -> &'static Index {
+        static F: OnceLock<(tempfile::TempDir, Index)> = OnceLock::new();
+        &F.get_or_init(|| {
+            let dir = tempfile::tempdir().unwrap();
+            let sources = demo::generate(
+                &DemoOptions {
+                    parcels: 1500,
+                    seed: 5,
+                },
+                &dir.path().join("sources"),
+                &|_, _| {},
+            )
+            .unwrap();
+            let store = dir.path().join("store");
+            demo::import_sources(&sources, &store, false, &[]).unwrap();
+            let index = Index::load(&store).unwrap();
+            (dir, index)
+        })
+        .1
+    }
+
+    fn targets(seed: u64) -> Vec<Option<Target>> {
+        let mut d = LessonData::new(ix(), seed, BTreeMap::new());
+        PICKERS
+            .iter()
+            .map(|(p, _)| d.pick(p).ok().and_then(|x| x.target))
+            .collect()
+    }
+
+    #[test]
+    fn picks_are_deterministic_per_seed_and_differ_between_seeds() {
+        assert_eq!(targets(7), targets(7));
+        let (a, b) = (targets(7), targets(8));
+        let differ = a.iter().zip(&b).filter(|(x, y)| x != y).count();
+        assert!(differ >= 3, "only {differ} pickers changed with the seed");
+    }
+
+    #[test]
+    fn every_picker_keeps_its_promise_on_the_demo() {
+        let ix = ix();
+        let mut d = LessonData::new(ix, 11, BTreeMap::new());
+        for (name, vars) in PICKERS {
+            let p = d.pick(name).unwrap_or_else(|m| panic!("{name}: {}", m.en));
+            for v in *vars {
+                assert!(p.vars.contains_key(*v), "{name} lacks {{{v}}}");
+            }
+        }
+        let dup = d.pick("duplicate_parcel").unwrap();
+        let (_, _, r) = dup.ctx.parcel.clone().unwrap();
+        let found = ix
+            .parcels_by_number(
+                &r.commune,
+                r.sheet.parse().unwrap(),
+                r.parcel.parse().unwrap(),
+            )
+            .unwrap();
+        assert!(found.len() >= 2 && r.n == Some(2));
+        let red = d.pick("redline_parcel").unwrap();
+        assert!(red.ctx.report.as_ref().unwrap().road_area_m2 > REDLINE_MIN_M2);
+        let dis = d.pick("disagreeing_parcel").unwrap();
+        assert_eq!(
+            dis.ctx.report.as_ref().unwrap().answer_kind,
+            "plans_disagree"
+        );
+        let str_ = d.pick("straddling_parcel").unwrap();
+        assert!(straddling_plan(str_.ctx.report.as_ref().unwrap()).is_some());
+        // The certificate corner converts back onto a vertex of its parcel.
+        let c = d.pick("corner_coordinates").unwrap();
+        let Some(Target::Coordinates {
+            x_northing,
+            y_easting,
+            meridian,
+            ..
+        }) = c.target.clone()
+        else {
+            panic!("not coordinates")
+        };
+        let (mut xs, mut ys) = (vec![y_easting], vec![x_northing]);
+        metric::transform(&srs::vn2000_tm3_proj4(meridian), true, &mut xs, &mut ys).unwrap();
+        let (layer, id, _) = c.ctx.parcel.clone().unwrap();
+        let mp = ix.layer(&layer).unwrap().geoms.multipolygon(id as usize);
+        let d_deg = Euclidean.distance(&mp.0[0].exterior().clone(), &Point::new(xs[0], ys[0]));
+        assert!(d_deg * 111_000.0 < 0.02, "{} m off", d_deg * 111_000.0);
+        // "Show me" of a site step passes its own check.
+        let z = d.pick("indicator_zone").unwrap();
+        let Ok(Expected::Site { layer, id, show }) = d.answer("target", &z) else {
+            panic!("no site")
+        };
+        assert_eq!(
+            d.check_site(&layer, id, &show, &super::super::Cancel::new())
+                .unwrap(),
+            None
+        );
+    }
+
+    #[test]
+    fn what_the_store_lacks_is_said_not_failed() {
+        let mut d = LessonData::new(ix(), 1, BTreeMap::new());
+        let none = d.pick("none").unwrap();
+        let m = d.answer("practice:sample.repaired", &none).unwrap_err();
+        assert!(m.en.contains("practice import") && !m.vi.is_empty());
+        assert!(d.pick("no_such_picker").is_err());
+        assert!(d.answer("road_area_m2", &none).is_err());
+        let mut facts = BTreeMap::new();
+        facts.insert("sample.repaired".to_string(), Value::from(1));
+        let d = LessonData::new(ix(), 1, facts);
+        assert_eq!(
+            d.answer("practice:sample.repaired", &none).unwrap(),
+            Expected::Fact(Value::from(1))
+        );
+    }
 }

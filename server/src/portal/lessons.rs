@@ -1332,8 +1332,11 @@ async fn judge(st: &AppState, step: &GenStep, answer: &Value, lang: &str) -> Res
             }
             let mp = crate::geojson::parse_site(g)?;
             let (index, layer, id) = (st.index.clone(), layer.clone(), *id);
+            // The site's report, stopped at the reports' deadline or when the client leaves.
+            let cancel = quyhoach_data::index::Cancel::with_timeout(crate::api::REPORT_DEADLINE);
+            let _stop_when_dropped = cancel.guard();
             let problem = tokio::task::spawn_blocking(move || {
-                LessonData::new(&index, 0, BTreeMap::new()).check_site(&layer, id, &mp)
+                LessonData::new(&index, 0, BTreeMap::new()).check_site(&layer, id, &mp, &cancel)
             })
             .await
             .map_err(|e| AppError::Internal(format!("site check failed: {e}")))??;
@@ -1410,7 +1413,12 @@ fn answer_words(step: &GenStep, lang: &str) -> String {
     match &step.expected {
         Some(Expected::Text { value, .. }) => value.clone(),
         Some(Expected::Number { value, unit, .. }) => {
-            format!("{} {}", number_label(*value, lang), unit_label(unit, lang))
+            let u = unit_label(unit, lang);
+            if matches!(u.as_str(), "°" | "%" | "×") {
+                format!("{}{u}", number_label(*value, lang))
+            } else {
+                format!("{} {u}", number_label(*value, lang))
+            }
         }
         Some(Expected::Choice { right, .. }) => {
             if lang == "vi" {
