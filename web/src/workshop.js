@@ -156,18 +156,19 @@ export function initWorkshop(app) {
         <button type="submit" class="btn primary ws-big">${esc(t('workshop.start.button'))}</button>
         <p class="ws-error" id="ws-start-error" role="alert"></p>
       </form>`}
-      ${mine.length ? `<h3>${esc(t('workshop.start.mine'))}</h3><ul class="ws-mine">${mine
+      ${!started && mine.length ? `<h3>${esc(t('workshop.start.mine'))}</h3><ul class="ws-mine">${mine
         .map(([code, w]) => `<li><a href="#/trainer/${esc(code)}">${esc(code)}${w.title ? ` · ${esc(w.title)}` : ''}</a> <span class="ws-muted">${esc(t('workshop.expires', { time: clock(w.expires_at) }))}</span></li>`)
         .join('')}</ul>` : ''}
-      <form id="ws-join-code" class="ws-form ws-join-code">
+      ${started ? '' : `<form id="ws-join-code" class="ws-form ws-join-code">
         <h3>${esc(t('workshop.start.joinHeading'))}</h3>
         <label for="ws-code-input">${esc(t('workshop.start.codeLabel'))}</label>
         <div class="ws-row"><input id="ws-code-input" type="text" inputmode="text" autocapitalize="characters" autocomplete="off" spellcheck="false" maxlength="6" pattern="[A-Za-z2-9]{6}" />
         <button type="submit" class="btn">${esc(t('workshop.start.joinButton'))}</button></div>
-      </form>`,
+      </form>`}`,
+      { wide: !!started },
     );
     heading(started ? t('workshop.title') : t('workshop.start.heading'));
-    root.querySelector('#ws-join-code').addEventListener('submit', (e) => {
+    root.querySelector('#ws-join-code')?.addEventListener('submit', (e) => {
       e.preventDefault();
       location.hash = `#/join/${normalCode(root.querySelector('#ws-code-input').value)}`;
     });
