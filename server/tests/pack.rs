@@ -171,6 +171,37 @@ fn the_kit_holds_what_gdal_finds_in_the_commune_and_runs() {
         .cloned()
         .unwrap();
 
+    // Two diagonal roads at the crop box's south-east corner: both boxes overlap it, one
+    // road crosses into it, the other passes outside the corner. An R-tree (box) search
+    // finds both; the kit must hold only the one GDAL's spatial filter finds.
+    let dlat = 100.0 / 111_320.0;
+    let dlon = 100.0 / (111_320.0 * commune_box[3].abs().to_radians().cos());
+    let (e, s) = (commune_box[2] + dlon, commune_box[1] - dlat);
+    let diagonals = serde_json::json!({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"name": "ngoài góc"}, "geometry": {"type": "LineString",
+         "coordinates": [[e - 0.0005, s - 0.002], [e + 0.002, s + 0.0005]]}},
+        {"type": "Feature", "properties": {"name": "cắt góc"}, "geometry": {"type": "LineString",
+         "coordinates": [[e - 0.0007, s - 0.0003], [e + 0.0003, s + 0.0007]]}},
+    ]});
+    let diag_file = dir.path().join("diagonals.geojson");
+    std::fs::write(&diag_file, diagonals.to_string()).unwrap();
+    let o = quyhoach(&[
+        "import",
+        diag_file.to_str().unwrap(),
+        "--kind",
+        "roads",
+        "--layer",
+        "diagonals",
+        "--store",
+        store_dir.to_str().unwrap(),
+        "--srs",
+        "EPSG:4326",
+        "-q",
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    std::fs::remove_file(&diag_file).unwrap();
+    let source = Store::open(&store_dir).unwrap();
+
     let out = dir.path().join("kit");
     let t0 = std::time::Instant::now();
     let o = quyhoach(&[
