@@ -633,9 +633,10 @@ async fn check_store(store: &Store) -> BTreeMap<String, String> {
                         .unwrap();
                     assert_eq!(answer["value"].as_f64(), parcels["count"].as_f64(), "{at}");
                     assert!(
-                        step["html"].as_str().unwrap().contains(
-                            "ogrinfo -ro -so \"OAPIF:http://test.local/ogc\" parcels"
-                        ),
+                        step["html"]
+                            .as_str()
+                            .unwrap()
+                            .contains("ogrinfo -ro -so \"OAPIF:http://test.local/ogc\" parcels"),
                         "{at}: {}",
                         step["html"]
                     );
