@@ -1075,3 +1075,38 @@ async fn junk_never_panics() {
         .iter()
         .any(|p| p["id"] == id && p["name"] == "Lan"));
 }
+
+#[tokio::test]
+async fn a_backup_while_the_server_writes_holds_everything_answered() {
+    let f = fixture();
+    let w = start(&f.st, "backup").await;
+    let (id, key) = join(&f.st, &w.code, "Lan").await;
+    progress(&f.st, &w.code, id, &key, "read-map", "layers", "done").await;
+    // The writes are in the write-ahead log, not yet in the main file.
+    let mut wal = f.path.as_os_str().to_owned();
+    wal.push("-wal");
+    assert!(std::fs::metadata(&wal).unwrap().len() > 0);
+    let out = f._dir.path().join("backups/portal-copy.sqlite");
+    let written = quyhoach_server::portal::db::backup(&f.path, &out).unwrap();
+    assert_eq!(written.info.schema_version, 1);
+    assert!(written
+        .info
+        .tables
+        .contains(&("participant".to_string(), 1)));
+    // The copy is one self-contained file; opened as a database it has the workshop,
+    // the trainee and her finished step, and the keys still work on it.
+    let mut out_wal = out.as_os_str().to_owned();
+    out_wal.push("-wal");
+    assert!(!std::path::Path::new(&out_wal).exists());
+    let copy = Arc::new(Db::open_without_sweeper(&out).unwrap());
+    let st = state_with(Some(copy), true);
+    let b = board(&st, &w).await;
+    assert_eq!(person(&b, id)["done_steps"], 1);
+    // The server went on writing meanwhile; the original is untouched by the backup.
+    assert_eq!(
+        progress(&f.st, &w.code, id, &key, "read-map", "legend", "enter")
+            .await
+            .status,
+        200
+    );
+}
