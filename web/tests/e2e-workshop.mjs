@@ -273,6 +273,35 @@ await step('the trainer pushes everyone to a step: every trainee\'s runner opens
   assert.ok(!/#\/learn\/coordinates/.test(minh.page.url()), minh.page.url());
 });
 
+await step('the board pauses while its tab is hidden and catches up when shown; it speaks English too', async () => {
+  let polls = 0;
+  const count = (req) => {
+    if (req.url().endsWith(`/api/v1/workshops/${code}/board`)) polls += 1;
+  };
+  trainer.on('request', count);
+  const setHidden = (hidden) =>
+    trainer.evaluate((h) => {
+      Object.defineProperty(document, 'hidden', { configurable: true, get: () => h });
+      Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => (h ? 'hidden' : 'visible') });
+      document.dispatchEvent(new Event('visibilitychange'));
+    }, hidden);
+  await setHidden(true);
+  await trainer.waitForTimeout(2500); // a poll already on its way may still land
+  polls = 0;
+  await trainer.waitForTimeout(5000);
+  assert.equal(polls, 0, 'no board polls while hidden');
+  await setHidden(false);
+  await trainer.waitForTimeout(800);
+  assert.ok(polls >= 1, 'a poll at once when shown again');
+  trainer.off('request', count);
+  await trainer.locator('#btn-lang').click();
+  await trainer.waitForFunction((c) => document.querySelector('#workshop-heading')?.textContent === `Workshop ${c} board`, code, { timeout: T });
+  await trainer.waitForFunction(() => /3 trainees · 0 stuck/.test(document.querySelector('#ws-summary')?.textContent || ''), null, { timeout: T });
+  assert.match(await trainer.locator('#ws-board thead').innerText(), /Trainee[\s\S]*Wrong answers/);
+  await trainer.locator('#btn-lang').click();
+  await trainer.waitForFunction((c) => document.querySelector('#workshop-heading')?.textContent === `Bảng theo dõi lớp ${c}`, code, { timeout: T });
+});
+
 await step('a trainee leaves; the trainer ends the workshop and a late join is told it has ended', async () => {
   await hoa.page.locator('#ws-leave').tap();
   await hoa.page.waitForFunction(() => !document.getElementById('workshop-badge') && !localStorage.getItem('qh.workshop'), null, { timeout: T });

@@ -158,6 +158,8 @@ export async function startRestartableSite({ parcels = 3000, args = [] } = {}) {
       child.once('exit', () => resolve());
       child.kill(signal);
     });
+  // A test that dies half-way leaves no server behind.
+  process.on('exit', () => child?.kill('SIGKILL'));
   await spawnServer(180_000);
   return {
     url,
