@@ -499,6 +499,43 @@ async fn check_store(store: &Store) -> BTreeMap<String, String> {
                 ("coordinates", "northing") => {
                     assert!(answer_words.as_deref().unwrap().starts_with("X"), "{at}");
                 }
+                ("affected", "straddle") => {
+                    let r = report_of(st, &step["target"]).await;
+                    // A binding plan with two zones of different uses, each ≥ 15 % of the parcel.
+                    let plan = r["plans"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .filter(|p| p["binding"] == true)
+                        .find(|p| {
+                            let mut codes: Vec<String> = p["zones"]
+                                .as_array()
+                                .unwrap()
+                                .iter()
+                                .filter(|z| {
+                                    z["sliver"] == false
+                                        && z["overlap_pct"].as_f64().unwrap() >= 15.0
+                                })
+                                .map(|z| main_code(z["landuse"].as_str().unwrap()))
+                                .collect();
+                            codes.sort();
+                            codes.dedup();
+                            codes.len() >= 2
+                        })
+                        .unwrap_or_else(|| panic!("{at}: no binding plan splits the parcel"));
+                    let main = plan["verdict"]["main_landuse"].as_str().unwrap();
+                    let text = answer["text"].as_str().unwrap();
+                    assert_ne!(text, main, "{at}");
+                    assert!(
+                        plan["zones"]
+                            .as_array()
+                            .unwrap()
+                            .iter()
+                            .any(|z| main_code(z["landuse"].as_str().unwrap()) == text
+                                && z["sliver"] == false),
+                        "{at}: {text} is not a use of the plan"
+                    );
+                }
                 ("affected", _) => {
                     let r = report_of(st, &step["target"]).await;
                     assert!(
