@@ -248,6 +248,11 @@ pub fn pack(args: &PackArgs) -> anyhow::Result<Kit> {
         }
     }
     let lessons = lesson_files(args.lessons.as_deref())?;
+    if let Some(d) = &args.lessons {
+        // The kit's server reads them at start: a bad file is refused now, not in the room.
+        crate::portal::lessons::validate_dir(d)
+            .with_context(|| format!("--lessons {}", d.display()))?;
+    }
     let exe = program()?;
 
     // Then write, into a temporary directory beside the kit's.
@@ -370,6 +375,8 @@ pub fn pack(args: &PackArgs) -> anyhow::Result<Kit> {
         serde_json::to_string_pretty(&manifest)?.as_bytes(),
     )?;
     kit.bytes = tree_bytes(&tmp);
+    // On disk before the kit has its name: a power cut leaves no half-written kit named DIR.
+    sync_tree(&tmp)?;
 
     stage(args.quiet, 6, &format!("into place: {}", out.display()));
     if replacing {
@@ -605,6 +612,24 @@ fn copy_tree(from: &Path, to: &Path) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Flushes every file and directory of a tree to disk.
+fn sync_tree(dir: &Path) -> anyhow::Result<()> {
+    for e in fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
+        let e = e.with_context(|| format!("reading {}", dir.display()))?;
+        let ty = e.file_type()?;
+        if ty.is_dir() {
+            sync_tree(&e.path())?;
+        } else if ty.is_file() {
+            fs::File::open(e.path())
+                .and_then(|f| f.sync_all())
+                .with_context(|| format!("syncing {}", e.path().display()))?;
+        }
+    }
+    fs::File::open(dir)
+        .and_then(|d| d.sync_all())
+        .with_context(|| format!("syncing {}", dir.display()))
 }
 
 fn tree_bytes(dir: &Path) -> u64 {

@@ -616,6 +616,57 @@ fn bad_input_gives_one_clear_error_and_leaves_nothing() {
     );
     assert_eq!(entries(&ro), Vec::<String>::new());
 
+    // A trainer's own lesson files: a broken one is refused at pack time, naming the file;
+    // edited ones travel as they are.
+    let mine = work.join("my-lessons");
+    std::fs::create_dir(&mine).unwrap();
+    let builtin = quyhoach_server::portal::lessons::builtin_files();
+    for (name, content) in &builtin {
+        std::fs::write(mine.join(name), content).unwrap();
+    }
+    let (first, content) = builtin[0];
+    std::fs::write(mine.join(first), format!("{content}\n  - : [unclosed\n")).unwrap();
+    let err = pack_fails(
+        &[
+            "workshop",
+            "pack",
+            "--store",
+            store,
+            "--commune",
+            "31150",
+            "--out",
+            work.join("kit3").to_str().unwrap(),
+            "--lessons",
+            mine.to_str().unwrap(),
+            "-q",
+        ],
+        &work,
+    );
+    assert!(err.contains("--lessons") && err.contains(first), "{err}");
+    let edited = content.replacen("vi: ", "vi: (Sửa bởi giảng viên) ", 1);
+    assert_ne!(edited, content, "the lesson file has a vi: text to edit");
+    std::fs::write(mine.join(first), &edited).unwrap();
+    let kit3 = work.join("kit3");
+    let o = quyhoach(&[
+        "workshop",
+        "pack",
+        "--store",
+        store,
+        "--commune",
+        "31150",
+        "--out",
+        kit3.to_str().unwrap(),
+        "--lessons",
+        mine.to_str().unwrap(),
+        "-q",
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert_eq!(
+        std::fs::read_to_string(kit3.join("lessons").join(first)).unwrap(),
+        edited
+    );
+    std::fs::remove_dir_all(&kit3).unwrap();
+
     // A web app that is not built.
     let err = pack_fails(
         &[
