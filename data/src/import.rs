@@ -408,6 +408,23 @@ pub fn take_gdal_errors() -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// Whether a feature's geometry is null (a GeoJSON `"geometry": null`, a Shapefile's null
+/// shape). The gdal crate hands those out as a geometry on a NULL pointer, and every call on
+/// it makes GDAL report an error; the probe's own complaint is taken back out of this
+/// thread's messages so that it does not fail the import as a read error. A real geometry
+/// is never of the unknown type.
+pub fn geometry_is_null(g: &GdalGeometry) -> bool {
+    gdal_messages();
+    if g.geometry_type() != gdal_sys::OGRwkbGeometryType::wkbUnknown {
+        return false;
+    }
+    let me = std::thread::current().id();
+    if let Ok(mut m) = gdal_messages().lock() {
+        m.retain(|(t, msg)| *t != me || !msg.contains("is NULL in 'OGR_G_GetGeometryType'"));
+    }
+    true
+}
+
 /// GDAL's reason for an error, in a person's words: its captured messages, with the path GDAL
 /// was given (`/vsizip/…` of an absolute path) replaced by the user's own `source`; and for a
 /// bare "returned a NULL pointer" (GDAL opened nothing and said nothing), what that means.
@@ -1316,7 +1333,7 @@ pub fn import(opts: &ImportOptions) -> Result<ImportReport> {
             bar.set_position(n as u64);
         }
         let fid = feature.fid().map(|f| f as i64).unwrap_or(n as i64);
-        let Some(src_geom) = feature.geometry() else {
+        let Some(src_geom) = feature.geometry().filter(|g| !geometry_is_null(g)) else {
             report.reject(fid, "no geometry".into());
             continue;
         };

@@ -18,6 +18,7 @@
 //! owners' names and phone numbers are made up here; the store holds none.
 
 use std::io::Write;
+use std::path::Path;
 
 use gdal::vector::{
     FieldDefn, LayerAccess, LayerOptions, OGRFieldType, OGRwkbGeometryType, ToGdal,
@@ -40,6 +41,58 @@ pub const TCVN3_SAMPLE: &str = "thua-dat-tcvn3.zip";
 pub const VNI_SAMPLE: &str = "thua-dat-vni.zip";
 /// Every sample's file name.
 pub const SAMPLE_NAMES: [&str; 2] = [TCVN3_SAMPLE, VNI_SAMPLE];
+
+/// Most features a practice upload may hold: a lesson's file is a few dozen parcels; a
+/// commune's worth is still welcome, a province's is not.
+pub const MAX_PRACTICE_FEATURES: u64 = 10_000;
+/// Most vertices of a practice upload, all features together (bounded from each geometry's
+/// WKB size before any geometry is parsed).
+pub const MAX_PRACTICE_VERTICES: usize = 50_000;
+
+/// Refuses an upload written at `path` that holds more than [`MAX_PRACTICE_FEATURES`]
+/// features or [`MAX_PRACTICE_VERTICES`] vertices, counted with only `driver` allowed to open
+/// it, before the import reads it. A file GDAL cannot open passes: the import then says why
+/// in its own words.
+pub fn check_practice_size(path: &Path, driver: &str) -> Result<(), String> {
+    crate::import::take_gdal_errors();
+    let Ok(ds) = gdal::Dataset::open_ex(
+        path,
+        gdal::DatasetOptions {
+            open_flags: gdal::GdalOpenFlags::GDAL_OF_VECTOR | gdal::GdalOpenFlags::GDAL_OF_READONLY,
+            allowed_drivers: Some(&[driver]),
+            open_options: None,
+            sibling_files: None,
+        },
+    ) else {
+        crate::import::take_gdal_errors();
+        return Ok(());
+    };
+    let mut features = 0u64;
+    let mut vertices = 0usize;
+    for mut layer in ds.layers() {
+        for f in layer.features() {
+            features += 1;
+            if features > MAX_PRACTICE_FEATURES {
+                return Err(format!(
+                    "the file holds more than {MAX_PRACTICE_FEATURES} features; the practice import takes small files (a few dozen parcels is plenty)"
+                ));
+            }
+            // 16 bytes per 2D vertex bounds the count from above.
+            vertices += f
+                .geometry()
+                .filter(|g| !crate::import::geometry_is_null(g))
+                .and_then(|g| g.wkb().ok())
+                .map_or(0, |w| w.len() / 16);
+            if vertices > MAX_PRACTICE_VERTICES {
+                return Err(format!(
+                    "the file's geometries have more than {MAX_PRACTICE_VERTICES} vertices; the practice import takes small files (simplify it or send fewer features)"
+                ));
+            }
+        }
+    }
+    crate::import::take_gdal_errors();
+    Ok(())
+}
 
 /// Why samples cannot be made from a store.
 #[derive(Debug, thiserror::Error)]

@@ -718,7 +718,16 @@ fn practice_in(dir: &Path, params: &str) -> PracticeAnswer {
         let shown = dir.display().to_string();
         let message = web_words(&message)
             .replace(&format!("{shown}/upload/"), "")
-            .replace(&shown, "");
+            .replace(&shown, "")
+            // The site reader's words, for a practice file.
+            .replace(
+                "a zipped Shapefile (.zip with .shp, .shx, .dbf and .prj), KML, GeoJSON or GeoPackage",
+                "a zipped Shapefile (.zip with .shp, .shx and .dbf, and .prj and .cpg when there are), GeoJSON or GeoPackage",
+            )
+            .replace(
+                "a site boundary is far smaller (simplify it, or send only its polygons)",
+                "a practice file is far smaller",
+            );
         PracticeAnswer::Error(PracticeProblem {
             kind: kind.into(),
             message,
@@ -755,11 +764,14 @@ fn practice_in(dir: &Path, params: &str) -> PracticeAnswer {
         Err(SiteError::Io(m)) => return problem("internal", m),
         Err(e) => return problem("file", e.to_string()),
     };
+    quyhoach_data::site::lock_down_gdal();
+    if let Err(m) = quyhoach_data::practice::check_practice_size(&written.path, written.driver) {
+        return problem("too_large", m);
+    }
     let opts = match params.options(&written.path, &store, written.driver) {
         Ok(o) => o,
         Err(m) => return problem("params", m),
     };
-    quyhoach_data::site::lock_down_gdal();
     match quyhoach_data::import::import(&opts) {
         Ok(mut report) => {
             report.source = written
