@@ -32,7 +32,9 @@ const CONTENT = {
 <h2>Tọa độ VN-2000 trên sổ đỏ</h2>
 <p>Bảng tọa độ góc thửa dùng hệ VN-2000, múi chiếu 3° với kinh tuyến trục riêng của từng tỉnh. Theo quy ước Việt Nam, <strong>X là tọa độ Bắc</strong> (khoảng 1 000 000 – 2 600 000 m) và <strong>Y là tọa độ Đông</strong> (khoảng 400 000 – 700 000 m). Hãy chọn đúng tỉnh nơi cấp sổ.</p>
 <h2>Dùng dữ liệu trong QGIS</h2>
-<p>Dữ liệu quy hoạch được cung cấp theo chuẩn mở OGC API – Features tại <a href="/ogc">/ogc</a>: trong QGIS chọn <em>Layer → Add Layer → Add WFS / OGC API – Features Layer</em>. Báo cáo một thửa dạng văn bản: /api/v1/parcels/{mã xã}/{số tờ}/{số thửa}/report.txt.</p>
+<p>Trong bảng <em>Lớp bản đồ</em>, nút <strong>Mở trong QGIS</strong> tải về một dự án QGIS của vùng đang xem: các lớp thửa đất, vùng quy hoạch (tô màu theo mã loại đất), chỉ giới đường đỏ, ranh giới, đọc trực tiếp từ cổng. Dữ liệu cũng được cung cấp theo chuẩn mở OGC API – Features tại <a href="/ogc">/ogc</a> (trong QGIS: <em>Layer → Add Layer → Add WFS / OGC API – Features Layer</em>; với GDAL: <code>ogrinfo "OAPIF:địa-chỉ-cổng/ogc"</code>). Bài học <a href="#/learn/qgis-gdal">Dùng dữ liệu trong QGIS và GDAL</a> hướng dẫn từng bước. Báo cáo một thửa dạng văn bản: /api/v1/parcels/{mã xã}/{số tờ}/{số thửa}/report.txt.</p>
+<h2>Học cách tra cứu</h2>
+<p>Mục <a href="#/learn"><strong>Học</strong></a> có các bài học làm trực tiếp trên bản đồ: đọc bản đồ quy hoạch, tìm thửa đất, tọa độ VN-2000, thửa đất có bị quy hoạch không, chỉ tiêu xây dựng, QGIS và GDAL, chuẩn bị dữ liệu. Giảng viên có thể <a href="#/workshop">tổ chức buổi học</a> và theo dõi tiến độ của học viên. Tờ rơi <a href="/learn/leaflet.html">“Tra cứu quy hoạch trong 4 bước”</a> có mã QR của cổng, in được trên khổ A4.</p>
 <h2>Thông tin cá nhân</h2>
 <p>Trang không công bố tên chủ sử dụng đất hay bất kỳ thông tin cá nhân nào.</p>`,
   en: `
@@ -63,7 +65,9 @@ const CONTENT = {
 <h2>VN-2000 coordinates on a certificate</h2>
 <p>Corner tables use VN-2000 in a 3° zone with each province’s own central meridian. In Vietnamese usage <strong>X is the northing</strong> (about 1,000,000–2,600,000 m) and <strong>Y the easting</strong> (about 400,000–700,000 m). Choose the province that issued the certificate.</p>
 <h2>Using the data in QGIS</h2>
-<p>The planning data is published with the open standard OGC API – Features at <a href="/ogc">/ogc</a>: in QGIS use <em>Layer → Add Layer → Add WFS / OGC API – Features Layer</em>. A parcel’s text report: /api/v1/parcels/{commune}/{sheet}/{parcel}/report.txt.</p>
+<p>In the <em>Layers</em> panel, <strong>Open in QGIS</strong> downloads a QGIS project of the current view: parcels, plan zones (coloured by land-use code), red lines and boundaries, read live from the portal. The data is also published with the open standard OGC API – Features at <a href="/ogc">/ogc</a> (in QGIS: <em>Layer → Add Layer → Add WFS / OGC API – Features Layer</em>; with GDAL: <code>ogrinfo "OAPIF:portal-address/ogc"</code>). The lesson <a href="#/learn/qgis-gdal">Using the data in QGIS and GDAL</a> goes through it step by step. A parcel’s text report: /api/v1/parcels/{commune}/{sheet}/{parcel}/report.txt.</p>
+<h2>Learning to look up planning</h2>
+<p><a href="#/learn"><strong>Learn</strong></a> has lessons done on the live map: reading a planning map, finding a parcel, VN-2000 coordinates, whether a parcel is affected, building indicators, QGIS and GDAL, preparing data. Trainers can <a href="#/workshop">run a workshop</a> and follow their trainees' progress. The leaflet <a href="/learn/leaflet.html?lang=en">“Look up planning in 4 steps”</a> carries the portal's QR code and prints on A4.</p>
 <h2>Personal data</h2>
 <p>Owners’ names and other personal data are never published here.</p>`,
 };
