@@ -254,6 +254,29 @@ pub fn pack(args: &PackArgs) -> anyhow::Result<Kit> {
             .with_context(|| format!("--lessons {}", d.display()))?;
     }
     let exe = program()?;
+    if replacing {
+        // --force must never delete what the kit is made from.
+        let out_c =
+            fs::canonicalize(&out).with_context(|| format!("resolving {}", out.display()))?;
+        let mut sources = vec![
+            ("the store", args.store.clone()),
+            ("the web app", web_dir.clone()),
+            ("the fonts", args.fonts_dir.clone()),
+            ("this program", exe.clone()),
+        ];
+        if let Some(d) = &args.lessons {
+            sources.push(("the lesson files", d.clone()));
+        }
+        for (what, p) in sources {
+            if fs::canonicalize(&p).is_ok_and(|c| c.starts_with(&out_c)) {
+                bail!(
+                    "{} holds {what} ({}): the kit cannot replace it; choose another --out",
+                    out.display(),
+                    p.display()
+                );
+            }
+        }
+    }
 
     // Then write, into a temporary directory beside the kit's.
     sweep_leftovers(&parent, &name);

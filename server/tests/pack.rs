@@ -544,6 +544,28 @@ fn bad_input_gives_one_clear_error_and_leaves_nothing() {
     );
     assert_eq!(std::fs::read(out.join("notes.txt")).unwrap(), b"mine");
 
+    // --force never replaces what the kit is made from.
+    let err = pack_fails(
+        &[
+            "workshop",
+            "pack",
+            "--store",
+            store,
+            "--commune",
+            "31150",
+            "--out",
+            dir.path().to_str().unwrap(),
+            "--force",
+            "-q",
+        ],
+        dir.path(),
+    );
+    assert!(
+        err.contains("holds the store") && err.contains("choose another --out"),
+        "{err}"
+    );
+    assert!(Store::open(&store_dir).is_ok(), "the store is still there");
+
     // A file where the kit would go, and a kit under a file.
     let file = work.join("a-file");
     std::fs::write(&file, b"x").unwrap();
