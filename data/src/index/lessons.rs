@@ -866,12 +866,20 @@ impl<'a> LessonData<'a> {
             };
             let mut vars = Self::plan_vars(plan);
             vars.insert("layer".into(), l.id.clone());
-            let zone = l
-                .str("zone_id", id)
-                .or_else(|| l.str("name", id))
-                .map(str::to_string)
-                .filter(|z| main_code(z).is_none_or(|c| !z.to_uppercase().contains(&c)))
-                .unwrap_or_else(|| format!("#{id}"));
+            // The zone's name and id, unless they spell its code (the answer of a question).
+            let code = l.str("landuse", id).and_then(main_code).unwrap_or_default();
+            let tells = |t: &&str| {
+                t.split(|c: char| !c.is_alphanumeric())
+                    .any(|w| w.eq_ignore_ascii_case(&code))
+            };
+            let name = l.str("name", id).filter(|t| !tells(t));
+            let zone_id = l.str("zone_id", id).filter(|t| !tells(t));
+            let zone = match (name, zone_id) {
+                (Some(n), Some(z)) => format!("{n} ({z})"),
+                (Some(n), None) => n.to_string(),
+                (None, Some(z)) => z.to_string(),
+                (None, None) => format!("#{id}"),
+            };
             vars.insert("zone".into(), zone);
             return Ok(Picked {
                 target: Some(Target::Zone {
