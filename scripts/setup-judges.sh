@@ -3,13 +3,14 @@
 #   Debian: python3-gdal (GDAL from Python), zip, chromium (the web map's browser tests),
 #   poppler-utils (pdfinfo, pdftoppm: the web map's printed page),
 #   qgis + python3-qgis (QGIS itself opens the generated QGIS project, headless)
+#   iproute2 (ip: the offline kit's test brings up lo in a network namespace of its own)
 #   PyPI, in a venv under target/: pyproj (PROJ's EPSG:6960), ogctests (OGC API - Features)
 #   npm, from lockfiles: @mapbox/vector-tile, mvt-fixtures, pmtiles (tiles); MapLibre's
 #   style validator (server); playwright-core (web, installed by setup.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/apt.sh
-ensure_debian_packages python3-gdal zip chromium poppler-utils qgis python3-qgis
+ensure_debian_packages python3-gdal zip chromium poppler-utils qgis python3-qgis iproute2
 venv=target/judges-venv
 if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv"
