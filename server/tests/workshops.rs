@@ -1110,3 +1110,133 @@ async fn a_backup_while_the_server_writes_holds_everything_answered() {
         200
     );
 }
+
+#[tokio::test]
+async fn trainees_leave_or_are_removed() {
+    let f = fixture();
+    let st = &f.st;
+    let a = start(st, "A").await;
+    let b = start(st, "B").await;
+    let (lan, lan_key) = join(st, &a.code, "Lan").await;
+    let (minh, minh_key) = join(st, &a.code, "Minh").await;
+    let (hoa, hoa_key) = join(st, &a.code, "Hoa").await;
+    let (other, other_key) = join(st, &b.code, "Tú").await;
+    progress(st, &a.code, lan, &lan_key, "read-map", "layers", "done").await;
+    let uri = |id: i64| format!("/api/v1/workshops/{}/participants/{id}", a.code);
+    let del = |id: i64, h: Vec<(&'static str, String)>| {
+        let uri = uri(id);
+        async move {
+            let h: Vec<(&str, &str)> = h.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            call(st, Method::DELETE, &uri, &h, "").await
+        }
+    };
+    assert_problem(&del(lan, vec![]).await, 401, "no key");
+    assert_problem(
+        &del(lan, vec![("x-participant-key", minh_key.clone())]).await,
+        403,
+        "another trainee's key",
+    );
+    assert_problem(
+        &del(lan, vec![("x-trainer-key", b.key.clone())]).await,
+        403,
+        "another workshop's trainer",
+    );
+    assert_problem(
+        &del(other, vec![("x-participant-key", other_key.clone())]).await,
+        403,
+        "B's trainee through A",
+    );
+    assert_problem(
+        &del(other, vec![("x-trainer-key", a.key.clone())]).await,
+        404,
+        "B's trainee, A's trainer",
+    );
+    // Lan leaves: her name and progress go at once.
+    assert_eq!(
+        del(lan, vec![("x-participant-key", lan_key.clone())])
+            .await
+            .status,
+        204
+    );
+    let left: i64 = f
+        .db
+        .with_blocking(|c| c.query_row("SELECT (SELECT count(*) FROM participant WHERE name = 'Lan') + (SELECT count(*) FROM step_done)", [], |r| r.get(0)))
+        .unwrap();
+    assert_eq!(left, 0);
+    assert_problem(
+        &progress(st, &a.code, lan, &lan_key, "read-map", "layers", "enter").await,
+        404,
+        "after leaving",
+    );
+    // The trainer removes Hoa: her own view says so.
+    let hoa_me = format!("/api/v1/workshops/{}/participants/{hoa}", a.code);
+    let me = call(
+        st,
+        Method::GET,
+        &hoa_me,
+        &[("x-participant-key", &hoa_key)],
+        "",
+    )
+    .await;
+    assert_eq!(me.status, 200, "{}", me.text());
+    assert_eq!(
+        (me.json()["name"].as_str(), me.json()["push"].is_null()),
+        (Some("Hoa"), true)
+    );
+    assert_problem(
+        &call(
+            st,
+            Method::GET,
+            &hoa_me,
+            &[("x-participant-key", &minh_key)],
+            "",
+        )
+        .await,
+        403,
+        "Minh's key on Hoa",
+    );
+    assert_problem(
+        &call(st, Method::GET, &hoa_me, &[], "").await,
+        401,
+        "no key",
+    );
+    assert_eq!(
+        del(hoa, vec![("x-trainer-key", a.key.clone())])
+            .await
+            .status,
+        204
+    );
+    assert_problem(
+        &del(hoa, vec![("x-trainer-key", a.key.clone())]).await,
+        404,
+        "twice",
+    );
+    assert_problem(
+        &call(
+            st,
+            Method::GET,
+            &hoa_me,
+            &[("x-participant-key", &hoa_key)],
+            "",
+        )
+        .await,
+        404,
+        "removed",
+    );
+    let ids: Vec<i64> = board(st, &a).await["participants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, vec![minh]);
+    // B's trainee is untouched; her name may now be used in A.
+    assert_eq!(
+        board(st, &b).await["participants"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    join(st, &a.code, "Lan").await;
+}

@@ -355,6 +355,18 @@ export function initWorkshop(app) {
       } else root.querySelector('#ws-updated').textContent = errorText(r, code);
     });
     fillPushForm(code, w);
+    root.querySelector('#ws-board').addEventListener('click', async (e) => {
+      const b = e.target.closest('button[data-remove]');
+      if (!b) return;
+      const name = b.closest('tr')?.querySelector('th')?.textContent || '';
+      if (!confirm(t('workshop.board.removeConfirm', { name }))) return;
+      const r = await call('DELETE', `/api/v1/workshops/${code}/participants/${b.dataset.remove}`, { headers: { 'x-trainer-key': w.key } });
+      if (r.status !== 204 && r.status !== 404) root.querySelector('#ws-updated').textContent = errorText(r, code);
+      else {
+        b.closest('tr')?.remove();
+        boardTick?.();
+      }
+    });
     const token = ++boardToken;
     let lastSummary = '';
     let busy = false;
@@ -438,14 +450,15 @@ export function initWorkshop(app) {
           <td class="num ws-wrong">${esc(p.wrong_on_step)}</td>
           <td class="num">${esc(p.shown_on_step)}</td>
           <td class="num">${esc(p.done_steps)}</td>
-          <td>${status}</td></tr>`;
+          <td>${status}</td>
+          <td><button type="button" class="ws-remove" data-remove="${esc(p.id)}" aria-label="${esc(t('workshop.board.remove', { name: p.name }))}" title="${esc(t('workshop.board.remove', { name: p.name }))}">✕</button></td></tr>`;
       })
       .join('');
     box.innerHTML = `<table class="ws-table"><caption class="sr-only">${esc(t('workshop.board.caption'))}</caption>
       <thead><tr><th scope="col">${esc(t('workshop.board.name'))}</th><th scope="col">${esc(t('workshop.board.where'))}</th>
       <th scope="col">${esc(t('workshop.board.time'))}</th><th scope="col">${esc(t('workshop.board.wrong'))}</th>
       <th scope="col">${esc(t('workshop.board.shown'))}</th><th scope="col">${esc(t('workshop.board.done'))}</th>
-      <th scope="col">${esc(t('workshop.board.status'))}</th></tr></thead><tbody>${rows}</tbody></table>`;
+      <th scope="col">${esc(t('workshop.board.status'))}</th><th scope="col"><span class="sr-only">${esc(t('workshop.board.removeCol'))}</span></th></tr></thead><tbody>${rows}</tbody></table>`;
   }
 
   async function fillPushForm(code, w) {
@@ -533,6 +546,9 @@ export function initWorkshop(app) {
   function leave(why) {
     if (!joined) return;
     const code = joined.code;
+    // Leaving by choice deletes the name on the server at once (best effort: it goes
+    // anyway when the workshop expires).
+    if (why === 'left') call('DELETE', `/api/v1/workshops/${code}/participants/${joined.id}`, { headers: { 'x-participant-key': joined.key } });
     joined = null;
     queue = [];
     clearTimeout(pollTimer);
@@ -604,7 +620,7 @@ export function initWorkshop(app) {
     if (!joined) return;
     const me = joined;
     if (!document.hidden) {
-      const r = await call('GET', `/api/v1/workshops/${me.code}`);
+      const r = await call('GET', `/api/v1/workshops/${me.code}/participants/${me.id}`, { headers: { 'x-participant-key': me.key } });
       if (joined !== me) return;
       if (r.status === 200) takePush(r.body.push);
       else if (gone(r)) return;

@@ -7,8 +7,10 @@
 // live, the wrong answer as such. Then the server is killed (SIGKILL) and started again on
 // the same store and database: the board shows the same progress, the trainees' keys still
 // work, a reload keeps a trainee in the workshop. Finally the trainer pushes everyone to a
-// step and every trainee's runner opens it. axe on the start page, the board, the join form
-// and the runner with the badge. Screenshots: target/e2e-screenshots/workshop-*.
+// step and every trainee's runner opens it; the board pauses while its tab is hidden and
+// speaks English; a trainee leaves, the trainer ends the workshop and the phones notice. axe
+// on the start page, the board, the join form, the badge and the runner after a push.
+// Screenshots: target/e2e-screenshots/workshop-*.
 //
 //   cd web && npm run build && node tests/e2e-workshop.mjs
 import fs from 'node:fs';
@@ -302,9 +304,17 @@ await step('the board pauses while its tab is hidden and catches up when shown; 
   await trainer.waitForFunction((c) => document.querySelector('#workshop-heading')?.textContent === `Bảng theo dõi lớp ${c}`, code, { timeout: T });
 });
 
-await step('a trainee leaves; the trainer ends the workshop and a late join is told it has ended', async () => {
+await step('a trainee leaves and the trainer removes one (their names go); the trainer ends the workshop and a late join is told it has ended', async () => {
   await hoa.page.locator('#ws-leave').tap();
   await hoa.page.waitForFunction(() => !document.getElementById('workshop-badge') && !localStorage.getItem('qh.workshop'), null, { timeout: T });
+  // Leaving deletes her name: the board drops her row.
+  await trainer.waitForFunction((id) => !document.querySelector(`#ws-board tr[data-participant="${id}"]`), hoa.id, { timeout: T });
+  // The trainer removes Minh from the board; his phone notices and leaves.
+  trainer.once('dialog', (d) => d.accept());
+  await trainer.locator(`#ws-board button[data-remove="${minh.id}"]`).click();
+  await trainer.waitForFunction((id) => !document.querySelector(`#ws-board tr[data-participant="${id}"]`), minh.id, { timeout: T });
+  await minh.page.waitForFunction(() => !localStorage.getItem('qh.workshop'), null, { timeout: T });
+  assert.equal(await trainer.locator('#ws-board tbody tr').count(), 1);
   trainer.once('dialog', (d) => d.accept());
   await trainer.locator('#ws-end').click();
   await trainer.waitForFunction(() => /đã kết thúc/.test(document.querySelector('#workshop')?.textContent || ''), null, { timeout: T });

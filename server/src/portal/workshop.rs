@@ -477,8 +477,8 @@ async fn create(
     let address = client_address(&headers, peer.as_ref().map(|e| &e.0));
     let base = crate::state::base_url(&headers);
     let (key, key_hash) = new_key()?;
-    let code = db
-        .with(move |c| -> Result<String> {
+    let (code, expires) = db
+        .with(move |c| -> Result<(String, i64)> {
             let tx = c.transaction()?;
             let t = now();
             let mut h = Sha256::new();
@@ -523,13 +523,12 @@ async fn create(
                 )?;
                 if n == 1 {
                     tx.commit()?;
-                    return Ok(code);
+                    return Ok((code, t + WORKSHOP_TTL));
                 }
             }
             Err(WorkshopError::Internal("no free workshop code in 20 draws".into()))
         })
         .await??;
-    let expires = now() + WORKSHOP_TTL;
     Ok(live_json(
         StatusCode::CREATED,
         json!({
@@ -848,6 +847,95 @@ async fn board(
     Ok(live_json(StatusCode::OK, v))
 }
 
+/// A trainee's own view: their name and the trainer's push (404 once removed). Trainees poll it.
+async fn me(
+    State(st): State<AppState>,
+    Path((code, id)): Path<(String, String)>,
+    headers: HeaderMap,
+    q: Params,
+) -> Result<Response> {
+    let db = db_of(&st)?;
+    q.allow(&[])?;
+    let code = parse_code(&code)?;
+    let id: i64 = id.parse().ok().filter(|n| *n > 0).ok_or_else(|| {
+        WorkshopError::NotFound(format!("no trainee {} in workshop {code}", shown(&id)))
+    })?;
+    let key = key_header(&headers, PARTICIPANT_KEY_HEADER)?.to_string();
+    let v = db
+        .with(move |c| -> Result<Value> {
+            let w = load(c, &code, now())?;
+            let row: Option<(i64, Vec<u8>, String)> = c
+                .query_row(
+                    "SELECT workshop_id, key_hash, name FROM participant WHERE id = ?1",
+                    [id],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )
+                .optional()?;
+            let Some((ws, hash, name)) = row else {
+                return Err(WorkshopError::NotFound(format!(
+                    "no trainee {id} in workshop {code}"
+                )));
+            };
+            if ws != w.id || !same_hash(&sha256(key.as_bytes()), &hash) {
+                return Err(WorkshopError::WrongKey("participant key"));
+            }
+            Ok(json!({"id": id, "name": name, "code": w.code, "expires_at": rfc3339(w.expires_at), "push": w.push_json()}))
+        })
+        .await??;
+    Ok(live_json(StatusCode::OK, v))
+}
+
+/// Removes a trainee and their progress: the trainer (a name that should not be there) or
+/// the trainee (leaving deletes their name at once).
+async fn remove(
+    State(st): State<AppState>,
+    Path((code, id)): Path<(String, String)>,
+    headers: HeaderMap,
+    q: Params,
+) -> Result<Response> {
+    let db = db_of(&st)?;
+    q.allow(&[])?;
+    let code = parse_code(&code)?;
+    let id: i64 = id.parse().ok().filter(|n| *n > 0).ok_or_else(|| {
+        WorkshopError::NotFound(format!("no trainee {} in workshop {code}", shown(&id)))
+    })?;
+    db.with(move |c| -> Result<()> {
+        let w = load(c, &code, now())?;
+        let row: Option<(i64, Vec<u8>)> = c
+            .query_row(
+                "SELECT workshop_id, key_hash FROM participant WHERE id = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        if headers.contains_key(TRAINER_KEY_HEADER) {
+            w.check_trainer(&headers)?;
+        } else {
+            let key = key_header(&headers, PARTICIPANT_KEY_HEADER)?;
+            let ok = row
+                .as_ref()
+                .is_some_and(|(ws, hash)| *ws == w.id && same_hash(&sha256(key.as_bytes()), hash));
+            if !ok && row.is_some() {
+                return Err(WorkshopError::WrongKey("participant key"));
+            }
+        }
+        match row {
+            Some((ws, _)) if ws == w.id => {
+                c.execute("DELETE FROM participant WHERE id = ?1", [id])?;
+                Ok(())
+            }
+            _ => Err(WorkshopError::NotFound(format!(
+                "no trainee {id} in workshop {code}"
+            ))),
+        }
+    })
+    .await??;
+    let mut r = StatusCode::NO_CONTENT.into_response();
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(r)
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Push {
@@ -905,6 +993,11 @@ pub fn routes() -> Routes {
             "/api/v1/workshops/{code}/participants/{id}/progress",
             &["put"],
             put(progress),
+        ),
+        (
+            "/api/v1/workshops/{code}/participants/{id}",
+            &["get", "delete"],
+            get(me).delete(remove),
         ),
         ("/api/v1/workshops/{code}/board", &["get"], get(board)),
         ("/api/v1/workshops/{code}/push", &["post"], post(push)),
@@ -986,9 +1079,24 @@ pub fn openapi_paths() -> Map<String, Value> {
         "/api/v1/workshops/{code}/participants/{id}/progress".into(),
         json!({"put": op(
             "Report a trainee's lesson event; the answer carries the trainer's push (or null)",
-            vec![code.clone(), pid, participant],
+            vec![code.clone(), pid.clone(), participant],
             Some(progress_body),
             ("200", "{push: {lesson, step, seq} | null}"),
+        )}),
+    );
+    p.insert(
+        "/api/v1/workshops/{code}/participants/{id}".into(),
+        json!({"get": op(
+            "A trainee's own view (name, the trainer's push); 404 once removed",
+            vec![code.clone(), pid.clone(), json!({"name": "X-Participant-Key", "in": "header", "required": true, "schema": {"type": "string"}})],
+            None, ("200", "id, name, code, expires_at, push"),
+        ),
+        "delete": op(
+            "Remove a trainee and their progress: with the trainer's key, or the trainee's own (leaving)",
+            vec![code.clone(), pid.clone(),
+                json!({"name": "X-Trainer-Key", "in": "header", "required": false, "schema": {"type": "string"}}),
+                json!({"name": "X-Participant-Key", "in": "header", "required": false, "schema": {"type": "string"}})],
+            None, ("204", "Removed"),
         )}),
     );
     p.insert(
