@@ -218,6 +218,10 @@ impl PortalArgs {
             .db
             .clone()
             .unwrap_or_else(|| store.join("portal.sqlite"));
+        if let Some(dir) = &self.lessons {
+            quyhoach_server::portal::lessons::validate_dir(dir)
+                .with_context(|| format!("checking the lessons in {}", dir.display()))?;
+        }
         let db = quyhoach_server::portal::db::Db::open(&path)
             .with_context(|| format!("opening the portal database {}", path.display()))?;
         Ok(quyhoach_server::portal::PortalConfig {

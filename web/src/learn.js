@@ -21,7 +21,7 @@ const ANSWER_KINDS = new Set(['choose', 'text', 'number', 'practice_import']);
 const PRACTICE_MAX_BYTES = 2 * 1024 * 1024;
 /** Where a control lives that is not on screen yet: the button that opens its panel. */
 const OPENERS = [
-  [/data-groups|data-plan|data-viewmode|#plan-|#lyr-|#legend|#base-|#op-|name="?base/, '#btn-layers'],
+  [/data-groups|data-plan|data-viewmode|#plan-|#lyr-|#legend|#base-|#op-|#btn-qgis|name="?base/, '#btn-layers'],
   [/#tool-|#cert-|#upload-|#measure/, '#btn-tools'],
 ];
 const KIND_OPENERS = { toggle_layer: '#btn-layers', site: '#btn-tools', open_parcel: '#search-input' };

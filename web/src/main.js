@@ -9,7 +9,7 @@ import { bboxOf, multiPolygon } from './geo.js';
 import { renderLayersPanel } from './layers.js';
 import { renderToolsPanel, Tools, skippedNotice } from './tools.js';
 import { speech, onVoices } from './speech.js';
-import { maybeStartTour, startTour } from './tour.js';
+import { maybeStartTour, startTour, endTour } from './tour.js';
 import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
 import { showHelp, hideHelp, rerenderHelp } from './help.js';
 import { initSheet } from './sheet.js';
@@ -443,6 +443,8 @@ function writeHash() {
 
 function applyPage(state) {
   app.page = state.page;
+  // A lesson, a workshop page or a join link takes over from the first-visit tour.
+  if (state.page && state.page !== 'help') endTour();
   if (state.page === 'help') showHelp(app, () => {
     location.hash = app.lastMapHash || '';
   });

@@ -21,7 +21,15 @@ export function maybeStartTour() {
   if (!seen) startTour();
 }
 
+let endCurrent = null;
+
+/** Ends the tour if it is showing (a lesson, a workshop page or a join link took over). */
+export function endTour() {
+  endCurrent?.();
+}
+
 export function startTour() {
+  endCurrent?.();
   let i = 0;
   const box = document.createElement('div');
   box.className = 'tour';
@@ -32,6 +40,7 @@ export function startTour() {
   document.getElementById('main').appendChild(box);
   let focused = null;
   const end = () => {
+    endCurrent = null;
     focused?.classList.remove('tour-focus');
     box.remove();
     try {
@@ -45,6 +54,7 @@ export function startTour() {
     if (e.key === 'Escape') end();
   };
   document.addEventListener('keydown', onKey);
+  endCurrent = end;
   const show = () => {
     const s = STEPS[i];
     focused?.classList.remove('tour-focus');
