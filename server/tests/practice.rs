@@ -255,7 +255,12 @@ fn the_samples_imported_in_the_child_give_the_facts() {
         get(srv.addr, "/api/v1/practice/samples/thua-dat-tcvn3.zip").body,
         s1.body
     );
+    // Made afresh (not from the server's cache), the files are byte for byte the same.
+    let again = quyhoach_data::practice::samples(&demo.state.index).unwrap();
+    assert_eq!(again[0].name, "thua-dat-tcvn3.zip");
+    assert_eq!(again[0].bytes, s1.body);
     let s2 = get(srv.addr, "/api/v1/practice/samples/thua-dat-vni.zip");
+    assert_eq!(again[1].bytes, s2.body);
     assert_eq!(s2.status, 200);
     let files1 = unzip(&s1.body);
     assert_eq!(

@@ -148,6 +148,14 @@ pub fn samples(index: &Index) -> Result<Arc<Vec<Sample>>, String> {
             return Ok(c.samples.clone());
         }
     }
+    // One maker at a time: a burst of first requests waits for one set of files.
+    static MAKING: Mutex<()> = Mutex::new(());
+    let _making = MAKING.lock();
+    if let Ok(c) = cache().lock() {
+        if let Some(c) = c.as_ref().filter(|c| c.key == key) {
+            return Ok(c.samples.clone());
+        }
+    }
     let made = Arc::new(quyhoach_data::practice::samples(index).map_err(|e| e.to_string())?);
     if let Ok(mut c) = cache().lock() {
         *c = Some(Cached {
@@ -431,6 +439,11 @@ fn with_hint(e: AppError, lang: Lang) -> Response {
         Some((
             "Với hệ tọa độ đã chọn, dữ liệu không nằm ở Việt Nam: kiểm tra tỉnh (kinh tuyến trục) hoặc múi chiếu.",
             "With this reference system the data does not lie in Vietnam: check the province (central meridian) or the zone.",
+        ))
+    } else if detail.contains("personal data") {
+        Some((
+            "Trường này là dữ liệu cá nhân (tên chủ, số giấy tờ, điện thoại): không được đưa vào trường công khai.",
+            "That field is personal data (owners' names, ID numbers, phones): it cannot feed a public field.",
         ))
     } else if detail.contains("no field for") || detail.contains("map=") {
         Some((
