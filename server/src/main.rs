@@ -399,13 +399,10 @@ struct DemoArgs {
 fn main() -> ExitCode {
     // The upload reader runs before anything else: no logging set-up, no other work.
     let mut args = std::env::args_os();
-    if args
-        .nth(1)
-        .is_some_and(|a| {
-            a == quyhoach_server::upload::CHILD_COMMAND
-                || a == quyhoach_server::upload::PRACTICE_COMMAND
-        })
-    {
+    if args.nth(1).is_some_and(|a| {
+        a == quyhoach_server::upload::CHILD_COMMAND
+            || a == quyhoach_server::upload::PRACTICE_COMMAND
+    }) {
         let cli = Cli::parse();
         if let Command::ReadSite { dir, srs } = cli.command {
             return quyhoach_server::upload::child_main(&dir, &srs);

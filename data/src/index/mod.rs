@@ -13,11 +13,11 @@
 
 mod convert;
 mod geom;
+pub mod lessons;
 mod metric;
 mod props;
 mod report;
 mod search;
-pub mod lessons;
 #[cfg(test)]
 mod tests;
 
