@@ -17,6 +17,12 @@
 //! signal; the server sweeps directories of dead servers at start). A child that crashes
 //! costs one request an answer of 422; the service goes on. The child's answer is parsed by
 //! the same strict parser as a drawn site, so even a subverted child cannot send more.
+//!
+//! The practice import of the data-preparation lesson runs in the same fence, as
+//! `quyhoach __practice-import` ([`practice_import`], [`practice_child_main`]): the real
+//! import of a trainee's small file into a throwaway store inside the child's directory, with
+//! only the file's own GDAL driver allowed, its own slots ([`MAX_CONCURRENT_PRACTICE`]) and
+//! caps on features and vertices counted before the import reads the file.
 
 use std::ffi::OsString;
 use std::io::Write;
