@@ -222,10 +222,27 @@ impl PortalArgs {
             quyhoach_server::portal::lessons::validate_dir(dir)
                 .with_context(|| format!("checking the lessons in {}", dir.display()))?;
         }
-        let db = quyhoach_server::portal::db::Db::open(&path)
-            .with_context(|| format!("opening the portal database {}", path.display()))?;
+        let db = match quyhoach_server::portal::db::Db::open(&path) {
+            Ok(db) => {
+                println!("portal database {}", path.display());
+                Some(std::sync::Arc::new(db))
+            }
+            // The default file sits in the store directory, which may be read-only (a store
+            // shipped on a read-only volume): the lookup still serves, without workshops.
+            Err(e) if self.db.is_none() => {
+                println!(
+                    "warning: no portal database ({e:#}); workshops answer 503 — pass --db FILE \
+                     on a writable disk to have them"
+                );
+                None
+            }
+            Err(e) => {
+                return Err(e)
+                    .with_context(|| format!("opening the portal database {}", path.display()))
+            }
+        };
         Ok(quyhoach_server::portal::PortalConfig {
-            db: Some(std::sync::Arc::new(db)),
+            db,
             lessons_dir: self.lessons.clone(),
             practice_import: !self.no_practice_import,
             workshops: !self.no_workshops,

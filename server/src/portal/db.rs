@@ -68,6 +68,24 @@ impl std::fmt::Debug for Db {
 }
 
 /// Sets the connection's pragmas: WAL, full sync, busy timeout, foreign keys.
+/// Opens tried before "database is locked" is given up (about 4 s of waiting in all).
+const OPEN_ATTEMPTS: u32 = 12;
+
+/// Whether an open may succeed when tried again: another connection held the lock, or
+/// migrated the schema under this one (its migration then fails on "table … already
+/// exists", and the next try sees the new user_version and has nothing to do).
+fn is_busy(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<rusqlite_migration::Error>().is_some()
+            || c.downcast_ref::<rusqlite::Error>().is_some_and(|e| {
+                matches!(
+                    e.sqlite_error_code(),
+                    Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+                )
+            })
+    })
+}
+
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
     conn.busy_timeout(BUSY_TIMEOUT)?;
     // journal_mode answers with the mode set; WAL stays set in the file.
@@ -117,11 +135,30 @@ impl Db {
             std::fs::create_dir_all(dir)
                 .with_context(|| format!("creating the directory {}", dir.display()))?;
         }
-        let mut conn = Connection::open(path)?;
-        configure(&conn)?;
-        migrations()
-            .to_latest(&mut conn)
-            .context("migrating the schema")?;
+        // Several servers may open one file at the same moment (tests, a restart overlapping
+        // the old process): SQLite then answers "database is locked" to the loser of the
+        // WAL switch or of the migration's write transaction without waiting on the busy
+        // timeout. The migration is idempotent (user_version), so the open is simply retried.
+        let mut attempt = 0;
+        let conn = loop {
+            attempt += 1;
+            let tried = Connection::open(path)
+                .map_err(anyhow::Error::from)
+                .and_then(|mut conn| {
+                    configure(&conn)?;
+                    migrations()
+                        .to_latest(&mut conn)
+                        .context("migrating the schema")?;
+                    Ok(conn)
+                });
+            match tried {
+                Ok(conn) => break conn,
+                Err(e) if attempt < OPEN_ATTEMPTS && is_busy(&e) => {
+                    std::thread::sleep(Duration::from_millis(50 * attempt as u64));
+                }
+                Err(e) => return Err(e),
+            }
+        };
         sweep(&conn);
         Ok(Db {
             conn: Arc::new(Mutex::new(conn)),
@@ -384,6 +421,27 @@ pub fn backup(db: &Path, out: &Path) -> anyhow::Result<Written> {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    #[test]
+    fn many_opens_of_a_new_file_at_once_all_succeed() {
+        for _ in 0..5 {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("portal.sqlite");
+            let barrier = Arc::new(std::sync::Barrier::new(8));
+            let handles: Vec<_> = (0..8)
+                .map(|_| {
+                    let (path, barrier) = (path.clone(), barrier.clone());
+                    std::thread::spawn(move || {
+                        barrier.wait();
+                        Db::open_without_sweeper(&path).map(|_| ())
+                    })
+                })
+                .collect();
+            for h in handles {
+                h.join().unwrap().unwrap();
+            }
+        }
+    }
 
     #[test]
     fn migrations_are_valid() {

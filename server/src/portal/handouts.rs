@@ -178,8 +178,12 @@ pub fn safe_html(html: &str) -> String {
             continue;
         }
         let after = &rest[i + 1..];
+        // A tag starts with a letter (or '/' and a letter); any other '<' is text.
+        let starts_tag = after
+            .trim_start_matches('/')
+            .starts_with(|c: char| c.is_ascii_alphabetic());
         match after.find('>') {
-            Some(j) if !after[..j].contains('<') => {
+            Some(j) if starts_tag && !after[..j].contains('<') => {
                 let tag = &after[..j];
                 let closing = tag.starts_with('/');
                 let name = tag
@@ -630,7 +634,7 @@ mod tests {
             safe_html(
                 "<p>a <strong>b</strong> <a href=\"x\">c</a><script>d</script> 1 < 2 > 0</p>"
             ),
-            "<p>a <strong>b</strong> c d 1 &lt; 2 &gt; 0</p>"
+            "<p>a <strong>b</strong> cd 1 &lt; 2 &gt; 0</p>"
         );
         assert_eq!(safe_html("<img src=x onerror=alert(1)>"), "");
         assert_eq!(safe_html("<<p>"), "&lt;<p>");
