@@ -762,6 +762,18 @@ const NASTY: &[&str] = &[
     "vn2000:104.5",
     "vinh hoa phu huyen chau thanh tinh kien giang",
     "ubnd xa vinh lac",
+    "thua-dat-tcvn3.zip",
+    "thua-dat-vni.zip",
+    "sheet=TO_SO",
+    "tcvn3",
+    "find-parcel",
+    "read-map",
+    "prepare-data",
+    "duplicate",
+    "draft-layer",
+    "K7M2QX",
+    "ABCDEF",
+    "1",
 ];
 const KEYS: &[&str] = &[
     "lon",
@@ -790,6 +802,11 @@ const KEYS: &[&str] = &[
     "zoom",
     "page",
     "unknown",
+    "kind",
+    "encoding",
+    "map",
+    "profile",
+    "layer",
     "",
 ];
 const TEMPLATES: &[&str] = &[
@@ -826,6 +843,21 @@ const TEMPLATES: &[&str] = &[
     "/tiles/{}/{}/{}/{}",
     "/styles/planning.json",
     "/fonts/{}/{}",
+    "/api/v1/lessons",
+    "/api/v1/lessons/{}/steps/{}/check",
+    "/api/v1/lessons/{}/steps/{}/show",
+    "/api/v1/workshops",
+    "/api/v1/workshops/{}",
+    "/api/v1/workshops/{}/participants",
+    "/api/v1/workshops/{}/participants/{}",
+    "/api/v1/workshops/{}/participants/{}/progress",
+    "/api/v1/workshops/{}/board",
+    "/api/v1/workshops/{}/push",
+    "/api/v1/practice/import",
+    "/api/v1/practice/samples/{}",
+    "/qgis/project.qgs",
+    "/learn/{}/handout.html",
+    "/learn/leaflet.html",
     "/",
     "/index.html",
     "/assets/{}",
@@ -886,6 +918,10 @@ fn random_request(rng: &mut Rng) -> (String, String, Vec<(String, String)>, Vec<
                 rng.pick(&["bytes=0-10", "bytes=-1", "bytes=99999999-"])
                     .to_string(),
             ),
+            4 if rng.below(3) == 0 => (
+                rng.pick(&["X-Trainer-Key", "X-Participant-Key"]),
+                rng.pick(NASTY).to_string(),
+            ),
             4 => (
                 "Content-Type",
                 rng.pick(&["application/json", "text/plain", "multipart/form-data"])
@@ -899,14 +935,17 @@ fn random_request(rng: &mut Rng) -> (String, String, Vec<(String, String)>, Vec<
     }
     let square = r#"{"type":"Polygon","coordinates":[[[105.11,9.95],[105.112,9.95],[105.112,9.952],[105.11,9.95]]]}"#;
     let kml = "<kml><Placemark><Polygon><outerBoundaryIs><LinearRing><coordinates>105.1,9.95 105.101,9.95 105.101,9.951 105.1,9.95</coordinates></LinearRing></outerBoundaryIs></Polygon></Placemark></kml>";
-    let body = if method == "POST" {
-        let mut b = match rng.below(4) {
+    let body = if method == "POST" || method == "PUT" {
+        let mut b = match rng.below(7) {
             0 => {
                 let n = rng.below(2000);
                 rng.bytes(n)
             }
             1 => square.as_bytes().to_vec(),
             2 => kml.as_bytes().to_vec(),
+            3 => format!(r#"{{"answer":{{"commune":"31150","sheet":"1","parcel":"312","n":2,"geometry":{square},"option":"a","text":"ODT","value":36.2,"visible":["parcels"]}}}}"#).into_bytes(),
+            4 => r#"{"name":"Lan","title":"Tập huấn"}"#.as_bytes().to_vec(),
+            5 => br#"{"lesson":"find-parcel","step":"open","event":"wrong"}"#.to_vec(),
             _ => br#"{"points":[[566489.1,1100512.3]],"from":"vn2000:kien-giang"}"#.to_vec(),
         };
         // Flip, cut or splice a few bytes.
