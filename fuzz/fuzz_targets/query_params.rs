@@ -17,7 +17,7 @@ use quyhoach_server::params::{
 };
 
 /// Route prefixes; the fuzzed rest of the URI follows.
-const PREFIXES: [&str; 24] = [
+const PREFIXES: [&str; 32] = [
     "/api/v1/parcels/at?",
     "/api/v1/parcels/",
     "/api/v1/search?",
@@ -43,6 +43,15 @@ const PREFIXES: [&str; 24] = [
     "/api/v1/parcels/31150/1/312/report.html?n=",
     "/api/v1/parcels/at?srs=vn2000:ha-noi&northing=1100371&easting=",
     "/api/v1/search?q=th%E1%BB%ADa%20",
+    // Lessons, workshops, the practice import, the QGIS project and handouts (issue 12).
+    "/api/v1/lessons?",
+    "/api/v1/lessons/find-parcel/steps/",
+    "/api/v1/lessons/read-map/steps/draft-layer/check",
+    "/api/v1/workshops/",
+    "/api/v1/practice/",
+    "/qgis/project.qgs?",
+    "/learn/",
+    "/learn/leaflet.html?",
 ];
 
 fn percent_decode(s: &str) -> String {
@@ -137,8 +146,12 @@ fuzz_target!(|data: &[u8]| {
     let (status, resp) = quyhoach_fuzz::send(req);
     // The in-process service has no upload reader program (the sandboxed child of
     // `quyhoach serve`): uploads answer 503 by design here; the reader has its own target.
+    // So do the practice import (the same reader) and workshops (no state database in
+    // process).
     let no_reader = status == axum::http::StatusCode::SERVICE_UNAVAILABLE
-        && uri.path() == "/api/v1/sites/parse";
+        && (uri.path() == "/api/v1/sites/parse"
+            || uri.path().starts_with("/api/v1/practice/import")
+            || uri.path().starts_with("/api/v1/workshops"));
     assert!(
         !status.is_server_error() || no_reader,
         "{method} {uri} -> {status}: {}",
