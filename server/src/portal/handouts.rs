@@ -227,7 +227,7 @@ fn not_found(lang: Lang, lesson: &str) -> Response {
     let mut b = head(lang, &t("Không có bài học này", "No such lesson"));
     let _ = write!(
         b,
-        "<main><h1>{}</h1><p>{} „{}“. <a href=\"/#/learn\">{}</a></p></main></body></html>",
+        "<main><h1>{}</h1><p>{} “{}”. <a href=\"/#/learn\">{}</a></p></main></body></html>",
         t("Không có bài học này", "No such lesson"),
         t("Không có bài học", "There is no lesson"),
         esc(&crate::params::clip(lesson)),
@@ -510,7 +510,7 @@ pub fn leaflet_html(base: &str, lang: Lang) -> String {
             t("Tìm thửa đất", "Find your parcel"),
             vec![
                 t(
-                    "Gõ <strong>xã/phường, số tờ, số thửa</strong> như trên giấy chứng nhận, ví dụ „thửa 12 tờ 3 Vĩnh Thanh“",
+                    "Gõ <strong>xã/phường, số tờ, số thửa</strong> như trên giấy chứng nhận, ví dụ “thửa 12 tờ 3 Vĩnh Thanh”",
                     "Type the <strong>commune, sheet and parcel number</strong> from your certificate, e.g. “thua 12 to 3 Vinh Thanh”",
                 ),
                 t("hoặc địa chỉ: số nhà, tên đường", "or an address: house number, street"),
