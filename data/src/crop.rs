@@ -231,23 +231,6 @@ impl<P: PropertyProcessor> PropertyProcessor for Remap<'_, P> {
     }
 }
 
-/// A SHA-256-computing writer (the catalog records each layer file's hash).
-struct Hashing<W: Write> {
-    inner: W,
-    hash: Sha256,
-}
-
-impl<W: Write> Write for Hashing<W> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        let n = self.inner.write(buf)?;
-        self.hash.update(&buf[..n]);
-        Ok(n)
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.inner.flush()
-    }
-}
-
 /// Crops `source` to `bbox` into a new store at `dest` (created; it must not hold a store
 /// already). `progress(layer, done, total)` is called as each layer's features are copied.
 /// On error the destination may hold a partial store: callers write into a temporary
@@ -386,7 +369,7 @@ pub fn crop_store(
         let temp = out.temp_path(id);
         let sha256 = {
             let file = File::create(&temp).map_err(|e| write_err(format!("{e}")))?;
-            let mut w = Hashing {
+            let mut w = crate::import::HashingWriter {
                 inner: BufWriter::new(file),
                 hash: Sha256::new(),
             };

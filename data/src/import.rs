@@ -617,10 +617,11 @@ pub fn default_layer_id(kind: Kind, plan: Option<&str>) -> String {
     }
 }
 
-/// A SHA-256-computing writer.
-struct HashingWriter<W: Write> {
-    inner: W,
-    hash: Sha256,
+/// A SHA-256-computing writer (the catalog records each layer file's hash; the offline
+/// kit's cropped layers are written through it too).
+pub(crate) struct HashingWriter<W: Write> {
+    pub(crate) inner: W,
+    pub(crate) hash: Sha256,
 }
 
 impl<W: Write> Write for HashingWriter<W> {

@@ -276,23 +276,6 @@ fn pick_parcels(index: &Index) -> Result<Vec<Picked>, PracticeError> {
     Err(PracticeError::NoParcels)
 }
 
-/// A self-intersecting "bow-tie" through the four extreme corners of a parcel: south-west,
-/// north-east, south-east, north-west (as the demo district's invalid parcels).
-fn bow_tie(p: &Polygon<f64>) -> Polygon<f64> {
-    let cs = &p.exterior().0;
-    let by = |f: &dyn Fn(&Coord<f64>) -> f64| {
-        cs.iter()
-            .copied()
-            .max_by(|a, b| f(a).total_cmp(&f(b)))
-            .unwrap_or_default()
-    };
-    let sw = by(&|c| -(c.x + c.y));
-    let ne = by(&|c| c.x + c.y);
-    let se = by(&|c| c.x - c.y);
-    let nw = by(&|c| c.y - c.x);
-    Polygon::new(LineString::new(vec![sw, ne, se, nw, sw]), vec![])
-}
-
 /// Made-up owners: family, middle and given names (every capital untoned, as TCVN3 has no
 /// toned capitals).
 const FAMILY: &[&str] = &[
@@ -498,7 +481,7 @@ fn write_sample(
                 f.set_field_string(7, &format!("0900000{:03}", rng.below(1000)))?;
             }
             let g = if tie == Some(i) {
-                bow_tie(poly)
+                crate::demo::bow_tie(poly)
             } else {
                 poly.clone()
             };

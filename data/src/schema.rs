@@ -490,6 +490,28 @@ pub fn is_personal(name: &str) -> bool {
     PERSONAL_FIELDS.contains(&key.as_str())
 }
 
+/// Whether `target` may be mapped from a source field (`--map TARGET=SOURCE`): a field of
+/// the kind that comes from the source; else the message names the fields that may.
+pub fn check_map_target(kind: Kind, target: &str) -> Result<(), String> {
+    if kind
+        .fields()
+        .iter()
+        .any(|f| f.name == target && f.from_source)
+    {
+        return Ok(());
+    }
+    let names: Vec<&str> = kind
+        .fields()
+        .iter()
+        .filter(|f| f.from_source)
+        .map(|f| f.name)
+        .collect();
+    Err(format!(
+        "'{target}' is not a field of {kind} (fields: {})",
+        names.join(", ")
+    ))
+}
+
 /// Matches source fields to a kind's schema: explicit mappings first, then the profiles'
 /// aliases, then the target name itself. Returns, for each schema field, the index of the
 /// source field that feeds it.
@@ -501,22 +523,7 @@ pub fn match_fields(
 ) -> Result<Vec<Option<usize>>, String> {
     let keys: Vec<String> = source_fields.iter().map(|f| field_key(f)).collect();
     for (target, _) in explicit {
-        if !kind
-            .fields()
-            .iter()
-            .any(|f| f.name == target && f.from_source)
-        {
-            let names: Vec<&str> = kind
-                .fields()
-                .iter()
-                .filter(|f| f.from_source)
-                .map(|f| f.name)
-                .collect();
-            return Err(format!(
-                "--map {target}=…: '{target}' is not a field of {kind} (fields: {})",
-                names.join(", ")
-            ));
-        }
+        check_map_target(kind, target).map_err(|e| format!("--map {target}=…: {e}"))?;
     }
     let mut used = vec![false; source_fields.len()];
     let mut out = Vec::new();

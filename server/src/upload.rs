@@ -554,22 +554,8 @@ impl PracticeParams {
                     "map={target}={src}: give TARGET=SOURCE, e.g. map=sheet=TO_SO"
                 ));
             }
-            if !kind
-                .fields()
-                .iter()
-                .any(|f| f.name == target && f.from_source)
-            {
-                let names: Vec<&str> = kind
-                    .fields()
-                    .iter()
-                    .filter(|f| f.from_source)
-                    .map(|f| f.name)
-                    .collect();
-                return Err(format!(
-                    "map={target}=…: '{target}' is not a field of {kind} (fields: {})",
-                    names.join(", ")
-                ));
-            }
+            quyhoach_data::schema::check_map_target(kind, target)
+                .map_err(|e| format!("map={target}=…: {e}"))?;
         }
         Ok(quyhoach_data::import::ImportOptions {
             source_layer: self.layer.clone(),

@@ -132,29 +132,7 @@ fn health_ok(addr: SocketAddr) -> bool {
     ok && t0.elapsed() < Duration::from_secs(3)
 }
 
-/// A zip of `files`, each written by its closure in pieces (1 GiB of zeros never sits in
-/// memory).
-type Writer = Box<dyn Fn(&mut dyn Write)>;
-
-fn zip_of(files: Vec<(&str, Writer)>) -> Vec<u8> {
-    let mut out = std::io::Cursor::new(Vec::new());
-    {
-        let mut w = zip::ZipWriter::new(&mut out);
-        for (name, write) in files {
-            w.start_file(
-                name,
-                zip::write::SimpleFileOptions::default()
-                    .compression_method(zip::CompressionMethod::Deflated)
-                    .compression_level(Some(9))
-                    .large_file(true),
-            )
-            .unwrap();
-            write(&mut w);
-        }
-        w.finish().unwrap();
-    }
-    out.into_inner()
-}
+use common::zips::{zip_of, Writer};
 
 fn zeros(w: &mut dyn Write, mut n: u64) {
     let chunk = vec![0u8; 1 << 20];

@@ -204,18 +204,12 @@ fn the_kit_holds_what_gdal_finds_in_the_commune_and_runs() {
 
     let out = dir.path().join("kit");
     let t0 = std::time::Instant::now();
-    let o = quyhoach(&[
-        "workshop",
-        "pack",
-        "--store",
+    let o = quyhoach(&pack_args(
         store_dir.to_str().unwrap(),
-        "--commune",
         &code,
-        "--out",
         out.to_str().unwrap(),
-        "--margin-m",
-        "100",
-    ]);
+        &["--margin-m", "100"],
+    ));
     assert!(o.status.success(), "pack failed: {}", text(&o.stderr));
     let seconds = t0.elapsed().as_secs_f64();
     let stdout = text(&o.stdout);
@@ -375,17 +369,12 @@ fn the_kit_holds_what_gdal_finds_in_the_commune_and_runs() {
     );
 
     // --force replaces a kit; without it an existing kit is refused and kept.
-    let again = quyhoach(&[
-        "workshop",
-        "pack",
-        "--store",
+    let again = quyhoach(&pack_args(
         store_dir.to_str().unwrap(),
-        "--commune",
         &code,
-        "--out",
         out.to_str().unwrap(),
-        "-q",
-    ]);
+        &["-q"],
+    ));
     assert!(!again.status.success());
     assert!(
         text(&again.stderr).contains("exists and is not empty"),
@@ -398,20 +387,12 @@ fn the_kit_holds_what_gdal_finds_in_the_commune_and_runs() {
         "the refused pack left the kit as it was"
     );
     std::fs::write(out.join("workshop.sqlite"), b"old state").unwrap();
-    let forced = quyhoach(&[
-        "workshop",
-        "pack",
-        "--store",
+    let forced = quyhoach(&pack_args(
         store_dir.to_str().unwrap(),
-        "--commune",
         &code,
-        "--out",
         out.to_str().unwrap(),
-        "--margin-m",
-        "0",
-        "--force",
-        "-q",
-    ]);
+        &["--margin-m", "0", "--force", "-q"],
+    ));
     assert!(forced.status.success(), "{}", text(&forced.stderr));
     let kit2: Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("kit.json")).unwrap()).unwrap();
@@ -428,6 +409,22 @@ fn the_kit_holds_what_gdal_finds_in_the_commune_and_runs() {
 
 /// Runs a pack that must fail; returns its error output after checking that the output's
 /// parent directory is as it was.
+/// `quyhoach workshop pack --store S --commune C --out O` and more options.
+fn pack_args<'a>(store: &'a str, commune: &'a str, out: &'a str, more: &[&'a str]) -> Vec<&'a str> {
+    let mut a = vec![
+        "workshop",
+        "pack",
+        "--store",
+        store,
+        "--commune",
+        commune,
+        "--out",
+        out,
+    ];
+    a.extend_from_slice(more);
+    a
+}
+
 fn pack_fails(args: &[&str], parent: &Path) -> String {
     let before = entries(parent);
     let o = quyhoach(args);
@@ -448,39 +445,13 @@ fn bad_input_gives_one_clear_error_and_leaves_nothing() {
     let out = work.join("kit");
     let out_s = out.to_str().unwrap();
 
-    let err = pack_fails(
-        &[
-            "workshop",
-            "pack",
-            "--store",
-            store,
-            "--commune",
-            "99999",
-            "--out",
-            out_s,
-            "-q",
-        ],
-        &work,
-    );
+    let err = pack_fails(&pack_args(store, "99999", out_s, &["-q"]), &work);
     assert!(
         err.contains("no commune with code '99999'") && err.contains("codes there:"),
         "{err}"
     );
     for bad in ["../x", "", "31150;rm"] {
-        let err = pack_fails(
-            &[
-                "workshop",
-                "pack",
-                "--store",
-                store,
-                "--commune",
-                bad,
-                "--out",
-                out_s,
-                "-q",
-            ],
-            &work,
-        );
+        let err = pack_fails(&pack_args(store, bad, out_s, &["-q"]), &work);
         assert!(
             err.contains("--commune takes a commune code"),
             "{bad}: {err}"
@@ -488,35 +459,16 @@ fn bad_input_gives_one_clear_error_and_leaves_nothing() {
     }
     for bad in ["-5", "NaN", "1e9"] {
         let margin = format!("--margin-m={bad}");
-        let err = pack_fails(
-            &[
-                "workshop",
-                "pack",
-                "--store",
-                store,
-                "--commune",
-                "31150",
-                "--out",
-                out_s,
-                &margin,
-                "-q",
-            ],
-            &work,
-        );
+        let err = pack_fails(&pack_args(store, "31150", out_s, &[&margin, "-q"]), &work);
         assert!(err.contains("--margin-m"), "{bad}: {err}");
     }
     let err = pack_fails(
-        &[
-            "workshop",
-            "pack",
-            "--store",
+        &pack_args(
             work.join("nostore").to_str().unwrap(),
-            "--commune",
             "31150",
-            "--out",
             out_s,
-            "-q",
-        ],
+            &["-q"],
+        ),
         &work,
     );
     assert!(err.contains("not a quyhoach store"), "{err}");
@@ -524,20 +476,7 @@ fn bad_input_gives_one_clear_error_and_leaves_nothing() {
     // An existing, non-empty directory is refused and kept.
     std::fs::create_dir(&out).unwrap();
     std::fs::write(out.join("notes.txt"), b"mine").unwrap();
-    let err = pack_fails(
-        &[
-            "workshop",
-            "pack",
-            "--store",
-            store,
-            "--commune",
-            "31150",
-            "--out",
-            out_s,
-            "-q",
-        ],
-        &work,
-    );
+    let err = pack_fails(&pack_args(store, "31150", out_s, &["-q"]), &work);
     assert!(
         err.contains("exists and is not empty") && err.contains("--force"),
         "{err}"
@@ -546,18 +485,12 @@ fn bad_input_gives_one_clear_error_and_leaves_nothing() {
 
     // --force never replaces what the kit is made from.
     let err = pack_fails(
-        &[
-            "workshop",
-            "pack",
-            "--store",
+        &pack_args(
             store,
-            "--commune",
             "31150",
-            "--out",
             dir.path().to_str().unwrap(),
-            "--force",
-            "-q",
-        ],
+            &["--force", "-q"],
+        ),
         dir.path(),
     );
     assert!(
@@ -570,47 +503,22 @@ fn bad_input_gives_one_clear_error_and_leaves_nothing() {
     let file = work.join("a-file");
     std::fs::write(&file, b"x").unwrap();
     let err = pack_fails(
-        &[
-            "workshop",
-            "pack",
-            "--store",
-            store,
-            "--commune",
-            "31150",
-            "--out",
-            file.to_str().unwrap(),
-            "-q",
-        ],
+        &pack_args(store, "31150", file.to_str().unwrap(), &["-q"]),
         &work,
     );
     assert!(err.contains("is not a directory"), "{err}");
     let err = pack_fails(
-        &[
-            "workshop",
-            "pack",
-            "--store",
-            store,
-            "--commune",
-            "31150",
-            "--out",
-            file.join("kit").to_str().unwrap(),
-            "-q",
-        ],
+        &pack_args(store, "31150", file.join("kit").to_str().unwrap(), &["-q"]),
         &work,
     );
     assert!(err.contains("is not a directory"), "{err}");
     let err = pack_fails(
-        &[
-            "workshop",
-            "pack",
-            "--store",
+        &pack_args(
             store,
-            "--commune",
             "31150",
-            "--out",
             work.join("missing/kit").to_str().unwrap(),
-            "-q",
-        ],
+            &["-q"],
+        ),
         &work,
     );
     assert!(err.contains("does not exist"), "{err}");
@@ -649,19 +557,12 @@ fn bad_input_gives_one_clear_error_and_leaves_nothing() {
     let (first, content) = builtin[0];
     std::fs::write(mine.join(first), format!("{content}\n  - : [unclosed\n")).unwrap();
     let err = pack_fails(
-        &[
-            "workshop",
-            "pack",
-            "--store",
+        &pack_args(
             store,
-            "--commune",
             "31150",
-            "--out",
             work.join("kit3").to_str().unwrap(),
-            "--lessons",
-            mine.to_str().unwrap(),
-            "-q",
-        ],
+            &["--lessons", mine.to_str().unwrap(), "-q"],
+        ),
         &work,
     );
     assert!(err.contains("--lessons") && err.contains(first), "{err}");
@@ -669,19 +570,12 @@ fn bad_input_gives_one_clear_error_and_leaves_nothing() {
     assert_ne!(edited, content, "the lesson file has a vi: text to edit");
     std::fs::write(mine.join(first), &edited).unwrap();
     let kit3 = work.join("kit3");
-    let o = quyhoach(&[
-        "workshop",
-        "pack",
-        "--store",
+    let o = quyhoach(&pack_args(
         store,
-        "--commune",
         "31150",
-        "--out",
         kit3.to_str().unwrap(),
-        "--lessons",
-        mine.to_str().unwrap(),
-        "-q",
-    ]);
+        &["--lessons", mine.to_str().unwrap(), "-q"],
+    ));
     assert!(o.status.success(), "{}", text(&o.stderr));
     assert_eq!(
         std::fs::read_to_string(kit3.join("lessons").join(first)).unwrap(),
@@ -691,19 +585,12 @@ fn bad_input_gives_one_clear_error_and_leaves_nothing() {
 
     // A web app that is not built.
     let err = pack_fails(
-        &[
-            "workshop",
-            "pack",
-            "--store",
+        &pack_args(
             store,
-            "--commune",
             "31150",
-            "--out",
             work.join("kit2").to_str().unwrap(),
-            "--web-dir",
-            work.to_str().unwrap(),
-            "-q",
-        ],
+            &["--web-dir", work.to_str().unwrap(), "-q"],
+        ),
         &work,
     );
     assert!(err.contains("no index.html"), "{err}");
@@ -714,17 +601,12 @@ fn start_sh_names_the_debian_packages_of_missing_libraries() {
     let dir = tempfile::tempdir().unwrap();
     let store_dir = demo_store(dir.path());
     let out = dir.path().join("kit");
-    let o = quyhoach(&[
-        "workshop",
-        "pack",
-        "--store",
+    let o = quyhoach(&pack_args(
         store_dir.to_str().unwrap(),
-        "--commune",
         "31150",
-        "--out",
         out.to_str().unwrap(),
-        "-q",
-    ]);
+        &["-q"],
+    ));
     assert!(o.status.success(), "{}", text(&o.stderr));
     // A program that needs a GDAL and a FreeType this laptop does not have: linked against
     // stand-ins that are then removed, as on a laptop without libgdal32 and libfreetype6.

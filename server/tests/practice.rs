@@ -183,27 +183,7 @@ fn unzip(bytes: &[u8]) -> BTreeMap<String, Vec<u8>> {
         .collect()
 }
 
-type Writer = Box<dyn Fn(&mut dyn Write)>;
-
-fn zip_of(files: Vec<(&str, Writer)>) -> Vec<u8> {
-    let mut out = std::io::Cursor::new(Vec::new());
-    {
-        let mut w = zip::ZipWriter::new(&mut out);
-        for (name, write) in files {
-            w.start_file(
-                name,
-                zip::write::SimpleFileOptions::default()
-                    .compression_method(zip::CompressionMethod::Deflated)
-                    .compression_level(Some(9))
-                    .large_file(true),
-            )
-            .unwrap();
-            write(&mut w);
-        }
-        w.finish().unwrap();
-    }
-    out.into_inner()
-}
+use common::zips::{zip_of, Writer};
 
 fn bytes_of(b: Vec<u8>) -> Writer {
     Box::new(move |w: &mut dyn Write| w.write_all(&b).unwrap())

@@ -641,7 +641,7 @@ fn commune_parcels(d: &District, c: usize, stats: &mut DemoStats) -> Vec<Rec> {
 
 /// A self-intersecting "bow-tie" through the four corners of a (near-rectangular) parcel:
 /// south-west, north-east, south-east, north-west.
-fn bow_tie(p: &Polygon) -> Polygon {
+pub(crate) fn bow_tie(p: &Polygon) -> Polygon {
     let cs = &p.exterior().0;
     let by = |f: &dyn Fn(&geo_types::Coord) -> f64| {
         cs.iter()

@@ -682,9 +682,7 @@ async fn progress(
     let db = db_of(&st)?;
     q.allow(&[])?;
     let code = parse_code(&code)?;
-    let id: i64 = id.parse().ok().filter(|n| *n > 0).ok_or_else(|| {
-        WorkshopError::NotFound(format!("no trainee {} in workshop {code}", shown(&id)))
-    })?;
+    let id = participant_id(&id, &code)?;
     let key = key_header(&headers, PARTICIPANT_KEY_HEADER)?.to_string();
     let req: Progress = parse_body(
         &body,
@@ -715,7 +713,7 @@ async fn progress(
                 )
                 .optional()?;
             let Some((workshop_id, key_hash, cur_lesson, cur_step, window, count)) = row else {
-                return Err(WorkshopError::NotFound(format!("no trainee {id} in workshop {code}")));
+                return Err(no_trainee(id, &code));
             };
             if !same_hash(&sha256(key.as_bytes()), &key_hash) {
                 return Err(WorkshopError::WrongKey("participant key"));
@@ -847,6 +845,17 @@ async fn board(
     Ok(live_json(StatusCode::OK, v))
 }
 
+/// A trainee's id from the path: a positive number, else "no such trainee".
+fn participant_id(id: &str, code: &str) -> Result<i64> {
+    id.parse().ok().filter(|n| *n > 0).ok_or_else(|| {
+        WorkshopError::NotFound(format!("no trainee {} in workshop {code}", shown(id)))
+    })
+}
+
+fn no_trainee(id: i64, code: &str) -> WorkshopError {
+    WorkshopError::NotFound(format!("no trainee {id} in workshop {code}"))
+}
+
 /// A trainee's own view: their name and the trainer's push (404 once removed). Trainees poll it.
 async fn me(
     State(st): State<AppState>,
@@ -857,9 +866,7 @@ async fn me(
     let db = db_of(&st)?;
     q.allow(&[])?;
     let code = parse_code(&code)?;
-    let id: i64 = id.parse().ok().filter(|n| *n > 0).ok_or_else(|| {
-        WorkshopError::NotFound(format!("no trainee {} in workshop {code}", shown(&id)))
-    })?;
+    let id = participant_id(&id, &code)?;
     let key = key_header(&headers, PARTICIPANT_KEY_HEADER)?.to_string();
     let v = db
         .with(move |c| -> Result<Value> {
@@ -872,9 +879,7 @@ async fn me(
                 )
                 .optional()?;
             let Some((ws, hash, name)) = row else {
-                return Err(WorkshopError::NotFound(format!(
-                    "no trainee {id} in workshop {code}"
-                )));
+                return Err(no_trainee(id, &code));
             };
             if ws != w.id || !same_hash(&sha256(key.as_bytes()), &hash) {
                 return Err(WorkshopError::WrongKey("participant key"));
@@ -896,9 +901,7 @@ async fn remove(
     let db = db_of(&st)?;
     q.allow(&[])?;
     let code = parse_code(&code)?;
-    let id: i64 = id.parse().ok().filter(|n| *n > 0).ok_or_else(|| {
-        WorkshopError::NotFound(format!("no trainee {} in workshop {code}", shown(&id)))
-    })?;
+    let id = participant_id(&id, &code)?;
     db.with(move |c| -> Result<()> {
         let w = load(c, &code, now())?;
         let row: Option<(i64, Vec<u8>)> = c
@@ -924,9 +927,7 @@ async fn remove(
                 c.execute("DELETE FROM participant WHERE id = ?1", [id])?;
                 Ok(())
             }
-            _ => Err(WorkshopError::NotFound(format!(
-                "no trainee {id} in workshop {code}"
-            ))),
+            _ => Err(no_trainee(id, &code)),
         }
     })
     .await??;
