@@ -80,6 +80,9 @@ for (const lang of ['vi', 'en']) {
 await step('the layers panel links "Mở trong QGIS" to a project of the current view', async () => {
   const map = await context.newPage();
   await map.goto(site.url);
+  // The view the link should carry is the map's: wait until there is one (the layers panel
+  // can open before MapLibre has arrived).
+  await map.waitForFunction(() => window.quyhoach?.mapView?.map?.loaded(), null, { timeout: 60_000 });
   await map.locator('#btn-layers').click();
   const a = map.locator('#btn-qgis');
   await a.waitFor({ timeout: 20_000 });
