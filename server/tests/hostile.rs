@@ -11,7 +11,7 @@ mod common;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -218,19 +218,7 @@ fn giant_polygon_zip(points: u64) -> Vec<u8> {
     ])
 }
 
-fn upload_dirs_of(pid: u32) -> Vec<PathBuf> {
-    std::fs::read_dir(std::env::temp_dir())
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| {
-            p.file_name()
-                .unwrap()
-                .to_string_lossy()
-                .starts_with(&format!("quyhoach-upload-{pid}-"))
-        })
-        .collect()
-}
+use common::process::upload_dirs_of;
 
 /// Accepts connections on a local port and counts them: a trap for requests an upload
 /// might make the server send.

@@ -8,70 +8,46 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+/// `quyhoach serve` with its own state database (servers of parallel tests share the store).
 struct Server {
-    child: Child,
+    p: common::process::ServeProcess,
     addr: SocketAddr,
     _db: tempfile::TempDir,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 impl Server {
     /// `quyhoach serve` on `store` with `reader` as the upload reader.
     fn start(store: &Path, extra: &[&str], reader: &Path) -> Server {
-        // Each server its own state database: servers of parallel tests share the store.
         let db = tempfile::tempdir().unwrap();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_quyhoach"))
-            .args(["serve", "--quiet", "--listen", "127.0.0.1:0", "--store"])
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_quyhoach"));
+        cmd.args(["serve", "--quiet", "--listen", "127.0.0.1:0", "--store"])
             .arg(store)
             .args(["--reload-seconds", "0", "--db"])
             .arg(db.path().join("portal.sqlite"))
             .args(extra)
-            .env("QUYHOACH_SITE_READER", reader)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("starting quyhoach serve");
-        let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if let Some(rest) = line.split("serving on http://").nth(1) {
-                    let _ = tx.send(rest.split('/').next().unwrap().to_string());
-                }
-            }
-        });
-        let addr = rx
-            .recv_timeout(Duration::from_secs(60))
-            .expect("the server did not start")
-            .parse()
-            .unwrap();
+            .env("QUYHOACH_SITE_READER", reader);
+        let p = common::process::ServeProcess::spawn(cmd);
         Server {
-            child,
-            addr,
+            addr: p.addr,
+            p,
             _db: db,
         }
     }
 
     fn alive(&mut self) -> bool {
-        self.child.try_wait().unwrap().is_none()
+        self.p.alive()
     }
 
     fn pid(&self) -> u32 {
-        self.child.id()
+        self.p.pid()
     }
 }
 
@@ -108,19 +84,7 @@ fn health_ok(addr: SocketAddr) -> bool {
     get(addr, "/api/v1/health").status == 200
 }
 
-fn upload_dirs_of(pid: u32) -> Vec<PathBuf> {
-    std::fs::read_dir(std::env::temp_dir())
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| {
-            p.file_name()
-                .unwrap()
-                .to_string_lossy()
-                .starts_with(&format!("quyhoach-upload-{pid}-"))
-        })
-        .collect()
-}
+use common::process::upload_dirs_of;
 
 /// A reader that notes each command it is run with in `log`, optionally sleeps, then runs
 /// the real binary: proof that the child process is used, and a slow child for the

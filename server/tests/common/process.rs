@@ -42,9 +42,16 @@ impl ServeProcess {
     /// Starts the binary on 127.0.0.1, port chosen by the OS, and waits for its
     /// "serving on" line.
     pub fn start(store: &Path) -> ServeProcess {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_quyhoach"))
-            .args(["serve", "--quiet", "--listen", "127.0.0.1:0", "--store"])
-            .arg(store)
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_quyhoach"));
+        cmd.args(["serve", "--quiet", "--listen", "127.0.0.1:0", "--store"])
+            .arg(store);
+        ServeProcess::spawn(cmd)
+    }
+
+    /// Runs `cmd` (`quyhoach serve …` on 127.0.0.1:0, with whatever else a test sets) and
+    /// waits for its "serving on" line.
+    pub fn spawn(mut cmd: Command) -> ServeProcess {
+        let mut child = cmd
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -64,6 +71,16 @@ impl ServeProcess {
             .parse()
             .unwrap();
         ServeProcess { child, addr }
+    }
+
+    /// Whether the process is still running.
+    pub fn alive(&mut self) -> bool {
+        self.child.try_wait().unwrap().is_none()
+    }
+
+    /// Its process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// `POST path` with a JSON body: the status and the body parsed as JSON.
@@ -157,4 +174,19 @@ fn dechunk(mut b: &[u8]) -> std::io::Result<Vec<u8>> {
         out.extend_from_slice(&b[..size]);
         b = &b[size + 2..];
     }
+}
+
+/// The upload directories a server process `pid` has in the temporary directory.
+pub fn upload_dirs_of(pid: u32) -> Vec<PathBuf> {
+    std::fs::read_dir(std::env::temp_dir())
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with(&format!("quyhoach-upload-{pid}-"))
+        })
+        .collect()
 }
