@@ -9,6 +9,10 @@ fi
 bash scripts/setup.sh
 bash scripts/setup-judges.sh
 export QUYHOACH_PYTHON="$PWD/target/judges-venv/bin/python"
+# The two-way features' tests run on SQLite and on PostgreSQL: a throwaway server from
+# Debian's postgresql package, started here (scripts/setup-postgres.sh prints its URL).
+QUYHOACH_TEST_PG="$(bash scripts/setup-postgres.sh | tail -1)"
+export QUYHOACH_TEST_PG
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings
 cargo test --workspace --release

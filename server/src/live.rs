@@ -60,6 +60,8 @@ impl Live {
         let before = stamp(store);
         let state = AppState::with_config(Arc::new(index), &tiles, server.clone())?;
         let router = crate::app(state.clone());
+        // Followed parcels whose planning changed while the server was down.
+        crate::portal::alerts::on_data(&state);
         Ok(Live {
             store: store.to_path_buf(),
             tiles,
@@ -115,6 +117,8 @@ impl Live {
             *s = seen;
         }
         if changed {
+            // Tell the followers of every parcel whose zones or red lines changed.
+            crate::portal::alerts::on_data(&self.current.load().0);
             println!(
                 "reloaded {} in {:.1}s: data version {}",
                 self.store.display(),

@@ -52,6 +52,17 @@ enum Command {
         #[command(subcommand)]
         command: quyhoach_server::portal::db::DbCommand,
     },
+    /// Officials' accounts (commune officers, planning offices, administrators): add, list,
+    /// change a password, disable. No account exists until one is added here.
+    Users {
+        #[command(subcommand)]
+        command: quyhoach_server::portal::accounts::UsersCommand,
+    },
+    /// Consultations on draft plans: open one (its window of dates), list, close.
+    Consultations {
+        #[command(subcommand)]
+        command: quyhoach_server::portal::consult::ConsultCommand,
+    },
     /// Workshops: pack the offline workshop kit for a trainer's laptop.
     Workshop {
         #[command(subcommand)]
@@ -210,6 +221,22 @@ struct PortalArgs {
     /// Do not let anyone start a workshop.
     #[arg(long, env = "QUYHOACH_NO_WORKSHOPS")]
     no_workshops: bool,
+    /// PostgreSQL for the two-way state — questions, comments, consultations, officials'
+    /// accounts and sessions, alerts — shared by several servers
+    /// (`postgresql://user[:password]@host[:port]/db`). Without it they live in the portal
+    /// database (--db).
+    #[arg(long = "db-url", env = "QUYHOACH_DB_URL", value_name = "URL")]
+    db_url: Option<String>,
+    /// Days contact details and followers' email addresses are kept before they are deleted.
+    #[arg(long, env = "QUYHOACH_CONTACT_RETENTION_DAYS", default_value_t = quyhoach_server::portal::twoway::DEFAULT_CONTACT_RETENTION_DAYS)]
+    contact_retention_days: i64,
+    /// The SMTP server alert emails go out through (`smtp://host[:port]`); without it,
+    /// alerts are Atom feeds only.
+    #[arg(long, env = "QUYHOACH_SMTP_URL", value_name = "URL")]
+    smtp_url: Option<String>,
+    /// The From address of alert emails.
+    #[arg(long, env = "QUYHOACH_MAIL_FROM", default_value = "quyhoach@localhost")]
+    mail_from: String,
 }
 
 impl PortalArgs {
@@ -241,11 +268,33 @@ impl PortalArgs {
                     .with_context(|| format!("opening the portal database {}", path.display()))
             }
         };
+        if !(1..=3650).contains(&self.contact_retention_days) {
+            bail!("--contact-retention-days must be 1 to 3650");
+        }
+        let state = quyhoach_server::portal::sql::StateDb::open(self.db_url.as_deref(), db.clone())
+            .context("opening the state database (--db-url)")?;
+        if let Some(quyhoach_server::portal::sql::StateDb::Postgres(p)) = &state {
+            println!("state database {p:?}");
+        }
+        if let Some(s) = &state {
+            quyhoach_server::portal::twoway::start_sweeper(s.clone());
+        }
+        let mail = self.smtp_url.as_ref().map(|url| {
+            std::sync::Arc::new(quyhoach_server::portal::alerts::MailConfig {
+                smtp_url: url.clone(),
+                from: self.mail_from.clone(),
+            })
+        });
         Ok(quyhoach_server::portal::PortalConfig {
             db,
             lessons_dir: self.lessons.clone(),
             practice_import: !self.no_practice_import,
             workshops: !self.no_workshops,
+            state,
+            twoway: quyhoach_server::portal::twoway::TwowayConfig {
+                contact_retention_days: self.contact_retention_days,
+                mail,
+            },
         })
     }
 }
@@ -462,6 +511,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Tiles(args) => run_tiles(&args),
         Command::Db { command } => quyhoach_server::portal::db::run(command),
         Command::Workshop { command } => quyhoach_server::pack::run(command),
+        Command::Users { command } => quyhoach_server::portal::accounts::run(command),
+        Command::Consultations { command } => quyhoach_server::portal::consult::run(command),
         Command::ReadSite { .. } => bail!("__read-site is the server's upload reader"),
         Command::PracticeImport { .. } => {
             bail!("__practice-import is the server's practice import")

@@ -27,7 +27,13 @@ use rusqlite_migration::{Migrations, M};
 
 /// The schema's migrations (SQL), in order; the database's `user_version` is how many were
 /// applied. Append only: a released migration never changes.
-pub const MIGRATIONS: &[&str] = &[include_str!("../../migrations/0001_workshops.sql")];
+pub const MIGRATIONS: &[&str] = &[
+    include_str!("../../migrations/0001_workshops.sql"),
+    include_str!("../../migrations/0002_accounts.sql"),
+    include_str!("../../migrations/0003_feedback.sql"),
+    include_str!("../../migrations/0004_consultations.sql"),
+    include_str!("../../migrations/0005_alerts.sql"),
+];
 
 fn migrations() -> Migrations<'static> {
     Migrations::new(MIGRATIONS.iter().map(|sql| M::up(sql)).collect())

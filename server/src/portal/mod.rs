@@ -1,16 +1,27 @@
 //! The portal's own features beyond lookup: its state database ([`db`]), lessons on the
 //! live map ([`lessons`]), workshops with a trainer's view ([`workshop`]), the practice
 //! import sandbox of the data-preparation lesson ([`practice`]), printable handouts and the
-//! leaflet ([`handouts`]) and the QGIS project of a view ([`qgis`]).
+//! leaflet ([`handouts`]) and the QGIS project of a view ([`qgis`]); and the two-way
+//! features: questions, error reports and comments ([`feedback`]), the officials' accounts
+//! ([`accounts`]) and inbox ([`inbox`]), consultations on draft plans ([`consult`]) and
+//! alerts ([`alerts`]), sharing [`twoway`] and stored through [`sql`] on SQLite or
+//! PostgreSQL.
 //!
 //! Each module brings its routes ([`routes`]) and their OpenAPI paths ([`openapi_paths`]);
 //! the server registers them with its own.
 
+pub mod accounts;
+pub mod alerts;
+pub mod consult;
 pub mod db;
+pub mod feedback;
 pub mod handouts;
+pub mod inbox;
 pub mod lessons;
 pub mod practice;
 pub mod qgis;
+pub mod sql;
+pub mod twoway;
 pub mod workshop;
 
 use std::path::PathBuf;
@@ -40,6 +51,11 @@ pub struct PortalConfig {
     pub practice_import: bool,
     /// Whether trainers may start workshops.
     pub workshops: bool,
+    /// Where questions, comments, accounts and alerts are kept: the portal database
+    /// (SQLite) or PostgreSQL (`--db-url`); `None`: those routes answer 503.
+    pub state: Option<sql::StateDb>,
+    /// Retention and mail settings of the two-way features.
+    pub twoway: twoway::TwowayConfig,
 }
 
 /// Every route of the portal's modules.
@@ -50,6 +66,11 @@ pub fn routes() -> Routes {
     r.extend(practice::routes());
     r.extend(handouts::routes());
     r.extend(qgis::routes());
+    r.extend(accounts::routes());
+    r.extend(feedback::routes());
+    r.extend(inbox::routes());
+    r.extend(consult::routes());
+    r.extend(alerts::routes());
     r
 }
 
@@ -62,6 +83,11 @@ pub fn openapi_paths() -> Map<String, Value> {
         practice::openapi_paths(),
         handouts::openapi_paths(),
         qgis::openapi_paths(),
+        accounts::openapi_paths(),
+        feedback::openapi_paths(),
+        inbox::openapi_paths(),
+        consult::openapi_paths(),
+        alerts::openapi_paths(),
     ] {
         paths.extend(part);
     }
