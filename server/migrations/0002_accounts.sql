@@ -49,3 +49,10 @@ CREATE TABLE audit_log (
     detail      TEXT NOT NULL DEFAULT ''
 ) STRICT;
 CREATE INDEX audit_log_target ON audit_log (target_kind, target_id);
+
+-- Secrets every server of a deployment shares (HMAC keys of form tokens and unsubscribe
+-- codes): random 32 bytes each, made by the first server that needs one.
+CREATE TABLE portal_secret (
+    name  TEXT PRIMARY KEY NOT NULL,
+    value BLOB NOT NULL
+) STRICT;

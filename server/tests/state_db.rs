@@ -152,3 +152,26 @@ fn conditional_updates_from_many_threads_lose_nothing() {
         assert_eq!(v, 80, "{}", t.backend);
     }
 }
+
+#[test]
+fn shared_secrets_are_made_once_and_shared() {
+    for t in common::state::every_backend() {
+        let a =
+            t.db.tx_blocking(|tx: &mut dyn Tx| {
+                quyhoach_server::portal::twoway::shared_secret(tx, "form")
+            })
+            .unwrap();
+        let b =
+            t.db.tx_blocking(|tx: &mut dyn Tx| {
+                quyhoach_server::portal::twoway::shared_secret(tx, "form")
+            })
+            .unwrap();
+        let c =
+            t.db.tx_blocking(|tx: &mut dyn Tx| {
+                quyhoach_server::portal::twoway::shared_secret(tx, "other")
+            })
+            .unwrap();
+        assert_eq!(a, b, "{}", t.backend);
+        assert_ne!(a, c, "{}", t.backend);
+    }
+}

@@ -36,3 +36,7 @@ CREATE TABLE audit_log (
     detail      TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX audit_log_target ON audit_log (target_kind, target_id);
+CREATE TABLE portal_secret (
+    name  TEXT PRIMARY KEY,
+    value BYTEA NOT NULL
+);

@@ -230,6 +230,27 @@ impl StateArgs {
     }
 }
 
+/// A secret shared by every server using this state database (an HMAC key): made at
+/// random by the first server that asks for `name`, read by the others. Blocking: call it
+/// inside a transaction closure or from a thread, and cache the answer.
+pub fn shared_secret(tx: &mut dyn Tx, name: &str) -> Result<[u8; 32], SqlError> {
+    let mut fresh = [0u8; 32];
+    if getrandom::fill(&mut fresh).is_err() || fresh.iter().all(|&x| x == 0) {
+        return Err(SqlError::Other("the random number generator failed".into()));
+    }
+    tx.exec(
+        "INSERT INTO portal_secret (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
+        super::sql::vals![name, fresh.to_vec()],
+    )?;
+    let v = tx.query_one(
+        "SELECT value FROM portal_secret WHERE name = ?",
+        super::sql::vals![name],
+    )?;
+    v.blob(0)?
+        .try_into()
+        .map_err(|_| SqlError::Other(format!("secret {name} is not 32 bytes")))
+}
+
 /// A new random token for a link or a cookie (256 bits, URL-safe hex) and the SHA-256 that
 /// is stored instead of it.
 pub fn new_token() -> (String, Vec<u8>) {
