@@ -299,7 +299,8 @@ async fn caching(State(st): State<AppState>, req: Request, next: Next) -> Respon
     let path = req.uri().path();
     let cacheable = matches!(*req.method(), Method::GET | Method::HEAD)
         && path != "/api/v1/health"
-        && !has_own_etag(path);
+        && !has_own_etag(path)
+        && !is_portal_state(path);
     if cacheable && etag_matches(req.headers(), &st.etag) {
         let mut r = StatusCode::NOT_MODIFIED.into_response();
         set_cache_headers(r.headers_mut(), &st.etag);
@@ -322,6 +323,23 @@ fn has_own_etag(path: &str) -> bool {
     path.starts_with("/fonts/")
         || (path.starts_with("/tiles/") && path.matches('/').count() >= 5)
         || is_web_path(path)
+}
+
+/// Answers from the portal's own state (questions, consultations, follows, feeds, accounts,
+/// workshops), which change without the data changing: never tagged with the data version.
+fn is_portal_state(path: &str) -> bool {
+    [
+        "/api/v1/official",
+        "/api/v1/auth",
+        "/api/v1/feedback",
+        "/api/v1/qa",
+        "/api/v1/consultations",
+        "/api/v1/follows",
+        "/api/v1/workshops",
+        "/feeds/",
+    ]
+    .iter()
+    .any(|p| path.starts_with(p))
 }
 
 /// The web app's files: the page, its config and its hashed assets.
