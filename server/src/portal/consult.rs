@@ -2,7 +2,7 @@
 
 use serde_json::{Map, Value};
 
-use super::sql::{SqlResult, Tx};
+use super::sql::{vals, SqlResult, Tx};
 
 use super::Routes;
 
@@ -68,11 +68,75 @@ pub enum Window {
 
 /// The consultation window of `plan_id` covering `commune` (a consultation with no
 /// communes covers the plan's whole area) at `now`.
+///
+/// A consultation is open when `opens_at <= now < closes_at`. Its `communes` ('' for the
+/// plan's whole area, else comma-separated codes) must include `commune` (with
+/// `commune = None`, only whole-area consultations count). Picks the open one (the one
+/// closing last when several are), else the soonest upcoming, else the latest closed.
 pub fn window_for(
-    _tx: &mut dyn Tx,
-    _plan_id: &str,
-    _commune: Option<&str>,
-    _now: i64,
+    tx: &mut dyn Tx,
+    plan_id: &str,
+    commune: Option<&str>,
+    now: i64,
 ) -> SqlResult<Window> {
-    Ok(Window::None)
+    let rows = tx.query(
+        "SELECT id, communes, opens_at, closes_at FROM consultation WHERE plan_id = ? \
+         ORDER BY id",
+        vals![plan_id],
+    )?;
+    let mut open: Option<(i64, i64, i64)> = None;
+    let mut upcoming: Option<(i64, i64, i64)> = None;
+    let mut closed: Option<(i64, i64, i64)> = None;
+    for r in rows {
+        let (id, communes, opens_at, closes_at) = (r.i64(0)?, r.text(1)?, r.i64(2)?, r.i64(3)?);
+        if !covers(&communes, commune) {
+            continue;
+        }
+        let w = (id, opens_at, closes_at);
+        if opens_at <= now && now < closes_at {
+            if open.is_none_or(|o| closes_at > o.2) {
+                open = Some(w);
+            }
+        } else if opens_at > now {
+            if upcoming.is_none_or(|u| opens_at < u.1) {
+                upcoming = Some(w);
+            }
+        } else if closed.is_none_or(|c| closes_at > c.2) {
+            closed = Some(w);
+        }
+    }
+    Ok(if let Some((id, opens_at, closes_at)) = open {
+        Window::Open {
+            id,
+            opens_at,
+            closes_at,
+        }
+    } else if let Some((id, opens_at, closes_at)) = upcoming {
+        Window::Upcoming {
+            id,
+            opens_at,
+            closes_at,
+        }
+    } else if let Some((id, opens_at, closes_at)) = closed {
+        Window::Closed {
+            id,
+            opens_at,
+            closes_at,
+        }
+    } else {
+        Window::None
+    })
+}
+
+/// Whether a consultation held in `communes` ('' = the plan's whole area, else
+/// comma-separated codes) covers `commune`.
+pub fn covers(communes: &str, commune: Option<&str>) -> bool {
+    let communes = communes.trim();
+    if communes.is_empty() {
+        return true;
+    }
+    match commune {
+        Some(c) => communes.split(',').any(|x| x.trim() == c),
+        None => false,
+    }
 }
