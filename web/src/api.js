@@ -15,6 +15,7 @@ async function request(path, opts = {}) {
   } catch (e) {
     throw new ApiError(0, e?.message || 'network');
   }
+  noteVersion(resp);
   const ct = resp.headers.get('content-type') || '';
   const body = ct.includes('json') ? await resp.json().catch(() => null) : await resp.text();
   if (!resp.ok) {
@@ -22,6 +23,17 @@ async function request(path, opts = {}) {
     throw new ApiError(resp.status, detail);
   }
   return body;
+}
+
+let lastVersion = null;
+/** The data version (the ETag of the data answers, as `/api/v1/health` names it) last seen. */
+function noteVersion(resp) {
+  const tag = resp.headers.get('etag');
+  if (tag) lastVersion = tag.replace(/^W\//, '').replace(/"/g, '');
+}
+/** The data version of the last report or lookup answer (what a question says the person saw). */
+export function dataVersion() {
+  return lastVersion;
 }
 
 const get = (path, signal) => request(path, { signal });

@@ -18,6 +18,13 @@
 //                                   lesson, at a step (a reload resumes there)
 //   #/workshop, #/join/K7M2QX,      workshops (workshop.js): start one, join one, the
 //   #/trainer/K7M2QX                trainer's board
+//   #/q/<token>                     the asker's private page (feedback.js): the question,
+//                                   its state, the answer
+//   #/follow/<token>                a follow's page: its news, unsubscribe
+//   #/qa[?commune=&plan=&q=]        the public Q&A; #/mine the questions and follows saved
+//                                   in this browser
+//   #/consultations[/<id>]          consultations on draft plans, one with its comments
+//   #/official                      the officials' sign-in and inbox (official.js)
 
 export function parseHash(hash = location.hash, search = location.search) {
   let h = hash.replace(/^#/, '');
@@ -38,10 +45,17 @@ export function parseHash(hash = location.hash, search = location.search) {
     page = workshop[1];
     h = h.slice(workshop[0].length);
   }
+  // Private links carry a 64-hex-digit token; consultations a number.
+  const twoway = page ? null : h.match(/^\/(?:(q|follow)\/([0-9a-fA-F]{64})|(qa|mine|official)|(consultations)(?:\/([1-9]\d{0,11}))?)\/?(?=[?&]|$)/);
+  if (twoway) {
+    page = twoway[1] || twoway[3] || twoway[4];
+    h = h.slice(twoway[0].length);
+  }
   const q = new URLSearchParams(h.replace(/^\?/, ''));
   const state = { page, params: q };
   if (learn) Object.assign(state, { lesson: learn[1] || null, step: learn[1] ? learn[2] || null : null });
   if (workshop) state.code = workshop[2] || null;
+  if (twoway) Object.assign(state, { token: twoway[2] ? twoway[2].toLowerCase() : null, id: twoway[5] ? Number(twoway[5]) : null });
   const query = new URLSearchParams(search);
   const p = q.get('p') || (page ? null : query.get('p'));
   if (p) {

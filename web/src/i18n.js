@@ -6,6 +6,7 @@
 import learnStrings from './strings/learn.js';
 import workshopStrings from './strings/workshop.js';
 import qgisStrings from './strings/qgis.js';
+import twowayStrings from './strings/twoway.js';
 
 const STRINGS = {
   vi: {
@@ -627,7 +628,7 @@ const STRINGS = {
 };
 
 // Each feature's strings live in its own file under strings/, merged here.
-for (const part of [learnStrings, workshopStrings, qgisStrings]) {
+for (const part of [learnStrings, workshopStrings, qgisStrings, twowayStrings]) {
   Object.assign(STRINGS.vi, part.vi);
   Object.assign(STRINGS.en, part.en);
 }

@@ -1,7 +1,7 @@
 // The app's controller: the page shell, search, selection, reports and the URL state.
 // The map (MapLibre) arrives later as its own chunk; everything here works before it.
 import { t, setLang, initialLang, onLangChange, getLang, mapLocale } from './i18n.js';
-import { api, optionalJson } from './api.js';
+import { api, optionalJson, dataVersion } from './api.js';
 import { parseHash, buildLink, absoluteUrl } from './hash.js';
 import { initSearch } from './search.js';
 import { reportHtml, reportCsv, reportSpeech, download, esc, siteTitle } from './report.js';
@@ -134,7 +134,16 @@ function renderReportPanel() {
     </div>`;
   const dup = single && app.reportCtx.dupN ? `<p class="small dup-note" id="dup-note">${esc(t('report.duplicate', { n: app.reportCtx.dupN, count: app.reportCtx.dupCount || '≥ 2', parcel: s.parcel, sheet: s.sheet }))}</p>` : '';
   const multi = app.selection.length > 0 ? `<p class="muted small">${esc(t('report.multi.hint'))}${app.selection.length > 1 ? ` <button type="button" class="btn" id="act-clear">${esc(t('report.multi.clear'))}</button>` : ''}</p>` : '';
-  panelBody.innerHTML = dup + reportHtml(r, app.reportCtx) + actions + exports + multi;
+  // Ask, report an error, follow (the dialogs load with feedback.js on the first press);
+  // the report's Q&A, consultations and per-plan buttons come with twoway-report.js.
+  const twoway = `
+    <div class="actions-row tw-actions" role="group" aria-label="${esc(t('tw.group'))}">
+      <button type="button" class="btn" id="act-ask">${esc(t(single ? 'tw.ask.parcel' : 'tw.ask.site'))}</button>
+      <button type="button" class="btn" id="act-error">${esc(t('tw.error'))}</button>
+      ${single ? `<button type="button" class="btn" id="act-follow">${esc(t('tw.follow.parcel'))}</button>` : ''}
+    </div>
+    <div id="report-twoway"></div>`;
+  panelBody.innerHTML = dup + reportHtml(r, app.reportCtx) + twoway + actions + exports + multi;
   const on = (id, fn) => document.getElementById(id)?.addEventListener('click', fn);
   on('act-print', () => import('./print.js').then((m) => m.printReport(app)));
   on('act-share', () => import('./share.js').then((m) => m.openShare(currentUrl(), siteTitle(r, app.reportCtx))));
@@ -146,7 +155,36 @@ function renderReportPanel() {
   on('act-csv', () => download(`${fileBase()}.csv`, reportCsv(r), 'text/csv;charset=utf-8'));
   on('act-geojson', () => download(`${fileBase()}-site.geojson`, JSON.stringify(siteFeature(), null, 2), 'application/geo+json'));
   on('act-clear', () => clearSelection());
+  on('act-ask', () => feedback().then((f) => f.openSubmit('question', reportSubject())));
+  on('act-error', () => feedback().then((f) => f.openSubmit('error', reportSubject())));
+  on('act-follow', () => feedback().then((f) => f.openFollow(reportSubject())));
+  const holder = document.getElementById('report-twoway');
+  import('./twoway-report.js').then((m) => m.decorateReport(app, holder, reportSubject())).catch(() => {});
 }
+
+/**
+ * What the report is about, as a submission names it: `{ kind: 'parcel', parcel: 'c/s/p[/n]',
+ * commune }` for one parcel, else `{ kind: 'site', geometry }` (the drawn site or the union of
+ * the selected parcels); `label`, `area_m2` and the report's data version go with it.
+ */
+function reportSubject() {
+  const r = app.report;
+  const s = r?.site || {};
+  const base = { area_m2: s.area_m2 ?? null, commune: s.commune_code ? String(s.commune_code) : null, commune_name: s.commune_name || null, data_version: dataVersion() };
+  if (s.kind === 'parcel' && !app.reportCtx.multi) {
+    const parcel = `${s.commune_code}/${s.sheet}/${s.parcel}${app.reportCtx.dupN ? `/${app.reportCtx.dupN}` : ''}`;
+    return { ...base, kind: 'parcel', parcel, sheet: s.sheet, number: s.parcel, link: `?p=${encodeURIComponent(String(s.commune_code))}/${s.sheet}/${s.parcel}${app.reportCtx.dupN ? `/${app.reportCtx.dupN}` : ''}` };
+  }
+  return { ...base, kind: 'site', geometry: siteGeometry(), multi: app.reportCtx.multi || 0, link: currentUrl() };
+}
+
+// The two-way pages and dialogs (feedback.js; official.js for the officials' inbox) load on first use.
+let feedbackModule = null;
+const feedback = () => (feedbackModule ||= import('./feedback.js').then((m) => m.initTwoway(app)));
+let officialModule = null;
+const official = () => (officialModule ||= import('./official.js').then((m) => m.initOfficial(app)));
+const TWOWAY_PAGES = ['q', 'follow', 'qa', 'mine', 'consultations'];
+app.feedback = feedback;
 
 /**
  * The read-aloud button: enabled with a voice of the page's language; without one, shown
@@ -453,6 +491,10 @@ function applyPage(state) {
   else learnModule?.then((l) => l.hide());
   if (WORKSHOP_PAGES.includes(state.page)) workshop().then((w) => w.show(state));
   else workshopModule?.then((w) => w.hide());
+  if (TWOWAY_PAGES.includes(state.page)) feedback().then((f) => f.show(state));
+  else feedbackModule?.then((f) => f.hide());
+  if (state.page === 'official') official().then((o) => o.show(state));
+  else officialModule?.then((o) => o.hide());
 }
 
 // Workshops (#/workshop, #/join/CODE, #/trainer/CODE, workshop.js) load when used, or at
@@ -728,6 +770,9 @@ async function boot() {
     if (!app.page) app.lastMapHash = currentHash();
   });
   document.getElementById('btn-learn').addEventListener('click', () => {
+    if (!app.page) app.lastMapHash = currentHash();
+  });
+  document.getElementById('btn-qa').addEventListener('click', () => {
     if (!app.page) app.lastMapHash = currentHash();
   });
   // After the layer panel's own handlers: what the map draws now.
