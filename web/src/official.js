@@ -177,7 +177,7 @@ export function initOfficial(app) {
       <ul class="tw-counts" id="tw-o-counts" aria-label="${esc(t('tw.o.state'))}"></ul>
       <p id="tw-o-count" role="status" aria-live="polite">${esc(t('tw.loading'))}</p>
       <ul class="tw-items" id="tw-o-items"></ul></div>
-      <div id="tw-o-detail" aria-live="polite"></div></div>`;
+      <div id="tw-o-detail"></div></div>`;
     root.querySelector('#tw-o-filters').addEventListener('submit', (e) => {
       e.preventDefault();
       const v = (id) => root.querySelector(id).value.trim();
