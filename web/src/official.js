@@ -5,7 +5,7 @@
 // token, a 409 showing what someone else saved first), and the consultations (open one,
 // change its dates, the summary as a printable page and as CSV). Sign out.
 import './twoway.css';
-import { t, onLangChange } from './i18n.js';
+import { t, getLang, onLangChange } from './i18n.js';
 import { esc } from './report.js';
 import { call, errorText, when, dayOf, lastDay, BODY_MAX } from './feedback.js';
 
@@ -241,7 +241,11 @@ export function initOfficial(app) {
     if (!el) return;
     const s = it.subject || {};
     const ctx = it.context || {};
-    const headline = typeof ctx === 'object' ? ctx.headline || ctx.summary_vi || ctx.summary || '' : String(ctx);
+    const en = getLang() === 'en';
+    const headline = typeof ctx === 'object' ? (en ? ctx.headline_en : ctx.headline_vi) || ctx.headline || ctx.summary_vi || '' : String(ctx);
+    // The report's plans and their zones at the time (the context the server recorded).
+    const ctxPlans = Array.isArray(ctx?.plans) ? ctx.plans : [];
+    const zonesLine = (p) => (Array.isArray(p.zones) ? p.zones.map((z) => `${z.name || z.zone_id} (${z.landuse}${z.pct != null ? `, ${z.pct}%` : ''})`).join('; ') : '');
     const mapLink = s.parcel ? `/?p=${s.parcel.split('/').map(enc).join('/')}` : s.geometry?.coordinates ? `/#site=${(s.geometry.type === 'Polygon' ? s.geometry.coordinates[0] : s.geometry.coordinates[0][0]).slice(0, -1).map(([x, y]) => `${x.toFixed(7)},${y.toFixed(7)}`).join(';')}` : null;
     const c = it.contact;
     const att = Array.isArray(it.attachments) ? it.attachments : [];
@@ -260,6 +264,7 @@ export function initOfficial(app) {
         ${s.zone_id ? `<dt>${esc(t('tw.o.zone'))}</dt><dd>${esc(s.zone_id)}</dd>` : ''}
         <dt>${esc(t('tw.o.dataVersion'))}</dt><dd>${esc(it.data_version || '—')}</dd>
         ${headline ? `<dt>${esc(t('tw.o.headline'))}</dt><dd>${esc(headline)}</dd>` : ''}
+        ${ctxPlans.map((p) => `<dt>${esc(p.name || p.id)}</dt><dd>${esc([p.verdict_vi, zonesLine(p)].filter(Boolean).join(' — '))}</dd>`).join('')}
         ${it.hidden_reason ? `<dt>${esc(t('tw.state.hidden'))}</dt><dd>${esc(t('tw.o.hiddenReason', { reason: it.hidden_reason }))}</dd>` : ''}
         ${it.merged_into ? `<dt>${esc(t('tw.state.merged'))}</dt><dd>${esc(t('tw.o.mergedInto', { id: it.merged_into }))}</dd>` : ''}
         ${it.fixed_version ? `<dt>${esc(t('tw.state.fixed'))}</dt><dd>${esc(t('tw.o.fixedIn', { v: it.fixed_version }))}</dd>` : ''}
