@@ -1,18 +1,107 @@
 //! Officials' accounts: sign-in, sessions, CSRF, roles, login throttling, the audit log and
-//! `quyhoach users`. (Being built: the types and signatures below are the contract the
-//! other two-way modules use.)
+//! `quyhoach users`.
+//!
+//! - **Passwords** are hashed with Argon2id (RustCrypto's `argon2`, its default parameters
+//!   m=19456 KiB, t=2, p=1 — OWASP's first recommendation) and stored as PHC strings. A
+//!   sign-in with an unknown name verifies a dummy hash, so the time taken does not tell
+//!   which accounts exist; both failures get the same 401. Hashing runs on blocking
+//!   threads, at most [`hash_slots`] at once, with at most [`MAX_HASH_QUEUE`] waiting.
+//! - **Sessions**: a 256-bit random token in the `qh_session` cookie (`HttpOnly`,
+//!   `SameSite=Strict`, `Path=/`, `Secure` over https); only its SHA-256 is stored. A
+//!   session lasts [`SESSION_LIFETIME_SECS`] at most and ends after
+//!   [`SESSION_IDLE_SECS`] without a request. Logout deletes it; a new password, or
+//!   disabling the account, ends the account's sessions.
+//! - **CSRF**: every request other than GET/HEAD/OPTIONS must echo the session's CSRF token
+//!   in `X-CSRF-Token`, and its `Origin`, when sent, must be this server (OWASP's
+//!   synchronizer-token pattern plus the origin check; `SameSite=Strict` on top).
+//! - **Throttling** is kept in the state database, so several servers share it: per
+//!   username ([`USER_MAX_FAILURES`] failures in [`THROTTLE_WINDOW_SECS`] lock it for
+//!   [`LOCK_SECS`]) and per client address ([`CLIENT_MAX_FAILURES`]); 429 with
+//!   `Retry-After`. Each attempt counts before its password is checked, so parallel
+//!   guesses cannot pass the limit.
 
-use axum::extract::FromRequestParts;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::OnceLock;
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, FromRequestParts, State};
 use axum::http::request::Parts;
-use serde_json::{Map, Value};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Extension;
+use serde_json::{json, Map, Value};
+use sha2::{Digest, Sha256};
+use unicode_normalization::UnicodeNormalization;
 
-use super::sql::{SqlError, SqlResult, Tx};
-use super::twoway::{ApiError, ApiResult};
+use super::sql::{now, vals, Row, SqlError, SqlResult, Tx};
+use super::twoway::{
+    client_ip, client_prefix, new_token, same_bytes, shared_secret, state_db, token_hash, ApiError,
+    ApiResult, StateArgs,
+};
 use super::Routes;
+use crate::params::Params;
 use crate::AppState;
 
+/// The session cookie's name.
+pub const COOKIE: &str = "qh_session";
+/// The header state-changing requests carry the session's CSRF token in.
+pub const CSRF_HEADER: &str = "x-csrf-token";
+/// A session ends this long after sign-in, whatever happens (12 h: one working day).
+pub const SESSION_LIFETIME_SECS: i64 = 12 * 3600;
+/// A session ends after this long without a request (2 h).
+pub const SESSION_IDLE_SECS: i64 = 2 * 3600;
+/// `last_seen` is written at most this often (a write per request would serialise reads).
+pub const TOUCH_EVERY_SECS: i64 = 60;
+/// Sessions kept per account; signing in once more ends the oldest.
+pub const MAX_SESSIONS_PER_ACCOUNT: i64 = 20;
+/// Failed sign-ins of one username within [`THROTTLE_WINDOW_SECS`] that lock it.
+pub const USER_MAX_FAILURES: i64 = 5;
+/// Failed sign-ins from one client address (IPv4, or IPv6 /64) that lock it.
+pub const CLIENT_MAX_FAILURES: i64 = 20;
+/// The window failures are counted in (15 min).
+pub const THROTTLE_WINDOW_SECS: i64 = 15 * 60;
+/// How long a lock lasts (15 min).
+pub const LOCK_SECS: i64 = 15 * 60;
+/// Throttle rows are deleted by the sweep a day after their window started.
+pub const THROTTLE_KEEP_SECS: i64 = 24 * 3600;
+/// Largest request body of these routes: a name and two passwords fit many times over.
+pub const MAX_BODY_BYTES: usize = 4096;
+/// Username: 3–40 of `a-z 0-9 . _ -`.
+pub const USERNAME_MIN: usize = 3;
+/// See [`USERNAME_MIN`].
+pub const USERNAME_MAX: usize = 40;
+/// Display names are 1–80 characters (NFC), shown with every answer.
+pub const DISPLAY_NAME_MAX: usize = 80;
+/// Passwords: at least 12 characters (NIST SP 800-63B allows long passphrases; no
+/// composition rules).
+pub const PASSWORD_MIN: usize = 12;
+/// At most 256 characters: bounds the hashing work of a hostile sign-in.
+pub const PASSWORD_MAX: usize = 256;
+/// Communes one commune officer answers for.
+pub const MAX_COMMUNES: usize = 50;
+/// A commune code: 1–10 digits (the national administrative codes).
+pub const COMMUNE_CODE_MAX: usize = 10;
+/// Audit rows in one answer, at most (default 100).
+pub const AUDIT_MAX_LIMIT: i64 = 500;
+/// Longest audit `detail` kept, in characters (longer ones are cut).
+pub const AUDIT_DETAIL_MAX: usize = 2000;
+/// Sign-ins waiting for a hashing slot, at most; more get 429 (a flood of sign-ins must
+/// not take the CPU from lookups).
+pub const MAX_HASH_QUEUE: usize = 32;
+
+/// The answer to every failed sign-in (unknown name, wrong password, disabled account).
+const WRONG: &str = "wrong username or password";
+/// The answer without a valid session.
+const SIGN_IN: &str = "sign in first (no session, or it expired)";
+
 /// What an official may do. Ordered: each role may do what the ones before it may.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// A commune (or ward) officer: answers for the communes of the account.
@@ -23,10 +112,45 @@ pub enum Role {
     Admin,
 }
 
+impl Role {
+    /// The stored and serialised name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Commune => "commune",
+            Role::PlanningOffice => "planning_office",
+            Role::Admin => "admin",
+        }
+    }
+
+    /// Parses a stored or typed name.
+    pub fn parse(s: &str) -> Option<Role> {
+        match s {
+            "commune" => Some(Role::Commune),
+            "planning_office" => Some(Role::PlanningOffice),
+            "admin" => Some(Role::Admin),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Role {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Role {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Role::parse(s)
+            .ok_or_else(|| format!("unknown role '{s}'; one of commune, planning_office, admin"))
+    }
+}
+
 /// The signed-in official of a request (an axum extractor): 401 without a valid session;
 /// for every method but GET/HEAD/OPTIONS, 403 unless the `X-CSRF-Token` header carries the
 /// session's token and `Origin` (when sent) is this server.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct Official {
     /// The account's id.
     pub id: i64,
@@ -56,70 +180,1334 @@ impl Official {
             Ok(())
         } else {
             Err(ApiError::Forbidden(format!(
-                "this needs the {role:?} role or higher"
+                "this needs the {role} role or higher; this account is {}",
+                self.role
             )))
         }
+    }
+
+    /// Reads `id, username, display_name, role, communes` from `row` at `at..at+5`.
+    fn from_row(row: &Row, at: usize) -> SqlResult<Official> {
+        let role_s = row.text(at + 3)?;
+        let role = Role::parse(&role_s)
+            .ok_or_else(|| SqlError::Type(at + 3, format!("unknown role '{role_s}'")))?;
+        Ok(Official {
+            id: row.i64(at)?,
+            username: row.text(at + 1)?,
+            display_name: row.text(at + 2)?,
+            role,
+            communes: split_communes(&row.text(at + 4)?),
+        })
+    }
+}
+
+fn split_communes(s: &str) -> Vec<String> {
+    s.split(',')
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+const OFFICIAL_COLUMNS: &str = "o.id, o.username, o.display_name, o.role, o.communes";
+
+// ---------------------------------------------------------------- sessions
+
+/// A signed-in session (the extractor behind [`Official`]; also gives the CSRF token and
+/// the token's hash to `me`, `logout` and `password`).
+#[derive(Debug, Clone)]
+pub struct Session {
+    /// Who.
+    pub official: Official,
+    /// The session's CSRF token.
+    pub csrf: String,
+    /// The stored hash of the cookie's token.
+    token_hash: Vec<u8>,
+}
+
+/// The `qh_session` cookie's value, if it looks like a token.
+fn session_cookie(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|c| c.trim().split_once('='))
+        .filter(|(k, _)| k.trim() == COOKIE)
+        .map(|(_, v)| v.trim().trim_matches('"'))
+        .find(|v| super::twoway::is_token(v))
+        .map(str::to_string)
+}
+
+/// Reads the session of `hash` and keeps it alive; `None` (and the row deleted) when it
+/// expired, sat idle too long or its account is disabled.
+fn load_session(tx: &mut dyn Tx, hash: &[u8], at: i64) -> SqlResult<Option<Session>> {
+    let sql = format!(
+        "SELECT s.csrf, s.last_seen, s.expires_at, o.disabled, {OFFICIAL_COLUMNS} \
+         FROM official_session s JOIN official o ON o.id = s.official_id \
+         WHERE s.token_hash = ?"
+    );
+    let Some(row) = tx.query_opt(&sql, vals![hash])? else {
+        return Ok(None);
+    };
+    let (last_seen, expires_at, disabled) = (row.i64(1)?, row.i64(2)?, row.i64(3)?);
+    if expires_at <= at || last_seen + SESSION_IDLE_SECS <= at || disabled != 0 {
+        tx.exec(
+            "DELETE FROM official_session WHERE token_hash = ?",
+            vals![hash],
+        )?;
+        return Ok(None);
+    }
+    if at - last_seen >= TOUCH_EVERY_SECS {
+        tx.exec(
+            "UPDATE official_session SET last_seen = ? WHERE token_hash = ?",
+            vals![at, hash],
+        )?;
+    }
+    Ok(Some(Session {
+        official: Official::from_row(&row, 4)?,
+        csrf: row.text(0)?,
+        token_hash: hash.to_vec(),
+    }))
+}
+
+/// `host[:port]` lower-cased, without the scheme's default port.
+fn normal_host(host: &str, https: bool) -> String {
+    let h = host.trim().to_ascii_lowercase();
+    let default = if https { ":443" } else { ":80" };
+    h.strip_suffix(default).map(str::to_string).unwrap_or(h)
+}
+
+/// 403 when the request names an `Origin` that is not this server (the host clients use:
+/// `Host`, a trusted proxy's `X-Forwarded-Host`, or `--public-url`).
+pub fn check_origin(headers: &HeaderMap) -> ApiResult<()> {
+    let Some(origin) = headers.get(header::ORIGIN) else {
+        return Ok(());
+    };
+    let refuse = || {
+        ApiError::Forbidden(
+            "the request comes from a page of another site (its Origin is not this server)".into(),
+        )
+    };
+    let origin = origin.to_str().map_err(|_| refuse())?.trim();
+    let (scheme, host) = origin.split_once("://").ok_or_else(refuse)?;
+    if !matches!(scheme, "http" | "https") || host.contains('/') || host.is_empty() {
+        return Err(refuse());
+    }
+    let base = crate::state::base_url(headers);
+    let ours = base.split_once("://").map_or("", |(_, h)| h);
+    if normal_host(host, scheme == "https") == normal_host(ours, base.starts_with("https:")) {
+        Ok(())
+    } else {
+        Err(refuse())
+    }
+}
+
+fn is_safe_method(m: &Method) -> bool {
+    matches!(*m, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+impl FromRequestParts<AppState> for Session {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ApiResult<Self> {
+        if let Some(s) = parts.extensions.get::<Session>() {
+            return Ok(s.clone());
+        }
+        let db = state_db(state)?;
+        let token =
+            session_cookie(&parts.headers).ok_or_else(|| ApiError::Unauthorized(SIGN_IN.into()))?;
+        let hash = token_hash(&token);
+        let session = db
+            .tx(move |tx| load_session(tx, &hash, now()))
+            .await?
+            .ok_or_else(|| ApiError::Unauthorized(SIGN_IN.into()))?;
+        if !is_safe_method(&parts.method) {
+            let sent = parts
+                .headers
+                .get(CSRF_HEADER)
+                .map(|v| v.as_bytes())
+                .unwrap_or_default();
+            if !same_bytes(sent, session.csrf.as_bytes()) {
+                return Err(ApiError::Forbidden(
+                    "missing or wrong X-CSRF-Token header: send the csrf value the sign-in \
+                     (or GET /api/v1/auth/me) gave"
+                        .into(),
+                ));
+            }
+            check_origin(&parts.headers)?;
+        }
+        parts.extensions.insert(session.clone());
+        Ok(session)
     }
 }
 
 impl FromRequestParts<AppState> for Official {
     type Rejection = ApiError;
 
-    async fn from_request_parts(_parts: &mut Parts, _state: &AppState) -> ApiResult<Self> {
-        Err(ApiError::Unauthorized("not built yet".into()))
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ApiResult<Self> {
+        Ok(Session::from_request_parts(parts, state).await?.official)
     }
 }
 
+// ---------------------------------------------------------------- the audit log
+
 /// Records an official's action in the audit log (inside the action's transaction).
 pub fn audit(
-    _tx: &mut dyn Tx,
-    _who: &Official,
-    _action: &str,
-    _target_kind: &str,
-    _target_id: Option<i64>,
-    _detail: &str,
+    tx: &mut dyn Tx,
+    who: &Official,
+    action: &str,
+    target_kind: &str,
+    target_id: Option<i64>,
+    detail: &str,
 ) -> SqlResult<()> {
+    audit_row(
+        tx,
+        Some(who.id),
+        &who.username,
+        action,
+        target_kind,
+        target_id,
+        detail,
+    )
+}
+
+fn clip(s: &str, max: usize) -> String {
+    s.chars().take(max).collect()
+}
+
+fn audit_row(
+    tx: &mut dyn Tx,
+    official_id: Option<i64>,
+    username: &str,
+    action: &str,
+    target_kind: &str,
+    target_id: Option<i64>,
+    detail: &str,
+) -> SqlResult<()> {
+    tx.exec(
+        "INSERT INTO audit_log (at, official_id, username, action, target_kind, target_id, detail) \
+         VALUES (?, ?, ?, ?, ?, ?, ?)",
+        vals![
+            now(),
+            official_id,
+            clip(username, USERNAME_MAX + 20),
+            clip(action, 40),
+            clip(target_kind, 40),
+            target_id,
+            clip(detail, AUDIT_DETAIL_MAX)
+        ],
+    )?;
     Ok(())
 }
 
+/// The name audit rows of `quyhoach users …` carry.
+const CLI_ACTOR: &str = "(command line)";
+
+// ---------------------------------------------------------------- checks and hashing
+
+/// A username as typed (trimmed, lower-cased), or why not.
+pub fn check_username(raw: &str) -> ApiResult<String> {
+    let u = raw.trim().to_ascii_lowercase();
+    let n = u.len();
+    if !(USERNAME_MIN..=USERNAME_MAX).contains(&n)
+        || !u.bytes().all(|b| {
+            b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-')
+        })
+    {
+        return Err(ApiError::Bad(format!(
+            "a username is {USERNAME_MIN} to {USERNAME_MAX} of a-z, 0-9, '.', '_' and '-' \
+             (e.g. vinhthanh.ubnd)"
+        )));
+    }
+    Ok(u)
+}
+
+fn is_format_char(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}' | '\u{061C}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{2028}'..='\u{202E}'
+        | '\u{2060}'..='\u{206F}' | '\u{FEFF}' | '\u{FFF9}'..='\u{FFFB}' | '\u{E0000}'..='\u{E007F}')
+}
+
+/// A display name: trimmed, NFC, spaces collapsed, no control or invisible characters,
+/// 1–[`DISPLAY_NAME_MAX`] characters.
+pub fn check_display_name(raw: &str) -> ApiResult<String> {
+    let s: String = raw.trim().nfc().collect();
+    if let Some(c) = s.chars().find(|c| c.is_control() || is_format_char(*c)) {
+        return Err(ApiError::Bad(format!(
+            "the display name holds the control or invisible character U+{:04X}",
+            c as u32
+        )));
+    }
+    let s = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let n = s.chars().count();
+    if n == 0 || n > DISPLAY_NAME_MAX {
+        return Err(ApiError::Bad(format!(
+            "the display name has {n} characters; it needs 1 to {DISPLAY_NAME_MAX}"
+        )));
+    }
+    Ok(s)
+}
+
+/// A new password's length (characters), or why not.
+pub fn check_password(p: &str) -> ApiResult<()> {
+    let n = p.chars().count();
+    if !(PASSWORD_MIN..=PASSWORD_MAX).contains(&n) {
+        return Err(ApiError::Bad(format!(
+            "a password needs {PASSWORD_MIN} to {PASSWORD_MAX} characters (a few words make a \
+             good one); this one has {n}"
+        )));
+    }
+    if p.chars().any(|c| c.is_control()) {
+        return Err(ApiError::Bad(
+            "a password cannot hold control characters (tabs, line breaks)".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// The communes of an account of `role`: commune officers need 1–[`MAX_COMMUNES`] codes of
+/// 1–[`COMMUNE_CODE_MAX`] digits; other roles none.
+pub fn check_communes(role: Role, communes: &[String]) -> ApiResult<Vec<String>> {
+    let mut out: Vec<String> = Vec::new();
+    for c in communes.iter().flat_map(|c| c.split(',')).map(str::trim) {
+        if c.is_empty() {
+            continue;
+        }
+        if c.len() > COMMUNE_CODE_MAX || !c.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(ApiError::Bad(format!(
+                "commune code '{}' is not 1 to {COMMUNE_CODE_MAX} digits (e.g. 31150)",
+                clip(c, 20)
+            )));
+        }
+        if !out.iter().any(|x| x == c) {
+            out.push(c.to_string());
+        }
+        if out.len() > MAX_COMMUNES {
+            return Err(ApiError::Bad(format!(
+                "at most {MAX_COMMUNES} communes per account"
+            )));
+        }
+    }
+    match role {
+        Role::Commune if out.is_empty() => Err(ApiError::Bad(
+            "a commune officer needs at least one commune (--commune CODE)".into(),
+        )),
+        Role::PlanningOffice | Role::Admin if !out.is_empty() => Err(ApiError::Bad(format!(
+            "communes are for commune officers; a {role} account acts on every commune"
+        ))),
+        _ => Ok(out),
+    }
+}
+
+/// An Argon2id PHC string of `password` with a fresh random salt.
+pub fn hash_password(password: &str) -> ApiResult<String> {
+    let mut salt = [0u8; 16];
+    getrandom::fill(&mut salt).map_err(|e| ApiError::Internal(format!("random salt: {e}")))?;
+    let salt =
+        SaltString::encode_b64(&salt).map_err(|e| ApiError::Internal(format!("salt: {e}")))?;
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| ApiError::Internal(format!("hashing a password: {e}")))
+}
+
+/// A hash of a random password, verified when the account does not exist so that a wrong
+/// name takes as long as a wrong password.
+fn dummy_hash() -> &'static str {
+    static DUMMY: OnceLock<String> = OnceLock::new();
+    DUMMY.get_or_init(|| {
+        let (random, _) = new_token();
+        hash_password(&random).unwrap_or_default()
+    })
+}
+
+/// Whether `password` matches `phc` (constant-time comparison inside `argon2`); `None`
+/// verifies the dummy hash and answers false.
+pub fn verify_password(password: &str, phc: Option<&str>) -> bool {
+    let (phc, real) = match phc {
+        Some(h) => (h, true),
+        None => (dummy_hash(), false),
+    };
+    let ok = match PasswordHash::new(phc) {
+        Ok(parsed) => Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok(),
+        Err(_) => {
+            // A damaged stored hash: spend the same time, then refuse.
+            if let Ok(parsed) = PasswordHash::new(dummy_hash()) {
+                let _ = Argon2::default().verify_password(password.as_bytes(), &parsed);
+            }
+            false
+        }
+    };
+    ok && real
+}
+
+/// Concurrent hashings allowed: half the processors (at least one).
+pub fn hash_slots() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).max(1))
+}
+
+static HASH_WAITING: AtomicUsize = AtomicUsize::new(0);
+
+fn hash_semaphore() -> &'static tokio::sync::Semaphore {
+    static S: OnceLock<tokio::sync::Semaphore> = OnceLock::new();
+    S.get_or_init(|| tokio::sync::Semaphore::new(hash_slots()))
+}
+
+/// Runs a hashing job on a blocking thread, when a slot is free; 429 when too many wait.
+async fn hashing<T: Send + 'static>(job: impl FnOnce() -> T + Send + 'static) -> ApiResult<T> {
+    struct Waiting;
+    impl Drop for Waiting {
+        fn drop(&mut self) {
+            HASH_WAITING.fetch_sub(1, Ordering::Relaxed);
+        }
+    }
+    if HASH_WAITING.fetch_add(1, Ordering::Relaxed) >= MAX_HASH_QUEUE {
+        HASH_WAITING.fetch_sub(1, Ordering::Relaxed);
+        return Err(ApiError::TooMany(
+            "too many sign-ins at once; try again in a few seconds".into(),
+            5,
+        ));
+    }
+    let waiting = Waiting;
+    let _permit = hash_semaphore()
+        .acquire()
+        .await
+        .map_err(|e| ApiError::Internal(format!("hashing slots: {e}")))?;
+    drop(waiting);
+    tokio::task::spawn_blocking(job)
+        .await
+        .map_err(|e| ApiError::Internal(format!("hashing thread: {e}")))
+}
+
+// ---------------------------------------------------------------- accounts
+
 /// Creates an account (checks the fields, hashes the password with Argon2id); its id.
+/// 409 when the username is taken.
 pub fn create_official(
-    _tx: &mut dyn Tx,
-    _username: &str,
-    _display_name: &str,
-    _role: Role,
-    _communes: &[String],
-    _password: &str,
+    tx: &mut dyn Tx,
+    username: &str,
+    display_name: &str,
+    role: Role,
+    communes: &[String],
+    password: &str,
 ) -> ApiResult<i64> {
-    Err(ApiError::Internal("not built yet".into()))
+    let username = check_username(username)?;
+    let display_name = check_display_name(display_name)?;
+    let communes = check_communes(role, communes)?;
+    check_password(password)?;
+    let taken = tx.query_opt(
+        "SELECT id FROM official WHERE username = ?",
+        vals![username.as_str()],
+    )?;
+    if taken.is_some() {
+        return Err(ApiError::Conflict(format!(
+            "the username '{username}' is taken; choose another"
+        )));
+    }
+    let hash = hash_password(password)?;
+    let at = now();
+    let ids = tx.query(
+        "INSERT INTO official (username, display_name, role, communes, password_hash, disabled, \
+         created_at, password_at) VALUES (?, ?, ?, ?, ?, 0, ?, ?) \
+         ON CONFLICT (username) DO NOTHING RETURNING id",
+        vals![
+            username.as_str(),
+            display_name,
+            role.as_str(),
+            communes.join(","),
+            hash,
+            at,
+            at
+        ],
+    )?;
+    match ids.first() {
+        Some(r) => Ok(r.i64(0)?),
+        None => Err(ApiError::Conflict(format!(
+            "the username '{username}' is taken; choose another"
+        ))),
+    }
+}
+
+/// Sets a new password (already checked and hashed) and ends the account's sessions but
+/// `keep` (the session that asked, if any).
+fn set_password_hash(tx: &mut dyn Tx, id: i64, hash: &str, keep: Option<&[u8]>) -> SqlResult<()> {
+    tx.exec(
+        "UPDATE official SET password_hash = ?, password_at = ? WHERE id = ?",
+        vals![hash, now(), id],
+    )?;
+    match keep {
+        Some(k) => tx.exec(
+            "DELETE FROM official_session WHERE official_id = ? AND token_hash <> ?",
+            vals![id, k],
+        )?,
+        None => tx.exec(
+            "DELETE FROM official_session WHERE official_id = ?",
+            vals![id],
+        )?,
+    };
+    Ok(())
+}
+
+// ---------------------------------------------------------------- throttling
+
+/// The throttle key of a username or a client (a hash salted with a secret every server of
+/// the deployment shares, so no name or address is kept in clear).
+fn throttle_key(secret: &[u8], kind: &str, value: &str) -> Vec<u8> {
+    let mut h = Sha256::new();
+    h.update(secret);
+    h.update(kind.as_bytes());
+    h.update([0]);
+    h.update(value.as_bytes());
+    h.finalize().to_vec()
+}
+
+/// Seconds left of a lock on `key`, if locked.
+fn locked_for(tx: &mut dyn Tx, key: &[u8], at: i64) -> SqlResult<Option<i64>> {
+    let row = tx.query_opt(
+        "SELECT locked_until FROM login_throttle WHERE key = ?",
+        vals![key],
+    )?;
+    Ok(match row {
+        Some(r) if r.i64(0)? > at => Some(r.i64(0)? - at),
+        _ => None,
+    })
+}
+
+/// Counts one attempt on `key` (a new window when the last one is over); the count.
+fn count_attempt(tx: &mut dyn Tx, key: &[u8], at: i64) -> SqlResult<i64> {
+    let stale = at - THROTTLE_WINDOW_SECS;
+    tx.exec(
+        "INSERT INTO login_throttle (key, failures, window_start, locked_until) VALUES (?, 1, ?, 0) \
+         ON CONFLICT (key) DO UPDATE SET \
+           failures = CASE WHEN login_throttle.window_start <= ? THEN 1 \
+                      ELSE login_throttle.failures + 1 END, \
+           window_start = CASE WHEN login_throttle.window_start <= ? THEN ? \
+                          ELSE login_throttle.window_start END",
+        vals![key, at, stale, stale, at],
+    )?;
+    tx.query_i64(
+        "SELECT failures FROM login_throttle WHERE key = ?",
+        vals![key],
+    )
+}
+
+/// Locks `key` for [`LOCK_SECS`] when it has `max` failures or more.
+fn lock_if_over(tx: &mut dyn Tx, key: &[u8], max: i64, at: i64) -> SqlResult<()> {
+    tx.exec(
+        "UPDATE login_throttle SET locked_until = ? WHERE key = ? AND failures >= ?",
+        vals![at + LOCK_SECS, key, max],
+    )?;
+    Ok(())
+}
+
+fn too_many(secs: i64) -> ApiError {
+    let mins = (secs + 59) / 60;
+    ApiError::TooMany(
+        format!(
+            "too many failed sign-ins; try again in {mins} minute{}",
+            if mins == 1 { "" } else { "s" }
+        ),
+        secs.max(1) as u64,
+    )
+}
+
+// ---------------------------------------------------------------- routes
+
+fn parse_body<T: serde::de::DeserializeOwned>(body: &Bytes, example: &str) -> ApiResult<T> {
+    if body.len() > MAX_BODY_BYTES {
+        return Err(ApiError::TooLarge(format!(
+            "the request body has {} bytes; at most {MAX_BODY_BYTES}",
+            body.len()
+        )));
+    }
+    serde_json::from_slice(body).map_err(|e| {
+        ApiError::Bad(format!(
+            "the body is not the JSON expected ({e}); send e.g. {example}"
+        ))
+    })
+}
+
+fn no_store(mut resp: Response) -> Response {
+    resp.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    resp
+}
+
+/// Whether the client reached this server over https (a trusted proxy's
+/// `X-Forwarded-Proto`, or `--public-url https://…`).
+fn over_https(headers: &HeaderMap) -> bool {
+    crate::state::base_url(headers).starts_with("https://")
+}
+
+fn session_cookie_header(token: &str, headers: &HeaderMap) -> ApiResult<HeaderValue> {
+    let secure = if over_https(headers) { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!(
+        "{COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={SESSION_LIFETIME_SECS}{secure}"
+    ))
+    .map_err(|e| ApiError::Internal(format!("cookie: {e}")))
+}
+
+fn clear_cookie_header(headers: &HeaderMap) -> HeaderValue {
+    let secure = if over_https(headers) { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!(
+        "{COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0{secure}"
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static("qh_session=; Path=/; Max-Age=0"))
+}
+
+fn session_body(s: &Session) -> Value {
+    json!({"official": s.official, "csrf": s.csrf})
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LoginBody {
+    username: String,
+    password: String,
+}
+
+/// What the first transaction of a sign-in found.
+enum Attempt {
+    Locked(i64),
+    Check {
+        account: Option<(i64, String, bool)>,
+        user_key: Option<Vec<u8>>,
+        client_key: Vec<u8>,
+    },
+}
+
+async fn login(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    q: Params,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let db = state_db(&st)?;
+    q.allow(&[]).map_err(|e| ApiError::Bad(e.to_string()))?;
+    check_origin(&headers)?;
+    let req: LoginBody = parse_body(&body, r#"{"username": "vinhthanh.ubnd", "password": "…"}"#)?;
+    // A name that cannot exist is still throttled per client and still hashed.
+    let username = check_username(&req.username).ok();
+    let password = req.password;
+    let prefix = client_prefix(client_ip(&headers, peer.as_ref().map(|e| &e.0)));
+
+    let name = username.clone();
+    let attempt = db
+        .tx(move |tx| -> SqlResult<Attempt> {
+            let at = now();
+            let secret = shared_secret(tx, "login_throttle")?;
+            let user_key = name.as_deref().map(|u| throttle_key(&secret, "user", u));
+            let client_key = throttle_key(&secret, "client", &prefix);
+            for k in user_key.iter().chain([&client_key]) {
+                if let Some(secs) = locked_for(tx, k, at)? {
+                    return Ok(Attempt::Locked(secs));
+                }
+            }
+            // Counted before the password is checked: parallel guesses cannot pass the limit.
+            for (k, max) in user_key
+                .iter()
+                .map(|k| (k, USER_MAX_FAILURES))
+                .chain([(&client_key, CLIENT_MAX_FAILURES)])
+            {
+                if count_attempt(tx, k, at)? > max {
+                    lock_if_over(tx, k, max, at)?;
+                    return Ok(Attempt::Locked(LOCK_SECS));
+                }
+            }
+            let account = match &name {
+                Some(u) => tx
+                    .query_opt(
+                        "SELECT id, password_hash, disabled FROM official WHERE username = ?",
+                        vals![u.as_str()],
+                    )?
+                    .map(|r| -> SqlResult<_> { Ok((r.i64(0)?, r.text(1)?, r.i64(2)? != 0)) })
+                    .transpose()?,
+                None => None,
+            };
+            Ok(Attempt::Check {
+                account,
+                user_key,
+                client_key,
+            })
+        })
+        .await?;
+    let (account, user_key, client_key) = match attempt {
+        Attempt::Locked(secs) => return Err(too_many(secs)),
+        Attempt::Check {
+            account,
+            user_key,
+            client_key,
+        } => (account, user_key, client_key),
+    };
+    let stored = account.as_ref().map(|(_, h, _)| h.clone());
+    let verified = hashing(move || {
+        let long = password.chars().count() > PASSWORD_MAX;
+        // An over-long password is never right; the dummy keeps the time the same.
+        verify_password(&password, if long { None } else { stored.as_deref() })
+    })
+    .await?;
+    let ok_id = match account {
+        Some((id, _, disabled)) if verified && !disabled => Some(id),
+        _ => None,
+    };
+    let session = db
+        .tx(move |tx| -> SqlResult<Option<(Session, String)>> {
+            let at = now();
+            let Some(id) = ok_id else {
+                if let Some(k) = &user_key {
+                    lock_if_over(tx, k, USER_MAX_FAILURES, at)?;
+                }
+                lock_if_over(tx, &client_key, CLIENT_MAX_FAILURES, at)?;
+                return Ok(None);
+            };
+            if let Some(k) = &user_key {
+                tx.exec("DELETE FROM login_throttle WHERE key = ?", vals![k.as_slice()])?;
+            }
+            tx.exec(
+                "UPDATE login_throttle SET failures = failures - 1 WHERE key = ? AND failures > 0",
+                vals![client_key.as_slice()],
+            )?;
+            let (token, hash) = new_token();
+            let (csrf, _) = new_token();
+            tx.exec(
+                "DELETE FROM official_session WHERE official_id = ? AND (expires_at <= ? OR last_seen <= ?)",
+                vals![id, at, at - SESSION_IDLE_SECS],
+            )?;
+            // Bounded sessions per account: the oldest go first.
+            tx.exec(
+                "DELETE FROM official_session WHERE token_hash IN (SELECT token_hash FROM \
+                 official_session WHERE official_id = ? ORDER BY created_at DESC, token_hash \
+                 LIMIT 1000 OFFSET ?)",
+                vals![id, MAX_SESSIONS_PER_ACCOUNT - 1],
+            )?;
+            tx.exec(
+                "INSERT INTO official_session (token_hash, official_id, csrf, created_at, last_seen, \
+                 expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+                vals![hash.as_slice(), id, csrf.as_str(), at, at, at + SESSION_LIFETIME_SECS],
+            )?;
+            Ok(load_session(tx, &hash, at)?.map(|s| (s, token)))
+        })
+        .await?;
+    let Some((session, token)) = session else {
+        return Err(ApiError::Unauthorized(WRONG.into()));
+    };
+    tracing::info!(username = %session.official.username, "official signed in");
+    let mut resp = (StatusCode::OK, axum::Json(session_body(&session))).into_response();
+    resp.headers_mut()
+        .insert(header::SET_COOKIE, session_cookie_header(&token, &headers)?);
+    Ok(no_store(resp))
+}
+
+async fn logout(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    session: Session,
+) -> ApiResult<Response> {
+    let db = state_db(&st)?;
+    let hash = session.token_hash.clone();
+    db.tx(move |tx| {
+        tx.exec(
+            "DELETE FROM official_session WHERE token_hash = ?",
+            vals![hash.as_slice()],
+        )
+    })
+    .await?;
+    let mut resp = StatusCode::NO_CONTENT.into_response();
+    resp.headers_mut()
+        .insert(header::SET_COOKIE, clear_cookie_header(&headers));
+    Ok(no_store(resp))
+}
+
+async fn me(session: Session, q: Params) -> ApiResult<Response> {
+    q.allow(&[]).map_err(|e| ApiError::Bad(e.to_string()))?;
+    Ok(no_store(axum::Json(session_body(&session)).into_response()))
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PasswordBody {
+    old: String,
+    new: String,
+}
+
+async fn change_password(
+    State(st): State<AppState>,
+    session: Session,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let db = state_db(&st)?;
+    let req: PasswordBody = parse_body(
+        &body,
+        r#"{"old": "the current password", "new": "a new one of 12 characters or more"}"#,
+    )?;
+    check_password(&req.new)?;
+    if req.new == req.old {
+        return Err(ApiError::Bad(
+            "the new password is the same as the current one".into(),
+        ));
+    }
+    let id = session.official.id;
+    let username = session.official.username.clone();
+    let begin = db
+        .tx(move |tx| -> SqlResult<Result<(String, Vec<u8>), i64>> {
+            let at = now();
+            let secret = shared_secret(tx, "login_throttle")?;
+            let key = throttle_key(&secret, "user", &username);
+            if let Some(secs) = locked_for(tx, &key, at)? {
+                return Ok(Err(secs));
+            }
+            if count_attempt(tx, &key, at)? > USER_MAX_FAILURES {
+                lock_if_over(tx, &key, USER_MAX_FAILURES, at)?;
+                return Ok(Err(LOCK_SECS));
+            }
+            let h = tx.query_one("SELECT password_hash FROM official WHERE id = ?", vals![id])?;
+            Ok(Ok((h.text(0)?, key)))
+        })
+        .await?;
+    let (stored, key) = begin.map_err(too_many)?;
+    let (old, new) = (req.old, req.new);
+    let new_hash = hashing(move || {
+        if old.chars().count() <= PASSWORD_MAX && verify_password(&old, Some(&stored)) {
+            hash_password(&new).map(Some)
+        } else {
+            Ok(None)
+        }
+    })
+    .await??;
+    let keep = session.token_hash.clone();
+    let who = session.official.clone();
+    let changed = db
+        .tx(move |tx| -> SqlResult<bool> {
+            let at = now();
+            let Some(h) = new_hash else {
+                lock_if_over(tx, &key, USER_MAX_FAILURES, at)?;
+                return Ok(false);
+            };
+            tx.exec(
+                "DELETE FROM login_throttle WHERE key = ?",
+                vals![key.as_slice()],
+            )?;
+            set_password_hash(tx, who.id, &h, Some(&keep))?;
+            audit(tx, &who, "password", "official", Some(who.id), "")?;
+            Ok(true)
+        })
+        .await?;
+    if !changed {
+        return Err(ApiError::Forbidden(
+            "the current password is wrong; the password was not changed".into(),
+        ));
+    }
+    Ok(no_store(StatusCode::NO_CONTENT.into_response()))
+}
+
+async fn audit_list(State(st): State<AppState>, who: Official, q: Params) -> ApiResult<Response> {
+    let db = state_db(&st)?;
+    let bad = |e: crate::error::AppError| ApiError::Bad(e.to_string());
+    q.allow(&["target_kind", "target_id", "official", "limit", "offset"])
+        .map_err(bad)?;
+    let kind = q.str("target_kind").map_err(bad)?.map(str::to_string);
+    if kind.as_ref().is_some_and(|k| k.chars().count() > 40) {
+        return Err(ApiError::Bad("target_kind is at most 40 characters".into()));
+    }
+    let target = q.int("target_id", 0, i64::MAX).map_err(bad)?;
+    let official = q.int("official", 1, i64::MAX).map_err(bad)?;
+    let limit = q
+        .int("limit", 1, AUDIT_MAX_LIMIT)
+        .map_err(bad)?
+        .unwrap_or(100);
+    let offset = q.int("offset", 0, 1_000_000).map_err(bad)?.unwrap_or(0);
+    let mut wh: Vec<&str> = Vec::new();
+    let mut params: Vec<super::sql::Value> = Vec::new();
+    if let Some(k) = kind.filter(|k| !k.is_empty()) {
+        wh.push("target_kind = ?");
+        params.push(k.into());
+    }
+    if let Some(t) = target {
+        wh.push("target_id = ?");
+        params.push(t.into());
+    }
+    // Commune officers see their own actions only.
+    let only = if who.role >= Role::PlanningOffice {
+        official
+    } else {
+        Some(who.id)
+    };
+    if let Some(o) = only {
+        wh.push("official_id = ?");
+        params.push(o.into());
+    }
+    let filter = if wh.is_empty() {
+        String::new()
+    } else {
+        format!(" WHERE {}", wh.join(" AND "))
+    };
+    let (items, total) = db
+        .tx(move |tx| -> SqlResult<(Vec<Value>, i64)> {
+            let total =
+                tx.query_i64(&format!("SELECT count(*) FROM audit_log{filter}"), &params)?;
+            let mut p = params.clone();
+            p.push(limit.into());
+            p.push(offset.into());
+            let rows = tx.query(
+                &format!(
+                    "SELECT id, at, official_id, username, action, target_kind, target_id, detail \
+                     FROM audit_log{filter} ORDER BY id DESC LIMIT ? OFFSET ?"
+                ),
+                &p,
+            )?;
+            let items = rows
+                .iter()
+                .map(|r| -> SqlResult<Value> {
+                    Ok(json!({
+                        "id": r.i64(0)?, "at": r.i64(1)?, "official_id": r.opt_i64(2)?,
+                        "username": r.text(3)?, "action": r.text(4)?,
+                        "target_kind": r.text(5)?, "target_id": r.opt_i64(6)?,
+                        "detail": r.text(7)?,
+                    }))
+                })
+                .collect::<SqlResult<Vec<_>>>()?;
+            Ok((items, total))
+        })
+        .await?;
+    Ok(no_store(
+        axum::Json(json!({"items": items, "total": total})).into_response(),
+    ))
 }
 
 /// This module's routes.
 pub fn routes() -> Routes {
-    Routes::new()
+    vec![
+        ("/api/v1/auth/login", &["post"], post(login)),
+        ("/api/v1/auth/logout", &["post"], post(logout)),
+        ("/api/v1/auth/me", &["get"], get(me)),
+        ("/api/v1/auth/password", &["post"], post(change_password)),
+        ("/api/v1/official/audit", &["get"], get(audit_list)),
+    ]
+}
+
+fn problem_ref() -> Value {
+    json!({"$ref": "#/components/responses/Problem"})
+}
+
+fn op(
+    summary: &str,
+    params: Vec<Value>,
+    body: Option<Value>,
+    ok: (&str, &str),
+    errors: &[&str],
+    csrf: bool,
+) -> Value {
+    let mut responses = Map::new();
+    responses.insert(ok.0.into(), json!({"description": ok.1}));
+    for s in errors {
+        responses.insert((*s).into(), problem_ref());
+    }
+    let mut params = params;
+    if csrf {
+        params.push(json!({"name": "X-CSRF-Token", "in": "header", "required": true,
+            "description": "The session's CSRF token (the csrf of the sign-in or of /api/v1/auth/me)",
+            "schema": {"type": "string"}}));
+    }
+    let mut o = json!({
+        "summary": summary,
+        "tags": ["Officials"],
+        "parameters": params,
+        "responses": responses,
+    });
+    if let Some(schema) = body {
+        o["requestBody"] =
+            json!({"required": true, "content": {"application/json": {"schema": schema}}});
+    }
+    o
 }
 
 /// The OpenAPI paths of [`routes`].
 pub fn openapi_paths() -> Map<String, Value> {
-    Map::new()
+    let session = "The signed-in official and the session's CSRF token: {official: {id, username, \
+                   display_name, role, communes}, csrf}";
+    let mut p = Map::new();
+    p.insert(
+        "/api/v1/auth/login".into(),
+        json!({"post": op(
+            "Sign in (sets the qh_session cookie: HttpOnly, SameSite=Strict, Secure over https)",
+            vec![],
+            Some(json!({"type": "object", "required": ["username", "password"], "additionalProperties": false,
+                "properties": {
+                    "username": {"type": "string", "pattern": "^[a-z0-9._-]{3,40}$"},
+                    "password": {"type": "string", "minLength": 1, "maxLength": PASSWORD_MAX}}})),
+            ("200", session),
+            &["400", "401", "403", "413", "429", "503"],
+            false,
+        )}),
+    );
+    p.insert(
+        "/api/v1/auth/logout".into(),
+        json!({"post": op("Sign out (ends the session)", vec![], None,
+            ("204", "Signed out; the cookie is cleared"), &["401", "403", "503"], true)}),
+    );
+    p.insert(
+        "/api/v1/auth/me".into(),
+        json!({"get": op("The signed-in official", vec![], None, ("200", session),
+            &["401", "503"], false)}),
+    );
+    p.insert(
+        "/api/v1/auth/password".into(),
+        json!({"post": op(
+            "Change one's password (ends the account's other sessions)",
+            vec![],
+            Some(json!({"type": "object", "required": ["old", "new"], "additionalProperties": false,
+                "properties": {
+                    "old": {"type": "string"},
+                    "new": {"type": "string", "minLength": PASSWORD_MIN, "maxLength": PASSWORD_MAX}}})),
+            ("204", "Changed"),
+            &["400", "401", "403", "413", "429", "503"],
+            true,
+        )}),
+    );
+    let int = |name: &str, desc: &str, min: i64, max: Option<i64>| {
+        let mut schema = json!({"type": "integer", "minimum": min});
+        if let Some(m) = max {
+            schema["maximum"] = json!(m);
+        }
+        json!({"name": name, "in": "query", "required": false, "description": desc, "schema": schema})
+    };
+    p.insert(
+        "/api/v1/official/audit".into(),
+        json!({"get": op(
+            "The audit log, newest first (planning office and admin: everyone's; commune officers: their own)",
+            vec![
+                json!({"name": "target_kind", "in": "query", "required": false,
+                    "description": "submission, consultation, official, …", "schema": {"type": "string", "maxLength": 40}}),
+                int("target_id", "The target's id", 0, None),
+                int("official", "Only this official's actions (planning office and admin)", 1, None),
+                int("limit", "Rows (default 100)", 1, Some(AUDIT_MAX_LIMIT)),
+                int("offset", "Rows skipped", 0, Some(1_000_000)),
+            ],
+            None,
+            ("200", "{items: [{id, at, official_id, username, action, target_kind, target_id, detail}], total}"),
+            &["400", "401", "503"],
+            false,
+        )}),
+    );
+    p
 }
 
 /// Deletes expired sessions and stale login throttles.
-pub fn sweep(_tx: &mut dyn Tx) -> Result<usize, SqlError> {
-    Ok(0)
+pub fn sweep(tx: &mut dyn Tx) -> Result<usize, SqlError> {
+    let at = now();
+    let s = tx.exec(
+        "DELETE FROM official_session WHERE expires_at <= ? OR last_seen <= ?",
+        vals![at, at - SESSION_IDLE_SECS],
+    )?;
+    let t = tx.exec(
+        "DELETE FROM login_throttle WHERE window_start <= ? AND locked_until <= ?",
+        vals![at - THROTTLE_KEEP_SECS, at],
+    )?;
+    Ok((s + t) as usize)
 }
+
+// ---------------------------------------------------------------- the command
 
 /// `quyhoach users …`
 #[derive(clap::Subcommand)]
 pub enum UsersCommand {
+    /// Create an official's account. The password is asked twice on the terminal (not
+    /// shown), or read from standard input with --password-stdin. There is no default
+    /// password.
+    Add {
+        #[command(flatten)]
+        state: StateArgs,
+        /// Sign-in name: 3–40 of a-z, 0-9, '.', '_' and '-'.
+        #[arg(long)]
+        username: String,
+        /// Name shown with the account's answers (e.g. "UBND xã Vĩnh Thanh Vân").
+        #[arg(long)]
+        name: String,
+        /// commune (answers for its --commune codes), planning_office (the whole
+        /// province, opens consultations) or admin (everything, the audit log).
+        #[arg(long)]
+        role: Role,
+        /// A commune code the officer answers for (repeat for several; commune role only).
+        #[arg(long = "commune", value_name = "CODE")]
+        communes: Vec<String>,
+        /// Read the password from standard input (one line) instead of the terminal.
+        #[arg(long)]
+        password_stdin: bool,
+    },
     /// List the officials' accounts.
     List {
         #[command(flatten)]
-        state: super::twoway::StateArgs,
+        state: StateArgs,
+        /// JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Set an account's password (ends its sessions).
+    Passwd {
+        #[command(flatten)]
+        state: StateArgs,
+        /// The account.
+        #[arg(long)]
+        username: String,
+        /// Read the password from standard input (one line) instead of the terminal.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Disable an account: it cannot sign in, and its sessions end at once.
+    Disable {
+        #[command(flatten)]
+        state: StateArgs,
+        /// The account.
+        #[arg(long)]
+        username: String,
+    },
+    /// Enable a disabled account again.
+    Enable {
+        #[command(flatten)]
+        state: StateArgs,
+        /// The account.
+        #[arg(long)]
+        username: String,
     },
 }
 
+/// Reads a password: one line of standard input, or twice from the terminal without echo.
+fn read_password(from_stdin: bool) -> anyhow::Result<String> {
+    use std::io::{BufRead, Read};
+    if from_stdin {
+        let mut buf = Vec::new();
+        std::io::stdin()
+            .lock()
+            .take((PASSWORD_MAX * 4 + 2) as u64)
+            .read_until(b'\n', &mut buf)?;
+        let s = String::from_utf8(buf)
+            .map_err(|_| anyhow::anyhow!("the password on standard input is not UTF-8"))?;
+        let s = s.strip_suffix('\n').unwrap_or(&s);
+        let s = s.strip_suffix('\r').unwrap_or(s);
+        return Ok(s.to_string());
+    }
+    let first = prompt_hidden("Mật khẩu / Password: ")?;
+    check_password(&first).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let second = prompt_hidden("Nhập lại / Again: ")?;
+    if first != second {
+        anyhow::bail!("the two passwords differ; nothing was changed");
+    }
+    Ok(first)
+}
+
+/// Asks on the terminal with echo off (`stty -echo`; restored on every path).
+fn prompt_hidden(prompt: &str) -> anyhow::Result<String> {
+    use std::io::{BufRead, Write};
+    let tty = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/tty")
+        .map_err(|_| {
+            anyhow::anyhow!(
+                "no terminal to ask the password on; pipe it with --password-stdin \
+                 (e.g. printf '%s\\n' \"$PW\" | quyhoach users add … --password-stdin)"
+            )
+        })?;
+    let stty = |arg: &str| -> anyhow::Result<()> {
+        let input = tty.try_clone()?;
+        let ok = std::process::Command::new("stty")
+            .arg(arg)
+            .stdin(input)
+            .status()
+            .map(|s| s.success())
+            .unwrap_or(false);
+        if ok {
+            Ok(())
+        } else {
+            anyhow::bail!("cannot turn the terminal's echo off (stty); use --password-stdin")
+        }
+    };
+    struct Echo<'a>(&'a dyn Fn(&str) -> anyhow::Result<()>);
+    impl Drop for Echo<'_> {
+        fn drop(&mut self) {
+            let _ = (self.0)("echo");
+        }
+    }
+    let mut out = tty.try_clone()?;
+    write!(out, "{prompt}")?;
+    out.flush()?;
+    stty("-echo")?;
+    let restore = Echo(&stty);
+    let mut line = String::new();
+    std::io::BufReader::new(tty.try_clone()?).read_line(&mut line)?;
+    drop(restore);
+    writeln!(out)?;
+    let s = line.strip_suffix('\n').unwrap_or(&line);
+    Ok(s.strip_suffix('\r').unwrap_or(s).to_string())
+}
+
+fn api(e: ApiError) -> anyhow::Error {
+    anyhow::anyhow!("{e}")
+}
+
+/// The id of an account, or a clear error.
+fn account_id(tx: &mut dyn Tx, username: &str) -> ApiResult<i64> {
+    let u = check_username(username)?;
+    tx.query_opt(
+        "SELECT id FROM official WHERE username = ?",
+        vals![u.as_str()],
+    )?
+    .map(|r| r.i64(0))
+    .transpose()?
+    .ok_or_else(|| ApiError::NotFound(format!("no account named '{u}' (see users list)")))
+}
+
 /// Runs a `users` command.
-pub fn run(_command: UsersCommand) -> anyhow::Result<()> {
-    anyhow::bail!("not built yet")
+pub fn run(command: UsersCommand) -> anyhow::Result<()> {
+    match command {
+        UsersCommand::Add {
+            state,
+            username,
+            name,
+            role,
+            communes,
+            password_stdin,
+        } => {
+            // Every field is checked before the password is asked.
+            let username = check_username(&username).map_err(api)?;
+            check_display_name(&name).map_err(api)?;
+            let communes = check_communes(role, &communes).map_err(api)?;
+            let db = state.open()?;
+            let u = username.clone();
+            let exists = db.tx_blocking(move |tx| -> SqlResult<bool> {
+                Ok(tx
+                    .query_opt(
+                        "SELECT id FROM official WHERE username = ?",
+                        vals![u.as_str()],
+                    )?
+                    .is_some())
+            })?;
+            if exists {
+                anyhow::bail!(
+                    "the username '{username}' is taken; choose another (see users list)"
+                );
+            }
+            let password = read_password(password_stdin)?;
+            check_password(&password).map_err(api)?;
+            let u = username.clone();
+            let id = db
+                .tx_blocking(move |tx| -> ApiResult<i64> {
+                    let id = create_official(tx, &u, &name, role, &communes, &password)?;
+                    audit_row(tx, None, CLI_ACTOR, "user_add", "official", Some(id), &u)?;
+                    Ok(id)
+                })
+                .map_err(api)?;
+            println!("added {username} (id {id}, {role})");
+            Ok(())
+        }
+        UsersCommand::List { state, json } => {
+            let db = state.open()?;
+            let rows = db.tx_blocking(|tx| {
+                tx.query(
+                    "SELECT o.id, o.username, o.display_name, o.role, o.communes, o.disabled, \
+                     o.created_at, o.password_at, \
+                     (SELECT count(*) FROM official_session s WHERE s.official_id = o.id AND s.expires_at > ?) \
+                     FROM official o ORDER BY o.username",
+                    vals![now()],
+                )
+            })?;
+            let mut list = Vec::new();
+            for r in &rows {
+                let o = Official::from_row(r, 0)?;
+                list.push((o, r.i64(5)? != 0, r.i64(6)?, r.i64(7)?, r.i64(8)?));
+            }
+            if json {
+                let v: Vec<Value> = list
+                    .iter()
+                    .map(|(o, disabled, created, pw, sessions)| {
+                        json!({"id": o.id, "username": o.username, "display_name": o.display_name,
+                            "role": o.role, "communes": o.communes, "disabled": disabled,
+                            "created_at": created, "password_at": pw, "sessions": sessions})
+                    })
+                    .collect();
+                println!("{}", serde_json::to_string_pretty(&v)?);
+            } else if list.is_empty() {
+                println!("no accounts yet; create the first admin with: quyhoach users add --username admin --name \"…\" --role admin");
+            } else {
+                println!(
+                    "{:<5} {:<24} {:<16} {:<9} {:<8} {:<20} name",
+                    "id", "username", "role", "state", "sessions", "communes"
+                );
+                for (o, disabled, _, _, sessions) in &list {
+                    println!(
+                        "{:<5} {:<24} {:<16} {:<9} {:<8} {:<20} {}",
+                        o.id,
+                        o.username,
+                        o.role.as_str(),
+                        if *disabled { "disabled" } else { "active" },
+                        sessions,
+                        o.communes.join(","),
+                        o.display_name
+                    );
+                }
+            }
+            Ok(())
+        }
+        UsersCommand::Passwd {
+            state,
+            username,
+            password_stdin,
+        } => {
+            let db = state.open()?;
+            let u = username.clone();
+            db.tx_blocking(move |tx| account_id(tx, &u)).map_err(api)?;
+            let password = read_password(password_stdin)?;
+            check_password(&password).map_err(api)?;
+            let hash = hash_password(&password).map_err(api)?;
+            let u = username.clone();
+            db.tx_blocking(move |tx| -> ApiResult<()> {
+                let id = account_id(tx, &u)?;
+                set_password_hash(tx, id, &hash, None)?;
+                audit_row(tx, None, CLI_ACTOR, "user_passwd", "official", Some(id), &u)?;
+                Ok(())
+            })
+            .map_err(api)?;
+            println!("password of {username} changed; its sessions ended");
+            Ok(())
+        }
+        UsersCommand::Disable { state, username } => set_disabled(&state, &username, true),
+        UsersCommand::Enable { state, username } => set_disabled(&state, &username, false),
+    }
+}
+
+/// `users disable` / `users enable`: disabling ends the account's sessions at once.
+fn set_disabled(state: &StateArgs, username: &str, disabled: bool) -> anyhow::Result<()> {
+    let db = state.open()?;
+    let u = username.to_string();
+    db.tx_blocking(move |tx| -> ApiResult<()> {
+        let id = account_id(tx, &u)?;
+        tx.exec(
+            "UPDATE official SET disabled = ? WHERE id = ?",
+            vals![disabled, id],
+        )?;
+        if disabled {
+            tx.exec(
+                "DELETE FROM official_session WHERE official_id = ?",
+                vals![id],
+            )?;
+        }
+        let action = if disabled {
+            "user_disable"
+        } else {
+            "user_enable"
+        };
+        audit_row(tx, None, CLI_ACTOR, action, "official", Some(id), &u)?;
+        Ok(())
+    })
+    .map_err(api)?;
+    if disabled {
+        println!("{username} disabled; its sessions ended");
+    } else {
+        println!("{username} enabled");
+    }
+    Ok(())
 }
