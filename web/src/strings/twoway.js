@@ -223,7 +223,7 @@ export default {
   },
   en: {
     'tw.nav': 'Q&A',
-    'tw.nav.label': 'Questions and answers about plans, my questions, consultations on drafts',
+    'tw.nav.label': 'Q&A: questions and answers about plans, my questions, consultations on drafts',
     'tw.close': 'Close, back to the map',
     'tw.loading': 'Loading…',
     'tw.sending': 'Sending…',
