@@ -204,7 +204,7 @@ await step('desktop: the official signs in at #/official (a wrong password is re
   assert.equal(await official.locator('#tw-login-err').innerText(), 'Sai tên đăng nhập hoặc mật khẩu.');
   await official.locator('#tw-pass').fill(PASSWORD);
   await official.locator('#tw-login-btn').click();
-  await official.locator('#tw-o-items').waitFor({ timeout: T });
+  await official.locator('#tw-o-items').waitFor({ state: 'attached', timeout: T });
   await openInboxItem(QUESTION, { kind: 'question' });
   const detail = official.locator('#tw-o-detail');
   assert.equal((await detail.locator('#tw-o-body').innerText()).trim(), QUESTION);
@@ -310,7 +310,7 @@ await step('phone: a comment on the draft plan inside the window is accepted (po
 
 await step('desktop: the official answers and publishes the comment', async () => {
   await official.locator('#tw-tab-inbox').click();
-  await official.locator('#tw-o-items').waitFor({ timeout: T });
+  await official.locator('#tw-o-items').waitFor({ state: 'attached', timeout: T });
   await openInboxItem(COMMENT, { kind: 'comment' });
   const detail = official.locator('#tw-o-detail');
   await detail.locator('#tw-o-answer-text').fill(RESPONSE);
