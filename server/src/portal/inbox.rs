@@ -1,15 +1,1197 @@
-//! The officials' inbox: filter, answer, publish, hide, merge, mark fixed. (Being built.)
+//! The officials' inbox: filter, answer, publish, hide, merge, mark fixed.
+//!
+//! - **Who sees what.** Every route needs a signed-in [`Official`]. A commune officer sees
+//!   and acts only on submissions whose commune is one of the account's (filtered in SQL;
+//!   another commune's row by id is 404, as if it did not exist); submissions without a
+//!   commune (a whole plan, a site across communes) are the planning office's and the
+//!   administrator's, who see everything.
+//! - **No lost answers.** Each action is one transaction: `UPDATE submission SET …,
+//!   version = version + 1 WHERE id = ? AND version = ?`. When no row changed, someone
+//!   else acted first: 409 with the current item (`current`), nothing written. The audit row
+//!   is written in the same transaction.
+//! - **States.** `new` → `answered` (the asker sees the answer on their private link; an
+//!   email goes out when they gave an address) → `published` (public Q&A; followers of the
+//!   parcel, commune and plan hear of it). `hidden` (a reason is required), `merged` (a
+//!   duplicate, into another submission of the same kind; it takes the target's answer when
+//!   published), `fixed` (a data error fixed by an import: the data version and the store's
+//!   import time are recorded).
+//! - **Personal data.** Contact details appear here and only here (official-only routes).
+//!   Attachments are served as downloads (`Content-Disposition: attachment`, `nosniff`,
+//!   `Content-Security-Policy: sandbox`, never cached).
 
-use serde_json::{Map, Value};
+use std::collections::HashMap;
 
+use axum::body::Bytes;
+use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Json;
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+use unicode_normalization::UnicodeNormalization;
+
+use super::accounts::{audit, Official, Role};
+use super::alerts;
+use super::sql::{fold, like_escape, now, vals, Row, SqlError, Tx};
+use super::twoway::{state_db, ApiError, ApiResult};
 use super::Routes;
+use crate::AppState;
+
+/// Longest answer, in characters.
+pub const MAX_ANSWER_CHARS: usize = 8000;
+/// Longest reason for hiding, in characters.
+pub const MAX_REASON_CHARS: usize = 500;
+/// Longest note of a fixed data error, in characters.
+pub const MAX_NOTE_CHARS: usize = 2000;
+/// Largest action body, in bytes.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+/// Items of one inbox page at most.
+pub const MAX_LIMIT: i64 = 100;
+/// Deepest offset of an inbox page.
+pub const MAX_OFFSET: i64 = 100_000;
+/// Longest search text, in characters.
+pub const MAX_Q_CHARS: usize = 200;
+
+/// Submission kinds.
+pub const KINDS: &[&str] = &["question", "error", "comment"];
+/// Submission states, in the order of `counts`.
+pub const STATES: &[&str] = &["new", "answered", "published", "hidden", "merged", "fixed"];
+
+const ITEM_COLS: &str = "s.id, s.kind, s.position, s.body, s.lang, s.subject_kind, s.parcel_id, \
+    s.commune, s.plan_id, s.zone_id, s.subject_label, s.geometry, s.data_version, s.context, \
+    s.consultation_id, s.state, s.answer, o.display_name, s.answered_at, s.hidden_reason, \
+    s.merged_into, s.fixed_version, s.published_at, s.version, s.created_at, s.updated_at, \
+    c.submission_id, c.name, c.phone, c.email";
+const ITEM_FROM: &str = "FROM submission s LEFT JOIN official o ON o.id = s.answered_by \
+    LEFT JOIN submission_contact c ON c.submission_id = s.id";
+
+/// Parses a JSON body of at most [`MAX_BODY_BYTES`].
+pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(
+    body: &Bytes,
+    example: &str,
+) -> ApiResult<T> {
+    if body.len() > MAX_BODY_BYTES {
+        return Err(ApiError::TooLarge(format!(
+            "the body has {} bytes; at most {MAX_BODY_BYTES} are taken",
+            body.len()
+        )));
+    }
+    serde_json::from_slice(body).map_err(|e| {
+        ApiError::Bad(format!(
+            "the body is not the JSON expected ({e}); send e.g. {example}"
+        ))
+    })
+}
+
+/// Maps a path rejection (an id that is not a number) to 404.
+pub(crate) fn path_of<T>(p: Result<Path<T>, PathRejection>) -> ApiResult<T> {
+    p.map(|Path(v)| v)
+        .map_err(|_| ApiError::NotFound("no such item: ids are whole numbers".into()))
+}
+
+/// Maps a query-string rejection to a problem answer.
+pub(crate) fn query_of<T>(q: Result<Query<T>, QueryRejection>) -> ApiResult<T> {
+    q.map(|Query(v)| v)
+        .map_err(|e| ApiError::Bad(format!("bad query parameters: {}", e.body_text())))
+}
+
+fn is_format_char(c: char) -> bool {
+    matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}'
+        | '\u{2066}'..='\u{2069}' | '\u{FEFF}' | '\u{FFF9}'..='\u{FFFB}')
+}
+
+/// Text an official writes (an answer, a reason, a note): NFC, line ends as `\n`, trimmed;
+/// `min`–`max` characters; no control or invisible characters but line breaks and tabs;
+/// on one line when `one_line`.
+pub(crate) fn clean_text(
+    raw: &str,
+    what: &str,
+    min: usize,
+    max: usize,
+    one_line: bool,
+) -> ApiResult<String> {
+    let s: String = raw.replace("\r\n", "\n").trim().nfc().collect();
+    if let Some(c) = s.chars().find(|&c| {
+        ((c.is_control() && c != '\n' && c != '\t') || is_format_char(c))
+            || (one_line && (c == '\n' || c == '\t'))
+    }) {
+        return Err(ApiError::Bad(format!(
+            "the {what} holds the control or invisible character U+{:04X}",
+            c as u32
+        )));
+    }
+    let n = s.chars().count();
+    if n < min || n > max {
+        return Err(ApiError::Bad(format!(
+            "the {what} has {n} characters; it needs {min} to {max}"
+        )));
+    }
+    Ok(s)
+}
+
+/// A short id, a code or a plan id given as a filter: at most `max` characters, printable.
+fn filter_text(raw: Option<&String>, what: &str, max: usize) -> ApiResult<Option<String>> {
+    let Some(s) = raw.map(|s| s.trim()).filter(|s| !s.is_empty()) else {
+        return Ok(None);
+    };
+    if s.chars().count() > max || s.chars().any(|c| c.is_control()) {
+        return Err(ApiError::Bad(format!(
+            "{what} must be at most {max} printable characters"
+        )));
+    }
+    Ok(Some(s.to_string()))
+}
+
+fn parse_json_text(s: Option<String>) -> Value {
+    s.and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or(Value::Null)
+}
+
+/// A submission as officials see it (without attachments: see [`load_items`]).
+fn item_of(r: &Row) -> Result<Value, SqlError> {
+    let contact = match r.opt_i64(26)? {
+        Some(_) => {
+            json!({"name": r.opt_text(27)?, "phone": r.opt_text(28)?, "email": r.opt_text(29)?})
+        }
+        None => Value::Null,
+    };
+    Ok(json!({
+        "id": r.i64(0)?,
+        "kind": r.text(1)?,
+        "position": r.opt_text(2)?,
+        "body": r.text(3)?,
+        "lang": r.text(4)?,
+        "subject": {
+            "kind": r.text(5)?,
+            "parcel": r.opt_text(6)?,
+            "commune": r.opt_text(7)?,
+            "plan_id": r.opt_text(8)?,
+            "zone_id": r.opt_text(9)?,
+            "label": r.text(10)?,
+            "geometry": parse_json_text(r.opt_text(11)?),
+        },
+        "data_version": r.text(12)?,
+        "context": parse_json_text(Some(r.text(13)?)),
+        "consultation_id": r.opt_i64(14)?,
+        "state": r.text(15)?,
+        "answer": r.opt_text(16)?,
+        "answered_by": r.opt_text(17)?,
+        "answered_at": r.opt_i64(18)?,
+        "hidden_reason": r.opt_text(19)?,
+        "merged_into": r.opt_i64(20)?,
+        "fixed_version": r.opt_text(21)?,
+        "published_at": r.opt_i64(22)?,
+        "version": r.i64(23)?,
+        "created_at": r.i64(24)?,
+        "updated_at": r.i64(25)?,
+        "contact": contact,
+        "attachments": [],
+    }))
+}
+
+/// Items of `rows` with their attachments' descriptions.
+fn with_attachments(tx: &mut dyn Tx, rows: &[Row]) -> Result<Vec<Value>, SqlError> {
+    let mut items = Vec::with_capacity(rows.len());
+    let mut pos = HashMap::new();
+    for r in rows {
+        pos.insert(r.i64(0)?, items.len());
+        items.push(item_of(r)?);
+    }
+    if items.is_empty() {
+        return Ok(items);
+    }
+    let marks = vec!["?"; pos.len()].join(", ");
+    let ids: Vec<super::sql::Value> = pos.keys().map(|&i| i.into()).collect();
+    let atts = tx.query(
+        &format!(
+            "SELECT submission_id, id, media_type, filename, size FROM submission_attachment \
+             WHERE submission_id IN ({marks}) ORDER BY id"
+        ),
+        &ids,
+    )?;
+    for a in atts {
+        if let Some(&i) = pos.get(&a.i64(0)?) {
+            if let Some(list) = items[i]["attachments"].as_array_mut() {
+                list.push(json!({"id": a.i64(1)?, "media_type": a.text(2)?,
+                    "filename": a.text(3)?, "size": a.i64(4)?}));
+            }
+        }
+    }
+    Ok(items)
+}
+
+/// One submission as officials see it, or `None`.
+pub fn load_item(tx: &mut dyn Tx, id: i64) -> Result<Option<Value>, SqlError> {
+    let rows = tx.query(
+        &format!("SELECT {ITEM_COLS} {ITEM_FROM} WHERE s.id = ?"),
+        vals![id],
+    )?;
+    Ok(with_attachments(tx, &rows)?.into_iter().next())
+}
+
+/// The SQL condition (and its parameters) limiting rows to what `who` may see.
+fn scope(who: &Official) -> (String, Vec<super::sql::Value>) {
+    if who.role >= Role::PlanningOffice {
+        return ("1 = 1".into(), vec![]);
+    }
+    if who.communes.is_empty() {
+        return ("1 = 0".into(), vec![]);
+    }
+    let marks = vec!["?"; who.communes.len()].join(", ");
+    (
+        format!("s.commune IN ({marks})"),
+        who.communes.iter().map(|c| c.as_str().into()).collect(),
+    )
+}
+
+/// The submission `id` if `who` may see it: 404 otherwise (a commune officer is not told
+/// that another commune's row exists).
+fn visible_item(tx: &mut dyn Tx, who: &Official, id: i64) -> ApiResult<Value> {
+    let item =
+        load_item(tx, id)?.ok_or_else(|| ApiError::NotFound(format!("no submission {id}")))?;
+    if !who.may_act_on(item["subject"]["commune"].as_str()) {
+        return Err(ApiError::NotFound(format!("no submission {id}")));
+    }
+    Ok(item)
+}
+
+#[derive(Deserialize)]
+struct InboxQuery {
+    commune: Option<String>,
+    plan: Option<String>,
+    kind: Option<String>,
+    state: Option<String>,
+    q: Option<String>,
+    consultation: Option<i64>,
+    limit: Option<i64>,
+    offset: Option<i64>,
+}
+
+fn one_of(v: Option<String>, what: &str, allowed: &[&str]) -> ApiResult<Option<String>> {
+    match v.filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) if allowed.contains(&s.as_str()) => Ok(Some(s)),
+        Some(_) => Err(ApiError::Bad(format!(
+            "{what} must be one of {}",
+            allowed.join(", ")
+        ))),
+    }
+}
+
+/// `GET /api/v1/official/inbox`
+async fn inbox(
+    State(st): State<AppState>,
+    who: Official,
+    q: Result<Query<InboxQuery>, QueryRejection>,
+) -> ApiResult<Response> {
+    let q = query_of(q)?;
+    let db = state_db(&st)?;
+    let commune = filter_text(q.commune.as_ref(), "commune", 32)?;
+    let plan = filter_text(q.plan.as_ref(), "plan", 64)?;
+    let kind = one_of(q.kind, "kind", KINDS)?;
+    let state = one_of(q.state, "state", STATES)?;
+    let text = filter_text(q.q.as_ref(), "q", MAX_Q_CHARS)?;
+    let limit = q.limit.unwrap_or(50);
+    let offset = q.offset.unwrap_or(0);
+    if !(1..=MAX_LIMIT).contains(&limit) || !(0..=MAX_OFFSET).contains(&offset) {
+        return Err(ApiError::Bad(format!(
+            "limit must be 1 to {MAX_LIMIT} and offset 0 to {MAX_OFFSET}"
+        )));
+    }
+    let (scope_sql, scope_params) = scope(&who);
+    let mut cond = vec![scope_sql];
+    let mut params = scope_params;
+    if let Some(c) = commune {
+        cond.push("s.commune = ?".into());
+        params.push(c.into());
+    }
+    if let Some(p) = plan {
+        cond.push("s.plan_id = ?".into());
+        params.push(p.into());
+    }
+    if let Some(k) = kind {
+        cond.push("s.kind = ?".into());
+        params.push(k.into());
+    }
+    if let Some(c) = q.consultation {
+        cond.push("s.consultation_id = ?".into());
+        params.push(c.into());
+    }
+    if let Some(t) = text {
+        let pat = format!("%{}%", like_escape(&fold(&t)));
+        cond.push(
+            "(s.body_folded LIKE ? ESCAPE '\\' OR s.answer_folded LIKE ? ESCAPE '\\' \
+             OR s.subject_label LIKE ? ESCAPE '\\' OR s.parcel_id LIKE ? ESCAPE '\\')"
+                .into(),
+        );
+        let raw = format!("%{}%", like_escape(&t));
+        params.extend([
+            pat.clone().into(),
+            pat.into(),
+            raw.clone().into(),
+            raw.into(),
+        ]);
+    }
+    let base_cond = cond.join(" AND ");
+    let base_params = params.clone();
+    if let Some(s) = state {
+        cond.push("s.state = ?".into());
+        params.push(s.into());
+    }
+    let where_sql = cond.join(" AND ");
+    let out = db
+        .tx(move |tx: &mut dyn Tx| -> ApiResult<Value> {
+            let total = tx.query_i64(
+                &format!("SELECT count(*) FROM submission s WHERE {where_sql}"),
+                &params,
+            )?;
+            let mut page_params = params.clone();
+            page_params.push(limit.into());
+            page_params.push(offset.into());
+            let rows = tx.query(
+                &format!(
+                    "SELECT {ITEM_COLS} {ITEM_FROM} WHERE {where_sql} \
+                     ORDER BY s.created_at DESC, s.id DESC LIMIT ? OFFSET ?"
+                ),
+                &page_params,
+            )?;
+            let items = with_attachments(tx, &rows)?;
+            let mut counts = Map::new();
+            for s in STATES {
+                counts.insert((*s).into(), json!(0));
+            }
+            for r in tx.query(
+                &format!(
+                    "SELECT s.state, count(*) FROM submission s WHERE {base_cond} GROUP BY s.state"
+                ),
+                &base_params,
+            )? {
+                counts.insert(r.text(0)?, json!(r.i64(1)?));
+            }
+            Ok(json!({"items": items, "total": total, "counts": counts}))
+        })
+        .await?;
+    Ok(Json(out).into_response())
+}
+
+/// `GET /api/v1/official/submissions/{id}`: the item and its audit trail.
+async fn one(
+    State(st): State<AppState>,
+    who: Official,
+    id: Result<Path<i64>, PathRejection>,
+) -> ApiResult<Response> {
+    let id = path_of(id)?;
+    let db = state_db(&st)?;
+    let out = db
+        .tx(move |tx: &mut dyn Tx| -> ApiResult<Value> {
+            let mut item = visible_item(tx, &who, id)?;
+            let mut trail = Vec::new();
+            for r in tx.query(
+                "SELECT id, at, username, action, detail FROM audit_log \
+                 WHERE target_kind = 'submission' AND target_id = ? ORDER BY id",
+                vals![id],
+            )? {
+                trail.push(
+                    json!({"id": r.i64(0)?, "at": r.i64(1)?, "username": r.text(2)?,
+                    "action": r.text(3)?, "detail": r.text(4)?}),
+                );
+            }
+            item["audit"] = Value::Array(trail);
+            Ok(item)
+        })
+        .await?;
+    Ok(Json(out).into_response())
+}
+
+/// `GET /api/v1/official/submissions/{id}/attachments/{aid}`: the file, as a download.
+async fn attachment(
+    State(st): State<AppState>,
+    who: Official,
+    ids: Result<Path<(i64, i64)>, PathRejection>,
+) -> ApiResult<Response> {
+    let (id, aid) = path_of(ids)?;
+    let db = state_db(&st)?;
+    let (media_type, filename, bytes) = db
+        .tx(
+            move |tx: &mut dyn Tx| -> ApiResult<(String, String, Vec<u8>)> {
+                visible_item(tx, &who, id)?;
+                let r = tx
+                    .query_opt(
+                        "SELECT media_type, filename, bytes FROM submission_attachment \
+                     WHERE id = ? AND submission_id = ?",
+                        vals![aid, id],
+                    )?
+                    .ok_or_else(|| ApiError::NotFound(format!("no attachment {aid} on {id}")))?;
+                Ok((r.text(0)?, r.text(1)?, r.blob(2)?))
+            },
+        )
+        .await?;
+    let media_type = match media_type.as_str() {
+        "image/jpeg" | "image/png" | "application/pdf" => media_type,
+        _ => "application/octet-stream".into(),
+    };
+    let disposition = content_disposition(&filename, id, aid, &media_type);
+    let mut resp = (StatusCode::OK, bytes).into_response();
+    let h = resp.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_str(&media_type)
+            .unwrap_or(HeaderValue::from_static("application/octet-stream")),
+    );
+    if let Ok(v) = HeaderValue::from_str(&disposition) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("sandbox"),
+    );
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    Ok(resp)
+}
+
+/// `attachment; filename="<ascii>"; filename*=UTF-8''<percent-encoded>`: the name given,
+/// stripped of anything that could break the header or a path.
+fn content_disposition(filename: &str, id: i64, aid: i64, media_type: &str) -> String {
+    let ext = match media_type {
+        "image/jpeg" => "jpg",
+        "image/png" => "png",
+        "application/pdf" => "pdf",
+        _ => "bin",
+    };
+    let base: String = filename
+        .chars()
+        .filter(|c| !c.is_control() && !"/\\\"';".contains(*c))
+        .take(100)
+        .collect();
+    let base = base.trim().trim_start_matches('.').to_string();
+    let base = if base.is_empty() {
+        format!("submission-{id}-{aid}.{ext}")
+    } else {
+        base
+    };
+    let ascii: String = base
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() || c == ' ' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let encoded = percent_encoding::utf8_percent_encode(&base, percent_encoding::NON_ALPHANUMERIC);
+    format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
+}
+
+/// What an action did: the new item, or a conflict with the current one.
+enum Outcome {
+    Done(Value),
+    Stale(Value),
+}
+
+fn conflict(current: Value) -> Response {
+    let body = json!({
+        "type": "urn:quyhoach:problem:conflict",
+        "title": "Conflict",
+        "status": 409,
+        "detail": "someone changed this submission first; nothing was written. Here is the \
+                   current version: read it, then act again with its version.",
+        "current": current,
+    });
+    let mut resp = (StatusCode::CONFLICT, body.to_string()).into_response();
+    let h = resp.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(crate::error::PROBLEM_JSON),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    resp
+}
+
+fn respond(o: Outcome) -> Response {
+    match o {
+        Outcome::Done(v) => Json(v).into_response(),
+        Outcome::Stale(v) => conflict(v),
+    }
+}
+
+/// Runs the conditional update of an action: `set` (with its parameters) on the row at
+/// `version`; `Stale` with the current item when another action came first.
+fn update_at_version(
+    tx: &mut dyn Tx,
+    id: i64,
+    version: i64,
+    set: &str,
+    mut params: Vec<super::sql::Value>,
+) -> ApiResult<bool> {
+    params.push(now().into());
+    params.push(id.into());
+    params.push(version.into());
+    let n = tx.exec(
+        &format!(
+            "UPDATE submission SET {set}, updated_at = ?, version = version + 1 \
+             WHERE id = ? AND version = ?"
+        ),
+        &params,
+    )?;
+    Ok(n == 1)
+}
+
+fn str_of<'a>(item: &'a Value, path: &[&str]) -> Option<&'a str> {
+    let mut v = item;
+    for p in path {
+        v = v.get(p)?;
+    }
+    v.as_str()
+}
+
+/// Queues the answer to the asker when they left an email address.
+fn mail_answer(tx: &mut dyn Tx, item: &Value, answer: &str) -> Result<(), SqlError> {
+    let Some(email) = str_of(item, &["contact", "email"]).filter(|e| !e.is_empty()) else {
+        return Ok(());
+    };
+    let label = str_of(item, &["subject", "label"]).unwrap_or("");
+    let what = match str_of(item, &["kind"]) {
+        Some("error") => "báo sai dữ liệu",
+        Some("comment") => "góp ý",
+        _ => "câu hỏi",
+    };
+    let question = str_of(item, &["body"]).unwrap_or("");
+    let subject = format!("Trả lời {what} của bạn về {label}");
+    let body = format!(
+        "Xin chào,\n\nCơ quan quản lý quy hoạch đã trả lời {what} của bạn về {label}.\n\n\
+         Nội dung bạn gửi:\n{question}\n\nTrả lời:\n{answer}\n\n\
+         Bạn có thể xem câu hỏi của bạn tại liên kết riêng đã nhận khi gửi.\n\
+         Thư này được gửi tự động; xin đừng trả lời thư này.\n\n---\n\n\
+         Hello,\n\nThe planning office has answered what you sent about {label} (above, in \
+         Vietnamese). You can see it on the private link you received when you sent it.\n"
+    );
+    alerts::queue_mail(tx, email, &subject, &body)
+}
+
+/// Records `question_answered` for the parcel, commune and plan of a published item.
+fn announce_published(tx: &mut dyn Tx, item: &Value, data_version: &str) -> Result<(), SqlError> {
+    if str_of(item, &["kind"]) == Some("comment") {
+        return Ok(());
+    }
+    let parcel = str_of(item, &["subject", "parcel"]).unwrap_or("");
+    let commune = str_of(item, &["subject", "commune"]).unwrap_or("");
+    let plan = str_of(item, &["subject", "plan_id"]).unwrap_or("");
+    let label = str_of(item, &["subject", "label"]).unwrap_or("");
+    let subjects = [("parcel", parcel), ("commune", commune), ("plan", plan)];
+    let enc = |s: &str| {
+        percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
+    };
+    let link = if !parcel.is_empty() {
+        format!("/#/qa?parcel={}", enc(parcel))
+    } else if !plan.is_empty() {
+        format!("/#/qa?plan={}", enc(plan))
+    } else if !commune.is_empty() {
+        format!("/#/qa?commune={}", enc(commune))
+    } else {
+        "/#/qa".into()
+    };
+    let question: String = str_of(item, &["body"])
+        .unwrap_or("")
+        .chars()
+        .take(300)
+        .collect();
+    let answer: String = str_of(item, &["answer"])
+        .unwrap_or("")
+        .chars()
+        .take(1000)
+        .collect();
+    let title = format!("Câu hỏi về {label} đã được trả lời");
+    let summary = format!("Hỏi: {question}\n\nTrả lời: {answer}");
+    alerts::record_event(
+        tx,
+        &alerts::NewEvent {
+            kind: "question_answered",
+            subjects: &subjects,
+            title: &title,
+            summary: &summary,
+            link: &link,
+            data_version,
+        },
+    )
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AnswerBody {
+    answer: String,
+    version: i64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VersionBody {
+    version: i64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HideBody {
+    reason: String,
+    version: i64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MergeBody {
+    into: i64,
+    version: i64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FixedBody {
+    #[serde(default)]
+    note: String,
+    version: i64,
+}
+
+/// Loads the item for an action: 404 when not visible; `Err(Stale)` when `version` is not
+/// the current one (answered before any check, so a stale client learns the news first).
+fn item_for_action(
+    tx: &mut dyn Tx,
+    who: &Official,
+    id: i64,
+    version: i64,
+) -> ApiResult<Result<Value, Value>> {
+    let item = visible_item(tx, who, id)?;
+    if item["version"].as_i64() != Some(version) {
+        return Ok(Err(item));
+    }
+    Ok(Ok(item))
+}
+
+/// Ends an action: reloads the item (or, when the update found another version, the current
+/// one).
+fn finish(tx: &mut dyn Tx, id: i64, changed: bool) -> ApiResult<Outcome> {
+    let item =
+        load_item(tx, id)?.ok_or_else(|| ApiError::NotFound(format!("no submission {id}")))?;
+    Ok(if changed {
+        Outcome::Done(item)
+    } else {
+        Outcome::Stale(item)
+    })
+}
+
+/// `POST /api/v1/official/submissions/{id}/answer`
+async fn answer(
+    State(st): State<AppState>,
+    who: Official,
+    id: Result<Path<i64>, PathRejection>,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let id = path_of(id)?;
+    let b: AnswerBody = parse_json(&body, r#"{"answer": "…", "version": 1}"#)?;
+    let text = clean_text(&b.answer, "answer", 1, MAX_ANSWER_CHARS, false)?;
+    let db = state_db(&st)?;
+    let etag = st.etag.to_string();
+    let out = db
+        .tx(move |tx: &mut dyn Tx| -> ApiResult<Outcome> {
+            let item = match item_for_action(tx, &who, id, b.version)? {
+                Ok(i) => i,
+                Err(cur) => return Ok(Outcome::Stale(cur)),
+            };
+            let state = str_of(&item, &["state"]).unwrap_or("").to_string();
+            if state == "hidden" || state == "merged" {
+                return Err(ApiError::Unprocessable(format!(
+                    "submission {id} is {state}; a {state} submission is not answered"
+                )));
+            }
+            // A published answer stays published (the public Q&A shows the new text); a
+            // fixed error keeps its state.
+            let new_state = if state == "new" {
+                "answered"
+            } else {
+                state.as_str()
+            };
+            let changed = update_at_version(
+                tx,
+                id,
+                b.version,
+                "state = ?, answer = ?, answer_folded = ?, answered_by = ?, answered_at = ?",
+                vec![
+                    new_state.into(),
+                    text.as_str().into(),
+                    fold(&text).into(),
+                    who.id.into(),
+                    now().into(),
+                ],
+            )?;
+            if !changed {
+                return finish(tx, id, false);
+            }
+            audit(
+                tx,
+                &who,
+                "answer",
+                "submission",
+                Some(id),
+                &format!("{} characters", text.chars().count()),
+            )?;
+            mail_answer(tx, &item, &text)?;
+            if new_state == "published" {
+                if let Some(now_item) = load_item(tx, id)? {
+                    announce_published(tx, &now_item, &etag)?;
+                }
+            }
+            finish(tx, id, true)
+        })
+        .await?;
+    Ok(respond(out))
+}
+
+/// `POST /api/v1/official/submissions/{id}/publish`
+async fn publish(
+    State(st): State<AppState>,
+    who: Official,
+    id: Result<Path<i64>, PathRejection>,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let id = path_of(id)?;
+    let b: VersionBody = parse_json(&body, r#"{"version": 2}"#)?;
+    let db = state_db(&st)?;
+    let etag = st.etag.to_string();
+    let out = db
+        .tx(move |tx: &mut dyn Tx| -> ApiResult<Outcome> {
+            let item = match item_for_action(tx, &who, id, b.version)? {
+                Ok(i) => i,
+                Err(cur) => return Ok(Outcome::Stale(cur)),
+            };
+            let state = str_of(&item, &["state"]).unwrap_or("");
+            if state == "hidden" {
+                return Err(ApiError::Unprocessable(format!(
+                    "submission {id} is hidden; it cannot be published"
+                )));
+            }
+            if state == "published" {
+                return Err(ApiError::Unprocessable(format!(
+                    "submission {id} is already published"
+                )));
+            }
+            let mut answer = str_of(&item, &["answer"]).map(str::to_string);
+            let mut answered_by: Option<i64> = None;
+            if state == "merged" {
+                // A duplicate takes its target's answer.
+                let target = item["merged_into"].as_i64().unwrap_or(0);
+                let r = tx.query_opt(
+                    "SELECT answer, answered_by FROM submission WHERE id = ?",
+                    vals![target],
+                )?;
+                if let Some(r) = r {
+                    answer = r.opt_text(0)?;
+                    answered_by = r.opt_i64(1)?;
+                }
+            }
+            let Some(answer) = answer.filter(|a| !a.trim().is_empty()) else {
+                return Err(ApiError::Unprocessable(format!(
+                    "submission {id} has no answer yet (for a merged duplicate: its target has \
+                     none); answer it before publishing"
+                )));
+            };
+            let t = now();
+            let changed = if state == "merged" {
+                update_at_version(
+                    tx,
+                    id,
+                    b.version,
+                    "state = 'published', published_at = ?, answer = ?, answer_folded = ?, \
+                     answered_by = ?, answered_at = ?",
+                    vec![
+                        t.into(),
+                        answer.as_str().into(),
+                        fold(&answer).into(),
+                        answered_by.into(),
+                        t.into(),
+                    ],
+                )?
+            } else {
+                update_at_version(
+                    tx,
+                    id,
+                    b.version,
+                    "state = 'published', published_at = ?",
+                    vec![t.into()],
+                )?
+            };
+            if !changed {
+                return finish(tx, id, false);
+            }
+            audit(tx, &who, "publish", "submission", Some(id), "")?;
+            if let Some(now_item) = load_item(tx, id)? {
+                announce_published(tx, &now_item, &etag)?;
+            }
+            finish(tx, id, true)
+        })
+        .await?;
+    Ok(respond(out))
+}
+
+/// `POST /api/v1/official/submissions/{id}/hide`
+async fn hide(
+    State(st): State<AppState>,
+    who: Official,
+    id: Result<Path<i64>, PathRejection>,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let id = path_of(id)?;
+    let b: HideBody = parse_json(&body, r#"{"reason": "quảng cáo", "version": 1}"#)?;
+    let reason = clean_text(&b.reason, "reason", 1, MAX_REASON_CHARS, false)?;
+    let db = state_db(&st)?;
+    let out = db
+        .tx(move |tx: &mut dyn Tx| -> ApiResult<Outcome> {
+            if let Err(cur) = item_for_action(tx, &who, id, b.version)? {
+                return Ok(Outcome::Stale(cur));
+            }
+            let changed = update_at_version(
+                tx,
+                id,
+                b.version,
+                "state = 'hidden', hidden_reason = ?, published_at = NULL",
+                vec![reason.as_str().into()],
+            )?;
+            if !changed {
+                return finish(tx, id, false);
+            }
+            audit(tx, &who, "hide", "submission", Some(id), &reason)?;
+            finish(tx, id, true)
+        })
+        .await?;
+    Ok(respond(out))
+}
+
+/// `POST /api/v1/official/submissions/{id}/merge`
+async fn merge(
+    State(st): State<AppState>,
+    who: Official,
+    id: Result<Path<i64>, PathRejection>,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let id = path_of(id)?;
+    let b: MergeBody = parse_json(&body, r#"{"into": 12, "version": 1}"#)?;
+    let db = state_db(&st)?;
+    let out = db
+        .tx(move |tx: &mut dyn Tx| -> ApiResult<Outcome> {
+            let item = match item_for_action(tx, &who, id, b.version)? {
+                Ok(i) => i,
+                Err(cur) => return Ok(Outcome::Stale(cur)),
+            };
+            if b.into == id {
+                return Err(ApiError::Unprocessable(
+                    "a submission cannot be merged into itself".into(),
+                ));
+            }
+            let target = visible_item(tx, &who, b.into).map_err(|_| {
+                ApiError::Unprocessable(format!("no submission {} to merge into", b.into))
+            })?;
+            if str_of(&target, &["state"]) == Some("merged") {
+                return Err(ApiError::Unprocessable(format!(
+                    "submission {} is itself merged into {}; merge into that one",
+                    b.into,
+                    target["merged_into"].as_i64().unwrap_or(0)
+                )));
+            }
+            if str_of(&target, &["kind"]) != str_of(&item, &["kind"]) {
+                return Err(ApiError::Unprocessable(format!(
+                    "submission {} is a {} and {id} a {}: only the same kind merges",
+                    b.into,
+                    str_of(&target, &["kind"]).unwrap_or(""),
+                    str_of(&item, &["kind"]).unwrap_or("")
+                )));
+            }
+            let changed = update_at_version(
+                tx,
+                id,
+                b.version,
+                "state = 'merged', merged_into = ?, published_at = NULL",
+                vec![b.into.into()],
+            )?;
+            if !changed {
+                return finish(tx, id, false);
+            }
+            // Duplicates of this one follow it into the target (no chains, no cycles).
+            tx.exec(
+                "UPDATE submission SET merged_into = ?, version = version + 1, updated_at = ? \
+                 WHERE merged_into = ? AND state = 'merged'",
+                vals![b.into, now(), id],
+            )?;
+            audit(
+                tx,
+                &who,
+                "merge",
+                "submission",
+                Some(id),
+                &format!("into {}", b.into),
+            )?;
+            finish(tx, id, true)
+        })
+        .await?;
+    Ok(respond(out))
+}
+
+/// The store's last import time (RFC 3339), from the catalog's layers.
+fn import_time(st: &AppState) -> String {
+    st.index
+        .catalog()
+        .layers
+        .values()
+        .map(|l| l.imported_at.as_str())
+        .max()
+        .unwrap_or("")
+        .to_string()
+}
+
+/// `POST /api/v1/official/submissions/{id}/fixed`
+async fn fixed(
+    State(st): State<AppState>,
+    who: Official,
+    id: Result<Path<i64>, PathRejection>,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let id = path_of(id)?;
+    let b: FixedBody = parse_json(&body, r#"{"note": "đã sửa ranh thửa", "version": 1}"#)?;
+    let note = clean_text(&b.note, "note", 0, MAX_NOTE_CHARS, false)?;
+    let db = state_db(&st)?;
+    let etag = st.etag.to_string();
+    let imported = import_time(&st);
+    let out = db
+        .tx(move |tx: &mut dyn Tx| -> ApiResult<Outcome> {
+            let item = match item_for_action(tx, &who, id, b.version)? {
+                Ok(i) => i,
+                Err(cur) => return Ok(Outcome::Stale(cur)),
+            };
+            if str_of(&item, &["kind"]) != Some("error") {
+                return Err(ApiError::Unprocessable(format!(
+                    "submission {id} is not a data error report; only those are marked fixed"
+                )));
+            }
+            let state = str_of(&item, &["state"]).unwrap_or("");
+            if state == "hidden" || state == "merged" {
+                return Err(ApiError::Unprocessable(format!(
+                    "submission {id} is {state}; it cannot be marked fixed"
+                )));
+            }
+            let record = format!(
+                "Dữ liệu đã được sửa (phiên bản dữ liệu {etag}, nhập lúc {imported}). / The data \
+                 was fixed (data version {etag}, imported {imported})."
+            );
+            let text = if note.is_empty() {
+                record.clone()
+            } else {
+                format!("{note}\n\n{record}")
+            };
+            let changed = update_at_version(
+                tx,
+                id,
+                b.version,
+                "state = 'fixed', fixed_version = ?, answer = ?, answer_folded = ?, \
+                 answered_by = ?, answered_at = ?",
+                vec![
+                    etag.as_str().into(),
+                    text.as_str().into(),
+                    fold(&text).into(),
+                    who.id.into(),
+                    now().into(),
+                ],
+            )?;
+            if !changed {
+                return finish(tx, id, false);
+            }
+            audit(
+                tx,
+                &who,
+                "fixed",
+                "submission",
+                Some(id),
+                &format!("data version {etag}, imported {imported}"),
+            )?;
+            mail_answer(tx, &item, &text)?;
+            finish(tx, id, true)
+        })
+        .await?;
+    Ok(respond(out))
+}
 
 /// This module's routes.
 pub fn routes() -> Routes {
-    Routes::new()
+    vec![
+        ("/api/v1/official/inbox", &["get"], get(inbox)),
+        ("/api/v1/official/submissions/{id}", &["get"], get(one)),
+        (
+            "/api/v1/official/submissions/{id}/attachments/{aid}",
+            &["get"],
+            get(attachment),
+        ),
+        (
+            "/api/v1/official/submissions/{id}/answer",
+            &["post"],
+            post(answer),
+        ),
+        (
+            "/api/v1/official/submissions/{id}/publish",
+            &["post"],
+            post(publish),
+        ),
+        (
+            "/api/v1/official/submissions/{id}/hide",
+            &["post"],
+            post(hide),
+        ),
+        (
+            "/api/v1/official/submissions/{id}/merge",
+            &["post"],
+            post(merge),
+        ),
+        (
+            "/api/v1/official/submissions/{id}/fixed",
+            &["post"],
+            post(fixed),
+        ),
+    ]
+}
+
+pub(crate) fn problem_ref() -> Value {
+    json!({"$ref": "#/components/responses/Problem"})
+}
+
+/// An OpenAPI operation (tag, parameters, JSON body, success answer, problem answers).
+pub(crate) fn op(
+    tag: &str,
+    summary: &str,
+    params: Vec<Value>,
+    body: Option<Value>,
+    ok: (&str, &str),
+) -> Value {
+    let mut responses = Map::new();
+    responses.insert(ok.0.into(), json!({"description": ok.1}));
+    for s in ["400", "401", "403", "404", "409", "413", "422", "503"] {
+        responses.insert(s.into(), problem_ref());
+    }
+    let mut o = json!({
+        "summary": summary,
+        "tags": [tag],
+        "parameters": params,
+        "responses": responses,
+    });
+    if let Some(schema) = body {
+        o["requestBody"] =
+            json!({"required": true, "content": {"application/json": {"schema": schema}}});
+    }
+    o
+}
+
+fn qparam(name: &str, description: &str, schema: Value) -> Value {
+    json!({"name": name, "in": "query", "required": false, "description": description, "schema": schema})
 }
 
 /// The OpenAPI paths of [`routes`].
 pub fn openapi_paths() -> Map<String, Value> {
-    Map::new()
+    let id = json!({"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1}});
+    let aid = json!({"name": "aid", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1}});
+    let csrf = json!({"name": "X-CSRF-Token", "in": "header", "required": true,
+        "description": "The session's CSRF token (from the login answer)", "schema": {"type": "string"}});
+    let version =
+        json!({"type": "integer", "minimum": 1, "description": "The item's version as last read"});
+    let tag = "Officials' inbox";
+    let mut p = Map::new();
+    p.insert(
+        "/api/v1/official/inbox".into(),
+        json!({"get": op(tag,
+            "Submissions the official may see, newest first, with counts per state (same filters, any state)",
+            vec![
+                qparam("commune", "Commune code", json!({"type": "string", "maxLength": 32})),
+                qparam("plan", "Plan id", json!({"type": "string", "maxLength": 64})),
+                qparam("kind", "Kind", json!({"type": "string", "enum": KINDS})),
+                qparam("state", "State", json!({"type": "string", "enum": STATES})),
+                qparam("consultation", "Consultation id (comments)", json!({"type": "integer"})),
+                qparam("q", "Text in the submission, its answer, its subject (accents optional)", json!({"type": "string", "maxLength": MAX_Q_CHARS})),
+                qparam("limit", "Page size", json!({"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": 50})),
+                qparam("offset", "Items skipped", json!({"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0})),
+            ],
+            None, ("200", "{items: [Item], total, counts: {new, answered, published, hidden, merged, fixed}}"))}),
+    );
+    p.insert(
+        "/api/v1/official/submissions/{id}".into(),
+        json!({"get": op(tag, "One submission (with contact details and attachments) and its audit trail",
+            vec![id.clone()], None, ("200", "Item + audit: [{id, at, username, action, detail}]"))}),
+    );
+    p.insert(
+        "/api/v1/official/submissions/{id}/attachments/{aid}".into(),
+        json!({"get": op(tag, "An attachment's bytes, as a download (Content-Disposition: attachment; CSP sandbox; nosniff; no-store)",
+            vec![id.clone(), aid], None, ("200", "The file (image/jpeg, image/png or application/pdf)"))}),
+    );
+    let actions: [(&str, &str, Value); 5] = [
+        ("answer", "Answer (new → answered; a published answer is updated in place); mails the asker if they gave an email",
+            json!({"type": "object", "required": ["answer", "version"], "additionalProperties": false,
+                "properties": {"answer": {"type": "string", "minLength": 1, "maxLength": MAX_ANSWER_CHARS}, "version": version}})),
+        ("publish", "Publish in the public Q&A (needs an answer; a merged duplicate takes its target's); followers hear of it",
+            json!({"type": "object", "required": ["version"], "additionalProperties": false, "properties": {"version": version}})),
+        ("hide", "Hide, with a reason",
+            json!({"type": "object", "required": ["reason", "version"], "additionalProperties": false,
+                "properties": {"reason": {"type": "string", "minLength": 1, "maxLength": MAX_REASON_CHARS}, "version": version}})),
+        ("merge", "Merge a duplicate into another submission of the same kind",
+            json!({"type": "object", "required": ["into", "version"], "additionalProperties": false,
+                "properties": {"into": {"type": "integer"}, "version": version}})),
+        ("fixed", "Mark a data error fixed by the current data (records the data version and import time)",
+            json!({"type": "object", "required": ["version"], "additionalProperties": false,
+                "properties": {"note": {"type": "string", "maxLength": MAX_NOTE_CHARS}, "version": version}})),
+    ];
+    for (name, summary, schema) in actions {
+        p.insert(
+            format!("/api/v1/official/submissions/{{id}}/{name}"),
+            json!({"post": op(tag, summary, vec![id.clone(), csrf.clone()], Some(schema),
+                ("200", "The new Item; 409 {…problem, current: Item} when version is stale"))}),
+        );
+    }
+    p
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn answers_are_cleaned() {
+        assert_eq!(
+            clean_text(" Được.\r\nCảm ơn ", "answer", 1, 10, false).unwrap(),
+            "Được.\nCảm ơn"
+        );
+        assert!(clean_text("a\u{202E}b", "answer", 1, 10, false).is_err());
+        assert!(clean_text("a\u{0}b", "answer", 1, 10, false).is_err());
+        assert!(clean_text("a\nb", "title", 1, 10, true).is_err());
+        assert!(clean_text("", "answer", 1, 10, false).is_err());
+        assert!(clean_text(&"ễ".repeat(11), "answer", 1, 10, false).is_err());
+    }
+
+    #[test]
+    fn downloads_are_named_safely() {
+        let d = content_disposition("../../etc/\"passwd\";.pdf", 1, 2, "application/pdf");
+        assert!(d.starts_with("attachment; filename=\""), "{d}");
+        assert!(!d.contains('/') || d.contains("UTF-8''"), "{d}");
+        assert!(
+            !d[..d.find("filename*").unwrap()].contains("\"passwd"),
+            "{d}"
+        );
+        let d = content_disposition("ảnh thửa.jpg", 1, 2, "image/jpeg");
+        assert!(d.contains("filename=\"_nh th_a.jpg\""), "{d}");
+        assert!(d.contains("UTF-8''%E1%BA%A3nh"), "{d}");
+        assert_eq!(
+            content_disposition("\u{0}", 3, 4, "image/png"),
+            "attachment; filename=\"submission-3-4.png\"; filename*=UTF-8''submission%2D3%2D4%2Epng"
+        );
+    }
 }
