@@ -525,9 +525,11 @@ fn dummy_hash() -> &'static str {
 /// Whether `password` matches `phc` (constant-time comparison inside `argon2`); `None`
 /// verifies the dummy hash and answers false.
 pub fn verify_password(password: &str, phc: Option<&str>) -> bool {
+    // Made on the first call whichever the case, so the first answer tells nothing either.
+    let dummy = dummy_hash();
     let (phc, real) = match phc {
         Some(h) => (h, true),
-        None => (dummy_hash(), false),
+        None => (dummy, false),
     };
     let ok = match PasswordHash::new(phc) {
         Ok(parsed) => Argon2::default()
@@ -535,7 +537,7 @@ pub fn verify_password(password: &str, phc: Option<&str>) -> bool {
             .is_ok(),
         Err(_) => {
             // A damaged stored hash: spend the same time, then refuse.
-            if let Ok(parsed) = PasswordHash::new(dummy_hash()) {
+            if let Ok(parsed) = PasswordHash::new(dummy) {
                 let _ = Argon2::default().verify_password(password.as_bytes(), &parsed);
             }
             false
@@ -1510,4 +1512,71 @@ fn set_disabled(state: &StateArgs, username: &str, disabled: bool) -> anyhow::Re
         println!("{username} enabled");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.append(*k, HeaderValue::from_str(v).unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn origins_must_be_this_server() {
+        let ok =
+            |o: &str, host: &str| check_origin(&headers(&[("origin", o), ("host", host)])).is_ok();
+        assert!(
+            check_origin(&headers(&[("host", "a.vn")])).is_ok(),
+            "no Origin"
+        );
+        assert!(ok("http://a.vn", "a.vn"));
+        assert!(ok("http://A.vn:80", "a.vn"));
+        assert!(ok("http://127.0.0.1:8080", "127.0.0.1:8080"));
+        assert!(!ok("http://127.0.0.1:8081", "127.0.0.1:8080"));
+        assert!(!ok("http://a.vn.evil.vn", "a.vn"));
+        assert!(!ok("null", "a.vn"));
+        assert!(!ok("file://", "a.vn"));
+        assert!(!ok("http://a.vn/x", "a.vn"));
+        // Behind a trusted proxy the forwarded host is ours.
+        let h = headers(&[
+            ("origin", "https://qh.example.vn"),
+            ("host", "127.0.0.1:8080"),
+            ("x-forwarded-host", "qh.example.vn"),
+            ("x-forwarded-proto", "https"),
+        ]);
+        assert!(check_origin(&h).is_ok());
+    }
+
+    #[test]
+    fn the_session_cookie_is_found_among_others() {
+        let t = "ab".repeat(32);
+        let h = headers(&[("cookie", &format!("lang=vi; qh_session={t}; x=1"))]);
+        assert_eq!(session_cookie(&h), Some(t.clone()));
+        let h = headers(&[
+            ("cookie", "qh_session=../x"),
+            ("cookie", &format!("qh_session={t}")),
+        ]);
+        assert_eq!(session_cookie(&h), Some(t));
+        assert_eq!(
+            session_cookie(&headers(&[("cookie", "qh_sessionX=1")])),
+            None
+        );
+    }
+
+    #[test]
+    fn passwords_hash_and_verify() {
+        let h = hash_password("mười hai ký tự").unwrap();
+        assert!(h.starts_with("$argon2id$"));
+        assert!(verify_password("mười hai ký tự", Some(&h)));
+        assert!(!verify_password("mười hai ký tụ", Some(&h)));
+        assert!(!verify_password("mười hai ký tự", None));
+        assert!(!verify_password("x", Some("not a hash")));
+        assert_ne!(h, hash_password("mười hai ký tự").unwrap(), "salted");
+    }
 }
