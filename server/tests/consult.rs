@@ -22,6 +22,18 @@ use serde_json::{json, Value};
 const PW: &str = "mật khẩu đủ dài 2026";
 const PLAN: &str = "qhpk-2000-dc";
 
+/// Number, id, zone, position, group size, state, comment, response.
+type Picked = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+);
+
 async fn call(
     st: &AppState,
     method: Method,
@@ -622,16 +634,7 @@ async fn consultations_comments_and_the_summary() {
         }
         let rows = parse_csv(&text['\u{FEFF}'.len_utf8()..]);
         assert_eq!(rows[0], CSV_HEADER, "{be}");
-        let got: Vec<(
-            String,
-            String,
-            String,
-            String,
-            String,
-            String,
-            String,
-            String,
-        )> = rows[1..]
+        let got: Vec<Picked> = rows[1..]
             .iter()
             .map(|r| {
                 (
