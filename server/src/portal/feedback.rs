@@ -52,9 +52,10 @@ use crate::AppState;
 pub const FORM_MIN_SECONDS: i64 = 3;
 /// A form token older than this is refused (the page was left open for a day: reload).
 pub const FORM_MAX_AGE_SECONDS: i64 = 24 * 3600;
-/// Largest JSON body (a 4,000-character text, contact details and a drawn site of up to
-/// [`MAX_SITE_VERTICES`] vertices fit well within it).
-pub const MAX_JSON_BYTES: usize = 64 * 1024;
+/// Largest JSON body: a 4,000-character text (12 KB of UTF-8 at most), contact details and
+/// a drawn site of up to [`MAX_SITE_VERTICES`] vertices (about 45 bytes each as GeoJSON
+/// with full precision: 90 KB) fit within it.
+pub const MAX_JSON_BYTES: usize = 192 * 1024;
 /// Largest multipart body: the JSON part and one attachment of at most
 /// [`attach::MAX_ATTACHMENT_BYTES`], with room for the multipart framing.
 pub const MAX_MULTIPART_BYTES: usize = 6 * 1024 * 1024;
