@@ -1167,7 +1167,7 @@ mod tests {
     #[test]
     fn answers_are_cleaned() {
         assert_eq!(
-            clean_text(" Được.\r\nCảm ơn ", "answer", 1, 10, false).unwrap(),
+            clean_text(" Được.\r\nCảm ơn ", "answer", 1, 20, false).unwrap(),
             "Được.\nCảm ơn"
         );
         assert!(clean_text("a\u{202E}b", "answer", 1, 10, false).is_err());
