@@ -432,7 +432,7 @@ async fn public_qa_shows_published_rows_only_without_contacts_and_finds_words_wi
         }
         let v = all.json();
         assert_eq!(v["total"], 2, "{b}: published rows only");
-        assert_eq!(v["items"][0]["answer"].as_str().is_some(), true);
+        assert!(v["items"][0]["answer"].as_str().is_some());
         assert_eq!(v["items"][0]["subject"]["parcel"], path.as_str());
         let find = |q: &'static str| {
             let st = st.clone();
