@@ -928,3 +928,96 @@ fn the_consultations_command_and_the_demo_consultation() {
         ));
     }
 }
+
+/// A parcel of the demo whose number is unique in its commune: "c/s/p".
+fn unique_parcel(st: &AppState) -> String {
+    let (all, _) = st.index.features_in_bbox("parcels", None, 1000, 0).unwrap();
+    for f in all {
+        let c = f.properties["commune_code"].as_str().unwrap().to_string();
+        let s = f.properties["sheet"].as_i64().unwrap();
+        let p = f.properties["parcel"].as_i64().unwrap();
+        if st.index.parcels_by_number(&c, s, p).unwrap().len() == 1 {
+            return format!("{c}/{s}/{p}");
+        }
+    }
+    panic!("no unique parcel");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_comment_through_the_form_inside_and_after_the_window() {
+    for t in common::state::every_backend() {
+        let be = t.backend;
+        let st = common::state::with_state(&demo().state, &t.db);
+        let db = t.db.clone();
+        let n = now();
+        let cid = add_consultation(&db, PLAN, "", n - 100, n + 86_400);
+        let key = db
+            .tx_blocking(|tx: &mut dyn Tx| {
+                quyhoach_server::portal::twoway::shared_secret(tx, "feedback-form")
+            })
+            .unwrap();
+        let parcel = unique_parcel(&st);
+        let body = |text: &str| {
+            json!({"kind": "comment", "position": "object", "body": text,
+                "subject": {"kind": "parcel", "parcel": parcel, "plan_id": PLAN},
+                "data_version": st.etag.to_string(),
+                "contact": {"name": "Phạm Góp Ý", "email": "gopy@example.vn"}, "lang": "vi",
+                "form_token": quyhoach_server::portal::feedback::make_form_token(&key, now() - 10).unwrap(),
+                "website": ""})
+        };
+        let r = call(
+            &st,
+            Method::POST,
+            "/api/v1/feedback",
+            None,
+            Some(body("Không đồng ý mở đường qua thửa này")),
+        )
+        .await;
+        assert_eq!(r.status, 201, "{be}: {}", r.text());
+        let id = r.json()["id"].as_i64().unwrap();
+        let got = db
+            .tx_blocking(move |tx: &mut dyn Tx| {
+                tx.query_one(
+                    "SELECT consultation_id FROM submission WHERE id = ?",
+                    vals![id],
+                )
+            })
+            .unwrap();
+        assert_eq!(got.opt_i64(0).unwrap(), Some(cid), "{be}");
+        // Closed: refused, with the date it closed.
+        db.tx_blocking(move |tx: &mut dyn Tx| {
+            tx.exec(
+                "UPDATE consultation SET closes_at = ? WHERE id = ?",
+                vals![n - 50, cid],
+            )
+        })
+        .unwrap();
+        let r = call(
+            &st,
+            Method::POST,
+            "/api/v1/feedback",
+            None,
+            Some(body("Muộn")),
+        )
+        .await;
+        assert_eq!(r.status, 422, "{be}: {}", r.text());
+        // The summary lists the accepted one, without its contact.
+        make_official(&db, "phong2", Role::PlanningOffice, &[]);
+        let po = sign_in(&st, "phong2").await;
+        let r = call(
+            &st,
+            Method::GET,
+            &format!("/api/v1/official/consultations/{cid}/summary.csv"),
+            Some(&po),
+            None,
+        )
+        .await;
+        assert_eq!(r.status, 200, "{be}");
+        let rows = parse_csv(&String::from_utf8(r.body.clone()).unwrap()['\u{FEFF}'.len_utf8()..]);
+        assert_eq!(rows.len(), 2, "{be}: {rows:?}");
+        assert_eq!(rows[1][1], id.to_string());
+        assert_eq!(rows[1][4], "object");
+        assert_eq!(rows[1][9], "Không đồng ý mở đường qua thửa này");
+        assert!(!r.text().contains("gopy@example.vn") && !r.text().contains("Phạm Góp Ý"));
+    }
+}
