@@ -507,6 +507,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             &args.tiles.config(),
             &args.net,
             &args.portal,
+            false,
         ),
         Command::Tiles(args) => run_tiles(&args),
         Command::Db { command } => quyhoach_server::portal::db::run(command),
@@ -734,7 +735,27 @@ fn run_demo(args: DemoArgs) -> anyhow::Result<()> {
         &args.tiles.config(),
         &args.net,
         &args.portal,
+        true,
     )
+}
+
+/// The demo's draft plan is open for comments (30 days from the first start), so "Góp ý dự
+/// thảo" can be tried at once, and how to make the first official's account is said.
+fn open_demo_consultation(
+    store: &Path,
+    state: &quyhoach_server::state::ServerConfig,
+    index: &quyhoach_data::index::Index,
+) -> anyhow::Result<()> {
+    let Some(db) = &state.portal.state else {
+        return Ok(());
+    };
+    quyhoach_server::portal::consult::ensure_demo(db, index)?;
+    println!(
+        "officials answer at /#/official; make the first account with: \
+         target/release/quyhoach users add --store {} --username admin --name \"Quản trị\" --role admin",
+        store.display()
+    );
+    Ok(())
 }
 
 /// Loads the index, prints how long it took, and serves until Ctrl-C, reloading the store
@@ -746,6 +767,7 @@ fn run_serve(
     tiles: &quyhoach_server::tiles::TileConfig,
     net: &NetArgs,
     portal: &PortalArgs,
+    demo: bool,
 ) -> anyhow::Result<()> {
     let mut config = net.server_config()?;
     config.portal = portal.config(store)?;
@@ -764,6 +786,9 @@ fn run_serve(
         store.display(),
         t0.elapsed().as_secs_f64()
     );
+    if demo {
+        open_demo_consultation(store, &server, &index)?;
+    }
     let live = quyhoach_server::live::Live::new(store, index, tiles.clone(), server)?;
     for a in &tiles.archives {
         println!("serving archive {}", a.display());
