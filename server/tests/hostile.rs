@@ -1,6 +1,8 @@
 //! The real server on a socket against hostile visitors: uploads that try to read files or
 //! reach the network, zip bombs, giant polygons, NaN, forged proxy headers, idle connections
-//! by the thousand — and an import into the served store under load.
+//! by the thousand — and an import into the served store under load; and random requests at
+//! every route, the two-way ones (questions, Q&A, consultations, follows, feeds, sign-in,
+//! the officials' routes with forged cookies, CSRF tokens and origins) included.
 //!
 //! Each test starts `quyhoach serve` (the binary) on an OS-chosen port and talks to it with a
 //! plain HTTP/1.1 client written here, so nothing between the two is ours but the server.
@@ -740,6 +742,26 @@ const NASTY: &[&str] = &[
     "K7M2QX",
     "ABCDEF",
     "1",
+    // The two-way routes (issue 13): tokens, ids, states, kinds, feeds.
+    "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+    "0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdeg",
+    "v1.1700000000.0123456789abcdef0123456789abcdef.00",
+    "qhpk-2000-dc",
+    "31150.atom",
+    "qhpk-2000.atom",
+    "x.atom",
+    ".atom",
+    "question",
+    "comment",
+    "published",
+    "hidden",
+    "support",
+    "open",
+    "closed",
+    "summary.csv",
+    "summary.html",
+    "9223372036854775807",
+    "-9223372036854775808",
 ];
 const KEYS: &[&str] = &[
     "lon",
@@ -773,6 +795,12 @@ const KEYS: &[&str] = &[
     "map",
     "profile",
     "layer",
+    "plan",
+    "state",
+    "status",
+    "zone",
+    "target_kind",
+    "target_id",
     "",
 ];
 const TEMPLATES: &[&str] = &[
@@ -828,6 +856,33 @@ const TEMPLATES: &[&str] = &[
     "/index.html",
     "/assets/{}",
     "/{}",
+    // The two-way routes (issue 13).
+    "/api/v1/feedback/form",
+    "/api/v1/feedback",
+    "/api/v1/feedback/{}",
+    "/api/v1/feedback/{}/contact",
+    "/api/v1/qa",
+    "/api/v1/consultations",
+    "/api/v1/consultations/{}",
+    "/api/v1/consultations/{}/comments",
+    "/api/v1/follows",
+    "/api/v1/follows/{}",
+    "/api/v1/follows/{}/unsubscribe",
+    "/feeds/follow/{}",
+    "/feeds/commune/{}",
+    "/feeds/plan/{}",
+    "/api/v1/auth/login",
+    "/api/v1/auth/logout",
+    "/api/v1/auth/me",
+    "/api/v1/auth/password",
+    "/api/v1/official/audit",
+    "/api/v1/official/inbox",
+    "/api/v1/official/submissions/{}",
+    "/api/v1/official/submissions/{}/attachments/{}",
+    "/api/v1/official/submissions/{}/{}",
+    "/api/v1/official/consultations",
+    "/api/v1/official/consultations/{}",
+    "/api/v1/official/consultations/{}/{}",
 ];
 
 fn encode(s: &str) -> String {
@@ -885,13 +940,24 @@ fn random_request(rng: &mut Rng) -> (String, String, Vec<(String, String)>, Vec<
                     .to_string(),
             ),
             4 if rng.below(3) == 0 => (
-                rng.pick(&["X-Trainer-Key", "X-Participant-Key"]),
+                rng.pick(&[
+                    "X-Trainer-Key",
+                    "X-Participant-Key",
+                    "X-CSRF-Token",
+                    "Origin",
+                ]),
                 rng.pick(NASTY).to_string(),
             ),
+            4 if rng.below(2) == 0 => ("Cookie", format!("qh_session={}", rng.pick(NASTY))),
             4 => (
                 "Content-Type",
-                rng.pick(&["application/json", "text/plain", "multipart/form-data"])
-                    .to_string(),
+                rng.pick(&[
+                    "application/json",
+                    "text/plain",
+                    "multipart/form-data",
+                    "multipart/form-data; boundary=b",
+                ])
+                .to_string(),
             ),
             _ => ("Accept-Language", rng.pick(NASTY).to_string()),
         };
@@ -902,7 +968,14 @@ fn random_request(rng: &mut Rng) -> (String, String, Vec<(String, String)>, Vec<
     let square = r#"{"type":"Polygon","coordinates":[[[105.11,9.95],[105.112,9.95],[105.112,9.952],[105.11,9.95]]]}"#;
     let kml = "<kml><Placemark><Polygon><outerBoundaryIs><LinearRing><coordinates>105.1,9.95 105.101,9.95 105.101,9.951 105.1,9.95</coordinates></LinearRing></outerBoundaryIs></Polygon></Placemark></kml>";
     let body = if method == "POST" || method == "PUT" {
-        let mut b = match rng.below(7) {
+        let mut b = match rng.below(11) {
+            7 => format!(r#"{{"kind":"{}","position":"object","body":"{}","subject":{{"kind":"{}","parcel":"31150/1/312/2","plan_id":"qhpk-2000-dc","geometry":{square}}},"contact":{{"name":"A","phone":"090","email":"a@b.vn"}},"lang":"vi","form_token":"v1.1.0123456789abcdef0123456789abcdef.00","website":""}}"#,
+                rng.pick(&["question", "error", "comment", "x"]), rng.pick(NASTY), rng.pick(&["parcel", "site", "plan", "zone", ""])).into_bytes(),
+            8 => format!(r#"{{"username":"{}","password":"{}"}}"#, rng.pick(NASTY), rng.pick(NASTY)).into_bytes(),
+            9 => format!(r#"{{"subject":{{"kind":"{}","id":"{}"}},"email":"{}","lang":"vi"}}"#,
+                rng.pick(&["parcel", "commune", "plan"]), rng.pick(NASTY), rng.pick(NASTY)).into_bytes(),
+            10 => format!("--b\r\nContent-Disposition: form-data; name=\"data\"\r\n\r\n{{}}\r\n--b\r\nContent-Disposition: form-data; name=\"attachment\"; filename=\"{}\"\r\nContent-Type: image/png\r\n\r\n\u{89}PNG\r\n\x1a\n{}\r\n--b--\r\n",
+                rng.pick(NASTY), rng.pick(NASTY)).into_bytes(),
             0 => {
                 let n = rng.below(2000);
                 rng.bytes(n)
