@@ -270,6 +270,11 @@ async fn a_followed_parcel_hears_of_a_zone_change_once_in_its_view_feed_and_mail
         let r = follow(&before, "commune", &f.commune, None).await;
         assert_eq!(r.status, StatusCode::CREATED, "{b}: {}", r.text());
         let commune_token = r.json()["token"].as_str().unwrap().to_string();
+        let label = r.json()["label"].as_str().unwrap().to_string();
+        assert!(
+            !label.is_empty() && !label.contains("mã"),
+            "{b}: commune label {label}"
+        );
         let r = follow(&before, "plan", "qhpk-2000", None).await;
         assert_eq!(r.status, StatusCode::CREATED, "{b}: {}", r.text());
 

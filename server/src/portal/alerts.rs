@@ -1619,3 +1619,87 @@ pub struct MailConfig {
     /// The From address.
     pub from: String,
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn plan(zones: &[(&str, &str, i64)], red: &[(&str, i64)]) -> PlanPrint {
+        PlanPrint {
+            plan: "qhpk-2000".into(),
+            name: "QH phân khu".into(),
+            status: "in_force".into(),
+            zones: zones
+                .iter()
+                .map(|(a, b, c)| (a.to_string(), b.to_string(), *c))
+                .collect(),
+            redlines: red.iter().map(|(a, b)| (a.to_string(), *b)).collect(),
+        }
+    }
+
+    #[test]
+    fn changes_are_told_in_plain_vietnamese() {
+        let old = [plan(&[("A1", "ODT", 1000)], &[])];
+        let new = [plan(
+            &[("A1", "ODT", 600), ("G1", "DGT", 400)],
+            &[("#3", 36)],
+        )];
+        let (zones, red, text) = describe_change(&old, &new);
+        assert!(zones && red);
+        assert_eq!(
+            text,
+            "Theo QH phân khu: trước 100% ODT, nay 60% ODT và 40% DGT; \
+             thêm 36 m² nằm trong chỉ giới đường đỏ."
+        );
+        assert_ne!(fingerprint_of(&old), fingerprint_of(&new));
+        let (z, r, _) = describe_change(&new, &new);
+        assert!(!z && !r);
+        let (z, r, t) = describe_change(
+            &[plan(&[("A1", "ODT", 1000)], &[("#3", 50)])],
+            &[plan(&[("A1", "ODT", 1000)], &[("#3", 20)])],
+        );
+        assert!(!z && r, "{t}");
+        assert!(t.contains("bớt 30 m²"), "{t}");
+        assert_eq!(pct(605), "60,5%");
+    }
+
+    #[test]
+    fn addresses_urls_and_codes() {
+        assert_eq!(
+            valid_email(" ten@example.vn ").as_deref(),
+            Some("ten@example.vn")
+        );
+        for bad in [
+            "",
+            "ten",
+            "@example.vn",
+            "ten@vn",
+            "a b@example.vn",
+            "a@b.vn\r\nBcc: c@d.vn",
+            "a,b@example.vn",
+        ] {
+            assert!(valid_email(bad).is_none(), "{bad}");
+        }
+        assert_eq!(
+            mail::parse_smtp_url("smtp://127.0.0.1:2525").unwrap(),
+            ("127.0.0.1".into(), 2525)
+        );
+        assert_eq!(
+            mail::parse_smtp_url("smtp://relay.local").unwrap(),
+            ("relay.local".into(), 25)
+        );
+        assert!(mail::parse_smtp_url("http://x").is_err());
+        let key = [7u8; 32];
+        let code = unsubscribe_code(&key, 42);
+        assert_eq!(parse_unsubscribe_code(&code), Some(42));
+        assert_ne!(code, unsubscribe_code(&[8u8; 32], 42));
+        assert!(parse_unsubscribe_code("u42-zz").is_none());
+        assert_eq!(tag_host("http://127.0.0.1:8080"), "127.0.0.1");
+        assert_eq!(
+            tag_host("https://quyhoach.example.vn"),
+            "quyhoach.example.vn"
+        );
+        assert_eq!(xml("a<b>&\u{1}c"), "a&lt;b&gt;&amp;c");
+    }
+}
