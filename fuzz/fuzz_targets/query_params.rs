@@ -5,12 +5,21 @@
 //!
 //! Input: one selector byte (route prefix: low 5 bits modulo the prefixes; method: high 3
 //! bits), then the rest of the URI after the prefix, then optionally a line feed and the
-//! request body.
+//! request body. Selectors with all three high bits set (once OPTIONS on [`PREFIXES`]) pick
+//! a prefix of the two-way routes ([`TWOWAY_PREFIXES`], issue 13) instead, with the method
+//! in the next byte; those requests go to a service with a SQLite state database, so the
+//! questions, Q&A, consultations, follows, feeds and officials' routes are reached past
+//! their 503.
 #![no_main]
 
+use std::sync::{Arc, OnceLock};
+
 use axum::body::Body;
-use axum::http::{header, Method, Request, Uri};
+use axum::http::{header, Method, Request, StatusCode, Uri};
+use http_body_util::BodyExt;
 use libfuzzer_sys::fuzz_target;
+use quyhoach_server::AppState;
+use tower::ServiceExt;
 use quyhoach_server::ogc::parse_bbox;
 use quyhoach_server::params::{
     check_lon_lat, clip, encode_url_part, parse_f64, parse_int, Params,
@@ -53,6 +62,78 @@ const PREFIXES: [&str; 32] = [
     "/learn/",
     "/learn/leaflet.html?",
 ];
+
+/// Prefixes of the two-way routes (issue 13): questions and the private link, the public
+/// Q&A, consultations, follows and feeds, sign-in and the officials' routes (401/403 without
+/// a session, but their parameters are parsed first by some extractors).
+const TWOWAY_PREFIXES: [&str; 24] = [
+    "/api/v1/feedback",
+    "/api/v1/feedback/form?",
+    "/api/v1/feedback/",
+    "/api/v1/qa?",
+    "/api/v1/qa?q=",
+    "/api/v1/qa?commune=31150&plan=qhpk-2000&limit=",
+    "/api/v1/consultations?",
+    "/api/v1/consultations/",
+    "/api/v1/consultations/1/comments?",
+    "/api/v1/follows",
+    "/api/v1/follows/",
+    "/feeds/follow/",
+    "/feeds/commune/",
+    "/feeds/plan/",
+    "/feeds/plan/qhpk-2000-dc.atom?",
+    "/api/v1/auth/login",
+    "/api/v1/auth/me?",
+    "/api/v1/auth/logout",
+    "/api/v1/auth/password",
+    "/api/v1/official/inbox?",
+    "/api/v1/official/submissions/",
+    "/api/v1/official/consultations/",
+    "/api/v1/official/audit?",
+    "/api/v1/feedback/0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef/contact",
+];
+
+/// The service with a state database (SQLite, in the temporary directory, one per process).
+fn twoway_state() -> &'static AppState {
+    static S: OnceLock<AppState> = OnceLock::new();
+    S.get_or_init(|| {
+        let base = quyhoach_fuzz::state().clone();
+        let dir = std::env::temp_dir().join(format!("quyhoach-fuzz-state-{}", std::process::id()));
+        let _ = std::fs::create_dir_all(&dir);
+        let db = quyhoach_server::portal::db::Db::open_without_sweeper(&dir.join("portal.sqlite"))
+            .expect("the fuzz state database");
+        let mut server = (*base.server).clone();
+        server.portal.state = Some(quyhoach_server::portal::sql::StateDb::Sqlite(Arc::new(db)));
+        let mut s = base;
+        s.server = Arc::new(server);
+        s
+    })
+}
+
+/// Sends a request to the two-way service in-process; the status and body.
+fn send_twoway(req: Request<Body>) -> (StatusCode, Vec<u8>) {
+    static R: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+    let rt = R.get_or_init(|| {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a tokio runtime")
+    });
+    rt.block_on(async {
+        let resp = quyhoach_server::app(twoway_state().clone())
+            .oneshot(req)
+            .await
+            .expect("the router is infallible");
+        let status = resp.status();
+        let body = resp
+            .into_body()
+            .collect()
+            .await
+            .map(|b| b.to_bytes().to_vec())
+            .unwrap_or_default();
+        (status, body)
+    })
+}
 
 fn percent_decode(s: &str) -> String {
     let b = s.as_bytes();
@@ -119,12 +200,26 @@ fuzz_target!(|data: &[u8]| {
         Some(i) => (&rest[..i], &rest[i + 1..]),
         None => (rest, &[][..]),
     };
-    let prefix = PREFIXES[usize::from(sel & 0x1f) % PREFIXES.len()];
-    let method = match sel >> 5 {
-        0..=3 => Method::GET,
-        4..=5 => Method::POST,
-        6 => Method::HEAD,
-        _ => Method::OPTIONS,
+    let twoway = sel >> 5 == 7;
+    let (prefix, method, tail) = if twoway {
+        let Some((&m, tail)) = tail.split_first() else {
+            return;
+        };
+        let method = match m & 7 {
+            0..=3 => Method::GET,
+            4..=5 => Method::POST,
+            6 => Method::DELETE,
+            _ => Method::OPTIONS,
+        };
+        let prefix = TWOWAY_PREFIXES[usize::from(sel & 0x1f) % TWOWAY_PREFIXES.len()];
+        (prefix, method, tail)
+    } else {
+        let method = match sel >> 5 {
+            0..=3 => Method::GET,
+            4..=5 => Method::POST,
+            _ => Method::HEAD,
+        };
+        (PREFIXES[usize::from(sel & 0x1f) % PREFIXES.len()], method, tail)
     };
     let mut uri = prefix.as_bytes().to_vec();
     uri.extend_from_slice(tail);
@@ -134,16 +229,26 @@ fuzz_target!(|data: &[u8]| {
     let Ok(uri) = Uri::try_from(uri) else {
         return;
     };
-    let Ok(req) = Request::builder()
+    let mut b = Request::builder()
         .method(method.clone())
         .uri(uri.clone())
         .header(header::HOST, "fuzz.local")
-        .header(header::CONTENT_TYPE, "application/json")
-        .body(Body::from(body.to_vec()))
-    else {
+        .header(header::CONTENT_TYPE, "application/json");
+    if twoway && body.first() == Some(&b'C') {
+        // A session cookie and a CSRF token of the body's next 64 bytes (forged: 401).
+        let t = String::from_utf8_lossy(&body[1..body.len().min(65)]).into_owned();
+        b = b
+            .header(header::COOKIE, format!("qh_session={t}"))
+            .header("x-csrf-token", t);
+    }
+    let Ok(req) = b.body(Body::from(body.to_vec())) else {
         return;
     };
-    let (status, resp) = quyhoach_fuzz::send(req);
+    let (status, resp) = if twoway {
+        send_twoway(req)
+    } else {
+        quyhoach_fuzz::send(req)
+    };
     // The in-process service has no upload reader program (the sandboxed child of
     // `quyhoach serve`): uploads answer 503 by design here; the reader has its own target.
     // So do the practice import (the same reader) and workshops (no state database in
