@@ -762,3 +762,103 @@ fn an_email_reaches_the_smtp_server_with_the_change_and_its_unsubscribe_link() {
         drop(server);
     }
 }
+
+#[test]
+fn mail_that_cannot_be_sent_is_retried_with_backoff_then_given_up() {
+    // A port nobody listens on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let cfg = alerts::MailConfig {
+        smtp_url: format!("smtp://127.0.0.1:{port}"),
+        from: "quyhoach@example.vn".into(),
+    };
+    for t in every_backend() {
+        let b = t.backend;
+        t.db.tx_blocking(|tx| {
+            alerts::queue_mail(tx, "nguoi.hoi@example.vn", "Trả lời", "{{site}}/#/q/x")?;
+            // Not an address: not queued.
+            alerts::queue_mail(tx, "not an address", "x", "y")
+        })
+        .unwrap();
+        assert_eq!(
+            count(&t.db, "SELECT count(*) FROM mail_outbox", vec![]),
+            1,
+            "{b}"
+        );
+        let before = quyhoach_server::portal::sql::now();
+        assert_eq!(alerts::mail::send_due(&t.db, &cfg).unwrap(), 0, "{b}");
+        let row =
+            t.db.tx_blocking(|tx| {
+                tx.query_one(
+                    "SELECT attempts, next_try_at, last_error, sent_at FROM mail_outbox",
+                    vals![],
+                )
+            })
+            .unwrap();
+        assert_eq!(row.i64(0).unwrap(), 1, "{b}");
+        let wait = row.i64(1).unwrap() - before;
+        assert!((55..=65).contains(&wait), "{b}: first retry in {wait} s");
+        assert!(row.opt_text(2).unwrap().is_some(), "{b}: no last_error");
+        assert!(row.opt_i64(3).unwrap().is_none());
+        // Not due yet: nothing is tried.
+        assert_eq!(alerts::mail::send_due(&t.db, &cfg).unwrap(), 0);
+        let attempts = count(&t.db, "SELECT attempts FROM mail_outbox", vec![]);
+        assert_eq!(attempts, 1, "{b}: retried before its time");
+        // Due again five more times: then given up.
+        for _ in 0..7 {
+            t.db.tx_blocking(|tx| tx.exec("UPDATE mail_outbox SET next_try_at = 0", vals![]))
+                .unwrap();
+            alerts::mail::send_due(&t.db, &cfg).unwrap();
+        }
+        let attempts = count(&t.db, "SELECT attempts FROM mail_outbox", vec![]);
+        assert_eq!(attempts, alerts::mail::MAX_ATTEMPTS, "{b}: not given up");
+    }
+}
+
+#[test]
+fn two_senders_on_one_outbox_send_each_mail_once() {
+    for t in every_backend() {
+        let b = t.backend;
+        let sink = smtp_sink();
+        let cfg = alerts::MailConfig {
+            smtp_url: format!("smtp://127.0.0.1:{}", sink.port),
+            from: "quyhoach@example.vn".into(),
+        };
+        t.db.tx_blocking(|tx| {
+            for i in 0..20 {
+                alerts::queue_mail(tx, &format!("nguoi{i}@example.vn"), "Thư", "Nội dung")?;
+            }
+            Ok::<_, quyhoach_server::portal::sql::SqlError>(())
+        })
+        .unwrap();
+        let senders: Vec<_> = (0..2)
+            .map(|_| {
+                let (db, cfg) = (t.db.clone(), cfg.clone());
+                std::thread::spawn(move || alerts::mail::send_due(&db, &cfg).unwrap())
+            })
+            .collect();
+        let sent: usize = senders.into_iter().map(|h| h.join().unwrap()).sum();
+        assert_eq!(sent, 20, "{b}");
+        let t0 = Instant::now();
+        let lines = loop {
+            let n = std::fs::read_to_string(&sink.out)
+                .unwrap_or_default()
+                .lines()
+                .count();
+            if n >= 20 || t0.elapsed() > Duration::from_secs(10) {
+                break n;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        };
+        assert_eq!(lines, 20, "{b}: mails received");
+        let unsent = count(
+            &t.db,
+            "SELECT count(*) FROM mail_outbox WHERE sent_at IS NULL",
+            vec![],
+        );
+        assert_eq!(unsent, 0, "{b}");
+    }
+}
