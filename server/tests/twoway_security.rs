@@ -77,11 +77,7 @@ impl Env {
         let demo = common::demo();
         let state = common::state::with_state(&demo.state, &t.db);
         let (a, b) = demo_parcels(&state).await;
-        let r = common::get(
-            &state,
-            &format!("/api/v1/parcels/{}/report", a.id.replace('/', "/")),
-        )
-        .await;
+        let r = common::get(&state, &format!("/api/v1/parcels/{}/report", a.id)).await;
         let etag = r
             .headers
             .get(header::ETAG)
