@@ -446,7 +446,7 @@ mod tests {
     fn filenames_are_safe() {
         assert_eq!(
             safe_filename("../../etc/pass<wd>.jpg", Kind::Jpeg),
-            "pass_wd.jpg"
+            "pass_wd_.jpg"
         );
         assert_eq!(safe_filename("", Kind::Pdf), "attachment.pdf");
         assert_eq!(

@@ -175,7 +175,14 @@ impl Limiter {
                 return Err(TEN_MINUTES as u64);
             }
         }
-        let w = self.clients.entry(client.to_vec()).or_default();
+        let w = self
+            .clients
+            .entry(client.to_vec())
+            .or_insert_with(|| ClientWindow {
+                short_start: t,
+                day_start: t,
+                ..ClientWindow::default()
+            });
         if t - w.short_start >= TEN_MINUTES {
             w.short_start = t;
             w.short_count = 0;
