@@ -29,14 +29,18 @@ const AXE = fs.readFileSync(path.join(REPO, 'web/node_modules/axe-core/axe.min.j
 const OPTIONAL = ['/styles/planning.json', '/tiles/planning.json', '/config.json'];
 const BIN = process.env.QUYHOACH_BIN || path.join(REPO, 'target/release/quyhoach');
 
-const site = await startRestartableSite({ parcels: Number(process.env.E2E_PARCELS || 3000) });
-console.log(`site ${site.url}, store ${site.store}`);
+// E2E_DB_URL (set by e2e-twoway-postgres.mjs): the two-way state in PostgreSQL, for the
+// server and the CLI alike; otherwise the store's portal.sqlite.
+const DB_URL = process.env.E2E_DB_URL || '';
+const DB_ARGS = DB_URL ? ['--db-url', DB_URL] : [];
+const site = await startRestartableSite({ parcels: Number(process.env.E2E_PARCELS || 3000), args: DB_ARGS });
+console.log(`site ${site.url}, store ${site.store}, state ${DB_URL ? 'PostgreSQL' : 'SQLite'}`);
 const { step, finish } = steps();
 const consoleErrors = [];
 
 /** The real CLI on the server's store (its portal.sqlite), as an operator runs it. */
 function cli(args, input) {
-  const r = spawnSync(BIN, [...args, '--store', site.store], { input, encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(BIN, [...args, '--store', site.store, ...DB_ARGS], { input, encoding: 'utf8', timeout: 60_000 });
   assert.equal(r.status, 0, `quyhoach ${args.join(' ')}: ${r.stderr}`);
   return r.stdout;
 }
@@ -63,11 +67,19 @@ const RESPONSE = 'Ban quản lý ghi nhận, sẽ xem xét khi hoàn chỉnh d�
 const COMMENT_LATE = 'Góp ý gửi sau khi đã hết hạn lấy ý kiến.';
 const PASSWORD = 'mật-khẩu-rất-dài-2025';
 
-// A consultation on the draft, open from now for 30 days, as the CLI opens one.
+// The demo opens a consultation on its draft by itself; the test closes it and opens its own
+// from now for 30 days, as an operator does with the CLI.
+const listOpen = async () => {
+  const b = (await getJson(`/api/v1/consultations?plan=${DRAFT}&status=open`)).body;
+  return Array.isArray(b) ? b : b.items;
+};
+for (const c of await listOpen()) cli(['consultations', 'close', '--id', String(c.id)]);
+assert.equal((await listOpen()).length, 0, 'the demo consultation is closed');
 const closes = new Date(Date.now() + 30 * 86400_000).toISOString().slice(0, 10);
 cli(['consultations', 'open', '--plan', DRAFT, '--title', 'Lấy ý kiến điều chỉnh ô phố A8–A12', '--opens', 'now', '--closes', closes]);
-const consultation = (await getJson(`/api/v1/consultations?plan=${DRAFT}&status=open`)).body;
-const CID = (Array.isArray(consultation) ? consultation : consultation.items)[0].id;
+const opened = await listOpen();
+assert.equal(opened.length, 1, 'one consultation open: the test\'s');
+const CID = opened[0].id;
 
 const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
 function watch(page, who) {
