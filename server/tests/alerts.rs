@@ -744,6 +744,29 @@ fn an_email_reaches_the_smtp_server_with_the_change_and_its_unsubscribe_link() {
             "{b}: {lu}"
         );
         assert_eq!(mail["list_unsubscribe_post"], "List-Unsubscribe=One-Click");
+        // The mail's unsubscribe page asks first (a GET never unfollows).
+        let page_link = format!("{site}/api/v1/follows/u");
+        assert!(
+            body.contains(&page_link),
+            "{b}: no unsubscribe page link: {body}"
+        );
+        let page_path = body
+            .split(&site)
+            .find(|p| p.starts_with("/api/v1/follows/u"))
+            .unwrap()
+            .split_whitespace()
+            .next()
+            .unwrap()
+            .to_string();
+        let (s, html) = http(server.addr, "GET", &page_path);
+        let html = String::from_utf8_lossy(&html).to_string();
+        assert_eq!(s, 200, "{b}: {html}");
+        assert!(
+            html.contains("<form method=\"post\"") && !html.contains('@'),
+            "{b}: {html}"
+        );
+        let (s, _) = http(server.addr, "GET", &format!("/api/v1/follows/{token}"));
+        assert_eq!(s, 200, "{b}: a GET of the unsubscribe page unfollowed");
         // One-click unsubscribe, as a mail client does it.
         let path = lu
             .trim_start_matches('<')

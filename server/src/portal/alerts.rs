@@ -185,11 +185,13 @@ fn follow_mail_body(
     format!(
         "{vi}: {title}\n\n{summary}\n\nXem chi tiết: {page}\n\n\
          Bạn nhận thư này vì đã đăng ký theo dõi {label} trên cổng thông tin quy hoạch.\n\
-         Ngừng theo dõi và xóa địa chỉ email của bạn: {SITE}/#/follow/{code}\n\n\
+         Các thông báo và ngừng theo dõi: {SITE}/#/follow/{code}\n\
+         Ngừng theo dõi và xóa địa chỉ email của bạn: {SITE}/api/v1/follows/{code}/unsubscribe\n\n\
          ---\n\n\
          {en}: {title}\n\n(The details above are in Vietnamese.) See: {page}\n\n\
          You get this email because you follow {label} on the planning portal.\n\
-         Unfollow and delete your email address: {SITE}/#/follow/{code}\n"
+         News and unfollowing: {SITE}/#/follow/{code}\n\
+         Unfollow and delete your email address: {SITE}/api/v1/follows/{code}/unsubscribe\n"
     )
 }
 
@@ -1243,14 +1245,92 @@ async fn delete_follow(
     Ok(r)
 }
 
+fn html_page(status: StatusCode, title: &str, body: &str) -> Response {
+    let page = format!(
+        "<!doctype html>\n<html lang=\"vi\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <meta name=\"referrer\" content=\"no-referrer\"><title>{}</title></head>\
+         <body style=\"font-family:system-ui,sans-serif;max-width:36em;margin:2em auto;padding:0 1em;line-height:1.5\">\
+         <main>{body}</main></body></html>\n",
+        super::twoway::esc(title)
+    );
+    let mut r = (status, axum::response::Html(page)).into_response();
+    let h = r.headers_mut();
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
+    r
+}
+
+const NOT_FOUND_PAGE: &str = "<h1>Không tìm thấy đăng ký theo dõi này</h1>\
+    <p>Có thể bạn đã ngừng theo dõi rồi.</p>\
+    <p lang=\"en\">No such follow: perhaps you have already unfollowed.</p>";
+
+/// `GET /api/v1/follows/{token}/unsubscribe`: a page asking to confirm (a GET never
+/// unfollows: mail scanners open links).
+async fn unsubscribe_page(
+    State(st): State<AppState>,
+    Path(token): Path<String>,
+) -> ApiResult<Response> {
+    check_token_shape(&token)?;
+    let db = state_db(&st)?;
+    let t = token.clone();
+    let f = db
+        .tx(move |tx| -> ApiResult<_> { Ok(find_follow(tx, &t)?) })
+        .await?;
+    let Some(f) = f else {
+        return Ok(html_page(
+            StatusCode::NOT_FOUND,
+            "Không tìm thấy / Not found",
+            NOT_FOUND_PAGE,
+        ));
+    };
+    let label = super::twoway::esc(&f.label);
+    Ok(html_page(
+        StatusCode::OK,
+        "Ngừng theo dõi / Unfollow",
+        &format!(
+            "<h1>Ngừng theo dõi {label}?</h1>\
+             <p>Đăng ký theo dõi và địa chỉ email của bạn sẽ bị xóa ngay.</p>\
+             <p lang=\"en\">Unfollow {label}? The follow and your email address are deleted at once.</p>\
+             <form method=\"post\"><button type=\"submit\" style=\"font-size:1.1em;padding:.5em 1em\">\
+             Ngừng theo dõi / Unfollow</button></form>"
+        ),
+    ))
+}
+
 /// `POST /api/v1/follows/{token}/unsubscribe`: the one-click unsubscribe of RFC 8058 (the
-/// mail's `List-Unsubscribe-Post`); the body is ignored.
-async fn one_click(State(st): State<AppState>, Path(token): Path<String>) -> ApiResult<Response> {
+/// mail's `List-Unsubscribe-Post`) and the form of [`unsubscribe_page`]; the body is
+/// ignored. Answers a page to a browser (`Accept: text/html`), JSON otherwise.
+async fn one_click(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+) -> ApiResult<Response> {
     check_token_shape(&token)?;
     let db = state_db(&st)?;
     let gone = db
         .tx(move |tx| -> ApiResult<bool> { Ok(unfollow(tx, &token)?) })
         .await?;
+    let browser = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"));
+    if browser {
+        return Ok(if gone {
+            html_page(
+                StatusCode::OK,
+                "Đã ngừng theo dõi / Unfollowed",
+                "<h1>Đã ngừng theo dõi</h1><p>Địa chỉ email của bạn đã được xóa.</p>\
+                 <p lang=\"en\">Unfollowed: your email address is deleted.</p>",
+            )
+        } else {
+            html_page(
+                StatusCode::NOT_FOUND,
+                "Không tìm thấy / Not found",
+                NOT_FOUND_PAGE,
+            )
+        });
+    }
     if !gone {
         return Err(ApiError::NotFound(
             "no such follow (already unsubscribed?)".into(),
@@ -1491,8 +1571,8 @@ pub fn routes() -> Routes {
         ),
         (
             "/api/v1/follows/{token}/unsubscribe",
-            &["post"],
-            post(one_click),
+            &["get", "post"],
+            get(unsubscribe_page).post(one_click),
         ),
         ("/feeds/follow/{file}", &["get"], get(follow_feed)),
         ("/feeds/commune/{file}", &["get"], get(commune_feed)),
@@ -1557,8 +1637,12 @@ pub fn openapi_paths() -> Map<String, Value> {
     );
     p.insert(
         "/api/v1/follows/{token}/unsubscribe".into(),
-        json!({"post": op("One-click unsubscribe (RFC 8058, from the mail's List-Unsubscribe)",
-            vec![token], None, ("200", "Unsubscribed"))}),
+        json!({
+            "get": op("A page (HTML) asking to confirm unfollowing; a GET never unfollows",
+                vec![token.clone()], None, ("200", "text/html")),
+            "post": op("Unfollow: the one-click unsubscribe of RFC 8058 (the mail's List-Unsubscribe) and the page's form; HTML to a browser, JSON otherwise",
+                vec![token], None, ("200", "Unsubscribed")),
+        }),
     );
     p.insert(
         "/feeds/follow/{file}".into(),
