@@ -4,7 +4,8 @@
 #   poppler-utils (pdfinfo, pdftoppm: the web map's printed page),
 #   qgis + python3-qgis (QGIS itself opens the generated QGIS project, headless)
 #   iproute2 (ip: the offline kit's test brings up lo in a network namespace of its own)
-#   PyPI, in a venv under target/: pyproj (PROJ's EPSG:6960), ogctests (OGC API - Features)
+#   PyPI, in a venv under target/: pyproj (PROJ's EPSG:6960), ogctests (OGC API - Features),
+#   feedparser (Atom feeds), aiosmtpd (a local SMTP server receiving alert mail)
 #   npm, from lockfiles: @mapbox/vector-tile, mvt-fixtures, pmtiles (tiles); MapLibre's
 #   style validator (server); playwright-core (web, installed by setup.sh)
 set -euo pipefail
@@ -15,7 +16,7 @@ venv=target/judges-venv
 if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv"
 fi
-if ! "$venv/bin/python" -c "import pyproj, ogctests" 2>/dev/null; then
+if ! "$venv/bin/python" -c "import pyproj, ogctests, feedparser, aiosmtpd" 2>/dev/null; then
   "$venv/bin/pip" install --quiet --disable-pip-version-check -r tests/judges/requirements.txt
 fi
 # ogrinfo (GDAL 3.6) reads our files, tiles and OGC API as an independent client.
