@@ -86,6 +86,13 @@ impl Proxies {
         Ok(Proxies { trusted, public })
     }
 
+    /// The configured public address (`--public-url`), as `proto://host[:port]`.
+    pub fn public_url(&self) -> Option<String> {
+        self.public
+            .as_ref()
+            .map(|(proto, host)| format!("{proto}://{host}"))
+    }
+
     fn trusts(&self, peer: Option<IpAddr>) -> bool {
         let Some(ip) = peer else { return false };
         // An IPv4 peer on an IPv6 socket arrives as ::ffff:a.b.c.d.

@@ -453,19 +453,21 @@ export function initTwoway(app) {
     }
     const f = r.body;
     heading(`${t('tw.f.title')}: ${f.label || f.subject?.id || ''}`);
-    const feed = absolute('').replace(/\/[^/]*$/, '') + `/feeds/follow/${token}.atom`;
+    // A mail's unsubscribe code opens this page too; its answer has no feed (the feed needs
+    // the follow's own token, which only the follower's browser holds).
+    const feed = f.feed_url ? absolute('').replace(/\/[^/]*$/, '') + f.feed_url : null;
     const events = Array.isArray(f.events) ? f.events : [];
     el.innerHTML = `
       <p>${esc(t('tw.f.intro'))}</p>
       ${f.email_given ? `<p class="small">${esc(t('tw.f.emailGiven'))}</p>` : ''}
-      <label for="tw-feed">${esc(t('tw.f.feed'))}</label>
+      ${feed ? `<label for="tw-feed">${esc(t('tw.f.feed'))}</label>
       <div class="share-url"><input id="tw-feed" readonly value="${esc(feed)}" /><button type="button" class="btn" id="tw-copy">${esc(t('tw.copy'))}</button></div>
-      <p class="small">${esc(t('tw.f.feedHow'))}</p>
+      <p class="small">${esc(t('tw.f.feedHow'))}</p>` : ''}
       <h3>${esc(t('tw.f.events'))}</h3>
       ${events.length ? `<ul class="tw-events">${events.map((ev) => `<li><strong>${esc(ev.title || ev.summary || ev.kind)}</strong>${ev.summary && ev.title ? `<br>${esc(ev.summary)}` : ''} <span class="small muted">${esc(when(ev.created_at ?? ev.at ?? ev.updated))}</span></li>`).join('')}</ul>` : `<p class="muted">${esc(t('tw.f.noEvents'))}</p>`}
       <button type="button" class="btn danger" id="tw-unsub">${esc(t('tw.f.unsub'))}</button>
       <p role="status" id="tw-f-msg"></p>`;
-    root.querySelector('#tw-copy').addEventListener('click', () => copy(feed, root.querySelector('#tw-feed'), root.querySelector('#tw-copy')));
+    if (feed) root.querySelector('#tw-copy').addEventListener('click', () => copy(feed, root.querySelector('#tw-feed'), root.querySelector('#tw-copy')));
     root.querySelector('#tw-unsub').addEventListener('click', async () => {
       if (!window.confirm(t('tw.f.unsubConfirm'))) return;
       const d = await call('DELETE', `/api/v1/follows/${enc(token)}`);

@@ -20,7 +20,8 @@
 //   #/trainer/K7M2QX                trainer's board
 //   #/q/<token>                     the asker's private page (feedback.js): the question,
 //                                   its state, the answer
-//   #/follow/<token>                a follow's page: its news, unsubscribe
+//   #/follow/<token>                a follow's page: its news, unsubscribe (also a mail's
+//                                   unsubscribe code u<id>-<32 hex>)
 //   #/qa[?commune=&plan=&q=]        the public Q&A; #/mine the questions and follows saved
 //                                   in this browser
 //   #/consultations[/<id>]          consultations on draft plans, one with its comments
@@ -46,16 +47,19 @@ export function parseHash(hash = location.hash, search = location.search) {
     h = h.slice(workshop[0].length);
   }
   // Private links carry a 64-hex-digit token; consultations a number.
-  const twoway = page ? null : h.match(/^\/(?:(q|follow)\/([0-9a-fA-F]{64})|(qa|mine|official)|(consultations)(?:\/([1-9]\d{0,11}))?)\/?(?=[?&]|$)/);
+  const twoway = page ? null : h.match(/^\/(?:(q)\/([0-9a-fA-F]{64})|(follow)\/([0-9a-fA-F]{64}|u[1-9]\d{0,18}-[0-9a-f]{32})|(qa|mine|official)|(consultations)(?:\/([1-9]\d{0,11}))?)\/?(?=[?&]|$)/);
   if (twoway) {
-    page = twoway[1] || twoway[3] || twoway[4];
+    page = twoway[1] || twoway[3] || twoway[5] || twoway[6];
     h = h.slice(twoway[0].length);
   }
   const q = new URLSearchParams(h.replace(/^\?/, ''));
   const state = { page, params: q };
   if (learn) Object.assign(state, { lesson: learn[1] || null, step: learn[1] ? learn[2] || null : null });
   if (workshop) state.code = workshop[2] || null;
-  if (twoway) Object.assign(state, { token: twoway[2] ? twoway[2].toLowerCase() : null, id: twoway[5] ? Number(twoway[5]) : null });
+  if (twoway) {
+    const token = twoway[2] || twoway[4];
+    Object.assign(state, { token: token ? token.toLowerCase() : null, id: twoway[7] ? Number(twoway[7]) : null });
+  }
   const query = new URLSearchParams(search);
   const p = q.get('p') || (page ? null : query.get('p'));
   if (p) {

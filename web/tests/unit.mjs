@@ -16,6 +16,19 @@ const test = (name, fn) => {
   console.log(`ok   ${name}`);
 };
 
+test('two-way links: private question, follow token or a mail\'s unsubscribe code, Q&A, consultations', () => {
+  const tok = 'a'.repeat(64);
+  assert.deepEqual([parseHash(`#/q/${tok}`, '').page, parseHash(`#/q/${tok}`, '').token], ['q', tok]);
+  assert.deepEqual([parseHash(`#/follow/${tok.toUpperCase()}`, '').page, parseHash(`#/follow/${tok}`, '').token], ['follow', tok]);
+  const code = `u42-${'0f'.repeat(16)}`;
+  assert.deepEqual([parseHash(`#/follow/${code}`, '').page, parseHash(`#/follow/${code}`, '').token], ['follow', code]);
+  assert.equal(parseHash(`#/q/${code}`, '').page, null, 'a code is not a question token');
+  assert.equal(parseHash('#/follow/u0-00', '').page, null);
+  assert.deepEqual([parseHash('#/consultations/7', '').page, parseHash('#/consultations/7', '').id], ['consultations', 7]);
+  assert.equal(parseHash('#/qa?plan=qhpk-2000', '').params.get('plan'), 'qhpk-2000');
+  assert.equal(parseHash('#/official', '').page, 'official');
+});
+
 test('numbers with decimal commas and thousands dots', () => {
   assert.equal(parseNumber('1100165.11'), 1100165.11);
   assert.equal(parseNumber('1100165,11'), 1100165.11);

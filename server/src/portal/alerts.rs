@@ -874,6 +874,9 @@ pub fn on_data(state: &AppState) {
     if state.server.portal.state.is_none() {
         return;
     }
+    if let Some(p) = state.server.proxies.public_url() {
+        let _ = PUBLIC_URL.set(p);
+    }
     mail::start(state);
     let st = state.clone();
     let _ = std::thread::Builder::new()
@@ -906,6 +909,8 @@ const MAX_RATE_CLIENTS: usize = 100_000;
 type RateMap = HashMap<Vec<u8>, (i64, u32)>;
 static RATE: Mutex<Option<RateMap>> = Mutex::new(None);
 static SITE_BASE: Mutex<Option<String>> = Mutex::new(None);
+/// The configured `--public-url`, which links in mail always use when it is set.
+static PUBLIC_URL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
 
 /// Notes the address the site is reached at (for links in mail); see [`SITE`].
 fn note_base(headers: &HeaderMap) -> String {
@@ -916,8 +921,12 @@ fn note_base(headers: &HeaderMap) -> String {
     base
 }
 
-/// The site's address for links in mail.
+/// The site's address for links in mail: `--public-url` when configured, else the address
+/// the last request to an alerts route came to, else `http://localhost`.
 pub fn site_base() -> String {
+    if let Some(p) = PUBLIC_URL.get() {
+        return p.clone();
+    }
     SITE_BASE
         .lock()
         .ok()
