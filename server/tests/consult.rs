@@ -1021,3 +1021,129 @@ async fn a_comment_through_the_form_inside_and_after_the_window() {
         assert!(!r.text().contains("gopy@example.vn") && !r.text().contains("Phạm Góp Ý"));
     }
 }
+
+/// A parcel under the first zone of `plan` (the parcel at the middle of the zone's box) and
+/// one far from every zone of it.
+fn parcels_in_and_out(st: &AppState, plan: &str) -> (String, String) {
+    let key = |f: &quyhoach_data::index::FeatureOut| {
+        format!(
+            "{}/{}/{}",
+            f.properties["commune_code"].as_str().unwrap(),
+            f.properties["sheet"].as_i64().unwrap(),
+            f.properties["parcel"].as_i64().unwrap()
+        )
+    };
+    let unique = |k: &str| {
+        let p: Vec<&str> = k.split('/').collect();
+        st.index
+            .parcels_by_number(p[0], p[1].parse().unwrap(), p[2].parse().unwrap())
+            .unwrap()
+            .len()
+            == 1
+    };
+    let (zones, _) = st
+        .index
+        .features_in_bbox(&format!("zones-{plan}"), None, 1, 0)
+        .unwrap();
+    let bbox = |f: &quyhoach_data::index::FeatureOut| {
+        use geo::BoundingRect;
+        let r = f.geometry.bounding_rect().unwrap();
+        [r.min().x, r.min().y, r.max().x, r.max().y]
+    };
+    let b = bbox(&zones[0]);
+    let inside = st
+        .index
+        .parcels_at((b[0] + b[2]) / 2.0, (b[1] + b[3]) / 2.0)
+        .unwrap()
+        .iter()
+        .map(key)
+        .find(|k| unique(k))
+        .expect("a parcel under the draft");
+    let (all, _) = st.index.features_in_bbox("parcels", None, 1000, 0).unwrap();
+    let outside = all
+        .iter()
+        .filter(|f| {
+            let pb = bbox(f);
+            let (hits, _) = st
+                .index
+                .features_in_bbox(&format!("zones-{plan}"), Some(pb), 1, 0)
+                .unwrap();
+            hits.is_empty()
+        })
+        .map(key)
+        .find(|k| unique(k))
+        .expect("a parcel away from the draft");
+    (inside, outside)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_consultation_opening_over_a_followed_parcel_reaches_its_follower() {
+    for t in common::state::every_backend() {
+        let be = t.backend;
+        let st = common::state::with_state(&demo().state, &t.db);
+        let db = t.db.clone();
+        let (inside, outside) = parcels_in_and_out(&st, PLAN);
+        let mut tokens = Vec::new();
+        for p in [&inside, &outside] {
+            let r = call(
+                &st,
+                Method::POST,
+                "/api/v1/follows",
+                None,
+                Some(json!({"subject": {"kind": "parcel", "id": p}, "lang": "vi"})),
+            )
+            .await;
+            assert_eq!(r.status, 201, "{be} {p}: {}", r.text());
+            tokens.push(r.json()["token"].as_str().unwrap().to_string());
+        }
+        make_official(&db, "qh.thongbao", Role::PlanningOffice, &[]);
+        let po = sign_in(&st, "qh.thongbao").await;
+        let r = call(
+            &st,
+            Method::POST,
+            "/api/v1/official/consultations",
+            Some(&po),
+            Some(
+                json!({"plan_id": PLAN, "title": "Lấy ý kiến ô phố", "opens_at": "now",
+                "closes_at": now() + 60 * 86_400}),
+            ),
+        )
+        .await;
+        assert_eq!(r.status, 201, "{be}: {}", r.text());
+        let kinds = |v: &Value| -> Vec<String> {
+            v["events"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["kind"].as_str().unwrap_or("").to_string())
+                .collect()
+        };
+        let r = call(
+            &st,
+            Method::GET,
+            &format!("/api/v1/follows/{}", tokens[0]),
+            None,
+            None,
+        )
+        .await;
+        assert_eq!(r.status, 200, "{be}");
+        assert!(
+            kinds(&r.json()).iter().any(|k| k == "consultation_opened"),
+            "{be}: the follower of {inside}, under the draft, was not told: {}",
+            r.text()
+        );
+        let r = call(
+            &st,
+            Method::GET,
+            &format!("/api/v1/follows/{}", tokens[1]),
+            None,
+            None,
+        )
+        .await;
+        assert!(
+            !kinds(&r.json()).iter().any(|k| k == "consultation_opened"),
+            "{be}: the follower of {outside}, away from the draft, was told: {}",
+            r.text()
+        );
+    }
+}

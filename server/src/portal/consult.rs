@@ -349,8 +349,40 @@ fn announce(tx: &mut dyn Tx, c: &Consultation, plan: &PlanInfo) -> SqlResult<boo
             data_version: "",
         },
     )?;
+    // Followers of a parcel the draft lies over hear of it too: the parcel's last planning
+    // fingerprint (alerts.rs, kept for every followed parcel) lists the plans over it.
+    let pattern = format!(
+        "%\"plan\":{}%",
+        super::sql::like_escape(&serde_json::Value::from(c.plan_id.as_str()).to_string())
+    );
+    let parcels = tx.query(
+        "SELECT subject_id FROM subject_fingerprint WHERE subject_kind = 'parcel' \
+         AND summary LIKE ? ESCAPE '\\' ORDER BY subject_id LIMIT ?",
+        vals![pattern, MAX_ANNOUNCED_PARCELS],
+    )?;
+    for r in parcels {
+        let parcel = r.text(0)?;
+        let commune = parcel.split('/').next().unwrap_or("");
+        if !c.communes.is_empty() && !c.communes.iter().any(|x| x == commune) {
+            continue;
+        }
+        alerts::record_event(
+            tx,
+            &alerts::NewEvent {
+                kind: "consultation_opened",
+                subjects: &[("parcel", parcel.as_str())],
+                title: &title,
+                summary: &summary,
+                link: &link,
+                data_version: "",
+            },
+        )?;
+    }
     Ok(true)
 }
+
+/// Followed parcels told of one consultation at most (each gets its own event row).
+const MAX_ANNOUNCED_PARCELS: i64 = 100_000;
 
 /// Announces every consultation that is open and was not yet (see the module's doc).
 fn announce_due(tx: &mut dyn Tx, index: &Index) -> SqlResult<usize> {

@@ -91,6 +91,7 @@ fn problem_type(status: StatusCode) -> &'static str {
         403 => "urn:quyhoach:problem:forbidden",
         409 => "urn:quyhoach:problem:conflict",
         410 => "urn:quyhoach:problem:gone",
+        422 => "urn:quyhoach:problem:unprocessable",
         429 => "urn:quyhoach:problem:too-many-requests",
         503 => "urn:quyhoach:problem:unavailable",
         s => crate::error::problem_type(StatusCode::from_u16(s).unwrap_or_default()),
