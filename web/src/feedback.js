@@ -58,7 +58,10 @@ export function errorText(r) {
   if (r.status === 429) return t('tw.err.429', { wait: waitText(r.retryAfter) });
   if ([401, 403, 404, 413, 415, 503].includes(r.status)) return t(`tw.err.${r.status}`);
   if (r.status >= 500) return t('tw.err.500');
-  const detail = r.body && typeof r.body === 'object' ? r.body.detail || r.body.title : '';
+  let detail = r.body && typeof r.body === 'object' ? r.body.detail || r.body.title : '';
+  // Refusals people meet (a closed consultation) come in both languages, "vi / en": show one.
+  const halves = typeof detail === 'string' ? detail.split(' / ') : [];
+  if (halves.length === 2) detail = getLang() === 'vi' ? halves[0] : halves[1];
   return t('tw.err.refused', { msg: detail || `HTTP ${r.status}` });
 }
 
