@@ -73,11 +73,3 @@ CREATE TABLE submission_attachment (
     bytes         BLOB NOT NULL
 ) STRICT;
 CREATE INDEX submission_attachment_of ON submission_attachment (submission_id);
-
--- Anonymous submissions per client per window (rate limits shared by every server).
-CREATE TABLE submission_rate (
-    client       BLOB NOT NULL,
-    window_start INTEGER NOT NULL,
-    count        INTEGER NOT NULL,
-    PRIMARY KEY (client, window_start)
-) STRICT;

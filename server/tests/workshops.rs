@@ -1088,7 +1088,10 @@ async fn a_backup_while_the_server_writes_holds_everything_answered() {
     assert!(std::fs::metadata(&wal).unwrap().len() > 0);
     let out = f._dir.path().join("backups/portal-copy.sqlite");
     let written = quyhoach_server::portal::db::backup(&f.path, &out).unwrap();
-    assert_eq!(written.info.schema_version, 1);
+    assert_eq!(
+        written.info.schema_version,
+        quyhoach_server::portal::db::MIGRATIONS.len() as i64
+    );
     assert!(written
         .info
         .tables

@@ -54,9 +54,3 @@ CREATE TABLE submission_attachment (
     bytes         BYTEA NOT NULL
 );
 CREATE INDEX submission_attachment_of ON submission_attachment (submission_id);
-CREATE TABLE submission_rate (
-    client       BYTEA NOT NULL,
-    window_start BIGINT NOT NULL,
-    count        BIGINT NOT NULL,
-    PRIMARY KEY (client, window_start)
-);
