@@ -14,10 +14,10 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 
-use axum::body::Body;
-use axum::http::{header, Method, Request};
+use axum::http::{header, Method};
 use common::state::{every_backend, with_state, TestDb};
-use common::{demo, send, Resp};
+use common::twoway::{request, sign_in};
+use common::{demo, Resp};
 use quyhoach_server::portal::accounts::{self, create_official, Official, Role};
 use quyhoach_server::portal::sql::{now, SqlError, StateDb, Tx};
 use quyhoach_server::portal::twoway::ApiError;
@@ -59,6 +59,7 @@ fn make_accounts(db: &StateDb) -> Accounts {
     .unwrap()
 }
 
+/// A JSON request with the session `cookie` (if any) and extra `headers`.
 async fn call(
     st: &AppState,
     method: Method,
@@ -67,18 +68,9 @@ async fn call(
     headers: &[(&str, &str)],
     body: &str,
 ) -> Resp {
-    let mut req = Request::builder()
-        .method(method)
-        .uri(uri)
-        .header(header::HOST, "test.local")
-        .header(header::CONTENT_TYPE, "application/json");
-    if let Some(c) = cookie {
-        req = req.header(header::COOKIE, c);
-    }
-    for (k, v) in headers {
-        req = req.header(*k, *v);
-    }
-    send(st, req.body(Body::from(body.to_string())).unwrap()).await
+    let mut h: Vec<(&str, &str)> = cookie.map(|c| ("cookie", c)).into_iter().collect();
+    h.extend_from_slice(headers);
+    request(st, method, uri, &h, body).await
 }
 
 async fn login(st: &AppState, user: &str, pw: &str) -> Resp {
@@ -96,14 +88,6 @@ fn cookie_of(r: &Resp) -> (String, String) {
         .unwrap()
         .to_string();
     (set.split(';').next().unwrap().to_string(), set)
-}
-
-/// Signs in; the cookie pair and the CSRF token.
-async fn sign_in(st: &AppState, user: &str, pw: &str) -> (String, String) {
-    let r = login(st, user, pw).await;
-    assert_eq!(r.status, 200, "{user}: {}", r.text());
-    let csrf = r.json()["csrf"].as_str().unwrap().to_string();
-    (cookie_of(&r).0, csrf)
 }
 
 fn detail(r: &Resp) -> String {

@@ -9,10 +9,10 @@
 
 mod common;
 
-use axum::body::Body;
-use axum::http::{header, Method, Request};
-use common::{demo, send, Resp};
-use quyhoach_server::portal::accounts::{create_official, Role};
+use axum::http::Method;
+use common::demo;
+use common::twoway::{call, make_official, sign_in};
+use quyhoach_server::portal::accounts::Role;
 use quyhoach_server::portal::consult::{window_for, Window, CSV_HEADER};
 use quyhoach_server::portal::sql::{fold, now, vals, SqlError, StateDb, Tx};
 use quyhoach_server::portal::twoway::new_token;
@@ -33,56 +33,6 @@ type Picked = (
     String,
     String,
 );
-
-async fn call(
-    st: &AppState,
-    method: Method,
-    uri: &str,
-    who: Option<&(String, String)>,
-    body: Option<Value>,
-) -> Resp {
-    let mut req = Request::builder()
-        .method(method)
-        .uri(uri)
-        .header(header::HOST, "test.local")
-        .header(header::CONTENT_TYPE, "application/json");
-    if let Some((cookie, csrf)) = who {
-        req = req
-            .header(header::COOKIE, cookie)
-            .header("x-csrf-token", csrf);
-    }
-    let b = body.map(|v| v.to_string()).unwrap_or_default();
-    send(st, req.body(Body::from(b)).unwrap()).await
-}
-
-fn make_official(db: &StateDb, user: &str, role: Role, communes: &[&str]) {
-    let user = user.to_string();
-    let communes: Vec<String> = communes.iter().map(|s| s.to_string()).collect();
-    db.tx_blocking(move |tx: &mut dyn Tx| {
-        create_official(tx, &user, "Cán bộ", role, &communes, PW)
-    })
-    .unwrap();
-}
-
-async fn sign_in(st: &AppState, user: &str) -> (String, String) {
-    let r = call(
-        st,
-        Method::POST,
-        "/api/v1/auth/login",
-        None,
-        Some(json!({"username": user, "password": PW})),
-    )
-    .await;
-    assert_eq!(r.status, 200, "{user}: {}", r.text());
-    let cookie = r.headers[header::SET_COOKIE]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_string();
-    (cookie, r.json()["csrf"].as_str().unwrap().to_string())
-}
 
 fn add_consultation(db: &StateDb, plan: &str, communes: &str, opens: i64, closes: i64) -> i64 {
     let (plan, communes) = (plan.to_string(), communes.to_string());
@@ -295,10 +245,10 @@ async fn consultations_comments_and_the_summary() {
         let be = t.backend;
         let st = common::state::with_state(&demo().state, &t.db);
         let db = t.db.clone();
-        make_official(&db, "phong", Role::PlanningOffice, &[]);
-        make_official(&db, "xa1", Role::Commune, &["31150"]);
-        let po = sign_in(&st, "phong").await;
-        let c1 = sign_in(&st, "xa1").await;
+        make_official(&db, "phong", "Cán bộ", Role::PlanningOffice, &[], PW);
+        make_official(&db, "xa1", "Cán bộ", Role::Commune, &["31150"], PW);
+        let po = sign_in(&st, "phong", PW).await;
+        let c1 = sign_in(&st, "xa1", PW).await;
         let n = now();
 
         // Opening: planning office only; the plan must exist; dates and lengths checked.
@@ -1002,8 +952,8 @@ async fn a_comment_through_the_form_inside_and_after_the_window() {
         .await;
         assert_eq!(r.status, 422, "{be}: {}", r.text());
         // The summary lists the accepted one, without its contact.
-        make_official(&db, "phong2", Role::PlanningOffice, &[]);
-        let po = sign_in(&st, "phong2").await;
+        make_official(&db, "phong2", "Cán bộ", Role::PlanningOffice, &[], PW);
+        let po = sign_in(&st, "phong2", PW).await;
         let r = call(
             &st,
             Method::GET,
@@ -1096,8 +1046,8 @@ async fn a_consultation_opening_over_a_followed_parcel_reaches_its_follower() {
             assert_eq!(r.status, 201, "{be} {p}: {}", r.text());
             tokens.push(r.json()["token"].as_str().unwrap().to_string());
         }
-        make_official(&db, "qh.thongbao", Role::PlanningOffice, &[]);
-        let po = sign_in(&st, "qh.thongbao").await;
+        make_official(&db, "qh.thongbao", "Cán bộ", Role::PlanningOffice, &[], PW);
+        let po = sign_in(&st, "qh.thongbao", PW).await;
         let r = call(
             &st,
             Method::POST,

@@ -19,7 +19,8 @@ use std::sync::{Arc, Barrier, Mutex};
 use std::time::{Duration, Instant};
 
 use common::process::{http_exchange, ServeProcess};
-use quyhoach_server::portal::accounts::{create_official, Role};
+use common::twoway::{make_official, multipart, png, served_parcels, BOUNDARY};
+use quyhoach_server::portal::accounts::Role;
 use quyhoach_server::portal::sql::{vals, SqlError, StateDb, Tx};
 use serde_json::{json, Value};
 
@@ -84,31 +85,6 @@ fn xff(i: usize) -> String {
     format!("10.{}.{}.{}", 1 + i / 62_500, (i / 250) % 250, 1 + i % 250)
 }
 
-/// A real small PNG.
-fn png() -> Vec<u8> {
-    let img = image::RgbImage::from_fn(24, 16, |x, y| {
-        image::Rgb([(x * 9) as u8, (y * 13) as u8, 40])
-    });
-    let mut out = std::io::Cursor::new(Vec::new());
-    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
-    out.into_inner()
-}
-
-const BOUNDARY: &str = "----qh-durability";
-
-fn multipart(data: &Value, photo: &[u8]) -> Vec<u8> {
-    let mut b = format!(
-        "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"data\"\r\n\
-         Content-Type: application/json\r\n\r\n{data}\r\n--{BOUNDARY}\r\n\
-         Content-Disposition: form-data; name=\"attachment\"; filename=\"anh.png\"\r\n\
-         Content-Type: image/png\r\n\r\n"
-    )
-    .into_bytes();
-    b.extend_from_slice(photo);
-    b.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
-    b
-}
-
 /// What happened to one submission.
 #[derive(Debug, Default, Clone)]
 struct Outcome {
@@ -120,43 +96,6 @@ struct Outcome {
     refused: Option<String>,
     contact: bool,
     photo: bool,
-}
-
-/// Parcels of the served store whose reports answer.
-fn parcels_of(addr: SocketAddr) -> Vec<String> {
-    let (_, _, b) = http_exchange(
-        addr,
-        "GET",
-        "/ogc/collections/parcels/items?limit=100",
-        &[],
-        b"",
-    )
-    .unwrap();
-    let v: Value = serde_json::from_slice(&b).unwrap();
-    v["features"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            let p = &f["properties"];
-            let s = |k: &str| {
-                p[k].as_str()
-                    .map(str::to_string)
-                    .unwrap_or_else(|| p[k].to_string())
-            };
-            format!("{}/{}/{}", s("commune_code"), s("sheet"), s("parcel"))
-        })
-        .filter(|id| {
-            http_exchange(
-                addr,
-                "GET",
-                &format!("/api/v1/parcels/{id}/report"),
-                &[],
-                b"",
-            )
-            .is_ok_and(|(s, _, _)| s == 200)
-        })
-        .collect()
 }
 
 /// A form token for client `ip`, retried while the server is down.
@@ -194,7 +133,7 @@ fn run(backend: &str, pg: Option<String>) {
     let addr = first.addr;
     let listen = addr.to_string();
     let server = Arc::new(Mutex::new(Some(first)));
-    let parcels = Arc::new(parcels_of(addr));
+    let parcels = Arc::new(served_parcels(addr, 100));
     assert!(parcels.len() > 20, "{}", parcels.len());
     let (_, head, _) = http_exchange(
         addr,
@@ -245,7 +184,7 @@ fn run(backend: &str, pg: Option<String>) {
     let done = Arc::new(AtomicBool::new(false));
     let outcomes = Arc::new(Mutex::new(vec![Outcome::default(); SUBMISSIONS]));
     let tokens = Arc::new(tokens);
-    let photo = Arc::new(png());
+    let photo = Arc::new(png(24, 16));
     let retries_after_error = Arc::new(AtomicUsize::new(0));
     let clients: Vec<_> = (0..CLIENTS)
         .map(|_| {
@@ -292,7 +231,7 @@ fn run(backend: &str, pg: Option<String>) {
                         q["contact"] = json!({"name": format!("Người hỏi {i}"), "phone": format!("09{i:08}"), "email": format!("nguoi{i}@example.vn")});
                     }
                     let (ct, body) = if with_photo {
-                        (format!("multipart/form-data; boundary={BOUNDARY}"), multipart(&q, &photo))
+                        (format!("multipart/form-data; boundary={BOUNDARY}"), multipart(&q, Some(("anh.png", "image/png", &photo))))
                     } else {
                         ("application/json".to_string(), q.to_string().into_bytes())
                     };
@@ -561,18 +500,14 @@ fn official(
 /// Two officials answer the same question at the same moment, many rounds.
 fn concurrent_answers(backend: &str, srv: &ServeProcess, db: &StateDb, outcomes: &[Outcome]) {
     for u in ["canbo.a", "canbo.b"] {
-        let u2 = u.to_string();
-        db.tx_blocking(move |tx| {
-            create_official(
-                tx,
-                &u2,
-                &format!("Cán bộ {u2}"),
-                Role::PlanningOffice,
-                &[],
-                PASSWORD,
-            )
-        })
-        .unwrap();
+        make_official(
+            db,
+            u,
+            &format!("Cán bộ {u}"),
+            Role::PlanningOffice,
+            &[],
+            PASSWORD,
+        );
     }
     let addr = srv.addr;
     let sessions = [

@@ -10,63 +10,15 @@ mod common;
 
 use axum::body::Body;
 use axum::http::{header, Method, Request};
-use common::{demo, send, Resp};
-use quyhoach_server::portal::accounts::{create_official, Role};
+use common::twoway::{call, make_official, sign_in};
+use common::{demo, send};
+use quyhoach_server::portal::accounts::Role;
 use quyhoach_server::portal::sql::{now, vals, SqlError, StateDb, Tx};
 use quyhoach_server::portal::twoway::{new_token, shared_secret};
 use quyhoach_server::AppState;
-use serde_json::{json, Value};
+use serde_json::json;
 
 const PW: &str = "mật khẩu đủ dài 2026";
-
-pub async fn call(
-    st: &AppState,
-    method: Method,
-    uri: &str,
-    who: Option<&(String, String)>,
-    body: Option<Value>,
-) -> Resp {
-    let mut req = Request::builder()
-        .method(method)
-        .uri(uri)
-        .header(header::HOST, "test.local")
-        .header(header::CONTENT_TYPE, "application/json");
-    if let Some((cookie, csrf)) = who {
-        req = req
-            .header(header::COOKIE, cookie)
-            .header("x-csrf-token", csrf);
-    }
-    let b = body.map(|v| v.to_string()).unwrap_or_default();
-    send(st, req.body(Body::from(b)).unwrap()).await
-}
-
-fn make_official(db: &StateDb, user: &str, name: &str, role: Role, communes: &[&str]) {
-    let (user, name) = (user.to_string(), name.to_string());
-    let communes: Vec<String> = communes.iter().map(|s| s.to_string()).collect();
-    db.tx_blocking(move |tx: &mut dyn Tx| create_official(tx, &user, &name, role, &communes, PW))
-        .unwrap();
-}
-
-/// Signs in: the cookie pair and the CSRF token.
-async fn sign_in(st: &AppState, user: &str) -> (String, String) {
-    let r = call(
-        st,
-        Method::POST,
-        "/api/v1/auth/login",
-        None,
-        Some(json!({"username": user, "password": PW})),
-    )
-    .await;
-    assert_eq!(r.status, 200, "{user}: {}", r.text());
-    let cookie = r.headers[header::SET_COOKIE]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_string();
-    (cookie, r.json()["csrf"].as_str().unwrap().to_string())
-}
 
 /// A submission recorded directly (as feedback.rs would); its id.
 #[allow(clippy::too_many_arguments)]
@@ -163,12 +115,19 @@ async fn the_inbox_on_every_backend() {
             .map(|f| f.properties["commune_code"].as_str().unwrap().to_string())
             .find(|c| *c != commune_a)
             .expect("two communes in the demo");
-        make_official(&db, "phong-qh", "Phòng Kinh tế", Role::PlanningOffice, &[]);
-        make_official(&db, "xa-a", "UBND xã A", Role::Commune, &[&commune_a]);
-        make_official(&db, "xa-b", "UBND xã B", Role::Commune, &[&commune_b]);
-        let po = sign_in(&st, "phong-qh").await;
-        let ca = sign_in(&st, "xa-a").await;
-        let cb = sign_in(&st, "xa-b").await;
+        make_official(
+            &db,
+            "phong-qh",
+            "Phòng Kinh tế",
+            Role::PlanningOffice,
+            &[],
+            PW,
+        );
+        make_official(&db, "xa-a", "UBND xã A", Role::Commune, &[&commune_a], PW);
+        make_official(&db, "xa-b", "UBND xã B", Role::Commune, &[&commune_b], PW);
+        let po = sign_in(&st, "phong-qh", PW).await;
+        let ca = sign_in(&st, "xa-a", PW).await;
+        let cb = sign_in(&st, "xa-b", PW).await;
 
         // A question through the public form, with an email address.
         let key = db

@@ -21,8 +21,9 @@ use std::time::{Duration, Instant};
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{header, Request};
+use common::twoway::{make_official, multipart, png, served_parcels, BOUNDARY};
 use common::Resp;
-use quyhoach_server::portal::accounts::{create_official, Role};
+use quyhoach_server::portal::accounts::Role;
 use quyhoach_server::portal::sql::{vals, SqlError, StateDb, Tx};
 use quyhoach_server::AppState;
 use serde_json::{json, Value};
@@ -143,15 +144,8 @@ impl Env {
 
     /// Creates an account directly in the state database.
     fn account(&self, username: &str, role: Role, communes: &[&str]) {
-        let (u, c) = (
-            username.to_string(),
-            communes.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
-        );
-        self.db
-            .tx_blocking(move |tx| {
-                create_official(tx, &u, &format!("Cán bộ {u}"), role, &c, PASSWORD)
-            })
-            .unwrap_or_else(|e| panic!("creating {username}: {e}"));
+        let name = format!("Cán bộ {username}");
+        make_official(&self.db, username, &name, role, communes, PASSWORD);
     }
 
     async fn login(&self, username: &str, ip: u32) -> Session {
@@ -581,41 +575,6 @@ async fn scenario(env: &Env) -> Scenario {
         question_id,
         other_id,
     }
-}
-
-const BOUNDARY: &str = "----qh-test-7f3a";
-
-/// A `multipart/form-data` body: part `data` (JSON) and an optional `attachment`.
-fn multipart(data: &Value, file: Option<(&str, &str, &[u8])>) -> Vec<u8> {
-    let mut b = Vec::new();
-    b.extend_from_slice(
-        format!(
-            "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"data\"\r\n\
-             Content-Type: application/json\r\n\r\n{data}\r\n"
-        )
-        .as_bytes(),
-    );
-    if let Some((name, ty, bytes)) = file {
-        b.extend_from_slice(
-            format!(
-                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"attachment\"; \
-                 filename=\"{name}\"\r\nContent-Type: {ty}\r\n\r\n"
-            )
-            .as_bytes(),
-        );
-        b.extend_from_slice(bytes);
-        b.extend_from_slice(b"\r\n");
-    }
-    b.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
-    b
-}
-
-/// A real PNG photo (a gradient).
-fn png(w: u32, h: u32) -> Vec<u8> {
-    let img = image::RgbImage::from_fn(w, h, |x, y| image::Rgb([(x * 3) as u8, (y * 5) as u8, 90]));
-    let mut out = std::io::Cursor::new(Vec::new());
-    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
-    out.into_inner()
 }
 
 /// Runs `f` on every backend, each in its own runtime.
@@ -1475,39 +1434,7 @@ fn a_submission_flood_gets_429_and_lookups_keep_their_speed() {
         let mut srv = serve(&demo.store, dir.path(), pg.as_deref());
         let addr = srv.addr;
         // Real parcels of the store.
-        let (_, items) = common::process::http_request(
-            addr,
-            "GET",
-            "/ogc/collections/parcels/items?limit=200",
-            &[],
-            b"",
-        )
-        .unwrap();
-        let items: Value = serde_json::from_slice(&items).unwrap();
-        let parcels: Vec<String> = items["features"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|f| {
-                let p = &f["properties"];
-                let s = |k: &str| {
-                    p[k].as_str()
-                        .map(str::to_string)
-                        .unwrap_or_else(|| p[k].to_string())
-                };
-                format!("{}/{}/{}", s("commune_code"), s("sheet"), s("parcel"))
-            })
-            .filter(|id| {
-                common::process::http_request(
-                    addr,
-                    "GET",
-                    &format!("/api/v1/parcels/{id}/report"),
-                    &[],
-                    b"",
-                )
-                .is_ok_and(|(s, _)| s == 200)
-            })
-            .collect();
+        let parcels = served_parcels(addr, 200);
         assert!(parcels.len() > 50, "{}", parcels.len());
         // Form tokens for the flood, from the one client (as many as the server gives).
         let mut tokens = Vec::new();

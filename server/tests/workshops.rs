@@ -8,9 +8,9 @@ mod common;
 
 use std::sync::Arc;
 
-use axum::body::Body;
-use axum::http::{header, Method, Request};
-use common::{demo, send, Resp};
+use axum::http::{header, Method};
+use common::twoway::request;
+use common::{demo, Resp};
 use quyhoach_server::portal::db::Db;
 use quyhoach_server::portal::PortalConfig;
 use quyhoach_server::state::ServerConfig;
@@ -50,24 +50,6 @@ fn fixture() -> Fixture {
     }
 }
 
-async fn call(
-    st: &AppState,
-    method: Method,
-    uri: &str,
-    headers: &[(&str, &str)],
-    body: &str,
-) -> Resp {
-    let mut req = Request::builder()
-        .method(method)
-        .uri(uri)
-        .header(header::HOST, "test.local")
-        .header(header::CONTENT_TYPE, "application/json");
-    for (k, v) in headers {
-        req = req.header(*k, *v);
-    }
-    send(st, req.body(Body::from(body.to_string())).unwrap()).await
-}
-
 fn assert_problem(r: &Resp, status: u16, what: &str) {
     assert_eq!(r.status.as_u16(), status, "{what}: {}", r.text());
     assert!(
@@ -93,7 +75,7 @@ struct Started {
 }
 
 async fn start(st: &AppState, title: &str) -> Started {
-    let r = call(
+    let r = request(
         st,
         Method::POST,
         "/api/v1/workshops",
@@ -110,7 +92,7 @@ async fn start(st: &AppState, title: &str) -> Started {
 }
 
 async fn join(st: &AppState, code: &str, name: &str) -> (i64, String) {
-    let r = call(
+    let r = request(
         st,
         Method::POST,
         &format!("/api/v1/workshops/{code}/participants"),
@@ -135,7 +117,7 @@ async fn progress(
     step: &str,
     event: &str,
 ) -> Resp {
-    call(
+    request(
         st,
         Method::PUT,
         &format!("/api/v1/workshops/{code}/participants/{id}/progress"),
@@ -146,7 +128,7 @@ async fn progress(
 }
 
 async fn board(st: &AppState, w: &Started) -> Value {
-    let r = call(
+    let r = request(
         st,
         Method::GET,
         &format!("/api/v1/workshops/{}/board", w.code),
@@ -172,7 +154,7 @@ fn person(b: &Value, id: i64) -> &Value {
 async fn a_workshop_from_start_to_push() {
     let f = fixture();
     let st = &f.st;
-    let r = call(
+    let r = request(
         st,
         Method::POST,
         "/api/v1/workshops",
@@ -211,7 +193,7 @@ async fn a_workshop_from_start_to_push() {
         key: key.to_string(),
     };
 
-    let s = call(
+    let s = request(
         st,
         Method::GET,
         &format!("/api/v1/workshops/{}", code.to_lowercase()),
@@ -229,7 +211,7 @@ async fn a_workshop_from_start_to_push() {
     let (minh, minh_key) = join(st, code, "Nguyễn Văn Minh").await;
     let (hoa, hoa_key) = join(st, code, "  Hoa ").await;
     assert_eq!(
-        call(
+        request(
             st,
             Method::GET,
             &format!("/api/v1/workshops/{code}"),
@@ -333,7 +315,7 @@ async fn a_workshop_from_start_to_push() {
     assert_eq!(p["stuck"], true);
 
     // The push: everyone gets it with their next report, and in the summary.
-    let r = call(
+    let r = request(
         st,
         Method::POST,
         &format!("/api/v1/workshops/{code}/push"),
@@ -355,7 +337,7 @@ async fn a_workshop_from_start_to_push() {
             want
         );
     }
-    let r = call(
+    let r = request(
         st,
         Method::POST,
         &format!("/api/v1/workshops/{code}/push"),
@@ -364,7 +346,7 @@ async fn a_workshop_from_start_to_push() {
     )
     .await;
     assert_eq!(r.json()["push"]["seq"], 2);
-    let s = call(
+    let s = request(
         st,
         Method::GET,
         &format!("/api/v1/workshops/{code}"),
@@ -379,7 +361,7 @@ async fn a_workshop_from_start_to_push() {
     );
     assert_eq!(board(st, &w).await["push"]["seq"], 2);
     // A trainee joining after a push is told where the class is.
-    let r = call(
+    let r = request(
         st,
         Method::POST,
         &format!("/api/v1/workshops/{code}/participants"),
@@ -390,7 +372,7 @@ async fn a_workshop_from_start_to_push() {
     assert_eq!(r.json()["push"]["seq"], 2);
 
     // The trainer ends it: gone with its trainees.
-    let r = call(
+    let r = request(
         st,
         Method::DELETE,
         &format!("/api/v1/workshops/{code}"),
@@ -410,7 +392,7 @@ async fn a_workshop_from_start_to_push() {
         .unwrap();
     assert_eq!(n, 0);
     assert_problem(
-        &call(
+        &request(
             st,
             Method::GET,
             &format!("/api/v1/workshops/{code}"),
@@ -434,17 +416,17 @@ async fn keys_are_checked() {
     let (pb, kb) = join(st, &b.code, "Lan").await;
     let board_uri = format!("/api/v1/workshops/{}/board", a.code);
     assert_problem(
-        &call(st, Method::GET, &board_uri, &[], "").await,
+        &request(st, Method::GET, &board_uri, &[], "").await,
         401,
         "no key",
     );
     assert_problem(
-        &call(st, Method::GET, &board_uri, &[("x-trainer-key", "")], "").await,
+        &request(st, Method::GET, &board_uri, &[("x-trainer-key", "")], "").await,
         401,
         "empty key",
     );
     assert_problem(
-        &call(
+        &request(
             st,
             Method::GET,
             &board_uri,
@@ -456,7 +438,7 @@ async fn keys_are_checked() {
         "wrong key",
     );
     assert_problem(
-        &call(
+        &request(
             st,
             Method::GET,
             &board_uri,
@@ -468,19 +450,19 @@ async fn keys_are_checked() {
         "B's key on A",
     );
     assert_problem(
-        &call(st, Method::GET, &board_uri, &[("x-trainer-key", &ka)], "").await,
+        &request(st, Method::GET, &board_uri, &[("x-trainer-key", &ka)], "").await,
         403,
         "a trainee's key as trainer",
     );
     let push_uri = format!("/api/v1/workshops/{}/push", a.code);
     let body = r#"{"lesson":"read-map","step":"layers"}"#;
     assert_problem(
-        &call(st, Method::POST, &push_uri, &[], body).await,
+        &request(st, Method::POST, &push_uri, &[], body).await,
         401,
         "push without key",
     );
     assert_problem(
-        &call(
+        &request(
             st,
             Method::POST,
             &push_uri,
@@ -493,12 +475,12 @@ async fn keys_are_checked() {
     );
     let del = format!("/api/v1/workshops/{}", a.code);
     assert_problem(
-        &call(st, Method::DELETE, &del, &[], "").await,
+        &request(st, Method::DELETE, &del, &[], "").await,
         401,
         "delete without key",
     );
     assert_problem(
-        &call(st, Method::DELETE, &del, &[("x-trainer-key", &b.key)], "").await,
+        &request(st, Method::DELETE, &del, &[("x-trainer-key", &b.key)], "").await,
         403,
         "delete with B's key",
     );
@@ -508,7 +490,7 @@ async fn keys_are_checked() {
         if let Some(k) = &key {
             h.push(("x-participant-key", k.as_str()));
         }
-        call(
+        request(
             st,
             Method::PUT,
             &format!("/api/v1/workshops/{code}/participants/{id}/progress"),
@@ -561,7 +543,7 @@ async fn keys_are_checked() {
     assert!(person(&b_board, pb)["lesson"].is_null());
     assert!(person(&board(st, &a).await, pa2)["lesson"].is_null());
     // The public summary needs no key and shows no names.
-    let s = call(
+    let s = request(
         st,
         Method::GET,
         &format!("/api/v1/workshops/{}", a.code),
@@ -609,13 +591,13 @@ async fn bad_input_is_a_clear_4xx() {
         ),
     ] {
         assert_problem(
-            &call(st, Method::POST, &parts, &[], body).await,
+            &request(st, Method::POST, &parts, &[], body).await,
             status,
             what,
         );
     }
     // 40 Vietnamese characters are fine, NFD comes out NFC.
-    let r = call(
+    let r = request(
         st,
         Method::POST,
         &parts,
@@ -627,7 +609,7 @@ async fn bad_input_is_a_clear_4xx() {
     assert!(join(st, c, &"ễ".repeat(40)).await.0 > 0);
     // A name taken (case-insensitively) in the same workshop.
     assert_problem(
-        &call(st, Method::POST, &parts, &[], r#"{"name":"NGUYỄN"}"#).await,
+        &request(st, Method::POST, &parts, &[], r#"{"name":"NGUYỄN"}"#).await,
         409,
         "duplicate name",
     );
@@ -663,13 +645,13 @@ async fn bad_input_is_a_clear_4xx() {
         (r#"[]"#, "an array"),
     ] {
         assert_problem(
-            &call(st, Method::PUT, &uri, &[("x-participant-key", &key)], body).await,
+            &request(st, Method::PUT, &uri, &[("x-participant-key", &key)], body).await,
             400,
             what,
         );
     }
     assert_problem(
-        &call(
+        &request(
             st,
             Method::POST,
             &format!("/api/v1/workshops/{c}/push"),
@@ -681,7 +663,7 @@ async fn bad_input_is_a_clear_4xx() {
         "bad push",
     );
     assert_problem(
-        &call(
+        &request(
             st,
             Method::POST,
             "/api/v1/workshops",
@@ -693,7 +675,7 @@ async fn bad_input_is_a_clear_4xx() {
         "long title",
     );
     assert_problem(
-        &call(
+        &request(
             st,
             Method::POST,
             "/api/v1/workshops",
@@ -705,13 +687,13 @@ async fn bad_input_is_a_clear_4xx() {
         "extra field",
     );
     assert_problem(
-        &call(st, Method::POST, "/api/v1/workshops?x=1", &[], "{}").await,
+        &request(st, Method::POST, "/api/v1/workshops?x=1", &[], "{}").await,
         400,
         "query parameter",
     );
     for code in ["ABC", "ABCDE0", "OOOOOO", "%00%00%00", "ABCDEFGH", "ÂBCDEF"] {
         assert_problem(
-            &call(
+            &request(
                 st,
                 Method::GET,
                 &format!("/api/v1/workshops/{code}"),
@@ -724,13 +706,13 @@ async fn bad_input_is_a_clear_4xx() {
         );
     }
     assert_problem(
-        &call(st, Method::GET, "/api/v1/workshops/ZZZZZZ", &[], "").await,
+        &request(st, Method::GET, "/api/v1/workshops/ZZZZZZ", &[], "").await,
         404,
         "unknown code",
     );
     // An empty body starts an untitled workshop.
     assert_eq!(
-        call(st, Method::POST, "/api/v1/workshops", &[], "")
+        request(st, Method::POST, "/api/v1/workshops", &[], "")
             .await
             .status,
         201
@@ -754,12 +736,12 @@ async fn expired_workshops_are_gone_and_swept() {
     .unwrap();
     let c = &w.code;
     assert_problem(
-        &call(st, Method::GET, &format!("/api/v1/workshops/{c}"), &[], "").await,
+        &request(st, Method::GET, &format!("/api/v1/workshops/{c}"), &[], "").await,
         410,
         "summary",
     );
     assert_problem(
-        &call(
+        &request(
             st,
             Method::GET,
             &format!("/api/v1/workshops/{c}/board"),
@@ -771,7 +753,7 @@ async fn expired_workshops_are_gone_and_swept() {
         "board",
     );
     assert_problem(
-        &call(
+        &request(
             st,
             Method::POST,
             &format!("/api/v1/workshops/{c}/participants"),
@@ -802,7 +784,7 @@ async fn expired_workshops_are_gone_and_swept() {
         .unwrap();
     assert_eq!((ws, ps, ds), (1, 0, 0));
     assert_eq!(
-        call(
+        request(
             st,
             Method::GET,
             &format!("/api/v1/workshops/{}", other.code),
@@ -814,7 +796,7 @@ async fn expired_workshops_are_gone_and_swept() {
         200
     );
     assert_problem(
-        &call(st, Method::GET, &format!("/api/v1/workshops/{c}"), &[], "").await,
+        &request(st, Method::GET, &format!("/api/v1/workshops/{c}"), &[], "").await,
         404,
         "swept",
     );
@@ -838,7 +820,7 @@ async fn limits_hold() {
         join(st, &w.code, &format!("Học viên {i}")).await;
     }
     assert_problem(
-        &call(
+        &request(
             st,
             Method::POST,
             &format!("/api/v1/workshops/{}/participants", w.code),
@@ -868,7 +850,7 @@ async fn limits_hold() {
     // Workshops started per address per hour (all in-process requests share one address).
     let mut started = 2;
     loop {
-        let r = call(st, Method::POST, "/api/v1/workshops", &[], "{}").await;
+        let r = request(st, Method::POST, "/api/v1/workshops", &[], "{}").await;
         if r.status == 429 {
             assert_problem(&r, 429, "starts per hour");
             assert!(r.headers.contains_key(header::RETRY_AFTER));
@@ -918,7 +900,7 @@ async fn progress_survives_a_restart() {
         "wrong",
     )
     .await;
-    call(
+    request(
         &f.st,
         Method::POST,
         &format!("/api/v1/workshops/{}/push", w.code),
@@ -988,14 +970,14 @@ async fn concurrent_progress_writes() {
 #[tokio::test]
 async fn turned_off_or_without_a_database() {
     let off = state_with(None, false);
-    let r = call(&off, Method::POST, "/api/v1/workshops", &[], "{}").await;
+    let r = request(&off, Method::POST, "/api/v1/workshops", &[], "{}").await;
     assert_problem(&r, 404, "off");
     assert!(r.json()["detail"]
         .as_str()
         .unwrap()
         .contains("workshops are turned off"));
     assert_problem(
-        &call(&off, Method::GET, "/api/v1/workshops/ABCDEF/board", &[], "").await,
+        &request(&off, Method::GET, "/api/v1/workshops/ABCDEF/board", &[], "").await,
         404,
         "off",
     );
@@ -1003,18 +985,18 @@ async fn turned_off_or_without_a_database() {
     let db = Arc::new(Db::open_without_sweeper(&dir.path().join("p.sqlite")).unwrap());
     let off_with_db = state_with(Some(db), false);
     assert_problem(
-        &call(&off_with_db, Method::POST, "/api/v1/workshops", &[], "{}").await,
+        &request(&off_with_db, Method::POST, "/api/v1/workshops", &[], "{}").await,
         404,
         "off with a database",
     );
     let no_db = state_with(None, true);
     assert_problem(
-        &call(&no_db, Method::POST, "/api/v1/workshops", &[], "{}").await,
+        &request(&no_db, Method::POST, "/api/v1/workshops", &[], "{}").await,
         503,
         "no database",
     );
     assert_problem(
-        &call(&no_db, Method::GET, "/api/v1/workshops/ABCDEF", &[], "").await,
+        &request(&no_db, Method::GET, "/api/v1/workshops/ABCDEF", &[], "").await,
         503,
         "no database",
     );
@@ -1064,7 +1046,7 @@ async fn junk_never_panics() {
         } else {
             vec![("x-participant-key", &key), ("x-trainer-key", "junk")]
         };
-        let r = call(st, method, path, &headers, &body).await;
+        let r = request(st, method, path, &headers, &body).await;
         assert!(r.status.as_u16() < 500, "{path}: {} {}", r.status, r.text());
     }
     // The workshop is still there and whole.
@@ -1130,7 +1112,7 @@ async fn trainees_leave_or_are_removed() {
         let uri = uri(id);
         async move {
             let h: Vec<(&str, &str)> = h.iter().map(|(k, v)| (*k, v.as_str())).collect();
-            call(st, Method::DELETE, &uri, &h, "").await
+            request(st, Method::DELETE, &uri, &h, "").await
         }
     };
     assert_problem(&del(lan, vec![]).await, 401, "no key");
@@ -1173,7 +1155,7 @@ async fn trainees_leave_or_are_removed() {
     );
     // The trainer removes Hoa: her own view says so.
     let hoa_me = format!("/api/v1/workshops/{}/participants/{hoa}", a.code);
-    let me = call(
+    let me = request(
         st,
         Method::GET,
         &hoa_me,
@@ -1187,7 +1169,7 @@ async fn trainees_leave_or_are_removed() {
         (Some("Hoa"), true)
     );
     assert_problem(
-        &call(
+        &request(
             st,
             Method::GET,
             &hoa_me,
@@ -1199,7 +1181,7 @@ async fn trainees_leave_or_are_removed() {
         "Minh's key on Hoa",
     );
     assert_problem(
-        &call(st, Method::GET, &hoa_me, &[], "").await,
+        &request(st, Method::GET, &hoa_me, &[], "").await,
         401,
         "no key",
     );
@@ -1215,7 +1197,7 @@ async fn trainees_leave_or_are_removed() {
         "twice",
     );
     assert_problem(
-        &call(
+        &request(
             st,
             Method::GET,
             &hoa_me,

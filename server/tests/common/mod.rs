@@ -5,6 +5,7 @@
 
 pub mod process;
 pub mod state;
+pub mod twoway;
 pub mod zips;
 
 use std::path::PathBuf;
