@@ -98,6 +98,25 @@ fn problem_type(status: StatusCode) -> &'static str {
     }
 }
 
+/// A problem document (RFC 7807), not to be cached, with the two-way types for the statuses
+/// the rest of the API does not use.
+pub fn problem(status: StatusCode, detail: &str) -> Response {
+    let body = serde_json::json!({
+        "type": problem_type(status),
+        "title": status.canonical_reason().unwrap_or("Error"),
+        "status": status.as_u16(),
+        "detail": detail,
+    });
+    let mut resp = (status, body.to_string()).into_response();
+    let h = resp.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(crate::error::PROBLEM_JSON),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    resp
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
@@ -108,19 +127,8 @@ impl IntoResponse for ApiError {
             }
             e => e.to_string(),
         };
-        let body = serde_json::json!({
-            "type": problem_type(status),
-            "title": status.canonical_reason().unwrap_or("Error"),
-            "status": status.as_u16(),
-            "detail": detail,
-        });
-        let mut resp = (status, body.to_string()).into_response();
+        let mut resp = problem(status, &detail);
         let h = resp.headers_mut();
-        h.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static(crate::error::PROBLEM_JSON),
-        );
-        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         if let ApiError::TooMany(_, secs) = self {
             if let Ok(v) = HeaderValue::from_str(&secs.max(1).to_string()) {
                 h.insert(header::RETRY_AFTER, v);

@@ -25,6 +25,7 @@ use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 use unicode_normalization::UnicodeNormalization;
 
+use super::twoway::{client_ip, problem};
 use super::Routes;
 use crate::error::AppError;
 use crate::params::Params;
@@ -130,34 +131,6 @@ impl From<super::db::DbError> for WorkshopError {
 }
 
 type Result<T> = std::result::Result<T, WorkshopError>;
-
-/// A problem document (RFC 7807) with this module's types for the statuses the rest of the
-/// API does not use.
-fn problem(status: StatusCode, detail: &str) -> Response {
-    let kind = match status.as_u16() {
-        401 => "urn:quyhoach:problem:unauthorized",
-        403 => "urn:quyhoach:problem:forbidden",
-        409 => "urn:quyhoach:problem:conflict",
-        410 => "urn:quyhoach:problem:gone",
-        429 => "urn:quyhoach:problem:too-many-requests",
-        503 => "urn:quyhoach:problem:unavailable",
-        _ => crate::error::problem_type(status),
-    };
-    let body = json!({
-        "type": kind,
-        "title": status.canonical_reason().unwrap_or("Error"),
-        "status": status.as_u16(),
-        "detail": detail,
-    });
-    let mut resp = (status, body.to_string()).into_response();
-    let h = resp.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(crate::error::PROBLEM_JSON),
-    );
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    resp
-}
 
 impl IntoResponse for WorkshopError {
     fn into_response(self) -> Response {
@@ -336,22 +309,6 @@ fn db_of(st: &AppState) -> Result<std::sync::Arc<super::db::Db>> {
     st.server.portal.db.clone().ok_or(WorkshopError::NoDatabase)
 }
 
-/// The client's address: the peer, or the client a trusted proxy names (the forwarding
-/// middleware has removed `X-Forwarded-For` from anyone else's requests).
-fn client_address(headers: &HeaderMap, peer: Option<&ConnectInfo<SocketAddr>>) -> String {
-    let forwarded = headers
-        .get("x-forwarded-for")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.rsplit(',').next())
-        .map(str::trim)
-        .filter(|v| v.parse::<std::net::IpAddr>().is_ok());
-    match (forwarded, peer) {
-        (Some(f), _) => f.to_string(),
-        (None, Some(p)) => p.0.ip().to_string(),
-        (None, None) => "unknown".into(),
-    }
-}
-
 fn key_header<'a>(headers: &'a HeaderMap, name: &'static str) -> Result<&'a str> {
     headers
         .get(name)
@@ -474,7 +431,8 @@ async fn create(
         Some(t) => clean_text(t, "title", 0, MAX_TITLE_CHARS)?,
         None => String::new(),
     };
-    let address = client_address(&headers, peer.as_ref().map(|e| &e.0));
+    let address = client_ip(&headers, peer.as_ref().map(|e| &e.0))
+        .map_or_else(|| "unknown".to_string(), |ip| ip.to_string());
     let base = crate::state::base_url(&headers);
     let (key, key_hash) = new_key()?;
     let (code, expires) = db
