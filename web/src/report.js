@@ -235,7 +235,7 @@ function answerHtml(report, ctx) {
 function zoneRow(z, same, hasCurrent) {
   const ind = indicators(z);
   const zname = z.name || z.zone_id;
-  return `<tr>
+  return `<tr data-zone="${esc(z.zone_id || '')}">
         <td>${swatch(z.color)}<strong>${esc(z.landuse)}</strong> ${esc(luName(z))}
           ${zname ? `<div class="muted small">${esc(t('report.zone'))} ${nameHtml(zname, z.name ? placeNameEn(z.name) : zname)}</div>` : ''}
           ${hasCurrent ? `<div class="small ${same ? 'same' : 'changed'}">${esc(t(same ? 'report.same' : 'report.changed'))}</div>` : ''}

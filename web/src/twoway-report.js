@@ -68,6 +68,19 @@ export async function decorateReport(app, holder, subject) {
     const planSubject = { ...subject, plan_id: pr.plan.id, plan_name: pr.plan.name };
     row.querySelector('[data-tw=ask-plan]').addEventListener('click', () => app.feedback().then((f) => f.openSubmit('question', { ...planSubject, kind: 'plan' })));
     row.querySelector('[data-tw=follow-plan]').addEventListener('click', () => app.feedback().then((f) => f.openFollow({ ...planSubject, kind: 'plan' })));
+    // Each zone row: ask about that zone of the plan (its code and indicators are what a
+    // business asks about).
+    for (const tr of sec.querySelectorAll('table.zones tbody tr[data-zone]')) {
+      const zoneId = tr.dataset.zone;
+      if (!zoneId || tr.querySelector('[data-tw=ask-zone]')) continue;
+      const b = document.createElement('button');
+      b.type = 'button';
+      b.className = 'btn tw-ask-zone';
+      b.dataset.tw = 'ask-zone';
+      b.textContent = t('tw.ask.zoneRow', { zone: zoneId });
+      b.addEventListener('click', () => app.feedback().then((f) => f.openSubmit('question', { ...planSubject, kind: 'zone', zone_id: zoneId })));
+      tr.querySelector('td')?.appendChild(b);
+    }
     if (pr.plan.status === 'draft') {
       openConsultation(pr.plan.id, subject.commune).then((c) => {
         if (!c || !row.isConnected) return;

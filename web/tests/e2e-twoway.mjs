@@ -139,6 +139,25 @@ await step('phone: a report offers ask / report an error / follow, and "Góp ý 
   assert.equal(await citizen.locator(`section.plan[data-plan="qhpk-2000"] [data-tw=comment]`).count(), 0, 'no comment button on a plan in force');
 });
 
+await step('phone: each zone of a plan section has "Hỏi về ô …", whose dialog names the zone and its plan; axe clean', async () => {
+  const zoneBtn = citizen.locator(`section.plan[data-plan="${DRAFT}"] [data-tw=ask-zone]`).first();
+  await zoneBtn.waitFor({ timeout: T });
+  const label = (await zoneBtn.innerText()).trim();
+  assert.match(label, /^Hỏi về ô \S+/);
+  const zone = label.replace(/^Hỏi về ô /, '');
+  await zoneBtn.click();
+  const dlg = citizen.locator('dialog#dialog[open]');
+  await dlg.locator('#tw-body').waitFor({ timeout: T });
+  const about = (await dlg.locator('#tw-about').innerText()).normalize('NFC');
+  try {
+    assert.ok(about.includes(zone), `the zone ${JSON.stringify(zone)} (from ${JSON.stringify(label)}) is named: ${about}`);
+    assert.ok(about.includes('dự thảo'.normalize('NFC')), `the draft plan is named: ${about}`);
+    await axe(citizen, 'the zone ask dialog', '#dialog');
+  } finally {
+    await dlg.locator('#tw-cancel').click();
+  }
+});
+
 await step('phone: the citizen asks about the parcel with contact details — the dialog names the parcel, counts characters, keeps its promise; axe clean', async () => {
   await citizen.locator('#act-ask').click();
   const dlg = citizen.locator('dialog#dialog[open]');
