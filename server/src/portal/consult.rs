@@ -23,7 +23,7 @@ use std::collections::BTreeSet;
 use axum::body::Bytes;
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Json;
@@ -1255,27 +1255,12 @@ async fn summary(st: AppState, who: Official, id: i64, csv: bool) -> ApiResult<R
             None,
         )
     };
-    let mut resp = (StatusCode::OK, body).into_response();
-    let h = resp.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(ctype));
-    h.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, no-store"),
-    );
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(
-            "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
-        ),
-    );
-    if let Some(d) = disposition.and_then(|d| HeaderValue::from_str(&d).ok()) {
-        h.insert(header::CONTENT_DISPOSITION, d);
-    }
-    Ok(resp)
+    Ok(super::twoway::private_file(
+        body,
+        ctype,
+        disposition.as_deref(),
+        "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+    ))
 }
 
 /// `GET /api/v1/official/consultations/{id}/summary.csv`

@@ -433,29 +433,12 @@ async fn attachment(
         _ => "application/octet-stream".into(),
     };
     let disposition = content_disposition(&filename, id, aid, &media_type);
-    let mut resp = (StatusCode::OK, bytes).into_response();
-    let h = resp.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_str(&media_type)
-            .unwrap_or(HeaderValue::from_static("application/octet-stream")),
-    );
-    if let Ok(v) = HeaderValue::from_str(&disposition) {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("sandbox"),
-    );
-    h.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, no-store"),
-    );
-    Ok(resp)
+    Ok(super::twoway::private_file(
+        bytes,
+        &media_type,
+        Some(&disposition),
+        "sandbox",
+    ))
 }
 
 /// `attachment; filename="<ascii>"; filename*=UTF-8''<percent-encoded>`: the name given,

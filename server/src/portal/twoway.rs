@@ -138,6 +138,40 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// A file for officials only (an attachment, a consultation summary): 200 with its type,
+/// `Cache-Control: private, no-store`, `nosniff`, the given Content-Security-Policy and,
+/// when given, a Content-Disposition.
+pub fn private_file(
+    body: impl Into<axum::body::Body>,
+    content_type: &str,
+    disposition: Option<&str>,
+    csp: &'static str,
+) -> Response {
+    let mut resp = (StatusCode::OK, body.into()).into_response();
+    let h = resp.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_str(content_type)
+            .unwrap_or(HeaderValue::from_static("application/octet-stream")),
+    );
+    if let Some(d) = disposition.and_then(|d| HeaderValue::from_str(d).ok()) {
+        h.insert(header::CONTENT_DISPOSITION, d);
+    }
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(csp),
+    );
+    resp
+}
+
 /// The state database, or 503 when the server runs without one.
 pub fn state_db(st: &AppState) -> ApiResult<StateDb> {
     st.server.portal.state.clone().ok_or_else(|| {
