@@ -3,6 +3,7 @@
 #   Debian: python3-gdal (GDAL from Python), zip, chromium (the web map's browser tests),
 #   poppler-utils (pdfinfo, pdftoppm: the web map's printed page),
 #   qgis + python3-qgis (QGIS itself opens the generated QGIS project, headless)
+#   ffmpeg (ffprobe) and sox + libsox-fmt-mp3: the notices' audio decoded and timed
 #   iproute2 (ip: the offline kit's test brings up lo in a network namespace of its own)
 #   PyPI, in a venv under target/: pyproj (PROJ's EPSG:6960), ogctests (OGC API - Features),
 #   feedparser (Atom feeds), aiosmtpd (a local SMTP server receiving alert mail)
@@ -11,7 +12,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/apt.sh
-ensure_debian_packages python3-gdal zip chromium poppler-utils qgis python3-qgis iproute2
+ensure_debian_packages python3-gdal zip chromium poppler-utils qgis python3-qgis iproute2 \
+  ffmpeg sox libsox-fmt-mp3
 venv=target/judges-venv
 if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv"

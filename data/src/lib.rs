@@ -16,6 +16,7 @@ pub mod plans;
 pub mod practice;
 pub mod schema;
 pub mod site;
+pub mod speech;
 pub mod srs;
 pub mod store;
 #[doc(hidden)]

@@ -63,6 +63,10 @@ enum Command {
         #[command(subcommand)]
         command: quyhoach_server::portal::consult::ConsultCommand,
     },
+    /// Announce a plan on every channel: bulletin-board slides, a Zalo/Facebook post and its
+    /// picture, an A3 poster and A4 leaflet (PDF), spoken audio for the commune loudspeakers
+    /// (Ogg/Opus, MP3) and the words it says, and the commune website's page, into --out.
+    Announce(Box<quyhoach_server::portal::announce::cli::AnnounceArgs>),
     /// Workshops: pack the offline workshop kit for a trainer's laptop.
     Workshop {
         #[command(subcommand)]
@@ -514,6 +518,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Workshop { command } => quyhoach_server::pack::run(command),
         Command::Users { command } => quyhoach_server::portal::accounts::run(command),
         Command::Consultations { command } => quyhoach_server::portal::consult::run(command),
+        Command::Announce(args) => quyhoach_server::portal::announce::cli::run(&args),
         Command::ReadSite { .. } => bail!("__read-site is the server's upload reader"),
         Command::PracticeImport { .. } => {
             bail!("__practice-import is the server's practice import")

@@ -119,7 +119,7 @@ impl AppState {
 
 /// The weak ETag of the data: the store's layers and plans, the archives served and this
 /// server's version.
-fn data_etag(index: &Index, archive_versions: &[String]) -> String {
+pub(crate) fn data_etag(index: &Index, archive_versions: &[String]) -> String {
     {
         let mut h = Sha256::new();
         h.update(env!("CARGO_PKG_VERSION").as_bytes());

@@ -12,12 +12,14 @@
 
 pub mod accounts;
 pub mod alerts;
+pub mod announce;
 pub mod consult;
 pub mod db;
 pub mod feedback;
 pub mod handouts;
 pub mod inbox;
 pub mod lessons;
+pub mod notices;
 pub mod practice;
 pub mod qgis;
 pub mod sql;
@@ -71,6 +73,7 @@ pub fn routes() -> Routes {
     r.extend(inbox::routes());
     r.extend(consult::routes());
     r.extend(alerts::routes());
+    r.extend(notices::routes());
     r
 }
 
@@ -88,6 +91,7 @@ pub fn openapi_paths() -> Map<String, Value> {
         inbox::openapi_paths(),
         consult::openapi_paths(),
         alerts::openapi_paths(),
+        notices::openapi_paths(),
     ] {
         paths.extend(part);
     }

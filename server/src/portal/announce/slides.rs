@@ -1,0 +1,32 @@
+//! Bulletin-board slides: one self-contained HTML deck for the commune's public screen.
+
+use super::Notice;
+
+/// Options of a deck.
+#[derive(Debug, Clone)]
+pub struct DeckOptions {
+    /// Seconds per slide.
+    pub interval_s: u32,
+    /// `vi` or `en`.
+    pub lang: String,
+    /// Title over the deck ("Thông báo quy hoạch — xã Vĩnh Thanh").
+    pub heading: String,
+}
+
+/// The slides of several notices (a commune's current ones), cycling.
+pub fn deck_html(notices: &[&Notice], opts: &DeckOptions) -> String {
+    let _ = (notices, opts);
+    String::new()
+}
+
+/// The slides of one notice (`slides.html`).
+pub fn slides_html(notice: &Notice) -> String {
+    deck_html(
+        &[notice],
+        &DeckOptions {
+            interval_s: 12,
+            lang: "vi".into(),
+            heading: format!("{} — {}", notice.title_vi, notice.area.name_vi),
+        },
+    )
+}
