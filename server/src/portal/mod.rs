@@ -22,6 +22,7 @@ pub mod lessons;
 pub mod notices;
 pub mod practice;
 pub mod qgis;
+pub mod speech;
 pub mod sql;
 pub mod twoway;
 pub mod workshop;
@@ -74,6 +75,7 @@ pub fn routes() -> Routes {
     r.extend(consult::routes());
     r.extend(alerts::routes());
     r.extend(notices::routes());
+    r.extend(speech::routes());
     r
 }
 
@@ -92,6 +94,7 @@ pub fn openapi_paths() -> Map<String, Value> {
         consult::openapi_paths(),
         alerts::openapi_paths(),
         notices::openapi_paths(),
+        speech::openapi_paths(),
     ] {
         paths.extend(part);
     }
