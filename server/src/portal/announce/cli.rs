@@ -176,7 +176,7 @@ pub fn run(args: &AnnounceArgs) -> anyhow::Result<()> {
     super::write_all(&notice, &ctx, &args.out, &mut |name| {
         n += 1;
         if !quiet {
-            eprintln!("[{n}/{total}] {}", args.out.join(name).display());
+            eprintln!("[{n}/{total}] {name}");
         }
     })?;
     if !quiet {

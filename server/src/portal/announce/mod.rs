@@ -312,8 +312,9 @@ pub fn content_type(name: &str) -> &'static str {
     }
 }
 
-/// Writes every output of `notice` (and `notice.json`, the record) into `out`, each file
-/// through a temporary file renamed into place; `progress` hears each name as it is done.
+/// Writes every output of `notice` (and `notice.json`, the record) into `out`. Every file is
+/// rendered first, so a failure writes nothing; then each goes through a temporary file
+/// renamed into place. `progress` hears each name as it is rendered.
 pub fn write_all(
     notice: &Notice,
     ctx: &RenderContext,
@@ -321,13 +322,15 @@ pub fn write_all(
     progress: &mut dyn FnMut(&str),
 ) -> anyhow::Result<()> {
     use anyhow::Context as _;
-    std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
-    let json = serde_json::to_vec_pretty(notice)?;
-    write_atomic(&out.join("notice.json"), &json)?;
+    let mut files: Vec<(&str, Vec<u8>)> = vec![("notice.json", serde_json::to_vec_pretty(notice)?)];
     for name in FILES {
         let bytes = render(notice, name, ctx).with_context(|| format!("cannot write {name}"))?;
-        write_atomic(&out.join(name), &bytes)?;
         progress(name);
+        files.push((name, bytes));
+    }
+    std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+    for (name, bytes) in files {
+        write_atomic(&out.join(name), &bytes)?;
     }
     Ok(())
 }

@@ -145,6 +145,45 @@ fn commune_boundary(
     None
 }
 
+/// The communes (code, name) holding a point inside at least one of the plan's zones, in
+/// code order: where a notice of the plan can be addressed.
+pub fn communes_with_zones(index: &Index, plan_id: &str) -> Vec<(String, String)> {
+    use geo::{Contains, InteriorPoint};
+    let cat = index.catalog();
+    let mut points = Vec::new();
+    for (id, l) in &cat.layers {
+        let of_plan = l.plan.as_deref() == Some(plan_id) || l.plans.iter().any(|p| p == plan_id);
+        if l.kind != Kind::Zones || !of_plan {
+            continue;
+        }
+        let _ = index.visit_bbox(id, l.bounds, &mut |_, g| {
+            if points.len() < MAX_ZONES {
+                if let Some(p) = polygons(g.clone()).interior_point() {
+                    points.push(p);
+                }
+            }
+        });
+    }
+    let mut found: BTreeMap<String, String> = BTreeMap::new();
+    for (id, l) in &cat.layers {
+        if l.kind != Kind::Boundaries {
+            continue;
+        }
+        for p in &points {
+            let b = [p.x(), p.y(), p.x(), p.y()];
+            let _ = index.visit_bbox(id, b, &mut |f, g| {
+                if let Some(code) = str_prop(&f, "code") {
+                    if !found.contains_key(&code) && polygons(g.clone()).contains(p) {
+                        let name = str_prop(&f, "name").unwrap_or_default();
+                        found.insert(code, name);
+                    }
+                }
+            });
+        }
+    }
+    found.into_iter().collect()
+}
+
 fn section<'a>(report: &'a quyhoach_data::index::Report, plan: &str) -> Option<&'a PlanReport> {
     report.plans.iter().find(|p| p.plan.id == plan)
 }
@@ -208,12 +247,22 @@ pub fn build(index: &Index, opts: &BuildOptions) -> Result<Notice, QueryError> {
         ),
     };
     let report = index.report(&Site::Geometry(site.clone()))?;
-    let sec = section(&report, &plan.id).ok_or_else(|| {
+    let not_here = || {
+        let covered: Vec<String> = communes_with_zones(index, &plan.id)
+            .into_iter()
+            .map(|(code, name)| format!("{code} {name}"))
+            .collect();
         QueryError::BadRequest(format!(
-            "plan '{}' has no zones in {name_vi}: choose a commune it covers",
-            plan.id
+            "plan '{}' has no zones in {name_vi}: choose a commune it covers ({})",
+            plan.id,
+            if covered.is_empty() {
+                "none in the store's boundaries".to_string()
+            } else {
+                covered.join(", ")
+            }
         ))
-    })?;
+    };
+    let sec = section(&report, &plan.id).ok_or_else(not_here)?;
 
     let mut zones: Vec<NoticeZone> = Vec::new();
     // A zone is small against a whole commune: only the edge slivers of maps drawn apart
@@ -241,10 +290,7 @@ pub fn build(index: &Index, opts: &BuildOptions) -> Result<Notice, QueryError> {
         });
     }
     if zones.is_empty() {
-        return Err(QueryError::BadRequest(format!(
-            "plan '{}' has no zones in {name_vi}: choose a commune it covers",
-            plan.id
-        )));
+        return Err(not_here());
     }
     zones.sort_by(|a, b| b.area_m2.total_cmp(&a.area_m2));
     zones.truncate(MAX_ZONES);
