@@ -33,6 +33,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0003_feedback.sql"),
     include_str!("../../migrations/0004_consultations.sql"),
     include_str!("../../migrations/0005_alerts.sql"),
+    include_str!("../../migrations/0006_notices.sql"),
 ];
 
 fn migrations() -> Migrations<'static> {

@@ -479,6 +479,7 @@ pub const PG_MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/pg/0002_feedback.sql"),
     include_str!("../../migrations/pg/0003_consultations.sql"),
     include_str!("../../migrations/pg/0004_alerts.sql"),
+    include_str!("../../migrations/pg/0005_notices.sql"),
 ];
 
 /// A job run on one of the pool's connections.
