@@ -38,7 +38,9 @@ fn tool(program: &str, args: &[&str]) -> String {
     let out = Command::new(program)
         .args(args)
         .output()
-        .unwrap_or_else(|e| panic!("{program} is needed by this test (scripts/setup-judges.sh installs it): {e}"));
+        .unwrap_or_else(|e| {
+            panic!("{program} is needed by this test (scripts/setup-judges.sh installs it): {e}")
+        });
     assert!(
         out.status.success(),
         "{program} {args:?} failed: {}",
@@ -122,15 +124,26 @@ fn check_outputs(out: &Path, plan_name: &str, expect_consultation: bool) -> Valu
 
     // The slides: one HTML file that asks nothing of the network.
     let slides = std::fs::read_to_string(out.join("slides.html")).unwrap();
-    assert!(slides.to_lowercase().starts_with("<!doctype html"), "slides.html: {}", &slides[..80.min(slides.len())]);
+    assert!(
+        slides.to_lowercase().starts_with("<!doctype html"),
+        "slides.html: {}",
+        &slides[..80.min(slides.len())]
+    );
     assert!(slides.contains("lang=\"vi\""));
     for outside in ["src=\"http", "href=\"http://fonts", "@import", "url(http"] {
-        assert!(!slides.contains(outside), "slides.html loads from outside: {outside}");
+        assert!(
+            !slides.contains(outside),
+            "slides.html loads from outside: {outside}"
+        );
     }
 
     // The post: short, its first line says what and where, the link is in it.
     let post = std::fs::read_to_string(out.join("post.txt")).unwrap();
-    assert!(post.chars().count() <= 2000, "post.txt has {} characters", post.chars().count());
+    assert!(
+        post.chars().count() <= 2000,
+        "post.txt has {} characters",
+        post.chars().count()
+    );
     let first = post.lines().next().unwrap();
     assert!(first.chars().count() <= 80, "first line too long: {first}");
     let link = if expect_consultation {
@@ -153,15 +166,29 @@ fn check_outputs(out: &Path, plan_name: &str, expect_consultation: bool) -> Valu
         let path = out.join(name);
         let (pages, pw, ph) = pdf_page(&path);
         assert_eq!(pages, 1, "{name}");
-        assert!((pw - w).abs() < 1.0 && (ph - h).abs() < 1.0, "{name}: {pw} x {ph} pt");
+        assert!(
+            (pw - w).abs() < 1.0 && (ph - h).abs() < 1.0,
+            "{name}: {pw} x {ph} pt"
+        );
         let tmp = tempfile::tempdir().unwrap();
         let prefix = tmp.path().join("page");
         tool(
             "pdftoppm",
-            &["-r", "30", "-png", path.to_str().unwrap(), prefix.to_str().unwrap()],
+            &[
+                "-r",
+                "30",
+                "-png",
+                path.to_str().unwrap(),
+                prefix.to_str().unwrap(),
+            ],
         );
         let rendered: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().collect();
-        assert_eq!(rendered.len(), 1, "{name}: pdftoppm rendered {} pages", rendered.len());
+        assert_eq!(
+            rendered.len(),
+            1,
+            "{name}: pdftoppm rendered {} pages",
+            rendered.len()
+        );
         let text = tool("pdftotext", &[path.to_str().unwrap(), "-"]);
         let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
         for want in [
@@ -174,7 +201,10 @@ fn check_outputs(out: &Path, plan_name: &str, expect_consultation: bool) -> Valu
 
     // The words spoken: no digit left for the voice; the audio as long as the words.
     let spoken = std::fs::read_to_string(out.join("notice.txt")).unwrap();
-    assert!(!spoken.chars().any(|c| c.is_ascii_digit()), "digits in notice.txt: {spoken}");
+    assert!(
+        !spoken.chars().any(|c| c.is_ascii_digit()),
+        "digits in notice.txt: {spoken}"
+    );
     let words = spoken.split_whitespace().count() as f64;
     assert!(words > 40.0, "notice.txt has only {words} words");
     for (name, codec) in [("notice.ogg", "opus"), ("notice.mp3", "mp3")] {
@@ -237,7 +267,9 @@ fn one_command_writes_every_output_of_a_consultation_notice() {
     for name in quyhoach_server::portal::announce::FILES {
         assert!(err.contains(name), "no progress line for {name}:\n{err}");
     }
-    let plan = common::demo().state.index.catalog().plans["qhpk-2000-dc"].name.clone();
+    let plan = common::demo().state.index.catalog().plans["qhpk-2000-dc"]
+        .name
+        .clone();
     let n = check_outputs(&out, &plan, true);
     assert_eq!(n["kind"], "consultation");
     assert_eq!(n["consultation"]["opens"], "2026-12-05");
@@ -250,8 +282,14 @@ fn one_command_writes_every_output_of_a_consultation_notice() {
     // to other uses.
     let totals = n["totals"].as_array().unwrap();
     let after: f64 = totals.iter().map(|t| t["area_m2"].as_f64().unwrap()).sum();
-    let before: f64 = totals.iter().map(|t| t["before_m2"].as_f64().unwrap()).sum();
-    assert!(after > 1000.0 && (after - before).abs() / after < 0.01, "{after} vs {before}");
+    let before: f64 = totals
+        .iter()
+        .map(|t| t["before_m2"].as_f64().unwrap())
+        .sum();
+    assert!(
+        after > 1000.0 && (after - before).abs() / after < 0.01,
+        "{after} vs {before}"
+    );
     assert_eq!(n["changes_plan"][0], "qhpk-2000");
 }
 
@@ -259,7 +297,9 @@ fn one_command_writes_every_output_of_a_consultation_notice() {
 fn an_approved_plan_over_a_commune_and_over_its_whole_area() {
     let dir = tempfile::tempdir().unwrap();
     let store = &common::demo().store;
-    let plan = common::demo().state.index.catalog().plans["qhpk-2000"].name.clone();
+    let plan = common::demo().state.index.catalog().plans["qhpk-2000"]
+        .name
+        .clone();
     let out = dir.path().join("commune");
     ok(&run(&[
         "announce",
@@ -311,15 +351,38 @@ fn wrong_choices_are_refused_clearly_and_write_nothing() {
     let o = out.to_str().unwrap();
     let cases: [(&[&str], &str); 6] = [
         (&["--plan", "khong-co"], "no plan 'khong-co'"),
-        (&["--plan", "qhpk-2000", "--commune", "99999"], "no commune '99999'"),
         (
-            &["--plan", "qhpk-2000-dc", "--commune", "31153", "--closes", "2027-01-01"],
+            &["--plan", "qhpk-2000", "--commune", "99999"],
+            "no commune '99999'",
+        ),
+        (
+            &[
+                "--plan",
+                "qhpk-2000-dc",
+                "--commune",
+                "31153",
+                "--closes",
+                "2027-01-01",
+            ],
             "choose a commune it covers (31150",
         ),
-        (&["--plan", "qhpk-2000", "--kind", "consultation"], "not a draft"),
-        (&["--plan", "qhpk-2000-dc", "--commune", "31150"], "no consultation window"),
         (
-            &["--plan", "qhpk-2000-dc", "--commune", "31150", "--closes", "2026-13-40"],
+            &["--plan", "qhpk-2000", "--kind", "consultation"],
+            "not a draft",
+        ),
+        (
+            &["--plan", "qhpk-2000-dc", "--commune", "31150"],
+            "no consultation window",
+        ),
+        (
+            &[
+                "--plan",
+                "qhpk-2000-dc",
+                "--commune",
+                "31150",
+                "--closes",
+                "2026-13-40",
+            ],
             "not a date",
         ),
     ];

@@ -525,6 +525,18 @@ impl Index {
     /// [`report`](Index::report) that stops with [`QueryError::Cancelled`] soon (a few
     /// milliseconds on a 20,000-vertex site) after `cancel` is cancelled or expires.
     pub fn report_with_cancel(&self, site: &Site, cancel: &Cancel) -> Result<Report, QueryError> {
+        self.report_within(site, cancel, MAX_SITE_AREA_M2)
+    }
+
+    /// [`report_with_cancel`](Index::report_with_cancel) of a drawn site up to `max_area_m2`
+    /// instead of [`MAX_SITE_AREA_M2`]: for an office's own work on a whole commune or plan
+    /// (a notice), not for a visitor's request.
+    pub fn report_within(
+        &self,
+        site: &Site,
+        cancel: &Cancel,
+        max_area_m2: f64,
+    ) -> Result<Report, QueryError> {
         cancel.check()?;
         let mut used_dates: Vec<String> = Vec::new();
         // The site, its metric CRS and what we know of it.
@@ -641,11 +653,11 @@ impl Index {
                 "the site has no area (degenerate polygon)".into(),
             ));
         }
-        if matches!(site, Site::Geometry(_)) && site_area > MAX_SITE_AREA_M2 {
+        if matches!(site, Site::Geometry(_)) && site_area > max_area_m2 {
             return Err(QueryError::TooLarge(format!(
                 "the site covers {:.1} km²; at most {} km² per report",
                 site_area / 1e6,
-                MAX_SITE_AREA_M2 / 1e6
+                max_area_m2 / 1e6
             )));
         }
         summary.area_m2 = site_area;

@@ -37,7 +37,11 @@ pub struct AnnounceArgs {
     #[arg(long)]
     pub closes: Option<String>,
     /// The portal's public address, printed, spoken and put in the QR codes.
-    #[arg(long, env = "QUYHOACH_PUBLIC_URL", default_value = "http://127.0.0.1:8080")]
+    #[arg(
+        long,
+        env = "QUYHOACH_PUBLIC_URL",
+        default_value = "http://127.0.0.1:8080"
+    )]
     pub public_url: String,
     /// Where people can see the documents and comment in person (the commune office).
     #[arg(long)]
@@ -137,7 +141,10 @@ pub fn run(args: &AnnounceArgs) -> anyhow::Result<()> {
     } else if args.opens.is_some() {
         bail!("--opens needs --closes (the last day people can comment)");
     } else {
-        let sqlite = args.db.clone().unwrap_or_else(|| args.store.join("portal.sqlite"));
+        let sqlite = args
+            .db
+            .clone()
+            .unwrap_or_else(|| args.store.join("portal.sqlite"));
         if args.db_url.is_some() || sqlite.exists() {
             let db = StateArgs {
                 store: args.store.clone(),
@@ -146,9 +153,9 @@ pub fn run(args: &AnnounceArgs) -> anyhow::Result<()> {
             }
             .open()?;
             let (plan, commune) = (args.plan.clone(), args.commune.clone());
-            if let Some((id, w)) = db.tx_blocking(move |tx: &mut dyn Tx| {
-                portal_window(tx, &plan, commune.as_deref())
-            })? {
+            if let Some((id, w)) =
+                db.tx_blocking(move |tx: &mut dyn Tx| portal_window(tx, &plan, commune.as_deref()))?
+            {
                 consultation = Some(w);
                 consultation_id = Some(id);
             }

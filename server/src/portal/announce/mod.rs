@@ -292,8 +292,12 @@ pub fn render(notice: &Notice, name: &str, ctx: &RenderContext) -> Result<Vec<u8
         "poster-a3.pdf" => graphics::poster_pdf(notice, ctx, graphics::Paper::A3),
         "leaflet-a4.pdf" => graphics::poster_pdf(notice, ctx, graphics::Paper::A4),
         "notice.txt" => Ok(audio::spoken_text(notice, "vi").into_bytes()),
-        "notice.ogg" => audio::synthesize(&audio::spoken_text(notice, "vi"), "vi", audio::Format::Ogg),
-        "notice.mp3" => audio::synthesize(&audio::spoken_text(notice, "vi"), "vi", audio::Format::Mp3),
+        "notice.ogg" => {
+            audio::synthesize(&audio::spoken_text(notice, "vi"), "vi", audio::Format::Ogg)
+        }
+        "notice.mp3" => {
+            audio::synthesize(&audio::spoken_text(notice, "vi"), "vi", audio::Format::Mp3)
+        }
         other => Err(RenderError::Failed(format!("unknown output {other}"))),
     }
 }

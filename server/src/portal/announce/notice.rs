@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use geo::{BooleanOps, BoundingRect};
 use geo_types::{Geometry, LineString, MultiLineString, MultiPolygon, Polygon};
-use quyhoach_data::index::{Index, PlanReport, QueryError, Site, ValueRef, SLIVER_M2};
+use quyhoach_data::index::{Cancel, Index, PlanReport, QueryError, Site, ValueRef, SLIVER_M2};
 use quyhoach_data::plans::PlanStatus;
 use quyhoach_data::schema::Kind;
 
@@ -20,6 +20,12 @@ pub const ROAD_LANDUSE: &str = "DGT";
 
 /// Most zones a notice keeps (largest first); a commune's plan has tens to a few hundred.
 pub const MAX_ZONES: usize = 2_000;
+
+/// The largest area a notice measures, m²: a province (the biggest is under 16,000 km²).
+pub const MAX_NOTICE_AREA_M2: f64 = 20_000e6;
+
+/// How long measuring a notice's area may take.
+pub const BUILD_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
 
 /// What the official (or the CLI) chose.
 #[derive(Debug, Clone, Default)]
@@ -91,7 +97,9 @@ fn lines(g: Geometry<f64>) -> MultiLineString<f64> {
             mp.0.into_iter()
                 .flat_map(|p| {
                     let (ext, holes) = p.into_inner();
-                    std::iter::once(ext).chain(holes).collect::<Vec<LineString<f64>>>()
+                    std::iter::once(ext)
+                        .chain(holes)
+                        .collect::<Vec<LineString<f64>>>()
                 })
                 .collect(),
         ),
@@ -246,7 +254,8 @@ pub fn build(index: &Index, opts: &BuildOptions) -> Result<Notice, QueryError> {
             "the plan's area".to_string(),
         ),
     };
-    let report = index.report(&Site::Geometry(site.clone()))?;
+    let cancel = Cancel::with_timeout(BUILD_TIMEOUT);
+    let report = index.report_within(&Site::Geometry(site.clone()), &cancel, MAX_NOTICE_AREA_M2)?;
     let not_here = || {
         let covered: Vec<String> = communes_with_zones(index, &plan.id)
             .into_iter()
@@ -315,7 +324,7 @@ pub fn build(index: &Index, opts: &BuildOptions) -> Result<Notice, QueryError> {
         }
         let ground = ground.intersection(&site);
         if !ground.0.is_empty() {
-            let r2 = index.report(&Site::Geometry(ground))?;
+            let r2 = index.report_within(&Site::Geometry(ground), &cancel, MAX_NOTICE_AREA_M2)?;
             if let Some(s2) = section(&r2, &old.plan.id) {
                 for z in s2.zones.iter().filter(|z| z.overlap_m2 >= SLIVER_M2) {
                     *before.entry(z.landuse.clone()).or_default() += z.overlap_m2;
@@ -353,9 +362,11 @@ pub fn build(index: &Index, opts: &BuildOptions) -> Result<Notice, QueryError> {
         }
     }
     totals.sort_by(|a, b| {
-        b.area_m2
-            .total_cmp(&a.area_m2)
-            .then(b.before_m2.unwrap_or(0.0).total_cmp(&a.before_m2.unwrap_or(0.0)))
+        b.area_m2.total_cmp(&a.area_m2).then(
+            b.before_m2
+                .unwrap_or(0.0)
+                .total_cmp(&a.before_m2.unwrap_or(0.0)),
+        )
     });
 
     let redlines: Vec<NoticeRedline> = sec
@@ -453,7 +464,10 @@ pub fn build(index: &Index, opts: &BuildOptions) -> Result<Notice, QueryError> {
         },
         None => NoticeOffice {
             name_vi: authority_vi.clone(),
-            name_en: sec.authority_en.clone().unwrap_or_else(|| authority_vi.clone()),
+            name_en: sec
+                .authority_en
+                .clone()
+                .unwrap_or_else(|| authority_vi.clone()),
             address: opts.office_address.clone(),
             phone: opts.office_phone.clone(),
         },
