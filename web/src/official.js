@@ -3,7 +3,9 @@
 // saw, the attachments and the contact details marked "not for publication"; answer,
 // publish, hide, merge, mark fixed — each with the item's `version` and the session's CSRF
 // token, a 409 showing what someone else saved first), and the consultations (open one,
-// change its dates, the summary as a printable page and as CSV). Sign out.
+// change its dates, the summary as a printable page and as CSV), and notices (announce a plan
+// over a commune: every output of one notice — slides, post, picture, poster, leaflet, audio,
+// the words spoken, the website fragment — linked, copied or played; withdraw). Sign out.
 import './twoway.css';
 import { t, getLang, onLangChange } from './i18n.js';
 import { esc } from './report.js';
@@ -139,6 +141,7 @@ export function initOfficial(app) {
       <div class="tw-tabs" role="group">
         <button type="button" class="btn" id="tw-tab-inbox" aria-pressed="${tab === 'inbox'}">${esc(t('tw.o.tab.inbox'))}</button>
         <button type="button" class="btn" id="tw-tab-consult" aria-pressed="${tab === 'consult'}">${esc(t('tw.o.tab.consult'))}</button>
+        <button type="button" class="btn" id="tw-tab-announce" aria-pressed="${tab === 'announce'}">${esc(t('tw.o.tab.announce'))}</button>
       </div>
       <div id="tw-o-body"></div>`);
     heading(t('tw.o.title'));
@@ -156,8 +159,13 @@ export function initOfficial(app) {
       tab = 'consult';
       render();
     });
+    root.querySelector('#tw-tab-announce').addEventListener('click', () => {
+      tab = 'announce';
+      render();
+    });
     if (tab === 'inbox') renderInbox();
-    else renderConsultations();
+    else if (tab === 'consult') renderConsultations();
+    else renderAnnounce();
   }
 
   // ---------------------------------------------------------- the inbox
@@ -429,6 +437,205 @@ export function initOfficial(app) {
         else f.querySelector('.tw-error').textContent = errorText(r);
       }),
     );
+  }
+
+
+  // ---------------------------------------------------------- notices (announce a plan)
+  /** The outputs of a notice, as the panel offers them: [file, label key, how]. */
+  const OUTPUTS = [
+    ['slides.html', 'tw.o.n.slides', 'open'],
+    ['poster-a3.pdf', 'tw.o.n.poster', 'download'],
+    ['leaflet-a4.pdf', 'tw.o.n.leaflet', 'download'],
+    ['post.png', 'tw.o.n.picture', 'download'],
+    ['post.txt', 'tw.o.n.post', 'open'],
+    ['notice.mp3', 'tw.o.n.mp3', 'download'],
+    ['notice.ogg', 'tw.o.n.ogg', 'download'],
+    ['notice.txt', 'tw.o.n.spoken', 'open'],
+    ['page.html', 'tw.o.n.fragment', 'open'],
+  ];
+  let lastNotice = null;
+
+  async function renderAnnounce() {
+    const body = root.querySelector('#tw-o-body');
+    const o = me.official;
+    const plans = app.meta.plans || [];
+    const wide = o.role !== 'commune';
+    const communes = o.communes || [];
+    const communeField = wide
+      ? `<label for="tw-an-commune">${esc(t('tw.o.n.communeCode'))}</label>
+         <input id="tw-an-commune" maxlength="16" inputmode="numeric" autocomplete="off" aria-describedby="tw-an-commune-help" />
+         <p class="small" id="tw-an-commune-help">${esc(t('tw.o.n.wholeHelp'))}</p>`
+      : `<label for="tw-an-commune">${esc(t('tw.o.n.commune'))}</label>
+         <select id="tw-an-commune">${communes.map((c) => option(c, c, communes[0])).join('')}</select>`;
+    const drafts = plans.filter((p) => p.status === 'draft');
+    const ordered = [...drafts, ...plans.filter((p) => p.status !== 'draft')];
+    body.innerHTML = `<form class="tw-o-form" id="tw-an-form" novalidate><h3 id="tw-an-h">${esc(t('tw.o.n.title'))}</h3>
+        <p class="small">${esc(t('tw.o.n.intro'))}</p>
+        <label for="tw-an-plan">${esc(t('tw.qa.plan'))}</label>
+        <select id="tw-an-plan">${ordered.map((p) => option(p.id, `${p.name}${p.status === 'draft' ? ` (${t('tw.o.n.draft')})` : ''}`, ordered[0]?.id)).join('')}</select>
+        ${communeField}
+        <label for="tw-an-kind">${esc(t('tw.o.n.kind'))}</label>
+        <select id="tw-an-kind">${option('', t('tw.o.n.kind.auto'), '')}${['consultation', 'approved', 'adjusted'].map((k) => option(k, t(`tw.o.n.kind.${k}`), '')).join('')}</select>
+        <label for="tw-an-msg">${esc(t('tw.o.n.message'))}</label>
+        <textarea id="tw-an-msg" maxlength="1000" rows="3"></textarea>
+        <label for="tw-an-msg-en">${esc(t('tw.o.n.messageEn'))}</label>
+        <textarea id="tw-an-msg-en" maxlength="1000" rows="2" lang="en"></textarea>
+        <label for="tw-an-addr">${esc(t('tw.o.n.address'))}</label>
+        <input id="tw-an-addr" maxlength="200" autocomplete="street-address" />
+        <label for="tw-an-phone">${esc(t('tw.o.n.phone'))}</label>
+        <input id="tw-an-phone" type="tel" maxlength="40" autocomplete="tel" />
+        <p class="tw-error" id="tw-an-err" role="alert"></p>
+        <p class="tw-status" id="tw-an-status" role="status" aria-live="polite"></p>
+        <div class="actions-row"><button type="submit" class="btn primary" id="tw-an-go">${esc(t('tw.o.n.create'))}</button></div>
+      </form>
+      <div id="tw-an-result"></div>
+      <section aria-labelledby="tw-an-recent-h"><h3 id="tw-an-recent-h">${esc(t('tw.o.n.recent'))}</h3><div id="tw-an-list"><p role="status">${esc(t('tw.loading'))}</p></div></section>`;
+    const form = body.querySelector('#tw-an-form');
+    form.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      const v = (id) => body.querySelector(id).value.trim();
+      const errEl = body.querySelector('#tw-an-err');
+      const statusEl = body.querySelector('#tw-an-status');
+      const btn = body.querySelector('#tw-an-go');
+      errEl.textContent = '';
+      const payload = { plan: v('#tw-an-plan') };
+      if (v('#tw-an-commune')) payload.commune = v('#tw-an-commune');
+      if (v('#tw-an-kind')) payload.kind = v('#tw-an-kind');
+      if (v('#tw-an-msg')) payload.message_vi = v('#tw-an-msg');
+      if (v('#tw-an-msg-en')) payload.message_en = v('#tw-an-msg-en');
+      if (v('#tw-an-addr')) payload.office_address = v('#tw-an-addr');
+      if (v('#tw-an-phone')) payload.office_phone = v('#tw-an-phone');
+      btn.disabled = true;
+      form.setAttribute('aria-busy', 'true');
+      statusEl.innerHTML = `<progress aria-label="${esc(t('tw.o.n.working'))}"></progress> ${esc(t('tw.o.n.working'))}`;
+      const r = await send('POST', '/api/v1/notices', payload);
+      btn.disabled = false;
+      form.removeAttribute('aria-busy');
+      statusEl.textContent = '';
+      if (lost(r)) return;
+      if (r.status === 201 && r.body?.id) {
+        lastNotice = r.body;
+        statusEl.textContent = t('tw.o.n.done');
+        await showNotice(r.body, true);
+        loadNotices();
+        return;
+      }
+      // The server's reason matters here (a tool to install, no consultation window, no zones).
+      const detail = r.body && typeof r.body === 'object' ? r.body.detail : '';
+      errEl.textContent = [errorText(r), [404, 422, 503].includes(r.status) ? detail : ''].filter(Boolean).join(' — ');
+    });
+    if (lastNotice) showNotice(lastNotice, false);
+    loadNotices();
+  }
+
+  async function copy(text, btn) {
+    let ok = false;
+    try {
+      await navigator.clipboard.writeText(text);
+      ok = true;
+    } catch {
+      const ta = btn.closest('.tw-an-copy')?.querySelector('textarea');
+      if (ta) {
+        ta.select();
+        ok = document.execCommand && document.execCommand('copy');
+      }
+    }
+    btn.textContent = ok ? t('tw.copied') : t('tw.copy');
+  }
+
+  /** A notice's outputs: each linked, the post and the fragment to copy, the audio to play. */
+  async function showNotice(n, focus) {
+    const el = root.querySelector('#tw-an-result');
+    if (!el) return;
+    const f = n.files || {};
+    const title = `${getLang() === 'en' ? n.title_en : n.title_vi} — ${getLang() === 'en' ? n.area?.name_en : n.area?.name_vi}`;
+    const withdrawn = !!n.withdrawn_at;
+    el.innerHTML = `<article class="tw-an-notice" data-id="${esc(n.id)}"><h3 id="tw-an-res-h" tabindex="-1">${esc(title)}</h3>
+      <p class="small">${esc(n.plan?.name || '')} · ${esc(when(n.created_at))}${withdrawn ? ` · <strong>${esc(t('tw.o.n.withdrawn'))}</strong>` : ''}</p>
+      ${
+        withdrawn
+          ? ''
+          : `<p><a class="btn primary" id="tw-an-page" href="${esc(n.url)}" target="_blank" rel="noopener">${esc(t('tw.o.n.page'))}</a></p>
+      <img class="tw-an-pic" src="${esc(f['post.png'])}" width="1200" height="630" alt="${esc(t('tw.o.n.pictureAlt', { title }))}" />
+      <ul class="tw-an-files">${OUTPUTS.map(([file, key, how]) => `<li><a data-file="${esc(file)}" href="${esc(f[file])}" ${how === 'download' ? `download="${esc(`${n.id}-${file}`)}"` : 'target="_blank" rel="noopener"'}>${esc(t(key))}</a></li>`).join('')}</ul>
+      <p><strong id="tw-an-audio-l">${esc(t('tw.o.n.listen'))}</strong></p>
+      <audio controls preload="none" src="${esc(f['notice.mp3'])}" aria-labelledby="tw-an-audio-l"></audio>
+      <div class="tw-an-copy"><label for="tw-an-post">${esc(t('tw.o.n.postText'))}</label>
+        <textarea id="tw-an-post" readonly rows="8"></textarea>
+        <button type="button" class="btn" id="tw-an-copy-post">${esc(t('tw.o.n.copyPost'))}</button></div>
+      <div class="tw-an-copy"><label for="tw-an-frag">${esc(t('tw.o.n.fragmentText'))}</label>
+        <textarea id="tw-an-frag" readonly rows="6" spellcheck="false"></textarea>
+        <button type="button" class="btn" id="tw-an-copy-frag">${esc(t('tw.o.n.copyFragment'))}</button></div>
+      <p class="tw-error" id="tw-an-w-err" role="alert"></p>
+      <div class="actions-row"><button type="button" class="btn danger" id="tw-an-withdraw">${esc(t('tw.o.n.withdraw'))}</button></div>`
+      }
+    </article>`;
+    if (focus) el.querySelector('#tw-an-res-h').focus({ preventScroll: false });
+    if (withdrawn) return;
+    const fill = async (file, id) => {
+      try {
+        const r = await fetch(f[file], { credentials: 'same-origin' });
+        const ta = el.querySelector(id);
+        if (ta && r.ok) ta.value = await r.text();
+      } catch {
+        /* the link above still works */
+      }
+    };
+    await Promise.all([fill('post.txt', '#tw-an-post'), fill('page.html', '#tw-an-frag')]);
+    el.querySelector('#tw-an-copy-post').addEventListener('click', (e) => copy(el.querySelector('#tw-an-post').value, e.currentTarget));
+    el.querySelector('#tw-an-copy-frag').addEventListener('click', (e) => copy(el.querySelector('#tw-an-frag').value, e.currentTarget));
+    el.querySelector('#tw-an-withdraw').addEventListener('click', (e) => withdrawNotice(n, e.currentTarget));
+  }
+
+  async function withdrawNotice(n, btn) {
+    if (!window.confirm(t('tw.o.n.confirm'))) return;
+    if (btn) btn.disabled = true;
+    const r = await send('POST', `/api/v1/notices/${enc(n.id)}/withdraw`);
+    if (btn) btn.disabled = false;
+    if (lost(r)) return;
+    if (r.status === 200 && r.body) {
+      if (lastNotice?.id === n.id) {
+        lastNotice = r.body;
+        showNotice(r.body, false);
+      }
+      loadNotices(t('tw.o.n.withdrawnOk'));
+      return;
+    }
+    const err = root.querySelector('#tw-an-w-err') || root.querySelector('#tw-an-err');
+    if (err) err.textContent = errorText(r);
+  }
+
+  async function loadNotices(notice = '') {
+    const el = root.querySelector('#tw-an-list');
+    if (!el) return;
+    const r = await call('GET', '/api/v1/official/notices');
+    if (lost(r)) return;
+    if (r.status !== 200 || !r.body) {
+      el.innerHTML = `<p class="tw-error" role="alert">${esc(errorText(r))}</p>`;
+      return;
+    }
+    const list = r.body.notices || [];
+    const en = getLang() === 'en';
+    el.innerHTML = `${notice ? `<p class="tw-ok" role="status">${esc(notice)}</p>` : ''}${
+      list.length
+        ? `<ul class="tw-clist" id="tw-an-items">${list
+            .map(
+              (n) => `<li data-id="${esc(n.id)}"><strong>${esc(en ? n.title_en : n.title_vi)} — ${esc(en ? n.area?.name_en : n.area?.name_vi)}</strong>
+          ${n.withdrawn_at ? `<span class="tw-badge closed">${esc(t('tw.o.n.withdrawn'))}</span>` : ''}
+          <div class="small">${esc(n.plan?.name || n.plan?.id || '')} · ${esc(when(n.created_at))}</div>
+          ${n.withdrawn_at ? '' : `<div class="actions-row"><button type="button" class="btn" data-show="${esc(n.id)}">${esc(t('tw.o.n.outputs'))}</button><a class="btn" href="${esc(n.url)}" target="_blank" rel="noopener">${esc(t('tw.o.n.page'))}</a><button type="button" class="btn danger" data-withdraw="${esc(n.id)}">${esc(t('tw.o.n.withdraw'))}</button></div>`}</li>`,
+            )
+            .join('')}</ul>`
+        : `<p>${esc(t('tw.o.n.none'))}</p>`
+    }`;
+    const byId = Object.fromEntries(list.map((n) => [n.id, n]));
+    el.querySelectorAll('[data-show]').forEach((b) =>
+      b.addEventListener('click', () => {
+        lastNotice = byId[b.dataset.show];
+        showNotice(lastNotice, true);
+      }),
+    );
+    el.querySelectorAll('[data-withdraw]').forEach((b) => b.addEventListener('click', () => withdrawNotice(byId[b.dataset.withdraw], b)));
   }
 
   return { show, hide };

@@ -61,10 +61,10 @@ const SCAN_WHOLE_AREA: i64 = 500;
 const LIST_MAX_AGE: &str = "public, max-age=60";
 /// Seconds a notice's files may be cached (they never change; a withdrawal ends them).
 const FILE_MAX_AGE: &str = "public, max-age=300";
-/// What the served HTML files may load: their own pictures, audio and inline style (the
-/// slides cycle with an inline script).
-const FILE_CSP: &str = "default-src 'none'; img-src 'self' data:; media-src 'self'; \
-    style-src 'unsafe-inline'; script-src 'unsafe-inline'; base-uri 'none'; form-action 'none'";
+/// What the website fragment (`page.html`) may load when opened here: its picture and
+/// inline style, no script. The slides send their own ([`slides::content_security_policy`]).
+const FRAGMENT_CSP: &str = "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; \
+    base-uri 'none'; form-action 'none'";
 /// The public pages: no script at all.
 const PAGE_CSP: &str = "default-src 'none'; img-src 'self' data:; media-src 'self'; \
     style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'";
@@ -458,11 +458,18 @@ fn file_response(bytes: Vec<u8>, ctype: &str, name: &str, slug: &str) -> Respons
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
-    if name.ends_with(".html") {
-        h.insert(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(FILE_CSP),
-        );
+    let csp = match name {
+        // The options `slides::slides_html` renders the file with.
+        "slides.html" => Some(slides::content_security_policy(&slides::DeckOptions {
+            interval_s: 12,
+            reload_s: None,
+            ..Default::default()
+        })),
+        "page.html" => Some(FRAGMENT_CSP.to_string()),
+        _ => None,
+    };
+    if let Some(v) = csp.and_then(|c| HeaderValue::from_str(&c).ok()) {
+        h.insert(header::CONTENT_SECURITY_POLICY, v);
     }
     if name.ends_with(".pdf") || name.ends_with(".mp3") || name.ends_with(".ogg") {
         // Downloads keep a useful name; browsers still show PDFs and play audio inline.
@@ -1309,9 +1316,6 @@ async fn feed(
     Ok(r)
 }
 
-/// Seconds per slide of a public screen's deck: 5 to 120.
-const INTERVAL_RANGE: std::ops::RangeInclusive<u32> = 5..=120;
-
 /// A public screen's deck reloads this often (at the end of a round) to pick up new notices.
 const DECK_RELOAD_S: u32 = 300;
 
@@ -1323,11 +1327,10 @@ async fn deck(
 ) -> ApiResult<Response> {
     let lang = lang_of(q);
     let interval = q.interval.unwrap_or(12);
-    if !INTERVAL_RANGE.contains(&interval) {
+    let (lo, hi) = slides::INTERVAL_RANGE;
+    if !(lo..=hi).contains(&interval) {
         return Err(ApiError::Bad(format!(
-            "interval must be {} to {} seconds",
-            INTERVAL_RANGE.start(),
-            INTERVAL_RANGE.end()
+            "interval must be {lo} to {hi} seconds"
         )));
     }
     let (name_vi, name_en) = area_name(st, area).await?;
@@ -1347,6 +1350,7 @@ async fn deck(
         reload_s: Some(DECK_RELOAD_S),
         portal: Some(base_of(st, headers)),
     };
+    let csp = slides::content_security_policy(&opts);
     let html = tokio::task::spawn_blocking(move || {
         let refs: Vec<&Notice> = notices.iter().collect();
         slides::deck_html(&refs, &opts)
@@ -1359,10 +1363,9 @@ async fn deck(
         header::CACHE_CONTROL,
         HeaderValue::from_static(LIST_MAX_AGE),
     );
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(FILE_CSP),
-    );
+    if let Ok(v) = HeaderValue::from_str(&csp) {
+        h.insert(header::CONTENT_SECURITY_POLICY, v);
+    }
     Ok(r)
 }
 
@@ -1473,9 +1476,9 @@ pub fn openapi_paths() -> Map<String, Value> {
     p.insert(
         "/thong-bao/{area}/{item}".into(),
         json!({"get": op(
-            "A notice's page (HTML with Open Graph tags whose image is its post.png), or feed.atom (the area's Atom 1.0 feed), or slides.html (the public screen's deck; ?interval=5…120 seconds)",
+            "A notice's page (HTML with Open Graph tags whose image is its post.png), or feed.atom (the area's Atom 1.0 feed), or slides.html (the public screen's deck; ?interval= seconds per slide)",
             vec![area, path_param("item", "A notice's id, feed.atom or slides.html"), lang,
-                json!({"name": "interval", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 5, "maximum": 120}})],
+                json!({"name": "interval", "in": "query", "required": false, "schema": {"type": "integer", "minimum": slides::INTERVAL_RANGE.0, "maximum": slides::INTERVAL_RANGE.1}})],
             ("200", "text/html or application/atom+xml"),
             &[("404", "No such area or notice"), ("410", "Withdrawn")],
         )}),
