@@ -526,13 +526,16 @@ fn render_context(st: &AppState) -> RenderContext {
     }
 }
 
+/// A rendered file: its name (one of [`announce::FILES`]) and bytes.
+pub type NamedFile = (&'static str, Vec<u8>);
+
 /// Every file of `notice`, the post and the fragment with the notice's own addresses.
 pub fn render_files(
     notice: &Notice,
     ctx: &RenderContext,
     page: &str,
     files_base: &str,
-) -> Result<Vec<(&'static str, Vec<u8>)>, (&'static str, RenderError)> {
+) -> Result<Vec<NamedFile>, (&'static str, RenderError)> {
     let mut out = Vec::with_capacity(announce::FILES.len());
     for name in announce::FILES {
         let bytes = match name {
