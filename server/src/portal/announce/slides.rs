@@ -193,7 +193,7 @@ const M: f64 = 32.0;
 const FOOT: f64 = 96.0;
 /// Width of the card on a map slide, and on the land-use slide (a table).
 const CARD_W: f64 = 760.0;
-const CARD_W_TABLE: f64 = 1040.0;
+const CARD_W_TABLE: f64 = 1180.0;
 /// A legend entry's width (swatch and code) and the legend's line height and padding.
 const CHIP_W: f64 = 196.0;
 const LEGEND_LINE: f64 = 50.0;
@@ -206,11 +206,17 @@ fn notice_slides(n: &Notice, l: Lang) -> Vec<Slide> {
     let (qr_url, qr_caption) = match &n.links.comment {
         Some(c) if n.kind == NoticeKind::Consultation => (
             c.as_str(),
-            l.pick("Quét mã để góp ý trên cổng thông tin", "Scan to comment on the portal"),
+            l.pick(
+                "Quét mã để góp ý trên cổng thông tin",
+                "Scan to comment on the portal",
+            ),
         ),
         _ => (
             n.links.map.as_str(),
-            l.pick("Quét mã để xem bản đồ quy hoạch", "Scan to open the plan's map"),
+            l.pick(
+                "Quét mã để xem bản đồ quy hoạch",
+                "Scan to open the plan's map",
+            ),
         ),
     };
     let qr = qr_box(qr_url, qr_caption, l);
@@ -256,7 +262,7 @@ fn notice_slides(n: &Notice, l: Lang) -> Vec<Slide> {
             n,
             None,
             card,
-            CARD_W,
+            CARD_W_TABLE,
             &all_codes,
             l,
         ));
@@ -375,7 +381,12 @@ fn notice_slides(n: &Notice, l: Lang) -> Vec<Slide> {
             },
             &z.landuse,
         );
-        let mut facts = format!(
+        let mut facts = String::new();
+        if let (Some(id), Some(_)) = (&z.zone_id, &z.name) {
+            let _ = write!(facts, "<li>{}: {}</li>", l.pick("Mã ô", "Zone id"), esc(id));
+        }
+        let _ = write!(
+            facts,
             "<li>{}: {}</li>",
             l.pick("Diện tích trong khu vực", "Area in the area announced"),
             esc(&area_text(z.area_m2, l))
@@ -497,12 +508,12 @@ fn name_span(name: &str, l: Lang) -> String {
     }
 }
 
+/// The zone's name as the plan writes it ("Ô phố A8"), else "Ô C1" from its id.
 fn zone_label(z: &NoticeZone, l: Lang) -> String {
-    match (&z.zone_id, &z.name) {
-        (Some(id), Some(name)) if name != id => format!("{} {id}: {name}", l.pick("Ô", "Zone")),
-        (Some(id), _) => format!("{} {id}", l.pick("Ô", "Zone")),
-        (None, Some(name)) => name.clone(),
-        (None, None) => l.pick("Ô quy hoạch", "Planned zone").to_string(),
+    match (&z.name, &z.zone_id) {
+        (Some(name), _) if !name.trim().is_empty() => name.clone(),
+        (_, Some(id)) => format!("{} {id}", l.pick("Ô", "Zone")),
+        _ => l.pick("Ô quy hoạch", "Planned zone").to_string(),
     }
 }
 
@@ -534,7 +545,12 @@ fn codes_of<'a>(zones: impl Iterator<Item = &'a NoticeZone>) -> Vec<(String, Str
 
 /// `[w, s, e, n]` of a zone's geometry.
 fn bbox(z: &NoticeZone) -> [f64; 4] {
-    let mut b = [f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY];
+    let mut b = [
+        f64::INFINITY,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::NEG_INFINITY,
+    ];
     for p in &z.geometry.0 {
         for c in p.exterior().coords() {
             b[0] = b[0].min(c.x);
@@ -611,7 +627,11 @@ fn map_slide(
     };
     let map_label = match &zone {
         Some(_) => format!("{}: {label}, {area}", l.pick("Bản đồ", "Map")),
-        None => format!("{}: {}, {area}", l.pick("Bản đồ quy hoạch", "Map of the plan"), n.plan.name),
+        None => format!(
+            "{}: {}, {area}",
+            l.pick("Bản đồ quy hoạch", "Map of the plan"),
+            n.plan.name
+        ),
     };
     let mut legend = String::new();
     if !codes.is_empty() {
@@ -650,7 +670,10 @@ fn map_slide(
 
 fn qr_box(url: &str, caption: &str, l: Lang) -> String {
     let svg = qr_svg(url, &format!("{}: {url}", l.pick("Mã QR", "QR code")));
-    format!(r#"<div class="qr" data-qr>{svg}<p>{}</p></div>"#, esc(caption))
+    format!(
+        r#"<div class="qr" data-qr>{svg}<p>{}</p></div>"#,
+        esc(caption)
+    )
 }
 
 fn howto_slide(n: &Notice, l: Lang, tag: &str, qr_url: &str) -> Slide {
@@ -696,7 +719,10 @@ fn howto_slide(n: &Notice, l: Lang, tag: &str, qr_url: &str) -> Slide {
             },
             format!(
                 "<p>{}: {where_}</p>",
-                l.pick("Hồ sơ quy hoạch được công khai tại", "The plan's documents can be seen at"),
+                l.pick(
+                    "Hồ sơ quy hoạch được công khai tại",
+                    "The plan's documents can be seen at"
+                ),
             ),
         ),
     };
@@ -824,8 +850,18 @@ fn date_text(ymd: &str, l: Lang) -> String {
         Lang::Vi => format!("{d}/{m}/{y}"),
         Lang::En => {
             const MONTHS: [&str; 12] = [
-                "January", "February", "March", "April", "May", "June", "July", "August",
-                "September", "October", "November", "December",
+                "January",
+                "February",
+                "March",
+                "April",
+                "May",
+                "June",
+                "July",
+                "August",
+                "September",
+                "October",
+                "November",
+                "December",
             ];
             match MONTHS.get(month.wrapping_sub(1)) {
                 Some(name) => format!("{} {name} {y}", d.trim_start_matches('0')),
@@ -902,8 +938,8 @@ main{display:flex;flex-direction:column;align-items:center;gap:16px;padding:0}\
 @media (prefers-reduced-motion:reduce){.js .slide.on{animation:none}}\
 .map{position:absolute;inset:0}\
 .map svg{display:block;width:100%;height:100%}\
-.card{position:absolute;left:calc(32*var(--u));top:calc(32*var(--u));bottom:calc(128*var(--u));width:calc(760*var(--u));background:#fff;border-radius:calc(18*var(--u));padding:calc(28*var(--u)) calc(34*var(--u));display:flex;flex-direction:column;gap:calc(14*var(--u));overflow:hidden;box-shadow:0 calc(6*var(--u)) calc(28*var(--u)) rgba(0,0,0,.28);font-size:calc(40*var(--u));line-height:1.25}\
-.card.card-table{width:calc(1040*var(--u))}\
+.card{position:absolute;left:calc(32*var(--u));top:calc(32*var(--u));bottom:calc(128*var(--u));width:calc(760*var(--u));background:#fff;border-radius:calc(18*var(--u));padding:calc(28*var(--u)) calc(34*var(--u));display:flex;flex-direction:column;gap:calc(10*var(--u));overflow:hidden;box-shadow:0 calc(6*var(--u)) calc(28*var(--u)) rgba(0,0,0,.28);font-size:calc(40*var(--u));line-height:1.25}\
+.card.card-table{width:calc(1180*var(--u))}\
 .card.wide{right:calc(32*var(--u));width:auto;flex-direction:row;gap:calc(48*var(--u))}\
 .card.wide .col{flex:1;display:flex;flex-direction:column;gap:calc(14*var(--u));min-width:0}\
 .card.wide .qr{flex-direction:column;align-items:center;justify-content:center;margin:0;width:calc(460*var(--u));flex:none;text-align:center}\
@@ -911,6 +947,7 @@ main{display:flex;flex-direction:column;align-items:center;gap:16px;padding:0}\
 .card.calm{justify-content:center;align-items:center}\
 .card.calm .col{justify-content:center}\
 .card p,.card h2,.card h3,.card ul,.card ol,.card table{margin:0}\
+.card>*,.card .col>*{flex:none}\
 .tag{font-weight:700;color:#0b3d91;font-size:calc(40*var(--u))}\
 .tag.draft,.status.draft{color:#8b0000}\
 .status{font-weight:700}\
@@ -921,7 +958,7 @@ main{display:flex;flex-direction:column;align-items:center;gap:16px;padding:0}\
 .message{display:flex;flex-direction:column;gap:calc(14*var(--u));overflow:hidden}\
 .card h3{font-size:calc(48*var(--u));margin-top:calc(12*var(--u))}\
 .card ol,.card ul.facts{padding-left:calc(56*var(--u))}\
-.card ul.facts{padding-left:0;list-style:none;display:flex;flex-direction:column;gap:calc(6*var(--u))}\
+.card ul.facts{padding-left:0;list-style:none;display:flex;flex-direction:column;gap:calc(2*var(--u))}\
 .url{font-weight:700;overflow-wrap:anywhere}\
 .use{font-weight:700;display:flex;align-items:center;gap:calc(14*var(--u))}\
 .sw{display:inline-block;flex:none;width:calc(40*var(--u));height:calc(40*var(--u));border:calc(2*var(--u)) solid #333;border-radius:calc(6*var(--u));vertical-align:middle;margin-right:calc(12*var(--u))}\
@@ -929,12 +966,12 @@ main{display:flex;flex-direction:column;align-items:center;gap:16px;padding:0}\
 table.landuse{border-collapse:collapse;width:100%;table-layout:fixed}\
 .landuse th,.landuse td{text-align:left;padding:calc(4*var(--u)) calc(8*var(--u));white-space:nowrap;overflow:hidden;text-overflow:ellipsis;border-bottom:calc(2*var(--u)) solid #ccc}\
 .landuse thead th{font-weight:700;color:#333;border-bottom:calc(3*var(--u)) solid #333}\
-.landuse th:first-child{width:calc(190*var(--u))}\
-.landuse .num{text-align:right;width:calc(230*var(--u))}\
-.landuse .arrow{width:calc(70*var(--u));text-align:center}\
+.landuse th:first-child{width:calc(200*var(--u))}\
+.landuse .num{text-align:right;width:calc(200*var(--u))}\
+.landuse .arrow{width:calc(50*var(--u));text-align:center;padding:0}\
 .landuse td.name{font-weight:400}\
 .qr{margin-top:auto;display:flex;align-items:center;gap:calc(24*var(--u))}\
-.qr svg{flex:none;width:calc(230*var(--u));height:calc(230*var(--u));background:#fff}\
+.qr svg{flex:none;width:calc(200*var(--u));height:calc(200*var(--u));background:#fff}\
 .qr p{font-weight:700}\
 .legend{position:absolute;bottom:calc(128*var(--u));margin:0;padding:calc(12*var(--u)) calc(12*var(--u));list-style:none;display:flex;flex-wrap:wrap;row-gap:calc(8*var(--u));background:#fff;border-radius:calc(14*var(--u));box-shadow:0 calc(4*var(--u)) calc(18*var(--u)) rgba(0,0,0,.25);font-size:calc(40*var(--u));line-height:calc(50*var(--u));font-weight:700}\
 .legend li{width:calc(196*var(--u));display:flex;align-items:center;white-space:nowrap;overflow:hidden}\
@@ -1053,14 +1090,26 @@ mod tests {
         let n = notice(NoticeKind::Consultation);
         let html = slides_html(&n);
         assert!(html.starts_with("<!doctype html><html lang=\"vi\">"));
-        assert!(!html.contains("<script>alert"), "the plan's name is escaped");
+        assert!(
+            !html.contains("<script>alert"),
+            "the plan's name is escaped"
+        );
         assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt; &amp; co"));
-        assert!(!html.contains("url(x)"), "a colour that is not #rrggbb is dropped");
+        assert!(
+            !html.contains("url(x)"),
+            "a colour that is not #rrggbb is dropped"
+        );
         assert!(html.contains("Dự thảo — chưa có giá trị pháp lý"));
         assert!(html.contains("Góp ý từ 01/12/2026 đến hết 31/12/2026"));
-        assert!(html.contains("aria-label=\"Mã QR: https://quyhoach.example.vn/#/consultations/3\""));
+        assert!(
+            html.contains("aria-label=\"Mã QR: https://quyhoach.example.vn/#/consultations/3\"")
+        );
         // Zones C1 and C2 get a slide; the road corridor G1 and the sliver C3 do not.
-        let zones: Vec<&str> = html.split("data-zone=\"").skip(1).map(|s| &s[..2]).collect();
+        let zones: Vec<&str> = html
+            .split("data-zone=\"")
+            .skip(1)
+            .map(|s| &s[..2])
+            .collect();
         assert_eq!(zones, ["C1", "C2"]);
         let kinds: Vec<&str> = html
             .split("data-slide=\"")
@@ -1077,7 +1126,10 @@ mod tests {
         let legend = &zone_slide[zone_slide.find("data-legend").unwrap()..];
         let legend = &legend[..legend.find("</ul>").unwrap()];
         for c in ["DGT", "TMD", "ODT"] {
-            assert!(legend.contains(&format!("data-code=\"{c}\"")), "{c} in {legend}");
+            assert!(
+                legend.contains(&format!("data-code=\"{c}\"")),
+                "{c} in {legend}"
+            );
         }
     }
 
@@ -1098,7 +1150,9 @@ mod tests {
         assert!(html.contains("Submission 85/TTr-UBND of 12 March 2026"));
         assert!(html.contains("Announced on 1 December 2026"));
         assert!(html.contains("aria-label=\"QR code: https://quyhoach.example.vn/#map=15/10/105\""));
-        assert!(html.contains("<div class=\"message\" lang=\"vi\"><p>Mở rộng &lt;b&gt;khu&lt;/b&gt; dân cư</p>"));
+        assert!(html.contains(
+            "<div class=\"message\" lang=\"vi\"><p>Mở rộng &lt;b&gt;khu&lt;/b&gt; dân cư</p>"
+        ));
         assert!(!html.contains("Draft — not legally binding"));
     }
 
@@ -1141,5 +1195,53 @@ mod tests {
         assert_eq!(num(1.5, 2, Lang::Vi), "1,5");
         assert_eq!(date_text("2026-12-31", Lang::Vi), "31/12/2026");
         assert_eq!(date_text("bad", Lang::En), "bad");
+    }
+
+    /// Writes the decks of the demo's two notices over 31150 into `$QUYHOACH_SLIDES_OUT`
+    /// from the store `$QUYHOACH_SLIDES_STORE`, to look at (run with `--ignored`).
+    #[test]
+    #[ignore]
+    fn demo_decks() {
+        use crate::portal::announce::notice::{build, BuildOptions};
+        let (Ok(store), Ok(out)) = (
+            std::env::var("QUYHOACH_SLIDES_STORE"),
+            std::env::var("QUYHOACH_SLIDES_OUT"),
+        ) else {
+            return;
+        };
+        let index = quyhoach_data::index::Index::load(std::path::Path::new(&store)).unwrap();
+        for (plan, closes) in [("qhpk-2000-dc", Some("2026-12-31")), ("qhpk-2000", None)] {
+            let n = build(
+                &index,
+                &BuildOptions {
+                    plan: plan.into(),
+                    commune: Some("31150".into()),
+                    consultation: closes.map(|c| NoticeConsultation {
+                        opens: "2026-12-01".into(),
+                        closes: c.into(),
+                    }),
+                    public_url: "http://127.0.0.1:8080".into(),
+                    date: "2026-12-01".into(),
+                    ..BuildOptions::default()
+                },
+            )
+            .unwrap();
+            let dir = std::path::Path::new(&out).join(plan);
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(
+                dir.join("notice.json"),
+                serde_json::to_vec_pretty(&n).unwrap(),
+            )
+            .unwrap();
+            std::fs::write(dir.join("slides.html"), slides_html(&n)).unwrap();
+            let en = deck_html(
+                &[&n],
+                &DeckOptions {
+                    lang: "en".into(),
+                    ..DeckOptions::default()
+                },
+            );
+            std::fs::write(dir.join("slides-en.html"), en).unwrap();
+        }
     }
 }
