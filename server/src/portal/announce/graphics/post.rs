@@ -52,13 +52,12 @@ pub fn svg(notice: &Notice, fonts: &Fonts) -> String {
         badge,
     );
     y += 60.0;
-    // The plan.
-    // The plan, smaller when that is what keeps it whole in three lines.
+    // The plan, smaller when that is what keeps it whole (four lines then).
     let name = &notice.plan.name;
-    let size = if fonts.wrap(name, 32.0, true, w, 4).len() <= 3 {
-        32.0
+    let (size, lines) = if fonts.wrap(name, 32.0, true, w, 4).len() <= 3 {
+        (32.0, 3)
     } else {
-        29.0
+        (29.0, 4)
     };
     y += c.para(
         x,
@@ -68,7 +67,7 @@ pub fn svg(notice: &Notice, fonts: &Fonts) -> String {
         "#111111",
         Anchor::Start,
         w,
-        3,
+        lines,
         size * 1.2,
         name,
     ) + 8.0;
@@ -89,9 +88,13 @@ pub fn svg(notice: &Notice, fonts: &Fonts) -> String {
         ) + 4.0;
     };
     fact(&mut c, &mut y, &notice.area.name_vi, false, "#333333", 1);
-    if let Some(ch) = change_line(notice) {
-        fact(&mut c, &mut y, &ch, true, "#111111", 2);
-    }
+    // What changes; for a plan that changes nothing, how much it plans.
+    let what = change_line(notice).unwrap_or_else(|| {
+        let total: f64 = notice.totals.iter().map(|t| t.area_m2).sum();
+        let zones = notice.zones.iter().filter(|z| !z.road).count();
+        format!("{} · {zones} ô quy hoạch", draw::area(total))
+    });
+    fact(&mut c, &mut y, &what, true, "#111111", 2);
     let when = match &notice.consultation {
         Some(k) => format!(
             "Góp ý: {} – {}",

@@ -41,6 +41,8 @@ impl Layout {
     }
 }
 
+/// Table rows, in body sizes.
+const ROW: f64 = 1.5;
 const INK: &str = "#111111";
 const GREY: &str = "#4A4A4A";
 const ACCENT: &str = "#0B3D91";
@@ -99,7 +101,7 @@ fn table(
     more: &dyn Fn(usize) -> String,
 ) -> f64 {
     let size = 0.85 * f;
-    let rh = 1.6 * f;
+    let rh = ROW * f;
     let pad = 0.35 * f;
     let fits = ((max_h / rh).floor().max(0.0) as usize).saturating_sub(1);
     if fits == 0 {
@@ -120,6 +122,7 @@ fn table(
                 .map(|t| c.fonts.width(t, size, false))
                 .fold(c.fonts.width(h, size, true), f64::max)
                 + 2.0 * pad
+                + 0.5
         })
         .collect();
     let sum: f64 = widths.iter().sum();
@@ -127,7 +130,7 @@ fn table(
         *fw = (*fw + total_w - sum).max(3.0 * f);
     }
     let sum: f64 = widths.iter().sum();
-    if sum > total_w {
+    if sum > total_w + 0.01 {
         for w in &mut widths {
             *w *= total_w / sum;
         }
@@ -361,7 +364,12 @@ pub fn svg(notice: &Notice, fonts: &Fonts, paper: Paper) -> String {
             p.authority_vi
         ),
         format!(
-            "Khu vực: {} ({})",
+            "Khu vực: {}{} ({})",
+            if notice.area.commune.is_none() {
+                "toàn bộ "
+            } else {
+                ""
+            },
             notice.area.name_vi,
             draw::area(notice.area.area_m2)
         ),
@@ -370,7 +378,7 @@ pub fn svg(notice: &Notice, fonts: &Fonts, paper: Paper) -> String {
         y += c.para(m, y, f, false, INK, Anchor::Start, cw, 2, 1.35 * f, s);
     }
     if let Some((id, name)) = &notice.changes_plan {
-        let s = format!("Điều chỉnh: {name} ({id})");
+        let s = format!("Thay đổi so với: {name} ({id})");
         y += c.para(m, y, f, false, INK, Anchor::Start, cw, 2, 1.35 * f, &s);
     }
     if let Some(ch) = change_line(notice) {
@@ -384,7 +392,7 @@ pub fn svg(notice: &Notice, fonts: &Fonts, paper: Paper) -> String {
             cw,
             1,
             1.35 * f,
-            &format!("Thay đổi: {ch}"),
+            &format!("Chuyển đổi chức năng: {ch}"),
         );
     }
     if let Some(msg) = notice
@@ -461,23 +469,6 @@ pub fn svg(notice: &Notice, fonts: &Fonts, paper: Paper) -> String {
         },
     );
     let has_before = notice.totals.iter().any(|t| t.before_m2.is_some());
-    if has_before {
-        if let Some((_, name)) = &notice.changes_plan {
-            ly += c.para(
-                m,
-                ly,
-                0.85 * f,
-                false,
-                GREY,
-                Anchor::Start,
-                lw,
-                2,
-                1.15 * f,
-                &format!("So với: {name}"),
-            );
-            ly += 0.3 * f;
-        }
-    }
     let rows: Vec<Vec<String>> = notice
         .totals
         .iter()
@@ -512,13 +503,13 @@ pub fn svg(notice: &Notice, fonts: &Fonts, paper: Paper) -> String {
     let room = (foot - 0.8 * f - ly).max(0.0);
     // The zones' table keeps its heading and five rows when there are zones to show.
     let zones_min = if notice.zones.iter().any(|z| !z.road) {
-        1.9 * f + 1.0 * f + 1.6 * f * 6.0
+        1.9 * f + 1.0 * f + ROW * f * 6.0
     } else {
         0.0
     };
     let changes_h = (room - zones_min)
-        .max(1.6 * f * 4.0 + 0.1)
-        .min(1.6 * f * 11.0 + 0.1);
+        .max(ROW * f * 4.0 + 0.1)
+        .min(ROW * f * 11.0 + 0.1);
     ly += if has_before {
         use Anchor::*;
         table(
@@ -800,7 +791,7 @@ fn when_items(notice: &Notice) -> Block {
         Some(a) => format!("{verb} tại {}: {a}", notice.office.name_vi),
         None => format!("{verb} tại trụ sở {}", notice.office.name_vi),
     };
-    lines.push((at, false, 3));
+    lines.push((at, false, 4));
     if let Some(phone) = &notice.office.phone {
         lines.push((format!("Điện thoại: {phone}"), false, 1));
     }
