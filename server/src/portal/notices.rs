@@ -958,7 +958,7 @@ fn page_shell(
     format!(
         "<!doctype html>\n<html lang=\"{code}\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{}</title>{head_extra}<style>{PAGE_STYLE}</style></head>\n<body>\
+         <title>{}</title><link rel=\"icon\" href=\"data:,\">{head_extra}<style>{PAGE_STYLE}</style></head>\n<body>\
          <header><a href=\"/\">{}</a><a href=\"{}\" lang=\"{}\" hreflang=\"{}\">{}</a></header>\n\
          <main>{body}</main>\n<footer><p>{}<a href=\"{base}/text\">{base}/text</a></p></footer>\
          </body></html>\n",
@@ -1089,7 +1089,9 @@ fn notice_section(s: &Stored, n: &Notice, lang: Lang, base: &str, linked_title: 
         ("notice.ogg", "Ogg Opus"),
         ("page.html", t.fragment),
     ];
-    o.push_str(&format!("<h3>{}</h3><ul class=\"files\">", esc(t.files)));
+    // Under the notice's h2 on a list; under the page's h1 on the notice's own page.
+    let h = if linked_title { "h3" } else { "h2" };
+    o.push_str(&format!("<{h}>{}</{h}><ul class=\"files\">", esc(t.files)));
     for (f, label) in file_links {
         o.push_str(&format!(
             "<li><a href=\"{files}/{f}\">{}</a></li>",
