@@ -337,6 +337,8 @@ fn is_portal_state(path: &str) -> bool {
         "/api/v1/follows",
         "/api/v1/workshops",
         "/feeds/",
+        "/api/v1/notices",
+        "/thong-bao/",
     ]
     .iter()
     .any(|p| path.starts_with(p))

@@ -442,7 +442,7 @@ pub fn build(index: &Index, opts: &BuildOptions) -> Result<Notice, QueryError> {
     let zoom = crate::preview::phone_zoom(bbox).clamp(10.0, 18.0);
     let notices = match &opts.commune {
         Some(c) => format!("{base}/thong-bao/{c}"),
-        None => format!("{base}/thong-bao"),
+        None => format!("{base}/thong-bao/ke-hoach-{}", plan.id),
     };
     let links = NoticeLinks {
         portal: base.to_string(),
