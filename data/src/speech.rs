@@ -674,7 +674,7 @@ impl<'a> Normaliser<'a> {
         loop {
             let sep = matches!(self.tok(k + 1), Some(Tok::Space(" ") | Tok::P('.' | '-')));
             match self.num(k + 2) {
-                Some(n) if sep && digits.len() + n.len() <= 13 && n.len() >= 2 => {
+                Some(n) if sep && digits.len() + n.len() <= if plus { 13 } else { 11 } => {
                     digits.push_str(n);
                     k += 2;
                 }

@@ -456,7 +456,18 @@ pub async fn parcel_report(
     p: Params,
     format: ReportFormat,
 ) -> Result<Response> {
-    let report = with_parcel(&st, path, &p, |ix, f| {
+    let report = parcel_report_value(&st, path, &p).await?;
+    Ok(render_report(&report, format))
+}
+
+/// The report of the one parcel of a `{commune}/{sheet}/{parcel}` path (`?n=`), as JSON
+/// with its links: what `/report` answers, and what its audio (`portal::speech`) says.
+pub(crate) async fn parcel_report_value(
+    st: &AppState,
+    path: (String, String, String),
+    p: &Params,
+) -> Result<Value> {
+    with_parcel(st, path, p, |ix, f| {
         let report = ix.report(&Site::Parcel {
             layer: f.layer.clone(),
             id: f.id,
@@ -468,8 +479,7 @@ pub async fn parcel_report(
         }
         Ok(v)
     })
-    .await?;
-    Ok(render_report(&report, format))
+    .await
 }
 
 /// Size of a parcel's map picture: the 1.91:1 Open Graph image Zalo and Facebook show.
