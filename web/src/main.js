@@ -8,7 +8,7 @@ import { reportHtml, reportCsv, reportSpeech, download, esc, siteTitle } from '.
 import { bboxOf, multiPolygon } from './geo.js';
 import { renderLayersPanel } from './layers.js';
 import { renderToolsPanel, Tools, skippedNotice } from './tools.js';
-import { speech, onVoices } from './speech.js';
+import { speech, onVoices, spokenText } from './speech.js';
 import { maybeStartTour, startTour, endTour } from './tour.js';
 import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
 import { showHelp, hideHelp, rerenderHelp } from './help.js';
@@ -124,6 +124,7 @@ function renderReportPanel() {
       <button type="button" class="btn" id="act-print">${esc(t('report.print'))}</button>
       <button type="button" class="btn" id="act-share">${esc(t('report.share.btn'))}</button>
       ${readButton()}
+      ${single ? `<a class="btn" id="act-audio" href="${esc(reportAudioUrl(s))}" download>${esc(getLang() === 'en' ? 'Download as audio (MP3)' : 'Tải bản đọc (MP3)')}</a>` : ''}
       ${single ? `<a class="btn" id="act-text" href="${esc(api.reportHtmlUrl(s.commune_code, s.sheet, s.parcel) + (app.reportCtx.dupN ? `?n=${app.reportCtx.dupN}` : ''))}">${esc(t('report.textonly'))}</a>` : ''}
     </div>${speech.available() ? '' : `<p class="small muted" id="read-novoice">${esc(noVoiceText())}</p>`}`;
   const exports = `
@@ -147,8 +148,20 @@ function renderReportPanel() {
   const on = (id, fn) => document.getElementById(id)?.addEventListener('click', fn);
   on('act-print', () => import('./print.js').then((m) => m.printReport(app)));
   on('act-share', () => import('./share.js').then((m) => m.openShare(currentUrl(), siteTitle(r, app.reportCtx))));
-  on('act-read', () => {
-    speech.toggle(reportSpeech(r, app.reportCtx), () => renderPanel());
+  on('act-read', async () => {
+    if (speech.speaking()) {
+      speech.stop();
+      renderPanel();
+      return;
+    }
+    // The words come from the server's normaliser (the text as written when offline); a
+    // second press while they come is ignored.
+    if (app.readPending) return;
+    app.readPending = true;
+    const words = await spokenText(reportSpeech(r, app.reportCtx), getLang());
+    app.readPending = false;
+    if (app.report !== r) return;
+    speech.toggle(words, () => renderPanel());
     renderPanel();
   });
   on('act-json', () => download(`${fileBase()}.json`, JSON.stringify(r, null, 2), 'application/json'));
@@ -193,6 +206,16 @@ app.feedback = feedback;
 function readButton() {
   if (speech.available()) return `<button type="button" class="btn" id="act-read">${esc(t(speech.speaking() ? 'report.read.stop' : 'report.read'))}</button>`;
   return `<button type="button" class="btn" id="act-read-off" disabled aria-describedby="read-novoice">${esc(t('report.read.none'))}</button>`;
+}
+
+/** The parcel's report read aloud by the server (MP3, espeak-ng's voice), in the page's language: for devices without a voice. */
+function reportAudioUrl(s) {
+  const q = new URLSearchParams();
+  if (app.reportCtx.dupN) q.set('n', String(app.reportCtx.dupN));
+  if (getLang() === 'en') q.set('lang', 'en');
+  const qs = q.toString();
+  const enc = encodeURIComponent;
+  return `/api/v1/parcels/${enc(s.commune_code)}/${enc(s.sheet)}/${enc(s.parcel)}/report.mp3${qs ? `?${qs}` : ''}`;
 }
 
 function noVoiceText() {

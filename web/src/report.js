@@ -2,7 +2,6 @@
 // then current vs planned use, what the indicators allow, red lines, and which plan and
 // decision say so. Also the report's plain-text (read aloud) and CSV forms.
 import { t, getLang, fmtArea, fmtNum, fmtPct, fmtDate } from './i18n.js';
-import { speakable } from './speech.js';
 
 export const esc = (s) =>
   String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
@@ -354,7 +353,8 @@ export function reportHtml(report, ctx = {}) {
 
 /**
  * What the read-aloud button says: the answer, the site, then each plan in full sentences
- * (binding plans, then drafts said to have no legal force), as whole words (see speakable).
+ * (binding plans, then drafts said to have no legal force), as written: the server's
+ * normaliser (speech.js spokenText) then puts numbers, documents and codes in words.
  */
 export function reportSpeech(report, ctx = {}) {
   const s = report.site || {};
@@ -371,10 +371,7 @@ export function reportSpeech(report, ctx = {}) {
     }
   }
   parts.push(en() ? report.disclaimer_en : report.disclaimer_vi);
-  const codes = {};
-  for (const c of s.current_landuse || []) codes[c.code] = en() ? c.name_en : c.name_vi;
-  for (const pr of report.plans) for (const z of pr.zones) codes[z.landuse] = en() ? z.landuse_name_en : z.landuse_name_vi;
-  return speakable(parts.filter(Boolean).join(' '), getLang(), codes);
+  return parts.filter(Boolean).join(' ');
 }
 
 const lowerFirst = (s) => (s ? s.charAt(0).toLocaleLowerCase(getLang()) + s.slice(1) : s);

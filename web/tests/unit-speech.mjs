@@ -1,9 +1,10 @@
-// Unit tests of what the read-aloud voice is given (no browser): the normaliser `speakable`
-// (codes, document numbers, scales, dates, units, decimal commas, in Vietnamese and English),
-// Vietnamese number words, and the per-plan report read in full sentences.
+// Unit tests of what the read-aloud voice is given (no browser): the per-plan report read in
+// full sentences, and spokenText, which asks the server's normaliser (POST /api/v1/speech)
+// and falls back to the text as written. The normaliser's own rules are tested in Rust
+// (data/src/speech/tests.rs, server/tests/speech.rs).
 //   node tests/unit-speech.mjs
 import assert from 'node:assert/strict';
-import { speakable, numberVi } from '../src/speech.js';
+import { spokenText } from '../src/speech.js';
 import { reportSpeech, reportCsv, documentKind, authorityEn, placeNameEn, answerKind, planVerdict } from '../src/report.js';
 import { setLang } from '../src/i18n.js';
 import { parseHash, buildLink } from '../src/hash.js';
@@ -24,72 +25,6 @@ const test = (name, fn) => {
     console.log(`FAIL ${name}\n${e.message}`);
   }
 };
-
-const CODES_VI = { DGT: 'Đất công trình giao thông', ODT: 'Đất ở tại đô thị' };
-const CODES_EN = { DGT: 'Transport', ODT: 'Urban residential' };
-
-test('Vietnamese number words', () => {
-  assert.equal(numberVi(0), 'không');
-  assert.equal(numberVi(5), 'năm');
-  assert.equal(numberVi(15), 'mười lăm');
-  assert.equal(numberVi(21), 'hai mươi mốt');
-  assert.equal(numberVi(60), 'sáu mươi');
-  assert.equal(numberVi(105), 'một trăm linh năm');
-  assert.equal(numberVi(500), 'năm trăm');
-  assert.equal(numberVi(2000), 'hai nghìn');
-  assert.equal(numberVi(2021), 'hai nghìn không trăm hai mươi mốt');
-  assert.equal(numberVi(10000), 'mười nghìn');
-  assert.equal(numberVi(1776), 'một nghìn bảy trăm bảy mươi sáu');
-  assert.equal(numberVi(1000005), 'một triệu không trăm linh năm');
-});
-
-test('document numbers are said as their kind, number and issuer, never as letters', () => {
-  assert.equal(speakable('theo 2341/QĐ-UBND', 'vi'), 'theo quyết định số 2341 của Ủy ban nhân dân');
-  assert.equal(speakable('(1195/QĐ-UBND)', 'vi'), '(quyết định số 1195 của Ủy ban nhân dân)');
-  assert.equal(speakable('Tờ trình 85/TTr-UBND', 'vi'), 'tờ trình số 85 của Ủy ban nhân dân');
-  assert.equal(speakable('12/2023/NQ-HĐND', 'vi'), 'nghị quyết số 12 năm 2023 của Hội đồng nhân dân');
-  assert.equal(speakable('Công văn 123/UBND-KT', 'vi'), 'công văn số 123 của Ủy ban nhân dân');
-  // A document followed by its authority does not name the issuer twice.
-  assert.equal(
-    speakable('Quyết định 2341/QĐ-UBND ngày 12/10/2023 của UBND tỉnh Kiên Giang', 'vi'),
-    'quyết định số 2341 ngày 12 tháng 10 năm 2023 của Ủy ban nhân dân tỉnh Kiên Giang',
-  );
-  assert.equal(speakable('(2341/QĐ-UBND)', 'en'), "(Decision number 2341 of the People's Committee)");
-  assert.equal(speakable('Submission 85/TTr-UBND', 'en'), "Submission number 85 of the People's Committee");
-  assert.equal(speakable('Resolution 12/2023/NQ-HĐND', 'en'), "Resolution number 12 of 2023 of the People's Council");
-  for (const out of [speakable('2341/QĐ-UBND, 85/TTr-UBND', 'vi'), speakable('2341/QĐ-UBND', 'en')]) assert.doesNotMatch(out, /QĐ|UBND|TTr|\//);
-});
-
-test('land-use codes by name: dropped after their own name, said by name alone', () => {
-  assert.equal(speakable('100% chuyển sang đất công trình giao thông (DGT)', 'vi', CODES_VI), '100 phần trăm chuyển sang đất công trình giao thông');
-  assert.equal(speakable('giữ ODT 60,5%', 'vi', CODES_VI), 'giữ đất ở tại đô thị sáu mươi phẩy năm phần trăm');
-  assert.equal(speakable('DGT', 'vi', CODES_VI), 'đất công trình giao thông');
-  assert.equal(speakable('100% becomes transport (DGT)', 'en', CODES_EN), '100 per cent becomes transport');
-  assert.equal(speakable('keeps ODT', 'en', CODES_EN), 'keeps urban residential');
-  // A code inside a word or an unknown code is left alone.
-  assert.equal(speakable('Ô phố B82, CODT', 'vi', CODES_VI), 'Ô phố B82, CODT');
-});
-
-test('scales, dates, year ranges', () => {
-  assert.equal(speakable('Quy hoạch phân khu tỷ lệ 1/2000', 'vi'), 'Quy hoạch phân khu tỷ lệ một phần hai nghìn');
-  assert.equal(speakable('bản đồ 1/500', 'vi'), 'bản đồ tỷ lệ một phần năm trăm');
-  assert.equal(speakable('Zoning plan 1:2000', 'en'), 'Zoning plan scale 1 to 2000');
-  assert.equal(speakable('ngày 2023-10-12', 'vi'), 'ngày 12 tháng 10 năm 2023');
-  assert.equal(speakable('ngày 05/03/2025', 'vi'), 'ngày 5 tháng 3 năm 2025');
-  assert.equal(speakable('2023-10-12', 'en'), '12 October 2023');
-  assert.equal(speakable('thời kỳ 2021–2030', 'vi'), 'thời kỳ 2021 đến 2030');
-  assert.equal(speakable('period 2021–2030', 'en'), 'period 2021 to 2030');
-});
-
-test('numbers and units: decimal commas as words, thousands dots out, m² and m as words', () => {
-  assert.equal(speakable('60,5%', 'vi'), 'sáu mươi phẩy năm phần trăm');
-  assert.equal(speakable('0,05 ha', 'vi'), 'không phẩy không năm héc-ta');
-  assert.equal(speakable('1.776 m²', 'vi'), '1776 mét vuông');
-  assert.equal(speakable('1.776,25 m²', 'vi'), 'một nghìn bảy trăm bảy mươi sáu phẩy hai mươi lăm mét vuông');
-  assert.equal(speakable('lộ giới 20 m', 'vi'), 'lộ giới 20 mét');
-  assert.equal(speakable('1,776 m² (60.5%)', 'en'), '1776 square metres (60.5 per cent)');
-  for (const s of ['60,5%', '36,3 m²', '1.776 m²']) assert.doesNotMatch(speakable(s, 'vi'), /\d\s?[.,]\s?\d|m²|%/);
-});
 
 /** A report as the server answers for a parcel under two plans that disagree, and a draft. */
 function twoPlans() {
@@ -136,29 +71,27 @@ function twoPlans() {
   };
 }
 
-test('a report under two plans that disagree, read in Vietnamese: whole words, each plan, the draft last', () => {
+test('a report under two plans that disagree, read in Vietnamese: each plan in sentences, the draft last', () => {
   setLangForTests('vi');
   const text = reportSpeech(twoPlans());
-  assert.match(text, /quyết định số 2341/);
-  assert.match(text, /quyết định số 1195/);
-  assert.match(text, /tờ trình số 85/);
-  assert.match(text, /đất công trình giao thông/);
-  assert.match(text, /tỷ lệ một phần hai nghìn/);
-  assert.match(text, /ngày 12 tháng 10 năm 2023/);
-  assert.match(text, /sáu mươi phẩy năm phần trăm/);
-  assert.doesNotMatch(text, /QĐ|UBND|TTr|\bDGT\b|\bODT\b|m²|%|\d[.,]\d|undefined|null|NaN/);
-  assert.ok(text.indexOf('Dự thảo chưa có giá trị pháp lý') > text.indexOf('quyết định số 1195'), 'the draft is read after the binding plans');
-  assert.doesNotMatch(text, /Quyết định số 85|quyết định số 85/, 'a submission is never called a decision');
+  assert.match(text, /Quyết định 2341\/QĐ-UBND/);
+  assert.match(text, /1195\/QĐ-UBND/);
+  assert.match(text, /Tờ trình 85\/TTr-UBND/);
+  assert.match(text, /Đất công trình giao thông/i);
+  assert.match(text, /Dự thảo chưa có giá trị pháp lý/);
+  assert.doesNotMatch(text, /undefined|null|NaN/);
+  assert.ok(text.indexOf('Dự thảo chưa có giá trị pháp lý') > text.indexOf('1195/QĐ-UBND'), 'the draft is read after the binding plans');
+  assert.doesNotMatch(text, /Quyết định 85|quyết định số 85/, 'a submission is never called a decision');
 });
 
 test('the same report read in English', () => {
   setLangForTests('en');
   const text = reportSpeech(twoPlans());
-  assert.match(text, /Decision number 2341/);
-  assert.match(text, /Submission number 85/);
-  assert.match(text, /transport/);
+  assert.match(text, /Decision 2341\/QĐ-UBND/);
+  assert.match(text, /Submission 85\/TTr-UBND/);
+  assert.match(text, /transport/i);
   assert.match(text, /Kiên Giang Provincial People's Committee/);
-  assert.doesNotMatch(text, /QĐ|UBND|TTr|\bDGT\b|m²|%|undefined|null|NaN/);
+  assert.doesNotMatch(text, /undefined|null|NaN/);
   setLangForTests('vi');
 });
 
@@ -210,6 +143,64 @@ test('links to the n-th of parcels sharing a number: a 4th segment, read back; b
   assert.deepEqual(buildLink({ parcels: [{ commune: '31150', sheet: 1, parcel: 312 }] }).search, '?p=31150/1/312');
   for (const bad of ['31150/1/312/0', '31150/1/312/x', '31150/1/312/-1', '31150/1/312/2.5', '31150/1/312/2/9']) assert.deepEqual(parseHash('', `?p=${bad}`).parcels, [], bad);
 });
+
+/** Runs `fn` with `fetch` answering as `answer(url, init)` does. */
+async function withFetch(answer, fn) {
+  const saved = globalThis.fetch;
+  globalThis.fetch = async (url, init) => answer(url, init);
+  try {
+    return await fn();
+  } finally {
+    globalThis.fetch = saved;
+  }
+}
+
+const asyncTests = [];
+const testAsync = (name, fn) => asyncTests.push([name, fn]);
+
+testAsync('spokenText asks the server, in the page language, and falls back to the text as written', async () => {
+  const seen = [];
+  const said = await withFetch(
+    (url, init) => {
+      seen.push([url, init.method, init.headers['Content-Type'], JSON.parse(init.body)]);
+      return { ok: true, json: async () => ({ text: 'quyết định số hai nghìn ba trăm bốn mươi mốt' }) };
+    },
+    () => spokenText('2341/QĐ-UBND', 'vi'),
+  );
+  assert.equal(said, 'quyết định số hai nghìn ba trăm bốn mươi mốt');
+  assert.deepEqual(seen, [['/api/v1/speech', 'POST', 'application/json', { text: '2341/QĐ-UBND', lang: 'vi' }]]);
+  // Offline, or the server refuses: the text as written, no error.
+  assert.equal(await withFetch(() => { throw new TypeError('Failed to fetch'); }, () => spokenText('60,5%', 'vi')), '60,5%');
+  assert.equal(await withFetch(() => ({ ok: false, status: 503, json: async () => ({}) }), () => spokenText('ODT', 'en')), 'ODT');
+  assert.equal(await withFetch(() => ({ ok: true, json: async () => ({ nope: 1 }) }), () => spokenText('x', 'vi')), 'x');
+});
+
+testAsync('spokenText sends a long report in pieces that each fit the 16 KB body', async () => {
+  const long = Array.from({ length: 400 }, (_, i) => `Câu số ${i} về quy hoạch phân khu tỷ lệ 1/2000 của thị trấn.`).join(' ');
+  const bodies = [];
+  const said = await withFetch(
+    (url, init) => {
+      bodies.push(init.body);
+      const { text } = JSON.parse(init.body);
+      return { ok: true, json: async () => ({ text: text.toUpperCase() }) };
+    },
+    () => spokenText(long, 'vi'),
+  );
+  assert.ok(bodies.length >= 2, `${bodies.length} pieces`);
+  for (const b of bodies) assert.ok(new TextEncoder().encode(b).length <= 16 * 1024, `${b.length}`);
+  assert.equal(said, long.toUpperCase());
+});
+
+for (const [name, fn] of asyncTests) {
+  try {
+    await fn();
+    passed += 1;
+    console.log(`ok   ${name}`);
+  } catch (e) {
+    failed += 1;
+    console.log(`FAIL ${name}\n${e.message}`);
+  }
+}
 
 console.log(`\n${passed} passed, ${failed} failed`);
 process.exit(failed ? 1 : 0);
