@@ -10,7 +10,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::{Mutex, OnceLock};
+use std::sync::OnceLock;
 
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
@@ -440,14 +440,11 @@ fn demo_parcel() -> String {
 }
 
 /// Report audio tests share the two synthesis slots: one at a time.
-fn audio_lock() -> std::sync::MutexGuard<'static, ()> {
-    static L: Mutex<()> = Mutex::new(());
-    L.lock().unwrap_or_else(|e| e.into_inner())
-}
+static AUDIO_LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_parcel_report_as_audio() {
-    let _g = audio_lock();
+    let _g = AUDIO_LOCK.lock().await;
     let p = demo_parcel();
     let st = &demo().state;
     for (ext, ct, codec) in [("mp3", "audio/mpeg", "mp3"), ("ogg", "audio/ogg", "opus")] {
@@ -482,7 +479,7 @@ async fn a_parcel_report_as_audio() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn at_most_two_syntheses_at_once() {
-    let _g = audio_lock();
+    let _g = AUDIO_LOCK.lock().await;
     let index = Index::load(&demo().store).unwrap();
     let mut uris = Vec::new();
     'outer: for commune in ["31153", "31156", "31159"] {
