@@ -101,12 +101,14 @@ fn audio_seconds(path: &Path, codec: &str) -> f64 {
     let v: Value = serde_json::from_str(&probe).unwrap();
     assert_eq!(v["streams"][0]["codec_name"], codec, "{p}: {probe}");
     let secs: f64 = v["format"]["duration"].as_str().unwrap().parse().unwrap();
-    // sox reads the file too, and agrees on its length.
-    let soxi: f64 = tool("soxi", &["-D", p]).trim().parse().unwrap();
-    assert!(
-        (soxi - secs).abs() < 0.5,
-        "{p}: ffprobe says {secs} s, soxi {soxi} s"
-    );
+    // sox reads the MP3 too (Debian's sox has no Opus reader), and agrees on its length.
+    if codec == "mp3" {
+        let soxi: f64 = tool("soxi", &["-D", p]).trim().parse().unwrap();
+        assert!(
+            (soxi - secs).abs() < 0.5,
+            "{p}: ffprobe says {secs} s, soxi {soxi} s"
+        );
+    }
     secs
 }
 
@@ -242,7 +244,7 @@ fn one_command_writes_every_output_of_a_consultation_notice() {
         "2026-12-05",
         "--closes",
         "2027-01-04",
-        "--communes",
+        "--commune",
         "31150",
     ]));
     let out = dir.path().join("out");
