@@ -517,11 +517,15 @@ fn ssml(text: &str) -> String {
             '&' => o.push_str("&amp;"),
             '<' => o.push_str("&lt;"),
             '>' => o.push_str("&gt;"),
-            '.' | '!' | '?' | '\n' => {
-                if c != '\n' {
-                    o.push(c);
-                }
+            '.' | '!' | '?' => {
+                o.push(c);
                 if chars.peek().is_none_or(|n| n.is_whitespace()) {
+                    o.push_str(&format!(" <break time=\"{SENTENCE_PAUSE_MS}ms\"/> "));
+                }
+            }
+            // A line is a sentence; one pause, not two, after "….\n".
+            '\n' => {
+                if !o.ends_with("/> ") {
                     o.push_str(&format!(" <break time=\"{SENTENCE_PAUSE_MS}ms\"/> "));
                 }
             }
