@@ -692,7 +692,7 @@ await step('read aloud: the report in a Vietnamese voice (speech synthesis stubb
     assert.match(u.text, /diện tích [^.]+ mét vuông\./);
     for (const pr of r.plans) assert.ok(u.text.includes(await say(pr.plan.name)), `plan ${pr.plan.name} is read`);
     // Whole words (server/tests/speech.rs): "quyết định số hai nghìn … ngày mười hai tháng mười năm …", never "2341/QĐ-UBND" nor a digit.
-    assert.match(u.text, /quyết định số [^,.]+ ngày [^,.]+ tháng [^,.]+ năm hai nghìn/);
+    assert.match(u.text, /quyết định số [^,.]+ ngày [^,.]+ tháng [^,.]+ năm hai nghìn/i);
     assert.doesNotMatch(u.text, /QĐ-UBND|\d/);
     assert.doesNotMatch(u.text, /m²|undefined|null|NaN/);
     await label('Đọc to'); // the voice finished
