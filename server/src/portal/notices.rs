@@ -1340,6 +1340,21 @@ async fn deck(
     }
     let (name_vi, name_en) = area_name(st, area).await?;
     let rows = current(st, area, None, DECK_NOTICES as i64).await?;
+    let portal = base_of(st, headers);
+    // A deck draws every notice's maps: the same notices, language, interval and address
+    // are drawn once, whoever asks (screens reload it every few minutes, and anyone may).
+    let key = format!(
+        "{}|{}|{interval}|{portal}|{}",
+        area_segment_of(area),
+        if lang == Lang::En { "en" } else { "vi" },
+        rows.iter()
+            .map(|r| r.id.to_string())
+            .collect::<Vec<_>>()
+            .join(",")
+    );
+    if let Some((html, csp)) = decks().get(&key) {
+        return Ok(deck_response(html.as_str(), &csp));
+    }
     let notices = rows
         .iter()
         .map(Stored::notice)
@@ -1353,25 +1368,76 @@ async fn deck(
         lang: if lang == Lang::En { "en" } else { "vi" }.into(),
         heading,
         reload_s: Some(DECK_RELOAD_S),
-        portal: Some(base_of(st, headers)),
+        portal: Some(portal),
     };
     let csp = slides::content_security_policy(&opts);
+    let permit = renders()
+        .acquire()
+        .await
+        .map_err(|e| ApiError::Internal(format!("deck: {e}")))?;
     let html = tokio::task::spawn_blocking(move || {
         let refs: Vec<&Notice> = notices.iter().collect();
         slides::deck_html(&refs, &opts)
     })
     .await
     .map_err(|e| ApiError::Internal(format!("deck: {e}")))?;
-    let mut r = (StatusCode::OK, axum::response::Html(html)).into_response();
+    drop(permit);
+    let html = std::sync::Arc::new(html);
+    decks().insert(key, (html.clone(), csp.clone()));
+    Ok(deck_response(html.as_str(), &csp))
+}
+
+/// Decks drawn lately, by notices, language, interval and address: (deck, its CSP, when).
+type Decks = std::sync::Mutex<
+    std::collections::HashMap<String, (std::sync::Arc<String>, String, std::time::Instant)>,
+>;
+
+/// Decks kept at most, and for how long.
+const DECKS_KEPT: usize = 64;
+const DECK_TTL: std::time::Duration = std::time::Duration::from_secs(600);
+
+struct DeckCache(Decks);
+
+impl DeckCache {
+    fn get(&self, key: &str) -> Option<(std::sync::Arc<String>, String)> {
+        let m = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        m.get(key)
+            .filter(|(_, _, at)| at.elapsed() < DECK_TTL)
+            .map(|(h, c, _)| (h.clone(), c.clone()))
+    }
+
+    fn insert(&self, key: String, (html, csp): (std::sync::Arc<String>, String)) {
+        let mut m = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if m.len() >= DECKS_KEPT {
+            m.retain(|_, (_, _, at)| at.elapsed() < DECK_TTL);
+            if m.len() >= DECKS_KEPT {
+                m.clear();
+            }
+        }
+        m.insert(key, (html, csp, std::time::Instant::now()));
+    }
+}
+
+fn decks() -> &'static DeckCache {
+    static C: OnceLock<DeckCache> = OnceLock::new();
+    C.get_or_init(|| DeckCache(Decks::default()))
+}
+
+fn area_segment_of(area: &Area) -> String {
+    format!("{area:?}")
+}
+
+fn deck_response(html: &str, csp: &str) -> Response {
+    let mut r = (StatusCode::OK, axum::response::Html(html.to_string())).into_response();
     let h = r.headers_mut();
     h.insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static(LIST_MAX_AGE),
     );
-    if let Ok(v) = HeaderValue::from_str(&csp) {
+    if let Ok(v) = HeaderValue::from_str(csp) {
         h.insert(header::CONTENT_SECURITY_POLICY, v);
     }
-    Ok(r)
+    r
 }
 
 // ---------------------------------------------------------------- routes
