@@ -65,8 +65,9 @@ const PREFIXES: [&str; 32] = [
 
 /// Prefixes of the two-way routes (issue 13): questions and the private link, the public
 /// Q&A, consultations, follows and feeds, sign-in and the officials' routes (401/403 without
-/// a session, but their parameters are parsed first by some extractors).
-const TWOWAY_PREFIXES: [&str; 24] = [
+/// a session, but their parameters are parsed first by some extractors); and the notices
+/// and speech routes (issue 14).
+const TWOWAY_PREFIXES: [&str; 32] = [
     "/api/v1/feedback",
     "/api/v1/feedback/form?",
     "/api/v1/feedback/",
@@ -91,6 +92,15 @@ const TWOWAY_PREFIXES: [&str; 24] = [
     "/api/v1/official/consultations/",
     "/api/v1/official/audit?",
     "/api/v1/feedback/0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef/contact",
+    // Notices and speech (issue 14).
+    "/api/v1/notices",
+    "/api/v1/notices?commune=",
+    "/api/v1/notices/",
+    "/thong-bao/",
+    "/thong-bao/31150/",
+    "/thong-bao/ke-hoach-",
+    "/thong-bao/31150/slides.html?",
+    "/api/v1/speech",
 ];
 
 /// The service with a state database (SQLite, in the temporary directory, one per process).
