@@ -227,7 +227,8 @@ const ABBREVIATIONS_VI: [(&str, &str); 9] = [
     ("TTr", "tờ trình"),
 ];
 
-const MONTHS_EN: [&str; 12] = [
+/// English month names (dates said and written in English).
+pub const MONTHS_EN: [&str; 12] = [
     "January",
     "February",
     "March",

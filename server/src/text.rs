@@ -9,6 +9,7 @@
 //! links) that is never cut; when the budget is short, the plan sections lose their last
 //! lines first.
 
+use quyhoach_data::speech::MONTHS_EN;
 use std::fmt::Write;
 
 use serde_json::Value;
@@ -111,21 +112,6 @@ impl Lang {
         }
     }
 }
-
-const MONTHS_EN: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
 
 /// `YYYY-MM-DD…` → (year, month, day), checked for a real calendar day.
 fn parse_date(s: &str) -> Option<(i32, u8, u8)> {

@@ -848,26 +848,10 @@ fn date_text(ymd: &str, l: Lang) -> String {
     let month: usize = m.parse().unwrap_or(0);
     match l {
         Lang::Vi => format!("{d}/{m}/{y}"),
-        Lang::En => {
-            const MONTHS: [&str; 12] = [
-                "January",
-                "February",
-                "March",
-                "April",
-                "May",
-                "June",
-                "July",
-                "August",
-                "September",
-                "October",
-                "November",
-                "December",
-            ];
-            match MONTHS.get(month.wrapping_sub(1)) {
-                Some(name) => format!("{} {name} {y}", d.trim_start_matches('0')),
-                None => ymd.to_string(),
-            }
-        }
+        Lang::En => match quyhoach_data::speech::MONTHS_EN.get(month.wrapping_sub(1)) {
+            Some(name) => format!("{} {name} {y}", d.trim_start_matches('0')),
+            None => ymd.to_string(),
+        },
     }
 }
 
