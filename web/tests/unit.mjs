@@ -124,7 +124,7 @@ test('CSV export: one row per zone and red line, quoted text, UTF-8 BOM', () => 
   assert.match(lines[2], /redline/);
 });
 
-test('read-aloud text: whole Vietnamese sentences, units as words, drafts said to have no legal force', () => {
+test('read-aloud text: whole Vietnamese sentences, drafts said to have no legal force', () => {
   const decision = { number: '1/QĐ-UBND', date: '2023-01-01', authority: 'UBND tỉnh Kiên Giang' };
   const report = {
     site: { kind: 'parcel', sheet: 3, parcel: 20, commune_name: 'Xã Vĩnh Thanh', area_m2: 117.29 },
@@ -137,12 +137,14 @@ test('read-aloud text: whole Vietnamese sentences, units as words, drafts said t
   };
   assert.equal(
     reportSpeech(report),
-    // Whole words (tests/unit-speech.mjs tests the normaliser); a red line that does not cross is not read.
-    'Thửa đất bị ảnh hưởng bởi quy hoạch: 17 mét vuông nằm trong chỉ giới đường đỏ. ' +
-      'Thửa 20, tờ bản đồ 3, Xã Vĩnh Thanh, diện tích một trăm mười bảy phẩy ba mét vuông. ' +
+    // Whole sentences as written: the server's normaliser (POST /api/v1/speech, tested in
+    // data/src/speech) then says the numbers, units, documents and codes as words. A red line
+    // that does not cross is not read.
+    'Thửa đất bị ảnh hưởng bởi quy hoạch: 17 m² nằm trong chỉ giới đường đỏ. ' +
+      'Thửa 20, tờ bản đồ 3, Xã Vĩnh Thanh, diện tích 117,3 m². ' +
       'Quy hoạch phân khu A, còn hiệu lực. Quy hoạch xây dựng, quy hoạch đô thị: xác định được xây dựng gì (loại đất, mật độ, tầng cao, chỉ giới). ' +
-      'Văn bản: quyết định số 1 ngày 1 tháng 1 năm 2023 của Ủy ban nhân dân tỉnh Kiên Giang. Kết luận: đất ở tại đô thị 100 phần trăm. ' +
-      'Đất ở tại đô thị chiếm 100 phần trăm diện tích. ' +
+      'Văn bản: Quyết định 1/QĐ-UBND ngày 01/01/2023 của UBND tỉnh Kiên Giang. Kết luận: đất ở tại đô thị (ODT) 100%. ' +
+      'Đất ở tại đô thị chiếm 100% diện tích. ' +
       'Điều chỉnh quy hoạch A, dự thảo lấy ý kiến. Dự thảo chưa có giá trị pháp lý. Kết luận: không quy định loại đất cho khu đất. ' +
       'Thông tin chỉ mang tính tham khảo.',
   );
