@@ -393,24 +393,24 @@ pub fn area(m2: f64) -> String {
     }
 }
 
+/// The year, month and day of `YYYY-MM-DD` (digits only).
+fn ymd_parts(ymd: &str) -> Option<(&str, &str, &str)> {
+    let p: Vec<&str> = ymd.split('-').collect();
+    (p.len() == 3 && p.iter().all(|s| s.chars().all(|c| c.is_ascii_digit())))
+        .then(|| (p[0], p[1], p[2]))
+}
+
 /// `YYYY-MM-DD` as `dd/mm/yyyy` (as written in Vietnam); other text unchanged.
 pub fn date(ymd: &str) -> String {
-    let p: Vec<&str> = ymd.split('-').collect();
-    if p.len() == 3 && p.iter().all(|s| s.chars().all(|c| c.is_ascii_digit())) {
-        format!("{}/{}/{}", p[2], p[1], p[0])
-    } else {
-        ymd.to_string()
-    }
+    ymd_parts(ymd).map_or_else(|| ymd.to_string(), |(y, m, d)| format!("{d}/{m}/{y}"))
 }
 
 /// "ngày 02 tháng 12 năm 2026" for `YYYY-MM-DD`.
 pub fn date_words(ymd: &str) -> String {
-    let p: Vec<&str> = ymd.split('-').collect();
-    if p.len() == 3 && p.iter().all(|s| s.chars().all(|c| c.is_ascii_digit())) {
-        format!("ngày {} tháng {} năm {}", p[2], p[1], p[0])
-    } else {
-        ymd.to_string()
-    }
+    ymd_parts(ymd).map_or_else(
+        || ymd.to_string(),
+        |(y, m, d)| format!("ngày {d} tháng {m} năm {y}"),
+    )
 }
 
 /// The portal's address as printed: without the scheme and a trailing slash.
