@@ -12,7 +12,6 @@ mod common;
 
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -199,21 +198,6 @@ fn count(db: &StateDb, sql: &'static str, params: Vec<quyhoach_server::portal::s
         .unwrap()
 }
 
-fn python() -> PathBuf {
-    let p = std::env::var_os("QUYHOACH_PYTHON").map_or_else(
-        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/judges-venv/bin/python"),
-        PathBuf::from,
-    );
-    let ok =
-        std::fs::metadata(&p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0);
-    assert!(
-        ok,
-        "the judges' Python {} is missing (scripts/setup-judges.sh)",
-        p.display()
-    );
-    p
-}
-
 fn judge(dir: &Path) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../tests/judges")
@@ -224,7 +208,7 @@ fn judge(dir: &Path) -> PathBuf {
 fn judge_feed(xml: &str) -> Value {
     let tmp = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(tmp.path(), xml).unwrap();
-    let out = Command::new(python())
+    let out = Command::new(common::judges_python())
         .arg(judge(Path::new("atom_feed.py")))
         .arg(tmp.path())
         .output()
@@ -648,7 +632,7 @@ fn smtp_sink() -> Sink {
         .local_addr()
         .unwrap()
         .port();
-    let mut child = Command::new(python())
+    let mut child = Command::new(common::judges_python())
         .arg(judge(Path::new("smtp_sink.py")))
         .arg(port.to_string())
         .arg(&out)

@@ -17,7 +17,6 @@ mod common;
 
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::{Arc, OnceLock};
@@ -75,23 +74,6 @@ fn stores() -> &'static [Store; 2] {
     })
 }
 
-/// The judges' Python (`QUYHOACH_PYTHON`, else the venv of scripts/setup-judges.sh); missing
-/// is a failure: a judge that does not run judges nothing.
-fn python() -> PathBuf {
-    let p = std::env::var_os("QUYHOACH_PYTHON").map_or_else(
-        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/judges-venv/bin/python"),
-        PathBuf::from,
-    );
-    let ok =
-        std::fs::metadata(&p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0);
-    assert!(
-        ok,
-        "the judge's Python {} is missing: run scripts/setup-judges.sh or set QUYHOACH_PYTHON",
-        p.display()
-    );
-    p
-}
-
 /// VN-2000 TM-3 (easting, northing) on `meridian` → WGS 84 by PROJ with EPSG:6960's datum
 /// shift (tests/judges/vn2000_pyproj.py).
 fn pyproj_to_wgs84(meridian: f64, easting: f64, northing: f64) -> (f64, f64) {
@@ -100,7 +82,7 @@ fn pyproj_to_wgs84(meridian: f64, easting: f64, northing: f64) -> (f64, f64) {
         "proj": format!("+proj=tmerc +lat_0=0 +lon_0={meridian} +k=0.9999 +x_0=500000 +y_0=0 +ellps=WGS84 +units=m +no_defs"),
         "x": easting, "y": northing
     }]);
-    let mut child = Command::new(python())
+    let mut child = Command::new(common::judges_python())
         .arg(script)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

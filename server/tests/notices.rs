@@ -11,8 +11,7 @@
 
 mod common;
 
-use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::sync::Arc;
 
@@ -29,26 +28,11 @@ const PW: &str = "mật khẩu đủ dài 2026";
 const DRAFT: &str = "qhpk-2000-dc";
 const IN_FORCE: &str = "qhpk-2000";
 
-fn python() -> PathBuf {
-    let p = std::env::var_os("QUYHOACH_PYTHON").map_or_else(
-        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/judges-venv/bin/python"),
-        PathBuf::from,
-    );
-    let ok =
-        std::fs::metadata(&p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0);
-    assert!(
-        ok,
-        "the judges' Python {} is missing (scripts/setup-judges.sh)",
-        p.display()
-    );
-    p
-}
-
 /// `notice_feed.py MODE` on `body`: its JSON, or a failure.
 fn judge(mode: &str, body: &[u8]) -> Value {
     let tmp = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(tmp.path(), body).unwrap();
-    let out = Command::new(python())
+    let out = Command::new(common::judges_python())
         .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/judges/notice_feed.py"))
         .arg(mode)
         .arg(tmp.path())

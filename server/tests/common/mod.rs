@@ -131,3 +131,24 @@ pub async fn post(state: &AppState, uri: &str, body: impl Into<Body>) -> Resp {
     )
     .await
 }
+
+/// The judges' Python (`QUYHOACH_PYTHON`, else the venv of scripts/setup-judges.sh); missing
+/// is a failure: a judge that does not run judges nothing.
+pub fn judges_python() -> PathBuf {
+    use std::os::unix::fs::PermissionsExt as _;
+    let p = std::env::var_os("QUYHOACH_PYTHON").map_or_else(
+        || {
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../target/judges-venv/bin/python")
+        },
+        PathBuf::from,
+    );
+    let ok =
+        std::fs::metadata(&p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0);
+    assert!(
+        ok,
+        "the judges' Python {} is missing: run scripts/setup-judges.sh or set QUYHOACH_PYTHON",
+        p.display()
+    );
+    p
+}
