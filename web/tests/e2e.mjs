@@ -718,7 +718,10 @@ await step('read aloud: the report in a Vietnamese voice (speech synthesis stubb
       window.quyhoach.openPanel('report');
     });
     await label('Read aloud');
+    const before = await sp.evaluate(() => window.__speech.spoken.length);
     await sp.click('#act-read');
+    // The words come from POST /api/v1/speech first: the voice starts when they arrive.
+    await sp.waitForFunction((n) => window.__speech.spoken.length > n, before, { timeout: T });
     const en = await sp.evaluate(() => window.__speech.spoken.at(-1));
     assert.equal(en.lang, 'en-GB');
     assert.equal(en.voice, 'Test en');
