@@ -59,6 +59,19 @@ fn benches(c: &mut Criterion) {
         index.heap_bytes() / 1_000_000
     );
 
+    let mut parts = index.heap_breakdown();
+    parts.sort_by(|a, b| b.1.cmp(&a.1));
+    let total: usize = parts.iter().map(|p| p.1).sum();
+    eprintln!("heap by part (MB), total {:.1}:", total as f64 / 1e6);
+    for (name, bytes) in parts.iter().filter(|p| p.1 >= 100_000) {
+        eprintln!("  {:>8.1}  {name}", *bytes as f64 / 1e6);
+    }
+    // `QUYHOACH_BENCH_ONLY=memory` stops here; `=latency` after the single-call percentiles.
+    let only = std::env::var("QUYHOACH_BENCH_ONLY").unwrap_or_default();
+    if only == "memory" {
+        return;
+    }
+
     // Sample parcels spread over the layer.
     let step = (parcels as usize / 200).max(1);
     let mut points = Vec::new();
@@ -82,6 +95,9 @@ fn benches(c: &mut Criterion) {
         }
     }
     latency_percentiles(&index);
+    if only == "latency" {
+        return;
+    }
     let mut g = c.benchmark_group("index");
     g.sample_size(10);
     g.bench_function("load", |b| {

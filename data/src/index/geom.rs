@@ -48,6 +48,11 @@ impl FlatGeoms {
             + (self.rings.capacity() + self.parts.capacity() + self.features.capacity()) * 4
     }
 
+    /// Bytes held by the coordinates alone.
+    pub fn coords_bytes(&self) -> usize {
+        self.coords.capacity() * std::mem::size_of::<Coord<f64>>()
+    }
+
     pub fn shrink(&mut self) {
         self.coords.shrink_to_fit();
         self.rings.shrink_to_fit();

@@ -576,6 +576,30 @@ impl Index {
         self.parcel_keys = keys;
     }
 
+    /// Heap memory held by the index, part by part (`layer/part`, bytes), for the memory
+    /// report: geometry coordinates and offsets, each column, the R-tree (walked node by
+    /// node), the parcel-number keys and the search index.
+    pub fn heap_breakdown(&self) -> Vec<(String, usize)> {
+        let mut out = Vec::new();
+        for l in &self.layers {
+            out.push((format!("{}/coords", l.id), l.geoms.coords_bytes()));
+            out.push((
+                format!("{}/offsets", l.id),
+                l.geoms.heap_bytes() - l.geoms.coords_bytes(),
+            ));
+            for c in &l.columns.columns {
+                out.push((format!("{}/column {}", l.id, c.name), c.heap_bytes()));
+            }
+            out.push((format!("{}/rtree", l.id), rtree_bytes(&l.tree)));
+        }
+        out.push((
+            "parcel keys".into(),
+            self.parcel_keys.capacity() * std::mem::size_of::<ParcelKey>(),
+        ));
+        out.push(("search".into(), self.search.heap_bytes()));
+        out
+    }
+
     /// Approximate heap memory held by the index, in bytes.
     pub fn heap_bytes(&self) -> usize {
         self.layers.iter().map(Layer::heap_bytes).sum::<usize>()
@@ -763,6 +787,33 @@ impl Index {
         Ok(out)
     }
 
+    /// The layer and id of each parcel [`Index::parcels_by_number`] returns, in the same
+    /// order, without building the features (a few binary-search steps: for caches keyed by
+    /// feature). Errors as [`Index::parcels_by_number`].
+    pub fn parcel_ids_by_number(
+        &self,
+        commune: &str,
+        sheet: i64,
+        parcel: i64,
+    ) -> Result<Vec<(&str, FeatureId)>, QueryError> {
+        if commune.trim().is_empty() {
+            return Err(QueryError::BadRequest("commune is empty".into()));
+        }
+        let syms = self.resolve_communes(commune, false);
+        if syms.is_empty() {
+            return Err(QueryError::NotFound(format!(
+                "unknown commune '{commune}'"
+            )));
+        }
+        let mut out = Vec::new();
+        for sym in syms {
+            for k in self.keys_for(sym, sheet, parcel) {
+                out.push((self.layers[k.layer as usize].id.as_str(), k.id));
+            }
+        }
+        Ok(out)
+    }
+
     /// A commune's display name for a code (falls back to the code).
     pub(crate) fn commune_name(&self, code: &str) -> Option<&str> {
         self.commune_by_code
@@ -802,8 +853,8 @@ impl<'a> FeatureRef<'a> {
         let i = self.id as usize;
         match &c.data {
             props::ColumnData::Str { .. } => c.str(i).map(ValueRef::Str),
-            props::ColumnData::Int(v) => v.get(i).copied().flatten().map(ValueRef::Int),
-            props::ColumnData::Double(v) => v.get(i).copied().flatten().map(ValueRef::Double),
+            props::ColumnData::Int(v) => v.get(i).map(ValueRef::Int),
+            props::ColumnData::Double(_) => c.double(i).map(ValueRef::Double),
         }
     }
 }
@@ -834,6 +885,21 @@ impl Index {
         }
         Ok(())
     }
+}
+
+/// Heap bytes of an R-tree: every node's child vector, walked from the root.
+fn rtree_bytes<T: rstar::RTreeObject>(tree: &RTree<T>) -> usize {
+    fn walk<T: rstar::RTreeObject>(p: &rstar::ParentNode<T>) -> usize {
+        p.children().len() * std::mem::size_of::<rstar::RTreeNode<T>>()
+            + p.children()
+                .iter()
+                .map(|c| match c {
+                    rstar::RTreeNode::Parent(q) => walk(q),
+                    rstar::RTreeNode::Leaf(_) => 0,
+                })
+                .sum::<usize>()
+    }
+    walk(tree.root())
 }
 
 /// Union of two boxes.

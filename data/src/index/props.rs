@@ -22,8 +22,94 @@ pub(crate) enum ColumnData {
         dict: Vec<Box<str>>,
         lookup: HashMap<Box<str>, u32>,
     },
-    Int(Vec<Option<i64>>),
-    Double(Vec<Option<f64>>),
+    Int(Ints),
+    /// Reals; NaN marks a missing value (stored values are always finite).
+    Double(Vec<f64>),
+}
+
+/// Whole numbers in the narrowest type that holds every value of the column (decided once
+/// the layer is read): a million sheet or parcel numbers take 2 or 4 bytes each instead of
+/// the 16 of an `Option<i64>`. The smallest value of the narrow type marks a missing value.
+#[derive(Debug)]
+pub(crate) enum Ints {
+    /// While loading, and for columns whose values need 64 bits.
+    Wide(Vec<Option<i64>>),
+    /// Every value in `i32::MIN + 1 ..= i32::MAX`.
+    I32(Vec<i32>),
+    /// Every value in `i16::MIN + 1 ..= i16::MAX`.
+    I16(Vec<i16>),
+}
+
+impl Ints {
+    /// The value of feature `id`, None when missing.
+    pub fn get(&self, id: usize) -> Option<i64> {
+        match self {
+            Ints::Wide(v) => v.get(id).copied().flatten(),
+            Ints::I32(v) => v
+                .get(id)
+                .copied()
+                .filter(|&x| x != i32::MIN)
+                .map(i64::from),
+            Ints::I16(v) => v
+                .get(id)
+                .copied()
+                .filter(|&x| x != i16::MIN)
+                .map(i64::from),
+        }
+    }
+
+    fn push_null(&mut self) {
+        match self {
+            Ints::Wide(v) => v.push(None),
+            Ints::I32(v) => v.push(i32::MIN),
+            Ints::I16(v) => v.push(i16::MIN),
+        }
+    }
+
+    fn set_last(&mut self, x: Option<i64>) {
+        // Values arrive while loading, in the wide form; a narrow column (never the case in
+        // practice) is widened first.
+        if !matches!(self, Ints::Wide(_)) {
+            let wide = (0..self.len()).map(|i| self.get(i)).collect();
+            *self = Ints::Wide(wide);
+        }
+        if let Ints::Wide(v) = self {
+            if let Some(last) = v.last_mut() {
+                *last = x;
+            }
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Ints::Wide(v) => v.len(),
+            Ints::I32(v) => v.len(),
+            Ints::I16(v) => v.len(),
+        }
+    }
+
+    /// Moves the values into the narrowest type that holds them all.
+    fn shrink(&mut self) {
+        let Ints::Wide(v) = self else { return };
+        let fits = |lo: i64, hi: i64| v.iter().flatten().all(|&x| x > lo && x <= hi);
+        if fits(i16::MIN.into(), i16::MAX.into()) {
+            let narrow = v.iter().map(|x| x.map_or(i16::MIN, |x| x as i16)).collect();
+            *self = Ints::I16(narrow);
+        } else if fits(i32::MIN.into(), i32::MAX.into()) {
+            let narrow = v.iter().map(|x| x.map_or(i32::MIN, |x| x as i32)).collect();
+            *self = Ints::I32(narrow);
+        } else {
+            v.shrink_to_fit();
+        }
+    }
+
+    fn heap_bytes(&self) -> usize {
+        match self {
+            Ints::Wide(v) => v.capacity() * std::mem::size_of::<Option<i64>>(),
+            Ints::I32(v) => v.capacity() * 4,
+            Ints::I16(v) => v.capacity() * 2,
+        }
+    }
 }
 
 /// A public column.
@@ -41,7 +127,7 @@ impl Column {
                 dict: Vec::new(),
                 lookup: HashMap::new(),
             },
-            FieldType::Int => ColumnData::Int(Vec::new()),
+            FieldType::Int => ColumnData::Int(Ints::Wide(Vec::new())),
             FieldType::Double => ColumnData::Double(Vec::new()),
         };
         Column {
@@ -53,8 +139,8 @@ impl Column {
     fn push_null(&mut self) {
         match &mut self.data {
             ColumnData::Str { values, .. } => values.push(NULL),
-            ColumnData::Int(v) => v.push(None),
-            ColumnData::Double(v) => v.push(None),
+            ColumnData::Int(v) => v.push_null(),
+            ColumnData::Double(v) => v.push(f64::NAN),
         }
     }
 
@@ -85,14 +171,10 @@ impl Column {
                     *last = code;
                 }
             }
-            ColumnData::Int(v) => {
-                if let Some(last) = v.last_mut() {
-                    *last = as_i64(value);
-                }
-            }
+            ColumnData::Int(v) => v.set_last(as_i64(value)),
             ColumnData::Double(v) => {
                 if let Some(last) = v.last_mut() {
-                    *last = as_f64(value);
+                    *last = as_f64(value).unwrap_or(f64::NAN);
                 }
             }
         }
@@ -110,7 +192,7 @@ impl Column {
                 values.shrink_to_fit();
                 dict.shrink_to_fit();
             }
-            ColumnData::Int(v) => v.shrink_to_fit(),
+            ColumnData::Int(v) => v.shrink(),
             ColumnData::Double(v) => v.shrink_to_fit(),
         }
     }
@@ -122,8 +204,8 @@ impl Column {
                     + dict.capacity() * 16
                     + dict.iter().map(|s| s.len()).sum::<usize>()
             }
-            ColumnData::Int(v) => v.capacity() * 16,
-            ColumnData::Double(v) => v.capacity() * 16,
+            ColumnData::Int(v) => v.heap_bytes(),
+            ColumnData::Double(v) => v.capacity() * 8,
         }
     }
 
@@ -139,16 +221,16 @@ impl Column {
 
     pub fn int(&self, id: usize) -> Option<i64> {
         match &self.data {
-            ColumnData::Int(v) => v.get(id).copied().flatten(),
-            ColumnData::Double(v) => v.get(id).copied().flatten().map(|d| d as i64),
+            ColumnData::Int(v) => v.get(id),
+            ColumnData::Double(_) => self.double(id).map(|d| d as i64),
             ColumnData::Str { .. } => self.str(id).and_then(|s| s.trim().parse().ok()),
         }
     }
 
     pub fn double(&self, id: usize) -> Option<f64> {
         match &self.data {
-            ColumnData::Double(v) => v.get(id).copied().flatten(),
-            ColumnData::Int(v) => v.get(id).copied().flatten().map(|i| i as f64),
+            ColumnData::Double(v) => v.get(id).copied().filter(|d| !d.is_nan()),
+            ColumnData::Int(v) => v.get(id).map(|i| i as f64),
             ColumnData::Str { .. } => self.str(id).and_then(|s| s.trim().parse().ok()),
         }
     }
@@ -156,15 +238,9 @@ impl Column {
     pub fn json(&self, id: usize) -> Value {
         match &self.data {
             ColumnData::Str { .. } => self.str(id).map_or(Value::Null, Value::from),
-            ColumnData::Int(v) => v
-                .get(id)
-                .copied()
-                .flatten()
-                .map_or(Value::Null, Value::from),
-            ColumnData::Double(v) => v
-                .get(id)
-                .copied()
-                .flatten()
+            ColumnData::Int(v) => v.get(id).map_or(Value::Null, Value::from),
+            ColumnData::Double(_) => self
+                .double(id)
                 .and_then(serde_json::Number::from_f64)
                 .map_or(Value::Null, Value::Number),
         }
