@@ -114,20 +114,93 @@ pub async fn index_page(
     };
     let pairs = query.map(|q| q.0).unwrap_or_default();
     let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
-    let parcels = get("p").map(parse_parcels).unwrap_or_default();
+    let mut parcels = get("p").map(parse_parcels).unwrap_or_default();
+    let mut near = None;
+    // A tap on the picture (`at`): the parcel under the finger, as its own link names it;
+    // nothing there, or a tap on a picture too far out to show parcels (`near`): the
+    // neighbourhood of the point, close enough to tap a parcel.
+    if parcels.is_empty() {
+        if let Some((lon, lat)) = get("at").and_then(parse_point) {
+            let index = st.index.clone();
+            match tokio::task::spawn_blocking(move || parcel_at(&index, lon, lat))
+                .await
+                .ok()
+                .flatten()
+            {
+                Some(r) => parcels = vec![r],
+                None => near = Some(Near::Missed(lon, lat)),
+            }
+        } else if let Some((lon, lat)) = get("near").and_then(parse_point) {
+            near = Some(Near::Zoom(lon, lat));
+        }
+    }
     let en = get("lang") == Some("en");
     let base = base_url(&headers);
-    let key = format!("{}|{parcels:?}|{en}|{base}", st.etag);
+    let key = format!("{}|{parcels:?}|{near:?}|{en}|{base}", st.etag);
     let index = st.index.clone();
     let rendered = st
         .pages
         .get_with(key, async move {
-            tokio::task::spawn_blocking(move || Arc::new(render(&index, &parcels, en, &base)))
+            tokio::task::spawn_blocking(move || Arc::new(render(&index, &parcels, near, en, &base)))
                 .await
                 .unwrap_or_default()
         })
         .await;
     Html(fill(&template, &rendered)).into_response()
+}
+
+/// Half-width of the neighbourhood drawn around a point, degrees (≈ 110 m): a phone shows
+/// it at about zoom 17, where a 7-m-wide lot is a dozen pixels wide, big enough to tap.
+const NEAR_DEG: f64 = 0.001;
+
+/// A page about a point rather than a parcel: a tap where no parcel is (`Missed`), or on a
+/// picture too far out to show parcels (`Zoom`). The point is rounded to 1e-5° (≈ 1 m), so
+/// pages differ by no more than that.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Near {
+    /// `?at=` found no parcel there.
+    Missed(f64, f64),
+    /// `?near=`: the neighbourhood, to tap a parcel in.
+    Zoom(f64, f64),
+}
+
+/// `lon,lat` of a tap (WGS 84, decimal degrees), rounded to 1e-5°; `None` for anything
+/// else (too long, not two finite numbers, out of range).
+pub fn parse_point(s: &str) -> Option<(f64, f64)> {
+    if s.len() > 64 {
+        return None;
+    }
+    let (a, b) = s.split_once(',')?;
+    let lon: f64 = a.trim().parse().ok()?;
+    let lat: f64 = b.trim().parse().ok()?;
+    let round = |v: f64| (v * 1e5).round() / 1e5;
+    ((-180.0..=180.0).contains(&lon) && (-85.0..=85.0).contains(&lat))
+        .then(|| (round(lon), round(lat)))
+}
+
+/// The parcel at a point as a link names it: commune code, sheet, number and, when the
+/// number is shared by several parcels, which one it is (so a tap opens the parcel tapped,
+/// never a namesake). The first of overlapping parcels, as `GET /api/v1/parcels/at` lists
+/// them.
+pub fn parcel_at(index: &Index, lon: f64, lat: f64) -> Option<ParcelRef> {
+    let f = index.parcels_at(lon, lat).ok()?.into_iter().next()?;
+    let prop = |k: &str| f.properties.get(k);
+    let int = |k: &str| -> Option<i64> {
+        let v = prop(k)?;
+        v.as_i64().or_else(|| v.as_str()?.trim().parse().ok())
+    };
+    let commune = prop("commune_code")?.as_str()?.to_string();
+    let (sheet, parcel) = (int("sheet")?, int("parcel")?);
+    let same = index.parcels_by_number(&commune, sheet, parcel).ok()?;
+    let n = if same.len() > 1 {
+        let k = same
+            .iter()
+            .position(|g| g.layer == f.layer && g.id == f.id)?;
+        Some(u32::try_from(k + 1).ok().filter(|n| *n <= MAX_N)?)
+    } else {
+        None
+    };
+    Some((commune, sheet, parcel, n))
 }
 
 /// Puts the rendered parts into the page at its markers.
@@ -175,7 +248,13 @@ fn link_part((c, s, p, n): &ParcelRef) -> String {
 }
 
 /// The parts for a page about `parcels` (none: the whole data set).
-fn render(index: &Index, parcels: &[ParcelRef], en: bool, base: &str) -> Rendered {
+fn render(
+    index: &Index,
+    parcels: &[ParcelRef],
+    near: Option<Near>,
+    en: bool,
+    base: &str,
+) -> Rendered {
     let found = resolve(index, parcels);
     let lang = if en { Lang::En } else { Lang::Vi };
     let mut out = Rendered::default();
@@ -183,7 +262,10 @@ fn render(index: &Index, parcels: &[ParcelRef], en: bool, base: &str) -> Rendere
         .iter()
         .flat_map(|(_, fs)| fs.iter().map(|f| f.geometry.clone()))
         .collect();
-    let bounds = if found.is_empty() {
+    let near = near.filter(|_| found.is_empty());
+    let bounds = if let Some(Near::Missed(x, y) | Near::Zoom(x, y)) = near {
+        Some([x - NEAR_DEG, y - NEAR_DEG, x + NEAR_DEG, y + NEAR_DEG])
+    } else if found.is_empty() {
         data_bounds(index)
     } else {
         parcel_view(&highlight.iter().collect::<Vec<_>>())
@@ -197,10 +279,32 @@ fn render(index: &Index, parcels: &[ParcelRef], en: bool, base: &str) -> Rendere
     if let Some(b) = bounds {
         if let Some(p) = preview::render(index, b, &highlight) {
             out.preview = format!(
-                r#"<div id="preview" data-bounds="{:.7},{:.7},{:.7},{:.7}">{}</div>"#,
-                p.bounds[0], p.bounds[1], p.bounds[2], p.bounds[3], p.svg
+                r#"<div id="preview" data-bounds="{:.7},{:.7},{:.7},{:.7}"{}>{}</div>"#,
+                p.bounds[0],
+                p.bounds[1],
+                p.bounds[2],
+                p.bounds[3],
+                if p.parcels { r#" data-pick="1""# } else { "" },
+                p.svg
             );
         }
+    }
+    if let Some(near) = near {
+        let text = match near {
+            Near::Missed(..) => lang.t(
+                "Không có thửa đất tại điểm bạn nhấn. Nhấn vào một thửa đất để xem báo cáo quy hoạch.",
+                "There is no parcel where you tapped. Tap a parcel to see its planning report.",
+            ),
+            Near::Zoom(..) => lang.t(
+                "Nhấn vào thửa đất của bạn để xem báo cáo quy hoạch.",
+                "Tap your parcel to see its planning report.",
+            ),
+        };
+        out.answer = format!(
+            "<div id=\"preview-answer\" class=\"preview-answer\" role=\"status\"><span>{}</span></div>",
+            esc(text)
+        );
+        return out;
     }
     let Some((first_ref, first)) = found.first() else {
         return out;
@@ -298,10 +402,62 @@ fn render(index: &Index, parcels: &[ParcelRef], en: bool, base: &str) -> Rendere
         Some(_) => lang.t("Chọn thửa (bản văn bản)", "Pick the parcel (text version)"),
         None => lang.t("Báo cáo dạng văn bản", "Text-only report"),
     };
-    out.answer = format!(
-        "<div id=\"preview-answer\" class=\"preview-answer\" role=\"status\"><strong>{label}</strong> \
-         <span>{summary}</span> <a href=\"{text_report}\">{more}</a></div>"
-    );
+    // One parcel: its whole report (the text site's, in the page's language), readable
+    // before any script; the app's report panel replaces it.
+    let full = match (&report, found.len(), duplicates) {
+        (Ok(r), 1, None) => serde_json::to_value(r)
+            .ok()
+            .map(|v| report_body(&crate::text::report_doc(&v, lang, &Default::default()))),
+        _ => None,
+    };
+    out.answer = match full {
+        Some(body) => format!(
+            "<section id=\"preview-answer\" class=\"preview-answer report\" aria-labelledby=\"preview-answer-title\" \
+             data-p=\"{}\" tabindex=\"-1\"><h2 id=\"preview-answer-title\">{label}</h2> \
+             <p class=\"answer-line\">{summary}</p>{body}<p><a href=\"{text_report}\">{more}</a></p></section>",
+            esc(&link_part(first_ref))
+        ),
+        None => format!(
+            "<div id=\"preview-answer\" class=\"preview-answer\" role=\"status\" data-p=\"{}\"><strong>{label}</strong> \
+             <span>{summary}</span> <a href=\"{text_report}\">{more}</a></div>",
+            esc(&link_part(first_ref))
+        ),
+    };
+    out
+}
+
+/// Most bytes of a report's sections in the page (the text site's budget is 5 KiB for the
+/// whole page); the rest is in the text report linked below it.
+const MAX_REPORT_HTML: usize = 12 * 1024;
+
+/// A report's sections as HTML for the page: its title and one-line answer are the
+/// banner's, headings one level down (under the banner's `h2`), the footer (data date,
+/// legal notice) always whole.
+fn report_body(doc: &crate::text::Doc) -> String {
+    use crate::text::Block;
+    let html = |bl: &Block| -> Option<String> {
+        Some(match bl {
+            Block::H(1, _) | Block::Answer(_) | Block::Html(_) => return None,
+            Block::H(level, t) => {
+                let l = (level + 1).min(6);
+                format!("<h{l}>{}</h{l}>", esc(t))
+            }
+            Block::P(t) => format!("<p>{}</p>", esc(t)),
+            Block::Note(t) => format!("<p class=\"note\">{}</p>", esc(t)),
+            Block::Link(h, t) => format!("<p><a href=\"{}\">{}</a></p>", esc(h), esc(t)),
+        })
+    };
+    let mut out = String::new();
+    for h in doc.body.iter().filter_map(html) {
+        if out.len() + h.len() > MAX_REPORT_HTML {
+            out.push_str("<p>…</p>");
+            break;
+        }
+        out.push_str(&h);
+    }
+    for h in doc.foot.iter().filter_map(html) {
+        out.push_str(&h);
+    }
     out
 }
 

@@ -58,6 +58,9 @@ pub struct Preview {
     pub svg: String,
     /// The view, WGS 84 `[w, s, e, n]`: the web page fits the map to it.
     pub bounds: [f64; 4],
+    /// Whether the parcels are drawn (the view is close enough and they fit): a tap on the
+    /// picture can then name the parcel under the finger.
+    pub parcels: bool,
 }
 
 /// The zoom at which MapLibre fits `bounds` into the reference phone's map.
@@ -799,6 +802,7 @@ fn render_on(
     if size(&parts) > MAX_BYTES || parts.is_empty() {
         return None;
     }
+    let parcels = parts.iter().any(|(p, _)| *p == 1);
     let mut svg = format!(
         r#"<svg viewBox="0 0 {w} {h}" preserveAspectRatio="xMidYMid meet" overflow="visible" aria-hidden="true" focusable="false">"#,
         w = grid.width,
@@ -808,7 +812,11 @@ fn render_on(
         svg.push_str(&p);
     }
     svg.push_str("</svg>");
-    Some(Preview { svg, bounds })
+    Some(Preview {
+        svg,
+        bounds,
+        parcels,
+    })
 }
 
 #[cfg(test)]

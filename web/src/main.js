@@ -618,6 +618,7 @@ function previewBounds() {
 function retirePreview(map) {
   const el = document.getElementById('preview');
   if (!el) return;
+  el.classList.add('taken'); // taps go to the map from now on
   const done = () => {
     el.classList.add('gone');
     document.body.classList.remove('has-preview');
@@ -831,6 +832,11 @@ async function boot() {
   if (!st.parcels && !st.site && !st.page) maybeStartTour();
 }
 
+/**
+ * A tap on the server's picture of parcels once the app runs but before its map has loaded
+ * (the picture's own script hands it over): the parcel at the point, as a tap on the map.
+ */
+app.tapPicture = (lon, lat) => atPoint(lon, lat);
 app.startTour = startTour;
 app.openPanel = openPanel;
 app.closePanel = closePanel;
