@@ -8,7 +8,8 @@
 # report of COUNT (default 1,000) random parcels of the store (fixed SEED: the same parcels
 # whatever the build), each twice (the second answer comes from the report cache where there
 # is one), and writes every answer's status and body bytes, one per line, in request order.
-# A difference between two builds is a changed result.
+# A difference between two builds is a changed result (run both with the same PORT: the
+# text report holds the server's address).
 set -euo pipefail
 STORE=$1
 BIN=$2

@@ -456,8 +456,18 @@ pub async fn parcel_report(
     p: Params,
     format: ReportFormat,
 ) -> Result<Response> {
-    let report = parcel_report_value(&st, path, &p).await?;
-    Ok(render_report(&report, format))
+    let report = parcel_report_cached(&st, path, &p).await?;
+    Ok(match format {
+        ReportFormat::Json => (
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            )],
+            report.json.clone(),
+        )
+            .into_response(),
+        _ => render_report(&report.value, format),
+    })
 }
 
 /// The report of the one parcel of a `{commune}/{sheet}/{parcel}` path (`?n=`), as JSON
@@ -467,7 +477,73 @@ pub(crate) async fn parcel_report_value(
     path: (String, String, String),
     p: &Params,
 ) -> Result<Value> {
-    with_parcel(st, path, p, |ix, f| {
+    Ok(parcel_report_cached(st, path, p).await?.value.clone())
+}
+
+/// A parcel's finished report: the JSON value (for the text, HTML and audio forms) and its
+/// serialised bytes, exactly what `Json(value)` writes.
+pub(crate) struct CachedReport {
+    /// The report with its links.
+    pub value: Value,
+    /// `serde_json::to_vec(&value)`.
+    pub json: Bytes,
+}
+
+/// Data version, parcel layer and feature id of a cached report. A reload brings a new data
+/// version (`AppState::etag`), so entries of the old data are never read again and age out.
+type ReportKey = (std::sync::Arc<str>, String, index::FeatureId);
+
+/// Bytes of finished parcel reports kept (JSON and value, about 3× the JSON's size).
+const REPORT_CACHE_BYTES: u64 = 32 * 1024 * 1024;
+
+/// Finished parcel reports per data version and parcel, bounded by bytes. The data only
+/// changes on import, and a parcel's report depends on nothing else (no language, no
+/// visitor), so a report asked for twice is computed once.
+fn report_cache() -> &'static moka::future::Cache<ReportKey, std::sync::Arc<CachedReport>> {
+    static CACHE: std::sync::OnceLock<moka::future::Cache<ReportKey, std::sync::Arc<CachedReport>>> =
+        std::sync::OnceLock::new();
+    CACHE.get_or_init(|| {
+        moka::future::Cache::builder()
+            .max_capacity(REPORT_CACHE_BYTES)
+            .weigher(|k: &ReportKey, v: &std::sync::Arc<CachedReport>| {
+                let bytes = v.json.len() * 3 + k.1.len() + 64;
+                u32::try_from(bytes).unwrap_or(u32::MAX)
+            })
+            .build()
+    })
+}
+
+/// [`parcel_report_value`] through the [`report_cache`]: the path is checked as
+/// [`with_parcel`] checks it, the parcel found by number (a binary search, on this thread),
+/// and only a report not yet cached goes to the blocking pool. Any path that does not name
+/// exactly one parcel takes the uncached way, which gives its 404, 409 or 400.
+async fn parcel_report_cached(
+    st: &AppState,
+    path: (String, String, String),
+    p: &Params,
+) -> Result<std::sync::Arc<CachedReport>> {
+    p.allow(&["n"])?;
+    let n = p.int("n", 1, 1_000)?;
+    let (sheet, parcel) = parse_parcel_path(&path.1, &path.2)?;
+    let key: Option<ReportKey> = st
+        .index
+        .parcel_ids_by_number(&path.0, sheet, parcel)
+        .ok()
+        .and_then(|ids| {
+            let i = match (ids.len(), n) {
+                (_, Some(n)) => usize::try_from(n).ok()?.checked_sub(1)?,
+                (1, None) => 0,
+                _ => return None,
+            };
+            ids.get(i)
+                .map(|&(layer, id)| (st.etag.clone(), layer.to_string(), id))
+        });
+    if let Some(key) = &key {
+        if let Some(hit) = report_cache().get(key).await {
+            return Ok(hit);
+        }
+    }
+    let report = with_parcel(st, path, p, |ix, f| {
         let report = ix.report(&Site::Parcel {
             layer: f.layer.clone(),
             id: f.id,
@@ -477,9 +553,18 @@ pub(crate) async fn parcel_report_value(
         if let (Some(o), Some(path)) = (v.as_object_mut(), parcel_path(&f.properties)) {
             o.insert("links".into(), report_links(&path));
         }
-        Ok(v)
+        let json = serde_json::to_vec(&v)
+            .map_err(|e| AppError::Internal(format!("serialising a report: {e}")))?;
+        Ok(std::sync::Arc::new(CachedReport {
+            value: v,
+            json: Bytes::from(json),
+        }))
     })
-    .await
+    .await?;
+    if let Some(key) = key {
+        report_cache().insert(key, report.clone()).await;
+    }
+    Ok(report)
 }
 
 /// Size of a parcel's map picture: the 1.91:1 Open Graph image Zalo and Facebook show.
