@@ -500,8 +500,9 @@ const REPORT_CACHE_BYTES: u64 = 32 * 1024 * 1024;
 /// changes on import, and a parcel's report depends on nothing else (no language, no
 /// visitor), so a report asked for twice is computed once.
 fn report_cache() -> &'static moka::future::Cache<ReportKey, std::sync::Arc<CachedReport>> {
-    static CACHE: std::sync::OnceLock<moka::future::Cache<ReportKey, std::sync::Arc<CachedReport>>> =
-        std::sync::OnceLock::new();
+    static CACHE: std::sync::OnceLock<
+        moka::future::Cache<ReportKey, std::sync::Arc<CachedReport>>,
+    > = std::sync::OnceLock::new();
     CACHE.get_or_init(|| {
         moka::future::Cache::builder()
             .max_capacity(REPORT_CACHE_BYTES)
