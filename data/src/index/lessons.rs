@@ -1234,7 +1234,7 @@ impl<'a> LessonData<'a> {
                 if let Some(super::props::ColumnData::Str { dict, .. }) =
                     l.columns.get("landuse").map(|c| &c.data)
                 {
-                    for v in dict.iter().map(|d| &**d) {
+                    for v in dict.iter() {
                         if let Some(m) = main_code(v) {
                             if crate::landuse::lookup(&m).is_some() && m != exclude {
                                 set.insert(m);

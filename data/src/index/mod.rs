@@ -801,9 +801,7 @@ impl Index {
         }
         let syms = self.resolve_communes(commune, false);
         if syms.is_empty() {
-            return Err(QueryError::NotFound(format!(
-                "unknown commune '{commune}'"
-            )));
+            return Err(QueryError::NotFound(format!("unknown commune '{commune}'")));
         }
         let mut out = Vec::new();
         for sym in syms {

@@ -19,12 +19,61 @@ const NULL: u32 = u32::MAX;
 pub(crate) enum ColumnData {
     Str {
         values: Vec<u32>,
-        dict: Vec<Box<str>>,
+        dict: Dict,
         lookup: HashMap<Box<str>, u32>,
     },
     Int(Ints),
     /// Reals; NaN marks a missing value (stored values are always finite).
     Double(Vec<f64>),
+}
+
+/// The distinct strings of a text column, end to end in one buffer: a million distinct
+/// addresses cost their bytes and 4 bytes each, not a heap allocation each.
+#[derive(Debug, Default)]
+pub(crate) struct Dict {
+    text: String,
+    /// End of each string in `text`.
+    ends: Vec<u32>,
+}
+
+impl Dict {
+    /// Number of strings.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// String `i`.
+    pub fn get(&self, i: usize) -> Option<&str> {
+        let end = *self.ends.get(i)? as usize;
+        let start = match i {
+            0 => 0,
+            _ => self.ends[i - 1] as usize,
+        };
+        self.text.get(start..end)
+    }
+
+    /// Every string, in code order.
+    pub fn iter(&self) -> impl Iterator<Item = &str> + '_ {
+        (0..self.len()).filter_map(|i| self.get(i))
+    }
+
+    /// Appends a string; None when the column's text would pass 4 GiB.
+    fn push(&mut self, s: &str) -> Option<u32> {
+        let end = u32::try_from(self.text.len() + s.len()).ok()?;
+        let code = u32::try_from(self.ends.len()).ok().filter(|&c| c != NULL)?;
+        self.text.push_str(s);
+        self.ends.push(end);
+        Some(code)
+    }
+
+    fn shrink_to_fit(&mut self) {
+        self.text.shrink_to_fit();
+        self.ends.shrink_to_fit();
+    }
+
+    fn heap_bytes(&self) -> usize {
+        self.text.capacity() + self.ends.capacity() * 4
+    }
 }
 
 /// Whole numbers in the narrowest type that holds every value of the column (decided once
@@ -45,16 +94,8 @@ impl Ints {
     pub fn get(&self, id: usize) -> Option<i64> {
         match self {
             Ints::Wide(v) => v.get(id).copied().flatten(),
-            Ints::I32(v) => v
-                .get(id)
-                .copied()
-                .filter(|&x| x != i32::MIN)
-                .map(i64::from),
-            Ints::I16(v) => v
-                .get(id)
-                .copied()
-                .filter(|&x| x != i16::MIN)
-                .map(i64::from),
+            Ints::I32(v) => v.get(id).copied().filter(|&x| x != i32::MIN).map(i64::from),
+            Ints::I16(v) => v.get(id).copied().filter(|&x| x != i16::MIN).map(i64::from),
         }
     }
 
@@ -124,7 +165,7 @@ impl Column {
         let data = match ty {
             FieldType::String => ColumnData::Str {
                 values: Vec::new(),
-                dict: Vec::new(),
+                dict: Dict::default(),
                 lookup: HashMap::new(),
             },
             FieldType::Int => ColumnData::Int(Ints::Wide(Vec::new())),
@@ -144,7 +185,7 @@ impl Column {
         }
     }
 
-    fn set_last(&mut self, value: &ColumnValue) {
+    fn set_last(&mut self, value: &ColumnValue) -> Result<(), String> {
         match &mut self.data {
             ColumnData::Str {
                 values,
@@ -160,10 +201,13 @@ impl Column {
                 let code = match lookup.get(text.as_str()) {
                     Some(c) => *c,
                     None => {
-                        let c = dict.len() as u32;
-                        let boxed: Box<str> = text.into_boxed_str();
-                        dict.push(boxed.clone());
-                        lookup.insert(boxed, c);
+                        let c = dict.push(&text).ok_or_else(|| {
+                            format!(
+                                "text column '{}' holds over 4 GiB of distinct values",
+                                self.name
+                            )
+                        })?;
+                        lookup.insert(text.into_boxed_str(), c);
                         c
                     }
                 };
@@ -178,6 +222,7 @@ impl Column {
                 }
             }
         }
+        Ok(())
     }
 
     /// Drops the load-time lookup table and spare capacity.
@@ -199,11 +244,7 @@ impl Column {
 
     pub fn heap_bytes(&self) -> usize {
         match &self.data {
-            ColumnData::Str { values, dict, .. } => {
-                values.capacity() * 4
-                    + dict.capacity() * 16
-                    + dict.iter().map(|s| s.len()).sum::<usize>()
-            }
+            ColumnData::Str { values, dict, .. } => values.capacity() * 4 + dict.heap_bytes(),
             ColumnData::Int(v) => v.heap_bytes(),
             ColumnData::Double(v) => v.capacity() * 8,
         }
@@ -212,7 +253,7 @@ impl Column {
     pub fn str(&self, id: usize) -> Option<&str> {
         match &self.data {
             ColumnData::Str { values, dict, .. } => match values.get(id) {
-                Some(&c) if c != NULL => dict.get(c as usize).map(|s| &**s),
+                Some(&c) if c != NULL => dict.get(c as usize),
                 _ => None,
             },
             _ => None,
@@ -305,7 +346,8 @@ impl PropertyProcessor for Columns {
     fn property(&mut self, idx: usize, _name: &str, value: &ColumnValue) -> GzResult<bool> {
         if let Some(Some(slot)) = self.slot_of_file_column.get(idx) {
             if let Some(c) = self.columns.get_mut(*slot) {
-                c.set_last(value);
+                c.set_last(value)
+                    .map_err(geozero::error::GeozeroError::Property)?;
             }
         }
         Ok(false)
