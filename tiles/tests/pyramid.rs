@@ -99,3 +99,68 @@ fn bad_requests_are_refused() {
     std::fs::write(&out, b"not an archive at all, just some text of some length to read ...............................................................").unwrap();
     assert!(PmTilesReader::open(&out).is_err());
 }
+
+/// An archive large enough for leaf directories: every tile found from several threads at
+/// once (positioned reads, no lock), each leaf parsed once however many tiles it serves.
+#[test]
+fn leaves_are_parsed_once_and_read_concurrently() {
+    use quyhoach_tiles::pmtiles::{tile_id, ArchiveInfo, PmTilesWriter};
+    use quyhoach_tiles::TileCoord;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.pmtiles");
+    // 30,000 distinct tiles of zoom 9 and 10, every other tile id: too many entries for a
+    // 16 KiB root, so the writer makes leaves of at least 4,096 entries.
+    let mut tiles: Vec<(u64, TileCoord)> = (9u8..=10)
+        .flat_map(|z| {
+            (0..1u32 << z).flat_map(move |x| {
+                (0..1u32 << z).map(move |y| TileCoord::new_checked(z, x, y).unwrap())
+            })
+        })
+        .map(|t| (tile_id(t), t))
+        .filter(|(id, _)| id % 2 == 0)
+        .take(30_000)
+        .collect();
+    tiles.sort_unstable_by_key(|(id, _)| *id);
+    // Lengths scattered, so that the directory does not gzip below 16 KiB.
+    let content = |id: u64| {
+        let n = (id.wrapping_mul(2_654_435_761) >> 7) % 200;
+        format!("tile {id} {}", "x".repeat(n as usize)).into_bytes()
+    };
+    let mut w = PmTilesWriter::new(&path).unwrap();
+    for (id, _) in &tiles {
+        w.add_tile(*id, &content(*id)).unwrap();
+    }
+    let summary = w
+        .finish(&ArchiveInfo {
+            minzoom: 9,
+            maxzoom: 10,
+            bounds: [-180.0, -85.0, 180.0, 85.0],
+            center: [0.0, 0.0, 9.0],
+            metadata: serde_json::json!({"name": "big"}),
+        })
+        .unwrap();
+    assert!(summary.leaf_directories);
+    let r = PmTilesReader::open(&path).unwrap();
+    assert_eq!(r.leaves_parsed(), 0);
+    for (id, t) in &tiles {
+        assert_eq!(r.tile(*t).unwrap(), Some(content(*id)), "{t}");
+    }
+    let parsed = r.leaves_parsed();
+    assert!((2..=8).contains(&parsed), "{parsed} leaves parsed");
+    // Again from four threads at once, with absent tiles between: same bytes, no new parse.
+    std::thread::scope(|s| {
+        for k in 0..4usize {
+            let (r, tiles) = (&r, &tiles);
+            s.spawn(move || {
+                for (id, t) in tiles.iter().skip(k).step_by(3) {
+                    assert_eq!(r.tile(*t).unwrap(), Some(content(*id)), "{t}");
+                    let other = TileCoord::new_checked(t.z, t.x ^ 1, t.y).unwrap();
+                    if tile_id(other) % 2 == 1 {
+                        assert_eq!(r.tile(other).unwrap(), None, "{other}");
+                    }
+                }
+            });
+        }
+    });
+    assert_eq!(r.leaves_parsed(), parsed);
+}

@@ -68,9 +68,13 @@ pub(crate) fn serialize(entries: &[Entry]) -> Vec<u8> {
 
 /// Inflates and parses a directory.
 pub(crate) fn deserialize(compressed: &[u8]) -> Result<Vec<Entry>> {
-    let b = gunzip(compressed)?;
+    parse(&gunzip(compressed)?)
+}
+
+/// Parses an uncompressed directory.
+pub(crate) fn parse(b: &[u8]) -> Result<Vec<Entry>> {
     let mut pos = 0;
-    let n = get_varint(&b, &mut pos)?;
+    let n = get_varint(b, &mut pos)?;
     // Each entry takes at least 4 bytes: refuse counts the buffer cannot hold.
     if n > b.len() as u64 / 4 + 1 {
         return Err(PmTilesError::Invalid(format!(
@@ -90,7 +94,7 @@ pub(crate) fn deserialize(compressed: &[u8]) -> Result<Vec<Entry>> {
     let mut last = 0u64;
     for e in entries.iter_mut() {
         last = last
-            .checked_add(get_varint(&b, &mut pos)?)
+            .checked_add(get_varint(b, &mut pos)?)
             .ok_or_else(|| PmTilesError::Invalid("tile id overflow".into()))?;
         e.tile_id = last;
     }
@@ -98,13 +102,13 @@ pub(crate) fn deserialize(compressed: &[u8]) -> Result<Vec<Entry>> {
         u32::try_from(v).map_err(|_| PmTilesError::Invalid("entry field over 32 bits".into()))
     };
     for e in entries.iter_mut() {
-        e.run_length = small(get_varint(&b, &mut pos)?)?;
+        e.run_length = small(get_varint(b, &mut pos)?)?;
     }
     for e in entries.iter_mut() {
-        e.length = small(get_varint(&b, &mut pos)?)?;
+        e.length = small(get_varint(b, &mut pos)?)?;
     }
     for i in 0..n {
-        let v = get_varint(&b, &mut pos)?;
+        let v = get_varint(b, &mut pos)?;
         entries[i].offset = if v == 0 {
             if i == 0 {
                 return Err(PmTilesError::Invalid(

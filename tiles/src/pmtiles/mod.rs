@@ -15,7 +15,7 @@ mod reader;
 mod writer;
 
 pub use directory::Entry;
-pub use reader::PmTilesReader;
+pub use reader::{PmTilesReader, MAX_CACHED_LEAF_ENTRIES};
 pub use writer::{ArchiveInfo, ArchiveSummary, PmTilesWriter};
 
 use crate::tile::TileCoord;
@@ -55,11 +55,43 @@ pub enum PmTilesError {
 /// `Result` of this module.
 pub type Result<T> = std::result::Result<T, PmTilesError>;
 
-/// Compression byte values (spec §3.5).
-pub(crate) const COMPRESSION_NONE: u8 = 1;
-pub(crate) const COMPRESSION_GZIP: u8 = 2;
-/// Tile type MVT (spec §3.6).
-pub(crate) const TILE_TYPE_MVT: u8 = 1;
+/// Compression byte value (spec §3.5): unknown.
+pub const COMPRESSION_UNKNOWN: u8 = 0;
+/// Compression byte value (spec §3.5): none.
+pub const COMPRESSION_NONE: u8 = 1;
+/// Compression byte value (spec §3.5): gzip.
+pub const COMPRESSION_GZIP: u8 = 2;
+/// Compression byte value (spec §3.5): Brotli.
+pub const COMPRESSION_BROTLI: u8 = 3;
+/// Compression byte value (spec §3.5): Zstandard.
+pub const COMPRESSION_ZSTD: u8 = 4;
+/// Tile type (spec §3.6): Mapbox Vector Tiles.
+pub const TILE_TYPE_MVT: u8 = 1;
+
+/// The name of a compression byte value, for messages.
+pub fn compression_name(c: u8) -> &'static str {
+    match c {
+        COMPRESSION_UNKNOWN => "unknown",
+        COMPRESSION_NONE => "none",
+        COMPRESSION_GZIP => "gzip",
+        COMPRESSION_BROTLI => "brotli",
+        COMPRESSION_ZSTD => "zstd",
+        _ => "not in the spec",
+    }
+}
+
+/// The name of a tile type byte value, for messages.
+pub fn tile_type_name(t: u8) -> &'static str {
+    match t {
+        0 => "unknown",
+        TILE_TYPE_MVT => "mvt",
+        2 => "png",
+        3 => "jpeg",
+        4 => "webp",
+        5 => "avif",
+        _ => "not in the spec",
+    }
+}
 
 /// The PMTiles tile id of a tile: the number of tiles of all lower zooms plus the tile's
 /// position along the Hilbert curve of its zoom (spec §3.1).

@@ -1,9 +1,15 @@
-//! A blocking reader: header and root directory read once, leaves on demand.
+//! A blocking reader: header and root directory read once, leaves parsed once and kept.
+//!
+//! Reads are positioned (`pread`, [`FileExt::read_exact_at`]): no lock and no seek, so any
+//! number of threads read tiles of one reader at once. Parsed leaf directories are kept in
+//! a cache bounded by entries ([`MAX_CACHED_LEAF_ENTRIES`]); a tile then costs two binary
+//! searches and one read of its bytes.
 
+use std::collections::HashMap;
 use std::fs::File;
-use std::io::{Read, Seek, SeekFrom};
+use std::os::unix::fs::FileExt;
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::{Arc, RwLock};
 
 use super::directory::{self, Entry};
 use super::{
@@ -13,14 +19,30 @@ use super::{
 use crate::gzip::gunzip;
 use crate::tile::TileCoord;
 
+/// Most directory entries the leaf cache holds (24 bytes each: 6 MiB). A leaf holds at
+/// least 4,096 entries in the archives go-pmtiles and we write, so this is at least 64
+/// leaves; the whole leaf section of a district's archive fits many times over. When full
+/// the cache is emptied and refills with the leaves asked for next.
+pub const MAX_CACHED_LEAF_ENTRIES: usize = 256 * 1024;
+
 /// Reads tiles from a PMTiles v3 archive whose directories are gzip-compressed or not.
 #[derive(Debug)]
 pub struct PmTilesReader {
-    file: Mutex<File>,
+    file: File,
+    /// File size at opening: ranges beyond it are errors without a read.
+    size: u64,
     header: Header,
-    root: Vec<Entry>,
+    root: Arc<[Entry]>,
+    leaves: LeafCache,
 }
 
+/// Parsed leaf directories by their file offset and length.
+#[derive(Debug, Default)]
+struct LeafCache {
+    map: RwLock<HashMap<(u64, u64), Arc<[Entry]>>>,
+    /// Parses so far (tests check that a leaf is parsed once).
+    parsed: std::sync::atomic::AtomicU64,
+}
 /// The file offset of an entry's bytes in a section `(offset, length)`, checking that they
 /// lie within the section.
 fn section_range(section: (u64, u64), e: Entry, what: &str) -> Result<u64> {
@@ -37,9 +59,10 @@ fn section_range(section: (u64, u64), e: Entry, what: &str) -> Result<u64> {
 impl PmTilesReader {
     /// Opens an archive and reads its header and root directory.
     pub fn open(path: &Path) -> Result<PmTilesReader> {
-        let mut file = File::open(path)?;
+        let file = File::open(path)?;
+        let size = file.metadata()?.len();
         let mut head = [0u8; HEADER_LEN];
-        file.read_exact(&mut head)
+        file.read_exact_at(&mut head, 0)
             .map_err(|_| PmTilesError::Invalid("file shorter than the header".into()))?;
         let header = Header::from_bytes(&head)?;
         if ![COMPRESSION_GZIP, COMPRESSION_NONE].contains(&header.internal_compression) {
@@ -48,13 +71,15 @@ impl PmTilesReader {
                 header.internal_compression
             )));
         }
-        let r = PmTilesReader {
-            file: Mutex::new(file),
-            root: Vec::new(),
+        let mut r = PmTilesReader {
+            file,
+            size,
+            root: Arc::from(Vec::new()),
             header,
+            leaves: LeafCache::default(),
         };
-        let root = r.directory(r.header.root.0, r.header.root.1)?;
-        Ok(PmTilesReader { root, ..r })
+        r.root = Arc::from(r.directory(r.header.root.0, r.header.root.1)?);
+        Ok(r)
     }
 
     /// The header.
@@ -71,6 +96,15 @@ impl PmTilesReader {
 
     /// The stored bytes of a tile (gzipped MVT in our archives), None if absent.
     pub fn tile(&self, t: TileCoord) -> Result<Option<Vec<u8>>> {
+        match self.tile_range(t)? {
+            Some((start, len)) => self.read(start, len).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Where a tile's stored bytes are in the file (offset, length), None if absent: the
+    /// directory lookup of [`PmTilesReader::tile`] without the read.
+    pub fn tile_range(&self, t: TileCoord) -> Result<Option<(u64, u64)>> {
         let id = tile_id(t);
         let mut dir = self.root.clone();
         for _ in 0..MAX_DIRECTORY_DEPTH {
@@ -82,18 +116,69 @@ impl PmTilesReader {
             // archive gives an error rather than an overflow (found by fuzz/pmtiles_reader).
             if e.run_length == 0 {
                 let start = section_range(self.header.leaves, e, "leaf directory")?;
-                dir = self.directory(start, u64::from(e.length))?;
+                dir = self.leaf(start, u64::from(e.length))?;
                 continue;
             }
             if id >= e.tile_id.saturating_add(u64::from(e.run_length)) {
                 return Ok(None);
             }
             let start = section_range(self.header.data, e, "tile")?;
-            return self.read(start, u64::from(e.length)).map(Some);
+            return Ok(Some((start, u64::from(e.length))));
         }
         Err(PmTilesError::Invalid(
             "leaf directories nested too deep".into(),
         ))
+    }
+
+    /// Reads `len` bytes at `offset` of the archive (a range from
+    /// [`PmTilesReader::tile_range`]).
+    pub fn read(&self, offset: u64, len: u64) -> Result<Vec<u8>> {
+        let n = usize::try_from(len)
+            .map_err(|_| PmTilesError::Invalid("length over the address space".into()))?;
+        if offset.checked_add(len).is_none_or(|end| end > self.size) {
+            return Err(PmTilesError::Invalid(
+                "range beyond the end of the file".into(),
+            ));
+        }
+        let mut buf = vec![0u8; n];
+        self.file.read_exact_at(&mut buf, offset)?;
+        Ok(buf)
+    }
+
+    /// How many leaf directories were read and parsed so far (each once while it stays in
+    /// the cache).
+    pub fn leaves_parsed(&self) -> u64 {
+        self.leaves
+            .parsed
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// A leaf directory, from the cache or read, parsed and kept.
+    fn leaf(&self, offset: u64, len: u64) -> Result<Arc<[Entry]>> {
+        let key = (offset, len);
+        if let Some(d) = self
+            .leaves
+            .map
+            .read()
+            .ok()
+            .and_then(|m| m.get(&key).cloned())
+        {
+            return Ok(d);
+        }
+        let d: Arc<[Entry]> = Arc::from(self.directory(offset, len)?);
+        self.leaves
+            .parsed
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if let Ok(mut m) = self.leaves.map.write() {
+            let held: usize = m.values().map(|v| v.len()).sum();
+            if held + d.len() > MAX_CACHED_LEAF_ENTRIES {
+                m.clear();
+            }
+            if d.len() <= MAX_CACHED_LEAF_ENTRIES {
+                m.insert(key, d.clone());
+            }
+        }
+        Ok(d)
     }
 
     fn directory(&self, offset: u64, len: u64) -> Result<Vec<Entry>> {
@@ -103,7 +188,7 @@ impl PmTilesReader {
         let raw = self.read(offset, len)?;
         match self.header.internal_compression {
             COMPRESSION_GZIP => directory::deserialize(&raw),
-            _ => directory::deserialize(&crate::gzip::gzip(&raw)),
+            _ => directory::parse(&raw),
         }
     }
 
@@ -112,25 +197,6 @@ impl PmTilesReader {
             COMPRESSION_GZIP => gunzip(&raw)?,
             _ => raw,
         })
-    }
-
-    fn read(&self, offset: u64, len: u64) -> Result<Vec<u8>> {
-        let len = usize::try_from(len)
-            .map_err(|_| PmTilesError::Invalid("length over the address space".into()))?;
-        let mut f = self
-            .file
-            .lock()
-            .map_err(|_| PmTilesError::Invalid("reader poisoned by a panic".into()))?;
-        let size = f.metadata()?.len();
-        if offset.saturating_add(len as u64) > size {
-            return Err(PmTilesError::Invalid(
-                "range beyond the end of the file".into(),
-            ));
-        }
-        f.seek(SeekFrom::Start(offset))?;
-        let mut buf = vec![0u8; len];
-        f.read_exact(&mut buf)?;
-        Ok(buf)
     }
 }
 
