@@ -31,6 +31,7 @@ pub mod textsite;
 pub mod tiles;
 pub mod upload;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{DefaultBodyLimit, Path, Request, State};
@@ -199,7 +200,7 @@ async fn style_json(
     q.allow(&[])?;
     let base = state::base_url(&headers);
     let mut doc = style::planning_style(&st.index, &base);
-    if let Some(tj) = tiles::tilejson_of(&st, &base, tiles::COMBINED_TILESET) {
+    if let Some(tj) = tiles::tilejson_of(&st.tiles, &base, tiles::COMBINED_TILESET) {
         style::inline_tileset(&mut doc, &tj);
     }
     Ok(Json(doc).into_response())
@@ -212,6 +213,125 @@ async fn openapi_json(headers: HeaderMap, q: Params) -> error::Result<Response> 
 
 /// The whole service.
 pub fn app(state: AppState) -> Router {
+    let tiles = state.tiles.clone();
+    with_fast_archive_tiles(tiles, full_app(state))
+}
+
+/// Archive tiles answered before the router (see [`tiles::fast_archive_tile`]); every
+/// other request goes to `inner`. Without archives, `inner` itself.
+fn with_fast_archive_tiles(tiles: Arc<tiles::TileService>, inner: Router) -> Router {
+    if !tiles.has_archives() {
+        return inner;
+    }
+    let svc = tower::service_fn(move |req: Request| {
+        let fast = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            tiles::fast_archive_tile(&tiles, &req)
+        }))
+        .ok()
+        .flatten();
+        let inner = inner.clone();
+        async move {
+            match fast {
+                Some(r) => Ok(r),
+                None => tower::ServiceExt::oneshot(inner, req).await,
+            }
+        }
+    });
+    Router::new().fallback_service(svc)
+}
+
+/// The CORS answers of every route: any origin, the ETag readable, preflights cached a day.
+fn cors() -> CorsLayer {
+    CorsLayer::new()
+        .allow_origin(Any)
+        .allow_methods([Method::GET, Method::HEAD, Method::POST, Method::OPTIONS])
+        .allow_headers([header::CONTENT_TYPE, header::IF_NONE_MATCH])
+        .expose_headers([header::ETAG])
+        .max_age(Duration::from_secs(86_400))
+        // Every origin gets the same answer, so nothing varies by origin: a `Vary: Origin`
+        // would split the browser's cache between a page's preloads and its workers.
+        .vary::<[header::HeaderName; 0]>([])
+}
+
+/// The tile-only service of `quyhoach serve --pmtiles FILE` without a store: the archives,
+/// their TileJSON, the `/tiles` list and `/api/v1/health`; no index is loaded. The same
+/// limits, problem documents, CORS and forwarded-header rules as [`app`].
+pub fn tile_app(tiles: Arc<tiles::TileService>, server: Arc<state::ServerConfig>) -> Router {
+    let health = {
+        let tiles = tiles.clone();
+        move |q: Params| {
+            let tiles = tiles.clone();
+            async move {
+                q.allow(&[])?;
+                error::Result::Ok(
+                    Json(serde_json::json!({
+                        "status": "ok",
+                        "version": env!("CARGO_PKG_VERSION"),
+                        "mode": "tiles",
+                        "tilesets": tiles.names().collect::<Vec<_>>(),
+                        "data_version": tiles.archive_versions().join("-"),
+                    }))
+                    .into_response(),
+                )
+            }
+        }
+    };
+    let inner = Router::new()
+        .route("/api/v1/health", get(health))
+        .route("/tiles", get(tiles::list))
+        .route("/tiles/{tilejson}", get(tiles::tilejson_route))
+        .route("/tiles/{tileset}/{z}/{x}/{tile}", get(tiles::tile))
+        .fallback(|uri: axum::http::Uri| async move {
+            error::AppError::not_found(format!(
+                "no such resource {}; this server serves tiles only: /tiles lists them",
+                uri.path().chars().take(200).collect::<String>()
+            ))
+        })
+        .method_not_allowed_fallback(api::method_not_allowed)
+        .layer(middleware::from_fn(no_store_unless_set))
+        .layer(middleware::from_fn_with_state(
+            server,
+            |State(server): State<Arc<state::ServerConfig>>, mut req: Request, next: Next| async move {
+                proxy::sanitize(&server.proxies, &mut req);
+                next.run(req).await
+            },
+        ))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            REQUEST_TIMEOUT,
+        ))
+        .layer(middleware::from_fn(problems_for_bare_errors))
+        .layer(middleware::from_fn(request_limits))
+        .layer(CatchPanicLayer::custom(
+            |_: Box<dyn std::any::Any + Send>| {
+                tracing::error!("a handler panicked");
+                problem(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal error; it has been logged",
+                    None,
+                )
+            },
+        ))
+        .layer(CompressionLayer::new())
+        .layer(cors())
+        .layer(TraceLayer::new_for_http())
+        .with_state(tiles.clone());
+    with_fast_archive_tiles(tiles, inner)
+}
+
+/// `Cache-Control: no-store` on answers that set none (errors, the list), as [`caching`]
+/// does for answers that are not tagged with the data version.
+async fn no_store_unless_set(req: Request, next: Next) -> Response {
+    let mut resp = next.run(req).await;
+    if !resp.headers().contains_key(header::CACHE_CONTROL) {
+        resp.headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    resp
+}
+
+fn full_app(state: AppState) -> Router {
     let mut router = Router::new();
     for (path, _, handler) in routes() {
         router = router.route(path, handler);
@@ -223,15 +343,7 @@ pub fn app(state: AppState) -> Router {
         .route("/text/plans", get(textsite::plans_page))
         .route("/text/plans/{id}", get(textsite::plan_page))
         .route("/text/communes/{code}", get(textsite::commune_page));
-    let cors = CorsLayer::new()
-        .allow_origin(Any)
-        .allow_methods([Method::GET, Method::HEAD, Method::POST, Method::OPTIONS])
-        .allow_headers([header::CONTENT_TYPE, header::IF_NONE_MATCH])
-        .expose_headers([header::ETAG])
-        .max_age(Duration::from_secs(86_400))
-        // Every origin gets the same answer, so nothing varies by origin: a `Vary: Origin`
-        // would split the browser's cache between a page's preloads and its workers.
-        .vary::<[header::HeaderName; 0]>([]);
+    let cors = cors();
     if let Some(web) = state.web_dir.as_deref() {
         // The web app: its page (with the server's preview and sharing tags), its assets.
         router = router
@@ -495,6 +607,22 @@ pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::i
         listener::Limits {
             max_connections: None,
         },
+        shutdown_signal(),
+    )
+    .await
+}
+
+/// Serves a fixed router (the tile-only service, [`tile_app`]) on `listener` until Ctrl-C
+/// or SIGTERM.
+pub async fn serve_router(
+    listener: tokio::net::TcpListener,
+    router: Router,
+    limits: listener::Limits,
+) -> std::io::Result<()> {
+    listener::serve(
+        listener,
+        Arc::new(move || router.clone()),
+        limits,
         shutdown_signal(),
     )
     .await

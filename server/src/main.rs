@@ -191,9 +191,10 @@ struct TilesArgs {
 
 #[derive(Args)]
 struct ServeArgs {
-    /// Store directory.
-    #[arg(long, env = "QUYHOACH_STORE", default_value = "demo-store")]
-    store: PathBuf,
+    /// Store directory (default `demo-store`). Without it but with `--pmtiles`, only the
+    /// archives are served (tiles, TileJSON, `/tiles`, health): no store is loaded.
+    #[arg(long, env = "QUYHOACH_STORE")]
+    store: Option<PathBuf>,
     /// Address to listen on.
     #[arg(long, env = "QUYHOACH_LISTEN", default_value = "127.0.0.1:8080")]
     listen: String,
@@ -504,15 +505,20 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Plans { command } => run_plans(command),
         Command::Info { store, json } => run_info(&store, json),
         Command::Demo(args) => run_demo(*args),
-        Command::Serve(args) => run_serve(
-            &args.store,
-            &args.listen,
-            args.quiet,
-            &args.tiles.config(),
-            &args.net,
-            &args.portal,
-            false,
-        ),
+        Command::Serve(args) => match &args.store {
+            None if !args.tiles.pmtiles.is_empty() => {
+                run_serve_tiles(&args.listen, &args.tiles.config(), &args.net)
+            }
+            store => run_serve(
+                store.as_deref().unwrap_or(Path::new("demo-store")),
+                &args.listen,
+                args.quiet,
+                &args.tiles.config(),
+                &args.net,
+                &args.portal,
+                false,
+            ),
+        },
         Command::Tiles(args) => run_tiles(&args),
         Command::Db { command } => quyhoach_server::portal::db::run(command),
         Command::Workshop { command } => quyhoach_server::pack::run(command),
@@ -817,6 +823,38 @@ fn run_serve(
         let reload = (net.reload_seconds > 0)
             .then(|| std::time::Duration::from_secs(net.reload_seconds));
         quyhoach_server::serve_live(listener, std::sync::Arc::new(live), limits, reload).await?;
+        println!("stopped");
+        anyhow::Ok(())
+    })
+}
+
+/// `serve --pmtiles FILE…` without `--store`: the archives alone, no index in memory.
+fn run_serve_tiles(
+    listen: &str,
+    tiles: &quyhoach_server::tiles::TileConfig,
+    net: &NetArgs,
+) -> anyhow::Result<()> {
+    let server = std::sync::Arc::new(net.server_config()?);
+    let mut service = quyhoach_server::tiles::TileService::archives_only();
+    for a in &tiles.archives {
+        service.add_archive(a)?;
+        println!("serving archive {}", a.display());
+    }
+    let router = quyhoach_server::tile_app(std::sync::Arc::new(service), server);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    rt.block_on(async {
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .with_context(|| format!("cannot listen on {listen}"))?;
+        let addr = listener.local_addr()?;
+        println!("serving tiles only (no store) on http://{addr}/  (list http://{addr}/tiles)");
+        let limits = quyhoach_server::listener::Limits {
+            max_connections: net.max_connections,
+        };
+        quyhoach_server::serve_router(listener, router, limits).await?;
         println!("stopped");
         anyhow::Ok(())
     })

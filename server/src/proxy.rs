@@ -111,7 +111,13 @@ pub async fn forwarded_headers(
     mut req: Request,
     next: Next,
 ) -> Response {
-    let proxies = &st.server.proxies;
+    sanitize(&st.server.proxies, &mut req);
+    next.run(req).await
+}
+
+/// What [`forwarded_headers`] does to a request, for routers without an [`AppState`] (the
+/// tile-only server).
+pub fn sanitize(proxies: &Proxies, req: &mut Request) {
     let peer = req
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
@@ -138,7 +144,6 @@ pub async fn forwarded_headers(
     if bad_host {
         headers.remove(header::HOST);
     }
-    next.run(req).await
 }
 
 #[cfg(test)]

@@ -31,6 +31,12 @@ pub struct AppState {
     pub lessons: Arc<crate::portal::lessons::LessonCache>,
 }
 
+impl axum::extract::FromRef<AppState> for Arc<TileService> {
+    fn from_ref(st: &AppState) -> Self {
+        st.tiles.clone()
+    }
+}
+
 /// The server's settings that outlive a data reload.
 #[derive(Clone, Default)]
 pub struct ServerConfig {

@@ -875,3 +875,244 @@ async fn each_parcel_has_one_label_point_inside_it() {
         labels.len()
     );
 }
+
+/// The town's commune as an archive (z12–16), built once for the tests below.
+fn town_archive() -> &'static Path {
+    static ARCHIVE: std::sync::OnceLock<(tempfile::TempDir, PathBuf)> = std::sync::OnceLock::new();
+    &ARCHIVE
+        .get_or_init(|| {
+            let d = demo();
+            let dir = tempfile::tempdir().unwrap();
+            let code = {
+                let f = d
+                    .state
+                    .index
+                    .features_in_bbox("communes", None, 10, 0)
+                    .unwrap()
+                    .0;
+                f[0].properties["code"].as_str().unwrap().to_string()
+            };
+            let archive = dir.path().join("town.pmtiles");
+            let out = Command::new(env!("CARGO_BIN_EXE_quyhoach"))
+                .args(["tiles", "--quiet", "--minzoom", "12", "--maxzoom", "16"])
+                .args(["--commune", &code, "--store"])
+                .arg(&d.store)
+                .arg("--out")
+                .arg(&archive)
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            (dir, archive)
+        })
+        .1
+}
+
+/// A request through a router (the tile-only one has no `AppState`).
+async fn through(router: &axum::Router, req: Request<Body>) -> Resp {
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+    let resp = router.clone().oneshot(req).await.unwrap();
+    let status = resp.status();
+    let headers = resp.headers().clone();
+    let body = resp
+        .into_body()
+        .collect()
+        .await
+        .unwrap()
+        .to_bytes()
+        .to_vec();
+    Resp {
+        status,
+        headers,
+        body,
+    }
+}
+
+fn req(uri: &str, headers: &[(&str, &str)]) -> Request<Body> {
+    let mut r = Request::get(uri).header(header::HOST, "test.local");
+    for (k, v) in headers {
+        r = r.header(*k, *v);
+    }
+    r.body(Body::empty()).unwrap()
+}
+
+/// Town tiles of z14–16 that the archive holds, with their stored bytes.
+fn stored_tiles(reader: &PmTilesReader) -> Vec<(TileCoord, Vec<u8>)> {
+    let mut v = Vec::new();
+    for z in 14..=16 {
+        for t in town_tiles(z) {
+            if let Some(b) = reader.tile(t).unwrap() {
+                v.push((t, b));
+            }
+        }
+    }
+    assert!(v.len() >= 20, "only {} tiles", v.len());
+    v
+}
+
+/// `serve --pmtiles` without a store: tiles, TileJSON, the list and health, no index.
+#[tokio::test]
+async fn a_tile_only_server_serves_archives_without_a_store() {
+    use quyhoach_server::tiles::TileService;
+    let path = town_archive();
+    let reader = PmTilesReader::open(path).unwrap();
+    let mut service = TileService::archives_only();
+    service.add_archive(path).unwrap();
+    let app = quyhoach_server::tile_app(Arc::new(service), Default::default());
+
+    let list = through(&app, req("/tiles", &[])).await;
+    assert_eq!(list.status, StatusCode::OK);
+    let list = list.json();
+    assert_eq!(list["tilesets"][0]["name"], "town");
+    assert_eq!(list["tilesets"][0]["source"], "pmtiles");
+    let health = through(&app, req("/api/v1/health", &[])).await.json();
+    assert_eq!(health["status"], "ok");
+    assert_eq!(health["tilesets"][0], "town");
+    // Forwarding headers of an untrusted peer are not believed.
+    let tj = through(
+        &app,
+        req("/tiles/town.json", &[("x-forwarded-host", "evil.example")]),
+    )
+    .await
+    .json();
+    assert_eq!(
+        tj["tiles"][0],
+        "http://test.local/tiles/town/{z}/{x}/{y}.mvt"
+    );
+    assert_eq!(
+        (tj["minzoom"].as_u64(), tj["maxzoom"].as_u64()),
+        (Some(12), Some(16))
+    );
+
+    for (t, stored) in stored_tiles(&reader).into_iter().take(30) {
+        let r = through(&app, req(&url("town", t), &[("accept-encoding", "gzip")])).await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert_eq!(r.body, stored, "{t} served as stored");
+        assert_eq!(r.headers[header::CONTENT_ENCODING], "gzip");
+        assert_eq!(r.headers["access-control-allow-origin"], "*");
+        let plain = through(&app, req(&url("town", t), &[])).await;
+        assert_eq!(
+            plain.body,
+            gunzip(&stored).unwrap(),
+            "{t} for a client without gzip"
+        );
+        let etag = r.headers[header::ETAG].to_str().unwrap().to_string();
+        let nm = through(&app, req(&url("town", t), &[("if-none-match", &etag)])).await;
+        assert_eq!(nm.status, StatusCode::NOT_MODIFIED);
+    }
+    // What the store routes would answer is not here; errors are problems, not cached.
+    for (uri, status) in [
+        ("/api/v1/parcels/at?lon=105&lat=10", StatusCode::NOT_FOUND),
+        ("/styles/planning.json", StatusCode::NOT_FOUND),
+        ("/tiles/town/3/0/0.mvt", StatusCode::NOT_FOUND),
+        ("/tiles/town/14/0/0.mvt?x=1", StatusCode::BAD_REQUEST),
+        ("/tiles/nope/14/0/0.mvt", StatusCode::NOT_FOUND),
+        ("/tiles/town/14/0/99999.mvt", StatusCode::BAD_REQUEST),
+    ] {
+        let r = through(&app, req(uri, &[])).await;
+        assert_eq!(r.status, status, "{uri}: {}", r.text());
+        assert_eq!(
+            r.headers[header::CONTENT_TYPE],
+            "application/problem+json",
+            "{uri}"
+        );
+        assert_eq!(r.headers[header::CACHE_CONTROL], "no-store", "{uri}");
+    }
+    let empty = through(&app, req("/tiles/town/12/0/0.mvt", &[])).await;
+    assert_eq!(empty.status, StatusCode::NO_CONTENT);
+    let post = through(
+        &app,
+        Request::post(url("town", town_tiles(14)[0]))
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(post.status, StatusCode::METHOD_NOT_ALLOWED);
+}
+
+/// Archive tiles are answered before the router (no middleware): the answers carry the
+/// headers the router gives a store tile, and many clients at once get the stored bytes.
+#[tokio::test]
+async fn archive_tiles_answer_like_the_router_and_concurrently() {
+    let d = demo();
+    let path = town_archive();
+    let reader = PmTilesReader::open(path).unwrap();
+    let cfg = TileConfig {
+        archives: vec![path.to_path_buf()],
+        ..TileConfig::default()
+    };
+    let st = AppState::with_config(Arc::clone(&d.state.index), &cfg, Default::default()).unwrap();
+    let tiles = stored_tiles(&reader);
+    let (t, _) = tiles[0].clone();
+    let gz = [
+        ("accept-encoding", "gzip"),
+        ("origin", "http://elsewhere.example"),
+    ];
+    let fast = get_with(&st, &url("town", t), &gz).await;
+    let routed = get_with(&st, &url("planning", t), &gz).await;
+    assert_eq!(
+        (fast.status, routed.status),
+        (StatusCode::OK, StatusCode::OK)
+    );
+    let names = |r: &Resp| {
+        r.headers
+            .keys()
+            .map(|k| k.as_str().to_string())
+            .filter(|k| k != "content-length")
+            .collect::<BTreeSet<_>>()
+    };
+    assert_eq!(names(&fast), names(&routed));
+    for h in fast.headers.keys() {
+        if !matches!(h.as_str(), "etag" | "content-length") {
+            assert_eq!(
+                fast.headers.get_all(h).iter().collect::<Vec<_>>(),
+                routed.headers.get_all(h).iter().collect::<Vec<_>>(),
+                "{h}"
+            );
+        }
+    }
+    // Many clients at once.
+    let tiles = Arc::new(tiles);
+    let mut tasks = Vec::new();
+    for k in 0..8 {
+        let (st, tiles) = (st.clone(), tiles.clone());
+        tasks.push(tokio::spawn(async move {
+            for (t, stored) in tiles.iter().skip(k).step_by(3) {
+                let r = get_with(&st, &url("town", *t), &[("accept-encoding", "gzip")]).await;
+                assert_eq!(&r.body, stored, "{t}");
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+}
+
+/// Raster, Brotli and Zstandard archives are refused at start, saying what they hold.
+#[test]
+fn archives_of_other_tile_types_or_compressions_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let bytes = std::fs::read(town_archive()).unwrap();
+    for (at, value, word) in [
+        (98, 3u8, "brotli"),
+        (98, 4, "zstd"),
+        (99, 2, "png"),
+        (99, 4, "webp"),
+    ] {
+        let mut b = bytes.clone();
+        b[at] = value;
+        let p = dir.path().join(format!("{word}.pmtiles"));
+        std::fs::write(&p, &b).unwrap();
+        let e = quyhoach_server::tiles::Archive::open(&p)
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(e.contains(word), "{e}");
+        let mut service = quyhoach_server::tiles::TileService::archives_only();
+        assert!(service.add_archive(&p).is_err());
+    }
+}

@@ -31,7 +31,7 @@ pub use source::{IndexSource, COMBINED_TILESET, DEFAULT_MAXZOOM};
 
 use crate::error::{AppError, Result};
 use crate::params::Params;
-use crate::state::{base_url, AppState};
+use crate::state::base_url;
 
 /// Default byte budget of the tile cache: 256 MB holds about 20,000 typical gzipped tiles
 /// (5–15 KB each), every tile a busy district's visitors ask for in a day, and is a tenth
@@ -125,6 +125,18 @@ impl TileService {
         }
     }
 
+    /// No tile set yet, for a tile-only server (`serve --pmtiles` without a store): add
+    /// archives with [`TileService::add_archive`]. Archive tiles are never cached (the
+    /// operating system's page cache holds the file).
+    pub fn archives_only() -> Self {
+        TileService {
+            tilesets: BTreeMap::new(),
+            cache: None,
+            generated: AtomicU64::new(0),
+            store_version: String::new(),
+        }
+    }
+
     /// Adds a PMTiles archive as a tile set named after its file. Fails when it cannot be
     /// opened or its name is taken.
     pub fn add_archive(&mut self, path: &std::path::Path) -> anyhow::Result<()> {
@@ -140,6 +152,13 @@ impl TileService {
         self.tilesets
             .insert(Arc::from(a.name.as_str()), Tileset::Archive(Arc::new(a)));
         Ok(())
+    }
+
+    /// Whether any tile set is an archive.
+    pub fn has_archives(&self) -> bool {
+        self.tilesets
+            .values()
+            .any(|t| matches!(t, Tileset::Archive(_)))
     }
 
     /// A tile set by name.
@@ -164,7 +183,12 @@ impl TileService {
     }
 
     /// The gzipped tile (empty when the tile has no feature), from the cache or made once.
+    /// Archive tiles are read as stored (gzipped or not, see [`Archive::gzip`]), never
+    /// cached: the read is a positioned read the page cache answers.
     pub async fn tile(&self, name: &Arc<str>, set: &Tileset, t: TileCoord) -> Result<Bytes> {
+        if let Tileset::Archive(a) = set {
+            return archive_tile(a, t);
+        }
         match &self.cache {
             Some(cache) => cache
                 .try_get_with((name.clone(), t), self.make(set.clone(), t))
@@ -185,16 +209,7 @@ impl TileService {
                     Bytes::from(gzip(&tile.bytes))
                 })
             }
-            Tileset::Archive(a) => match a.reader.tile(t) {
-                Ok(Some(b)) if is_gzip(&b) => Ok(Bytes::from(b)),
-                Ok(Some(b)) if b.is_empty() => Ok(Bytes::new()),
-                Ok(Some(b)) => Ok(Bytes::from(gzip(&b))),
-                Ok(None) => Ok(Bytes::new()),
-                Err(e) => Err(AppError::Internal(format!(
-                    "reading tile {t} of {}: {e}",
-                    a.path.display()
-                ))),
-            },
+            Tileset::Archive(a) => archive_tile(&a, t),
         })
         .await?
     }
@@ -207,6 +222,13 @@ impl TileService {
         };
         format!("W/\"{v}-{}-{}-{}\"", t.z, t.x, t.y)
     }
+}
+
+/// An archive's tile as stored (empty when absent).
+fn archive_tile(a: &Archive, t: TileCoord) -> Result<Bytes> {
+    a.tile(t)
+        .map(Option::unwrap_or_default)
+        .map_err(|e| AppError::Internal(format!("reading tile {t} of {}: {e}", a.path.display())))
 }
 
 /// Parses `{z}`, `{x}` and `{y}.mvt` (or `.pbf`) of a tile URL; says what is accepted.
@@ -236,10 +258,10 @@ pub fn parse_tile_path(z: &str, x: &str, file: &str) -> Result<TileCoord> {
     TileCoord::new_checked(z, xn, yn).map_err(|e| AppError::bad(e.to_string()))
 }
 
-fn unknown_tileset(st: &AppState, name: &str) -> AppError {
+fn unknown_tileset(tiles: &TileService, name: &str) -> AppError {
     AppError::not_found(format!(
         "unknown tile set '{name}'; tile sets: {} (list at /tiles)",
-        st.tiles.names().collect::<Vec<_>>().join(", ")
+        tiles.names().collect::<Vec<_>>().join(", ")
     ))
 }
 
@@ -275,17 +297,16 @@ fn tile_headers(h: &mut HeaderMap, etag: &str) {
 
 /// `GET /tiles/{tileset}/{z}/{x}/{y}.mvt`.
 pub async fn tile(
-    State(st): State<AppState>,
+    State(tiles): State<Arc<TileService>>,
     Path((name, z, x, file)): Path<(String, String, String, String)>,
     headers: HeaderMap,
     q: Params,
 ) -> Result<Response> {
     q.allow(&[])?;
     let t = parse_tile_path(&z, &x, &file)?;
-    let (key, set) = st
-        .tiles
+    let (key, set) = tiles
         .tileset(&name)
-        .ok_or_else(|| unknown_tileset(&st, &name))?;
+        .ok_or_else(|| unknown_tileset(&tiles, &name))?;
     let (minzoom, maxzoom) = match set {
         Tileset::Store(s) => (0, s.maxzoom()),
         Tileset::Archive(a) => a.zooms(),
@@ -295,19 +316,22 @@ pub async fn tile(
             "tile set '{name}' has zooms {minzoom}–{maxzoom}; map clients overzoom beyond its maxzoom (see /tiles/{name}.json)"
         )));
     }
-    let etag = st.tiles.etag(set, t);
+    let etag = tiles.etag(set, t);
     if crate::etag_matches(&headers, &etag) {
         let mut r = StatusCode::NOT_MODIFIED.into_response();
         tile_headers(r.headers_mut(), &etag);
         return Ok(r);
     }
-    let gz = st.tiles.tile(key, set, t).await?;
+    let gz = tiles.tile(key, set, t).await?;
     if gz.is_empty() {
         let mut r = StatusCode::NO_CONTENT.into_response();
         tile_headers(r.headers_mut(), &etag);
         return Ok(r);
     }
-    let mut r = if accepts_gzip(&headers) {
+    // Tiles of uncompressed archives (or not gzipped in a gzip archive) go as they are.
+    let mut r = if !is_gzip(&gz) {
+        Response::new(Body::from(gz))
+    } else if accepts_gzip(&headers) {
         let mut r = Response::new(Body::from(gz));
         r.headers_mut()
             .insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
@@ -325,9 +349,91 @@ pub async fn tile(
     Ok(r)
 }
 
+/// Most request header bytes the fast path answers (as [`crate::MAX_HEADER_BYTES`]):
+/// requests with more go through the router, which answers 431.
+fn header_bytes(h: &HeaderMap) -> usize {
+    h.iter().map(|(k, v)| k.as_str().len() + v.len() + 4).sum()
+}
+
+/// The CORS headers the router's `CorsLayer` puts on every non-preflight answer (any
+/// origin, the ETag readable).
+fn cors_headers(h: &mut HeaderMap) {
+    h.insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+    h.insert(
+        header::ACCESS_CONTROL_EXPOSE_HEADERS,
+        HeaderValue::from_static("etag"),
+    );
+}
+
+/// Answers `GET /tiles/{archive}/{z}/{x}/{y}.mvt` of a served archive at once, without the
+/// router and its middleware, when the answer is a plain one: a tile read as stored (200),
+/// an absent tile (204) or a matching `If-None-Match` (304), with the same headers the
+/// router gives (`Content-Encoding`, `Content-Type`, `ETag`, `Cache-Control`, `Vary` and
+/// CORS). Everything else — other methods, a query string, a bad or unknown path, a zoom
+/// outside the archive, a client that takes no gzip, oversized headers, a read error — is
+/// `None`, and the router answers it as before (problems, 431, 405…).
+///
+/// What the router's layers did that this skips, and why that is safe here: the request
+/// has no body (GET; hyper bounds the head); the path was parsed strictly, so the URI and
+/// segment caps cannot be hit; the answer is a page-cache read, so no timeout is needed;
+/// tiles are already compressed; the code does not panic on any input (it is also run
+/// under `catch_unwind` by the caller); tracing of every tile is off by default anyway.
+pub fn fast_archive_tile<B>(tiles: &TileService, req: &axum::http::Request<B>) -> Option<Response> {
+    if req.method() != axum::http::Method::GET || req.uri().query().is_some() {
+        return None;
+    }
+    let rest = req.uri().path().strip_prefix("/tiles/")?;
+    let mut parts = rest.split('/');
+    let (name, z, x, file) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() {
+        return None;
+    }
+    let Some(set @ Tileset::Archive(a)) = tiles.tilesets.get(name) else {
+        return None;
+    };
+    let t = parse_tile_path(z, x, file).ok()?;
+    let headers = req.headers();
+    if !a.has_zoom(t) || header_bytes(headers) > crate::MAX_HEADER_BYTES {
+        return None;
+    }
+    let etag = tiles.etag(set, t);
+    let status = if crate::etag_matches(headers, &etag) {
+        StatusCode::NOT_MODIFIED
+    } else {
+        match a.tile(t).ok()? {
+            None => StatusCode::NO_CONTENT,
+            Some(bytes) => {
+                let gz = is_gzip(&bytes);
+                if gz && !accepts_gzip(headers) {
+                    return None;
+                }
+                let mut r = Response::new(Body::from(bytes));
+                let h = r.headers_mut();
+                if gz {
+                    h.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+                }
+                h.insert(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static(MVT_MEDIA_TYPE),
+                );
+                tile_headers(h, &etag);
+                cors_headers(h);
+                return Some(r);
+            }
+        }
+    };
+    let mut r = status.into_response();
+    tile_headers(r.headers_mut(), &etag);
+    cors_headers(r.headers_mut());
+    Some(r)
+}
+
 /// The TileJSON of a tile set, with absolute tile URLs on `base`.
-pub fn tilejson_of(st: &AppState, base: &str, name: &str) -> Option<Value> {
-    let (_, set) = st.tiles.tileset(name)?;
+pub fn tilejson_of(tiles: &TileService, base: &str, name: &str) -> Option<Value> {
+    let (_, set) = tiles.tileset(name)?;
     let url = format!("{base}/tiles/{name}/{{z}}/{{x}}/{{y}}.mvt");
     let mut tj = match set {
         Tileset::Store(src) => {
@@ -375,7 +481,7 @@ pub fn tilejson_of(st: &AppState, base: &str, name: &str) -> Option<Value> {
 
 /// `GET /tiles/{tileset}.json`.
 pub async fn tilejson_route(
-    State(st): State<AppState>,
+    State(tiles): State<Arc<TileService>>,
     Path(file): Path<String>,
     headers: HeaderMap,
     q: Params,
@@ -386,17 +492,20 @@ pub async fn tilejson_route(
             "'/tiles/{file}' names no TileJSON: TileJSON is at /tiles/{{tileset}}.json, tiles at /tiles/{{tileset}}/{{z}}/{{x}}/{{y}}.mvt"
         )));
     };
-    let tj =
-        tilejson_of(&st, &base_url(&headers), name).ok_or_else(|| unknown_tileset(&st, name))?;
+    let tj = tilejson_of(&tiles, &base_url(&headers), name)
+        .ok_or_else(|| unknown_tileset(&tiles, name))?;
     Ok(Json(tj).into_response())
 }
 
 /// `GET /tiles`: every tile set with its TileJSON link.
-pub async fn list(State(st): State<AppState>, headers: HeaderMap, q: Params) -> Result<Response> {
+pub async fn list(
+    State(tiles): State<Arc<TileService>>,
+    headers: HeaderMap,
+    q: Params,
+) -> Result<Response> {
     q.allow(&[])?;
     let base = base_url(&headers);
-    let sets: Vec<Value> = st
-        .tiles
+    let sets: Vec<Value> = tiles
         .tilesets
         .iter()
         .map(|(name, set)| {
