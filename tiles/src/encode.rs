@@ -18,11 +18,11 @@
 //! parcels at once; dropping by rank keeps the largest. [`EncodedTile::reductions`] says
 //! what was done.
 
-use prost::Message;
 use serde::Serialize;
 
 use crate::generalise::{self, Frame, TileGeom};
-use crate::mvt::{self, proto, LayerBuilder};
+use crate::mvt::proto;
+use crate::mvt::write::{Commands, LayerWriter};
 use crate::source::{GeomKind, LayerSpec, PropValue, TileSource};
 use crate::tile::{TileCoord, BUFFER};
 
@@ -127,7 +127,8 @@ struct GenFeature {
     geom: TileGeom,
     /// Unclipped area (px²) or length (px), to drop the smallest first.
     size: f64,
-    props: Vec<(String, PropValue<'static>)>,
+    /// Attributes as (index in the layer spec's `attributes`, value).
+    props: Vec<(u16, PropValue<'static>)>,
 }
 
 /// Encodes the tile `coord` of `source` with the source's layers.
@@ -243,9 +244,12 @@ fn generalise_layers(
             if !spec.visible_at(coord.z) {
                 return feats;
             }
-            let attrs: Vec<&str> = spec
-                .attributes_at(coord.z, level.essential_only)
-                .map(|a| a.name.as_str())
+            let attrs: Vec<(u16, &str)> = spec
+                .attributes
+                .iter()
+                .enumerate()
+                .filter(|(_, a)| a.minzoom <= coord.z && (a.essential || !level.essential_only))
+                .map(|(i, a)| (i as u16, a.name.as_str()))
                 .collect();
             let (min_area, min_length) = (spec.min_area_px2, spec.min_length_px);
             source.query(&spec.name, bbox, &mut |f| {
@@ -257,10 +261,8 @@ fn generalise_layers(
                 let Some((geom, size)) = g else { return };
                 let props = attrs
                     .iter()
-                    .filter_map(|&name| {
-                        f.properties
-                            .get(name)
-                            .map(|v| (name.to_owned(), v.into_owned()))
+                    .filter_map(|&(slot, name)| {
+                        f.properties.get(name).map(|v| (slot, v.into_owned()))
                     })
                     .collect();
                 feats.push(GenFeature {
@@ -283,53 +285,36 @@ fn encode_layers(layers: &[LayerSpec], gen: &[Vec<GenFeature>]) -> Vec<u8> {
     encode_sorted(layers, &refs).0
 }
 
-fn to_i32(p: [i64; 2]) -> [i32; 2] {
-    // Clipped coordinates lie within the buffered tile, far inside i32.
-    [p[0] as i32, p[1] as i32]
-}
-
 /// The tile's bytes and each layer's encoded size.
 fn encode_sorted(layers: &[LayerSpec], gen: &[Vec<&GenFeature>]) -> (Vec<u8>, Vec<usize>) {
-    let mut tile = proto::Tile { layers: Vec::new() };
+    let mut tile = Vec::new();
     let mut sizes = vec![0; layers.len()];
+    let mut cmds = Commands::new();
     for (li, (spec, feats)) in layers.iter().zip(gen).enumerate() {
-        let mut b = LayerBuilder::new(&spec.name);
+        if feats.is_empty() {
+            continue;
+        }
+        let names: Vec<&str> = spec.attributes.iter().map(|a| a.name.as_str()).collect();
+        let mut b = LayerWriter::new(&spec.name, names.len());
         for f in feats {
-            let (ty, cmds) = match &f.geom {
+            cmds.clear();
+            let ty = match &f.geom {
                 TileGeom::Polygons(ps) => {
-                    let ps: Vec<Vec<Vec<[i32; 2]>>> = ps
-                        .iter()
-                        .map(|rings| {
-                            rings
-                                .iter()
-                                .map(|r| r.iter().map(|&p| to_i32(p)).collect())
-                                .collect()
-                        })
-                        .collect();
-                    (proto::GEOM_POLYGON, mvt::polygon_commands(&ps))
+                    cmds.polygons(ps);
+                    proto::GEOM_POLYGON
                 }
                 TileGeom::Lines(ls) => {
-                    let ls: Vec<Vec<[i32; 2]>> = ls
-                        .iter()
-                        .map(|r| r.iter().map(|&p| to_i32(p)).collect())
-                        .collect();
-                    (proto::GEOM_LINESTRING, mvt::line_commands(&ls))
+                    cmds.lines(ls);
+                    proto::GEOM_LINESTRING
                 }
                 TileGeom::Points(ps) => {
-                    let ps: Vec<[i32; 2]> = ps.iter().map(|&p| to_i32(p)).collect();
-                    (proto::GEOM_POINT, mvt::point_commands(&ps))
+                    cmds.points(ps);
+                    proto::GEOM_POINT
                 }
             };
-            b.add(f.id, ty, cmds, &f.props);
+            b.add(f.id, ty, &cmds.out, &f.props, &names);
         }
-        if !b.is_empty() {
-            let l = b.finish();
-            sizes[li] = l.encoded_len();
-            tile.layers.push(l);
-        }
+        sizes[li] = b.finish(&mut tile);
     }
-    if tile.layers.is_empty() {
-        return (Vec::new(), sizes);
-    }
-    (tile.encode_to_vec(), sizes)
+    (tile, sizes)
 }

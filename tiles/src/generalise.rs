@@ -128,19 +128,24 @@ fn cross(a: Pt, b: Pt, c: Pt) -> i64 {
 /// given without its closing vertex. Returns false when fewer than 3 vertices or no area
 /// remain.
 pub(crate) fn clean_ring(ring: &mut Vec<Pt>) -> bool {
-    let mut out: Vec<Pt> = Vec::with_capacity(ring.len());
-    for &p in ring.iter() {
-        if out.last() == Some(&p) {
+    // In place: the kept vertices `ring[..n]` are a stack that never passes the vertex read.
+    let mut n = 0;
+    for r in 0..ring.len() {
+        let p = ring[r];
+        if n > 0 && ring[n - 1] == p {
             continue;
         }
-        while out.len() >= 2 && cross(out[out.len() - 2], out[out.len() - 1], p) == 0 {
-            out.pop();
+        while n >= 2 && cross(ring[n - 2], ring[n - 1], p) == 0 {
+            n -= 1;
         }
-        if out.last() == Some(&p) {
+        if n > 0 && ring[n - 1] == p {
             continue;
         }
-        out.push(p);
+        ring[n] = p;
+        n += 1;
     }
+    ring.truncate(n);
+    let out = ring;
     // The seam between the last and the first vertex.
     while out.len() >= 3 {
         let n = out.len();
@@ -152,8 +157,7 @@ pub(crate) fn clean_ring(ring: &mut Vec<Pt>) -> bool {
             break;
         }
     }
-    *ring = out;
-    ring.len() >= 3 && area2(ring) != 0
+    out.len() >= 3 && area2(out) != 0
 }
 
 /// Polygonal geometry of `geom` in this frame, or None when it is empty here, smaller than
@@ -168,9 +172,9 @@ pub(crate) fn polygons(
     let mut polys: Vec<&Polygon<f64>> = Vec::new();
     let mut owned: Vec<Polygon<f64>> = Vec::new();
     collect_polygons(geom, &mut polys, &mut owned);
-    let all: Vec<&Polygon<f64>> = polys.into_iter().chain(owned.iter()).collect();
 
-    // Project, measure and find the box.
+    // Project, measure and find the box: every ring's pixels in one buffer, `ring_ends[k]`
+    // the end of ring k, `poly_ends[j]` the end of polygon j's rings.
     let mut area = 0.0;
     let mut bbox = [
         f64::INFINITY,
@@ -178,20 +182,24 @@ pub(crate) fn polygons(
         f64::NEG_INFINITY,
         f64::NEG_INFINITY,
     ];
-    let mut projected: Vec<Vec<Vec<[f64; 2]>>> = Vec::with_capacity(all.len());
-    for p in all {
-        let mut rings = Vec::with_capacity(1 + p.interiors().len());
+    let mut pts: Vec<[f64; 2]> = Vec::new();
+    let mut ring_ends: Vec<usize> = Vec::new();
+    let mut poly_ends: Vec<usize> = Vec::with_capacity(polys.len() + owned.len());
+    for p in polys.iter().copied().chain(owned.iter()) {
         for (i, ls) in std::iter::once(p.exterior())
             .chain(p.interiors())
             .enumerate()
         {
-            let mut r: Vec<[f64; 2]> = ls.0.iter().map(|&c| frame.px(c)).collect();
+            let start = pts.len();
+            pts.extend(ls.0.iter().map(|&c| frame.px(c)));
+            let r = &pts[start..];
             if r.len() > 1 && r.first() == r.last() {
-                r.pop();
+                pts.pop();
             }
-            let a = area2_f(&r).abs() / 2.0;
+            let r = &pts[start..];
+            let a = area2_f(r).abs() / 2.0;
             if i == 0 {
-                for q in &r {
+                for q in r {
                     bbox[0] = bbox[0].min(q[0]);
                     bbox[1] = bbox[1].min(q[1]);
                     bbox[2] = bbox[2].max(q[0]);
@@ -201,11 +209,11 @@ pub(crate) fn polygons(
             } else {
                 area -= a;
             }
-            rings.push(r);
+            ring_ends.push(pts.len());
         }
-        projected.push(rings);
+        poly_ends.push(ring_ends.len());
     }
-    if projected.is_empty() || !area.is_finite() || area < min_area_px2 {
+    if poly_ends.is_empty() || !area.is_finite() || area < min_area_px2 {
         return None;
     }
     let c = frame.clip.map(|v| v as f64);
@@ -214,12 +222,18 @@ pub(crate) fn polygons(
     }
     let inside = bbox[0] >= c[0] && bbox[1] >= c[1] && bbox[2] <= c[2] && bbox[3] <= c[3];
 
-    let mut out: Vec<Vec<Vec<Pt>>> = Vec::new();
-    for rings in projected {
-        let snapped: Vec<Vec<Pt>> = rings
+    let mut out: Vec<Vec<Vec<Pt>>> = Vec::with_capacity(poly_ends.len());
+    let (mut ring0, mut start) = (0, 0);
+    for &pe in &poly_ends {
+        let snapped: Vec<Vec<Pt>> = ring_ends[ring0..pe]
             .iter()
-            .map(|r| r.iter().map(|&p| frame.snap_pt(p)).collect())
+            .map(|&end| {
+                let r: Vec<Pt> = pts[start..end].iter().map(|&p| frame.snap_pt(p)).collect();
+                start = end;
+                r
+            })
             .collect();
+        ring0 = pe;
         if inside {
             out.push(snapped);
         } else {
@@ -227,19 +241,13 @@ pub(crate) fn polygons(
         }
     }
     let mut cleaned = Vec::with_capacity(out.len());
-    for rings in out {
-        let mut it = rings.into_iter();
-        let Some(mut ext) = it.next() else { continue };
-        if !clean_ring(&mut ext) {
+    for mut rings in out {
+        if rings.is_empty() || !clean_ring(&mut rings[0]) {
             continue;
         }
-        let mut poly = vec![ext];
-        for mut hole in it {
-            if clean_ring(&mut hole) {
-                poly.push(hole);
-            }
-        }
-        cleaned.push(poly);
+        let mut exterior = true;
+        rings.retain_mut(|r| std::mem::take(&mut exterior) || clean_ring(r));
+        cleaned.push(rings);
     }
     (!cleaned.is_empty()).then_some((TileGeom::Polygons(cleaned), area))
 }

@@ -9,11 +9,14 @@
 
 mod decode;
 pub mod proto;
+pub(crate) mod write;
 
+#[cfg(test)]
 use std::collections::HashMap;
 
 pub use decode::{decode, ring_area2, DecodeError, DecodedFeature, DecodedLayer, GeomType};
 
+#[cfg(test)]
 use crate::source::PropValue;
 
 /// `MoveTo` command id (§4.3.3.1).
@@ -120,6 +123,7 @@ pub fn point_commands(points: &[[i32; 2]]) -> Vec<u32> {
 }
 
 /// A value as a hashable key for deduplication.
+#[cfg(test)]
 #[derive(PartialEq, Eq, Hash)]
 enum ValueKey {
     Str(String),
@@ -129,13 +133,16 @@ enum ValueKey {
 }
 
 /// Builds one layer, deduplicating keys and values (§4.4: a value is stored once and referred
-/// to by index from every feature that has it).
+/// to by index from every feature that has it). The encoder writes bytes straight with
+/// [`write::LayerWriter`]; this builder of prost messages is kept as the tests' reference.
+#[cfg(test)]
 pub(crate) struct LayerBuilder {
     layer: proto::Layer,
     keys: HashMap<String, u32>,
     values: HashMap<ValueKey, u32>,
 }
 
+#[cfg(test)]
 impl LayerBuilder {
     pub fn new(name: &str) -> LayerBuilder {
         LayerBuilder {
