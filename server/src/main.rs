@@ -1,5 +1,10 @@
 //! The `quyhoach` command: import planning layers, manage plans, build the demo district.
 
+/// jemalloc instead of glibc's malloc: a cold tile allocates per feature, and glibc spent
+/// half its time in `_int_malloc`/`malloc_consolidate` (docs/benchmarks.md, cold tiles).
+#[global_allocator]
+static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
