@@ -60,7 +60,7 @@ fn benches(c: &mut Criterion) {
     );
 
     let mut parts = index.heap_breakdown();
-    parts.sort_by(|a, b| b.1.cmp(&a.1));
+    parts.sort_by_key(|b| std::cmp::Reverse(b.1));
     let total: usize = parts.iter().map(|p| p.1).sum();
     eprintln!("heap by part (MB), total {:.1}:", total as f64 / 1e6);
     for (name, bytes) in parts.iter().filter(|p| p.1 >= 100_000) {

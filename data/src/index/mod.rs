@@ -888,7 +888,7 @@ impl Index {
 /// Heap bytes of an R-tree: every node's child vector, walked from the root.
 fn rtree_bytes<T: rstar::RTreeObject>(tree: &RTree<T>) -> usize {
     fn walk<T: rstar::RTreeObject>(p: &rstar::ParentNode<T>) -> usize {
-        p.children().len() * std::mem::size_of::<rstar::RTreeNode<T>>()
+        std::mem::size_of_val(p.children())
             + p.children()
                 .iter()
                 .map(|c| match c {

@@ -240,11 +240,6 @@ impl LayerBuilder {
         });
     }
 
-    /// Whether no feature was added.
-    pub fn is_empty(&self) -> bool {
-        self.layer.features.is_empty()
-    }
-
     pub fn finish(self) -> proto::Layer {
         self.layer
     }

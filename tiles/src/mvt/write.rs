@@ -30,7 +30,7 @@ pub(crate) fn put_varint(buf: &mut Vec<u8>, mut v: u64) {
 /// Bytes of a varint.
 fn varint_len(v: u64) -> usize {
     // 1 byte per 7 bits, at least one.
-    ((64 - (v | 1).leading_zeros() as usize) + 6) / 7
+    (64 - (v | 1).leading_zeros() as usize).div_ceil(7)
 }
 
 fn put_key(buf: &mut Vec<u8>, tag: u32, wire: u32) {

@@ -36,10 +36,13 @@ pub struct PmTilesReader {
     leaves: LeafCache,
 }
 
+/// Parsed leaf directories keyed by their file offset and length.
+type Leaves = HashMap<(u64, u64), Arc<[Entry]>>;
+
 /// Parsed leaf directories by their file offset and length.
 #[derive(Debug, Default)]
 struct LeafCache {
-    map: RwLock<HashMap<(u64, u64), Arc<[Entry]>>>,
+    map: RwLock<Leaves>,
     /// Parses so far (tests check that a leaf is parsed once).
     parsed: std::sync::atomic::AtomicU64,
 }
