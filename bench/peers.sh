@@ -57,79 +57,16 @@ Q=${QUYHOACH:-$PWD/target/release/quyhoach}
 $Q demo --store "$STORE" --parcels "$PARCELS" --seed 1 --quiet --no-serve | tail -n 1
 STORE=$(cd "$STORE" && pwd)
 
-load() { cut -d' ' -f1-3 /proc/loadavg; }
-rss_mb() { echo $(( $(awk '/VmRSS/ {print $2}' "/proc/$1/status") / 1024 )); }
+. bench/lib.sh
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GB, $(uname -r); load before: $(load)"
 echo "rows: $ROWS"
 
-pids=()
 cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+  cleanup_servers
   [ -n "${PGDATA_DIR:-}" ] && "${PGRUN[@]}" "$PGBIN/pg_ctl" -D "$PGDATA_DIR" stop -m fast >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
-
-wait_up() { # url pid log
-  for _ in $(seq 1 600); do
-    if curl -s -o /dev/null "$1"; then return 0; fi
-    if ! kill -0 "$2" 2>/dev/null; then cat "$3"; exit 1; fi
-    sleep 0.5
-  done
-  echo "server at $1 did not start" >&2
-  exit 1
-}
-stop() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
-
-# wrk over a list of paths, round robin; one line: req/s, p50, p99, errors (status ≥ 400 and socket).
-cat >"$WORK/list.lua" <<'LUA'
-local paths, i = {}, 0
-init = function(args)
-  for line in io.lines(args[1]) do paths[#paths + 1] = line end
-end
-request = function()
-  i = i % #paths + 1
-  return wrk.format("GET", paths[i], {["Accept-Encoding"] = "gzip"})
-end
-done = function(summary, latency, requests)
-  io.write(string.format("req/s=%.0f p50_ms=%.2f p99_ms=%.2f requests=%d errors=%d\n",
-    summary.requests / (summary.duration / 1e6), latency:percentile(50) / 1000,
-    latency:percentile(99) / 1000, summary.requests,
-    summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
-end
-LUA
-run_wrk() { # base list connections seconds label
-  local out
-  out=$(timeout $(( $4 + 30 )) wrk -t "$THREADS" -c "$3" -d "${4}s" --latency -s "$WORK/list.lua" "$1" -- "$2" | grep 'req/s=' || true)
-  if [ -n "$5" ]; then printf '%-44s %s  (load %s)\n' "$5" "$out" "$(load)"; fi
-}
-prefix() { sed "s|^|$1|; s|\$|$2|" "$3" >"$4"; }
-
-# Tile lists: a fixed-seed zoom mix over the town (the zoning plan's extent) for the hot row,
-# every tile over the town at z14 and z15 for the cold row. Paths without a server prefix.
-python3 - "$STORE" "$WORK" <<'PY'
-import json, math, random, sys
-store, work = sys.argv[1], sys.argv[2]
-cat = json.load(open(f"{store}/catalog.json"))
-w, s, e, n = cat["layers"]["zones-qhpk-2000"]["bounds"]
-def tile(lon, lat, z):
-    k = 2 ** z
-    return int((lon + 180) / 360 * k), int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * k)
-def cover(z):
-    x0, y0 = tile(w, n, z); x1, y1 = tile(e, s, z)
-    return [(z, x, y) for x in range(x0, x1 + 1) for y in range(y0, y1 + 1)]
-rnd = random.Random(1)
-out = []
-for z, pct in {12: 5, 13: 10, 14: 20, 15: 30, 16: 35}.items():
-    tiles = cover(z)
-    out += [rnd.choice(tiles) for _ in range(pct * 20)]
-rnd.shuffle(out)
-open(f"{work}/mix.txt", "w").write("".join(f"{z}/{x}/{y}\n" for z, x, y in out))
-for z in (14, 15):
-    t = cover(z)
-    rnd.shuffle(t)
-    open(f"{work}/cold-z{z}.txt", "w").write("".join(f"{a}/{b}/{c}\n" for a, b, c in t))
-print(f"tile lists: {len(out)} in the hot mix; town tiles z14/z15: {len(cover(14))}/{len(cover(15))}")
-PY
+tile_lists "$STORE" "$WORK"
 
 # ---------------------------------------------------------------- ceiling: nginx, one file
 if [[ " $ROWS " == *" ceiling "* ]] || [[ " $ROWS " == *" hot "* ]]; then

@@ -48,69 +48,9 @@ $Q demo --store "$STORE" --parcels "$PARCELS" --seed 1 --quiet --no-serve | tail
 
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GB; load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; }
-trap cleanup EXIT
-
-wait_up() { # url pid log
-  for _ in $(seq 1 600); do
-    if curl -s -o /dev/null "$1"; then return 0; fi
-    if ! kill -0 "$2" 2>/dev/null; then cat "$3"; exit 1; fi
-    sleep 0.5
-  done
-  echo "server at $1 did not start" >&2; exit 1
-}
-
-# wrk over a list of paths, round robin; prints req/s, p50, p99.
-cat >"$WORK/list.lua" <<'LUA'
-local paths, i = {}, 0
-init = function(args)
-  for line in io.lines(args[1]) do paths[#paths + 1] = line end
-end
-request = function()
-  i = i % #paths + 1
-  return wrk.format("GET", paths[i], {["Accept-Encoding"] = "gzip"})
-end
-done = function(summary, latency, requests)
-  io.write(string.format("RESULT req/s=%.0f p50_ms=%.2f p99_ms=%.2f requests=%d errors=%d\n",
-    summary.requests / (summary.duration / 1e6), latency:percentile(50) / 1000,
-    latency:percentile(99) / 1000, summary.requests,
-    summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
-end
-LUA
-run_wrk() { # base list connections duration label
-  timeout $(( $4 + 30 )) wrk -t "$THREADS" -c "$3" -d "${4}s" --latency -s "$WORK/list.lua" "$1" -- "$2" \
-    | grep RESULT | sed "s|^RESULT|$5:|"
-}
-
-# Tile lists: a fixed-seed zoom mix over the town (the zoning plan's extent) for (a), every
-# tile over the town per zoom for (b). Prefix-free paths; the server prefix is added per run.
-python3 - "$STORE" "$WORK" <<'PY'
-import json, math, random, sys
-store, work = sys.argv[1], sys.argv[2]
-cat = json.load(open(f"{store}/catalog.json"))
-w, s, e, n = cat["layers"]["zones-qhpk-2000"]["bounds"]
-def tile(lon, lat, z):
-    k = 2 ** z
-    x = int((lon + 180) / 360 * k)
-    y = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * k)
-    return x, y
-def cover(z):
-    x0, y0 = tile(w, n, z); x1, y1 = tile(e, s, z)
-    return [(z, x, y) for x in range(x0, x1 + 1) for y in range(y0, y1 + 1)]
-rnd = random.Random(1)
-mix = {12: 5, 13: 10, 14: 20, 15: 30, 16: 35}
-out = []
-for z, pct in mix.items():
-    tiles = cover(z)
-    out += [rnd.choice(tiles) for _ in range(pct * 20)]
-rnd.shuffle(out)
-open(f"{work}/mix.txt", "w").write("".join(f"{z}/{x}/{y}\n" for z, x, y in out))
-for z in (14, 15, 16):
-    open(f"{work}/cold-z{z}.txt", "w").write("".join(f"{a}/{b}/{c}\n" for a, b, c in cover(z)))
-print(f"tile lists: {len(out)} requests in the mix, town z14/15/16: {len(cover(14))}/{len(cover(15))}/{len(cover(16))} tiles")
-PY
-prefix() { sed "s|^|$1|; s|\$|$2|" "$3" >"$4"; }
+. bench/lib.sh
+trap cleanup_servers EXIT
+tile_lists "$STORE" "$WORK"
 
 if [[ " $PARTS " == *" a "* ]]; then
   echo "== (a) hot tiles"
