@@ -295,28 +295,8 @@ pub fn tile_app(tiles: Arc<tiles::TileService>, server: Arc<state::ServerConfig>
                 proxy::sanitize(&server.proxies, &mut req);
                 next.run(req).await
             },
-        ))
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::SERVICE_UNAVAILABLE,
-            REQUEST_TIMEOUT,
-        ))
-        .layer(middleware::from_fn(problems_for_bare_errors))
-        .layer(middleware::from_fn(request_limits))
-        .layer(CatchPanicLayer::custom(
-            |_: Box<dyn std::any::Any + Send>| {
-                tracing::error!("a handler panicked");
-                problem(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal error; it has been logged",
-                    None,
-                )
-            },
-        ))
-        .layer(CompressionLayer::new())
-        .layer(cors())
-        .layer(TraceLayer::new_for_http())
-        .with_state(tiles.clone());
+        ));
+    let inner = outer_layers(inner).with_state(tiles.clone());
     with_fast_archive_tiles(tiles, inner)
 }
 
@@ -343,7 +323,6 @@ fn full_app(state: AppState) -> Router {
         .route("/text/plans", get(textsite::plans_page))
         .route("/text/plans/{id}", get(textsite::plan_page))
         .route("/text/communes/{code}", get(textsite::commune_page));
-    let cors = cors();
     if let Some(web) = state.web_dir.as_deref() {
         // The web app: its page (with the server's preview and sharing tags), its assets.
         router = router
@@ -361,7 +340,7 @@ fn full_app(state: AppState) -> Router {
     } else {
         router = router.route("/", axum::routing::get(web_not_built));
     }
-    router
+    let router = router
         .fallback(api::not_found)
         .method_not_allowed_fallback(api::method_not_allowed)
         .layer(middleware::from_fn_with_state(state.clone(), caching))
@@ -369,13 +348,21 @@ fn full_app(state: AppState) -> Router {
             state.clone(),
             proxy::forwarded_headers,
         ))
-        .layer(middleware::from_fn(web_cache_headers))
+        .layer(middleware::from_fn(web_cache_headers));
+    outer_layers(router).with_state(state)
+}
+
+/// The layers every request passes, outermost last, of the full server and the tile-only
+/// one: the body limit, the request timeout, problem documents for bare errors (outside the
+/// timeout, so its bare 503 becomes one too), the URI and header limits, panics caught,
+/// compression, CORS and tracing.
+fn outer_layers<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S> {
+    router
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
             REQUEST_TIMEOUT,
         ))
-        // Outside the timeout so its bare 503 becomes a problem document too.
         .layer(middleware::from_fn(problems_for_bare_errors))
         .layer(middleware::from_fn(request_limits))
         .layer(CatchPanicLayer::custom(
@@ -389,9 +376,8 @@ fn full_app(state: AppState) -> Router {
             },
         ))
         .layer(CompressionLayer::new())
-        .layer(cors)
+        .layer(cors())
         .layer(TraceLayer::new_for_http())
-        .with_state(state)
 }
 
 pub(crate) fn etag_matches(headers: &HeaderMap, etag: &str) -> bool {
