@@ -945,7 +945,8 @@ async fn a_shared_parcel_link_carries_its_answer_and_its_map() {
         }
     }
     assert!(checked > 0, "the parcel lies in planned zones");
-    assert!(html.contains(r#"<div id="preview-answer""#));
+    // One parcel: its whole report in the page (a section), read before any script.
+    assert!(html.contains(r#"<section id="preview-answer""#));
     // The labels' glyphs are asked for with the page: numbers (regular) and names (bold),
     // Vietnamese ranges.
     for font in ["DejaVu%20Sans%20Book", "DejaVu%20Sans%20Bold"] {
