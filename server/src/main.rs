@@ -812,6 +812,31 @@ fn run_serve(
     if live.state().server.uploads.reader.is_none() {
         println!("warning: no upload reader found; site file uploads answer 503");
     }
+    let reload =
+        (net.reload_seconds > 0).then(|| std::time::Duration::from_secs(net.reload_seconds));
+    serve_on(
+        listen,
+        net,
+        |addr| {
+            println!("serving on http://{addr}/  (API http://{addr}/api/v1/openapi.json, OGC API - Features http://{addr}/ogc, tiles http://{addr}/tiles, style http://{addr}/styles/planning.json)");
+        },
+        move |listener, limits| async move {
+            quyhoach_server::serve_live(listener, std::sync::Arc::new(live), limits, reload).await
+        },
+    )
+}
+
+/// Starts the runtime, binds `listen`, says where it listens and runs `serve` until it stops.
+fn serve_on<F, Fut>(
+    listen: &str,
+    net: &NetArgs,
+    announce: impl FnOnce(std::net::SocketAddr),
+    serve: F,
+) -> anyhow::Result<()>
+where
+    F: FnOnce(tokio::net::TcpListener, quyhoach_server::listener::Limits) -> Fut,
+    Fut: std::future::Future<Output = std::io::Result<()>>,
+{
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -820,14 +845,11 @@ fn run_serve(
         let listener = tokio::net::TcpListener::bind(listen)
             .await
             .with_context(|| format!("cannot listen on {listen}"))?;
-        let addr = listener.local_addr()?;
-        println!("serving on http://{addr}/  (API http://{addr}/api/v1/openapi.json, OGC API - Features http://{addr}/ogc, tiles http://{addr}/tiles, style http://{addr}/styles/planning.json)");
+        announce(listener.local_addr()?);
         let limits = quyhoach_server::listener::Limits {
             max_connections: net.max_connections,
         };
-        let reload = (net.reload_seconds > 0)
-            .then(|| std::time::Duration::from_secs(net.reload_seconds));
-        quyhoach_server::serve_live(listener, std::sync::Arc::new(live), limits, reload).await?;
+        serve(listener, limits).await?;
         println!("stopped");
         anyhow::Ok(())
     })
@@ -846,23 +868,14 @@ fn run_serve_tiles(
         println!("serving archive {}", a.display());
     }
     let router = quyhoach_server::tile_app(std::sync::Arc::new(service), server);
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("starting the async runtime")?;
-    rt.block_on(async {
-        let listener = tokio::net::TcpListener::bind(listen)
-            .await
-            .with_context(|| format!("cannot listen on {listen}"))?;
-        let addr = listener.local_addr()?;
-        println!("serving tiles only (no store) on http://{addr}/  (list http://{addr}/tiles)");
-        let limits = quyhoach_server::listener::Limits {
-            max_connections: net.max_connections,
-        };
-        quyhoach_server::serve_router(listener, router, limits).await?;
-        println!("stopped");
-        anyhow::Ok(())
-    })
+    serve_on(
+        listen,
+        net,
+        |addr| {
+            println!("serving tiles only (no store) on http://{addr}/  (list http://{addr}/tiles)")
+        },
+        move |listener, limits| quyhoach_server::serve_router(listener, router, limits),
+    )
 }
 
 fn build_demo(args: &DemoArgs) -> anyhow::Result<()> {

@@ -358,14 +358,12 @@ fn header_bytes(h: &HeaderMap) -> usize {
 /// The CORS headers the router's `CorsLayer` puts on every non-preflight answer (any
 /// origin, the ETag readable).
 fn cors_headers(h: &mut HeaderMap) {
-    h.insert(
-        header::ACCESS_CONTROL_ALLOW_ORIGIN,
-        HeaderValue::from_static("*"),
-    );
-    h.insert(
-        header::ACCESS_CONTROL_EXPOSE_HEADERS,
-        HeaderValue::from_static("etag"),
-    );
+    for (name, value) in [
+        (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"),
+        (header::ACCESS_CONTROL_EXPOSE_HEADERS, "etag"),
+    ] {
+        h.insert(name, HeaderValue::from_static(value));
+    }
 }
 
 /// Answers `GET /tiles/{archive}/{z}/{x}/{y}.mvt` of a served archive at once, without the
