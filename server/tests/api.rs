@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
-use common::{demo, get, personal_demo, post, send, Resp};
+use common::{demo, get, parcel_key as key, personal_demo, post, send, Resp};
 use geo::InteriorPoint;
 use quyhoach_data::index::{self, FeatureOut};
 use quyhoach_server::geojson::geometry_to_json;
@@ -28,14 +28,6 @@ fn parcel(k: usize) -> FeatureOut {
 fn inside(f: &FeatureOut) -> (f64, f64) {
     let p = f.geometry.interior_point().unwrap();
     (p.x(), p.y())
-}
-
-fn key(f: &FeatureOut) -> (String, i64, i64) {
-    (
-        f.properties["commune_code"].as_str().unwrap().to_string(),
-        f.properties["sheet"].as_i64().unwrap(),
-        f.properties["parcel"].as_i64().unwrap(),
-    )
 }
 
 fn ids(v: &Value) -> Vec<u64> {

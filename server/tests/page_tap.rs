@@ -9,32 +9,9 @@ mod common;
 
 use std::collections::HashMap;
 
-use common::{demo, get};
+use common::{all_parcels, demo, get, parcel_key as key};
 use geo::InteriorPoint;
 use quyhoach_data::index::FeatureOut;
-
-fn key(f: &FeatureOut) -> (String, i64, i64) {
-    (
-        f.properties["commune_code"].as_str().unwrap().to_string(),
-        f.properties["sheet"].as_i64().unwrap(),
-        f.properties["parcel"].as_i64().unwrap(),
-    )
-}
-
-fn all_parcels() -> Vec<FeatureOut> {
-    let mut all = Vec::new();
-    loop {
-        let (page, _) = demo()
-            .state
-            .index
-            .features_in_bbox("parcels", None, 1000, all.len())
-            .unwrap();
-        if page.is_empty() {
-            return all;
-        }
-        all.extend(page);
-    }
-}
 
 /// A point inside the parcel that `parcels_at` gives back for it alone.
 fn inside(f: &FeatureOut) -> Option<(f64, f64)> {

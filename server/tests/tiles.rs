@@ -592,29 +592,8 @@ async fn archives_hold_the_served_tiles() {
     let d = demo();
     let st = &d.state;
     let dir = tempfile::tempdir().unwrap();
-    let code = {
-        let f = st
-            .index
-            .features_in_bbox("communes", None, 10, 0)
-            .unwrap()
-            .0;
-        f[0].properties["code"].as_str().unwrap().to_string()
-    };
     let archive = dir.path().join("pack.pmtiles");
-    let out = Command::new(env!("CARGO_BIN_EXE_quyhoach"))
-        .args(["tiles", "--quiet", "--minzoom", "12", "--maxzoom", "17"])
-        .args(["--commune", &code, "--store"])
-        .arg(&d.store)
-        .arg("--out")
-        .arg(&archive)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = commune_archive(d, 17, &archive);
     assert!(text.contains("z17"), "{text}");
     let reader = PmTilesReader::open(&archive).unwrap();
     assert_eq!(
@@ -876,36 +855,38 @@ async fn each_parcel_has_one_label_point_inside_it() {
     );
 }
 
+/// `quyhoach tiles` of the demo's first commune, zooms 12 to `maxzoom`, into `archive`;
+/// what it printed.
+fn commune_archive(d: &common::Demo, maxzoom: u8, archive: &Path) -> String {
+    let code = {
+        let f = d
+            .state
+            .index
+            .features_in_bbox("communes", None, 10, 0)
+            .unwrap()
+            .0;
+        f[0].properties["code"].as_str().unwrap().to_string()
+    };
+    let out = common::process::run_ok(
+        Command::new(env!("CARGO_BIN_EXE_quyhoach"))
+            .args(["tiles", "--quiet", "--minzoom", "12", "--maxzoom"])
+            .arg(maxzoom.to_string())
+            .args(["--commune", &code, "--store"])
+            .arg(&d.store)
+            .arg("--out")
+            .arg(archive),
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 /// The town's commune as an archive (z12–16), built once for the tests below.
 fn town_archive() -> &'static Path {
     static ARCHIVE: std::sync::OnceLock<(tempfile::TempDir, PathBuf)> = std::sync::OnceLock::new();
     &ARCHIVE
         .get_or_init(|| {
-            let d = demo();
             let dir = tempfile::tempdir().unwrap();
-            let code = {
-                let f = d
-                    .state
-                    .index
-                    .features_in_bbox("communes", None, 10, 0)
-                    .unwrap()
-                    .0;
-                f[0].properties["code"].as_str().unwrap().to_string()
-            };
             let archive = dir.path().join("town.pmtiles");
-            let out = Command::new(env!("CARGO_BIN_EXE_quyhoach"))
-                .args(["tiles", "--quiet", "--minzoom", "12", "--maxzoom", "16"])
-                .args(["--commune", &code, "--store"])
-                .arg(&d.store)
-                .arg("--out")
-                .arg(&archive)
-                .output()
-                .unwrap();
-            assert!(
-                out.status.success(),
-                "{}",
-                String::from_utf8_lossy(&out.stderr)
-            );
+            commune_archive(demo(), 16, &archive);
             (dir, archive)
         })
         .1
@@ -913,23 +894,7 @@ fn town_archive() -> &'static Path {
 
 /// A request through a router (the tile-only one has no `AppState`).
 async fn through(router: &axum::Router, req: Request<Body>) -> Resp {
-    use http_body_util::BodyExt;
-    use tower::ServiceExt;
-    let resp = router.clone().oneshot(req).await.unwrap();
-    let status = resp.status();
-    let headers = resp.headers().clone();
-    let body = resp
-        .into_body()
-        .collect()
-        .await
-        .unwrap()
-        .to_bytes()
-        .to_vec();
-    Resp {
-        status,
-        headers,
-        body,
-    }
+    common::send_to(router.clone(), req).await
 }
 
 fn req(uri: &str, headers: &[(&str, &str)]) -> Request<Body> {

@@ -14,7 +14,7 @@ use std::sync::OnceLock;
 use axum::body::Body;
 use axum::http::{header, HeaderMap, Request, StatusCode};
 use http_body_util::BodyExt;
-use quyhoach_data::index::Index;
+use quyhoach_data::index::{FeatureOut, Index};
 use quyhoach_server::demo::{build_demo, DemoBuild};
 use quyhoach_server::AppState;
 use serde_json::Value;
@@ -89,10 +89,12 @@ impl Resp {
 }
 
 pub async fn send(state: &AppState, req: Request<Body>) -> Resp {
-    let resp = quyhoach_server::app(state.clone())
-        .oneshot(req)
-        .await
-        .unwrap();
+    send_to(quyhoach_server::app(state.clone()), req).await
+}
+
+/// A request through any router (the tile-only one has no `AppState`).
+pub async fn send_to(router: axum::Router, req: Request<Body>) -> Resp {
+    let resp = router.oneshot(req).await.unwrap();
     let status = resp.status();
     let headers = resp.headers().clone();
     let body = resp
@@ -151,4 +153,29 @@ pub fn judges_python() -> PathBuf {
         p.display()
     );
     p
+}
+
+/// A parcel's number: (commune code, map sheet, parcel).
+pub fn parcel_key(f: &FeatureOut) -> (String, i64, i64) {
+    (
+        f.properties["commune_code"].as_str().unwrap().to_string(),
+        f.properties["sheet"].as_i64().unwrap(),
+        f.properties["parcel"].as_i64().unwrap(),
+    )
+}
+
+/// Every parcel of the demo store, page by page.
+pub fn all_parcels() -> Vec<FeatureOut> {
+    let mut all = Vec::new();
+    loop {
+        let (page, _) = demo()
+            .state
+            .index
+            .features_in_bbox("parcels", None, 1000, all.len())
+            .unwrap();
+        if page.is_empty() {
+            return all;
+        }
+        all.extend(page);
+    }
 }

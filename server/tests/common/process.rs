@@ -190,3 +190,15 @@ pub fn upload_dirs_of(pid: u32) -> Vec<PathBuf> {
         })
         .collect()
 }
+
+/// Runs a command to its end; fails the test with what it printed on stderr unless it
+/// succeeded.
+pub fn run_ok(cmd: &mut Command) -> std::process::Output {
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
