@@ -5,14 +5,15 @@
 //! `quyhoach demo --store /tmp/ix1m --parcels 1000000`). The load time and the resident
 //! memory it adds are printed once before the timings.
 
+#[path = "store.rs"]
+mod store;
+
 use std::hint::black_box;
-use std::path::PathBuf;
 use std::time::Instant;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use geo::InteriorPoint;
 use geo_types::{Coord, Geometry, LineString, MultiPolygon, Polygon};
-use quyhoach_data::demo::{self, DemoOptions};
 use quyhoach_data::index::{Index, Site};
 
 fn rss_kb() -> u64 {
@@ -26,28 +27,8 @@ fn rss_kb() -> u64 {
         .unwrap_or(0)
 }
 
-fn store() -> (Option<tempfile::TempDir>, PathBuf) {
-    if let Ok(dir) = std::env::var("QUYHOACH_BENCH_STORE") {
-        return (None, PathBuf::from(dir));
-    }
-    let parcels = std::env::var("QUYHOACH_BENCH_PARCELS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(100_000);
-    let tmp = tempfile::tempdir().expect("temp dir");
-    let store_dir = tmp.path().join("store");
-    let sources = demo::generate(
-        &DemoOptions { parcels, seed: 1 },
-        &tmp.path().join("sources"),
-        &|_, _| {},
-    )
-    .expect("demo");
-    demo::import_sources(&sources, &store_dir, false, &[]).expect("import");
-    (Some(tmp), store_dir)
-}
-
 fn benches(c: &mut Criterion) {
-    let (_tmp, dir) = store();
+    let (_tmp, dir) = store::store(100_000);
     let before = rss_kb();
     let t = Instant::now();
     let index = Index::load(&dir).expect("load");

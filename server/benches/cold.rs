@@ -8,7 +8,7 @@
 //! a temporary directory. The town is the extent of the zoning plan `zones-qhpk-2000`, with
 //! the tiles chosen as `bench/tiles_vs_martin.sh` part (b) chooses them.
 //!
-//! Criterion: `QUYHOACH_BENCH_STORE=/tmp/s1m cargo bench -p quyhoach-tiles --bench cold`.
+//! Criterion: `QUYHOACH_BENCH_STORE=/tmp/s1m cargo bench -p quyhoach-server --bench cold`.
 //!
 //! One pass without criterion, for instruction counts and to check that tiles did not
 //! change: `QUYHOACH_BENCH_ONCE=1` (optionally `QUYHOACH_BENCH_ZOOM=15`) runs each zoom once
@@ -21,38 +21,19 @@
 //!   target/release/deps/cold-<hash> --bench
 //! ```
 
+#[path = "../../data/benches/store.rs"]
+mod store;
+
 use std::hint::black_box;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
 use criterion::{criterion_group, Criterion};
-use quyhoach_data::demo::{self, DemoOptions};
 use quyhoach_data::index::Index;
 use quyhoach_server::tiles::IndexSource;
 use quyhoach_tiles::gzip::gzip;
 use quyhoach_tiles::{encode_tile, EncodeOptions, TileCoord};
 use sha2::{Digest, Sha256};
-
-fn store() -> (Option<tempfile::TempDir>, PathBuf) {
-    if let Ok(dir) = std::env::var("QUYHOACH_BENCH_STORE") {
-        return (None, PathBuf::from(dir));
-    }
-    let parcels = std::env::var("QUYHOACH_BENCH_PARCELS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(20_000);
-    let tmp = tempfile::tempdir().expect("temp dir");
-    let store_dir = tmp.path().join("store");
-    let sources = demo::generate(
-        &DemoOptions { parcels, seed: 1 },
-        &tmp.path().join("sources"),
-        &|_, _| {},
-    )
-    .expect("demo");
-    demo::import_sources(&sources, &store_dir, false, &[]).expect("import");
-    (Some(tmp), store_dir)
-}
 
 /// Every tile over `[w, s, e, n]` at zoom `z`, the corners' tiles included (as the bench
 /// script's Python does).
@@ -94,7 +75,7 @@ fn encode_zoom(src: &IndexSource, tiles: &[TileCoord]) -> (usize, usize, usize, 
 }
 
 fn setup() -> (Option<tempfile::TempDir>, IndexSource, [f64; 4]) {
-    let (tmp, dir) = store();
+    let (tmp, dir) = store::store(20_000);
     let t = Instant::now();
     let index = Arc::new(Index::load(&dir).expect("load the store"));
     eprintln!(
