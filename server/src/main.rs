@@ -145,8 +145,9 @@ struct TileServeArgs {
     /// Repeatable.
     #[arg(long = "pmtiles", value_name = "FILE")]
     pmtiles: Vec<PathBuf>,
-    /// Memory for the cache of gzipped tiles, MB; 0 turns the cache off (every request
-    /// encodes its tile; for benchmarks).
+    /// Memory for the cache of gzipped tiles, MB, and again for each archive's cache of the
+    /// tiles read from it; 0 turns the caches off (every request encodes or reads its tile;
+    /// for benchmarks).
     #[arg(long, env = "QUYHOACH_TILE_CACHE_MB", default_value_t = quyhoach_server::tiles::DEFAULT_TILE_CACHE_BYTES / 1_048_576)]
     tile_cache_mb: u64,
     /// Directory holding DejaVuSans.ttf and DejaVuSans-Bold.ttf, rendered into the map's
@@ -862,7 +863,7 @@ fn run_serve_tiles(
     net: &NetArgs,
 ) -> anyhow::Result<()> {
     let server = std::sync::Arc::new(net.server_config()?);
-    let mut service = quyhoach_server::tiles::TileService::archives_only();
+    let mut service = quyhoach_server::tiles::TileService::archives_only(tiles.cache_bytes);
     for a in &tiles.archives {
         service.add_archive(a)?;
         println!("serving archive {}", a.display());

@@ -925,9 +925,14 @@ async fn a_tile_only_server_serves_archives_without_a_store() {
     use quyhoach_server::tiles::TileService;
     let path = town_archive();
     let reader = PmTilesReader::open(path).unwrap();
-    let mut service = TileService::archives_only();
+    let mut service = TileService::archives_only(quyhoach_server::tiles::DEFAULT_TILE_CACHE_BYTES);
     service.add_archive(path).unwrap();
-    let app = quyhoach_server::tile_app(Arc::new(service), Default::default());
+    let service = Arc::new(service);
+    let app = quyhoach_server::tile_app(service.clone(), Default::default());
+    let reads = || match service.tileset("town") {
+        Some((_, quyhoach_server::tiles::Tileset::Archive(a))) => a.reads(),
+        _ => panic!("town is an archive"),
+    };
 
     let list = through(&app, req("/tiles", &[])).await;
     assert_eq!(list.status, StatusCode::OK);
@@ -969,6 +974,15 @@ async fn a_tile_only_server_serves_archives_without_a_store() {
         let nm = through(&app, req(&url("town", t), &[("if-none-match", &etag)])).await;
         assert_eq!(nm.status, StatusCode::NOT_MODIFIED);
     }
+    // Each tile was read from the file once: the answers after the first came from memory,
+    // the same bytes.
+    let n = stored_tiles(&reader).len().min(30) as u64;
+    assert_eq!(reads(), n);
+    for (t, stored) in stored_tiles(&reader).into_iter().take(30) {
+        let r = through(&app, req(&url("town", t), &[("accept-encoding", "gzip")])).await;
+        assert_eq!(r.body, stored, "{t} again");
+    }
+    assert_eq!(reads(), n);
     // What the store routes would answer is not here; errors are problems, not cached.
     for (uri, status) in [
         ("/api/v1/parcels/at?lon=105&lat=10", StatusCode::NOT_FOUND),
@@ -987,8 +1001,11 @@ async fn a_tile_only_server_serves_archives_without_a_store() {
         );
         assert_eq!(r.headers[header::CACHE_CONTROL], "no-store", "{uri}");
     }
-    let empty = through(&app, req("/tiles/town/12/0/0.mvt", &[])).await;
-    assert_eq!(empty.status, StatusCode::NO_CONTENT);
+    for _ in 0..3 {
+        let empty = through(&app, req("/tiles/town/12/0/0.mvt", &[])).await;
+        assert_eq!(empty.status, StatusCode::NO_CONTENT);
+    }
+    assert_eq!(reads(), n + 1, "an absent tile is remembered as absent");
     let post = through(
         &app,
         Request::post(url("town", town_tiles(14)[0]))
@@ -1072,12 +1089,12 @@ fn archives_of_other_tile_types_or_compressions_are_refused() {
         b[at] = value;
         let p = dir.path().join(format!("{word}.pmtiles"));
         std::fs::write(&p, &b).unwrap();
-        let e = quyhoach_server::tiles::Archive::open(&p)
+        let e = quyhoach_server::tiles::Archive::open(&p, 0)
             .err()
             .unwrap()
             .to_string();
         assert!(e.contains(word), "{e}");
-        let mut service = quyhoach_server::tiles::TileService::archives_only();
+        let mut service = quyhoach_server::tiles::TileService::archives_only(0);
         assert!(service.add_archive(&p).is_err());
     }
 }

@@ -34,12 +34,20 @@ pub struct Archive {
     pub version: String,
     /// Whether tiles are stored gzip-compressed (else uncompressed MVT).
     pub gzip: bool,
+    /// Tiles read so far, as stored (`None`: absent), bounded by bytes; `None` when the
+    /// budget is 0. Served from memory, a hot tile costs neither a read nor an allocation
+    /// (a read of a 60 KB tile into a fresh buffer spent a third of the time in page
+    /// faults and copies, `perf` in docs/benchmarks.md).
+    cache: Option<moka::sync::Cache<u64, Option<Bytes>>>,
+    /// Reads of the file for tiles (cache misses), for tests.
+    reads: std::sync::atomic::AtomicU64,
 }
 
 impl Archive {
     /// Opens an archive; the tile set is named after the file. Refuses archives that do
-    /// not hold MVT tiles, gzip-compressed or not.
-    pub fn open(path: &Path) -> Result<Archive, PmTilesError> {
+    /// not hold MVT tiles, gzip-compressed or not. Tiles read are kept in memory within
+    /// `cache_bytes` (0: every request reads the file).
+    pub fn open(path: &Path, cache_bytes: u64) -> Result<Archive, PmTilesError> {
         let name = path
             .file_name()
             .and_then(|n| n.to_str())
@@ -88,6 +96,18 @@ impl Archive {
             metadata,
             version,
             gzip,
+            cache: (cache_bytes > 0).then(|| {
+                moka::sync::Cache::builder()
+                    .max_capacity(cache_bytes)
+                    .weigher(|_, v: &Option<Bytes>| {
+                        let len = v.as_ref().map_or(0, |b| b.len());
+                        u32::try_from(len)
+                            .unwrap_or(u32::MAX)
+                            .saturating_add(super::CACHE_ENTRY_OVERHEAD)
+                    })
+                    .build()
+            }),
+            reads: std::sync::atomic::AtomicU64::new(0),
         })
     }
 
@@ -108,14 +128,35 @@ impl Archive {
         (lo..=hi).contains(&t.z)
     }
 
-    /// A tile's stored bytes (no copy after the read), `None` when absent or empty.
-    /// Blocking: a positioned read of the file, from the page cache once the tile has been
-    /// read before.
+    /// A tile's stored bytes, `None` when absent or empty: from memory when it was read
+    /// before and is still cached, else a positioned read of the file (blocking; the page
+    /// cache answers it once the tile has been read before).
     pub fn tile(&self, t: TileCoord) -> Result<Option<Bytes>, PmTilesError> {
-        Ok(self
-            .reader
-            .tile(t)?
-            .filter(|b| !b.is_empty())
-            .map(Bytes::from))
+        let read = || -> Result<Option<Bytes>, PmTilesError> {
+            self.reads
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            Ok(self
+                .reader
+                .tile(t)?
+                .filter(|b| !b.is_empty())
+                .map(Bytes::from))
+        };
+        let Some(cache) = &self.cache else {
+            return read();
+        };
+        let id = quyhoach_tiles::pmtiles::tile_id(t);
+        if let Some(hit) = cache.get(&id) {
+            return Ok(hit);
+        }
+        // Two requests for one uncached tile may both read it: a read is cheap, and an
+        // error is not cached.
+        let tile = read()?;
+        cache.insert(id, tile.clone());
+        Ok(tile)
+    }
+
+    /// Reads of the file for tiles so far (requests the cache did not answer).
+    pub fn reads(&self) -> u64 {
+        self.reads.load(std::sync::atomic::Ordering::Relaxed)
     }
 }

@@ -40,7 +40,7 @@ pub const DEFAULT_TILE_CACHE_BYTES: u64 = 256 * 1024 * 1024;
 
 /// Bytes counted for a cached tile besides its content (key, entry bookkeeping), so that a
 /// cache of empty tiles is bounded too.
-const CACHE_ENTRY_OVERHEAD: u32 = 96;
+pub(crate) const CACHE_ENTRY_OVERHEAD: u32 = 96;
 
 /// Media type of Mapbox Vector Tiles.
 pub const MVT_MEDIA_TYPE: &str = "application/vnd.mapbox-vector-tile";
@@ -90,6 +90,8 @@ pub struct TileService {
     pub generated: AtomicU64,
     /// Version of the store's tiles (the data ETag's hash).
     store_version: String,
+    /// Byte budget of each archive's cache of tiles read (see [`Archive::tile`]).
+    cache_bytes: u64,
 }
 
 impl TileService {
@@ -117,6 +119,7 @@ impl TileService {
         TileService {
             tilesets,
             cache,
+            cache_bytes,
             generated: AtomicU64::new(0),
             store_version: data_etag
                 .trim_start_matches("W/")
@@ -126,12 +129,13 @@ impl TileService {
     }
 
     /// No tile set yet, for a tile-only server (`serve --pmtiles` without a store): add
-    /// archives with [`TileService::add_archive`]. Archive tiles are never cached (the
-    /// operating system's page cache holds the file).
-    pub fn archives_only() -> Self {
+    /// archives with [`TileService::add_archive`], each caching the tiles read within
+    /// `cache_bytes`.
+    pub fn archives_only(cache_bytes: u64) -> Self {
         TileService {
             tilesets: BTreeMap::new(),
             cache: None,
+            cache_bytes,
             generated: AtomicU64::new(0),
             store_version: String::new(),
         }
@@ -140,7 +144,7 @@ impl TileService {
     /// Adds a PMTiles archive as a tile set named after its file. Fails when it cannot be
     /// opened or its name is taken.
     pub fn add_archive(&mut self, path: &std::path::Path) -> anyhow::Result<()> {
-        let a = Archive::open(path)
+        let a = Archive::open(path, self.cache_bytes)
             .map_err(|e| anyhow::anyhow!("cannot serve {}: {e}", path.display()))?;
         if self.tilesets.contains_key(a.name.as_str()) {
             anyhow::bail!(
@@ -183,8 +187,8 @@ impl TileService {
     }
 
     /// The gzipped tile (empty when the tile has no feature), from the cache or made once.
-    /// Archive tiles are read as stored (gzipped or not, see [`Archive::gzip`]), never
-    /// cached: the read is a positioned read the page cache answers.
+    /// Archive tiles are read as stored (gzipped or not, see [`Archive::gzip`]), from the
+    /// archive's own cache (see [`Archive::tile`]).
     pub async fn tile(&self, name: &Arc<str>, set: &Tileset, t: TileCoord) -> Result<Bytes> {
         if let Tileset::Archive(a) = set {
             return archive_tile(a, t);
