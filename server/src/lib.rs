@@ -84,8 +84,10 @@ fn report_route(format: ReportFormat) -> MethodRouter<AppState> {
             return get(
                 move |State(st): State<AppState>,
                       Path(p): Path<(String, String, String)>,
+                      headers: HeaderMap,
                       q: Params| async move {
-                    api::parcel_report(st, p, q, format).await
+                    let gzip_ok = tiles::accepts_gzip(&headers);
+                    api::parcel_report(st, p, q, format, gzip_ok).await
                 },
             )
         }

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
-use common::{demo, get, parcel_key as key, personal_demo, post, send, Resp};
+use common::{demo, get, get_with, parcel_key as key, personal_demo, post, send, Resp};
 use geo::InteriorPoint;
 use quyhoach_data::index::{self, FeatureOut};
 use quyhoach_server::geojson::geometry_to_json;
@@ -242,6 +242,18 @@ async fn planning_reports_json_text_html_and_post() {
     assert_eq!(j.status, 200, "{}", j.text());
     let rep = j.json();
     assert!(rep["summary_vi"].as_str().unwrap().len() > 10);
+    // Gzipped for clients that take it (the cached report's gzip): the same JSON, twice.
+    for _ in 0..2 {
+        let z = get_with(st, &base, &[("accept-encoding", "gzip, deflate, br")]).await;
+        assert_eq!(z.status, 200);
+        assert_eq!(z.headers[header::CONTENT_ENCODING], "gzip");
+        assert!(z.headers[header::VARY]
+            .to_str()
+            .unwrap()
+            .contains("accept-encoding"));
+        assert_eq!(z.headers[header::ETAG], j.headers[header::ETAG]);
+        assert_eq!(quyhoach_tiles::gzip::gunzip(&z.body).unwrap(), j.body);
+    }
     let area = rep["site"]["area_m2"].as_f64().unwrap();
     let stored = f.properties["area_m2"].as_f64().unwrap();
     assert!(

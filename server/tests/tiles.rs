@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
-use common::{demo, get, send, Resp};
+use common::{demo, get, get_with, send, Resp};
 use quyhoach_server::tiles::{IndexSource, TileConfig};
 use quyhoach_server::AppState;
 use quyhoach_tiles::gzip::{gunzip, is_gzip};
@@ -22,14 +22,6 @@ use quyhoach_tiles::mvt::{decode, DecodedLayer};
 use quyhoach_tiles::pmtiles::PmTilesReader;
 use quyhoach_tiles::{tiles_covering, TileCoord};
 use serde_json::Value;
-
-async fn get_with(state: &AppState, uri: &str, headers: &[(&str, &str)]) -> Resp {
-    let mut req = Request::get(uri).header(header::HOST, "test.local");
-    for (k, v) in headers {
-        req = req.header(*k, *v);
-    }
-    send(state, req.body(Body::empty()).unwrap()).await
-}
 
 fn bounds(layer: &str) -> [f64; 4] {
     demo().state.index.catalog().layers[layer].bounds

@@ -111,6 +111,15 @@ pub async fn send_to(router: axum::Router, req: Request<Body>) -> Resp {
     }
 }
 
+/// A GET with extra headers.
+pub async fn get_with(state: &AppState, uri: &str, headers: &[(&str, &str)]) -> Resp {
+    let mut req = Request::get(uri).header(header::HOST, "test.local");
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    send(state, req.body(Body::empty()).unwrap()).await
+}
+
 pub async fn get(state: &AppState, uri: &str) -> Resp {
     send(
         state,
