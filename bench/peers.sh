@@ -6,7 +6,9 @@
 #   ROWS="hot cold" bash bench/peers.sh       # some rows: ceiling hot cold report memory slow3g
 #
 # Rows (each a peer measured in the same run, same load tool, same requests):
-#   ceiling  nginx (Debian) serving one 20 KB file: what the machine and wrk can do at most
+#   ceiling  nginx (Debian) serving one 20 KB file: what the machine and wrk can do at most;
+#            with hot, also nginx serving the hot mix's own tiles as files (the ceiling for
+#            those bytes)
 #   hot      the same PMTiles archive served by `quyhoach serve --pmtiles` (no store) and
 #            by Martin (crates.io `martin` 1.14, `--features pmtiles,postgres`; MARTIN=path),
 #            a zoom mix of tiles over the town, wrk THREADS × CONNECTIONS
@@ -114,6 +116,21 @@ if [[ " $ROWS " == *" hot "* ]]; then
   run_wrk "http://127.0.0.1:$PORT_Q" "$WORK/mix-q.txt" "$CONNECTIONS" "$WARMUP" ""
   run_wrk "http://127.0.0.1:$PORT_Q" "$WORK/mix-q.txt" "$CONNECTIONS" "$DURATION" "quyhoach serve --pmtiles (no store)"
   echo "memory: quyhoach serve --pmtiles (no store), after the load: $(rss_mb "$qpid") MB"
+  # The ceiling for these bytes: nginx serving the mix's tiles as files (sendfile), gzipped
+  # as stored. The tiles average ~60 KB, three times the ceiling row's one file.
+  sort -u "$WORK/mix.txt" | while read -r t; do
+    mkdir -p "$WORK/nginx/www/district/$(dirname "$t")"
+    curl -s -H 'Accept-Encoding: gzip' -o "$WORK/nginx/www/district/$t.mvt" \
+      "http://127.0.0.1:$PORT_Q/tiles/district/$t.mvt"
+  done
+  echo "the mix's $(sort -u "$WORK/mix.txt" | wc -l) distinct tiles: $(du -sb "$WORK/nginx/www/district" | cut -f1) bytes gzipped"
+  nginx -c "$WORK/nginx/nginx.conf" -p "$WORK/nginx" >"$WORK/nginx/out.log" 2>&1 &
+  pids+=($!); npid=$!
+  wait_up "http://127.0.0.1:$PORT_N/t.bin" "$npid" "$WORK/nginx/out.log"
+  prefix "/district/" ".mvt" "$WORK/mix.txt" "$WORK/mix-n.txt"
+  run_wrk "http://127.0.0.1:$PORT_N" "$WORK/mix-n.txt" "$CONNECTIONS" "$WARMUP" ""
+  run_wrk "http://127.0.0.1:$PORT_N" "$WORK/mix-n.txt" "$CONNECTIONS" "$DURATION" "nginx, the same tiles as files"
+  stop "$npid"
   if [ -x "$MARTIN" ]; then
     "$MARTIN" --version
     "$MARTIN" --listen-addresses "127.0.0.1:$PORT_M" "$archive" >"$WORK/martin-hot.log" 2>&1 &
