@@ -61,14 +61,7 @@ fn router() -> &'static axum::Router {
 }
 
 fn send(req: Request<Body>) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
-    static RT: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
-    let rt = RT.get_or_init(|| {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("a tokio runtime")
-    });
-    rt.block_on(async {
+    quyhoach_fuzz::runtime().block_on(async {
         let resp = router().clone().oneshot(req).await.expect("infallible");
         let (parts, body) = resp.into_parts();
         let body = body

@@ -75,7 +75,8 @@ pub fn district_bbox() -> [f64; 4] {
     })
 }
 
-fn runtime() -> &'static tokio::runtime::Runtime {
+/// A current-thread runtime to call the service in, one per process.
+pub fn runtime() -> &'static tokio::runtime::Runtime {
     static R: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
     R.get_or_init(|| {
         tokio::runtime::Builder::new_current_thread()
