@@ -100,10 +100,7 @@ impl Archive {
                 moka::sync::Cache::builder()
                     .max_capacity(cache_bytes)
                     .weigher(|_, v: &Option<Bytes>| {
-                        let len = v.as_ref().map_or(0, |b| b.len());
-                        u32::try_from(len)
-                            .unwrap_or(u32::MAX)
-                            .saturating_add(super::CACHE_ENTRY_OVERHEAD)
+                        super::cache_weight(v.as_ref().map_or(0, |b| b.len()))
                     })
                     .build()
             }),

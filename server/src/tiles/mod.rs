@@ -40,7 +40,15 @@ pub const DEFAULT_TILE_CACHE_BYTES: u64 = 256 * 1024 * 1024;
 
 /// Bytes counted for a cached tile besides its content (key, entry bookkeeping), so that a
 /// cache of empty tiles is bounded too.
-pub(crate) const CACHE_ENTRY_OVERHEAD: u32 = 96;
+const CACHE_ENTRY_OVERHEAD: u32 = 96;
+
+/// The weight of a cached tile of `len` bytes in its cache's byte budget: the store tiles'
+/// cache and each archive's.
+pub(crate) fn cache_weight(len: usize) -> u32 {
+    u32::try_from(len)
+        .unwrap_or(u32::MAX)
+        .saturating_add(CACHE_ENTRY_OVERHEAD)
+}
 
 /// Media type of Mapbox Vector Tiles.
 pub const MVT_MEDIA_TYPE: &str = "application/vnd.mapbox-vector-tile";
@@ -109,11 +117,7 @@ impl TileService {
         let cache = (cache_bytes > 0).then(|| {
             moka::future::Cache::builder()
                 .max_capacity(cache_bytes)
-                .weigher(|_: &CacheKey, v: &Bytes| {
-                    u32::try_from(v.len())
-                        .unwrap_or(u32::MAX)
-                        .saturating_add(CACHE_ENTRY_OVERHEAD)
-                })
+                .weigher(|_: &CacheKey, v: &Bytes| cache_weight(v.len()))
                 .build()
         });
         TileService {
