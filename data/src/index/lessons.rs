@@ -584,12 +584,9 @@ impl<'a> LessonData<'a> {
         let mut runs: Vec<usize> = Vec::new();
         let mut i = 0;
         while i < keys.len() {
-            let k = keys[i];
+            let k = self.ix.key_numbers(keys[i]);
             let mut j = i + 1;
-            while j < keys.len()
-                && (keys[j].commune, keys[j].sheet, keys[j].parcel)
-                    == (k.commune, k.sheet, k.parcel)
-            {
+            while j < keys.len() && self.ix.key_numbers(keys[j]) == k {
                 j += 1;
             }
             if j - i >= 2 {
@@ -605,8 +602,8 @@ impl<'a> LessonData<'a> {
         }
         let mut rng = self.rng("duplicate_parcel");
         let start = runs[rng.below(runs.len())];
-        let k = keys[start];
-        let count = self.ix.keys_for(k.commune, k.sheet, k.parcel).len();
+        let (commune, sheet, parcel) = self.ix.key_numbers(keys[start]);
+        let count = self.ix.keys_for(commune, sheet, parcel).len();
         // The second of them: the one a trainee reaches only by choosing.
         let second = keys[start + 1];
         let mut p = self

@@ -4,13 +4,14 @@
 //!
 //! [`Index::load`] reads every layer's FlatGeobuf once into compact arrays (one coordinate
 //! array per layer, dictionary-encoded text columns; `private_*` columns are never read) and
-//! bulk-loads an [`rstar::RTree`] of feature bounding boxes per layer. All geometry is WGS 84
+//! indexes the features' bounding boxes per layer in a packed Hilbert R-tree ([`boxes`]). All geometry is WGS 84
 //! longitude/latitude; areas and distances in reports are computed in a metric projection
 //! (see [`report`](Index::report)).
 //!
 //! The index is immutable once loaded (`Send + Sync`): the server holds it in an `Arc` and
 //! swaps in a new one after an import.
 
+mod boxes;
 mod convert;
 mod geom;
 pub mod lessons;
@@ -30,8 +31,6 @@ use flatgeobuf::{ColumnType, FallibleStreamingIterator, FgbReader};
 use geo::{BoundingRect, Contains, Intersects};
 use geo_types::{Coord, Point, Rect};
 use geozero::{FeatureProperties, GeozeroGeometry};
-use rstar::primitives::{GeomWithData, Rectangle};
-use rstar::{RTree, AABB};
 use serde::Serialize;
 
 use crate::encoding::fold;
@@ -179,7 +178,7 @@ pub(crate) struct Layer {
     pub entry: LayerEntry,
     pub geoms: FlatGeoms,
     pub columns: Columns,
-    pub tree: RTree<GeomWithData<Rectangle<[f64; 2]>, FeatureId>>,
+    pub boxes: boxes::BoxIndex,
 }
 
 impl Layer {
@@ -199,11 +198,10 @@ impl Layer {
         self.columns.get(column)?.double(id as usize)
     }
 
-    /// Candidates whose bounding box intersects `[w, s, e, n]`.
+    /// Candidates whose bounding box intersects `[w, s, e, n]` (and perhaps one a few
+    /// centimetres short of it, see [`boxes`]), in ascending id order.
     pub fn candidates(&self, b: [f64; 4]) -> impl Iterator<Item = FeatureId> + '_ {
-        self.tree
-            .locate_in_envelope_intersecting(&AABB::from_corners([b[0], b[1]], [b[2], b[3]]))
-            .map(|g| g.data)
+        self.boxes.query(b).into_iter()
     }
 
     fn out(&self, id: FeatureId) -> FeatureOut {
@@ -223,7 +221,7 @@ impl Layer {
                 .iter()
                 .map(Column::heap_bytes)
                 .sum::<usize>()
-            + self.tree.size() * std::mem::size_of::<GeomWithData<Rectangle<[f64; 2]>, u32>>() * 2
+            + self.boxes.heap_bytes()
     }
 }
 
@@ -239,14 +237,24 @@ pub(crate) struct Commune {
     pub boundary: Option<(usize, FeatureId)>,
 }
 
-/// One parcel's number, sorted for binary search.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+/// A numbered parcel (layer index, feature id). [`Index::parcel_keys`] holds them sorted by
+/// (commune, sheet, parcel, layer, id) for binary search; the numbers themselves are read
+/// from the layer's columns ([`Index::key_numbers`]), so a key costs 8 bytes, not 32.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct ParcelKey {
-    pub commune: u32,
-    pub sheet: i64,
-    pub parcel: i64,
     pub layer: u16,
     pub id: FeatureId,
+}
+
+/// Where a parcel layer keeps the numbers of its keys: the column positions of the commune
+/// code, sheet and parcel number, and the commune (index into [`Index::communes`]) of each
+/// code of the commune column's dictionary.
+#[derive(Debug)]
+struct KeyColumns {
+    commune: usize,
+    sheet: usize,
+    parcel: usize,
+    syms: Vec<u32>,
 }
 
 /// The loaded store.
@@ -258,6 +266,8 @@ pub struct Index {
     pub(crate) communes: Vec<Commune>,
     commune_by_code: HashMap<String, u32>,
     pub(crate) parcel_keys: Vec<ParcelKey>,
+    /// By layer index: where a parcel layer's key numbers are (None for other layers).
+    key_columns: Vec<Option<KeyColumns>>,
     pub(crate) search: search::SearchIndex,
 }
 
@@ -402,18 +412,7 @@ fn load_layer(dir: &Path, id: &str, entry: &LayerEntry) -> Result<Layer, IndexEr
     for c in &mut columns.columns {
         c.shrink();
     }
-    let boxes: Vec<_> = (0..geoms.len())
-        .filter_map(|i| {
-            let b = geoms.bbox(i);
-            (!b[0].is_nan()).then(|| {
-                GeomWithData::new(
-                    Rectangle::from_corners([b[0], b[1]], [b[2], b[3]]),
-                    i as u32,
-                )
-            })
-        })
-        .collect();
-    let tree = RTree::bulk_load(boxes);
+    let boxes = boxes::BoxIndex::build(&geoms);
     if expected != 0 && expected != geoms.len() {
         tracing::warn!(
             "layer {id}: header says {expected} features, read {}",
@@ -425,7 +424,7 @@ fn load_layer(dir: &Path, id: &str, entry: &LayerEntry) -> Result<Layer, IndexEr
         entry: entry.clone(),
         geoms,
         columns,
-        tree,
+        boxes,
     })
 }
 
@@ -486,6 +485,7 @@ impl Index {
             communes: Vec::new(),
             commune_by_code: HashMap::new(),
             parcel_keys: Vec::new(),
+            key_columns: Vec::new(),
             search: search::SearchIndex::default(),
         };
         index.build_communes();
@@ -528,18 +528,24 @@ impl Index {
                 });
             }
         }
-        let mut keys = Vec::new();
+        // Full keys while sorting (32 bytes each); only their (layer, id) is kept.
+        let mut keys: Vec<(u32, i64, i64, u16, FeatureId)> = Vec::new();
+        let mut key_columns: Vec<Option<KeyColumns>> = Vec::new();
         for (li, layer) in self.layers.iter().enumerate() {
+            key_columns.push(None);
             if layer.entry.kind != Kind::Parcels {
                 continue;
             }
-            let (Some(cc), Some(sc), Some(pc)) = (
-                layer.columns.get("commune_code"),
-                layer.columns.get("sheet"),
-                layer.columns.get("parcel"),
+            let position = |name: &str| layer.columns.columns.iter().position(|c| c.name == name);
+            let (Some(ci), Some(si), Some(pi)) = (
+                position("commune_code"),
+                position("sheet"),
+                position("parcel"),
             ) else {
                 continue;
             };
+            let cols = &layer.columns.columns;
+            let (cc, sc, pc) = (&cols[ci], &cols[si], &cols[pi]);
             for id in 0..layer.len() {
                 let (Some(code), Some(sheet), Some(parcel)) = (cc.str(id), sc.int(id), pc.int(id))
                 else {
@@ -560,20 +566,28 @@ impl Index {
                         s
                     }
                 };
-                keys.push(ParcelKey {
-                    commune: sym,
-                    sheet,
-                    parcel,
-                    layer: li as u16,
-                    id: id as FeatureId,
-                });
+                keys.push((sym, sheet, parcel, li as u16, id as FeatureId));
             }
+            // Every code of a numbered parcel has its commune by now; others are never read.
+            let syms = cc
+                .dict_strings()
+                .map(|code| by_code.get(code).copied().unwrap_or(u32::MAX))
+                .collect();
+            key_columns[li] = Some(KeyColumns {
+                commune: ci,
+                sheet: si,
+                parcel: pi,
+                syms,
+            });
         }
         keys.sort_unstable();
-        keys.shrink_to_fit();
         self.communes = communes;
         self.commune_by_code = by_code;
-        self.parcel_keys = keys;
+        self.parcel_keys = keys
+            .into_iter()
+            .map(|(_, _, _, layer, id)| ParcelKey { layer, id })
+            .collect();
+        self.key_columns = key_columns;
     }
 
     /// Heap memory held by the index, part by part (`layer/part`, bytes), for the memory
@@ -590,20 +604,26 @@ impl Index {
             for c in &l.columns.columns {
                 out.push((format!("{}/column {}", l.id, c.name), c.heap_bytes()));
             }
-            out.push((format!("{}/rtree", l.id), rtree_bytes(&l.tree)));
+            out.push((format!("{}/rtree", l.id), l.boxes.heap_bytes()));
         }
-        out.push((
-            "parcel keys".into(),
-            self.parcel_keys.capacity() * std::mem::size_of::<ParcelKey>(),
-        ));
+        out.push(("parcel keys".into(), self.keys_heap_bytes()));
         out.push(("search".into(), self.search.heap_bytes()));
         out
     }
 
     /// Approximate heap memory held by the index, in bytes.
     pub fn heap_bytes(&self) -> usize {
-        self.layers.iter().map(Layer::heap_bytes).sum::<usize>()
-            + self.parcel_keys.capacity() * std::mem::size_of::<ParcelKey>()
+        self.layers.iter().map(Layer::heap_bytes).sum::<usize>() + self.keys_heap_bytes()
+    }
+
+    fn keys_heap_bytes(&self) -> usize {
+        self.parcel_keys.capacity() * std::mem::size_of::<ParcelKey>()
+            + self
+                .key_columns
+                .iter()
+                .flatten()
+                .map(|kc| kc.syms.capacity() * 4)
+                .sum::<usize>()
     }
 
     /// The store directory.
@@ -670,18 +690,14 @@ impl Index {
         };
         check_bbox(b)?;
         let rect = Rect::new(Coord { x: b[0], y: b[1] }, Coord { x: b[2], y: b[3] });
-        let mut ids: Vec<FeatureId> = l
-            .tree
-            .locate_in_envelope_intersecting(&AABB::from_corners([b[0], b[1]], [b[2], b[3]]))
-            .filter(|g| {
-                let env = g.geom();
-                let (lo, hi) = (env.lower(), env.upper());
-                let inside = lo[0] >= b[0] && lo[1] >= b[1] && hi[0] <= b[2] && hi[1] <= b[3];
-                inside || l.geoms.geometry(g.data as usize).intersects(&rect)
+        let ids: Vec<FeatureId> = l
+            .candidates(b)
+            .filter(|&id| {
+                let f = l.geoms.bbox(id as usize);
+                let inside = f[0] >= b[0] && f[1] >= b[1] && f[2] <= b[2] && f[3] <= b[3];
+                inside || l.geoms.geometry(id as usize).intersects(&rect)
             })
-            .map(|g| g.data)
             .collect();
-        ids.sort_unstable();
         let total = ids.len();
         let page = ids
             .iter()
@@ -700,12 +716,12 @@ impl Index {
         let mut inside = Vec::new();
         let mut touching = Vec::new();
         for l in self.layers.iter().filter(|l| l.entry.kind == Kind::Parcels) {
-            for g in l.tree.locate_all_at_point(&[lon, lat]) {
-                let mp = l.geoms.multipolygon(g.data as usize);
+            for id in l.candidates([lon, lat, lon, lat]) {
+                let mp = l.geoms.multipolygon(id as usize);
                 if mp.contains(&p) {
-                    inside.push((l, g.data));
+                    inside.push((l, id));
                 } else if mp.intersects(&p) {
-                    touching.push((l, g.data));
+                    touching.push((l, id));
                 }
             }
         }
@@ -741,19 +757,27 @@ impl Index {
             .collect()
     }
 
+    /// The (commune, sheet, parcel) numbers of a key, read from its layer's columns.
+    pub(crate) fn key_numbers(&self, k: ParcelKey) -> (u32, i64, i64) {
+        let numbers = || {
+            let kc = self.key_columns.get(k.layer as usize)?.as_ref()?;
+            let cols = &self.layers[k.layer as usize].columns.columns;
+            let id = k.id as usize;
+            let sym = *kc.syms.get(cols[kc.commune].code(id)? as usize)?;
+            Some((sym, cols[kc.sheet].int(id)?, cols[kc.parcel].int(id)?))
+        };
+        // Every key was made from a parcel with all three numbers.
+        numbers().unwrap_or((u32::MAX, i64::MAX, i64::MAX))
+    }
+
     /// Parcel keys of one commune with a sheet and parcel number.
     pub(crate) fn keys_for(&self, commune: u32, sheet: i64, parcel: i64) -> &[ParcelKey] {
-        let lo = ParcelKey {
-            commune,
-            sheet,
-            parcel,
-            layer: 0,
-            id: 0,
-        };
-        let start = self.parcel_keys.partition_point(|k| *k < lo);
-        let end = start
-            + self.parcel_keys[start..]
-                .partition_point(|k| (k.commune, k.sheet, k.parcel) == (commune, sheet, parcel));
+        let target = (commune, sheet, parcel);
+        let start = self
+            .parcel_keys
+            .partition_point(|k| self.key_numbers(*k) < target);
+        let end =
+            start + self.parcel_keys[start..].partition_point(|k| self.key_numbers(*k) == target);
         &self.parcel_keys[start..end]
     }
 
@@ -883,21 +907,6 @@ impl Index {
         }
         Ok(())
     }
-}
-
-/// Heap bytes of an R-tree: every node's child vector, walked from the root.
-fn rtree_bytes<T: rstar::RTreeObject>(tree: &RTree<T>) -> usize {
-    fn walk<T: rstar::RTreeObject>(p: &rstar::ParentNode<T>) -> usize {
-        std::mem::size_of_val(p.children())
-            + p.children()
-                .iter()
-                .map(|c| match c {
-                    rstar::RTreeNode::Parent(q) => walk(q),
-                    rstar::RTreeNode::Leaf(_) => 0,
-                })
-                .sum::<usize>()
-    }
-    walk(tree.root())
 }
 
 /// Union of two boxes.

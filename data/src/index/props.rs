@@ -1,7 +1,8 @@
 //! Compact column storage of a layer's public attributes.
 //!
 //! Text columns are dictionary-encoded: a parcel layer repeats a handful of commune codes and
-//! land-use codes a million times, so each value is a `u32` into a table of distinct strings.
+//! land-use codes a million times, so each value is a code into a table of distinct strings,
+//! one byte wide when the column has at most 255 of them, two up to 65,535, else four.
 
 use std::collections::HashMap;
 
@@ -18,7 +19,7 @@ const NULL: u32 = u32::MAX;
 #[derive(Debug)]
 pub(crate) enum ColumnData {
     Str {
-        values: Vec<u32>,
+        values: Codes,
         dict: Dict,
         lookup: HashMap<Box<str>, u32>,
     },
@@ -73,6 +74,70 @@ impl Dict {
 
     fn heap_bytes(&self) -> usize {
         self.text.capacity() + self.ends.capacity() * 4
+    }
+}
+
+/// The dictionary codes of a text column, one per feature, in the narrowest type that holds
+/// every code (decided once the layer is read). The largest value of the type marks a
+/// missing value.
+#[derive(Debug)]
+pub(crate) enum Codes {
+    /// While loading, and for columns with 65,535 distinct values or more.
+    U32(Vec<u32>),
+    /// At most 65,534 distinct values.
+    U16(Vec<u16>),
+    /// At most 254 distinct values.
+    U8(Vec<u8>),
+}
+
+impl Codes {
+    /// The code of feature `id`, None when missing.
+    pub fn get(&self, id: usize) -> Option<u32> {
+        match self {
+            Codes::U32(v) => v.get(id).copied().filter(|&c| c != NULL),
+            Codes::U16(v) => v.get(id).copied().filter(|&c| c != u16::MAX).map(u32::from),
+            Codes::U8(v) => v.get(id).copied().filter(|&c| c != u8::MAX).map(u32::from),
+        }
+    }
+
+    /// Codes arrive while loading, in the wide form.
+    fn wide(&mut self) -> &mut Vec<u32> {
+        if !matches!(self, Codes::U32(_)) {
+            let n = match self {
+                Codes::U32(v) => v.len(),
+                Codes::U16(v) => v.len(),
+                Codes::U8(v) => v.len(),
+            };
+            *self = Codes::U32((0..n).map(|i| self.get(i).unwrap_or(NULL)).collect());
+        }
+        match self {
+            Codes::U32(v) => v,
+            _ => unreachable!("widened above"),
+        }
+    }
+
+    /// Moves the codes into the narrowest type for a dictionary of `distinct` strings.
+    fn shrink(&mut self, distinct: usize) {
+        let Codes::U32(v) = self else { return };
+        if distinct < u8::MAX as usize {
+            *self = Codes::U8(v.iter().map(|&c| c.try_into().unwrap_or(u8::MAX)).collect());
+        } else if distinct < u16::MAX as usize {
+            *self = Codes::U16(
+                v.iter()
+                    .map(|&c| c.try_into().unwrap_or(u16::MAX))
+                    .collect(),
+            );
+        } else {
+            v.shrink_to_fit();
+        }
+    }
+
+    fn heap_bytes(&self) -> usize {
+        match self {
+            Codes::U32(v) => v.capacity() * 4,
+            Codes::U16(v) => v.capacity() * 2,
+            Codes::U8(v) => v.capacity(),
+        }
     }
 }
 
@@ -164,7 +229,7 @@ impl Column {
     pub fn new(name: &str, ty: FieldType) -> Self {
         let data = match ty {
             FieldType::String => ColumnData::Str {
-                values: Vec::new(),
+                values: Codes::U32(Vec::new()),
                 dict: Dict::default(),
                 lookup: HashMap::new(),
             },
@@ -179,7 +244,7 @@ impl Column {
 
     fn push_null(&mut self) {
         match &mut self.data {
-            ColumnData::Str { values, .. } => values.push(NULL),
+            ColumnData::Str { values, .. } => values.wide().push(NULL),
             ColumnData::Int(v) => v.push_null(),
             ColumnData::Double(v) => v.push(f64::NAN),
         }
@@ -211,7 +276,7 @@ impl Column {
                         c
                     }
                 };
-                if let Some(last) = values.last_mut() {
+                if let Some(last) = values.wide().last_mut() {
                     *last = code;
                 }
             }
@@ -234,7 +299,7 @@ impl Column {
                 lookup,
             } => {
                 *lookup = HashMap::new();
-                values.shrink_to_fit();
+                values.shrink(dict.len());
                 dict.shrink_to_fit();
             }
             ColumnData::Int(v) => v.shrink(),
@@ -244,7 +309,7 @@ impl Column {
 
     pub fn heap_bytes(&self) -> usize {
         match &self.data {
-            ColumnData::Str { values, dict, .. } => values.capacity() * 4 + dict.heap_bytes(),
+            ColumnData::Str { values, dict, .. } => values.heap_bytes() + dict.heap_bytes(),
             ColumnData::Int(v) => v.heap_bytes(),
             ColumnData::Double(v) => v.capacity() * 8,
         }
@@ -252,12 +317,26 @@ impl Column {
 
     pub fn str(&self, id: usize) -> Option<&str> {
         match &self.data {
-            ColumnData::Str { values, dict, .. } => match values.get(id) {
-                Some(&c) if c != NULL => dict.get(c as usize),
-                _ => None,
-            },
+            ColumnData::Str { values, dict, .. } => dict.get(values.get(id)? as usize),
             _ => None,
         }
+    }
+
+    /// The dictionary code of a text value (None when missing or not a text column).
+    pub fn code(&self, id: usize) -> Option<u32> {
+        match &self.data {
+            ColumnData::Str { values, .. } => values.get(id),
+            _ => None,
+        }
+    }
+
+    /// The distinct strings of a text column, in code order (none for other columns).
+    pub fn dict_strings(&self) -> impl Iterator<Item = &str> + '_ {
+        let dict = match &self.data {
+            ColumnData::Str { dict, .. } => Some(dict),
+            _ => None,
+        };
+        dict.into_iter().flat_map(Dict::iter)
     }
 
     pub fn int(&self, id: usize) -> Option<i64> {

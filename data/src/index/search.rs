@@ -1004,9 +1004,9 @@ fn commune_at(index: &Index, lon: f64, lat: f64) -> Option<String> {
         .iter()
         .filter(|l| l.entry.kind == Kind::Boundaries)
     {
-        for g in layer.tree.locate_all_at_point(&[lon, lat]) {
-            if layer.geoms.multipolygon(g.data as usize).contains(&p) {
-                if let Some(n) = layer.str("name", g.data) {
+        for id in layer.candidates([lon, lat, lon, lat]) {
+            if layer.geoms.multipolygon(id as usize).contains(&p) {
+                if let Some(n) = layer.str("name", id) {
                     return Some(n.to_string());
                 }
             }
