@@ -7,9 +7,11 @@ OGC items in boxes, and vector tiles from z12 to z17 around them. JSON answers m
 byte-identical (but for the server's own address in links and OGC's timeStamp); tiles are compared feature by feature (layer, id, attributes, geometry
 commands) regardless of the order features come in, and the order is reported separately.
 
-    python3 bench/ab_answers.py http://127.0.0.1:8081 http://127.0.0.1:8082 --parcels 1000
+    target/judges-venv/bin/python bench/ab_answers.py http://127.0.0.1:8081 http://127.0.0.1:8082 --parcels 1000
 
-Exits 1 when an answer differs. Standard library only.
+Exits 1 when an answer differs. Run it with the judges' Python
+(target/judges-venv/bin/python, made by scripts/setup-judges.sh): tiles are decoded by
+mapbox-vector-tile.
 """
 
 import argparse
@@ -22,6 +24,8 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
+import mapbox_vector_tile
+
 
 def get(base, path):
     try:
@@ -31,85 +35,13 @@ def get(base, path):
         return e.code, e.read()
 
 
-def varint(buf, i):
-    shift = result = 0
-    while True:
-        b = buf[i]
-        i += 1
-        result |= (b & 0x7F) << shift
-        if b < 0x80:
-            return result, i
-        shift += 7
-
-
-def fields(buf):
-    """Yields (field number, wire type, value) of a protobuf message."""
-    i = 0
-    while i < len(buf):
-        key, i = varint(buf, i)
-        num, wt = key >> 3, key & 7
-        if wt == 0:
-            v, i = varint(buf, i)
-        elif wt == 2:
-            n, i = varint(buf, i)
-            v = buf[i:i + n]
-            i += n
-        elif wt == 1:
-            v = buf[i:i + 8]
-            i += 8
-        elif wt == 5:
-            v = buf[i:i + 4]
-            i += 4
-        else:
-            raise ValueError(f"wire type {wt}")
-        yield num, wt, v
-
-
-def packed(buf):
-    out, i = [], 0
-    while i < len(buf):
-        v, i = varint(buf, i)
-        out.append(v)
-    return out
-
-
-def value(buf):
-    for num, _, v in fields(buf):
-        return (num, bytes(v) if isinstance(v, (bytes, memoryview)) else v)
-    return None
-
-
 def features(tile):
-    """The tile's features as sorted tuples, and their order as listed."""
+    """The tile's features as comparable tuples, in the order they come."""
     out = []
-    for num, _, layer in fields(tile):
-        if num != 3:
-            continue
-        name, keys, values, feats, extent = None, [], [], [], None
-        for n, _, v in fields(layer):
-            if n == 1:
-                name = bytes(v).decode()
-            elif n == 3:
-                keys.append(bytes(v).decode())
-            elif n == 4:
-                values.append(value(v))
-            elif n == 2:
-                feats.append(v)
-            elif n == 5:
-                extent = v
-        for f in feats:
-            fid, tags, geom, gtype = None, [], [], None
-            for n, _, v in fields(f):
-                if n == 1:
-                    fid = v
-                elif n == 2:
-                    tags = packed(v)
-                elif n == 3:
-                    gtype = v
-                elif n == 4:
-                    geom = packed(v)
-            attrs = tuple(sorted((keys[tags[k]], values[tags[k + 1]]) for k in range(0, len(tags), 2)))
-            out.append((name, extent, fid, gtype, attrs, tuple(geom)))
+    for name, layer in mapbox_vector_tile.decode(tile).items():
+        for f in layer["features"]:
+            out.append((name, layer["extent"], f.get("id"), f["type"],
+                        json.dumps(f["properties"], sort_keys=True), json.dumps(f["geometry"])))
     return out
 
 

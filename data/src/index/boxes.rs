@@ -38,47 +38,54 @@ fn above(x: f64) -> f32 {
 impl BoxIndex {
     /// Indexes the box of every feature with a geometry.
     pub fn build(geoms: &FlatGeoms) -> Self {
-        let boxes: Vec<(FeatureId, [f64; 4])> = (0..geoms.len())
-            .filter_map(|i| {
+        let boxes = || {
+            (0..geoms.len()).filter_map(|i| {
                 let b = geoms.bbox(i);
                 (!b[0].is_nan()).then_some((i as FeatureId, b))
             })
-            .collect();
+        };
         Self::from_boxes(geoms.len(), boxes)
     }
 
-    /// Indexes `boxes` (feature id, `[w, s, e, n]`) of a layer of `features` features.
-    fn from_boxes(features: usize, boxes: Vec<(FeatureId, [f64; 4])>) -> Self {
+    /// Indexes the boxes (feature id, `[w, s, e, n]`) of a layer of `features` features,
+    /// which `boxes` yields anew on each call: twice, so that a million boxes are never held
+    /// in a list beside the tree.
+    fn from_boxes<I>(features: usize, boxes: impl Fn() -> I) -> Self
+    where
+        I: Iterator<Item = (FeatureId, [f64; 4])>,
+    {
+        let (count, origin) = boxes().fold((0usize, [f64::INFINITY; 2]), |(n, o), (_, b)| {
+            (n + 1, [o[0].min(b[0]), o[1].min(b[1])])
+        });
         let empty = BoxIndex {
             tree: None,
             origin: [0.0; 2],
             ids: None,
         };
-        if boxes.is_empty() {
+        if count == 0 {
             return empty;
         }
-        let origin = boxes.iter().fold([f64::INFINITY; 2], |o, (_, b)| {
-            [o[0].min(b[0]), o[1].min(b[1])]
-        });
-        let mut builder = StaticAABB2DIndexBuilder::<f32>::new(boxes.len());
-        for (_, b) in &boxes {
+        let mut builder = StaticAABB2DIndexBuilder::<f32>::new(count);
+        let mut ids = Vec::new();
+        for (id, b) in boxes() {
             builder.add(
                 below(b[0] - origin[0]),
                 below(b[1] - origin[1]),
                 above(b[2] - origin[0]),
                 above(b[3] - origin[1]),
             );
+            if count != features {
+                ids.push(id);
+            }
         }
         let Ok(tree) = builder.build() else {
             // Only when the count differs from the boxes added, which it cannot here.
             return empty;
         };
-        let ids = (boxes.len() != features)
-            .then(|| boxes.iter().map(|(id, _)| *id).collect::<Box<[_]>>());
         BoxIndex {
             tree: Some(tree),
             origin,
-            ids,
+            ids: (count != features).then(|| ids.into_boxed_slice()),
         }
     }
 
@@ -145,7 +152,7 @@ mod tests {
             let (w, h) = (0.0005 * next(), 0.0005 * next());
             boxes.push((id as FeatureId, [x, y, x + w, y + h]));
         }
-        let index = BoxIndex::from_boxes(n, boxes.clone());
+        let index = BoxIndex::from_boxes(n, || boxes.iter().copied());
         let meets = |a: &[f64; 4], b: &[f64; 4]| {
             a[0] <= b[2] && a[2] >= b[0] && a[1] <= b[3] && a[3] >= b[1]
         };
@@ -177,7 +184,7 @@ mod tests {
         }
         assert!(index.query([f64::NAN, 10.2, 106.6, 10.3]).is_empty());
         assert!(index.query([106.7, 10.2, 106.6, 10.3]).is_empty());
-        assert!(BoxIndex::from_boxes(3, Vec::new())
+        assert!(BoxIndex::from_boxes(3, std::iter::empty)
             .query([-180.0, -90.0, 180.0, 90.0])
             .is_empty());
     }

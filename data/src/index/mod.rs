@@ -4,8 +4,8 @@
 //!
 //! [`Index::load`] reads every layer's FlatGeobuf once into compact arrays (one coordinate
 //! array per layer, dictionary-encoded text columns; `private_*` columns are never read) and
-//! indexes the features' bounding boxes per layer in a packed Hilbert R-tree ([`boxes`]). All geometry is WGS 84
-//! longitude/latitude; areas and distances in reports are computed in a metric projection
+//! indexes the features' bounding boxes per layer in a packed Hilbert R-tree ([`boxes`]).
+//! All geometry is WGS 84 longitude/latitude; areas and distances in reports are computed in a metric projection
 //! (see [`report`](Index::report)).
 //!
 //! The index is immutable once loaded (`Send + Sync`): the server holds it in an `Arc` and
@@ -536,11 +536,10 @@ impl Index {
             if layer.entry.kind != Kind::Parcels {
                 continue;
             }
-            let position = |name: &str| layer.columns.columns.iter().position(|c| c.name == name);
             let (Some(ci), Some(si), Some(pi)) = (
-                position("commune_code"),
-                position("sheet"),
-                position("parcel"),
+                layer.columns.position("commune_code"),
+                layer.columns.position("sheet"),
+                layer.columns.position("parcel"),
             ) else {
                 continue;
             };

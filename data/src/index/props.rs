@@ -404,7 +404,12 @@ pub(crate) struct Columns {
 
 impl Columns {
     pub fn get(&self, name: &str) -> Option<&Column> {
-        self.columns.iter().find(|c| c.name == name)
+        self.columns.get(self.position(name)?)
+    }
+
+    /// Position of a column in [`Columns::columns`].
+    pub fn position(&self, name: &str) -> Option<usize> {
+        self.columns.iter().position(|c| c.name == name)
     }
 
     pub fn begin_feature(&mut self) {
