@@ -4,8 +4,10 @@
 For changes that must not change answers (an index rewrite, a new backend): reports of
 parcels drawn at random, the parcels at a point inside each, the parcel by number, search,
 OGC items in boxes, and vector tiles from z12 to z17 around them. JSON answers must be
-byte-identical (but for the server's own address in links and OGC's timeStamp); tiles are compared feature by feature (layer, id, attributes, geometry
-commands) regardless of the order features come in, and the order is reported separately.
+byte-identical (but for the server's own address in links and OGC's timeStamp), or equal as
+JSON values with keys in another order (counted and reported separately); tiles are compared
+feature by feature (layer, id, attributes, geometry commands) regardless of the order features
+come in, and the order is reported separately.
 
     target/judges-venv/bin/python bench/ab_answers.py http://127.0.0.1:8081 http://127.0.0.1:8082 --parcels 1000
 
@@ -35,6 +37,14 @@ def get(base, path):
         return e.code, e.read()
 
 
+def json_value(body):
+    """The JSON value of `body`, or None when it is not JSON."""
+    try:
+        return json.loads(body)
+    except ValueError:
+        return None
+
+
 def features(tile):
     """The tile's features as comparable tuples, in the order they come."""
     out = []
@@ -61,12 +71,12 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args()
     rng = random.Random(args.seed)
-    diffs, counts, order_only = [], {}, 0
+    diffs, counts, order_only, key_order = [], {}, 0, 0
     hosta = urllib.parse.urlsplit(args.a).netloc.encode()
     hostb = urllib.parse.urlsplit(args.b).netloc.encode()
 
     def same(kind, path):
-        nonlocal order_only
+        nonlocal order_only, key_order
         sa, ba = get(args.a, path)
         sb, bb = get(args.b, path)
         # Links name the server they came from; OGC's timeStamp is the second of the answer.
@@ -80,7 +90,9 @@ def main():
             elif fa != fb:
                 order_only += 1
             return ba
-        if (sa, ba) != (sb, bb):
+        if sa == sb and ba != bb and json_value(ba) is not None and json_value(ba) == json_value(bb):
+            key_order += 1
+        elif (sa, ba) != (sb, bb):
             at = next((i for i in range(min(len(ba), len(bb))) if ba[i] != bb[i]), None)
             where = "" if at is None else f" from byte {at}: {ba[at:at + 40]!r} vs {bb[at:at + 40]!r}"
             diffs.append((path, f"{sa} {len(ba)} B vs {sb} {len(bb)} B{where}"))
@@ -118,6 +130,7 @@ def main():
         same("tile", f"/tiles/planning/{z}/{x}/{y}.mvt")
     print(", ".join(f"{k}: {v}" for k, v in sorted(counts.items())))
     print(f"tiles with the same features in another order: {order_only}")
+    print(f"JSON answers with the same values, keys in another order: {key_order}")
     for path, why in diffs[:30]:
         print(f"DIFF {path}: {why}")
     print(f"{len(diffs)} answers differ")

@@ -470,7 +470,7 @@ pub async fn parcel_report(
                 (header::CONTENT_ENCODING, HeaderValue::from_static("gzip")),
                 (header::VARY, HeaderValue::from_static("accept-encoding")),
             ],
-            report.gzip.clone(),
+            report.gzip(),
         )
             .into_response(),
         ReportFormat::Json => (
@@ -481,7 +481,7 @@ pub async fn parcel_report(
             report.json.clone(),
         )
             .into_response(),
-        _ => render_report(&report.value, format),
+        _ => render_report(&report.value()?, format),
     })
 }
 
@@ -492,47 +492,62 @@ pub(crate) async fn parcel_report_value(
     path: (String, String, String),
     p: &Params,
 ) -> Result<Value> {
-    Ok(parcel_report_cached(st, path, p).await?.value.clone())
+    parcel_report_cached(st, path, p).await?.value()
 }
 
-/// A parcel's finished report: the JSON value (for the text, HTML and audio forms) and its
-/// serialised bytes, exactly what `Json(value)` writes.
+/// A parcel's finished report: its serialised bytes, the same gzipped, and the JSON value
+/// (for the text, HTML and audio forms), the last two made on first use.
 pub(crate) struct CachedReport {
-    /// The report with its links.
-    pub value: Value,
-    /// `serde_json::to_vec(&value)`.
+    /// The report with its links, serialised.
     pub json: Bytes,
-    /// `json` gzipped, for clients that take gzip.
-    pub gzip: Bytes,
+    /// `json` gzipped, made when a client that takes gzip first asks (see [`Self::gzip`]).
+    gzip: std::sync::OnceLock<Bytes>,
 }
 
-/// Data version, parcel layer and feature id of a cached report. A reload brings a new data
-/// version (`AppState::etag`), so entries of the old data are never read again and age out.
-type ReportKey = (std::sync::Arc<str>, String, index::FeatureId);
+impl CachedReport {
+    /// The report as a JSON value, read back from its bytes (only the text, HTML and audio
+    /// forms need it).
+    pub fn value(&self) -> Result<Value> {
+        serde_json::from_slice(&self.json)
+            .map_err(|e| AppError::Internal(format!("reading a cached report: {e}")))
+    }
 
-/// Bytes of finished parcel reports kept (JSON, its gzip and the value, about 3× the
-/// JSON's size).
+    /// `json` gzipped, compressed on the first call: clients that do not take gzip do not
+    /// pay for it, and those that do pay once.
+    pub fn gzip(&self) -> Bytes {
+        self.gzip
+            .get_or_init(|| Bytes::from(quyhoach_tiles::gzip::gzip(&self.json)))
+            .clone()
+    }
+}
+
+/// Parcel layer and feature id of a cached report.
+type ReportKey = (String, index::FeatureId);
+
+/// Finished parcel reports of one data version, by parcel (see [`report_cache`]).
+pub(crate) type ReportCache = moka::future::Cache<ReportKey, std::sync::Arc<CachedReport>>;
+
+/// Bytes of finished parcel reports kept (JSON and its gzip).
 const REPORT_CACHE_BYTES: u64 = 32 * 1024 * 1024;
 
-/// Finished parcel reports per data version and parcel, bounded by bytes. The data only
-/// changes on import, and a parcel's report depends on nothing else (no language, no
-/// visitor), so a report asked for twice is computed once.
-fn report_cache() -> &'static moka::future::Cache<ReportKey, std::sync::Arc<CachedReport>> {
-    static CACHE: std::sync::OnceLock<
-        moka::future::Cache<ReportKey, std::sync::Arc<CachedReport>>,
-    > = std::sync::OnceLock::new();
-    CACHE.get_or_init(|| {
+/// An empty cache of finished parcel reports, bounded by bytes, for one [`AppState`]: the
+/// data only changes on import, which builds a new state (and so a new cache), and a
+/// parcel's report depends on nothing else (no language, no visitor), so a report asked
+/// for twice is computed once.
+pub(crate) fn report_cache() -> std::sync::Arc<ReportCache> {
+    std::sync::Arc::new(
         moka::future::Cache::builder()
             .max_capacity(REPORT_CACHE_BYTES)
             .weigher(|k: &ReportKey, v: &std::sync::Arc<CachedReport>| {
-                let bytes = v.json.len() * 3 + v.gzip.len() + k.1.len() + 64;
+                // The gzip, made later, is about half the JSON.
+                let bytes = v.json.len() + v.json.len() / 2 + k.0.len() + 64;
                 u32::try_from(bytes).unwrap_or(u32::MAX)
             })
-            .build()
-    })
+            .build(),
+    )
 }
 
-/// [`parcel_report_value`] through the [`report_cache`]: the path is checked as
+/// [`parcel_report_value`] through the state's report cache: the path is checked as
 /// [`with_parcel`] checks it, the parcel found by number (a binary search, on this thread),
 /// and only a report not yet cached goes to the blocking pool. Any path that does not name
 /// exactly one parcel takes the uncached way, which gives its 404, 409 or 400.
@@ -554,37 +569,44 @@ async fn parcel_report_cached(
                 (1, None) => 0,
                 _ => return None,
             };
-            ids.get(i)
-                .map(|&(layer, id)| (st.etag.clone(), layer.to_string(), id))
+            ids.get(i).map(|&(layer, id)| (layer.to_string(), id))
         });
     if let Some(key) = &key {
-        if let Some(hit) = report_cache().get(key).await {
+        if let Some(hit) = st.reports.get(key).await {
             return Ok(hit);
         }
     }
-    let report = with_parcel(st, path, p, |ix, f| {
-        let report = ix.report(&Site::Parcel {
-            layer: f.layer.clone(),
-            id: f.id,
-        })?;
-        let mut v = serde_json::to_value(&report)
-            .map_err(|e| AppError::Internal(format!("serialising a report: {e}")))?;
-        if let (Some(o), Some(path)) = (v.as_object_mut(), parcel_path(&f.properties)) {
-            o.insert("links".into(), report_links(&path));
-        }
-        let json = serde_json::to_vec(&v)
-            .map_err(|e| AppError::Internal(format!("serialising a report: {e}")))?;
-        Ok(std::sync::Arc::new(CachedReport {
-            value: v,
-            gzip: Bytes::from(quyhoach_tiles::gzip::gzip(&json)),
-            json: Bytes::from(json),
-        }))
-    })
-    .await?;
+    let report = with_parcel(st, path, p, build_report).await?;
     if let Some(key) = key {
-        report_cache().insert(key, report.clone()).await;
+        st.reports.insert(key, report.clone()).await;
     }
     Ok(report)
+}
+
+/// The finished report of parcel `f`, with its links, serialised straight from the report
+/// (no JSON value tree in between: that was a third of the time of a report).
+fn build_report(ix: &Index, f: FeatureOut) -> Result<std::sync::Arc<CachedReport>> {
+    #[derive(serde::Serialize)]
+    struct WithLinks<'a> {
+        #[serde(flatten)]
+        report: &'a index::Report,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        links: Option<Value>,
+    }
+    let report = ix.report(&Site::Parcel {
+        layer: f.layer.clone(),
+        id: f.id,
+    })?;
+    let out = WithLinks {
+        report: &report,
+        links: parcel_path(&f.properties).map(|path| report_links(&path)),
+    };
+    let json = serde_json::to_vec(&out)
+        .map_err(|e| AppError::Internal(format!("serialising a report: {e}")))?;
+    Ok(std::sync::Arc::new(CachedReport {
+        json: Bytes::from(json),
+        gzip: std::sync::OnceLock::new(),
+    }))
 }
 
 /// Size of a parcel's map picture: the 1.91:1 Open Graph image Zalo and Facebook show.

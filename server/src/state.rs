@@ -25,6 +25,8 @@ pub struct AppState {
     pub web_dir: Option<Arc<std::path::PathBuf>>,
     /// The page's server-rendered parts, per data version, link and language.
     pub pages: Arc<moka::future::Cache<String, Arc<crate::page::Rendered>>>,
+    /// Finished parcel reports of this data version (JSON and its gzip).
+    pub(crate) reports: Arc<crate::api::ReportCache>,
     /// What does not change with the data: upload readers, proxies, the public address.
     pub server: Arc<ServerConfig>,
     /// The lessons generated from this data (built on first use).
@@ -92,6 +94,7 @@ impl AppState {
             glyphs: Arc::new(Glyphs::new(std::path::Path::new(DEFAULT_FONTS_DIR))),
             web_dir: default_web_dir().map(Arc::new),
             pages: page_cache(),
+            reports: crate::api::report_cache(),
             server: Arc::new(ServerConfig::default()),
             lessons: Arc::default(),
         }
@@ -117,6 +120,7 @@ impl AppState {
             glyphs: Arc::new(Glyphs::new(&config.fonts_dir)),
             web_dir: default_web_dir().map(Arc::new),
             pages: page_cache(),
+            reports: crate::api::report_cache(),
             server,
             lessons: Arc::default(),
         })

@@ -5,11 +5,81 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use gdal::spatial_ref::{AxisMappingStrategy, CoordTransform, SpatialRef};
 use geo_types::{Coord, LineString, MultiLineString, MultiPolygon, Polygon};
 
-use super::QueryError;
+use super::{FeatureId, QueryError};
+
+/// A feature of the store projected into a metric CRS.
+pub(crate) enum MetricGeom {
+    Polygons(Arc<MultiPolygon<f64>>),
+    Lines(Arc<MultiLineString<f64>>),
+}
+
+/// Zones and red lines projected into a report's metric CRS, by CRS definition, layer
+/// position and feature id. A zone is measured against every parcel near it, and projecting
+/// it again for each (PROJ through GDAL) was a quarter of a parcel report's time. The
+/// projection is the same either way, so answers do not depend on the cache. The index is
+/// rebuilt on each import, and this cache with it.
+pub(crate) type MetricCache = moka::sync::Cache<(Arc<str>, u32, FeatureId), Arc<MetricGeom>>;
+
+/// Bytes of projected geometry kept.
+const METRIC_CACHE_BYTES: u64 = 32 * 1024 * 1024;
+
+/// An empty [`MetricCache`] bounded by [`METRIC_CACHE_BYTES`] (16 bytes a coordinate).
+pub(crate) fn metric_cache() -> MetricCache {
+    moka::sync::Cache::builder()
+        .max_capacity(METRIC_CACHE_BYTES)
+        .weigher(|_, g: &Arc<MetricGeom>| {
+            let coords = match &**g {
+                MetricGeom::Polygons(mp) => geo::CoordsIter::coords_count(&**mp),
+                MetricGeom::Lines(ml) => geo::CoordsIter::coords_count(&**ml),
+            };
+            u32::try_from(coords * 16 + 128).unwrap_or(u32::MAX)
+        })
+        .build()
+}
+
+/// `mp()` projected into `key.0`, from `cache` when this feature was projected before;
+/// without a cache (a CRS made for one site only), projected and not kept.
+pub(crate) fn cached_mp(
+    cache: Option<&MetricCache>,
+    key: (Arc<str>, u32, FeatureId),
+    mp: impl FnOnce() -> MultiPolygon<f64>,
+) -> Result<Arc<MultiPolygon<f64>>, QueryError> {
+    let Some(cache) = cache else {
+        return Ok(Arc::new(project_mp(&key.0, &mp())?));
+    };
+    if let Some(g) = cache.get(&key) {
+        if let MetricGeom::Polygons(p) = &*g {
+            return Ok(p.clone());
+        }
+    }
+    let p = Arc::new(project_mp(&key.0, &mp())?);
+    cache.insert(key, Arc::new(MetricGeom::Polygons(p.clone())));
+    Ok(p)
+}
+
+/// `ml()` projected into `key.0`, as [`cached_mp`].
+pub(crate) fn cached_mls(
+    cache: Option<&MetricCache>,
+    key: (Arc<str>, u32, FeatureId),
+    ml: impl FnOnce() -> MultiLineString<f64>,
+) -> Result<Arc<MultiLineString<f64>>, QueryError> {
+    let Some(cache) = cache else {
+        return Ok(Arc::new(project_mls(&key.0, &ml())?));
+    };
+    if let Some(g) = cache.get(&key) {
+        if let MetricGeom::Lines(l) = &*g {
+            return Ok(l.clone());
+        }
+    }
+    let l = Arc::new(project_mls(&key.0, &ml())?);
+    cache.insert(key, Arc::new(MetricGeom::Lines(l.clone())));
+    Ok(l)
+}
 
 /// Transformations cached per thread; more distinct CRSs than this (drawn sites each have
 /// their own local projection) clear the cache.

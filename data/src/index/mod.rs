@@ -269,6 +269,8 @@ pub struct Index {
     /// By layer index: where a parcel layer's key numbers are (None for other layers).
     key_columns: Vec<Option<KeyColumns>>,
     pub(crate) search: search::SearchIndex,
+    /// Zones and red lines already projected for a report (see [`metric::MetricCache`]).
+    pub(crate) metric: metric::MetricCache,
 }
 
 impl std::fmt::Debug for Index {
@@ -487,6 +489,7 @@ impl Index {
             parcel_keys: Vec::new(),
             key_columns: Vec::new(),
             search: search::SearchIndex::default(),
+            metric: metric::metric_cache(),
         };
         index.build_communes();
         index.search = search::SearchIndex::build(&index);

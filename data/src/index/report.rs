@@ -25,7 +25,7 @@ use geo_types::{Geometry, MultiPolygon};
 use serde::Serialize;
 
 use super::geom::{clip_to_box, length_inside, overlap_area};
-use super::metric::{local_tmerc, project_mls, project_mp};
+use super::metric::{cached_mls, cached_mp, local_tmerc, project_mp};
 use super::{bbox_of, FeatureId, Index, QueryError, Site};
 use crate::landuse;
 use crate::plans::{authority_en, DocumentKind, DocumentType, Plan, PlanLevel, PlanStatus};
@@ -441,7 +441,7 @@ struct PlanAcc {
     imported_at: String,
     /// Projected DGT zones near the site, their metric box and their overlap with it (CRS
     /// units²).
-    dgt: Vec<(MultiPolygon<f64>, [f64; 4], f64)>,
+    dgt: Vec<(Arc<MultiPolygon<f64>>, [f64; 4], f64)>,
     /// Red lines near the site, with the DGT zones (indices into `dgt`) that they bound and
     /// their width buffer when they bound none.
     lines: Vec<LineAcc>,
@@ -679,8 +679,24 @@ impl Index {
         })?;
 
         let mut acc: BTreeMap<String, PlanAcc> = BTreeMap::new();
+        let def_key: Arc<str> = Arc::from(def.as_str());
+        // Projected zones and red lines are kept for the next report only in a CRS that
+        // other reports use too: a layer's own metric CRS, not a site's local one.
+        let metric_cache = match site {
+            Site::Parcel { layer, .. } => self
+                .layer(layer)
+                .filter(|l| matches!(l.entry.source.measure, Measure::Planar { .. }))
+                .map(|_| &self.metric),
+            Site::Geometry(_) => None,
+        };
         // Zones.
-        for l in self.layers.iter().filter(|l| l.entry.kind == Kind::Zones) {
+        for (li, l) in self
+            .layers
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| l.entry.kind == Kind::Zones)
+        {
+            let li = u32::try_from(li).unwrap_or(u32::MAX);
             for id in l.candidates(near) {
                 let Some(plan_id) = l
                     .str("plan_id", id)
@@ -698,8 +714,10 @@ impl Index {
                     continue;
                 }
                 cancel.check()?;
-                let zone_m = project_mp(&def, &l.geoms.multipolygon(id as usize))?;
-                let Some(zone_box) = metric_box(&zone_m, margin) else {
+                let zone_m = cached_mp(metric_cache, (def_key.clone(), li, id), || {
+                    l.geoms.multipolygon(id as usize)
+                })?;
+                let Some(zone_box) = metric_box(&*zone_m, margin) else {
                     continue;
                 };
                 let inter = if touches_site {
@@ -754,11 +772,13 @@ impl Index {
             }
         }
         // Red lines.
-        for l in self
+        for (li, l) in self
             .layers
             .iter()
-            .filter(|l| l.entry.kind == Kind::Redlines)
+            .enumerate()
+            .filter(|(_, l)| l.entry.kind == Kind::Redlines)
         {
+            let li = u32::try_from(li).unwrap_or(u32::MAX);
             for id in l.candidates(near) {
                 let Some(plan_id) = l
                     .str("plan_id", id)
@@ -768,19 +788,21 @@ impl Index {
                     continue;
                 };
                 cancel.check()?;
-                let line_m = project_mls(&def, &l.geoms.multilinestring(id as usize))?;
-                let Some(line_box) = metric_box(&line_m, margin) else {
+                let line_m = cached_mls(metric_cache, (def_key.clone(), li, id), || {
+                    l.geoms.multilinestring(id as usize)
+                })?;
+                let Some(line_box) = metric_box(&*line_m, margin) else {
                     continue;
                 };
                 // Every point of the site within REDLINE_NEAR_M of the line is in this box, so
                 // the distance to the site cut to it is the same whenever it matters.
                 let near_box =
-                    metric_box(&line_m, REDLINE_NEAR_M / unit + margin).unwrap_or(line_box);
+                    metric_box(&*line_m, REDLINE_NEAR_M / unit + margin).unwrap_or(line_box);
                 let site_near = clip_to_box(&site_m, near_box);
                 if site_near.0.is_empty() {
                     continue;
                 }
-                let line_geom = Geometry::MultiLineString(line_m.clone());
+                let line_geom = Geometry::MultiLineString((*line_m).clone());
                 let distance = Euclidean
                     .distance(&Geometry::MultiPolygon(site_near.clone()), &line_geom)
                     * unit;
@@ -800,7 +822,8 @@ impl Index {
                 for (i, (z, zb, _)) in a.dgt.iter().enumerate() {
                     cancel.check()?;
                     if box_distance(*zb, line_box) * unit <= TOUCH_M + 2.0
-                        && Euclidean.distance(&Geometry::MultiPolygon(z.clone()), &line_geom) * unit
+                        && Euclidean.distance(&Geometry::MultiPolygon((**z).clone()), &line_geom)
+                            * unit
                             <= TOUCH_M
                     {
                         corridor.push(i);

@@ -961,3 +961,23 @@ fn the_2025_reorganisation_in_both_directions() {
         .as_deref()
         .is_some_and(|n| n.starts_with("Vĩnh Hòa Phú (trước 1/7/2025) → nay là xã Bình An")));
 }
+
+#[test]
+fn reports_from_cached_projections_equal_reports_projected_afresh() {
+    let store = fixture()._dir.path().join("store");
+    let warm = Index::load(&store).unwrap();
+    let fresh = Index::load(&store).unwrap();
+    let n = parcels().len().min(400) as FeatureId;
+    for id in 0..n {
+        let site = Site::Parcel {
+            layer: "parcels".into(),
+            id,
+        };
+        let a = serde_json::to_string(&warm.report(&site).unwrap()).unwrap();
+        fresh.metric.invalidate_all();
+        let b = serde_json::to_string(&fresh.report(&site).unwrap()).unwrap();
+        assert_eq!(a, b, "parcel {id}");
+    }
+    warm.metric.run_pending_tasks();
+    assert!(warm.metric.entry_count() > 0, "the reports used the cache");
+}
