@@ -207,6 +207,19 @@ impl TileService {
     }
 
     async fn make(&self, set: Tileset, t: TileCoord) -> Result<Bytes> {
+        // Store tiles are encoded at most one per core at a time, the rest wait their turn
+        // in order: a tile then takes its own CPU time rather than a share of every other
+        // one's (cold z15: p99 lower at the same throughput), and a tile whose request is
+        // dropped while it waits (a map panned away) is never encoded.
+        let _slot = match &set {
+            Tileset::Store(_) => Some(
+                encode_slots()
+                    .acquire()
+                    .await
+                    .map_err(|e| AppError::Internal(format!("tile encoders: {e}")))?,
+            ),
+            Tileset::Archive(_) => None,
+        };
         self.generated.fetch_add(1, Ordering::Relaxed);
         tokio::task::spawn_blocking(move || match set {
             Tileset::Store(src) => {
@@ -230,6 +243,14 @@ impl TileService {
         };
         format!("W/\"{v}-{}-{}-{}\"", t.z, t.x, t.y)
     }
+}
+
+/// Tile encodings allowed at once in this process: one per core.
+fn encode_slots() -> &'static tokio::sync::Semaphore {
+    static SLOTS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    SLOTS.get_or_init(|| {
+        tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get()))
+    })
 }
 
 /// An archive's tile as stored (empty when absent).
