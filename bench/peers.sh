@@ -17,7 +17,9 @@
 #            layers with ST_AsMVT from GiST-indexed tables (Web Mercator copies of the
 #            geometry, the usual Martin set-up), z14 and z15 tiles over the town, COLD_CONNECTIONS
 #   report   the planning report of random parcels over HTTP vs the same question asked of
-#            PostGIS in one SQL statement by pgbench (COLD_CONNECTIONS clients)
+#            PostGIS in one SQL statement by pgbench (COLD_CONNECTIONS clients): first reports
+#            (each parcel asked once, COLD_DURATION), then the same 2,000 parcels as pgbench
+#            over and over (answers from the report cache after the first)
 #   memory   resident memory of each server above, after its load
 #   slow3g   Chromium on the Slow-3G preset: open `/`, tap a parcel on the first view, time
 #            until its report is on screen (web/tests/e2e-slow3g.mjs, default demo store)
@@ -327,8 +329,41 @@ if [[ " $ROWS " == *" report "* ]]; then
 \set i random(1, 2000)
 SELECT planning_report(k.commune_code, k.sheet, k.parcel) FROM bench_keys k WHERE k.i = :i;
 SQL
+  # First reports: on the fresh server, parcels each asked once (other parcels than the
+  # 2,000; wrk's threads take disjoint halves of the list), so no answer comes from the report
+  # cache: every request computes its report, as every pgbench transaction does.
+  psqlq -Atc "SELECT '/api/v1/parcels/' || commune_code || '/' || sheet || '/' || parcel || '/report' FROM (
+      SELECT commune_code, sheet, parcel FROM parcels GROUP BY 1, 2, 3 HAVING count(*) = 1) k
+    ORDER BY md5(commune_code || sheet || parcel) OFFSET 2000 LIMIT ${FIRST_REPORTS:-300000}" >"$WORK/report-first.txt"
+  cat >"$WORK/once.lua" <<'LUA'
+local paths, i, n, t = {}, 0, 0, 0
+setup = function(thread) thread:set("tid", t); t = t + 1 end
+init = function(args)
+  for line in io.lines(args[1]) do paths[#paths + 1] = line end
+  n = math.floor(#paths / 2)
+  i = tid * n
+end
+request = function()
+  i = i + 1
+  if i > (tid + 1) * n then i = tid * n + 1 end
+  return wrk.format("GET", paths[i], {["Accept-Encoding"] = "gzip"})
+end
+done = function(summary, latency, requests)
+  io.write(string.format("req/s=%.0f p50_ms=%.2f p99_ms=%.2f requests=%d errors=%d\n",
+    summary.requests / (summary.duration / 1e6), latency:percentile(50) / 1000,
+    latency:percentile(99) / 1000, summary.requests,
+    summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
+end
+LUA
+  out=$(timeout $((COLD_DURATION + 30)) wrk -t 2 -c "$COLD_CONNECTIONS" -d "${COLD_DURATION}s" --latency -s "$WORK/once.lua" \
+    "http://127.0.0.1:$PORT_Q" -- "$WORK/report-first.txt" | grep 'req/s=' || true)
+  printf '%-44s %s  (load %s)\n' "quyhoach first reports (each parcel once)" "$out" "$(load)"
+  reqs=$(sed -n 's/.*requests=\([0-9]*\).*/\1/p' <<<"$out")
+  if [ -n "$reqs" ] && [ "$reqs" -gt $(( $(wc -l <"$WORK/report-first.txt") / 2 )) ]; then
+    echo "  (more requests than parcels per thread: raise FIRST_REPORTS; later answers repeated)"
+  fi
   run_wrk "http://127.0.0.1:$PORT_Q" "$WORK/report-q.txt" "$COLD_CONNECTIONS" "$WARMUP" ""
-  run_wrk "http://127.0.0.1:$PORT_Q" "$WORK/report-q.txt" "$COLD_CONNECTIONS" "$DURATION" "quyhoach GET …/report (JSON)"
+  run_wrk "http://127.0.0.1:$PORT_Q" "$WORK/report-q.txt" "$COLD_CONNECTIONS" "$DURATION" "quyhoach GET …/report (JSON, 2,000 parcels)"
   echo "memory: quyhoach serve --store (1M parcels), after the report load: $(rss_mb "$qpid") MB"
   stop "$qpid"
   PGBENCH=$(command -v pgbench || echo "$PGBIN/pgbench")
