@@ -49,17 +49,16 @@ pub(crate) fn cached_mp(
     key: (Arc<str>, u32, FeatureId),
     mp: impl FnOnce() -> MultiPolygon<f64>,
 ) -> Result<Arc<MultiPolygon<f64>>, QueryError> {
-    let Some(cache) = cache else {
-        return Ok(Arc::new(project_mp(&key.0, &mp())?));
-    };
-    if let Some(g) = cache.get(&key) {
-        if let MetricGeom::Polygons(p) = &*g {
-            return Ok(p.clone());
-        }
-    }
-    let p = Arc::new(project_mp(&key.0, &mp())?);
-    cache.insert(key, Arc::new(MetricGeom::Polygons(p.clone())));
-    Ok(p)
+    cached(
+        cache,
+        key,
+        |def| project_mp(def, &mp()),
+        MetricGeom::Polygons,
+        |g| match g {
+            MetricGeom::Polygons(p) => Some(p),
+            MetricGeom::Lines(_) => None,
+        },
+    )
 }
 
 /// `ml()` projected into `key.0`, as [`cached_mp`].
@@ -68,17 +67,36 @@ pub(crate) fn cached_mls(
     key: (Arc<str>, u32, FeatureId),
     ml: impl FnOnce() -> MultiLineString<f64>,
 ) -> Result<Arc<MultiLineString<f64>>, QueryError> {
+    cached(
+        cache,
+        key,
+        |def| project_mls(def, &ml()),
+        MetricGeom::Lines,
+        |g| match g {
+            MetricGeom::Lines(l) => Some(l),
+            MetricGeom::Polygons(_) => None,
+        },
+    )
+}
+
+/// The cache lookup of [`cached_mp`] and [`cached_mls`]: `wrap` and `unwrap` say which kind
+/// of [`MetricGeom`] `T` is.
+fn cached<T>(
+    cache: Option<&MetricCache>,
+    key: (Arc<str>, u32, FeatureId),
+    project: impl FnOnce(&str) -> Result<T, QueryError>,
+    wrap: fn(Arc<T>) -> MetricGeom,
+    unwrap: fn(&MetricGeom) -> Option<&Arc<T>>,
+) -> Result<Arc<T>, QueryError> {
     let Some(cache) = cache else {
-        return Ok(Arc::new(project_mls(&key.0, &ml())?));
+        return Ok(Arc::new(project(&key.0)?));
     };
-    if let Some(g) = cache.get(&key) {
-        if let MetricGeom::Lines(l) = &*g {
-            return Ok(l.clone());
-        }
+    if let Some(hit) = cache.get(&key).as_deref().and_then(unwrap) {
+        return Ok(hit.clone());
     }
-    let l = Arc::new(project_mls(&key.0, &ml())?);
-    cache.insert(key, Arc::new(MetricGeom::Lines(l.clone())));
-    Ok(l)
+    let g = Arc::new(project(&key.0)?);
+    cache.insert(key, Arc::new(wrap(g.clone())));
+    Ok(g)
 }
 
 /// Transformations cached per thread; more distinct CRSs than this (drawn sites each have
