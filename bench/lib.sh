@@ -18,9 +18,18 @@ stop() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
 load() { cut -d' ' -f1-3 /proc/loadavg; }
 rss_mb() { echo $(( $(awk '/VmRSS/ {print $2}' "/proc/$1/status") / 1024 )); }
 
-# wrk over a list of paths, round robin, gzip accepted; one line: req/s, p50, p99, errors
-# (status ≥ 400 and socket errors).
-cat >"$WORK/list.lua" <<'LUA'
+# wrk's closing line for every script: req/s, p50, p99, errors (status ≥ 400 and socket
+# errors).
+cat >"$WORK/done.lua" <<'LUA'
+done = function(summary, latency, requests)
+  io.write(string.format("req/s=%.0f p50_ms=%.2f p99_ms=%.2f requests=%d errors=%d\n",
+    summary.requests / (summary.duration / 1e6), latency:percentile(50) / 1000,
+    latency:percentile(99) / 1000, summary.requests,
+    summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
+end
+LUA
+# wrk over a list of paths, round robin, gzip accepted; closing line from done.lua.
+cat >"$WORK/list.lua" - "$WORK/done.lua" <<'LUA'
 local paths, i = {}, 0
 init = function(args)
   for line in io.lines(args[1]) do paths[#paths + 1] = line end
@@ -28,12 +37,6 @@ end
 request = function()
   i = i % #paths + 1
   return wrk.format("GET", paths[i], {["Accept-Encoding"] = "gzip"})
-end
-done = function(summary, latency, requests)
-  io.write(string.format("req/s=%.0f p50_ms=%.2f p99_ms=%.2f requests=%d errors=%d\n",
-    summary.requests / (summary.duration / 1e6), latency:percentile(50) / 1000,
-    latency:percentile(99) / 1000, summary.requests,
-    summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
 end
 LUA
 run_wrk() { # base list connections seconds label (no label: a warm-up, nothing printed)

@@ -335,7 +335,7 @@ SQL
   psqlq -Atc "SELECT '/api/v1/parcels/' || commune_code || '/' || sheet || '/' || parcel || '/report' FROM (
       SELECT commune_code, sheet, parcel FROM parcels GROUP BY 1, 2, 3 HAVING count(*) = 1) k
     ORDER BY md5(commune_code || sheet || parcel) OFFSET 2000 LIMIT ${FIRST_REPORTS:-300000}" >"$WORK/report-first.txt"
-  cat >"$WORK/once.lua" <<'LUA'
+  cat >"$WORK/once.lua" - "$WORK/done.lua" <<'LUA'
 local paths, i, n, t = {}, 0, 0, 0
 setup = function(thread) thread:set("tid", t); t = t + 1 end
 init = function(args)
@@ -347,12 +347,6 @@ request = function()
   i = i + 1
   if i > (tid + 1) * n then i = tid * n + 1 end
   return wrk.format("GET", paths[i], {["Accept-Encoding"] = "gzip"})
-end
-done = function(summary, latency, requests)
-  io.write(string.format("req/s=%.0f p50_ms=%.2f p99_ms=%.2f requests=%d errors=%d\n",
-    summary.requests / (summary.duration / 1e6), latency:percentile(50) / 1000,
-    latency:percentile(99) / 1000, summary.requests,
-    summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
 end
 LUA
   out=$(timeout $((COLD_DURATION + 30)) wrk -t 2 -c "$COLD_CONNECTIONS" -d "${COLD_DURATION}s" --latency -s "$WORK/once.lua" \
