@@ -12,90 +12,52 @@ use geo_types::{Coord, LineString, MultiLineString, MultiPolygon, Polygon};
 
 use super::{FeatureId, QueryError};
 
-/// A feature of the store projected into a metric CRS.
-pub(crate) enum MetricGeom {
-    Polygons(Arc<MultiPolygon<f64>>),
-    Lines(Arc<MultiLineString<f64>>),
+/// Key of a projected feature: the CRS definition, the layer's position and the feature id.
+type MetricKey = (Arc<str>, u32, FeatureId);
+
+/// Zones and red lines projected into a report's metric CRS. A zone is measured against every
+/// parcel near it, and projecting it again for each (PROJ through GDAL) was a quarter of a
+/// parcel report's time. The projection is the same either way, so answers do not depend on
+/// the cache. The index is rebuilt on each import, and this cache with it.
+pub(crate) struct MetricCache {
+    pub(crate) polygons: moka::sync::Cache<MetricKey, Arc<MultiPolygon<f64>>>,
+    pub(crate) lines: moka::sync::Cache<MetricKey, Arc<MultiLineString<f64>>>,
 }
 
-/// Zones and red lines projected into a report's metric CRS, by CRS definition, layer
-/// position and feature id. A zone is measured against every parcel near it, and projecting
-/// it again for each (PROJ through GDAL) was a quarter of a parcel report's time. The
-/// projection is the same either way, so answers do not depend on the cache. The index is
-/// rebuilt on each import, and this cache with it.
-pub(crate) type MetricCache = moka::sync::Cache<(Arc<str>, u32, FeatureId), Arc<MetricGeom>>;
-
-/// Bytes of projected geometry kept.
+/// Bytes of projected geometry kept, for zones and again for red lines.
 const METRIC_CACHE_BYTES: u64 = 32 * 1024 * 1024;
 
-/// An empty [`MetricCache`] bounded by [`METRIC_CACHE_BYTES`] (16 bytes a coordinate).
-pub(crate) fn metric_cache() -> MetricCache {
+/// An empty cache bounded by [`METRIC_CACHE_BYTES`] (16 bytes a coordinate).
+fn bounded<T: geo::CoordsIter + Send + Sync + 'static>() -> moka::sync::Cache<MetricKey, Arc<T>> {
     moka::sync::Cache::builder()
         .max_capacity(METRIC_CACHE_BYTES)
-        .weigher(|_, g: &Arc<MetricGeom>| {
-            let coords = match &**g {
-                MetricGeom::Polygons(mp) => geo::CoordsIter::coords_count(&**mp),
-                MetricGeom::Lines(ml) => geo::CoordsIter::coords_count(&**ml),
-            };
-            u32::try_from(coords * 16 + 128).unwrap_or(u32::MAX)
-        })
+        .weigher(|_, g: &Arc<T>| u32::try_from(g.coords_count() * 16 + 128).unwrap_or(u32::MAX))
         .build()
 }
 
-/// `mp()` projected into `key.0`, from `cache` when this feature was projected before;
-/// without a cache (a CRS made for one site only), projected and not kept.
-pub(crate) fn cached_mp(
-    cache: Option<&MetricCache>,
-    key: (Arc<str>, u32, FeatureId),
-    mp: impl FnOnce() -> MultiPolygon<f64>,
-) -> Result<Arc<MultiPolygon<f64>>, QueryError> {
-    cached(
-        cache,
-        key,
-        |def| project_mp(def, &mp()),
-        MetricGeom::Polygons,
-        |g| match g {
-            MetricGeom::Polygons(p) => Some(p),
-            MetricGeom::Lines(_) => None,
-        },
-    )
+/// An empty [`MetricCache`].
+pub(crate) fn metric_cache() -> MetricCache {
+    MetricCache {
+        polygons: bounded(),
+        lines: bounded(),
+    }
 }
 
-/// `ml()` projected into `key.0`, as [`cached_mp`].
-pub(crate) fn cached_mls(
-    cache: Option<&MetricCache>,
-    key: (Arc<str>, u32, FeatureId),
-    ml: impl FnOnce() -> MultiLineString<f64>,
-) -> Result<Arc<MultiLineString<f64>>, QueryError> {
-    cached(
-        cache,
-        key,
-        |def| project_mls(def, &ml()),
-        MetricGeom::Lines,
-        |g| match g {
-            MetricGeom::Lines(l) => Some(l),
-            MetricGeom::Polygons(_) => None,
-        },
-    )
-}
-
-/// The cache lookup of [`cached_mp`] and [`cached_mls`]: `wrap` and `unwrap` say which kind
-/// of [`MetricGeom`] `T` is.
-fn cached<T>(
-    cache: Option<&MetricCache>,
-    key: (Arc<str>, u32, FeatureId),
+/// `project(key.0)` from `cache` when this feature was projected before; without a cache (a
+/// CRS made for one site only), projected and not kept.
+pub(crate) fn cached<T: Send + Sync + 'static>(
+    cache: Option<&moka::sync::Cache<MetricKey, Arc<T>>>,
+    key: MetricKey,
     project: impl FnOnce(&str) -> Result<T, QueryError>,
-    wrap: fn(Arc<T>) -> MetricGeom,
-    unwrap: fn(&MetricGeom) -> Option<&Arc<T>>,
 ) -> Result<Arc<T>, QueryError> {
     let Some(cache) = cache else {
         return Ok(Arc::new(project(&key.0)?));
     };
-    if let Some(hit) = cache.get(&key).as_deref().and_then(unwrap) {
-        return Ok(hit.clone());
+    if let Some(hit) = cache.get(&key) {
+        return Ok(hit);
     }
     let g = Arc::new(project(&key.0)?);
-    cache.insert(key, Arc::new(wrap(g.clone())));
+    cache.insert(key, g.clone());
     Ok(g)
 }
 

@@ -25,7 +25,7 @@ use geo_types::{Geometry, MultiPolygon};
 use serde::Serialize;
 
 use super::geom::{clip_to_box, length_inside, overlap_area};
-use super::metric::{cached_mls, cached_mp, local_tmerc, project_mp};
+use super::metric::{cached, local_tmerc, project_mls, project_mp};
 use super::{bbox_of, FeatureId, Index, QueryError, Site};
 use crate::landuse;
 use crate::plans::{authority_en, DocumentKind, DocumentType, Plan, PlanLevel, PlanStatus};
@@ -714,9 +714,11 @@ impl Index {
                     continue;
                 }
                 cancel.check()?;
-                let zone_m = cached_mp(metric_cache, (def_key.clone(), li, id), || {
-                    l.geoms.multipolygon(id as usize)
-                })?;
+                let zone_m = cached(
+                    metric_cache.map(|c| &c.polygons),
+                    (def_key.clone(), li, id),
+                    |def| project_mp(def, &l.geoms.multipolygon(id as usize)),
+                )?;
                 let Some(zone_box) = metric_box(&*zone_m, margin) else {
                     continue;
                 };
@@ -788,9 +790,11 @@ impl Index {
                     continue;
                 };
                 cancel.check()?;
-                let line_m = cached_mls(metric_cache, (def_key.clone(), li, id), || {
-                    l.geoms.multilinestring(id as usize)
-                })?;
+                let line_m = cached(
+                    metric_cache.map(|c| &c.lines),
+                    (def_key.clone(), li, id),
+                    |def| project_mls(def, &l.geoms.multilinestring(id as usize)),
+                )?;
                 let Some(line_box) = metric_box(&*line_m, margin) else {
                     continue;
                 };

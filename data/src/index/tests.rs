@@ -974,10 +974,14 @@ fn reports_from_cached_projections_equal_reports_projected_afresh() {
             id,
         };
         let a = serde_json::to_string(&warm.report(&site).unwrap()).unwrap();
-        fresh.metric.invalidate_all();
+        fresh.metric.polygons.invalidate_all();
+        fresh.metric.lines.invalidate_all();
         let b = serde_json::to_string(&fresh.report(&site).unwrap()).unwrap();
         assert_eq!(a, b, "parcel {id}");
     }
-    warm.metric.run_pending_tasks();
-    assert!(warm.metric.entry_count() > 0, "the reports used the cache");
+    warm.metric.polygons.run_pending_tasks();
+    assert!(
+        warm.metric.polygons.entry_count() > 0,
+        "the reports used the cache"
+    );
 }
