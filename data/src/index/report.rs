@@ -26,7 +26,7 @@ use serde::Serialize;
 
 use super::geom::{clip_to_box, length_inside, overlap_area};
 use super::metric::{cached, local_tmerc, project_mls, project_mp};
-use super::{bbox_of, FeatureId, Index, QueryError, Site};
+use super::{bbox_of, FeatureId, Index, Layer, QueryError, Site};
 use crate::landuse;
 use crate::plans::{authority_en, DocumentKind, DocumentType, Plan, PlanLevel, PlanStatus};
 use crate::schema::Kind;
@@ -471,6 +471,17 @@ where
     ])
 }
 
+impl Index {
+    /// The layers holding `kind`, with their positions (for [`cached`]'s keys).
+    fn layers_of(&self, kind: Kind) -> impl Iterator<Item = (u32, &Layer)> {
+        self.layers
+            .iter()
+            .enumerate()
+            .filter(move |(_, l)| l.entry.kind == kind)
+            .map(|(i, l)| (u32::try_from(i).unwrap_or(u32::MAX), l))
+    }
+}
+
 /// Distance between two boxes (0 when they meet).
 fn box_distance(a: [f64; 4], b: [f64; 4]) -> f64 {
     let dx = (a[0] - b[2]).max(b[0] - a[2]).max(0.0);
@@ -690,13 +701,7 @@ impl Index {
             Site::Geometry(_) => None,
         };
         // Zones.
-        for (li, l) in self
-            .layers
-            .iter()
-            .enumerate()
-            .filter(|(_, l)| l.entry.kind == Kind::Zones)
-        {
-            let li = u32::try_from(li).unwrap_or(u32::MAX);
+        for (li, l) in self.layers_of(Kind::Zones) {
             for id in l.candidates(near) {
                 let Some(plan_id) = l
                     .str("plan_id", id)
@@ -774,13 +779,7 @@ impl Index {
             }
         }
         // Red lines.
-        for (li, l) in self
-            .layers
-            .iter()
-            .enumerate()
-            .filter(|(_, l)| l.entry.kind == Kind::Redlines)
-        {
-            let li = u32::try_from(li).unwrap_or(u32::MAX);
+        for (li, l) in self.layers_of(Kind::Redlines) {
             for id in l.candidates(near) {
                 let Some(plan_id) = l
                     .str("plan_id", id)
