@@ -15,8 +15,21 @@ use serde_json::{json, Map, Value};
 use crate::error::{AppError, Result};
 use crate::geojson::{feature_to_json, parse_site};
 use crate::params::{check_lon_lat, clip, parse_int, Params};
-use crate::state::AppState;
 use crate::text;
+use crate::upload::Uploads;
+
+/// What the JSON API's handlers read: the loaded store, its data version and the finished
+/// reports of that version. Cheap to clone (three `Arc`s); the server's state hands it out
+/// (`FromRef`), and the OGC API, the text-only site and the previews read the same.
+#[derive(Clone)]
+pub struct ApiState {
+    /// The loaded store.
+    pub index: std::sync::Arc<Index>,
+    /// The data version's weak ETag ([`crate::version::data_etag`]).
+    pub etag: std::sync::Arc<str>,
+    /// Finished parcel reports of this data version (JSON and its gzip).
+    pub(crate) reports: std::sync::Arc<ReportCache>,
+}
 
 /// Most hits a type-ahead search returns (the index's cap): a drop-down list, not a page.
 pub const MAX_SEARCH_LIMIT: i64 = quyhoach_data::index::MAX_SEARCH_LIMIT as i64;
@@ -43,7 +56,7 @@ fn json_ok(v: Value) -> Response {
 }
 
 /// `GET /api/v1/health`
-pub async fn health(State(st): State<AppState>, p: Params) -> Result<Response> {
+pub async fn health(State(st): State<ApiState>, p: Params) -> Result<Response> {
     p.allow(&[])?;
     let cat = st.index.catalog();
     let features: u64 = cat.layers.values().map(|l| l.count).sum();
@@ -89,14 +102,14 @@ fn layer_json(id: &str, l: &quyhoach_data::store::LayerEntry) -> Value {
 }
 
 /// `GET /api/v1/layers`
-pub async fn layers(State(st): State<AppState>, p: Params) -> Result<Response> {
+pub async fn layers(State(st): State<ApiState>, p: Params) -> Result<Response> {
     p.allow(&[])?;
     let cat = st.index.catalog();
     let layers: Vec<Value> = cat.layers.iter().map(|(id, l)| layer_json(id, l)).collect();
     Ok(json_ok(json!({ "layers": layers })))
 }
 
-fn plan_json(st: &AppState, id: &str) -> Option<Value> {
+fn plan_json(st: &ApiState, id: &str) -> Option<Value> {
     let cat = st.index.catalog();
     let plan = cat.plans.get(id)?;
     let layers: Vec<&String> = cat
@@ -119,7 +132,7 @@ fn plan_json(st: &AppState, id: &str) -> Option<Value> {
 }
 
 /// `GET /api/v1/plans`
-pub async fn plans(State(st): State<AppState>, p: Params) -> Result<Response> {
+pub async fn plans(State(st): State<ApiState>, p: Params) -> Result<Response> {
     p.allow(&[])?;
     let plans: Vec<Value> = st
         .index
@@ -133,7 +146,7 @@ pub async fn plans(State(st): State<AppState>, p: Params) -> Result<Response> {
 
 /// `GET /api/v1/plans/{id}`
 pub async fn plan(
-    State(st): State<AppState>,
+    State(st): State<ApiState>,
     Path(id): Path<String>,
     p: Params,
 ) -> Result<Response> {
@@ -261,7 +274,7 @@ fn projected_point(p: &Params) -> Result<Option<(f64, f64)>> {
 }
 
 async fn blocking<T: Send + 'static>(
-    st: &AppState,
+    st: &ApiState,
     f: impl FnOnce(&Index) -> Result<T> + Send + 'static,
 ) -> Result<T> {
     blocking_cancellable(st, move |ix, _| f(ix)).await
@@ -275,7 +288,7 @@ pub const REPORT_DEADLINE: Duration = crate::REQUEST_TIMEOUT.saturating_sub(Dura
 /// [`REPORT_DEADLINE`] and is cancelled when this future is dropped (the timeout layer gave
 /// up, or the client went away): work that checks it stops then instead of running on.
 async fn blocking_cancellable<T: Send + 'static>(
-    st: &AppState,
+    st: &ApiState,
     f: impl FnOnce(&Index, &Cancel) -> Result<T> + Send + 'static,
 ) -> Result<T> {
     let index = st.index.clone();
@@ -285,7 +298,7 @@ async fn blocking_cancellable<T: Send + 'static>(
 }
 
 /// `GET /api/v1/parcels/at?lon=&lat=` or `?x=&y=&srs=` (aliases `easting`, `northing`).
-pub async fn parcels_at(State(st): State<AppState>, p: Params) -> Result<Response> {
+pub async fn parcels_at(State(st): State<ApiState>, p: Params) -> Result<Response> {
     p.allow(&["lon", "lat", "x", "y", "easting", "northing", "srs"])?;
     let (lon, lat, query) = if let Some((x, y)) = projected_point(&p)? {
         if p.has("lon") || p.has("lat") {
@@ -355,7 +368,7 @@ type ParcelPath = Path<(String, String, String)>;
 /// `GET /api/v1/parcels/{commune}/{sheet}/{parcel}`: the stable deep link; duplicates of a
 /// number in a sheet all come back.
 pub async fn parcel_by_number(
-    State(st): State<AppState>,
+    State(st): State<ApiState>,
     Path((commune, sheet, parcel)): ParcelPath,
     p: Params,
 ) -> Result<Response> {
@@ -378,7 +391,7 @@ pub async fn parcel_by_number(
 /// Runs `f` on the blocking pool with the one parcel of a `{commune}/{sheet}/{parcel}` path
 /// (`?n=` picks among duplicate numbers): 404 when there is none, 409 when several and no `n`.
 async fn with_parcel<T: Send + 'static>(
-    st: &AppState,
+    st: &ApiState,
     (commune, sheet, parcel): (String, String, String),
     p: &Params,
     f: impl FnOnce(&Index, FeatureOut) -> Result<T> + Send + 'static,
@@ -451,7 +464,7 @@ pub enum ReportFormat {
 
 /// `GET /api/v1/parcels/{commune}/{sheet}/{parcel}/report[.txt|.html]`
 pub async fn parcel_report(
-    st: AppState,
+    st: ApiState,
     path: (String, String, String),
     p: Params,
     format: ReportFormat,
@@ -488,7 +501,7 @@ pub async fn parcel_report(
 /// The report of the one parcel of a `{commune}/{sheet}/{parcel}` path (`?n=`), as JSON
 /// with its links: what `/report` answers, and what its audio (`portal::speech`) says.
 pub(crate) async fn parcel_report_value(
-    st: &AppState,
+    st: &ApiState,
     path: (String, String, String),
     p: &Params,
 ) -> Result<Value> {
@@ -530,7 +543,7 @@ pub(crate) type ReportCache = moka::future::Cache<ReportKey, std::sync::Arc<Cach
 /// Bytes of finished parcel reports kept (JSON and its gzip).
 const REPORT_CACHE_BYTES: u64 = 32 * 1024 * 1024;
 
-/// An empty cache of finished parcel reports, bounded by bytes, for one [`AppState`]: the
+/// An empty cache of finished parcel reports, bounded by bytes, for one [`ApiState`]: the
 /// data only changes on import, which builds a new state (and so a new cache), and a
 /// parcel's report depends on nothing else (no language, no visitor), so a report asked
 /// for twice is computed once.
@@ -552,7 +565,7 @@ pub(crate) fn report_cache() -> std::sync::Arc<ReportCache> {
 /// and only a report not yet cached goes to the blocking pool. Any path that does not name
 /// exactly one parcel takes the uncached way, which gives its 404, 409 or 400.
 async fn parcel_report_cached(
-    st: &AppState,
+    st: &ApiState,
     path: (String, String, String),
     p: &Params,
 ) -> Result<std::sync::Arc<CachedReport>> {
@@ -635,7 +648,7 @@ fn render_report(report: &Value, format: ReportFormat) -> Response {
 
 /// `POST /api/v1/report`: a GeoJSON site, `{"parcel": {"commune", "sheet", "parcel"}}` or
 /// `{"layer", "id"}`.
-pub async fn report(State(st): State<AppState>, p: Params, body: Bytes) -> Result<Response> {
+pub async fn report(State(st): State<ApiState>, p: Params, body: Bytes) -> Result<Response> {
     p.allow(&["format"])?;
     let format = match p.str("format")? {
         None | Some("json") => ReportFormat::Json,
@@ -761,7 +774,7 @@ pub async fn report(State(st): State<AppState>, p: Params, body: Bytes) -> Resul
 }
 
 /// `GET /api/v1/search?q=&limit=`
-pub async fn search(State(st): State<AppState>, p: Params) -> Result<Response> {
+pub async fn search(State(st): State<ApiState>, p: Params) -> Result<Response> {
     p.allow(&["q", "limit"])?;
     let q = p.required_str("q", "the text to search: a commune, road, plan, or a parcel as \"commune sheet parcel\" or \"sheet/parcel\"")?;
     if q.chars().count() > MAX_QUERY_CHARS {
@@ -928,7 +941,7 @@ pub async fn method_not_allowed(method: axum::http::Method) -> Response {
 /// WGS 84 MultiPolygon, ready for `POST /api/v1/report`. `srs` is the file's reference system
 /// (default `prj`: its own `.prj`; KML and GeoJSON are WGS 84).
 pub async fn parse_site_file(
-    State(st): State<AppState>,
+    State(uploads): State<Uploads>,
     p: Params,
     body: Bytes,
 ) -> Result<Response> {
@@ -943,7 +956,7 @@ pub async fn parse_site_file(
             "the body is empty: send the file's bytes (zipped Shapefile, KML, GeoJSON or GeoPackage)",
         ));
     }
-    let read = crate::upload::read_site(&st.server.uploads, &body, &srs_text).await?;
+    let read = crate::upload::read_site(&uploads, &body, &srs_text).await?;
     let polygons = read.site.0.len();
     let geometry = geo_types::Geometry::MultiPolygon(read.site);
     Ok(Json(json!({

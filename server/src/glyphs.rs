@@ -21,7 +21,6 @@ use pbf_font_tools::{Fontstack, Glyph};
 
 use crate::error::{AppError, Result};
 use crate::params::Params;
-use crate::state::AppState;
 
 /// Where Debian's `fonts-dejavu-core` puts its fonts; `--fonts-dir` or `QUYHOACH_FONTS_DIR`
 /// point elsewhere.
@@ -183,7 +182,7 @@ pub fn parse_range(file: &str) -> Result<u32> {
 /// `GET /fonts/{fontstack}/{start}-{end}.pbf`. A stack of several fonts ("A,B") is served
 /// from its first font that we have.
 pub async fn glyphs_route(
-    State(st): State<AppState>,
+    State(glyphs): State<Arc<Glyphs>>,
     Path((stack, file)): Path<(String, String)>,
     q: Params,
 ) -> Result<Response> {
@@ -199,7 +198,7 @@ pub async fn glyphs_route(
                 FONTS.iter().map(|f| f.0).collect::<Vec<_>>().join(", ")
             ))
         })?;
-    let bytes = st.glyphs.range(font, start).await?;
+    let bytes = glyphs.range(font, start).await?;
     let mut r = bytes.into_response();
     r.headers_mut().insert(
         header::CONTENT_TYPE,

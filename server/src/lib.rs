@@ -30,11 +30,12 @@ pub mod text;
 pub mod textsite;
 pub mod tiles;
 pub mod upload;
+pub mod version;
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::{DefaultBodyLimit, Path, Request, State};
+use axum::extract::{DefaultBodyLimit, FromRef, Path, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -76,13 +77,18 @@ pub const MAX_HEADER_BYTES: usize = 16 * 1024;
 /// lets clients revalidate cheaply after five minutes.
 pub const CACHE_CONTROL: &str = "public, max-age=300";
 
-type Routes = portal::Routes;
+/// Routes as the server lists them: path, methods, handler.
+type Routes = Vec<(
+    &'static str,
+    &'static [&'static str],
+    MethodRouter<AppState>,
+)>;
 
 fn report_route(format: ReportFormat) -> MethodRouter<AppState> {
     let page = match format {
         ReportFormat::Json => {
             return get(
-                move |State(st): State<AppState>,
+                move |State(st): State<api::ApiState>,
                       Path(p): Path<(String, String, String)>,
                       headers: HeaderMap,
                       q: Params| async move {
@@ -97,7 +103,7 @@ fn report_route(format: ReportFormat) -> MethodRouter<AppState> {
     // The text and HTML reports are pages of the text-only site: errors in the page's
     // language, duplicates as a page of choices.
     get(
-        move |State(st): State<AppState>,
+        move |State(st): State<api::ApiState>,
               Path(p): Path<(String, String, String)>,
               headers: HeaderMap,
               q: Result<
@@ -153,7 +159,7 @@ fn routes() -> Routes {
         ),
         ("/ogc", &["get"], get(ogc::landing)),
         ("/ogc/", &["get"], get(ogc::landing)),
-        ("/ogc/api", &["get"], get(ogc::api)),
+        ("/ogc/api", &["get"], get(openapi::ogc_api)),
         ("/ogc/conformance", &["get"], get(ogc::conformance)),
         ("/ogc/collections", &["get"], get(ogc::collections)),
         (
@@ -186,12 +192,14 @@ fn routes() -> Routes {
             get(glyphs::glyphs_route),
         ),
     ];
-    own.into_iter().chain(portal::routes()).collect()
+    own
 }
 
-/// The (path, methods) of every route, for documentation checks.
+/// The (path, methods) of every route, the portal's included, for documentation checks.
 pub fn route_list() -> Vec<(&'static str, &'static [&'static str])> {
-    routes().into_iter().map(|(p, m, _)| (p, m)).collect()
+    let own = routes().into_iter().map(|(p, m, _)| (p, m));
+    own.chain(portal::routes().into_iter().map(|(p, m, _)| (p, m)))
+        .collect()
 }
 
 async fn style_json(
@@ -200,7 +208,7 @@ async fn style_json(
     q: Params,
 ) -> error::Result<Response> {
     q.allow(&[])?;
-    let base = state::base_url(&headers);
+    let base = proxy::base_url(&headers);
     let mut doc = style::planning_style(&st.index, &base);
     if let Some(tj) = tiles::tilejson_of(&st.tiles, &base, tiles::COMBINED_TILESET) {
         style::inline_tileset(&mut doc, &tj);
@@ -210,7 +218,7 @@ async fn style_json(
 
 async fn openapi_json(headers: HeaderMap, q: Params) -> error::Result<Response> {
     q.allow(&[])?;
-    Ok(Json(openapi::document(&state::base_url(&headers))).into_response())
+    Ok(Json(openapi::document(&proxy::base_url(&headers))).into_response())
 }
 
 /// The whole service.
@@ -291,15 +299,19 @@ pub fn tile_app(tiles: Arc<tiles::TileService>, server: Arc<state::ServerConfig>
         })
         .method_not_allowed_fallback(api::method_not_allowed)
         .layer(middleware::from_fn(no_store_unless_set))
-        .layer(middleware::from_fn_with_state(
-            server,
-            |State(server): State<Arc<state::ServerConfig>>, mut req: Request, next: Next| async move {
-                proxy::sanitize(&server.proxies, &mut req);
-                next.run(req).await
-            },
-        ));
+        .layer(middleware::from_fn_with_state(server, forwarded_headers));
     let inner = outer_layers(inner).with_state(tiles.clone());
     with_fast_archive_tiles(tiles, inner)
+}
+
+/// Middleware: `Host` and `X-Forwarded-*` as the handlers may believe them ([`proxy::sanitize`]).
+async fn forwarded_headers(
+    State(server): State<Arc<state::ServerConfig>>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    proxy::sanitize(&server.proxies, &mut req);
+    next.run(req).await
 }
 
 /// `Cache-Control: no-store` on answers that set none (errors, the list), as [`caching`]
@@ -317,6 +329,11 @@ fn full_app(state: AppState) -> Router {
     let mut router = Router::new();
     for (path, _, handler) in routes() {
         router = router.route(path, handler);
+    }
+    // The portal's routes take their state made once for this router.
+    let portal_state = portal::PortalState::from_ref(&state);
+    for (path, _, handler) in portal::routes() {
+        router = router.route(path, handler.with_state(portal_state.clone()));
     }
     // The text-only site: pages, not API (not in the OpenAPI document).
     router = router
@@ -347,8 +364,8 @@ fn full_app(state: AppState) -> Router {
         .method_not_allowed_fallback(api::method_not_allowed)
         .layer(middleware::from_fn_with_state(state.clone(), caching))
         .layer(middleware::from_fn_with_state(
-            state.clone(),
-            proxy::forwarded_headers,
+            state.server.clone(),
+            forwarded_headers,
         ))
         .layer(middleware::from_fn(web_cache_headers));
     outer_layers(router).with_state(state)

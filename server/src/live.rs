@@ -17,6 +17,9 @@ use axum::Router;
 use quyhoach_data::index::Index;
 use quyhoach_data::store::CATALOG_FILE;
 
+use axum::extract::FromRef;
+
+use crate::portal::PortalState;
 use crate::state::{AppState, ServerConfig};
 use crate::tiles::TileConfig;
 
@@ -61,7 +64,7 @@ impl Live {
         let state = AppState::with_config(Arc::new(index), &tiles, server.clone())?;
         let router = crate::app(state.clone());
         // Followed parcels whose planning changed while the server was down.
-        crate::portal::alerts::on_data(&state);
+        crate::portal::alerts::on_data(&PortalState::from_ref(&state));
         Ok(Live {
             store: store.to_path_buf(),
             tiles,
@@ -118,7 +121,7 @@ impl Live {
         }
         if changed {
             // Tell the followers of every parcel whose zones or red lines changed.
-            crate::portal::alerts::on_data(&self.current.load().0);
+            crate::portal::alerts::on_data(&PortalState::from_ref(&self.current.load().0));
             println!(
                 "reloaded {} in {:.1}s: data version {}",
                 self.store.display(),

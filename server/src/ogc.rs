@@ -14,10 +14,11 @@ use quyhoach_data::store::LayerEntry;
 use serde_json::{json, Value};
 
 use crate::api::geo_json;
+use crate::api::ApiState;
 use crate::error::{AppError, Result};
 use crate::geojson::feature_to_json;
 use crate::params::{clip, encode_url_part, parse_f64, Params};
-use crate::state::{base_url, AppState};
+use crate::proxy::base_url;
 
 /// Page size when `limit` is not given (the standard's example default).
 pub const DEFAULT_LIMIT: usize = 10;
@@ -47,7 +48,7 @@ fn link(href: String, rel: &str, ty: &str, title: &str) -> Value {
 }
 
 /// The `f` parameter: only JSON is offered.
-fn check_f(p: &Params, what: &str) -> Result<()> {
+pub(crate) fn check_f(p: &Params, what: &str) -> Result<()> {
     match p.str("f")? {
         None | Some("json") => Ok(()),
         Some(other) => Err(AppError::bad(format!(
@@ -57,7 +58,7 @@ fn check_f(p: &Params, what: &str) -> Result<()> {
     }
 }
 
-fn with_type(mut r: Response, ty: &'static str) -> Response {
+pub(crate) fn with_type(mut r: Response, ty: &'static str) -> Response {
     r.headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(ty));
     r
@@ -105,7 +106,7 @@ fn kind_title(kind: Kind) -> (&'static str, &'static str) {
     }
 }
 
-fn collection_json(st: &AppState, base: &str, id: &str, l: &LayerEntry) -> Value {
+fn collection_json(st: &ApiState, base: &str, id: &str, l: &LayerEntry) -> Value {
     let (vi, en) = kind_title(l.kind);
     let plan = l
         .plan
@@ -135,7 +136,7 @@ fn collection_json(st: &AppState, base: &str, id: &str, l: &LayerEntry) -> Value
     })
 }
 
-fn layer<'a>(st: &'a AppState, id: &str) -> Result<&'a LayerEntry> {
+fn layer<'a>(st: &'a ApiState, id: &str) -> Result<&'a LayerEntry> {
     st.index.layer_entry(id).ok_or_else(|| {
         AppError::not_found(format!(
             "no collection '{}'; collections: {}",
@@ -147,7 +148,7 @@ fn layer<'a>(st: &'a AppState, id: &str) -> Result<&'a LayerEntry> {
 
 /// `GET /ogc/collections`
 pub async fn collections(
-    State(st): State<AppState>,
+    State(st): State<ApiState>,
     headers: HeaderMap,
     p: Params,
 ) -> Result<Response> {
@@ -173,7 +174,7 @@ pub async fn collections(
 
 /// `GET /ogc/collections/{id}`
 pub async fn collection(
-    State(st): State<AppState>,
+    State(st): State<ApiState>,
     Path(id): Path<String>,
     headers: HeaderMap,
     p: Params,
@@ -262,7 +263,7 @@ fn now_rfc3339() -> String {
 
 /// `GET /ogc/collections/{id}/items?bbox=&limit=&offset=&datetime=`
 pub async fn items(
-    State(st): State<AppState>,
+    State(st): State<ApiState>,
     Path(id): Path<String>,
     headers: HeaderMap,
     p: Params,
@@ -374,7 +375,7 @@ pub fn clip_to_layer(b: [f64; 4], bounds: [f64; 4]) -> Option<[f64; 4]> {
 
 /// `GET /ogc/collections/{id}/items/{featureId}`
 pub async fn item(
-    State(st): State<AppState>,
+    State(st): State<ApiState>,
     Path((id, fid)): Path<(String, String)>,
     headers: HeaderMap,
     p: Params,
@@ -413,12 +414,4 @@ pub async fn item(
         ));
     }
     Ok(geo_json(feature_to_json(&f, links)))
-}
-
-/// `GET /ogc/api`: the OpenAPI definition of the OGC part, with this server's base URL.
-pub async fn api(State(st): State<AppState>, headers: HeaderMap, p: Params) -> Result<Response> {
-    p.allow(&["f"])?;
-    check_f(&p, "the API definition")?;
-    let doc = crate::openapi::ogc_document(&base_url(&headers), &st.index.layer_ids());
-    Ok(with_type(Json(doc).into_response(), OPENAPI_JSON))
 }

@@ -2,10 +2,17 @@
 //! `/api/v1/openapi.json`, and the OGC part alone (as OGC 17-069r4 §7.3 wants it, with
 //! the collection paths spelled out) at `/ogc/api`.
 
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
 use serde_json::{json, Map, Value};
 
-use crate::api::{DEFAULT_SEARCH_LIMIT, MAX_CONVERT_POINTS, MAX_SEARCH_LIMIT};
-use crate::ogc::{DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET};
+use crate::api::{ApiState, DEFAULT_SEARCH_LIMIT, MAX_CONVERT_POINTS, MAX_SEARCH_LIMIT};
+use crate::error::Result;
+use crate::ogc::{check_f, with_type, DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, OPENAPI_JSON};
+use crate::params::Params;
+use crate::proxy::base_url;
 
 fn qp(name: &str, desc: &str, schema: Value, required: bool) -> Value {
     json!({"name": name, "in": "query", "description": desc, "required": required,
@@ -432,4 +439,16 @@ pub fn ogc_document(base: &str, collections: &[&str]) -> Value {
         "paths": ogc_paths("", collections),
         "components": components(),
     })
+}
+
+/// `GET /ogc/api`: the OpenAPI definition of the OGC part, with this server's base URL.
+pub async fn ogc_api(
+    State(st): State<ApiState>,
+    headers: HeaderMap,
+    p: Params,
+) -> Result<Response> {
+    p.allow(&["f"])?;
+    check_f(&p, "the API definition")?;
+    let doc = ogc_document(&base_url(&headers), &st.index.layer_ids());
+    Ok(with_type(Json(doc).into_response(), OPENAPI_JSON))
 }

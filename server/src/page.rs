@@ -27,7 +27,7 @@ use quyhoach_data::schema::Kind;
 use crate::glyphs::{FONT_BOLD, FONT_REGULAR};
 use crate::params::encode_url_part;
 use crate::preview;
-use crate::state::{base_url, AppState};
+use crate::proxy::base_url;
 use crate::text::{esc, Lang};
 
 /// Most parcels in a `p` list (a combined report of a few neighbours, not a sheet).
@@ -39,6 +39,31 @@ const MIN_MARGIN_DEG: f64 = 0.001;
 /// Glyph ranges a Vietnamese label needs: Basic Latin and Latin-1 (a, â, ê, ô…), Latin
 /// Extended-A/B (ă, đ, ơ, ư) and Latin Extended Additional (ạ, ả, ấ, … ỹ).
 const VIETNAMESE_RANGES: [&str; 3] = ["0-255", "256-511", "7680-7935"];
+
+/// What the page's handler reads: the store, its data version, the built web app and the
+/// rendered parts of this data version.
+#[derive(Clone)]
+pub struct PageState {
+    /// The loaded store.
+    pub index: Arc<quyhoach_data::index::Index>,
+    /// The data version's weak ETag.
+    pub etag: Arc<str>,
+    /// The built web app (`web/dist`), when present.
+    pub web_dir: Option<Arc<std::path::PathBuf>>,
+    /// The page's server-rendered parts, per data version, link and language.
+    pub pages: Arc<PageCache>,
+}
+
+/// Rendered pages by data version, link and language.
+pub type PageCache = moka::future::Cache<String, Arc<Rendered>>;
+
+/// Rendered pages kept: the default view and the most shared parcel links.
+const PAGE_CACHE_ENTRIES: u64 = 512;
+
+/// An empty page cache.
+pub fn page_cache() -> Arc<PageCache> {
+    Arc::new(moka::future::Cache::new(PAGE_CACHE_ENTRIES))
+}
 
 /// What the server adds to the page.
 #[derive(Debug, Default)]
@@ -94,7 +119,7 @@ pub fn parse_parcels(p: &str) -> Vec<ParcelRef> {
 
 /// `GET /` and `/index.html`.
 pub async fn index_page(
-    State(st): State<AppState>,
+    State(st): State<PageState>,
     headers: HeaderMap,
     query: Result<Query<Vec<(String, String)>>, axum::extract::rejection::QueryRejection>,
 ) -> Response {

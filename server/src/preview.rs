@@ -533,7 +533,8 @@ fn draw_line(
 /// preview of a parcel (`og:image`): its map, large, its number and the one-line answer.
 /// A number shared by several parcels without `n` shows them all, captioned as such.
 pub async fn parcel_map_png(
-    axum::extract::State(st): axum::extract::State<crate::state::AppState>,
+    axum::extract::State(st): axum::extract::State<crate::api::ApiState>,
+    axum::extract::State(glyphs): axum::extract::State<std::sync::Arc<crate::glyphs::Glyphs>>,
     axum::extract::Path((commune, sheet, parcel)): axum::extract::Path<(String, String, String)>,
     p: crate::params::Params,
 ) -> crate::error::Result<axum::response::Response> {
@@ -548,8 +549,8 @@ pub async fn parcel_map_png(
     let sheet = crate::params::parse_int("sheet", &sheet, 0, max)?;
     let parcel = crate::params::parse_int("parcel", &parcel, 0, max)?;
     let fonts: CaptionFonts = match (
-        st.glyphs.font_file(crate::glyphs::FONT_REGULAR),
-        st.glyphs.font_file(crate::glyphs::FONT_BOLD),
+        glyphs.font_file(crate::glyphs::FONT_REGULAR),
+        glyphs.font_file(crate::glyphs::FONT_BOLD),
     ) {
         (Some(r), Some(b)) if r.is_file() && b.is_file() => Some((r, b)),
         _ => None,

@@ -10,12 +10,8 @@
 
 use std::net::{IpAddr, SocketAddr};
 
-use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{header, HeaderValue};
-use axum::middleware::Next;
-use axum::response::Response;
-
-use crate::state::AppState;
+use axum::extract::{ConnectInfo, Request};
+use axum::http::{header, HeaderMap, HeaderValue};
 
 /// Forwarding headers removed from requests of untrusted peers.
 const FORWARDING: &[&str] = &[
@@ -104,19 +100,8 @@ impl Proxies {
     }
 }
 
-/// Middleware: leaves `Host`, `X-Forwarded-Host` and `X-Forwarded-Proto` as the handlers may
-/// believe them.
-pub async fn forwarded_headers(
-    State(st): State<AppState>,
-    mut req: Request,
-    next: Next,
-) -> Response {
-    sanitize(&st.server.proxies, &mut req);
-    next.run(req).await
-}
-
-/// What [`forwarded_headers`] does to a request, for routers without an [`AppState`] (the
-/// tile-only server).
+/// Leaves `Host`, `X-Forwarded-Host` and `X-Forwarded-Proto` as the handlers may believe
+/// them (the servers' middleware calls this on every request).
 pub fn sanitize(proxies: &Proxies, req: &mut Request) {
     let peer = req
         .extensions()
@@ -144,6 +129,28 @@ pub fn sanitize(proxies: &Proxies, req: &mut Request) {
     if bad_host {
         headers.remove(header::HOST);
     }
+}
+
+/// The absolute base URL of this service as the client reached it (`http://host:port`),
+/// from `X-Forwarded-Proto`/`X-Forwarded-Host` behind a proxy or the `Host` header.
+/// OGC API links must be absolute for some clients (GDAL, ogctests), so they are built
+/// from this.
+pub fn base_url(headers: &HeaderMap) -> String {
+    let get = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(|s| s.split(',').next().unwrap_or("").trim().to_string())
+            .filter(|s| !s.is_empty() && s.chars().all(|c| c.is_ascii_graphic()))
+    };
+    let proto = get("x-forwarded-proto")
+        .filter(|p| p == "http" || p == "https")
+        .unwrap_or_else(|| "http".to_string());
+    let host = get("x-forwarded-host")
+        .or_else(|| get(header::HOST.as_str()))
+        .filter(|h| !h.contains(['/', '\\', '"', '<', '>']))
+        .unwrap_or_else(|| "localhost".to_string());
+    format!("{proto}://{host}")
 }
 
 #[cfg(test)]

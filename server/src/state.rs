@@ -1,13 +1,21 @@
-//! What every handler shares: the loaded index and the data version.
+//! The server's state: every service over one loaded store, composed. The top of the
+//! server's module graph: it names the services (tiles, glyphs, the API's caches, the page,
+//! the portal) and hands each handler only the part it takes (`FromRef`); no service
+//! module names [`AppState`].
 
 use std::sync::Arc;
 
-use axum::http::{header, HeaderMap};
 use quyhoach_data::index::Index;
 
+use axum::extract::FromRef;
+
+use crate::api::{ApiState, ReportCache};
 use crate::glyphs::{Glyphs, DEFAULT_FONTS_DIR};
+use crate::page::{page_cache, PageCache, PageState};
+use crate::portal::PortalState;
 use crate::tiles::{TileConfig, TileService, DEFAULT_TILE_CACHE_BYTES};
-use sha2::{Digest, Sha256};
+use crate::upload::Uploads;
+use crate::version::data_etag;
 
 /// Shared state of the service; cheap to clone.
 #[derive(Clone)]
@@ -24,18 +32,73 @@ pub struct AppState {
     /// The built web app (`web/dist`), served at `/` when present.
     pub web_dir: Option<Arc<std::path::PathBuf>>,
     /// The page's server-rendered parts, per data version, link and language.
-    pub pages: Arc<moka::future::Cache<String, Arc<crate::page::Rendered>>>,
+    pub pages: Arc<PageCache>,
     /// Finished parcel reports of this data version (JSON and its gzip).
-    pub(crate) reports: Arc<crate::api::ReportCache>,
+    pub(crate) reports: Arc<ReportCache>,
     /// What does not change with the data: upload readers, proxies, the public address.
     pub server: Arc<ServerConfig>,
     /// The lessons generated from this data (built on first use).
     pub lessons: Arc<crate::portal::lessons::LessonCache>,
 }
 
-impl axum::extract::FromRef<AppState> for Arc<TileService> {
+impl FromRef<AppState> for Arc<TileService> {
     fn from_ref(st: &AppState) -> Self {
         st.tiles.clone()
+    }
+}
+
+impl FromRef<AppState> for Arc<Glyphs> {
+    fn from_ref(st: &AppState) -> Self {
+        st.glyphs.clone()
+    }
+}
+
+impl FromRef<AppState> for Arc<ServerConfig> {
+    fn from_ref(st: &AppState) -> Self {
+        st.server.clone()
+    }
+}
+
+impl FromRef<AppState> for Uploads {
+    fn from_ref(st: &AppState) -> Self {
+        st.server.uploads.clone()
+    }
+}
+
+impl FromRef<AppState> for ApiState {
+    fn from_ref(st: &AppState) -> Self {
+        ApiState {
+            index: st.index.clone(),
+            etag: st.etag.clone(),
+            reports: st.reports.clone(),
+        }
+    }
+}
+
+impl FromRef<AppState> for PageState {
+    fn from_ref(st: &AppState) -> Self {
+        PageState {
+            index: st.index.clone(),
+            etag: st.etag.clone(),
+            web_dir: st.web_dir.clone(),
+            pages: st.pages.clone(),
+        }
+    }
+}
+
+/// Made once per router (the portal's routes get it with `with_state`), not per request.
+impl FromRef<AppState> for PortalState {
+    fn from_ref(st: &AppState) -> Self {
+        PortalState {
+            index: st.index.clone(),
+            etag: st.etag.clone(),
+            reports: st.reports.clone(),
+            portal: Arc::new(st.server.portal.clone()),
+            proxies: st.server.proxies.clone(),
+            uploads: st.server.uploads.clone(),
+            lessons: st.lessons.clone(),
+            glyphs: st.glyphs.clone(),
+        }
     }
 }
 
@@ -43,18 +106,11 @@ impl axum::extract::FromRef<AppState> for Arc<TileService> {
 #[derive(Clone, Default)]
 pub struct ServerConfig {
     /// How uploaded files are read (a sandboxed child process).
-    pub uploads: crate::upload::Uploads,
+    pub uploads: Uploads,
     /// Which peers may set `X-Forwarded-*`, and the public base URL if configured.
     pub proxies: crate::proxy::Proxies,
     /// The portal's state database, lessons, workshops and practice imports.
     pub portal: crate::portal::PortalConfig,
-}
-
-/// Rendered pages kept: the default view and the most shared parcel links.
-const PAGE_CACHE_ENTRIES: u64 = 512;
-
-fn page_cache() -> Arc<moka::future::Cache<String, Arc<crate::page::Rendered>>> {
-    Arc::new(moka::future::Cache::new(PAGE_CACHE_ENTRIES))
 }
 
 /// Where the built web app is: `QUYHOACH_WEB_DIR`, else `web/dist` under the current
@@ -125,48 +181,4 @@ impl AppState {
             lessons: Arc::default(),
         })
     }
-}
-
-/// The weak ETag of the data: the store's layers and plans, the archives served and this
-/// server's version.
-pub(crate) fn data_etag(index: &Index, archive_versions: &[String]) -> String {
-    {
-        let mut h = Sha256::new();
-        h.update(env!("CARGO_PKG_VERSION").as_bytes());
-        let cat = index.catalog();
-        for (id, l) in &cat.layers {
-            h.update(id.as_bytes());
-            h.update(l.sha256.as_bytes());
-        }
-        // Plans change without any layer changing (a decision is recorded or adjusted).
-        h.update(serde_json::to_vec(&cat.plans).unwrap_or_default());
-        for v in archive_versions {
-            h.update(v.as_bytes());
-        }
-        let digest = h.finalize();
-        let hex: String = digest.iter().take(12).map(|b| format!("{b:02x}")).collect();
-        format!("W/\"{hex}\"")
-    }
-}
-
-/// The absolute base URL of this service as the client reached it (`http://host:port`),
-/// from `X-Forwarded-Proto`/`X-Forwarded-Host` behind a proxy or the `Host` header.
-/// OGC API links must be absolute for some clients (GDAL, ogctests), so they are built
-/// from this.
-pub fn base_url(headers: &HeaderMap) -> String {
-    let get = |name: &str| {
-        headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(|s| s.split(',').next().unwrap_or("").trim().to_string())
-            .filter(|s| !s.is_empty() && s.chars().all(|c| c.is_ascii_graphic()))
-    };
-    let proto = get("x-forwarded-proto")
-        .filter(|p| p == "http" || p == "https")
-        .unwrap_or_else(|| "http".to_string());
-    let host = get("x-forwarded-host")
-        .or_else(|| get(header::HOST.as_str()))
-        .filter(|h| !h.contains(['/', '\\', '"', '<', '>']))
-        .unwrap_or_else(|| "localhost".to_string());
-    format!("{proto}://{host}")
 }

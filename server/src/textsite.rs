@@ -27,9 +27,10 @@ use quyhoach_data::plans::Plan;
 use quyhoach_data::schema::Kind;
 use serde_json::{json, Value};
 
+use crate::api::ApiState;
 use crate::api::{parcel_path, MAX_NUMBER};
 use crate::params::encode_url_part;
-use crate::state::{base_url, AppState};
+use crate::proxy::base_url;
 use crate::text::{
     document_line, esc, page_html, page_text, report_doc, vi_name, Block, Doc, Frame, Lang,
     ReportLinks, MAX_REPORT_BYTES,
@@ -164,7 +165,7 @@ fn error_page(
 }
 
 async fn blocking<T: Send + 'static>(
-    st: &AppState,
+    st: &ApiState,
     f: impl FnOnce(&Index) -> T + Send + 'static,
 ) -> Option<T> {
     let index = st.index.clone();
@@ -223,7 +224,7 @@ fn commune(index: &Index, code: &str) -> Option<(String, [f64; 4])> {
 }
 
 /// `GET /text`: the search page.
-pub async fn home(State(st): State<AppState>, headers: HeaderMap, q: Query_) -> Response {
+pub async fn home(State(st): State<ApiState>, headers: HeaderMap, q: Query_) -> Response {
     let (q, lang, base) = page_context(q, &headers);
     let text = q.get("q").unwrap_or("").trim().to_string();
     let path = if text.is_empty() {
@@ -372,7 +373,7 @@ fn hit_block(h: &Value, plan: Option<String>, code: Option<String>, lang: Lang) 
 /// `GET /text/communes/{code}[?sheet=&parcel=]`: a commune; with both numbers, a 303 to
 /// the parcel's report.
 pub async fn commune_page(
-    State(st): State<AppState>,
+    State(st): State<ApiState>,
     Path(code): Path<String>,
     headers: HeaderMap,
     q: Query_,
@@ -524,7 +525,7 @@ fn plan_lines(p: &Plan, lang: Lang, out: &mut Vec<Block>) {
 }
 
 /// `GET /text/plans[?page=]`: every plan, binding first.
-pub async fn plans_page(State(st): State<AppState>, headers: HeaderMap, q: Query_) -> Response {
+pub async fn plans_page(State(st): State<ApiState>, headers: HeaderMap, q: Query_) -> Response {
     let (q, lang, base) = page_context(q, &headers);
     let page: usize = q
         .get("page")
@@ -598,7 +599,7 @@ pub async fn plans_page(State(st): State<AppState>, headers: HeaderMap, q: Query
 
 /// `GET /text/plans/{id}`: one plan.
 pub async fn plan_page(
-    State(st): State<AppState>,
+    State(st): State<ApiState>,
     Path(id): Path<String>,
     headers: HeaderMap,
     q: Query_,
@@ -693,7 +694,7 @@ fn report_notice(index: &Index, lang: Lang) -> Option<String> {
 }
 
 /// `GET /text/help`: how to read a report, the legal reference, which office to ask.
-pub async fn help_page(State(st): State<AppState>, headers: HeaderMap, q: Query_) -> Response {
+pub async fn help_page(State(st): State<ApiState>, headers: HeaderMap, q: Query_) -> Response {
     let (_, lang, base) = page_context(q, &headers);
     let frame = simple_frame(lang, "/text/help", "/");
     let notice = blocking(&st, move |ix| report_notice(ix, lang))
@@ -852,7 +853,7 @@ fn choices_doc(
 
 /// `GET /api/v1/parcels/{c}/{s}/{p}/report.html|.txt[?n=][&lang=en]`.
 pub async fn parcel_report(
-    st: AppState,
+    st: ApiState,
     (commune, sheet, parcel): (String, String, String),
     headers: HeaderMap,
     q: Query_,

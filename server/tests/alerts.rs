@@ -19,7 +19,7 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use axum::body::Body;
-use axum::extract::ConnectInfo;
+use axum::extract::{ConnectInfo, FromRef};
 use axum::http::{header, Request, StatusCode};
 use common::state::{every_backend, with_state};
 use common::{send, Resp};
@@ -187,7 +187,7 @@ async fn follow(st: &AppState, kind: &str, id: &str, email: Option<&str>) -> Res
 }
 
 async fn detect(st: &AppState) -> alerts::Detected {
-    let st = st.clone();
+    let st = quyhoach_server::portal::PortalState::from_ref(st);
     tokio::task::spawn_blocking(move || alerts::detect_changes(&st).unwrap())
         .await
         .unwrap()

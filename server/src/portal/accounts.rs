@@ -42,9 +42,9 @@ use super::twoway::{
     client_ip, client_prefix, new_token, same_bytes, shared_secret, state_db, token_hash, ApiError,
     ApiResult, StateArgs,
 };
+use super::PortalState;
 use super::Routes;
 use crate::params::Params;
-use crate::AppState;
 
 /// The session cookie's name.
 pub const COOKIE: &str = "qh_session";
@@ -294,7 +294,7 @@ pub fn check_origin(headers: &HeaderMap) -> ApiResult<()> {
     if !matches!(scheme, "http" | "https") || host.contains('/') || host.is_empty() {
         return Err(refuse());
     }
-    let base = crate::state::base_url(headers);
+    let base = crate::proxy::base_url(headers);
     let ours = base.split_once("://").map_or("", |(_, h)| h);
     if normal_host(host, scheme == "https") == normal_host(ours, base.starts_with("https:")) {
         Ok(())
@@ -307,10 +307,10 @@ fn is_safe_method(m: &Method) -> bool {
     matches!(*m, Method::GET | Method::HEAD | Method::OPTIONS)
 }
 
-impl FromRequestParts<AppState> for Session {
+impl FromRequestParts<PortalState> for Session {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ApiResult<Self> {
+    async fn from_request_parts(parts: &mut Parts, state: &PortalState) -> ApiResult<Self> {
         if let Some(s) = parts.extensions.get::<Session>() {
             return Ok(s.clone());
         }
@@ -342,10 +342,10 @@ impl FromRequestParts<AppState> for Session {
     }
 }
 
-impl FromRequestParts<AppState> for Official {
+impl FromRequestParts<PortalState> for Official {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ApiResult<Self> {
+    async fn from_request_parts(parts: &mut Parts, state: &PortalState) -> ApiResult<Self> {
         Ok(Session::from_request_parts(parts, state).await?.official)
     }
 }
@@ -741,7 +741,7 @@ fn no_store(mut resp: Response) -> Response {
 /// Whether the client reached this server over https (a trusted proxy's
 /// `X-Forwarded-Proto`, or `--public-url https://…`).
 fn over_https(headers: &HeaderMap) -> bool {
-    crate::state::base_url(headers).starts_with("https://")
+    crate::proxy::base_url(headers).starts_with("https://")
 }
 
 fn session_cookie_header(token: &str, headers: &HeaderMap) -> ApiResult<HeaderValue> {
@@ -782,7 +782,7 @@ enum Attempt {
 }
 
 async fn login(
-    State(st): State<AppState>,
+    State(st): State<PortalState>,
     headers: HeaderMap,
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     q: Params,
@@ -905,7 +905,7 @@ async fn login(
 }
 
 async fn logout(
-    State(st): State<AppState>,
+    State(st): State<PortalState>,
     headers: HeaderMap,
     session: Session,
 ) -> ApiResult<Response> {
@@ -937,7 +937,7 @@ struct PasswordBody {
 }
 
 async fn change_password(
-    State(st): State<AppState>,
+    State(st): State<PortalState>,
     session: Session,
     body: Bytes,
 ) -> ApiResult<Response> {
@@ -1006,7 +1006,11 @@ async fn change_password(
     Ok(no_store(StatusCode::NO_CONTENT.into_response()))
 }
 
-async fn audit_list(State(st): State<AppState>, who: Official, q: Params) -> ApiResult<Response> {
+async fn audit_list(
+    State(st): State<PortalState>,
+    who: Official,
+    q: Params,
+) -> ApiResult<Response> {
     let db = state_db(&st)?;
     let bad = |e: crate::error::AppError| ApiError::Bad(e.to_string());
     q.allow(&["target_kind", "target_id", "official", "limit", "offset"])

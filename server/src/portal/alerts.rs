@@ -34,8 +34,8 @@ use super::sql::{now, vals, SqlError, SqlResult, Tx};
 use super::twoway::{
     client_key, is_token, new_token, same_bytes, state_db, token_hash, ApiError, ApiResult,
 };
+use super::PortalState;
 use super::Routes;
-use crate::AppState;
 
 #[path = "mail.rs"]
 pub mod mail;
@@ -655,8 +655,8 @@ static DETECTING: Mutex<()> = Mutex::new(());
 /// for those that changed (blocking; [`on_data`] runs it on a thread of its own). Idempotent
 /// for a data version; with several servers, the conditional UPDATE of the fingerprint
 /// decides which one records the event.
-pub fn detect_changes(state: &AppState) -> SqlResult<Detected> {
-    let Some(db) = state.server.portal.state.clone() else {
+pub fn detect_changes(state: &PortalState) -> SqlResult<Detected> {
+    let Some(db) = state.portal.state.clone() else {
         return Ok(Detected::default());
     };
     let _one = DETECTING
@@ -870,11 +870,11 @@ fn plan_changed(
 /// reload that changed the data): compares the followed subjects' planning with what was
 /// last seen and records events (and mail) for those that changed. Runs in the background;
 /// returns at once. Also starts the mail sender (once per process) when SMTP is set.
-pub fn on_data(state: &AppState) {
-    if state.server.portal.state.is_none() {
+pub fn on_data(state: &PortalState) {
+    if state.portal.state.is_none() {
         return;
     }
-    if let Some(p) = state.server.proxies.public_url() {
+    if let Some(p) = state.proxies.public_url() {
         let _ = PUBLIC_URL.set(p);
     }
     mail::start(state);
@@ -914,7 +914,7 @@ static PUBLIC_URL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
 
 /// Notes the address the site is reached at (for links in mail); see [`SITE`].
 fn note_base(headers: &HeaderMap) -> String {
-    let base = crate::state::base_url(headers);
+    let base = crate::proxy::base_url(headers);
     if let Ok(mut g) = SITE_BASE.lock() {
         *g = Some(base.clone());
     }
@@ -989,7 +989,7 @@ fn json_resp(status: StatusCode, v: Value) -> Response {
 }
 
 async fn create_follow(
-    State(st): State<AppState>,
+    State(st): State<PortalState>,
     headers: HeaderMap,
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     body: Bytes,
@@ -1049,7 +1049,7 @@ async fn create_follow(
     .await
     .map_err(|e| ApiError::Internal(format!("follow: {e}")))??;
     let (token, hash) = new_token();
-    let retention = st.server.portal.twoway.contact_retention_days.max(1);
+    let retention = st.portal.twoway.contact_retention_days.max(1);
     let version = st.etag.to_string();
     let s2 = subject.clone();
     let email2 = email.clone();
@@ -1188,7 +1188,7 @@ fn check_token_shape(token: &str) -> ApiResult<()> {
 }
 
 async fn show_follow(
-    State(st): State<AppState>,
+    State(st): State<PortalState>,
     headers: HeaderMap,
     Path(token): Path<String>,
 ) -> ApiResult<Response> {
@@ -1237,7 +1237,7 @@ fn unfollow(tx: &mut dyn Tx, token: &str) -> SqlResult<bool> {
 }
 
 async fn delete_follow(
-    State(st): State<AppState>,
+    State(st): State<PortalState>,
     Path(token): Path<String>,
 ) -> ApiResult<Response> {
     check_token_shape(&token)?;
@@ -1277,7 +1277,7 @@ const NOT_FOUND_PAGE: &str = "<h1>Không tìm thấy đăng ký theo dõi này</
 /// `GET /api/v1/follows/{token}/unsubscribe`: a page asking to confirm (a GET never
 /// unfollows: mail scanners open links).
 async fn unsubscribe_page(
-    State(st): State<AppState>,
+    State(st): State<PortalState>,
     Path(token): Path<String>,
 ) -> ApiResult<Response> {
     check_token_shape(&token)?;
@@ -1311,7 +1311,7 @@ async fn unsubscribe_page(
 /// mail's `List-Unsubscribe-Post`) and the form of [`unsubscribe_page`]; the body is
 /// ignored. Answers a page to a browser (`Accept: text/html`), JSON otherwise.
 async fn one_click(
-    State(st): State<AppState>,
+    State(st): State<PortalState>,
     headers: HeaderMap,
     Path(token): Path<String>,
 ) -> ApiResult<Response> {
@@ -1482,7 +1482,7 @@ fn atom_name(file: &str) -> ApiResult<&str> {
 }
 
 async fn follow_feed(
-    State(st): State<AppState>,
+    State(st): State<PortalState>,
     headers: HeaderMap,
     Path(file): Path<String>,
 ) -> ApiResult<Response> {
@@ -1511,7 +1511,7 @@ async fn follow_feed(
 }
 
 async fn public_feed(
-    st: AppState,
+    st: PortalState,
     headers: HeaderMap,
     kind: &'static str,
     file: String,
@@ -1554,7 +1554,7 @@ async fn public_feed(
 }
 
 async fn commune_feed(
-    State(st): State<AppState>,
+    State(st): State<PortalState>,
     headers: HeaderMap,
     Path(file): Path<String>,
 ) -> ApiResult<Response> {
@@ -1562,7 +1562,7 @@ async fn commune_feed(
 }
 
 async fn plan_feed(
-    State(st): State<AppState>,
+    State(st): State<PortalState>,
     headers: HeaderMap,
     Path(file): Path<String>,
 ) -> ApiResult<Response> {

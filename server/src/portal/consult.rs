@@ -37,8 +37,8 @@ use super::alerts;
 use super::inbox::{clean_text, op, parse_json, path_of, query_of};
 use super::sql::{now, vals, Row, SqlError, SqlResult, StateDb, Tx};
 use super::twoway::{esc, state_db, ApiError, ApiResult};
+use super::PortalState;
 use super::Routes;
-use crate::AppState;
 
 /// Longest title, in characters.
 pub const MAX_TITLE_CHARS: usize = 200;
@@ -412,7 +412,7 @@ struct ListQuery {
 
 /// `GET /api/v1/consultations`
 async fn list(
-    State(st): State<AppState>,
+    State(st): State<PortalState>,
     q: Result<Query<ListQuery>, QueryRejection>,
 ) -> ApiResult<Response> {
     let q = query_of(q)?;
@@ -478,7 +478,7 @@ async fn list(
 
 /// `GET /api/v1/consultations/{id}`
 async fn one(
-    State(st): State<AppState>,
+    State(st): State<PortalState>,
     id: Result<Path<i64>, PathRejection>,
 ) -> ApiResult<Response> {
     let id = path_of(id)?;
@@ -503,7 +503,7 @@ struct CommentsQuery {
 
 /// `GET /api/v1/consultations/{id}/comments`: published comments only, no contact.
 async fn comments(
-    State(st): State<AppState>,
+    State(st): State<PortalState>,
     id: Result<Path<i64>, PathRejection>,
     q: Result<Query<CommentsQuery>, QueryRejection>,
 ) -> ApiResult<Response> {
@@ -629,7 +629,7 @@ fn insert(
 }
 
 /// `POST /api/v1/official/consultations`
-async fn create(State(st): State<AppState>, who: Official, body: Bytes) -> ApiResult<Response> {
+async fn create(State(st): State<PortalState>, who: Official, body: Bytes) -> ApiResult<Response> {
     who.require(Role::PlanningOffice)?;
     let b: CreateBody = parse_json(
         &body,
@@ -693,7 +693,7 @@ async fn create(State(st): State<AppState>, who: Official, body: Bytes) -> ApiRe
 /// `POST /api/v1/official/consultations/{id}`: change the title, description, communes or
 /// dates.
 async fn update(
-    State(st): State<AppState>,
+    State(st): State<PortalState>,
     who: Official,
     id: Result<Path<i64>, PathRejection>,
     body: Bytes,
@@ -1221,7 +1221,7 @@ fn summary_html(s: &Summary, index: &Index, made_by: &str) -> String {
     h
 }
 
-async fn summary(st: AppState, who: Official, id: i64, csv: bool) -> ApiResult<Response> {
+async fn summary(st: PortalState, who: Official, id: i64, csv: bool) -> ApiResult<Response> {
     let db = state_db(&st)?;
     let index = st.index.clone();
     let made_by = who.display_name.clone();
@@ -1265,7 +1265,7 @@ async fn summary(st: AppState, who: Official, id: i64, csv: bool) -> ApiResult<R
 
 /// `GET /api/v1/official/consultations/{id}/summary.csv`
 async fn summary_csv_route(
-    State(st): State<AppState>,
+    State(st): State<PortalState>,
     who: Official,
     id: Result<Path<i64>, PathRejection>,
 ) -> ApiResult<Response> {
@@ -1275,7 +1275,7 @@ async fn summary_csv_route(
 
 /// `GET /api/v1/official/consultations/{id}/summary.html`
 async fn summary_html_route(
-    State(st): State<AppState>,
+    State(st): State<PortalState>,
     who: Official,
     id: Result<Path<i64>, PathRejection>,
 ) -> ApiResult<Response> {

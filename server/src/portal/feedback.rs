@@ -43,9 +43,9 @@ use sha2::Sha256;
 use super::consult::{self, Window};
 use super::sql::{self, fold, like_escape, now, vals, SqlError, StateDb, Tx};
 use super::twoway::{self, ApiError, ApiResult};
+use super::PortalState;
 use super::Routes;
 use crate::params::Params;
-use crate::AppState;
 
 /// A submission sent sooner than this after its form was issued is refused (a person
 /// reads the report and types; a bot posts at once).
@@ -319,7 +319,7 @@ pub fn check_form_token(key: &[u8; 32], token: &str, t: i64) -> ApiResult<()> {
 }
 
 /// `GET /api/v1/feedback/form`
-async fn form(State(st): State<AppState>, q: Params) -> ApiResult<Response> {
+async fn form(State(st): State<PortalState>, q: Params) -> ApiResult<Response> {
     q.allow(&[]).map_err(bad_param)?;
     let db = twoway::state_db(&st)?;
     let key = form_key(&db).await?;
@@ -970,7 +970,7 @@ fn window_error(w: Window, plan_id: &str) -> ApiError {
 /// A multipart body: its `data` JSON and optional `attachment`.
 async fn read_multipart(
     req: Request,
-    st: &AppState,
+    st: &PortalState,
 ) -> ApiResult<(Bytes, Option<(Bytes, Option<String>)>)> {
     let mut mp = Multipart::from_request(req, st)
         .await
@@ -1028,7 +1028,7 @@ async fn read_multipart(
 
 /// `POST /api/v1/feedback`
 async fn submit(
-    State(st): State<AppState>,
+    State(st): State<PortalState>,
     headers: HeaderMap,
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     req: Request,
@@ -1096,7 +1096,7 @@ async fn submit(
     if fields.data_version != etag {
         context.insert("current_data_version".into(), etag.clone().into());
     }
-    let retention = st.server.portal.twoway.contact_retention_days.max(1);
+    let retention = st.portal.twoway.contact_retention_days.max(1);
     let (token, hash) = twoway::new_token();
     let subject_label = resolved.label.clone();
     let out = db
@@ -1223,7 +1223,7 @@ fn not_found() -> ApiError {
 
 /// `GET /api/v1/feedback/{token}`
 async fn view(
-    State(st): State<AppState>,
+    State(st): State<PortalState>,
     Path(token): Path<String>,
     q: Params,
 ) -> ApiResult<Response> {
@@ -1286,7 +1286,7 @@ async fn view(
 
 /// `DELETE /api/v1/feedback/{token}/contact`
 async fn delete_contact(
-    State(st): State<AppState>,
+    State(st): State<PortalState>,
     Path(token): Path<String>,
     q: Params,
 ) -> ApiResult<Response> {
@@ -1320,7 +1320,7 @@ async fn delete_contact(
 pub const QA_CACHE_CONTROL: &str = "public, max-age=60";
 
 /// `GET /api/v1/qa`
-async fn qa(State(st): State<AppState>, q: Params) -> ApiResult<Response> {
+async fn qa(State(st): State<PortalState>, q: Params) -> ApiResult<Response> {
     q.allow(&[
         "commune", "plan", "parcel", "zone", "q", "limit", "offset", "lang",
     ])

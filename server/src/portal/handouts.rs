@@ -27,7 +27,8 @@ use axum::routing::get;
 use serde_json::{json, Map, Value};
 
 use super::Routes;
-use crate::state::{base_url, AppState};
+use crate::portal::PortalState;
+use crate::proxy::base_url;
 use crate::text::{esc, Lang};
 use crate::textsite::OwnBody;
 
@@ -253,7 +254,7 @@ fn unavailable(lang: Lang) -> Response {
 
 /// `GET /learn/{lesson}/handout.html?lang=`
 async fn handout(
-    State(st): State<AppState>,
+    State(st): State<PortalState>,
     Path(lesson): Path<String>,
     headers: HeaderMap,
     q: Query_,

@@ -36,8 +36,8 @@ use super::accounts::{audit, Official, Role};
 use super::alerts;
 use super::sql::{fold, like_escape, now, vals, Row, SqlError, Tx};
 use super::twoway::{state_db, ApiError, ApiResult};
+use super::PortalState;
 use super::Routes;
-use crate::AppState;
 
 /// Longest answer, in characters.
 pub const MAX_ANSWER_CHARS: usize = 8000;
@@ -282,7 +282,7 @@ fn one_of(v: Option<String>, what: &str, allowed: &[&str]) -> ApiResult<Option<S
 
 /// `GET /api/v1/official/inbox`
 async fn inbox(
-    State(st): State<AppState>,
+    State(st): State<PortalState>,
     who: Official,
     q: Result<Query<InboxQuery>, QueryRejection>,
 ) -> ApiResult<Response> {
@@ -378,7 +378,7 @@ async fn inbox(
 
 /// `GET /api/v1/official/submissions/{id}`: the item and its audit trail.
 async fn one(
-    State(st): State<AppState>,
+    State(st): State<PortalState>,
     who: Official,
     id: Result<Path<i64>, PathRejection>,
 ) -> ApiResult<Response> {
@@ -407,7 +407,7 @@ async fn one(
 
 /// `GET /api/v1/official/submissions/{id}/attachments/{aid}`: the file, as a download.
 async fn attachment(
-    State(st): State<AppState>,
+    State(st): State<PortalState>,
     who: Official,
     ids: Result<Path<(i64, i64)>, PathRejection>,
 ) -> ApiResult<Response> {
@@ -672,7 +672,7 @@ fn finish(tx: &mut dyn Tx, id: i64, changed: bool) -> ApiResult<Outcome> {
 
 /// `POST /api/v1/official/submissions/{id}/answer`
 async fn answer(
-    State(st): State<AppState>,
+    State(st): State<PortalState>,
     who: Official,
     id: Result<Path<i64>, PathRejection>,
     body: Bytes,
@@ -739,7 +739,7 @@ async fn answer(
 
 /// `POST /api/v1/official/submissions/{id}/publish`
 async fn publish(
-    State(st): State<AppState>,
+    State(st): State<PortalState>,
     who: Official,
     id: Result<Path<i64>, PathRejection>,
     body: Bytes,
@@ -825,7 +825,7 @@ async fn publish(
 
 /// `POST /api/v1/official/submissions/{id}/hide`
 async fn hide(
-    State(st): State<AppState>,
+    State(st): State<PortalState>,
     who: Official,
     id: Result<Path<i64>, PathRejection>,
     body: Bytes,
@@ -858,7 +858,7 @@ async fn hide(
 
 /// `POST /api/v1/official/submissions/{id}/merge`
 async fn merge(
-    State(st): State<AppState>,
+    State(st): State<PortalState>,
     who: Official,
     id: Result<Path<i64>, PathRejection>,
     body: Bytes,
@@ -926,7 +926,7 @@ async fn merge(
 }
 
 /// The store's last import time (RFC 3339), from the catalog's layers.
-fn import_time(st: &AppState) -> String {
+fn import_time(st: &PortalState) -> String {
     st.index
         .catalog()
         .layers
@@ -939,7 +939,7 @@ fn import_time(st: &AppState) -> String {
 
 /// `POST /api/v1/official/submissions/{id}/fixed`
 async fn fixed(
-    State(st): State<AppState>,
+    State(st): State<PortalState>,
     who: Official,
     id: Result<Path<i64>, PathRejection>,
     body: Bytes,

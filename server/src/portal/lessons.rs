@@ -35,10 +35,10 @@ use quyhoach_data::index::Index;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
+use super::PortalState;
 use super::Routes;
 use crate::error::{AppError, Result};
 use crate::params::Params;
-use crate::AppState;
 
 /// Largest lesson file read (bytes): a lesson with two languages is a few kilobytes.
 pub const MAX_LESSON_FILE_BYTES: u64 = 256 * 1024;
@@ -695,7 +695,7 @@ fn generate(
     }
 }
 
-async fn generated(st: &AppState) -> Result<Arc<Generated>> {
+async fn generated(st: &PortalState) -> Result<Arc<Generated>> {
     st.lessons
         .cell
         .get_or_try_init(|| async {
@@ -705,8 +705,8 @@ async fn generated(st: &AppState) -> Result<Arc<Generated>> {
                 .trim_start_matches("W/")
                 .trim_matches('"')
                 .to_string();
-            let dir = st.server.portal.lessons_dir.clone();
-            let practice = st.server.portal.practice_import;
+            let dir = st.portal.lessons_dir.clone();
+            let practice = st.portal.practice_import;
             let off = (!practice).then(|| Missing {
                 vi: "Bài thực hành nhập dữ liệu đã bị tắt trên máy chủ này.".into(),
                 en: "The practice import is turned off on this server.".into(),
@@ -1005,7 +1005,7 @@ fn document_of(g: &Generated, base_url: &str, lang: &str) -> Value {
 
 /// The lesson listing of contracts §1 for `lang` with links on `base_url` (for handouts):
 /// the same document `GET /api/v1/lessons` answers. An unknown language is a 400.
-pub async fn document(st: &AppState, base_url: &str, lang: &str) -> Result<Value> {
+pub async fn document(st: &PortalState, base_url: &str, lang: &str) -> Result<Value> {
     let g = generated(st).await?;
     let p = Params::from_pairs(vec![("lang".into(), lang.to_string())]);
     let lang = lang_of(&p, &g)?;
@@ -1015,11 +1015,11 @@ pub async fn document(st: &AppState, base_url: &str, lang: &str) -> Result<Value
 // ------------------------------------------------------------------------ handlers
 
 /// `GET /api/v1/lessons?lang=`
-async fn list(State(st): State<AppState>, headers: HeaderMap, p: Params) -> Result<Response> {
+async fn list(State(st): State<PortalState>, headers: HeaderMap, p: Params) -> Result<Response> {
     p.allow(&["lang"])?;
     let g = generated(&st).await?;
     let lang = lang_of(&p, &g)?;
-    Ok(Json(document_of(&g, &crate::state::base_url(&headers), &lang)).into_response())
+    Ok(Json(document_of(&g, &crate::proxy::base_url(&headers), &lang)).into_response())
 }
 
 fn find_step<'g>(
@@ -1189,7 +1189,7 @@ enum Outcome {
     Wrong(Option<String>),
 }
 
-async fn judge(st: &AppState, step: &GenStep, answer: &Value, lang: &str) -> Result<Outcome> {
+async fn judge(st: &PortalState, step: &GenStep, answer: &Value, lang: &str) -> Result<Outcome> {
     let kind = step.file.kind;
     let right = |ok: bool| {
         Ok(if ok {
@@ -1453,7 +1453,7 @@ type StepPath = UrlPath<(String, String)>;
 
 /// `POST /api/v1/lessons/{lesson}/steps/{step}/check`
 async fn check(
-    State(st): State<AppState>,
+    State(st): State<PortalState>,
     headers: HeaderMap,
     UrlPath((lesson, step)): StepPath,
     p: Params,
@@ -1464,7 +1464,7 @@ async fn check(
     let lang = lang_of(&p, &g)?;
     let (_, s) = find_step(&g, &lesson, &step)?;
     let answer = answer_of(&body)?;
-    let base = crate::state::base_url(&headers);
+    let base = crate::proxy::base_url(&headers);
     Ok(Json(match judge(&st, s, &answer, &lang).await? {
         Outcome::Right => json!({"correct": true, "explanation": explanation(s, &lang, &base)}),
         Outcome::Wrong(extra) => {
@@ -1486,7 +1486,7 @@ async fn check(
 
 /// `POST /api/v1/lessons/{lesson}/steps/{step}/show`
 async fn show(
-    State(st): State<AppState>,
+    State(st): State<PortalState>,
     headers: HeaderMap,
     UrlPath((lesson, step)): StepPath,
     p: Params,
@@ -1501,7 +1501,7 @@ async fn show(
     let g = generated(&st).await?;
     let lang = lang_of(&p, &g)?;
     let (_, s) = find_step(&g, &lesson, &step)?;
-    let base = crate::state::base_url(&headers);
+    let base = crate::proxy::base_url(&headers);
     Ok(
         Json(json!({"answer": shown_answer(s), "explanation": explanation(s, &lang, &base)}))
             .into_response(),

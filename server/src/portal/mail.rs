@@ -15,8 +15,8 @@ use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::{Message, SmtpTransport, Transport};
 
 use super::super::sql::{now, vals, SqlResult, StateDb};
+use super::PortalState;
 use super::{site_base, unsubscribe_code, unsubscribe_key, MailConfig};
-use crate::AppState;
 
 /// Delays before the 2nd, 3rd, … attempt, in seconds.
 pub const BACKOFF: [i64; 5] = [60, 300, 1800, 7200, 7200];
@@ -32,11 +32,9 @@ const POLL: Duration = Duration::from_secs(2);
 static STARTED: OnceLock<()> = OnceLock::new();
 
 /// Starts the sender once per process, if SMTP and a state database are configured.
-pub fn start(state: &AppState) {
-    let (Some(cfg), Some(db)) = (
-        state.server.portal.twoway.mail.clone(),
-        state.server.portal.state.clone(),
-    ) else {
+pub fn start(state: &PortalState) {
+    let (Some(cfg), Some(db)) = (state.portal.twoway.mail.clone(), state.portal.state.clone())
+    else {
         return;
     };
     if STARTED.set(()).is_err() {

@@ -33,14 +33,58 @@ use std::sync::Arc;
 use axum::routing::MethodRouter;
 use serde_json::{Map, Value};
 
-use crate::AppState;
+use crate::api::{ApiState, ReportCache};
+use crate::proxy::Proxies;
+use crate::upload::Uploads;
 
-/// Routes as the server lists them: path, methods, handler.
+/// Routes as the server lists them: path, methods, handler. The server gives them their
+/// [`PortalState`] when it builds its router.
 pub type Routes = Vec<(
     &'static str,
     &'static [&'static str],
-    MethodRouter<AppState>,
+    MethodRouter<PortalState>,
 )>;
+
+/// What the portal's handlers read: the loaded store and its version, the portal's settings,
+/// the proxies (for the public address in links and emails), the upload readers (practice
+/// imports) and the lessons of this data version. Made once per loaded store, when the
+/// server builds its router.
+#[derive(Clone)]
+pub struct PortalState {
+    /// The loaded store.
+    pub index: Arc<quyhoach_data::index::Index>,
+    /// The data version's weak ETag.
+    pub etag: Arc<str>,
+    /// Finished parcel reports (shared with the JSON API; the spoken report reads them).
+    pub(crate) reports: Arc<ReportCache>,
+    /// The portal's settings.
+    pub portal: Arc<PortalConfig>,
+    /// Which peers may set `X-Forwarded-*`, and the public base URL if configured.
+    pub proxies: Proxies,
+    /// How uploaded files are read.
+    pub uploads: Uploads,
+    /// The lessons generated from this data (built on first use).
+    pub lessons: Arc<lessons::LessonCache>,
+    /// The map's fonts (the notices' posters are drawn with them).
+    pub glyphs: Arc<crate::glyphs::Glyphs>,
+}
+
+impl PortalState {
+    /// The JSON API's view of the same data.
+    pub fn api(&self) -> ApiState {
+        ApiState {
+            index: self.index.clone(),
+            etag: self.etag.clone(),
+            reports: self.reports.clone(),
+        }
+    }
+}
+
+impl axum::extract::FromRef<PortalState> for ApiState {
+    fn from_ref(st: &PortalState) -> Self {
+        st.api()
+    }
+}
 
 /// The portal's settings that outlive a data reload (part of [`crate::state::ServerConfig`]).
 #[derive(Clone, Default)]

@@ -37,8 +37,8 @@ use super::announce::{self, slides, text, Notice, NoticeKind, RenderContext, Ren
 use super::inbox::{clean_text, parse_json, query_of};
 use super::sql::{now, vals, Row, SqlError, Tx};
 use super::twoway::{esc, state_db, ApiError, ApiResult};
+use super::PortalState;
 use super::Routes;
-use crate::AppState;
 
 /// Notices of one list at most (`limit`).
 pub const MAX_LIMIT: i64 = 100;
@@ -161,11 +161,10 @@ fn rfc3339(t: i64) -> String {
 }
 
 /// The address links are built with: `--public-url`, else the request's.
-fn base_of(st: &AppState, headers: &HeaderMap) -> String {
-    st.server
-        .proxies
+fn base_of(st: &PortalState, headers: &HeaderMap) -> String {
+    st.proxies
         .public_url()
-        .unwrap_or_else(|| crate::state::base_url(headers))
+        .unwrap_or_else(|| crate::proxy::base_url(headers))
         .trim_end_matches('/')
         .to_string()
 }
@@ -263,7 +262,7 @@ fn load_slug(tx: &mut dyn Tx, slug: &str) -> Result<Option<Stored>, SqlError> {
 }
 
 /// A notice by its public id: 404 unknown, 410 withdrawn.
-async fn published(st: &AppState, slug: &str) -> ApiResult<Stored> {
+async fn published(st: &PortalState, slug: &str) -> ApiResult<Stored> {
     if !is_slug(slug) {
         return Err(ApiError::NotFound(format!("no notice '{slug}'")));
     }
@@ -282,7 +281,7 @@ async fn published(st: &AppState, slug: &str) -> ApiResult<Stored> {
 /// The current notices of an area, newest first: a commune's own and those over the whole
 /// area of a plan that covers it; or a plan's whole-area ones.
 async fn current(
-    st: &AppState,
+    st: &PortalState,
     area: &Area,
     plan: Option<String>,
     limit: i64,
@@ -355,7 +354,7 @@ fn check_limit(limit: Option<i64>) -> ApiResult<i64> {
 
 /// `GET /api/v1/notices?commune=CODE[&plan=ID][&limit=N]`
 async fn list(
-    State(st): State<AppState>,
+    State(st): State<PortalState>,
     headers: HeaderMap,
     q: Result<Query<ListQuery>, QueryRejection>,
 ) -> ApiResult<Response> {
@@ -405,7 +404,7 @@ async fn list(
 
 /// `GET /api/v1/notices/{id}`
 async fn one(
-    State(st): State<AppState>,
+    State(st): State<PortalState>,
     headers: HeaderMap,
     Path(slug): Path<String>,
 ) -> ApiResult<Response> {
@@ -416,7 +415,7 @@ async fn one(
 
 /// `GET /api/v1/notices/{id}/{file}`: one of [`announce::FILES`].
 async fn file(
-    State(st): State<AppState>,
+    State(st): State<PortalState>,
     Path((slug, name)): Path<(String, String)>,
 ) -> ApiResult<Response> {
     let Some(name) = announce::FILES.iter().find(|f| **f == name) else {
@@ -512,7 +511,7 @@ fn optional_line(v: Option<String>, what: &str, max: usize) -> ApiResult<Option<
     }
 }
 
-fn render_context(st: &AppState) -> RenderContext {
+fn render_context(st: &PortalState) -> RenderContext {
     let dir = std::path::Path::new(crate::glyphs::DEFAULT_FONTS_DIR);
     RenderContext {
         font_regular: st
@@ -552,7 +551,7 @@ pub fn render_files(
 
 /// `POST /api/v1/notices`
 async fn publish(
-    State(st): State<AppState>,
+    State(st): State<PortalState>,
     headers: HeaderMap,
     who: Official,
     body: Bytes,
@@ -717,7 +716,7 @@ async fn publish(
 
 /// `POST /api/v1/notices/{id}/withdraw`
 async fn withdraw(
-    State(st): State<AppState>,
+    State(st): State<PortalState>,
     headers: HeaderMap,
     who: Official,
     Path(slug): Path<String>,
@@ -758,7 +757,7 @@ async fn withdraw(
 /// `GET /api/v1/official/notices`: the notices this official may withdraw, newest first,
 /// withdrawn ones too.
 async fn mine(
-    State(st): State<AppState>,
+    State(st): State<PortalState>,
     headers: HeaderMap,
     who: Official,
 ) -> ApiResult<Response> {
@@ -818,7 +817,7 @@ fn lang_of(q: &PageQuery) -> Lang {
 }
 
 /// An area's name and whether it exists: a commune of the store, a plan of the catalog.
-async fn area_name(st: &AppState, area: &Area) -> ApiResult<(String, String)> {
+async fn area_name(st: &PortalState, area: &Area) -> ApiResult<(String, String)> {
     match area {
         Area::Plan(p) => {
             let plan = st
@@ -1117,7 +1116,7 @@ fn notice_section(s: &Stored, n: &Notice, lang: Lang, base: &str, linked_title: 
 
 /// `GET /thong-bao/{area}`: the area's current notices.
 async fn area_page(
-    State(st): State<AppState>,
+    State(st): State<PortalState>,
     headers: HeaderMap,
     Path(area_s): Path<String>,
     q: Result<Query<PageQuery>, QueryRejection>,
@@ -1162,7 +1161,7 @@ async fn area_page(
 
 /// `GET /thong-bao/{area}/{item}`: a notice's page, `feed.atom` or `slides.html`.
 async fn area_item(
-    State(st): State<AppState>,
+    State(st): State<PortalState>,
     headers: HeaderMap,
     Path((area_s, item_s)): Path<(String, String)>,
     q: Result<Query<PageQuery>, QueryRejection>,
@@ -1177,7 +1176,7 @@ async fn area_item(
 }
 
 async fn notice_page(
-    st: &AppState,
+    st: &PortalState,
     headers: &HeaderMap,
     area_s: &str,
     slug: &str,
@@ -1262,7 +1261,7 @@ async fn notice_page(
 }
 
 async fn feed(
-    st: &AppState,
+    st: &PortalState,
     headers: &HeaderMap,
     area: &Area,
     area_s: &str,
@@ -1325,7 +1324,7 @@ async fn feed(
 const DECK_RELOAD_S: u32 = 300;
 
 async fn deck(
-    st: &AppState,
+    st: &PortalState,
     headers: &HeaderMap,
     area: &Area,
     q: &PageQuery,

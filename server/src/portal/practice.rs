@@ -29,12 +29,12 @@ use quyhoach_data::index::Index;
 use quyhoach_data::practice::{Sample, SAMPLE_NAMES, TCVN3_SAMPLE, VNI_SAMPLE};
 use serde_json::{json, Map, Value};
 
+use super::PortalState;
 use super::Routes;
 use crate::error::{problem, AppError};
 use crate::params::MAX_PARAM_BYTES;
 use crate::text::Lang;
 use crate::upload::{PracticeFailure, PracticeParams, PRACTICE_RETRY_AFTER};
-use crate::AppState;
 
 /// The import's path.
 pub const IMPORT_PATH: &str = "/api/v1/practice/import";
@@ -267,7 +267,7 @@ fn facts_of(samples: &[Sample]) -> Result<BTreeMap<String, Value>, String> {
 }
 
 /// `GET /api/v1/practice/samples/{name}`.
-async fn sample(State(st): State<AppState>, UrlPath(name): UrlPath<String>) -> Response {
+async fn sample(State(st): State<PortalState>, UrlPath(name): UrlPath<String>) -> Response {
     if !SAMPLE_NAMES.contains(&name.as_str()) {
         return AppError::not_found(format!(
             "no practice sample '{}'; samples: {}",
@@ -368,14 +368,14 @@ fn read_query(uri: &Uri) -> Result<(PracticeParams, Lang), AppError> {
 }
 
 /// `POST /api/v1/practice/import`.
-async fn import(State(st): State<AppState>, uri: Uri, body: Bytes) -> Response {
+async fn import(State(st): State<PortalState>, uri: Uri, body: Bytes) -> Response {
     let lang_hint = Lang::from_param(
         Query::<Vec<(String, String)>>::try_from_uri(&uri)
             .ok()
             .and_then(|Query(p)| p.into_iter().find(|(k, _)| k == "lang").map(|(_, v)| v))
             .as_deref(),
     );
-    if !st.server.portal.practice_import {
+    if !st.portal.practice_import {
         let vi = "Máy chủ này đã tắt phần thực hành nhập dữ liệu.";
         let en = "the practice import is turned off on this server";
         return problem(
@@ -396,7 +396,7 @@ async fn import(State(st): State<AppState>, uri: Uri, body: Bytes) -> Response {
             lang,
         );
     }
-    match crate::upload::practice_import(&st.server.uploads, &body, &params).await {
+    match crate::upload::practice_import(&st.uploads, &body, &params).await {
         Ok(mut report) => {
             let summary = summarise(&report);
             if let Value::Object(m) = &mut report {

@@ -20,7 +20,7 @@
 //! The project CRS is Web Mercator (EPSG:3857, the tiles' own), distances and areas are
 //! measured on the WGS 84 ellipsoid, and the project opens on the requested box (default:
 //! the data's bounds). Every text written into the XML is escaped; the host in the links is
-//! this server's public base URL ([`crate::state::base_url`], which honours `--public-url`).
+//! this server's public base URL ([`crate::proxy::base_url`], which honours `--public-url`).
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -38,7 +38,8 @@ use serde_json::{json, Map, Value};
 use super::Routes;
 use crate::error::{AppError, Result};
 use crate::params::{parse_f64, Params};
-use crate::state::{base_url, AppState};
+use crate::portal::PortalState;
+use crate::proxy::base_url;
 use crate::style::landuse_colour_of;
 use crate::text::Lang;
 use crate::tiles::{COMBINED_TILESET, DEFAULT_MAXZOOM};
@@ -160,7 +161,7 @@ pub fn parse_view(text: &str, data: [f64; 4]) -> Result<[f64; 4]> {
 }
 
 /// `GET /qgis/project.qgs`
-async fn project(State(st): State<AppState>, headers: HeaderMap, p: Params) -> Result<Response> {
+async fn project(State(st): State<PortalState>, headers: HeaderMap, p: Params) -> Result<Response> {
     let data = data_bounds(&st.index);
     let (bbox, lang) = read_params(&p, data)?;
     let base = base_url(&headers);

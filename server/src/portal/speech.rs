@@ -21,10 +21,10 @@ use tokio::sync::Semaphore;
 use super::announce::audio::{synthesize, Format};
 use super::announce::RenderError;
 use super::twoway::problem;
+use super::PortalState;
 use super::Routes;
 use crate::params::Params;
 use crate::text::{document_line, is_binding, site_title, Lang};
-use crate::AppState;
 
 /// Largest body of `POST /api/v1/speech`: a parcel report read aloud is 1–5 KB; the rest is
 /// someone trying to make the server work for nothing.
@@ -45,7 +45,7 @@ pub fn routes() -> Routes {
             "/api/v1/parcels/{commune}/{sheet}/{parcel}/report.mp3",
             &["get"],
             get(
-                |st: State<AppState>, path: Path<(String, String, String)>, p: Params| {
+                |st: State<PortalState>, path: Path<(String, String, String)>, p: Params| {
                     report_audio(st, path, p, Format::Mp3)
                 },
             ),
@@ -54,7 +54,7 @@ pub fn routes() -> Routes {
             "/api/v1/parcels/{commune}/{sheet}/{parcel}/report.ogg",
             &["get"],
             get(
-                |st: State<AppState>, path: Path<(String, String, String)>, p: Params| {
+                |st: State<PortalState>, path: Path<(String, String, String)>, p: Params| {
                     report_audio(st, path, p, Format::Ogg)
                 },
             ),
@@ -225,7 +225,7 @@ fn synthesis_slots() -> &'static Arc<Semaphore> {
 /// `GET /api/v1/parcels/{commune}/{sheet}/{parcel}/report.mp3|.ogg` (`?lang=en`, `?n=`):
 /// the parcel's report read aloud.
 async fn report_audio(
-    State(st): State<AppState>,
+    State(st): State<PortalState>,
     Path(path): Path<(String, String, String)>,
     p: Params,
     format: Format,
@@ -237,7 +237,7 @@ async fn report_audio(
 }
 
 async fn report_audio_inner(
-    st: AppState,
+    st: PortalState,
     path: (String, String, String),
     p: Params,
     format: Format,
@@ -284,7 +284,7 @@ async fn report_audio_inner(
     let pairs: Vec<(String, String)> = n
         .map(|n| vec![("n".into(), n.to_string())])
         .unwrap_or_default();
-    let report = crate::api::parcel_report_value(&st, path, &Params::from_pairs(pairs))
+    let report = crate::api::parcel_report_value(&st.api(), path, &Params::from_pairs(pairs))
         .await
         .map_err(IntoResponse::into_response)?;
     let words = report_words(&report, lang);

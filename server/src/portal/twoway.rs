@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
 
 use super::sql::{SqlError, StateDb, Tx};
-use crate::AppState;
+use super::PortalState;
 
 /// What a two-way request can fail with; answered as an RFC 7807 problem document.
 #[derive(Debug, thiserror::Error)]
@@ -173,8 +173,8 @@ pub fn private_file(
 }
 
 /// The state database, or 503 when the server runs without one.
-pub fn state_db(st: &AppState) -> ApiResult<StateDb> {
-    st.server.portal.state.clone().ok_or_else(|| {
+pub fn state_db(st: &PortalState) -> ApiResult<StateDb> {
+    st.portal.state.clone().ok_or_else(|| {
         ApiError::Unavailable(
             "questions, comments, accounts and alerts need the portal's state database, and \
              this server runs without one (see --db / --db-url)"

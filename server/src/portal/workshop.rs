@@ -26,10 +26,10 @@ use sha2::{Digest, Sha256};
 use unicode_normalization::UnicodeNormalization;
 
 use super::twoway::{client_ip, problem};
+use super::PortalState;
 use super::Routes;
 use crate::error::AppError;
 use crate::params::Params;
-use crate::AppState;
 
 /// The letters of workshop codes: no 0/O, 1/I/L, which are misread on a projector.
 pub const CODE_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
@@ -302,11 +302,11 @@ fn parse_body<T: serde::de::DeserializeOwned>(body: &Bytes, example: &str) -> Re
     })
 }
 
-fn db_of(st: &AppState) -> Result<std::sync::Arc<super::db::Db>> {
-    if !st.server.portal.workshops {
+fn db_of(st: &PortalState) -> Result<std::sync::Arc<super::db::Db>> {
+    if !st.portal.workshops {
         return Err(WorkshopError::Off);
     }
-    st.server.portal.db.clone().ok_or(WorkshopError::NoDatabase)
+    st.portal.db.clone().ok_or(WorkshopError::NoDatabase)
 }
 
 fn key_header<'a>(headers: &'a HeaderMap, name: &'static str) -> Result<&'a str> {
@@ -414,7 +414,7 @@ struct NewWorkshop {
 }
 
 async fn create(
-    State(st): State<AppState>,
+    State(st): State<PortalState>,
     headers: HeaderMap,
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     q: Params,
@@ -433,7 +433,7 @@ async fn create(
     };
     let address = client_ip(&headers, peer.as_ref().map(|e| &e.0))
         .map_or_else(|| "unknown".to_string(), |ip| ip.to_string());
-    let base = crate::state::base_url(&headers);
+    let base = crate::proxy::base_url(&headers);
     let (key, key_hash) = new_key()?;
     let (code, expires) = db
         .with(move |c| -> Result<(String, i64)> {
@@ -500,7 +500,7 @@ async fn create(
 }
 
 async fn summary(
-    State(st): State<AppState>,
+    State(st): State<PortalState>,
     Path(code): Path<String>,
     q: Params,
 ) -> Result<Response> {
@@ -528,7 +528,7 @@ async fn summary(
 }
 
 async fn end(
-    State(st): State<AppState>,
+    State(st): State<PortalState>,
     Path(code): Path<String>,
     headers: HeaderMap,
     q: Params,
@@ -556,7 +556,7 @@ struct Join {
 }
 
 async fn join(
-    State(st): State<AppState>,
+    State(st): State<PortalState>,
     Path(code): Path<String>,
     q: Params,
     body: Bytes,
@@ -631,7 +631,7 @@ struct Progress {
 }
 
 async fn progress(
-    State(st): State<AppState>,
+    State(st): State<PortalState>,
     Path((code, id)): Path<(String, String)>,
     headers: HeaderMap,
     q: Params,
@@ -746,7 +746,7 @@ async fn progress(
 }
 
 async fn board(
-    State(st): State<AppState>,
+    State(st): State<PortalState>,
     Path(code): Path<String>,
     headers: HeaderMap,
     q: Params,
@@ -816,7 +816,7 @@ fn no_trainee(id: i64, code: &str) -> WorkshopError {
 
 /// A trainee's own view: their name and the trainer's push (404 once removed). Trainees poll it.
 async fn me(
-    State(st): State<AppState>,
+    State(st): State<PortalState>,
     Path((code, id)): Path<(String, String)>,
     headers: HeaderMap,
     q: Params,
@@ -851,7 +851,7 @@ async fn me(
 /// Removes a trainee and their progress: the trainer (a name that should not be there) or
 /// the trainee (leaving deletes their name at once).
 async fn remove(
-    State(st): State<AppState>,
+    State(st): State<PortalState>,
     Path((code, id)): Path<(String, String)>,
     headers: HeaderMap,
     q: Params,
@@ -903,7 +903,7 @@ struct Push {
 }
 
 async fn push(
-    State(st): State<AppState>,
+    State(st): State<PortalState>,
     Path(code): Path<String>,
     headers: HeaderMap,
     q: Params,

@@ -31,7 +31,7 @@ pub use source::{IndexSource, COMBINED_TILESET, DEFAULT_MAXZOOM};
 
 use crate::error::{AppError, Result};
 use crate::params::Params;
-use crate::state::base_url;
+use crate::proxy::base_url;
 
 /// Default byte budget of the tile cache: 256 MB holds about 20,000 typical gzipped tiles
 /// (5–15 KB each), every tile a busy district's visitors ask for in a day, and is a tenth

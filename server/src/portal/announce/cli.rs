@@ -173,7 +173,7 @@ pub fn run(args: &AnnounceArgs) -> anyhow::Result<()> {
         message_vi: clean_message(args.message.as_deref()).map_err(anyhow::Error::msg)?,
         message_en: clean_message(args.message_en.as_deref()).map_err(anyhow::Error::msg)?,
         date: today,
-        data_version: crate::state::data_etag(&index, &[]),
+        data_version: crate::version::data_etag(&index, &[]),
     };
     let notice = build(&index, &opts).map_err(|e| anyhow::anyhow!("{e}"))?;
     let ctx = RenderContext::from_fonts_dir(&args.fonts_dir);
