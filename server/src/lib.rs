@@ -113,8 +113,9 @@ fn report_route(format: ReportFormat) -> MethodRouter<AppState> {
     )
 }
 
-/// Every route: path, methods, handler. [`app`] registers exactly these, and the tests
-/// check that each appears in the OpenAPI document.
+/// The server's own routes (the portal's are [`portal::routes`]): path, methods, handler.
+/// [`app`] registers exactly these and the portal's, and the tests check that each of
+/// [`route_list`] appears in the OpenAPI document.
 fn routes() -> Routes {
     let own: Routes = vec![
         ("/api/v1/health", &["get"], get(api::health)),

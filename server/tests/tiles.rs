@@ -922,7 +922,7 @@ async fn a_tile_only_server_serves_archives_without_a_store() {
     let service = Arc::new(service);
     let app = quyhoach_server::tile_app(service.clone(), Default::default());
     let reads = || match service.tileset("town") {
-        Some((_, quyhoach_server::tiles::Tileset::Archive(a))) => a.reads(),
+        Some((_, set)) if set.source() == "pmtiles" => set.reads(),
         _ => panic!("town is an archive"),
     };
 
@@ -1089,4 +1089,98 @@ fn archives_of_other_tile_types_or_compressions_are_refused() {
         let mut service = quyhoach_server::tiles::TileService::archives_only(0);
         assert!(service.add_archive(&p).is_err());
     }
+}
+
+/// A tile set of a third kind (neither the store nor an archive), as another backend would
+/// add one: one fixed tile at z14, counting how often it is asked to make it.
+struct OneTile {
+    tile: TileCoord,
+    made: std::sync::atomic::AtomicU64,
+}
+
+impl quyhoach_server::tiles::TileSet for OneTile {
+    fn source(&self) -> &'static str {
+        "test"
+    }
+    fn making(&self) -> quyhoach_server::tiles::Making {
+        quyhoach_server::tiles::Making::Encoded
+    }
+    fn zooms(&self) -> (u8, u8) {
+        (10, 14)
+    }
+    fn version(&self) -> Option<&str> {
+        Some("v7")
+    }
+    fn layer_names(&self) -> Vec<String> {
+        vec!["one".into()]
+    }
+    fn tilejson(&self, name: &str, url: &str) -> Value {
+        serde_json::json!({"tilejson": "3.0.0", "name": name, "tiles": [url],
+            "minzoom": 10, "maxzoom": 14, "vector_layers": [{"id": "one", "fields": {}}]})
+    }
+    fn tile(&self, t: TileCoord) -> quyhoach_server::error::Result<axum::body::Bytes> {
+        self.made.fetch_add(1, Ordering::Relaxed);
+        Ok(if t == self.tile {
+            quyhoach_tiles::gzip::gzip(b"not really MVT").into()
+        } else {
+            axum::body::Bytes::new()
+        })
+    }
+}
+
+#[tokio::test]
+async fn a_tile_set_of_another_kind_is_served_cached_and_listed_like_the_others() {
+    use quyhoach_server::tiles::TileService;
+    let t = TileCoord::new_checked(14, 12975, 7736).unwrap();
+    let set = Arc::new(OneTile {
+        tile: t,
+        made: Default::default(),
+    });
+    // The store's own tile sets and the new one, side by side.
+    let mut service = TileService::new(&demo().state.index, "W/\"data\"", 1 << 20);
+    service.add_tileset("one", set.clone()).unwrap();
+    let err = service.add_tileset("planning", set.clone()).unwrap_err();
+    assert!(err.to_string().contains("already exists"), "{err}");
+    let app = quyhoach_server::tile_app(Arc::new(service), Default::default());
+
+    let gz = [("accept-encoding", "gzip")];
+    let r = through(&app, req(&url("one", t), &gz)).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.headers[header::CONTENT_ENCODING], "gzip");
+    assert_eq!(gunzip(&r.body).unwrap(), b"not really MVT");
+    let etag = r.headers[header::ETAG].to_str().unwrap().to_string();
+    assert_eq!(
+        etag,
+        format!("W/\"v7-14-{}-{}\"", t.x, t.y),
+        "its own version"
+    );
+    // Plain to a client that takes no gzip, and made once: the second answer is cached.
+    let plain = through(&app, req(&url("one", t), &[])).await;
+    assert_eq!(plain.body, b"not really MVT");
+    assert_eq!(set.made.load(Ordering::Relaxed), 1);
+    let again = through(&app, req(&url("one", t), &[("if-none-match", &etag)])).await;
+    assert_eq!(again.status, StatusCode::NOT_MODIFIED);
+    // No feature: 204; outside its zooms: 404 naming them.
+    let empty = TileCoord::new_checked(14, 0, 0).unwrap();
+    assert_eq!(
+        through(&app, req(&url("one", empty), &gz)).await.status,
+        StatusCode::NO_CONTENT
+    );
+    let z15 = TileCoord::new_checked(15, 0, 0).unwrap();
+    let out = through(&app, req(&url("one", z15), &[])).await;
+    assert_eq!(out.status, StatusCode::NOT_FOUND);
+    assert!(out.text().contains("zooms 10–14"), "{}", out.text());
+    // Its TileJSON and its row in the list, with the store's sets.
+    let tj = through(&app, req("/tiles/one.json", &[])).await.json();
+    assert_eq!(tj["vector_layers"][0]["id"], "one");
+    assert_eq!(tj["attribution"], "quyhoach — dữ liệu quy hoạch công khai");
+    let list = through(&app, req("/tiles", &[])).await.json();
+    let rows = list["tilesets"].as_array().unwrap();
+    let one = rows.iter().find(|r| r["name"] == "one").unwrap();
+    assert_eq!(
+        (one["source"].as_str(), one["layers"][0].as_str()),
+        (Some("test"), Some("one"))
+    );
+    let planning = rows.iter().find(|r| r["name"] == "planning").unwrap();
+    assert_eq!(planning["source"], "store");
 }

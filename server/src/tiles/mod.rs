@@ -9,6 +9,7 @@
 //! loads are single-flight: many clients asking for one cold tile make it be built once.
 
 pub mod archive;
+pub mod set;
 pub mod source;
 
 use std::collections::BTreeMap;
@@ -22,11 +23,12 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use quyhoach_data::index::Index;
-use quyhoach_tiles::gzip::{gunzip, gzip, is_gzip};
-use quyhoach_tiles::{encode_tile, tilejson, EncodeOptions, LayerSpec, TileCoord, MAX_ZOOM};
+use quyhoach_tiles::gzip::{gunzip, is_gzip};
+use quyhoach_tiles::{TileCoord, MAX_ZOOM};
 use serde_json::{json, Value};
 
 pub use archive::Archive;
+pub use set::{Making, StoreTiles, TileSet};
 pub use source::{IndexSource, COMBINED_TILESET, DEFAULT_MAXZOOM};
 
 use crate::error::{AppError, Result};
@@ -79,20 +81,11 @@ impl Default for TileConfig {
     }
 }
 
-/// A tile set.
-#[derive(Clone)]
-pub enum Tileset {
-    /// Encoded from the store.
-    Store(Arc<IndexSource>),
-    /// Read from an archive.
-    Archive(Arc<Archive>),
-}
-
 type CacheKey = (Arc<str>, TileCoord);
 
 /// The tile sets, the cache and the counters.
 pub struct TileService {
-    tilesets: BTreeMap<Arc<str>, Tileset>,
+    tilesets: BTreeMap<Arc<str>, Arc<dyn TileSet>>,
     cache: Option<moka::future::Cache<CacheKey, Bytes>>,
     /// Tiles encoded or read so far (cache misses): tests check single-flight with it.
     pub generated: AtomicU64,
@@ -106,12 +99,13 @@ impl TileService {
     /// The tile sets of `index` (the combined set and one per layer), cached within
     /// `cache_bytes` (0: no cache).
     pub fn new(index: &Arc<Index>, data_etag: &str, cache_bytes: u64) -> Self {
-        let mut tilesets: BTreeMap<Arc<str>, Tileset> = BTreeMap::new();
+        let mut tilesets: BTreeMap<Arc<str>, Arc<dyn TileSet>> = BTreeMap::new();
         let mut names: Vec<String> = vec![COMBINED_TILESET.to_string()];
         names.extend(index.layer_ids().iter().map(|s| s.to_string()));
         for name in names {
             if let Some(src) = IndexSource::for_tileset(index, &name) {
-                tilesets.insert(Arc::from(name.as_str()), Tileset::Store(Arc::new(src)));
+                let set = StoreTiles::new(&name, src);
+                tilesets.insert(Arc::from(name.as_str()), Arc::new(set));
             }
         }
         let cache = (cache_bytes > 0).then(|| {
@@ -150,27 +144,29 @@ impl TileService {
     pub fn add_archive(&mut self, path: &std::path::Path) -> anyhow::Result<()> {
         let a = Archive::open(path, self.cache_bytes)
             .map_err(|e| anyhow::anyhow!("cannot serve {}: {e}", path.display()))?;
-        if self.tilesets.contains_key(a.name.as_str()) {
+        let name = a.name.clone();
+        self.add_tileset(&name, Arc::new(a))
+            .map_err(|e| anyhow::anyhow!("cannot serve {}: {e}; rename the file", path.display()))
+    }
+
+    /// Adds a tile set of any kind under `name`. Fails when the name is taken.
+    pub fn add_tileset(&mut self, name: &str, set: Arc<dyn TileSet>) -> anyhow::Result<()> {
+        if self.tilesets.contains_key(name) {
             anyhow::bail!(
-                "cannot serve {}: tile set '{}' already exists (store layers and `planning` are tile sets); rename the file",
-                path.display(),
-                a.name
+                "tile set '{name}' already exists (store layers and `planning` are tile sets)"
             );
         }
-        self.tilesets
-            .insert(Arc::from(a.name.as_str()), Tileset::Archive(Arc::new(a)));
+        self.tilesets.insert(Arc::from(name), set);
         Ok(())
     }
 
-    /// Whether any tile set is an archive.
+    /// Whether any tile set is read as stored (an archive).
     pub fn has_archives(&self) -> bool {
-        self.tilesets
-            .values()
-            .any(|t| matches!(t, Tileset::Archive(_)))
+        self.tilesets.values().any(|t| t.making() == Making::Stored)
     }
 
     /// A tile set by name.
-    pub fn tileset(&self, name: &str) -> Option<(&Arc<str>, &Tileset)> {
+    pub fn tileset(&self, name: &str) -> Option<(&Arc<str>, &Arc<dyn TileSet>)> {
         self.tilesets.get_key_value(name)
     }
 
@@ -183,19 +179,21 @@ impl TileService {
     pub fn archive_versions(&self) -> Vec<String> {
         self.tilesets
             .values()
-            .filter_map(|t| match t {
-                Tileset::Archive(a) => Some(a.version.clone()),
-                Tileset::Store(_) => None,
-            })
+            .filter_map(|t| t.version().map(str::to_string))
             .collect()
     }
 
     /// The gzipped tile (empty when the tile has no feature), from the cache or made once.
     /// Archive tiles are read as stored (gzipped or not, see [`Archive::gzip`]), from the
     /// archive's own cache (see [`Archive::tile`]).
-    pub async fn tile(&self, name: &Arc<str>, set: &Tileset, t: TileCoord) -> Result<Bytes> {
-        if let Tileset::Archive(a) = set {
-            return archive_tile(a, t);
+    pub async fn tile(
+        &self,
+        name: &Arc<str>,
+        set: &Arc<dyn TileSet>,
+        t: TileCoord,
+    ) -> Result<Bytes> {
+        if set.making() == Making::Stored {
+            return set.tile(t);
         }
         match &self.cache {
             Some(cache) => cache
@@ -206,41 +204,23 @@ impl TileService {
         }
     }
 
-    async fn make(&self, set: Tileset, t: TileCoord) -> Result<Bytes> {
-        // Store tiles are encoded at most one per core at a time, the rest wait their turn
+    async fn make(&self, set: Arc<dyn TileSet>, t: TileCoord) -> Result<Bytes> {
+        // Encoded tiles are made at most one per core at a time, the rest wait their turn
         // in order: a tile then takes its own CPU time rather than a share of every other
         // one's (cold z15: p99 lower at the same throughput), and a tile whose request is
         // dropped while it waits (a map panned away) is never encoded.
-        let _slot = match &set {
-            Tileset::Store(_) => Some(
-                encode_slots()
-                    .acquire()
-                    .await
-                    .map_err(|e| AppError::Internal(format!("tile encoders: {e}")))?,
-            ),
-            Tileset::Archive(_) => None,
-        };
+        let _slot = encode_slots()
+            .acquire()
+            .await
+            .map_err(|e| AppError::Internal(format!("tile encoders: {e}")))?;
         self.generated.fetch_add(1, Ordering::Relaxed);
-        tokio::task::spawn_blocking(move || match set {
-            Tileset::Store(src) => {
-                let tile = encode_tile(&*src, t, &EncodeOptions::default());
-                Ok(if tile.is_empty() {
-                    Bytes::new()
-                } else {
-                    Bytes::from(gzip(&tile.bytes))
-                })
-            }
-            Tileset::Archive(a) => archive_tile(&a, t),
-        })
-        .await?
+        tokio::task::spawn_blocking(move || set.tile(t)).await?
     }
 
-    /// The ETag of one tile of a set: the data (or archive) version and the tile.
-    fn etag(&self, set: &Tileset, t: TileCoord) -> String {
-        let v = match set {
-            Tileset::Store(_) => &self.store_version,
-            Tileset::Archive(a) => &a.version,
-        };
+    /// The ETag of one tile of a set: the set's own version (an archive's) or the data
+    /// version, and the tile.
+    fn etag(&self, set: &dyn TileSet, t: TileCoord) -> String {
+        let v = set.version().unwrap_or(&self.store_version);
         format!("W/\"{v}-{}-{}-{}\"", t.z, t.x, t.y)
     }
 }
@@ -251,13 +231,6 @@ fn encode_slots() -> &'static tokio::sync::Semaphore {
     SLOTS.get_or_init(|| {
         tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get()))
     })
-}
-
-/// An archive's tile as stored (empty when absent).
-fn archive_tile(a: &Archive, t: TileCoord) -> Result<Bytes> {
-    a.tile(t)
-        .map(Option::unwrap_or_default)
-        .map_err(|e| AppError::Internal(format!("reading tile {t} of {}: {e}", a.path.display())))
 }
 
 /// Parses `{z}`, `{x}` and `{y}.mvt` (or `.pbf`) of a tile URL; says what is accepted.
@@ -336,16 +309,13 @@ pub async fn tile(
     let (key, set) = tiles
         .tileset(&name)
         .ok_or_else(|| unknown_tileset(&tiles, &name))?;
-    let (minzoom, maxzoom) = match set {
-        Tileset::Store(s) => (0, s.maxzoom()),
-        Tileset::Archive(a) => a.zooms(),
-    };
+    let (minzoom, maxzoom) = set.zooms();
     if t.z > maxzoom || t.z < minzoom {
         return Err(AppError::not_found(format!(
             "tile set '{name}' has zooms {minzoom}–{maxzoom}; map clients overzoom beyond its maxzoom (see /tiles/{name}.json)"
         )));
     }
-    let etag = tiles.etag(set, t);
+    let etag = tiles.etag(&**set, t);
     if crate::etag_matches(&headers, &etag) {
         let mut r = StatusCode::NOT_MODIFIED.into_response();
         tile_headers(r.headers_mut(), &etag);
@@ -418,21 +388,23 @@ pub fn fast_archive_tile<B>(tiles: &TileService, req: &axum::http::Request<B>) -
     if parts.next().is_some() {
         return None;
     }
-    let Some(set @ Tileset::Archive(a)) = tiles.tilesets.get(name) else {
-        return None;
-    };
-    let t = parse_tile_path(z, x, file).ok()?;
-    let headers = req.headers();
-    if !a.has_zoom(t) || header_bytes(headers) > crate::MAX_HEADER_BYTES {
+    let set = tiles.tilesets.get(name)?;
+    if set.making() != Making::Stored {
         return None;
     }
-    let etag = tiles.etag(set, t);
+    let t = parse_tile_path(z, x, file).ok()?;
+    let headers = req.headers();
+    let (minzoom, maxzoom) = set.zooms();
+    if !(minzoom..=maxzoom).contains(&t.z) || header_bytes(headers) > crate::MAX_HEADER_BYTES {
+        return None;
+    }
+    let etag = tiles.etag(&**set, t);
     let status = if crate::etag_matches(headers, &etag) {
         StatusCode::NOT_MODIFIED
     } else {
-        match a.tile(t).ok()? {
-            None => StatusCode::NO_CONTENT,
-            Some(bytes) => {
+        match set.tile(t).ok()? {
+            bytes if bytes.is_empty() => StatusCode::NO_CONTENT,
+            bytes => {
                 let gz = is_gzip(&bytes);
                 if gz && !accepts_gzip(headers) {
                     return None;
@@ -462,47 +434,8 @@ pub fn fast_archive_tile<B>(tiles: &TileService, req: &axum::http::Request<B>) -
 pub fn tilejson_of(tiles: &TileService, base: &str, name: &str) -> Option<Value> {
     let (_, set) = tiles.tileset(name)?;
     let url = format!("{base}/tiles/{name}/{{z}}/{{x}}/{{y}}.mvt");
-    let mut tj = match set {
-        Tileset::Store(src) => {
-            let b = src.bounds().unwrap_or([-180.0, -85.0, 180.0, 85.0]);
-            let maxzoom = src.maxzoom();
-            let layers: Vec<LayerSpec> = quyhoach_tiles::TileSource::layers(&**src);
-            let center_z = f64::from(src.minzoom().max(13));
-            tilejson(
-                name,
-                &url,
-                src.minzoom(),
-                maxzoom,
-                b,
-                [(b[0] + b[2]) / 2.0, (b[1] + b[3]) / 2.0, center_z],
-                &layers,
-            )
-        }
-        Tileset::Archive(a) => {
-            let (minzoom, maxzoom) = a.zooms();
-            let b = a.bounds();
-            let h = a.reader.header();
-            json!({
-                "tilejson": "3.0.0",
-                "name": name,
-                "scheme": "xyz",
-                "tiles": [url],
-                "minzoom": minzoom,
-                "maxzoom": maxzoom,
-                "bounds": b,
-                "center": [f64::from(h.center_e7[0]) / 1e7, f64::from(h.center_e7[1]) / 1e7, h.center_zoom],
-                "vector_layers": a.metadata.get("vector_layers").cloned().unwrap_or(json!([])),
-            })
-        }
-    };
+    let mut tj = set.tilejson(name, &url);
     tj["attribution"] = "quyhoach — dữ liệu quy hoạch công khai".into();
-    if let Tileset::Store(_) = set {
-        tj["description"] = if name == COMBINED_TILESET {
-            "Every layer of the store: plans, parcels, roads, red lines, boundaries".into()
-        } else {
-            format!("Store layer {name}").into()
-        };
-    }
     Some(tj)
 }
 
@@ -536,31 +469,10 @@ pub async fn list(
         .tilesets
         .iter()
         .map(|(name, set)| {
-            let (kind, layers): (&str, Vec<String>) = match set {
-                Tileset::Store(s) => (
-                    "store",
-                    quyhoach_tiles::TileSource::layers(&**s)
-                        .into_iter()
-                        .map(|l| l.name)
-                        .collect(),
-                ),
-                Tileset::Archive(a) => (
-                    "pmtiles",
-                    a.metadata
-                        .get("vector_layers")
-                        .and_then(Value::as_array)
-                        .map(|v| {
-                            v.iter()
-                                .filter_map(|l| l.get("id")?.as_str().map(str::to_string))
-                                .collect()
-                        })
-                        .unwrap_or_default(),
-                ),
-            };
             json!({
                 "name": &**name,
-                "source": kind,
-                "layers": layers,
+                "source": set.source(),
+                "layers": set.layer_names(),
                 "tilejson": format!("{base}/tiles/{name}.json"),
                 "tiles": format!("{base}/tiles/{name}/{{z}}/{{x}}/{{y}}.mvt"),
             })
