@@ -283,3 +283,361 @@ fn parse_number(text: &str) -> Option<f64> {
     t.parse::<f64>().ok().filter(|v| v.is_finite())
 }
 
+#[cfg(test)]
+mod tests {
+    use geo_types::{polygon, Geometry, LineString, MultiPolygon, Polygon};
+
+    use super::*;
+    use crate::import::decode::TooLong;
+    use crate::import::fields::plan_fields;
+    use crate::import::report::ImportReport;
+    use crate::schema::{self, Kind};
+    use crate::srs::{ResolvedSrs, SrsSpec};
+
+    /// A source in `srs` (EPSG:4326 unless said) and an import's options for `kind`.
+    struct Fixture {
+        opts: ImportOptions,
+        srs: ResolvedSrs,
+        ct: CoordTransform,
+    }
+
+    fn fixture(kind: Kind, srs: &str) -> Fixture {
+        let spec: SrsSpec = srs.parse().unwrap();
+        let resolved = ResolvedSrs::resolve(&spec, None).unwrap();
+        let ct = resolved.to_wgs84().unwrap();
+        Fixture {
+            opts: ImportOptions::new("hand-built.geojson", kind, "no-store", spec),
+            srs: resolved,
+            ct,
+        }
+    }
+
+    impl Fixture {
+        fn run(&self, src: SourceFeature) -> Normalised {
+            let plans = ["qhpk-2000".to_string()].into_iter().collect();
+            let ctx = Context::new(&self.opts, plans, self.srs.measure, &self.ct);
+            normalise(src, &ctx)
+        }
+    }
+
+    /// A square of `size` degrees at (lon, lat).
+    fn square(lon: f64, lat: f64, size: f64) -> Geometry<f64> {
+        Geometry::Polygon(polygon![
+            (x: lon, y: lat),
+            (x: lon + size, y: lat),
+            (x: lon + size, y: lat + size),
+            (x: lon, y: lat + size),
+            (x: lon, y: lat),
+        ])
+    }
+
+    /// A feature of `kind` with these schema fields' texts.
+    fn feature(kind: Kind, attrs: &[(&str, &str)], geometry: Geometry<f64>) -> SourceFeature {
+        let values = kind
+            .fields()
+            .iter()
+            .map(|spec| {
+                Ok(attrs
+                    .iter()
+                    .find(|(name, _)| *name == spec.name)
+                    .map(|(_, text)| text.to_string()))
+            })
+            .collect();
+        SourceFeature {
+            fid: 7,
+            geometry: Ok(geometry),
+            values,
+            kept: Vec::new(),
+        }
+    }
+
+    /// A good parcel near Rạch Giá with these fields besides its numbers.
+    fn parcel(extra: &[(&str, &str)]) -> SourceFeature {
+        let mut attrs = vec![
+            ("commune_code", "31150"),
+            ("sheet", "12"),
+            ("parcel", "345"),
+        ];
+        attrs.extend_from_slice(extra);
+        feature(Kind::Parcels, &attrs, square(105.10, 10.0, 0.0005))
+    }
+
+    fn value(kind: Kind, f: &NormalisedFeature, name: &str) -> Option<Value> {
+        let i = kind.fields().iter().position(|s| s.name == name).unwrap();
+        f.values[i].clone()
+    }
+
+    fn text(s: &str) -> Option<Value> {
+        Some(Value::Str(s.into()))
+    }
+
+    #[test]
+    fn legacy_land_use_codes_are_mapped_and_the_source_text_kept() {
+        let fx = fixture(Kind::Parcels, "EPSG:4326");
+        let out = fx.run(parcel(&[("landuse", "bhk + ONT")]));
+        let f = out.feature.unwrap();
+        assert_eq!(value(Kind::Parcels, &f, "landuse"), text("HNK+ONT"));
+        assert_eq!(
+            value(Kind::Parcels, &f, "landuse_source"),
+            text("bhk + ONT")
+        );
+        assert_eq!(out.notes.codes_mapped, ["BHK->HNK"]);
+        // A current code as written leaves no source text.
+        let f = fx.run(parcel(&[("landuse", "ONT")])).feature.unwrap();
+        assert_eq!(value(Kind::Parcels, &f, "landuse"), text("ONT"));
+        assert_eq!(value(Kind::Parcels, &f, "landuse_source"), None);
+        // Unknown codes are kept and counted, or reject the feature with --strict-codes.
+        let out = fx.run(parcel(&[("landuse", "XYZ+ONT")]));
+        assert_eq!(
+            value(Kind::Parcels, &out.feature.unwrap(), "landuse"),
+            text("XYZ+ONT")
+        );
+        assert_eq!(out.notes.codes_unknown, ["XYZ"]);
+        let mut strict = fixture(Kind::Parcels, "EPSG:4326");
+        strict.opts.strict_codes = true;
+        let out = strict.run(parcel(&[("landuse", "XYZ+ONT")]));
+        assert_eq!(out.feature.unwrap_err(), "unknown land-use code 'XYZ'");
+        assert_eq!(out.notes.codes_unknown, ["XYZ"]);
+    }
+
+    #[test]
+    fn personal_fields_are_dropped_or_kept_privately() {
+        let mut fx = fixture(Kind::Parcels, "EPSG:4326");
+        fx.opts.keep_personal = vec!["so cccd".into()];
+        let names = ["MaXa", "SoTo", "SoThua", "TenChu", "SoCCCD", "GhiChu"];
+        let string = gdal_sys::OGRFieldType::OFTString;
+        let mut report = ImportReport::default();
+        let plan = plan_fields(
+            &fx.opts,
+            names.iter().map(|s| s.to_string()).collect(),
+            &[string; 6],
+            &schema::profiles_named("auto").unwrap(),
+            &mut report,
+        )
+        .unwrap();
+        assert_eq!(report.personal_fields_dropped, ["TenChu"]);
+        assert_eq!(report.fields_ignored, ["GhiChu"]);
+        assert_eq!(plan.kept, [(4, "private_socccd".to_string())]);
+        let columns = plan.columns();
+        assert_eq!(columns.len(), Kind::Parcels.fields().len() + 1);
+        assert_eq!(columns.last().unwrap().name, "private_socccd");
+        assert!(columns.iter().all(|c| c.name != "tenchu"));
+
+        let mut src = parcel(&[]);
+        src.kept = vec![Ok(Some("079123456789".into()))];
+        let f = fx.run(src).feature.unwrap();
+        assert_eq!(f.values.len(), columns.len());
+        assert_eq!(f.values.last().unwrap(), &text("079123456789"));
+    }
+
+    #[test]
+    fn a_value_over_the_cap_rejects_the_feature() {
+        let fx = fixture(Kind::Parcels, "EPSG:4326");
+        let address = Kind::Parcels
+            .fields()
+            .iter()
+            .position(|s| s.name == "address")
+            .unwrap();
+        let mut src = parcel(&[]);
+        src.values[address] = Err(TooLong {
+            field: "DiaChi".into(),
+            bytes: 70_000,
+        });
+        assert_eq!(
+            fx.run(src).feature.unwrap_err(),
+            "field 'DiaChi' holds 70000 bytes, over the 64 KiB cap on an attribute value"
+        );
+        // So does a kept personal field's.
+        let mut src = parcel(&[]);
+        src.kept = vec![Err(TooLong {
+            field: "SoCCCD".into(),
+            bytes: 1 << 20,
+        })];
+        assert!(fx
+            .run(src)
+            .feature
+            .unwrap_err()
+            .starts_with("field 'SoCCCD' holds 1048576 bytes"));
+    }
+
+    #[test]
+    fn an_invalid_polygon_is_repaired() {
+        let fx = fixture(Kind::Parcels, "EPSG:4326");
+        // A bow-tie: the ring crosses itself.
+        let bow_tie = Geometry::Polygon(polygon![
+            (x: 105.100, y: 10.000),
+            (x: 105.101, y: 10.001),
+            (x: 105.101, y: 10.000),
+            (x: 105.100, y: 10.001),
+            (x: 105.100, y: 10.000),
+        ]);
+        let src = feature(
+            Kind::Parcels,
+            &[("commune_code", "31150"), ("sheet", "1"), ("parcel", "2")],
+            bow_tie,
+        );
+        let out = fx.run(src);
+        assert!(out.notes.repaired.is_some());
+        let f = out.feature.unwrap();
+        let Geometry::MultiPolygon(mp) = &f.geometry else {
+            panic!("not a multipolygon: {:?}", f.geometry);
+        };
+        assert_eq!(crate::validity::invalidity(mp), None);
+        // Both triangles, each about a quarter of the 110 m box.
+        let Some(Value::Double(area)) = value(Kind::Parcels, &f, "area_m2") else {
+            panic!("no area");
+        };
+        assert!((5_000.0..7_000.0).contains(&area), "{area}");
+    }
+
+    #[test]
+    fn features_outside_vietnam_are_rejected_unless_allowed() {
+        let paris = || parcel_at(2.35, 48.85);
+        let fx = fixture(Kind::Parcels, "EPSG:4326");
+        let out = fx.run(paris());
+        assert!(out
+            .feature
+            .unwrap_err()
+            .starts_with("lies outside Vietnam (centre 2.350"));
+        assert!(out.notes.outside.is_some());
+        let mut allowed = fixture(Kind::Parcels, "EPSG:4326");
+        allowed.opts.allow_outside_vietnam = true;
+        let out = allowed.run(paris());
+        assert!(out.feature.is_ok());
+        assert!(out.notes.outside.is_some());
+        // Inside, nothing is noted.
+        assert_eq!(fx.run(parcel(&[])).notes.outside, None);
+    }
+
+    fn parcel_at(lon: f64, lat: f64) -> SourceFeature {
+        feature(
+            Kind::Parcels,
+            &[("commune_code", "1"), ("sheet", "1"), ("parcel", "1")],
+            square(lon, lat, 0.0005),
+        )
+    }
+
+    #[test]
+    fn numbers_are_coerced_or_set_to_null() {
+        let fx = fixture(Kind::Parcels, "EPSG:4326");
+        let out = fx.run(feature(
+            Kind::Parcels,
+            &[
+                ("commune_code", "31150"),
+                ("sheet", " 12,0 "),
+                ("parcel", "345.0"),
+                ("area_declared_m2", "1234,5"),
+            ],
+            square(105.1, 10.0, 0.0005),
+        ));
+        let f = out.feature.unwrap();
+        assert_eq!(value(Kind::Parcels, &f, "sheet"), Some(Value::Int(12)));
+        assert_eq!(value(Kind::Parcels, &f, "parcel"), Some(Value::Int(345)));
+        assert_eq!(
+            value(Kind::Parcels, &f, "area_declared_m2"),
+            Some(Value::Double(1234.5))
+        );
+        assert_eq!(value(Kind::Parcels, &f, "source_fid"), Some(Value::Int(7)));
+        assert!(out.notes.values_dropped.is_empty());
+        // Out of range or not a number: null, and counted.
+        for bad in ["-3", "abc", "1e12", "NaN"] {
+            let out = fx.run(parcel(&[("area_declared_m2", bad)]));
+            let f = out.feature.unwrap();
+            assert_eq!(value(Kind::Parcels, &f, "area_declared_m2"), None, "{bad}");
+            assert_eq!(out.notes.values_dropped, ["area_declared_m2"], "{bad}");
+        }
+        // A required number that is not a whole one rejects the feature; so does none.
+        let bad = feature(
+            Kind::Parcels,
+            &[("commune_code", "1"), ("sheet", "1"), ("parcel", "7.5")],
+            square(105.1, 10.0, 0.0005),
+        );
+        assert_eq!(
+            fx.run(bad).feature.unwrap_err(),
+            "parcel '7.5' is not a valid number"
+        );
+        let none = feature(
+            Kind::Parcels,
+            &[("commune_code", "1"), ("parcel", "7")],
+            square(105.1, 10.0, 0.0005),
+        );
+        assert_eq!(fx.run(none).feature.unwrap_err(), "sheet is empty");
+        // --commune fills a missing commune.
+        let mut with_commune = fixture(Kind::Parcels, "EPSG:4326");
+        with_commune.opts.commune = Some("31150".into());
+        let f = with_commune
+            .run(feature(
+                Kind::Parcels,
+                &[("sheet", "1"), ("parcel", "7")],
+                square(105.1, 10.0, 0.0005),
+            ))
+            .feature
+            .unwrap();
+        assert_eq!(value(Kind::Parcels, &f, "commune_code"), text("31150"));
+    }
+
+    #[test]
+    fn areas_are_planar_in_a_vn2000_source_and_geometry_ends_in_wgs84() {
+        let fx = fixture(Kind::Parcels, "vn2000:kien-giang");
+        // 100 m × 50 m in Kiên Giang's VN-2000 TM-3 zone.
+        let rect = Geometry::Polygon(Polygon::new(
+            LineString::from(vec![
+                (560_000.0, 1_100_000.0),
+                (560_100.0, 1_100_000.0),
+                (560_100.0, 1_100_050.0),
+                (560_000.0, 1_100_050.0),
+                (560_000.0, 1_100_000.0),
+            ]),
+            vec![],
+        ));
+        let src = feature(
+            Kind::Parcels,
+            &[("commune_code", "1"), ("sheet", "1"), ("parcel", "1")],
+            rect,
+        );
+        let f = fx.run(src).feature.unwrap();
+        assert_eq!(
+            value(Kind::Parcels, &f, "area_m2"),
+            Some(Value::Double(5000.0))
+        );
+        let Geometry::MultiPolygon(MultiPolygon(polys)) = &f.geometry else {
+            panic!("not a multipolygon");
+        };
+        let c = polys[0].exterior().0[0];
+        assert!(
+            (104.0..106.0).contains(&c.x) && (9.0..11.0).contains(&c.y),
+            "{c:?}"
+        );
+    }
+
+    #[test]
+    fn plans_are_checked_and_the_geometry_shaped_first() {
+        let mut fx = fixture(Kind::Zones, "EPSG:4326");
+        fx.opts.plan = Some("qhpk-2000".into());
+        let zone = |attrs: &[(&str, &str)]| feature(Kind::Zones, attrs, square(105.1, 10.0, 0.001));
+        let out = fx.run(zone(&[("landuse", "ONT")]));
+        assert_eq!(out.notes.plan.as_deref(), Some("qhpk-2000"));
+        let f = out.feature.unwrap();
+        assert_eq!(value(Kind::Zones, &f, "plan_id"), text("qhpk-2000"));
+        // A plan named by the source must be known to the store.
+        let from_source = fixture(Kind::Zones, "EPSG:4326");
+        let out = from_source.run(zone(&[("landuse", "ONT"), ("plan_id", "qh-x")]));
+        assert_eq!(out.feature.unwrap_err(), "unknown plan 'qh-x'");
+        assert_eq!(
+            from_source
+                .run(zone(&[("landuse", "ONT")]))
+                .feature
+                .unwrap_err(),
+            "no plan id"
+        );
+        // The geometry's problems come before the attributes'.
+        let mut src = zone(&[]);
+        src.geometry = Err("no geometry".into());
+        assert_eq!(fx.run(src).feature.unwrap_err(), "no geometry");
+        let point = feature(Kind::Zones, &[], Geometry::Point((105.1, 10.0).into()));
+        assert_eq!(
+            fx.run(point).feature.unwrap_err(),
+            "expected a polygon, got Point"
+        );
+    }
+}
