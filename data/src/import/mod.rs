@@ -529,3 +529,160 @@ pub fn now_rfc3339() -> String {
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default()
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::testing::store_snapshot;
+
+    /// A sink that passes `left` writes to `inner`, then fails.
+    struct FailingSink<S> {
+        inner: S,
+        left: u64,
+    }
+
+    impl<S: FeatureSink> FeatureSink for FailingSink<S> {
+        fn begin(&mut self, schema: LayerSchema) -> Result<()> {
+            self.inner.begin(schema)
+        }
+        fn write(&mut self, feature: NormalisedFeature) -> Result<()> {
+            if self.left == 0 {
+                return Err(ImportError::Write(
+                    "no space left on device (test sink)".into(),
+                ));
+            }
+            self.left -= 1;
+            self.inner.write(feature)
+        }
+        fn commit(self, summary: LayerSummary) -> Result<()> {
+            self.inner.commit(summary)
+        }
+    }
+
+    /// A GeoJSON source of `n` parcels (or, with `lines`, roads) near Rạch Giá.
+    fn source(dir: &Path, n: u32, lines: bool) -> PathBuf {
+        let features: Vec<String> = (0..n)
+            .map(|i| {
+                let lon = 105.10 + f64::from(i) * 0.001;
+                let (a, b) = (lon + 0.0005, 10.0005);
+                let geometry = if lines {
+                    format!(r#"{{"type":"LineString","coordinates":[[{lon},10.0],[{a},{b}]]}}"#)
+                } else {
+                    format!(
+                        r#"{{"type":"Polygon","coordinates":[[[{lon},10.0],[{a},10.0],[{a},{b}],[{lon},{b}],[{lon},10.0]]]}}"#
+                    )
+                };
+                format!(
+                    r#"{{"type":"Feature","properties":{{"commune_code":"31150","sheet":1,"parcel":{i},"name":"Đường {i}"}},"geometry":{geometry}}}"#
+                )
+            })
+            .collect();
+        let path = dir.join(if lines {
+            "roads.geojson"
+        } else {
+            "parcels.geojson"
+        });
+        std::fs::write(
+            &path,
+            format!(
+                r#"{{"type":"FeatureCollection","features":[{}]}}"#,
+                features.join(",")
+            ),
+        )
+        .unwrap();
+        path
+    }
+
+    fn options(src: &Path, kind: Kind, store: &Path) -> ImportOptions {
+        ImportOptions::new(src, kind, store, "EPSG:4326".parse().unwrap())
+    }
+
+    #[test]
+    fn a_sink_failing_on_a_write_fails_the_import_and_changes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = dir.path().join("store");
+        for kind in [Kind::Parcels, Kind::Roads] {
+            let src = source(dir.path(), 5, kind == Kind::Roads);
+            // A layer already there, and one that the failed import would have added.
+            import(&options(&src, kind, &store)).unwrap();
+            let before = store_snapshot(&store, false);
+            for layer in [None, Some("new-layer")] {
+                let opts = ImportOptions {
+                    layer: layer.map(String::from),
+                    ..options(&src, kind, &store)
+                };
+                let err = import_with(&opts, |inner| FailingSink { inner, left: 2 }).unwrap_err();
+                assert_eq!(
+                    err.to_string(),
+                    "cannot write layer file: no space left on device (test sink)"
+                );
+                assert_eq!(store_snapshot(&store, false), before, "{kind} {layer:?}");
+            }
+            // The store's lock was released with the sink: the next import runs.
+            import(&options(&src, kind, &store)).unwrap();
+        }
+        let catalog = Store::open(&store).unwrap().catalog;
+        assert_eq!(
+            catalog.layers.keys().collect::<Vec<_>>(),
+            ["parcels", "roads"]
+        );
+    }
+
+    #[test]
+    fn a_failed_commit_fails_the_import_and_changes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = dir.path().join("store");
+        let src = source(dir.path(), 3, false);
+        import(&options(&src, Kind::Parcels, &store)).unwrap();
+        // The catalog's temporary file cannot be created: a directory holds its name (root
+        // writes anywhere, so permissions would not stop it).
+        let blocker = store.join(format!(".catalog.json.tmp-{}", std::process::id()));
+        std::fs::create_dir(&blocker).unwrap();
+        let before = store_snapshot(&store, false);
+        let err = import(&ImportOptions {
+            layer: Some("parcels-2".into()),
+            ..options(&src, Kind::Parcels, &store)
+        })
+        .unwrap_err();
+        assert!(matches!(err, ImportError::Store(_)), "{err}");
+        assert_eq!(store_snapshot(&store, false), before);
+        std::fs::remove_dir(&blocker).unwrap();
+        let catalog = Store::open(&store).unwrap().catalog;
+        assert_eq!(catalog.layers.keys().collect::<Vec<_>>(), ["parcels"]);
+    }
+
+    #[test]
+    fn the_store_sink_refuses_a_feature_that_does_not_fit_its_columns() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open_or_create(&dir.path().join("store")).unwrap();
+        let lock = store.lock().unwrap();
+        let mut sink = FgbSink::new(store, lock);
+        sink.begin(LayerSchema {
+            id: "parcels".into(),
+            kind: Kind::Parcels,
+            columns: Kind::Parcels
+                .fields()
+                .iter()
+                .map(|f| crate::store::ColumnInfo {
+                    name: f.name.into(),
+                    ty: f.ty,
+                    doc: f.doc.into(),
+                })
+                .collect(),
+        })
+        .unwrap();
+        let err = sink
+            .write(NormalisedFeature {
+                geometry: geo_types::Geometry::MultiPolygon(geo_types::MultiPolygon(vec![])),
+                values: vec![Some(Value::Int(1))],
+            })
+            .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("a feature with 1 values for 9 columns"),
+            "{err}"
+        );
+    }
+}
