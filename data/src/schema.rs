@@ -1,7 +1,8 @@
 //! The normalised attribute schema of each layer kind, and how source fields map onto it.
 //!
 //! Sources name their fields in many ways (`SoTo`, `SHBANDO`, `so_to`, `sheet`…). A mapping
-//! profile is a list of aliases per target field; `--map target=source` overrides it. Fields
+//! profile ([`Profile`], a JSON data file) is a list of aliases per target field;
+//! `--map target=source` overrides it. Fields
 //! holding personal data (owner names, ID numbers) are recognised by name and dropped.
 
 use std::fmt;
@@ -10,6 +11,12 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use crate::encoding::fold;
+
+mod profile;
+
+pub use profile::{
+    builtin_profiles, is_profile_file, profiles_named, Profile, MAX_PROFILE_FILE_BYTES,
+};
 
 /// The kinds of layer the store holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -261,187 +268,6 @@ const ROAD_FIELDS: &[FieldSpec] = &[
     computed("source_fid", Int, "feature id in the source file"),
 ];
 
-/// A mapping profile: aliases of source field names for each target field.
-#[derive(Debug, Clone, Copy)]
-pub struct Profile {
-    /// Name used with `--profile`.
-    pub name: &'static str,
-    /// What it is for.
-    pub doc: &'static str,
-    /// (target field, aliases). Aliases are compared after [`field_key`].
-    pub aliases: &'static [(&'static str, &'static [&'static str])],
-}
-
-/// Vietnamese cadastral and land-use planning deliveries (VBDLIS/ViLIS-style names).
-pub const CADASTRAL: Profile = Profile {
-    name: "cadastral",
-    doc: "Vietnamese cadastral and land-use plan deliveries (SoTo, SoThua, MaXa, LoaiDat…)",
-    aliases: &[
-        (
-            "commune_code",
-            &[
-                "maxa",
-                "madvhc",
-                "maphuongxa",
-                "maxaphuong",
-                "madonvihanhchinh",
-            ],
-        ),
-        (
-            "sheet",
-            &[
-                "soto",
-                "sohieutobando",
-                "shbando",
-                "tobando",
-                "sotobando",
-                "soto_bd",
-                "shto",
-            ],
-        ),
-        (
-            "parcel",
-            &["sothua", "sothututhua", "shthua", "thuaso", "sothuadat"],
-        ),
-        (
-            "area_declared_m2",
-            &["dientich", "dtich", "dientichphaply", "dientichpl"],
-        ),
-        (
-            "landuse",
-            &[
-                "loaidat",
-                "mdsd",
-                "kyhieumdsd",
-                "maloaidat",
-                "mucdichsudung",
-                "kyhieuloaidat",
-                "kyhieu",
-                "loaidatqh",
-                "chucnang",
-            ],
-        ),
-        ("address", &["diachi", "diachithua"]),
-        (
-            "zone_id",
-            &["makhu", "maoquyhoach", "maoqh", "kyhieuo", "malo"],
-        ),
-        (
-            "name",
-            &[
-                "tenkhu", "tenlo", "tenxa", "tendvhc", "tenduong", "ten", "tentinh", "tenhuyen",
-            ],
-        ),
-        ("plan_id", &["maquyhoach", "maqh"]),
-        ("density_pct", &["matdo", "matdoxaydung", "matdoxd", "mdxd"]),
-        ("floors_min", &["tangcaomin", "tangcaotoithieu", "socaomin"]),
-        (
-            "floors_max",
-            &["tangcaomax", "tangcaotoida", "tangcao", "socaomax"],
-        ),
-        ("far", &["hesosdd", "hesosudungdat", "hsdd"]),
-        (
-            "height_m",
-            &["chieucao", "chieucaomax", "chieucaotoida", "docao"],
-        ),
-        ("road_name", &["tenduong"]),
-        (
-            "width_m",
-            &[
-                "logioi",
-                "rongduong",
-                "rongqh",
-                "berong",
-                "chieurong",
-                "rongmatduong",
-                "ronght",
-            ],
-        ),
-        ("code", &["maxa", "madvhc", "ma", "matinh", "mahuyen"]),
-        ("level", &["loai", "cap", "loaidvhc", "capdvhc"]),
-        ("parent", &["tentinh", "tenhuyen", "thuoc"]),
-        ("class", &["loaiduong", "capduong", "phanloai"]),
-        ("line_id", &["maduong", "machigioi"]),
-    ],
-};
-
-/// The GIS dossier naming of Circular 16/2025/TT-BXD (layers `<Name>_<A|P|L>`, camelCase
-/// fields such as `maThongTinQH` and `maHoSoQH`).
-pub const TT16_2025: Profile = Profile {
-    name: "tt16-2025",
-    doc: "Circular 16/2025/TT-BXD planning GIS dossiers (maThongTinQH, maHoSoQH, kyHieuSDD, matDoXD…)",
-    aliases: &[
-        ("zone_id", &["mathongtinqh"]),
-        ("line_id", &["mathongtinqh"]),
-        ("plan_id", &["mahosoqh"]),
-        ("landuse", &["kyhieusdd", "maloaidat", "kyhieuchucnang", "chucnangsdd"]),
-        ("name", &["tenlo", "tenkhu", "tenoquyhoach", "ten"]),
-        ("density_pct", &["matdoxd", "matdoxaydung", "matdoxaydungtoida"]),
-        ("floors_min", &["tangcaomin", "tangcaotoithieu"]),
-        ("floors_max", &["tangcaomax", "tangcaotoida"]),
-        ("far", &["hesosdd", "hesosudungdat", "hesosudungdattoida"]),
-        ("height_m", &["chieucaomax", "chieucaotoida", "chieucao"]),
-        ("road_name", &["tenduong", "tentuyen"]),
-        ("width_m", &["logioi", "bronglogioi", "chieurong"]),
-    ],
-};
-
-/// Plain English names (and the 2025 commune GeoJSON's fields).
-pub const GENERIC: Profile = Profile {
-    name: "generic",
-    doc: "English field names (commune_code, sheet, parcel, landuse, name, code…)",
-    aliases: &[
-        ("commune_code", &["communecode", "commune", "wardcode"]),
-        ("sheet", &["sheet", "sheetno", "sheetnumber", "mapsheet"]),
-        (
-            "parcel",
-            &["parcel", "parcelno", "parcelnumber", "lot", "lotno"],
-        ),
-        (
-            "area_declared_m2",
-            &["areadeclaredm2", "arealegal", "declaredarea"],
-        ),
-        (
-            "landuse",
-            &["landuse", "lucode", "use", "zoning", "landusecode"],
-        ),
-        ("address", &["address", "addr"]),
-        ("zone_id", &["zoneid", "zone", "block", "blockid"]),
-        ("plan_id", &["planid", "plan"]),
-        ("name", &["name", "tentinh", "label"]),
-        ("density_pct", &["densitypct", "density", "coverage"]),
-        ("floors_min", &["floorsmin", "minfloors"]),
-        ("floors_max", &["floorsmax", "maxfloors", "floors"]),
-        ("far", &["far", "floorarearatio"]),
-        ("height_m", &["heightm", "height", "maxheight"]),
-        ("road_name", &["roadname", "road", "street"]),
-        ("width_m", &["widthm", "width"]),
-        ("code", &["code", "wardcode", "gid"]),
-        ("level", &["level", "type", "adminlevel"]),
-        ("parent", &["parent", "province", "district"]),
-        ("class", &["class", "highway", "roadclass"]),
-        ("line_id", &["lineid", "id"]),
-    ],
-};
-
-/// All shipped profiles.
-pub const PROFILES: &[Profile] = &[CADASTRAL, TT16_2025, GENERIC];
-
-/// Finds a profile by name; `auto` means all of them, in order.
-pub fn profiles_named(name: &str) -> Result<Vec<Profile>, String> {
-    if name == "auto" {
-        return Ok(PROFILES.to_vec());
-    }
-    PROFILES
-        .iter()
-        .find(|p| p.name == name)
-        .map(|p| vec![*p])
-        .ok_or_else(|| {
-            let names: Vec<&str> = PROFILES.iter().map(|p| p.name).collect();
-            format!("unknown profile '{name}': auto, {}", names.join(", "))
-        })
-}
-
 /// Source field names that hold personal data and are dropped on import (compared after
 /// [`field_key`]): owners' names, ID-card numbers, birth dates, phone numbers.
 pub const PERSONAL_FIELDS: &[&str] = &[
@@ -563,11 +389,11 @@ pub fn match_fields(
         }
         if found.is_none() {
             'profiles: for p in profiles {
-                for (target, aliases) in p.aliases {
-                    if *target != spec.name {
+                for (target, aliases) in &p.aliases {
+                    if target != spec.name {
                         continue;
                     }
-                    for a in *aliases {
+                    for a in aliases {
                         if let Some(i) = keys.iter().position(|s| s == a) {
                             if !used[i] && !is_personal(&source_fields[i]) {
                                 found = Some(i);
@@ -594,12 +420,20 @@ mod tests {
         v.iter().map(|s| s.to_string()).collect()
     }
 
+    fn all() -> Vec<Profile> {
+        profiles_named("auto").unwrap()
+    }
+
+    fn tt16() -> Vec<Profile> {
+        profiles_named("tt16-2025").unwrap()
+    }
+
     #[test]
     fn matches_cadastral_names_and_drops_nothing_silently() {
         let src = names(&[
             "MaXa", "SoTo", "SoThua", "DienTich", "LoaiDat", "DiaChi", "TenChu",
         ]);
-        let m = match_fields(Kind::Parcels, &src, &[], PROFILES).unwrap();
+        let m = match_fields(Kind::Parcels, &src, &[], &all()).unwrap();
         let by_name = |n: &str| {
             let i = Kind::Parcels
                 .fields()
@@ -627,7 +461,7 @@ mod tests {
             "matDoXD",
             "heSoSDD",
         ]);
-        let m = match_fields(Kind::Zones, &src, &[], &[TT16_2025]).unwrap();
+        let m = match_fields(Kind::Zones, &src, &[], &tt16()).unwrap();
         let f = Kind::Zones.fields();
         let get = |n: &str| m[f.iter().position(|x| x.name == n).unwrap()];
         assert_eq!(get("zone_id"), Some(0));
@@ -639,7 +473,7 @@ mod tests {
             Kind::Zones,
             &src,
             &[("landuse".into(), "matDoXD".into())],
-            &[TT16_2025],
+            &tt16(),
         )
         .unwrap();
         assert_eq!(
@@ -657,15 +491,15 @@ mod tests {
             Kind::Parcels,
             &src,
             &[("address".into(), "socccd".into())],
-            PROFILES,
+            &all(),
         )
         .unwrap_err();
         assert!(err.contains("'Số CCCD' holds personal data"), "{err}");
         assert!(err.contains("--keep-personal Số CCCD"), "{err}");
         // No profile alias is a personal field name…
-        for p in PROFILES {
-            for (target, aliases) in p.aliases {
-                for a in *aliases {
+        for p in all() {
+            for (target, aliases) in &p.aliases {
+                for a in aliases {
                     assert!(!is_personal(a), "{} alias {a} of {target}", p.name);
                 }
             }

@@ -186,6 +186,9 @@ pub struct ImportOptions {
     pub mappings: Vec<(String, String)>,
     /// Mapping profile name (`auto` tries them all).
     pub profile: String,
+    /// A profile file (`--profile FILE`, see [`schema::Profile::load`]), used instead of
+    /// [`ImportOptions::profile`]. Never set from a web request: it names a file to read.
+    pub profile_file: Option<PathBuf>,
     /// Commune code for parcels whose source has none.
     pub commune: Option<String>,
     /// Personal-data source fields to keep (stored as `private_<name>`, never served).
@@ -224,6 +227,7 @@ impl ImportOptions {
             encoding: None,
             mappings: Vec::new(),
             profile: "auto".into(),
+            profile_file: None,
             commune: None,
             keep_personal: Vec::new(),
             strict_codes: false,
@@ -274,7 +278,11 @@ fn import_with<S: FeatureSink>(
         .clone()
         .unwrap_or_else(|| default_layer_id(kind, opts.plan.as_deref()));
     check_layer_id(&layer_id)?;
-    let profiles = schema::profiles_named(&opts.profile).map_err(ImportError::Options)?;
+    let profiles = match &opts.profile_file {
+        Some(path) => schema::Profile::load(path).map(|p| vec![p]),
+        None => schema::profiles_named(&opts.profile),
+    }
+    .map_err(ImportError::Options)?;
 
     // Open: the store, locked until the sink commits or is dropped, then the source.
     let mut store = Store::open_or_create(&opts.store)?;
@@ -684,5 +692,48 @@ mod tests {
                 .contains("a feature with 1 values for 9 columns"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn a_profile_file_names_the_fields() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = dir.path().join("store");
+        let src = dir.path().join("tinh-x.geojson");
+        std::fs::write(
+            &src,
+            r#"{"type":"FeatureCollection","features":[{"type":"Feature",
+            "properties":{"XA":"31150","TO_BD":3,"THUA_DAT":12},
+            "geometry":{"type":"Polygon","coordinates":[[[105.1,10.0],[105.1005,10.0],[105.1005,10.0005],[105.1,10.0005],[105.1,10.0]]]}}]}"#,
+        )
+        .unwrap();
+        let profile = dir.path().join("tinh-x.json");
+        let with_profile = |text: &str| {
+            std::fs::write(&profile, text).unwrap();
+            import(&ImportOptions {
+                profile_file: Some(profile.clone()),
+                ..options(&src, Kind::Parcels, &store)
+            })
+        };
+        // The built-in profiles know none of these names.
+        let err = import(&options(&src, Kind::Parcels, &store)).unwrap_err();
+        assert!(matches!(err, ImportError::MissingField { .. }), "{err}");
+        let err = with_profile(r#"{"aliases": {"sheet": ["TO_BD"], "parcell": ["THUA_DAT"]}}"#)
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("'parcell' is not a schema field"),
+            "{err}"
+        );
+        assert!(
+            !store.join("catalog.json").exists()
+                || Store::open(&store).unwrap().catalog.layers.is_empty()
+        );
+        let report = with_profile(
+            r#"{"aliases": {"commune_code": ["Xã"], "sheet": ["To BD"], "parcel": ["THUA_DAT"]}}"#,
+        )
+        .unwrap();
+        assert_eq!(report.written, 1);
+        assert_eq!(report.field_map["sheet"], "TO_BD");
+        assert_eq!(report.field_map["parcel"], "THUA_DAT");
+        assert_eq!(report.field_map["commune_code"], "XA");
     }
 }
