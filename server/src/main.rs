@@ -339,7 +339,8 @@ struct ImportArgs {
     /// Map a source field onto a schema field, TARGET=SOURCE (repeatable).
     #[arg(long = "map", value_name = "TARGET=SOURCE")]
     mappings: Vec<String>,
-    /// Field-name profile: auto, cadastral, tt16-2025, generic.
+    /// Field-name profile: auto, cadastral, tt16-2025, generic, or a profile FILE (JSON;
+    /// docs/importing.md).
     #[arg(long, default_value = "auto")]
     profile: String,
     /// Commune code for parcels whose source has no commune field.
@@ -559,6 +560,8 @@ fn run_import(args: ImportArgs) -> anyhow::Result<()> {
         layer: args.layer,
         encoding: parse_encoding(&args.encoding)?,
         mappings,
+        profile_file: quyhoach_data::schema::is_profile_file(&args.profile)
+            .then(|| PathBuf::from(&args.profile)),
         profile: args.profile,
         commune: args.commune,
         keep_personal: args.keep_personal,

@@ -344,6 +344,74 @@ fn impossible_imports_fail_in_one_line_and_change_nothing() {
 }
 
 #[test]
+fn a_profile_file_names_a_province_s_fields() {
+    let work = tempfile::tempdir().unwrap();
+    let store = work.path().join("store");
+    let s = store.to_str().unwrap();
+    // Parcels whose fields no built-in profile knows.
+    let src_path = work.path().join("tinh-x.geojson");
+    parcels_geojson(&src_path, 105.1, 10.0, "", None);
+    let src = std::fs::read_to_string(&src_path)
+        .unwrap()
+        .replace("commune_code", "XA")
+        .replace("sheet", "TO_BD")
+        .replace(r#""parcel""#, r#""THUA_DAT""#);
+    std::fs::write(&src_path, src).unwrap();
+    let profile = work.path().join("tinh-x.json");
+    let import = |profile: &str| {
+        quyhoach(&[
+            "import",
+            src_path.to_str().unwrap(),
+            "--kind",
+            "parcels",
+            "--store",
+            s,
+            "--srs",
+            "EPSG:4326",
+            "--profile",
+            profile,
+            "-q",
+        ])
+    };
+    let p = profile.to_str().unwrap();
+    for (text, expected) in [
+        (
+            r#"{"aliases": {"sheet": ["TO_BD"], "parcell": ["THUA_DAT"]}}"#,
+            "'parcell' is not a schema field (fields: address,",
+        ),
+        (
+            r#"{"aliases": {"sheet": ["TO_BD"]"#,
+            "not a valid profile file",
+        ),
+    ] {
+        std::fs::write(&profile, text).unwrap();
+        let out = import(p);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        assert!(err.contains(expected), "{err}");
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+        assert!(!store.join("catalog.json").exists(), "{err}");
+    }
+    let out = import("nope");
+    assert!(
+        stderr(&out).contains("unknown profile 'nope': auto, cadastral"),
+        "{}",
+        stderr(&out)
+    );
+    std::fs::write(
+        &profile,
+        r#"{"name": "tinh-x", "aliases": {"commune_code": ["Xã"], "sheet": ["TO_BD"], "parcel": ["Thửa đất"]}}"#,
+    )
+    .unwrap();
+    let out = import(p);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("written 3"), "{}", stdout(&out));
+    let out = quyhoach(&["info", "--store", s]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("3 features"), "{}", stdout(&out));
+}
+
+#[test]
 fn info_reports_temporary_files_of_an_interrupted_import() {
     let work = tempfile::tempdir().unwrap();
     let store = work.path().join("store");
