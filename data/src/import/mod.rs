@@ -2,15 +2,15 @@
 //!
 //! One import reads one source layer into one store layer:
 //!
-//! 1. **open** ([`open`]): options checked, the store locked, the source opened read-only by
+//! 1. **open** (`open.rs`): options checked, the store locked, the source opened read-only by
 //!    GDAL and its layer picked;
-//! 2. **resolve the CRS** ([`crs`]): `--srs` (or the file's own) resolved with the pinned
+//! 2. **resolve the CRS** (`crs.rs`): `--srs` (or the file's own) resolved with the pinned
 //!    VN-2000 transformation ([`crate::srs`]), the extent checked before reading;
-//! 3. **match fields** ([`fields`]): source fields onto the kind's schema ([`crate::schema`]),
+//! 3. **match fields** (`fields.rs`): source fields onto the kind's schema ([`crate::schema`]),
 //!    personal data dropped or kept privately;
-//! 4. **decode text** ([`decode`]): the encoding forced or detected, each feature read into a
-//!    [`decode::SourceFeature`] (geometry and Unicode text, GDAL's dataset left behind);
-//! 5. **normalise one feature** ([`normalise`]): a pure function of the decoded feature and a
+//! 4. **decode text** (`decode.rs`): the encoding forced or detected, each feature read into a
+//!    `SourceFeature` (geometry and Unicode text, GDAL's dataset left behind);
+//! 5. **normalise one feature** (`normalise.rs`): a pure function of the decoded feature and a
 //!    prepared context, giving the stored feature or the reason it is rejected (geometry type
 //!    and repair, numbers, land-use codes, plan, reprojection to WGS 84, the Vietnam envelope,
 //!    areas in the source's metric CRS);
