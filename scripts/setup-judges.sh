@@ -5,6 +5,7 @@
 #   qgis + python3-qgis (QGIS itself opens the generated QGIS project, headless)
 #   ffmpeg (ffprobe) and sox + libsox-fmt-mp3: the notices' audio decoded and timed
 #   iproute2 (ip: the offline kit's test brings up lo in a network namespace of its own)
+#   nginx-light: the load balancer in front of several servers (server/tests/deploy.rs)
 #   PyPI, in a venv under target/: pyproj (PROJ's EPSG:6960), ogctests (OGC API - Features),
 #   feedparser (Atom feeds), aiosmtpd (a local SMTP server receiving alert mail)
 #   npm, from lockfiles: @mapbox/vector-tile, mvt-fixtures, pmtiles (tiles); MapLibre's
@@ -13,7 +14,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/apt.sh
 ensure_debian_packages python3-gdal zip chromium poppler-utils qgis python3-qgis iproute2 \
-  ffmpeg sox libsox-fmt-mp3
+  ffmpeg sox libsox-fmt-mp3 nginx-light
 venv=target/judges-venv
 if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv"

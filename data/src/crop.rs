@@ -17,10 +17,7 @@ use std::fs::File;
 use std::io::{BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use flatgeobuf::{
-    ColumnType, FallibleStreamingIterator, FgbCrs, FgbReader, FgbWriter, FgbWriterOptions,
-    GeometryType,
-};
+use flatgeobuf::{ColumnType, FallibleStreamingIterator, FgbReader};
 use geo::{BoundingRect, Intersects};
 use geo_types::{coord, Rect};
 use geozero::{ColumnValue, FeatureProperties, PropertyProcessor, ToGeo};
@@ -291,23 +288,8 @@ pub fn crop_store(
                 }
             }
         }
-        let mut writer = FgbWriter::create_with_options(
-            id,
-            geometry_type,
-            FgbWriterOptions {
-                write_index: true,
-                detect_type: false,
-                promote_to_multi: geometry_type == GeometryType::MultiPolygon,
-                crs: FgbCrs {
-                    org: Some("EPSG"),
-                    code: 4326,
-                    ..Default::default()
-                },
-                title: Some(&title),
-                ..Default::default()
-            },
-        )
-        .map_err(|e| write_err(e.to_string()))?;
+        let mut writer = crate::import::store_layer_writer(id, &title, geometry_type)
+            .map_err(|e| write_err(e.to_string()))?;
         for (name, ty) in &columns {
             writer.add_column(name, *ty, |_, col| col.nullable = true);
         }

@@ -175,11 +175,16 @@ impl<W: Write> Write for HashingWriter<W> {
     }
 }
 
-/// A FlatGeobuf writer in EPSG:4326 with a packed R-tree and the layer's columns.
-fn fgb_writer(schema: &LayerSchema, geometry_type: GeometryType) -> Result<FgbWriter<'static>> {
-    let title = format!("{}: {}", schema.kind, schema.id);
-    let mut fgb = FgbWriter::create_with_options(
-        &schema.id,
+/// A FlatGeobuf writer of a store layer: EPSG:4326, a packed R-tree, every feature of the
+/// header's geometry type (multi-polygons promoted), no columns yet. The import and the
+/// crop of a store write their layers with it.
+pub(crate) fn store_layer_writer(
+    id: &str,
+    title: &str,
+    geometry_type: GeometryType,
+) -> std::result::Result<FgbWriter<'static>, flatgeobuf::Error> {
+    FgbWriter::create_with_options(
+        id,
         geometry_type,
         FgbWriterOptions {
             write_index: true,
@@ -191,11 +196,17 @@ fn fgb_writer(schema: &LayerSchema, geometry_type: GeometryType) -> Result<FgbWr
                 code: 4326,
                 ..Default::default()
             },
-            title: Some(&title),
+            title: Some(title),
             ..Default::default()
         },
     )
-    .map_err(|e| ImportError::Write(e.to_string()))?;
+}
+
+/// A FlatGeobuf writer in EPSG:4326 with a packed R-tree and the layer's columns.
+fn fgb_writer(schema: &LayerSchema, geometry_type: GeometryType) -> Result<FgbWriter<'static>> {
+    let title = format!("{}: {}", schema.kind, schema.id);
+    let mut fgb = store_layer_writer(&schema.id, &title, geometry_type)
+        .map_err(|e| ImportError::Write(e.to_string()))?;
     for c in &schema.columns {
         let ct = match c.ty {
             FieldType::String => ColumnType::String,

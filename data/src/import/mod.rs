@@ -42,7 +42,7 @@ mod open;
 mod report;
 pub mod sink;
 
-pub(crate) use fgb_sink::HashingWriter;
+pub(crate) use fgb_sink::{store_layer_writer, HashingWriter};
 pub(crate) use geometry::{reproject, shape_geometry};
 pub use open::{geometry_is_null, open_source, open_source_with, take_gdal_errors};
 pub use report::{FeatureIssue, ImportReport};

@@ -202,3 +202,98 @@ pub fn run_ok(cmd: &mut Command) -> std::process::Output {
     );
     out
 }
+
+/// Clients asking `targets` in turn, each request on a new connection, until stopped: the
+/// load of the reload and deployment tests. An answer of 500 or more, or no answer, is a
+/// failure, kept with what was asked.
+pub struct Load {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    ok: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    failures: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    clients: Vec<std::thread::JoinHandle<()>>,
+}
+
+impl Load {
+    /// `clients` threads on `addr`, client `i` starting at `targets[i]`.
+    pub fn start(addr: SocketAddr, clients: usize, targets: &'static [&'static str]) -> Load {
+        use std::sync::atomic::Ordering;
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let ok = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let failures = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let clients = (0..clients)
+            .map(|i| {
+                let (stop, ok, failures) = (stop.clone(), ok.clone(), failures.clone());
+                std::thread::spawn(move || {
+                    let mut k = i;
+                    while !stop.load(Ordering::SeqCst) {
+                        let target = targets[k % targets.len()];
+                        let gzip = [("Accept-Encoding", "gzip")];
+                        match http_request(addr, "GET", target, &gzip, b"") {
+                            Ok((status, _)) if status < 500 => {
+                                ok.fetch_add(1, Ordering::SeqCst);
+                            }
+                            Ok((status, body)) => failures.lock().unwrap().push(format!(
+                                "{target}: {status} {}",
+                                String::from_utf8_lossy(&body[..body.len().min(200)])
+                            )),
+                            Err(e) => failures.lock().unwrap().push(format!("{target}: {e}")),
+                        }
+                        k += 1;
+                    }
+                })
+            })
+            .collect();
+        Load {
+            stop,
+            ok,
+            failures,
+            clients,
+        }
+    }
+
+    /// Requests answered so far.
+    pub fn ok(&self) -> usize {
+        self.ok.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Stops the clients: the requests answered and the failures.
+    pub fn stop(self) -> (usize, Vec<String>) {
+        let Load {
+            stop,
+            ok,
+            failures,
+            clients,
+        } = self;
+        stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        for c in clients {
+            c.join().unwrap();
+        }
+        let failures = failures.lock().unwrap().clone();
+        (ok.load(std::sync::atomic::Ordering::SeqCst), failures)
+    }
+}
+
+/// `quyhoach import` of one new road as the layer `roads-new` into `store` (the GeoJSON
+/// written in `dir`), as an office's update lands while servers serve the store.
+pub fn import_new_road(store: &Path, dir: &Path) {
+    let road = dir.join("new-road.geojson");
+    std::fs::write(
+        &road,
+        r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"name":"Đường mới","class":"local","width_m":12},"geometry":{"type":"LineString","coordinates":[[105.11,9.95],[105.12,9.955]]}}]}"#,
+    )
+    .unwrap();
+    run_ok(
+        Command::new(env!("CARGO_BIN_EXE_quyhoach"))
+            .args([
+                "import",
+                "--quiet",
+                "--kind",
+                "roads",
+                "--layer",
+                "roads-new",
+            ])
+            .args(["--srs", "EPSG:4326", "--store"])
+            .arg(store)
+            .arg(&road),
+    );
+}
