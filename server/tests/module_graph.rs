@@ -189,10 +189,15 @@ fn parse_tree(chars: &[char], mut i: usize) -> (Vec<Vec<String>>, usize) {
     (vec![segs], i)
 }
 
-/// The top-level module a path from a file in module `here` resolves into, if any. `tops`
-/// maps each top-level name (a module, or an item the crate root re-exports) to its module.
-fn target(here: &[String], path: &[String], tops: &BTreeMap<String, String>) -> Option<String> {
-    let full: Vec<String> = match path.first().map(String::as_str) {
+/// The full path a path named in module `here` resolves to (`crate::` and `super::` made
+/// absolute), its first segment a top-level module. `tops` maps each top-level name (a
+/// module, or an item the crate root re-exports) to its module.
+fn resolve(
+    here: &[String],
+    path: &[String],
+    tops: &BTreeMap<String, String>,
+) -> Option<Vec<String>> {
+    let mut full: Vec<String> = match path.first().map(String::as_str) {
         Some("crate") => path[1..].to_vec(),
         Some("super") => {
             let mut base = here.to_vec();
@@ -206,11 +211,24 @@ fn target(here: &[String], path: &[String], tops: &BTreeMap<String, String>) -> 
         }
         _ => return None,
     };
-    full.first().and_then(|t| tops.get(t)).cloned()
+    let top = tops.get(full.first()?)?.clone();
+    if full[0] != top {
+        // A re-exported item: `crate::AppState` is `crate::state::AppState`.
+        full.insert(0, top);
+    }
+    Some(full)
 }
 
-/// Module → the modules it depends on.
-fn graph() -> BTreeMap<String, BTreeSet<String>> {
+/// The top-level module a path named in module `here` resolves into, if any.
+fn target(here: &[String], path: &[String], tops: &BTreeMap<String, String>) -> Option<String> {
+    resolve(here, path, tops).map(|mut f| f.swap_remove(0))
+}
+
+/// Every file module (its path) with its code, and the top-level names.
+type Sources = (Vec<(Vec<String>, String)>, BTreeMap<String, String>);
+
+/// Every file module with its code, and the top-level names.
+fn sources() -> Sources {
     let mut all = Vec::new();
     files(&src_dir(), &[], &mut all);
     let mut tops: BTreeMap<String, String> = all
@@ -231,15 +249,51 @@ fn graph() -> BTreeMap<String, BTreeSet<String>> {
             }
         }
     }
+    let code = all
+        .into_iter()
+        .filter(|(m, _)| m.first().is_some_and(|t| t != "lib" && t != "main"))
+        .map(|(m, path)| (m, code_of(&std::fs::read_to_string(path).unwrap())))
+        .collect();
+    (code, tops)
+}
+
+/// Within each directory module (`portal/`, `tiles/`…): file module → the files of the same
+/// directory module it depends on, leaving out its ancestors (a module's shared items sit in
+/// its `mod.rs`, which declares the submodules and gathers their routes) and descendants.
+fn inner_graph() -> BTreeMap<String, BTreeSet<String>> {
+    let (all, tops) = sources();
+    let modules: BTreeSet<Vec<String>> = all.iter().map(|(m, _)| m.clone()).collect();
     let mut g: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    for (m, path) in &all {
-        let Some(top) = m.first() else { continue };
-        if top == "lib" || top == "main" {
-            continue;
+    for (m, code) in &all {
+        let deps = g.entry(m.join("::")).or_default();
+        for p in paths_in(code) {
+            let Some(full) = resolve(m, &p, &tops) else {
+                continue;
+            };
+            let Some(t) = (1..=full.len())
+                .rev()
+                .map(|n| full[..n].to_vec())
+                .find(|prefix| modules.contains(prefix))
+            else {
+                continue;
+            };
+            let related = t.starts_with(m) || m.starts_with(&t);
+            if !related && t[0] == m[0] {
+                deps.insert(t.join("::"));
+            }
         }
-        let code = code_of(&std::fs::read_to_string(path).unwrap());
+    }
+    g
+}
+
+/// Module → the modules it depends on.
+fn graph() -> BTreeMap<String, BTreeSet<String>> {
+    let (all, tops) = sources();
+    let mut g: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (m, code) in &all {
+        let top = &m[0];
         let deps = g.entry(top.clone()).or_default();
-        for p in paths_in(&code) {
+        for p in paths_in(code) {
             if let Some(t) = target(m, &p, &tops) {
                 if &t != top {
                     deps.insert(t);
@@ -330,6 +384,24 @@ fn cycles(g: &BTreeMap<String, BTreeSet<String>>) -> BTreeSet<BTreeSet<String>> 
                 .collect()
         })
         .collect()
+}
+
+#[test]
+fn submodules_of_a_directory_import_each_other_in_no_cycle() {
+    let g = inner_graph();
+    assert!(
+        g["portal::inbox"].contains("portal::sql"),
+        "the parser misses edges: {g:?}"
+    );
+    let cycles: Vec<String> = cycles(&g)
+        .iter()
+        .map(|c| c.iter().cloned().collect::<Vec<_>>().join(" ↔ "))
+        .collect();
+    assert!(
+        cycles.is_empty(),
+        "submodules in an import cycle: {}",
+        cycles.join("; ")
+    );
 }
 
 #[test]

@@ -31,6 +31,7 @@ use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 
 use super::sql::{now, vals, SqlError, SqlResult, Tx};
+pub use super::twoway::MailConfig;
 use super::twoway::{
     client_key, is_token, new_token, same_bytes, state_db, token_hash, ApiError, ApiResult,
 };
@@ -1702,15 +1703,6 @@ pub fn sweep(tx: &mut dyn Tx) -> Result<usize, SqlError> {
         vals![t - EVENTS_KEPT],
     )?;
     Ok(usize::try_from(n).unwrap_or(usize::MAX))
-}
-
-/// Where alert emails go out.
-#[derive(Debug, Clone)]
-pub struct MailConfig {
-    /// `smtp://host:port`.
-    pub smtp_url: String,
-    /// The From address.
-    pub from: String,
 }
 
 #[cfg(test)]

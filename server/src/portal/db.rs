@@ -12,7 +12,7 @@
 //!   [`Db::with`] on tokio's blocking pool. SQLite serialises writers anyway; the portal's
 //!   writes are a few small rows each.
 //! - **Retention.** [`Db::open`] deletes expired rows at once and then every
-//!   [`SWEEP_INTERVAL`] on a background thread (see [`SWEEPS`]).
+//!   [`SWEEP_INTERVAL`] on a background thread (see [`super::DB_SWEEPS`]).
 //! - **Backups** with SQLite's online backup API ([`backup`]): `quyhoach db backup`.
 //!
 //! See `docs/portal-state.md`.
@@ -49,10 +49,6 @@ pub const SWEEP_INTERVAL: Duration = Duration::from_secs(3600);
 
 /// A feature's function deleting its expired rows; returns how many top-level rows went.
 pub type Sweep = fn(&Connection) -> rusqlite::Result<usize>;
-
-/// Retention: each feature's function deleting its expired rows (returns how many top-level
-/// rows went). Run at open and every [`SWEEP_INTERVAL`].
-pub static SWEEPS: &[(&str, Sweep)] = &[("expired workshops", super::workshop::sweep)];
 
 /// Errors of [`Db::with`].
 #[derive(Debug, thiserror::Error)]
@@ -107,7 +103,7 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
 
 /// Runs every sweep; logs what went.
 fn sweep(conn: &Connection) {
-    for (what, f) in SWEEPS {
+    for (what, f) in super::DB_SWEEPS {
         match f(conn) {
             Ok(0) => {}
             Ok(n) => tracing::info!(n, what, "portal database: deleted expired rows"),

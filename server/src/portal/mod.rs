@@ -105,6 +105,20 @@ pub struct PortalConfig {
     pub twoway: twoway::TwowayConfig,
 }
 
+/// Retention in the portal's own SQLite file: each feature's function deleting its expired
+/// rows (returns how many top-level rows went), run by [`db::Db`] at open and every
+/// [`db::SWEEP_INTERVAL`]. Listed here, with the features, so that the database module
+/// names none of them.
+pub static DB_SWEEPS: &[(&str, db::Sweep)] = &[("expired workshops", workshop::sweep)];
+
+/// Every two-way sweep on the state database (SQLite or PostgreSQL), run when the server
+/// starts and every [`db::SWEEP_INTERVAL`] (see [`twoway::start_sweeper`]).
+pub static STATE_SWEEPS: &[(&str, twoway::Sweep)] = &[
+    ("expired sessions and login throttles", accounts::sweep),
+    ("contact details past retention", feedback::sweep),
+    ("follows past retention and sent mail", alerts::sweep),
+];
+
 /// Every route of the portal's modules.
 pub fn routes() -> Routes {
     let mut r = Routes::new();

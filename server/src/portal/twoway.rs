@@ -190,7 +190,7 @@ pub struct TwowayConfig {
     /// deletes them.
     pub contact_retention_days: i64,
     /// Where alert emails go out; `None`: no email, feeds only.
-    pub mail: Option<Arc<super::alerts::MailConfig>>,
+    pub mail: Option<Arc<MailConfig>>,
 }
 
 impl Default for TwowayConfig {
@@ -209,20 +209,18 @@ pub const DEFAULT_CONTACT_RETENTION_DAYS: i64 = 365;
 /// A feature's deletion of its expired rows, on either database; returns how many went.
 pub type Sweep = fn(&mut dyn Tx) -> Result<usize, SqlError>;
 
-/// Every two-way sweep, run when the server starts and every
-/// [`super::db::SWEEP_INTERVAL`] (see [`start_sweeper`]).
-pub static SWEEPS: &[(&str, Sweep)] = &[
-    (
-        "expired sessions and login throttles",
-        super::accounts::sweep,
-    ),
-    ("contact details past retention", super::feedback::sweep),
-    ("follows past retention and sent mail", super::alerts::sweep),
-];
+/// Where alert emails go out.
+#[derive(Debug, Clone)]
+pub struct MailConfig {
+    /// `smtp://host:port`.
+    pub smtp_url: String,
+    /// The From address.
+    pub from: String,
+}
 
 /// Runs every sweep now; logs what went.
 pub fn sweep_now(db: &StateDb) {
-    for (what, f) in SWEEPS {
+    for (what, f) in super::STATE_SWEEPS {
         match db.tx_blocking(move |tx| f(tx)) {
             Ok(0) => {}
             Ok(n) => tracing::info!(n, what, "state database: deleted expired rows"),
