@@ -73,6 +73,30 @@ pub const MAX_SEGMENT_BYTES: usize = 255;
 /// connections whose head exceeds [`listener::MAX_HEAD_BYTES`].
 pub const MAX_HEADER_BYTES: usize = 16 * 1024;
 
+/// The value of `--store`: a store directory. A URL (`postgresql://…`) is refused with a
+/// clear message rather than taken as a relative path (which made a directory named
+/// `postgresql:` and imported into it): the PostgreSQL/PostGIS store is not built yet.
+pub fn store_dir(value: &str) -> Result<std::path::PathBuf, String> {
+    let scheme = value.split_once("://").map(|(s, _)| s);
+    let is_url = scheme.is_some_and(|s| {
+        !s.is_empty()
+            && s.starts_with(|c: char| c.is_ascii_alphabetic())
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+    });
+    if is_url {
+        return Err(format!(
+            "'{value}' is a URL; --store takes a store directory (stores in PostgreSQL/PostGIS \
+             are not supported yet, see docs/deploy.md; the portal's own state goes to \
+             PostgreSQL with --db-url)"
+        ));
+    }
+    if value.is_empty() {
+        return Err("--store is empty: name the store directory".into());
+    }
+    Ok(std::path::PathBuf::from(value))
+}
+
 /// `Cache-Control` of read endpoints: the data changes only on import, and the ETag
 /// lets clients revalidate cheaply after five minutes.
 pub const CACHE_CONTROL: &str = "public, max-age=300";

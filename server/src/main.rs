@@ -37,7 +37,7 @@ enum Command {
     /// List the layers and plans of a store.
     Info {
         /// Store directory.
-        #[arg(long, env = "QUYHOACH_STORE", default_value = "demo-store")]
+        #[arg(long, env = "QUYHOACH_STORE", default_value = "demo-store", value_parser = quyhoach_server::store_dir)]
         store: PathBuf,
         /// Print the catalog as JSON.
         #[arg(long)]
@@ -169,7 +169,7 @@ impl TileServeArgs {
 #[derive(Args)]
 struct TilesArgs {
     /// Store directory.
-    #[arg(long, env = "QUYHOACH_STORE", default_value = "demo-store")]
+    #[arg(long, env = "QUYHOACH_STORE", default_value = "demo-store", value_parser = quyhoach_server::store_dir)]
     store: PathBuf,
     /// The archive to write (replaced atomically).
     #[arg(long)]
@@ -199,7 +199,7 @@ struct TilesArgs {
 struct ServeArgs {
     /// Store directory (default `demo-store`). Without it but with `--pmtiles`, only the
     /// archives are served (tiles, TileJSON, `/tiles`, health): no store is loaded.
-    #[arg(long, env = "QUYHOACH_STORE")]
+    #[arg(long, env = "QUYHOACH_STORE", value_parser = quyhoach_server::store_dir)]
     store: Option<PathBuf>,
     /// Address to listen on.
     #[arg(long, env = "QUYHOACH_LISTEN", default_value = "127.0.0.1:8080")]
@@ -318,7 +318,7 @@ struct ImportArgs {
     #[arg(long)]
     kind: Kind,
     /// Store directory (created if missing).
-    #[arg(long, env = "QUYHOACH_STORE")]
+    #[arg(long, env = "QUYHOACH_STORE", value_parser = quyhoach_server::store_dir)]
     store: PathBuf,
     /// Source reference system: vn2000:<province>, vn2000:tm3:<meridian>, vn2000:utm48|utm49,
     /// EPSG:<code>, or prj (trust the file).
@@ -373,13 +373,13 @@ enum PlansCommand {
         /// Plans file.
         file: PathBuf,
         /// Store directory.
-        #[arg(long, env = "QUYHOACH_STORE")]
+        #[arg(long, env = "QUYHOACH_STORE", value_parser = quyhoach_server::store_dir)]
         store: PathBuf,
     },
     /// List plans.
     List {
         /// Store directory.
-        #[arg(long, env = "QUYHOACH_STORE")]
+        #[arg(long, env = "QUYHOACH_STORE", value_parser = quyhoach_server::store_dir)]
         store: PathBuf,
         /// JSON output.
         #[arg(long)]
@@ -390,7 +390,7 @@ enum PlansCommand {
         /// Plan id.
         id: String,
         /// Store directory.
-        #[arg(long, env = "QUYHOACH_STORE")]
+        #[arg(long, env = "QUYHOACH_STORE", value_parser = quyhoach_server::store_dir)]
         store: PathBuf,
         /// JSON output.
         #[arg(long)]
@@ -401,7 +401,7 @@ enum PlansCommand {
         /// Plan id.
         id: String,
         /// Store directory.
-        #[arg(long, env = "QUYHOACH_STORE")]
+        #[arg(long, env = "QUYHOACH_STORE", value_parser = quyhoach_server::store_dir)]
         store: PathBuf,
     },
 }
@@ -409,7 +409,7 @@ enum PlansCommand {
 #[derive(Args)]
 struct PlanAddArgs {
     /// Store directory.
-    #[arg(long, env = "QUYHOACH_STORE")]
+    #[arg(long, env = "QUYHOACH_STORE", value_parser = quyhoach_server::store_dir)]
     store: PathBuf,
     /// Plan id (lowercase, digits, '-').
     #[arg(long)]
@@ -446,7 +446,7 @@ struct PlanAddArgs {
 #[derive(Args)]
 struct DemoArgs {
     /// Store directory for the demo.
-    #[arg(long, env = "QUYHOACH_STORE", default_value = "demo-store")]
+    #[arg(long, env = "QUYHOACH_STORE", default_value = "demo-store", value_parser = quyhoach_server::store_dir)]
     store: PathBuf,
     /// Address to serve on once the store is ready.
     #[arg(long, env = "QUYHOACH_LISTEN", default_value = "127.0.0.1:8080")]

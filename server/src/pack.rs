@@ -39,7 +39,7 @@ pub enum WorkshopCommand {
 #[derive(Args, Debug, Clone)]
 pub struct PackArgs {
     /// Store directory.
-    #[arg(long, env = "QUYHOACH_STORE", default_value = "demo-store")]
+    #[arg(long, env = "QUYHOACH_STORE", default_value = "demo-store", value_parser = crate::store_dir)]
     pub store: PathBuf,
     /// The commune's code (in the store's boundaries layer; see `quyhoach info`).
     #[arg(long)]

@@ -460,3 +460,54 @@ fn info_reports_temporary_files_of_an_interrupted_import() {
     let v: serde_json::Value = serde_json::from_str(&stdout(&json)).unwrap();
     assert_eq!(v["temporary_files"]["count"], 0);
 }
+
+#[test]
+fn a_database_url_as_store_is_refused_and_nothing_is_made() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = shared_data("countries.fgb");
+    let src = src.to_str().unwrap();
+    let url = "postgresql://quyhoach@127.0.0.1/planning";
+    for args in [
+        vec![
+            "import",
+            src,
+            "--kind",
+            "boundaries",
+            "--srs",
+            "EPSG:4326",
+            "--store",
+            url,
+        ],
+        vec!["info", "--store", url],
+        vec!["serve", "--store", url],
+        vec!["plans", "list", "--store", url],
+        vec!["tiles", "--store", url, "--out", "x.pmtiles"],
+    ] {
+        let o = Command::new(env!("CARGO_BIN_EXE_quyhoach"))
+            .args(&args)
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert!(!o.status.success(), "{args:?} succeeded");
+        let err = stderr(&o);
+        assert!(
+            err.contains("is a URL; --store takes a store directory"),
+            "{args:?}: {err}"
+        );
+        // Nothing made beside it: no `postgresql:` directory, no archive.
+        let made: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert!(made.is_empty(), "{args:?} made {made:?}");
+    }
+    // The environment variable is checked alike.
+    let o = Command::new(env!("CARGO_BIN_EXE_quyhoach"))
+        .args(["info"])
+        .env("QUYHOACH_STORE", url)
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(stderr(&o).contains("is a URL"), "{}", stderr(&o));
+    // A directory whose name has a colon is still a directory.
+    let odd = dir.path().join("store:2026");
+    let o = quyhoach(&["info", "--store", odd.to_str().unwrap()]);
+    assert!(!stderr(&o).contains("is a URL"), "{}", stderr(&o));
+}

@@ -245,7 +245,7 @@ pub fn start_sweeper(db: StateDb) {
 pub struct StateArgs {
     /// The store directory whose `portal.sqlite` is the state database (the server's
     /// default).
-    #[arg(long, env = "QUYHOACH_STORE", default_value = "demo-store")]
+    #[arg(long, env = "QUYHOACH_STORE", default_value = "demo-store", value_parser = crate::store_dir)]
     pub store: std::path::PathBuf,
     /// The portal database file (SQLite), if not the store's.
     #[arg(long, env = "QUYHOACH_DB", value_name = "FILE")]

@@ -14,7 +14,7 @@ use crate::portal::twoway::StateArgs;
 #[derive(clap::Args, Debug)]
 pub struct AnnounceArgs {
     /// Store directory.
-    #[arg(long, env = "QUYHOACH_STORE", default_value = "demo-store")]
+    #[arg(long, env = "QUYHOACH_STORE", default_value = "demo-store", value_parser = crate::store_dir)]
     pub store: PathBuf,
     /// The plan announced (its id, as `quyhoach plans list` shows).
     #[arg(long)]
