@@ -354,7 +354,11 @@ impl Store {
         }
         if let Some(p) = previous {
             if p.file != self.catalog.layers[id].file {
-                let _ = fs::remove_file(self.dir.join(&p.file));
+                // The new version is committed; an old file left behind costs only space.
+                let old = self.dir.join(&p.file);
+                if let Err(e) = fs::remove_file(&old) {
+                    tracing::warn!(path = %old.display(), %e, "the replaced layer file was not removed");
+                }
             }
         }
         Ok(())
@@ -410,8 +414,10 @@ impl Store {
                 .map_err(io_err("cannot write", &tmp))?;
         }
         fs::rename(&tmp, &path).map_err(io_err("cannot replace", &path))?;
-        if let Ok(d) = File::open(&self.dir) {
-            let _ = d.sync_all();
+        // The rename is done and the import succeeds; without the directory's fsync a power
+        // cut soon after may still bring the old catalog back, so say so.
+        if let Err(e) = File::open(&self.dir).and_then(|d| d.sync_all()) {
+            tracing::warn!(dir = %self.dir.display(), %e, "the store directory was not synced");
         }
         Ok(())
     }

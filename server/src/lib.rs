@@ -141,7 +141,7 @@ fn report_route(format: ReportFormat) -> MethodRouter<AppState> {
 /// [`app`] registers exactly these and the portal's, and the tests check that each of
 /// [`route_list`] appears in the OpenAPI document.
 fn routes() -> Routes {
-    let own: Routes = vec![
+    vec![
         ("/api/v1/health", &["get"], get(api::health)),
         ("/api/v1/openapi.json", &["get"], get(openapi_json)),
         ("/api/v1/layers", &["get"], get(api::layers)),
@@ -216,8 +216,7 @@ fn routes() -> Routes {
             &["get"],
             get(glyphs::glyphs_route),
         ),
-    ];
-    own
+    ]
 }
 
 /// The (path, methods) of every route, the portal's included, for documentation checks.
