@@ -119,12 +119,6 @@ impl Archive {
         self.reader.header().bounds_e7.map(|v| f64::from(v) / 1e7)
     }
 
-    /// Whether the tile is within the archive's zoom range.
-    pub fn has_zoom(&self, t: TileCoord) -> bool {
-        let (lo, hi) = self.zooms();
-        (lo..=hi).contains(&t.z)
-    }
-
     /// A tile's stored bytes, `None` when absent or empty: from memory when it was read
     /// before and is still cached, else a positioned read of the file (blocking; the page
     /// cache answers it once the tile has been read before).

@@ -70,11 +70,6 @@ impl StoreTiles {
             source,
         }
     }
-
-    /// The encoder's view of it.
-    pub fn source(&self) -> &IndexSource {
-        &self.source
-    }
 }
 
 impl TileSet for StoreTiles {
