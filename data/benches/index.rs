@@ -14,7 +14,8 @@ use std::time::Instant;
 use criterion::{criterion_group, criterion_main, Criterion};
 use geo::InteriorPoint;
 use geo_types::{Coord, Geometry, LineString, MultiPolygon, Polygon};
-use quyhoach_data::index::{Index, Site};
+use quyhoach_data::index::Index;
+use quyhoach_data::planning::Site;
 
 fn rss_kb() -> u64 {
     std::fs::read_to_string("/proc/self/status")

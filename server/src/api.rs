@@ -8,8 +8,9 @@ use axum::extract::{Path, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::Json;
-use quyhoach_data::index::{self, Cancel, FeatureOut, Index, Site};
+use quyhoach_data::index::{self, FeatureOut, Index};
 use quyhoach_data::landuse;
+use quyhoach_data::planning::{self, Cancel, Site};
 use serde_json::{json, Map, Value};
 
 use crate::error::{AppError, Result};
@@ -39,7 +40,7 @@ pub const DEFAULT_SEARCH_LIMIT: i64 = 10;
 pub const MAX_QUERY_CHARS: usize = quyhoach_data::index::MAX_QUERY_CHARS;
 /// Most points in one conversion request (the index's cap): a certificate's corner table
 /// has tens, a surveyed boundary hundreds.
-pub const MAX_CONVERT_POINTS: usize = quyhoach_data::index::MAX_CONVERT_POINTS;
+pub const MAX_CONVERT_POINTS: usize = quyhoach_data::planning::MAX_CONVERT_POINTS;
 /// Most parcels returned at one point (overlapping parcels in a damaged cadastre).
 pub const MAX_PARCELS_AT: usize = 50;
 /// Largest parcel or sheet number accepted in a path (sheets have 1–4 digits, parcels up
@@ -310,7 +311,7 @@ pub async fn parcels_at(State(st): State<ApiState>, p: Params) -> Result<Respons
             "srs",
             "the reference system of x/y, e.g. vn2000:kien-giang, vn2000:tm3:104.5 or EPSG:9210",
         )?;
-        let out = index::convert(&[(x, y)], srs, true)?;
+        let out = planning::convert(&[(x, y)], srs, true)?;
         let &(lon, lat) = out
             .first()
             .ok_or_else(|| AppError::Internal("conversion returned no point".into()))?;
@@ -535,7 +536,7 @@ impl CachedReport {
 }
 
 /// Parcel layer and feature id of a cached report.
-type ReportKey = (String, index::FeatureId);
+type ReportKey = (String, planning::FeatureId);
 
 /// Finished parcel reports of one data version, by parcel (see [`report_cache`]).
 pub(crate) type ReportCache = moka::future::Cache<ReportKey, std::sync::Arc<CachedReport>>;
@@ -602,7 +603,7 @@ fn build_report(ix: &Index, f: FeatureOut) -> Result<std::sync::Arc<CachedReport
     #[derive(serde::Serialize)]
     struct WithLinks<'a> {
         #[serde(flatten)]
-        report: &'a index::Report,
+        report: &'a planning::Report,
         #[serde(skip_serializing_if = "Option::is_none")]
         links: Option<Value>,
     }
@@ -841,7 +842,7 @@ pub async fn convert_get(p: Params) -> Result<Response> {
         check_lon_lat(lon, lat)?;
         (lon, lat)
     };
-    let out = index::convert(&[pt], &srs, to_wgs84)?;
+    let out = planning::convert(&[pt], &srs, to_wgs84)?;
     let mut pts = convert_json(&[pt], &out, &srs, to_wgs84);
     Ok(json_ok(pts.pop().unwrap_or(Value::Null)))
 }
@@ -906,7 +907,8 @@ pub async fn convert_post(p: Params, body: Bytes) -> Result<Response> {
         .collect::<Result<Vec<_>>>()?;
     let srs2 = srs.clone();
     let pts2 = pts.clone();
-    let out = tokio::task::spawn_blocking(move || index::convert(&pts2, &srs2, to_wgs84)).await??;
+    let out =
+        tokio::task::spawn_blocking(move || planning::convert(&pts2, &srs2, to_wgs84)).await??;
     let mut resp = json_ok(json!({
         "srs": srs,
         "direction": if to_wgs84 { "to_wgs84" } else { "from_wgs84" },

@@ -5,7 +5,7 @@
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use quyhoach_data::index::QueryError;
+use quyhoach_data::planning::QueryError;
 use serde_json::{json, Value};
 
 /// Media type of RFC 7807 problem documents.

@@ -21,7 +21,8 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use geo_types::Geometry;
-use quyhoach_data::index::{FeatureOut, Index, Site};
+use quyhoach_data::index::{FeatureOut, Index};
+use quyhoach_data::planning::Site;
 use quyhoach_data::schema::Kind;
 
 use crate::glyphs::{FONT_BOLD, FONT_REGULAR};

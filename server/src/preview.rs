@@ -541,7 +541,7 @@ pub async fn parcel_map_png(
     use crate::error::AppError;
     use crate::text::Lang;
     use axum::response::IntoResponse;
-    use quyhoach_data::index::Site;
+    use quyhoach_data::planning::Site;
     p.allow(&["n", "lang"])?;
     let n = p.int("n", 1, 1_000)?;
     let lang = Lang::from_param(p.str("lang")?);

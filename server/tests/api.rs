@@ -11,7 +11,7 @@ use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use common::{demo, get, get_with, parcel_key as key, personal_demo, post, send, Resp};
 use geo::InteriorPoint;
-use quyhoach_data::index::{self, FeatureOut};
+use quyhoach_data::index::FeatureOut;
 use quyhoach_server::geojson::geometry_to_json;
 use quyhoach_server::text::MAX_REPORT_BYTES;
 use serde_json::{json, Value};
@@ -136,7 +136,8 @@ async fn parcel_at_vn2000_coordinates_with_aliases() {
     let st = &demo().state;
     let f = parcel(500);
     let (lon, lat) = inside(&f);
-    let xy = index::convert(&[(lon, lat)], "vn2000:kien-giang", false).unwrap()[0];
+    let xy =
+        quyhoach_data::planning::convert(&[(lon, lat)], "vn2000:kien-giang", false).unwrap()[0];
     let a = get(
         st,
         &format!(
@@ -1076,7 +1077,8 @@ async fn a_site_uploaded_as_a_zipped_shapefile_or_kml_gets_a_report() {
     let f = parcel(100);
     let (lon, lat) = inside(&f);
     // A surveyor's boundary: a Shapefile in VN-2000 (Kiên Giang) with its .prj, zipped.
-    let xy = quyhoach_data::index::convert(&[(lon, lat)], "vn2000:kien-giang", false).unwrap()[0];
+    let xy =
+        quyhoach_data::planning::convert(&[(lon, lat)], "vn2000:kien-giang", false).unwrap()[0];
     let dir = tempfile::tempdir().unwrap();
     let gj = dir.path().join("lo.geojson");
     let (x, y) = xy;

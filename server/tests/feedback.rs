@@ -59,7 +59,7 @@ fn parcel() -> &'static (String, String, String, Value) {
                 continue;
             }
             let r = ix
-                .report(&quyhoach_data::index::Site::Parcel {
+                .report(&quyhoach_data::planning::Site::Parcel {
                     layer: f.layer.clone(),
                     id: f.id,
                 })

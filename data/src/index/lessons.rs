@@ -20,8 +20,9 @@ use geo_types::{LineString, MultiPolygon, Point, Polygon};
 use serde::Serialize;
 use serde_json::Value;
 
-use super::{metric, FeatureId, Index, Layer, QueryError, Report, Site};
+use super::{FeatureId, Index, Layer};
 use crate::demo::Rng;
+use crate::planning::{metric, QueryError, Report, Site};
 use crate::plans::{Plan, PlanLevel, PlanStatus};
 use crate::schema::Kind;
 use crate::srs;
@@ -958,7 +959,7 @@ impl<'a> LessonData<'a> {
         layer: &str,
         id: FeatureId,
         site: &MultiPolygon<f64>,
-        cancel: &super::Cancel,
+        cancel: &crate::planning::Cancel,
     ) -> Result<Option<SiteProblem>, QueryError> {
         let r = self
             .ix
@@ -1517,7 +1518,7 @@ impl Ctx {
 }
 
 /// The binding plan with two zones each at least [`STRADDLE_MIN_PCT`] of the parcel.
-fn straddling_plan(r: &Report) -> Option<&super::PlanReport> {
+fn straddling_plan(r: &Report) -> Option<&crate::planning::PlanReport> {
     r.plans.iter().filter(|p| p.binding).find(|p| {
         let big: BTreeSet<String> = p
             .zones
@@ -1631,7 +1632,7 @@ mod tests {
             panic!("no site")
         };
         assert_eq!(
-            d.check_site(&layer, id, &show, &super::super::Cancel::new())
+            d.check_site(&layer, id, &show, &crate::planning::Cancel::new())
                 .unwrap(),
             None
         );

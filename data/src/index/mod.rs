@@ -1,26 +1,25 @@
-//! The in-memory index of a store and the queries the server answers: parcels at a point or
-//! by number, features in a box, type-ahead search, the planning report of a site and
-//! VN-2000 coordinate conversion.
+//! The in-memory index of a store (the embedded backend) and the queries the server answers:
+//! parcels at a point or by number, features in a box, type-ahead search; it answers the
+//! planning report's questions through [`PlanningData`](crate::planning::PlanningData)
+//! (see `records.rs`).
 //!
 //! [`Index::load`] reads every layer's FlatGeobuf once into compact arrays (one coordinate
 //! array per layer, dictionary-encoded text columns; `private_*` columns are never read) and
 //! indexes the features' bounding boxes per layer in a packed Hilbert R-tree ([`boxes`]).
 //! All geometry is WGS 84 longitude/latitude; areas and distances in reports are computed in a metric projection
-//! (see [`report`](Index::report)).
+//! (see [`crate::planning::report`]).
 //!
 //! The index is immutable once loaded (`Send + Sync`): the server holds it in an `Arc` and
 //! swaps in a new one after an import.
 
 mod boxes;
-mod convert;
 mod geom;
 pub mod lessons;
-mod metric;
 mod props;
-mod report;
+mod records;
 mod search;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -28,21 +27,17 @@ use std::io::BufReader;
 use std::path::{Path, PathBuf};
 
 use flatgeobuf::{ColumnType, FallibleStreamingIterator, FgbReader};
-use geo::{BoundingRect, Contains, Intersects};
+use geo::{Contains, Intersects};
 use geo_types::{Coord, Point, Rect};
 use geozero::{FeatureProperties, GeozeroGeometry};
 use serde::Serialize;
 
 use crate::encoding::fold;
+use crate::planning::MetricCache;
 use crate::schema::{FieldType, Kind};
 use crate::store::{Catalog, LayerEntry, Store, StoreError};
 
-pub use convert::{convert, MAX_CONVERT_POINTS};
-pub use report::{
-    Cancel, CancelOnDrop, LandUseOut, PlanReport, PlanVerdict, RedlineHit, Report, SiteSummary,
-    ZoneOverlap, DISCLAIMER_EN, DISCLAIMER_VI, MAX_SITE_AREA_M2, MAX_SITE_VERTICES, OFFICE_EN,
-    OFFICE_VI, REDLINE_NEAR_M, SLIVER_M2, SLIVER_PCT,
-};
+use crate::planning::{FeatureId, QueryError};
 pub use search::{
     renames, EntryKind, Found, Rename, SearchBuilder, SearchIndex, Suggestion, MAX_QUERY_CHARS,
     MAX_SEARCH_LIMIT,
@@ -60,10 +55,6 @@ pub const MAX_PAGE: usize = 1000;
 /// equator, a whole province): larger boxes would make the server count millions of features
 /// for one request; whole layers are downloaded without a box, page by page.
 pub const MAX_BBOX_AREA_DEG2: f64 = 1.0;
-
-/// Index of a feature within its layer (its position in the layer file), stable while the
-/// store is loaded.
-pub type FeatureId = u32;
 
 /// Errors while loading the index.
 #[derive(Debug, thiserror::Error)]
@@ -94,27 +85,6 @@ pub enum IndexError {
     /// A layer holds more features than a [`FeatureId`] can number.
     #[error("layer '{0}' has more than 4 294 967 295 features")]
     TooManyFeatures(String),
-}
-
-/// Errors of a request: the server maps them to HTTP statuses.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum QueryError {
-    /// 400: the request is malformed; says what was wrong and what is accepted.
-    #[error("{0}")]
-    BadRequest(String),
-    /// 404: the layer, feature, commune or plan does not exist.
-    #[error("{0}")]
-    NotFound(String),
-    /// 413: the input is over a documented cap.
-    #[error("{0}")]
-    TooLarge(String),
-    /// 500: an internal failure (e.g. PROJ refused a transformation).
-    #[error("{0}")]
-    Internal(String),
-    /// 503: the work was stopped by its [`Cancel`] token (its deadline passed or its client
-    /// went away).
-    #[error("the report took too long and was stopped")]
-    Cancelled,
 }
 
 /// A feature as served: geometry and public properties (never `private_*` columns).
@@ -156,20 +126,6 @@ pub struct SearchHit {
     /// For an old (pre-2025) commune name: what it is now ("Vĩnh Hòa Phú (trước 1/7/2025) →
     /// nay là xã Bình An, tỉnh An Giang").
     pub note: Option<String>,
-}
-
-/// The site of a planning report.
-#[derive(Debug, Clone)]
-pub enum Site {
-    /// A stored parcel.
-    Parcel {
-        /// Parcel layer id.
-        layer: String,
-        /// Feature id.
-        id: FeatureId,
-    },
-    /// A drawn or uploaded polygon, WGS 84.
-    Geometry(geo_types::MultiPolygon<f64>),
 }
 
 /// One loaded layer.
@@ -269,8 +225,8 @@ pub struct Index {
     /// By layer index: where a parcel layer's key numbers are (None for other layers).
     key_columns: Vec<Option<KeyColumns>>,
     pub(crate) search: search::SearchIndex,
-    /// Zones and red lines already projected for a report (see [`metric::MetricCache`]).
-    pub(crate) metric: metric::MetricCache,
+    /// Zones and red lines already projected for a report (see [`MetricCache`]).
+    pub(crate) metric: MetricCache,
 }
 
 impl std::fmt::Debug for Index {
@@ -489,7 +445,7 @@ impl Index {
             parcel_keys: Vec::new(),
             key_columns: Vec::new(),
             search: search::SearchIndex::default(),
-            metric: metric::metric_cache(),
+            metric: MetricCache::new(),
         };
         index.build_communes();
         index.search = search::SearchIndex::build(&index);
@@ -922,13 +878,4 @@ pub fn union_bbox(a: Option<[f64; 4]>, b: [f64; 4]) -> [f64; 4] {
             a[3].max(b[3]),
         ],
     }
-}
-
-/// Bounding box of a geometry as `[w, s, e, n]`.
-pub(crate) fn bbox_of<G: BoundingRect<f64>>(g: &G) -> Option<[f64; 4]>
-where
-    G::Output: Into<Option<Rect<f64>>>,
-{
-    let r: Option<Rect<f64>> = g.bounding_rect().into();
-    r.map(|r| [r.min().x, r.min().y, r.max().x, r.max().y])
 }

@@ -9,6 +9,7 @@ use geo_types::{coord, MultiPolygon, Polygon, Rect};
 
 use super::*;
 use crate::demo::{self, DemoOptions, DemoStats};
+use crate::planning::*;
 use crate::plans::PlanStatus;
 
 struct Fixture {
@@ -44,7 +45,8 @@ fn fixture() -> &'static Fixture {
     })
 }
 
-fn ix() -> &'static Index {
+/// The small demo store, loaded once per test binary.
+pub(crate) fn ix() -> &'static Index {
     &fixture().index
 }
 
@@ -775,7 +777,7 @@ fn drawn_site_overlaps_match_geos() {
     for mp in sites {
         let r = ix().report(&Site::Geometry(mp.clone())).unwrap();
         let def = &r.site.metric_crs;
-        let site_m = super::metric::project_mp(def, &mp).unwrap();
+        let site_m = crate::planning::metric::project_mp(def, &mp).unwrap();
         let site_g = site_m.to_gdal().unwrap();
         assert!((site_g.area() - r.site.area_m2).abs() < 1e-6 * r.site.area_m2);
         for p in &r.plans {
@@ -787,8 +789,11 @@ fn drawn_site_overlaps_match_geos() {
                 .collect();
             for l in layers {
                 for id in l.candidates(r.site.bbox) {
-                    let zone_m =
-                        super::metric::project_mp(def, &l.geoms.multipolygon(id as usize)).unwrap();
+                    let zone_m = crate::planning::metric::project_mp(
+                        def,
+                        &l.geoms.multipolygon(id as usize),
+                    )
+                    .unwrap();
                     let geos = site_g
                         .intersection(&zone_m.to_gdal().unwrap())
                         .map_or(0.0, |g| g.area());

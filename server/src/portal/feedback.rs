@@ -36,7 +36,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use axum::Extension;
 use hmac::{Hmac, Mac};
-use quyhoach_data::index::{Index, Report, Site};
+use quyhoach_data::index::Index;
+use quyhoach_data::planning::{Report, Site};
 use serde_json::{json, Map, Value};
 use sha2::Sha256;
 
@@ -495,8 +496,8 @@ struct Resolved {
     context: Map<String, Value>,
 }
 
-fn query_err(e: quyhoach_data::index::QueryError) -> ApiError {
-    use quyhoach_data::index::QueryError as Q;
+fn query_err(e: quyhoach_data::planning::QueryError) -> ApiError {
+    use quyhoach_data::planning::QueryError as Q;
     match e {
         Q::BadRequest(m) => ApiError::Unprocessable(m),
         Q::NotFound(m) => ApiError::NotFound(m),
@@ -761,7 +762,7 @@ fn resolve(ix: &Index, s: &SubjectIn, comment: bool) -> ApiResult<Resolved> {
                 ));
             }
             let cancel =
-                quyhoach_data::index::Cancel::with_timeout(std::time::Duration::from_secs(20));
+                quyhoach_data::planning::Cancel::with_timeout(std::time::Duration::from_secs(20));
             let report = ix
                 .report_with_cancel(&Site::Geometry(mp.clone()), &cancel)
                 .map_err(query_err)?;

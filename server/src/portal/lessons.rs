@@ -1333,7 +1333,7 @@ async fn judge(st: &PortalState, step: &GenStep, answer: &Value, lang: &str) -> 
             let mp = crate::geojson::parse_site(g)?;
             let (index, layer, id) = (st.index.clone(), layer.clone(), *id);
             // The site's report, stopped at the reports' deadline or when the client leaves.
-            let cancel = quyhoach_data::index::Cancel::with_timeout(crate::api::REPORT_DEADLINE);
+            let cancel = quyhoach_data::planning::Cancel::with_timeout(crate::api::REPORT_DEADLINE);
             let _stop_when_dropped = cancel.guard();
             let problem = tokio::task::spawn_blocking(move || {
                 LessonData::new(&index, 0, BTreeMap::new()).check_site(&layer, id, &mp, &cancel)

@@ -648,8 +648,8 @@ async fn publish(
         let (page, area_url) = (page.clone(), format!("{base}/thong-bao/{area}"));
         tokio::task::spawn_blocking(move || -> ApiResult<_> {
             let mut notice = build(&ix, &opts).map_err(|e| match e {
-                quyhoach_data::index::QueryError::NotFound(m) => ApiError::NotFound(m),
-                quyhoach_data::index::QueryError::BadRequest(m) => ApiError::Unprocessable(m),
+                quyhoach_data::planning::QueryError::NotFound(m) => ApiError::NotFound(m),
+                quyhoach_data::planning::QueryError::BadRequest(m) => ApiError::Unprocessable(m),
                 e => ApiError::Internal(format!("notice: {e}")),
             })?;
             // The area's page: a whole-area notice has one per plan.

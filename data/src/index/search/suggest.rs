@@ -7,7 +7,8 @@
 
 use serde::Serialize;
 
-use super::super::{convert, Index};
+use super::super::Index;
+use crate::planning::convert;
 use crate::srs::{provinces, SrsSpec};
 
 /// Another reading of a VN-2000 point.

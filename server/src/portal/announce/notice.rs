@@ -4,9 +4,10 @@
 
 use std::collections::BTreeMap;
 
-use geo::{BooleanOps, BoundingRect};
+use geo::BooleanOps;
 use geo_types::{Geometry, LineString, MultiLineString, MultiPolygon, Polygon};
-use quyhoach_data::index::{Cancel, Index, PlanReport, QueryError, Site, ValueRef, SLIVER_M2};
+use quyhoach_data::index::{Index, ValueRef};
+use quyhoach_data::planning::{bbox_of, Cancel, PlanReport, QueryError, Site, SLIVER_M2};
 use quyhoach_data::plans::PlanStatus;
 use quyhoach_data::schema::Kind;
 
@@ -110,11 +111,6 @@ fn lines(g: Geometry<f64>) -> MultiLineString<f64> {
     }
 }
 
-fn bbox_of(mp: &MultiPolygon<f64>) -> Option<[f64; 4]> {
-    mp.bounding_rect()
-        .map(|r| [r.min().x, r.min().y, r.max().x, r.max().y])
-}
-
 fn rect(b: [f64; 4]) -> MultiPolygon<f64> {
     MultiPolygon(vec![Polygon::new(
         LineString::from(vec![
@@ -138,7 +134,7 @@ fn commune_boundary(
         if l.kind != Kind::Boundaries {
             continue;
         }
-        let mut found: Option<(quyhoach_data::index::FeatureId, String, Option<String>)> = None;
+        let mut found: Option<(quyhoach_data::planning::FeatureId, String, Option<String>)> = None;
         let _ = index.visit_bbox(id, l.bounds, &mut |f, _| {
             if found.is_none() && str_prop(&f, "code").as_deref() == Some(code) {
                 let name = str_prop(&f, "name").unwrap_or_else(|| code.to_string());
@@ -192,7 +188,7 @@ pub fn communes_with_zones(index: &Index, plan_id: &str) -> Vec<(String, String)
     found.into_iter().collect()
 }
 
-fn section<'a>(report: &'a quyhoach_data::index::Report, plan: &str) -> Option<&'a PlanReport> {
+fn section<'a>(report: &'a quyhoach_data::planning::Report, plan: &str) -> Option<&'a PlanReport> {
     report.plans.iter().find(|p| p.plan.id == plan)
 }
 

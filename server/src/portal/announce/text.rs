@@ -17,7 +17,7 @@ pub const POST_FIRST_LINE_MAX: usize = 80;
 /// Most characters of the official's own words in a post (the rest is on the notice page).
 pub const POST_MESSAGE_MAX: usize = 400;
 /// A land use whose area changes by less than this (m²) is not a change (maps drawn apart
-/// leave slivers; see `quyhoach_data::index::SLIVER_M2`).
+/// leave slivers; see `quyhoach_data::planning::SLIVER_M2`).
 pub const CHANGE_MIN_M2: f64 = 50.0;
 /// Land uses named in one "what changes" line at most.
 const MAX_NAMED: usize = 3;

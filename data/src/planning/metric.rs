@@ -18,8 +18,9 @@ type MetricKey = (Arc<str>, u32, FeatureId);
 /// Zones and red lines projected into a report's metric CRS. A zone is measured against every
 /// parcel near it, and projecting it again for each (PROJ through GDAL) was a quarter of a
 /// parcel report's time. The projection is the same either way, so answers do not depend on
-/// the cache. The index is rebuilt on each import, and this cache with it.
-pub(crate) struct MetricCache {
+/// the cache. A backend makes a new cache with each version of its data (keys name features
+/// by position).
+pub struct MetricCache {
     pub(crate) polygons: moka::sync::Cache<MetricKey, Arc<MultiPolygon<f64>>>,
     pub(crate) lines: moka::sync::Cache<MetricKey, Arc<MultiLineString<f64>>>,
 }
@@ -35,11 +36,19 @@ fn bounded<T: geo::CoordsIter + Send + Sync + 'static>() -> moka::sync::Cache<Me
         .build()
 }
 
-/// An empty [`MetricCache`].
-pub(crate) fn metric_cache() -> MetricCache {
-    MetricCache {
-        polygons: bounded(),
-        lines: bounded(),
+impl MetricCache {
+    /// An empty cache, bounded in bytes.
+    pub fn new() -> Self {
+        MetricCache {
+            polygons: bounded(),
+            lines: bounded(),
+        }
+    }
+}
+
+impl Default for MetricCache {
+    fn default() -> Self {
+        Self::new()
     }
 }
 

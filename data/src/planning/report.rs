@@ -24,12 +24,11 @@ use geo::{unary_union, Area, BooleanOps, BoundingRect, Buffer, Distance, Euclide
 use geo_types::{Geometry, MultiPolygon};
 use serde::Serialize;
 
-use super::geom::{clip_to_box, length_inside, overlap_area};
 use super::metric::{cached, local_tmerc, project_mls, project_mp};
-use super::{bbox_of, FeatureId, Index, Layer, QueryError, Site};
+use super::overlay::{clip_to_box, length_inside, overlap_area};
+use super::{bbox_of, FeatureId, FeatureKey, PlanningData, QueryError, Site};
 use crate::landuse;
 use crate::plans::{authority_en, DocumentKind, DocumentType, Plan, PlanLevel, PlanStatus};
-use crate::schema::Kind;
 use crate::srs::Measure;
 
 /// Most vertices of a drawn or uploaded site: a surveyed boundary has hundreds, a detailed
@@ -436,22 +435,32 @@ fn m2_text(a: f64, vi: bool) -> String {
 
 #[derive(Default)]
 struct PlanAcc {
-    zones: Vec<ZoneOverlap>,
+    zones: Vec<(FeatureKey, ZoneOverlap)>,
     layers: BTreeSet<String>,
     imported_at: String,
-    /// Projected DGT zones near the site, their metric box and their overlap with it (CRS
-    /// units²).
-    dgt: Vec<(Arc<MultiPolygon<f64>>, [f64; 4], f64)>,
+    /// Projected DGT (road) zones near the site.
+    dgt: Vec<RoadZone>,
     /// Red lines near the site, with the DGT zones (indices into `dgt`) that they bound and
     /// their width buffer when they bound none.
     lines: Vec<LineAcc>,
     /// The plan's zones overlapping the site (by at least `MIN_OVERLAP_M2`, as `zones`), cut
     /// to the site's box, for the plan's coverage.
-    zone_pieces: Vec<MultiPolygon<f64>>,
+    zone_pieces: Vec<(FeatureKey, MultiPolygon<f64>)>,
+}
+
+/// A DGT (road) zone near the site, projected.
+struct RoadZone {
+    key: FeatureKey,
+    zone: Arc<MultiPolygon<f64>>,
+    /// Its metric box.
+    bbox: [f64; 4],
+    /// Its overlap with the site, CRS units².
+    overlap: f64,
 }
 
 /// A red line near the site, before its corridor area is counted.
 struct LineAcc {
+    key: FeatureKey,
     hit: RedlineHit,
     corridor: Vec<usize>,
     buffer: Option<MultiPolygon<f64>>,
@@ -471,15 +480,9 @@ where
     ])
 }
 
-impl Index {
-    /// The layers holding `kind`, with their positions (for [`cached`]'s keys).
-    fn layers_of(&self, kind: Kind) -> impl Iterator<Item = (u32, &Layer)> {
-        self.layers
-            .iter()
-            .enumerate()
-            .filter(move |(_, l)| l.entry.kind == kind)
-            .map(|(i, l)| (u32::try_from(i).unwrap_or(u32::MAX), l))
-    }
+/// Whether two `[w, s, e, n]` boxes share a point.
+fn boxes_meet(a: [f64; 4], b: [f64; 4]) -> bool {
+    a[0] <= b[2] && a[2] >= b[0] && a[1] <= b[3] && a[3] >= b[1]
 }
 
 /// Distance between two boxes (0 when they meet).
@@ -527,510 +530,485 @@ fn check_site_geometry(mp: &MultiPolygon<f64>) -> Result<(), QueryError> {
     Ok(())
 }
 
-impl Index {
-    /// The planning report for a parcel or a drawn polygon (WGS 84).
-    pub fn report(&self, site: &Site) -> Result<Report, QueryError> {
-        self.report_with_cancel(site, &Cancel::new())
-    }
-
-    /// [`report`](Index::report) that stops with [`QueryError::Cancelled`] soon (a few
-    /// milliseconds on a 20,000-vertex site) after `cancel` is cancelled or expires.
-    pub fn report_with_cancel(&self, site: &Site, cancel: &Cancel) -> Result<Report, QueryError> {
-        self.report_within(site, cancel, MAX_SITE_AREA_M2)
-    }
-
-    /// [`report_with_cancel`](Index::report_with_cancel) of a drawn site up to `max_area_m2`
-    /// instead of [`MAX_SITE_AREA_M2`]: for an office's own work on a whole commune or plan
-    /// (a notice), not for a visitor's request.
-    pub fn report_within(
-        &self,
-        site: &Site,
-        cancel: &Cancel,
-        max_area_m2: f64,
-    ) -> Result<Report, QueryError> {
-        cancel.check()?;
-        let mut used_dates: Vec<String> = Vec::new();
-        // The site, its metric CRS and what we know of it.
-        let (site_wgs, def, unit, mut summary) = match site {
-            Site::Parcel { layer, id } => {
-                let l = self
-                    .layer(layer)
-                    .ok_or_else(|| QueryError::NotFound(format!("unknown layer '{layer}'")))?;
-                if l.entry.kind != Kind::Parcels {
-                    return Err(QueryError::BadRequest(format!(
-                        "layer '{layer}' holds {}, not parcels",
-                        l.entry.kind
-                    )));
-                }
-                if *id as usize >= l.len() {
-                    return Err(QueryError::NotFound(format!(
-                        "layer '{layer}' has no feature {id}"
-                    )));
-                }
-                used_dates.push(l.entry.imported_at.clone());
-                let mp = l.geoms.multipolygon(*id as usize);
-                let bbox = l.geoms.bbox(*id as usize);
-                let (def, unit) = match l.entry.source.measure {
-                    Measure::Planar { unit_m } => (l.entry.source.srs_definition.clone(), unit_m),
-                    Measure::Geodesic => (local_tmerc((bbox[0] + bbox[2]) / 2.0), 1.0),
-                };
-                let code = l.str("commune_code", *id).map(str::to_string);
-                let commune_name = code
-                    .as_deref()
-                    .and_then(|c| self.commune_name(c))
-                    .map(str::to_string);
-                let sheet = l.int("sheet", *id);
-                let parcel = l.int("parcel", *id);
-                let place = commune_name
-                    .clone()
-                    .or_else(|| code.clone())
-                    .unwrap_or_default();
-                let label = match (sheet, parcel) {
-                    (Some(s), Some(p)) => format!("Thửa {p}, tờ {s}, {place}"),
-                    _ => format!("Thửa đất {id} ({layer})"),
-                };
-                let current = l
-                    .str("landuse", *id)
-                    .map(split_codes)
-                    .unwrap_or_default()
-                    .iter()
-                    .map(|c| LandUseOut::new(c))
-                    .collect();
-                let summary = SiteSummary {
-                    kind: "parcel".into(),
-                    label,
-                    layer: Some(layer.clone()),
-                    id: Some(*id),
-                    commune_code: code,
-                    commune_name,
-                    sheet,
-                    parcel,
-                    address: l.str("address", *id).map(str::to_string),
-                    area_m2: 0.0,
-                    stored_area_m2: l.double("area_m2", *id),
-                    declared_area_m2: l.double("area_declared_m2", *id),
-                    current_landuse: current,
-                    bbox,
-                    metric_crs: def.clone(),
-                };
-                (mp, def, unit, summary)
-            }
-            Site::Geometry(mp) => {
-                check_site_geometry(mp)?;
-                let bbox = bbox_of(mp)
-                    .ok_or_else(|| QueryError::BadRequest("the site polygon is empty".into()))?;
-                let def = local_tmerc((bbox[0] + bbox[2]) / 2.0);
-                let summary = SiteSummary {
-                    kind: "drawn".into(),
-                    label: "Khu đất vẽ".into(),
-                    layer: None,
-                    id: None,
-                    commune_code: None,
-                    commune_name: None,
-                    sheet: None,
-                    parcel: None,
-                    address: None,
-                    area_m2: 0.0,
-                    stored_area_m2: None,
-                    declared_area_m2: None,
-                    current_landuse: Vec::new(),
-                    bbox,
-                    metric_crs: def.clone(),
-                };
-                (mp.clone(), def, 1.0, summary)
-            }
-        };
-        let a2 = unit * unit;
-        // Exteriors counter-clockwise, holes clockwise: overlap_area counts winding numbers.
-        let site_m = project_mp(&def, &site_wgs)?.orient(Direction::Default);
-        // A drawn site valid in degrees can be pinched once projected (a hair-thin strip whose
-        // ring touches itself): its winding numbers would then cancel lobes of the overlay.
-        // Checked up to METRIC_CHECK_MAX_VERTICES (a few milliseconds); beyond, the check
-        // (seconds on a spiky 20,000-vertex site) could not be cancelled, and such pinches
-        // come from sliver-thin sketches, not from surveyed boundaries.
-        if matches!(site, Site::Geometry(_))
-            && geo::CoordsIter::coords_count(&site_m) <= METRIC_CHECK_MAX_VERTICES
-        {
-            if let Some(why) = crate::validity::invalidity(&site_m) {
-                return Err(QueryError::BadRequest(format!(
-                    "the site boundary is not a valid polygon once measured in metres ({why}); \
-                     it is probably a sliver or a ring that touches itself: redraw it"
-                )));
-            }
+/// The planning report of a parcel or a drawn polygon (WGS 84), from any store.
+///
+/// Stops with [`QueryError::Cancelled`] soon (a few milliseconds on a 20,000-vertex site)
+/// after `cancel` is cancelled or expires. A drawn site may cover at most `max_area_m2`:
+/// [`MAX_SITE_AREA_M2`] for a visitor's request, more for an office's own work on a whole
+/// commune or plan (a notice).
+pub fn report(
+    data: &dyn PlanningData,
+    site: &Site,
+    cancel: &Cancel,
+    max_area_m2: f64,
+) -> Result<Report, QueryError> {
+    cancel.check()?;
+    let mut used_dates: Vec<String> = Vec::new();
+    // The site, its metric CRS and what we know of it.
+    let (site_wgs, def, unit, mut summary, planar) = match site {
+        Site::Parcel { layer, id } => {
+            let p = data.parcel(layer, *id)?;
+            used_dates.push(p.imported_at.clone());
+            let bbox = p.bbox;
+            let (def, unit) = match p.measure {
+                Measure::Planar { unit_m } => (p.srs_definition.clone(), unit_m),
+                Measure::Geodesic => (local_tmerc((bbox[0] + bbox[2]) / 2.0), 1.0),
+            };
+            let commune_name = p
+                .commune_code
+                .as_deref()
+                .and_then(|c| data.commune_name(c))
+                .map(str::to_string);
+            let place = commune_name
+                .clone()
+                .or_else(|| p.commune_code.clone())
+                .unwrap_or_default();
+            let label = match (p.sheet, p.parcel) {
+                (Some(s), Some(n)) => format!("Thửa {n}, tờ {s}, {place}"),
+                _ => format!("Thửa đất {id} ({layer})"),
+            };
+            let current = p
+                .landuse
+                .as_deref()
+                .map(split_codes)
+                .unwrap_or_default()
+                .iter()
+                .map(|c| LandUseOut::new(c))
+                .collect();
+            let planar = matches!(p.measure, Measure::Planar { .. });
+            let summary = SiteSummary {
+                kind: "parcel".into(),
+                label,
+                layer: Some(layer.clone()),
+                id: Some(*id),
+                commune_code: p.commune_code,
+                commune_name,
+                sheet: p.sheet,
+                parcel: p.parcel,
+                address: p.address,
+                area_m2: 0.0,
+                stored_area_m2: p.area_m2,
+                declared_area_m2: p.area_declared_m2,
+                current_landuse: current,
+                bbox,
+                metric_crs: def.clone(),
+            };
+            (p.geometry, def, unit, summary, planar)
         }
-        let site_area = site_m.unsigned_area() * a2;
-        if site_area.is_nan() || site_area <= 0.0 {
-            return Err(QueryError::BadRequest(
-                "the site has no area (degenerate polygon)".into(),
-            ));
+        Site::Geometry(mp) => {
+            check_site_geometry(mp)?;
+            let bbox = bbox_of(mp)
+                .ok_or_else(|| QueryError::BadRequest("the site polygon is empty".into()))?;
+            let def = local_tmerc((bbox[0] + bbox[2]) / 2.0);
+            let summary = SiteSummary {
+                kind: "drawn".into(),
+                label: "Khu đất vẽ".into(),
+                layer: None,
+                id: None,
+                commune_code: None,
+                commune_name: None,
+                sheet: None,
+                parcel: None,
+                address: None,
+                area_m2: 0.0,
+                stored_area_m2: None,
+                declared_area_m2: None,
+                current_landuse: Vec::new(),
+                bbox,
+                metric_crs: def.clone(),
+            };
+            (mp.clone(), def, 1.0, summary, false)
         }
-        if matches!(site, Site::Geometry(_)) && site_area > max_area_m2 {
-            return Err(QueryError::TooLarge(format!(
-                "the site covers {:.1} km²; at most {} km² per report",
-                site_area / 1e6,
-                max_area_m2 / 1e6
+    };
+    let a2 = unit * unit;
+    // Exteriors counter-clockwise, holes clockwise: overlap_area counts winding numbers.
+    let site_m = project_mp(&def, &site_wgs)?.orient(Direction::Default);
+    // A drawn site valid in degrees can be pinched once projected (a hair-thin strip whose
+    // ring touches itself): its winding numbers would then cancel lobes of the overlay.
+    // Checked up to METRIC_CHECK_MAX_VERTICES (a few milliseconds); beyond, the check
+    // (seconds on a spiky 20,000-vertex site) could not be cancelled, and such pinches
+    // come from sliver-thin sketches, not from surveyed boundaries.
+    if matches!(site, Site::Geometry(_))
+        && geo::CoordsIter::coords_count(&site_m) <= METRIC_CHECK_MAX_VERTICES
+    {
+        if let Some(why) = crate::validity::invalidity(&site_m) {
+            return Err(QueryError::BadRequest(format!(
+                "the site boundary is not a valid polygon once measured in metres ({why}); \
+                 it is probably a sliver or a ring that touches itself: redraw it"
             )));
         }
-        summary.area_m2 = site_area;
-        let b = summary.bbox;
-        let lat = (b[1] + b[3]) / 2.0;
-        let dlat = REDLINE_NEAR_M / 111_000.0;
-        let dlon = dlat / lat.to_radians().cos().max(0.01);
-        let near = [b[0] - dlon, b[1] - dlat, b[2] + dlon, b[3] + dlat];
-        let current: Vec<String> = summary
-            .current_landuse
-            .iter()
-            .map(|l| l.code.clone())
-            .collect();
-        // Boxes are grown by a metre so the geometry they hold is strictly inside them (see
-        // clip_to_box).
-        let margin = 1.0 / unit;
-        let site_box = metric_box(&site_m, margin).ok_or_else(|| {
-            QueryError::BadRequest("the site has no area (degenerate polygon)".into())
-        })?;
-
-        let mut acc: BTreeMap<String, PlanAcc> = BTreeMap::new();
-        let def_key: Arc<str> = Arc::from(def.as_str());
-        // Projected zones and red lines are kept for the next report only in a CRS that
-        // other reports use too: a layer's own metric CRS, not a site's local one.
-        let metric_cache = match site {
-            Site::Parcel { layer, .. } => self
-                .layer(layer)
-                .filter(|l| matches!(l.entry.source.measure, Measure::Planar { .. }))
-                .map(|_| &self.metric),
-            Site::Geometry(_) => None,
-        };
-        // Zones.
-        for (li, l) in self.layers_of(Kind::Zones) {
-            for id in l.candidates(near) {
-                let Some(plan_id) = l
-                    .str("plan_id", id)
-                    .map(str::to_string)
-                    .or_else(|| l.entry.plan.clone())
-                else {
-                    continue;
-                };
-                let zb = l.geoms.bbox(id as usize);
-                let touches_site = zb[0] <= b[2] && zb[2] >= b[0] && zb[1] <= b[3] && zb[3] >= b[1];
-                let landuse = l.str("landuse", id).unwrap_or("").to_string();
-                let codes = split_codes(&landuse);
-                let is_dgt = codes.first().is_some_and(|c| c == "DGT");
-                if !touches_site && !is_dgt {
-                    continue;
-                }
-                cancel.check()?;
-                let zone_m = cached(
-                    metric_cache.map(|c| &c.polygons),
-                    (def_key.clone(), li, id),
-                    |def| project_mp(def, &l.geoms.multipolygon(id as usize)),
-                )?;
-                let Some(zone_box) = metric_box(&*zone_m, margin) else {
-                    continue;
-                };
-                let inter = if touches_site {
-                    overlap_area(&site_m, &zone_m, zone_box, cancel)?
-                } else {
-                    0.0
-                };
-                let overlap = inter * a2;
-                let a = acc.entry(plan_id).or_default();
-                a.layers.insert(l.id.clone());
-                if a.imported_at < l.entry.imported_at {
-                    a.imported_at = l.entry.imported_at.clone();
-                }
-                if overlap >= MIN_OVERLAP_M2 {
-                    a.zone_pieces.push(clip_to_box(&zone_m, site_box));
-                }
-                if is_dgt {
-                    a.dgt.push((zone_m, zone_box, inter));
-                }
-                if overlap < MIN_OVERLAP_M2 {
-                    continue;
-                }
-                let main = codes.first().cloned().unwrap_or_default();
-                let lu = LandUseOut::new(&main);
-                let density = l.double("density_pct", id);
-                let far = l.double("far", id);
-                a.zones.push(ZoneOverlap {
-                    layer: l.id.clone(),
-                    id,
-                    zone_id: l.str("zone_id", id).map(str::to_string),
-                    name: l.str("name", id).map(str::to_string),
-                    landuse: if landuse.is_empty() {
-                        main.clone()
-                    } else {
-                        landuse.clone()
-                    },
-                    landuse_name_vi: lu.name_vi,
-                    landuse_name_en: lu.name_en,
-                    color: lu.color,
-                    overlap_m2: overlap,
-                    overlap_pct: overlap / site_area * 100.0,
-                    density_pct: density,
-                    floors_min: l.int("floors_min", id),
-                    floors_max: l.int("floors_max", id),
-                    far,
-                    height_m: l.double("height_m", id),
-                    max_footprint_m2: density.map(|d| overlap * d / 100.0),
-                    max_floor_area_m2: far.map(|f| overlap * f),
-                    same_as_current: !main.is_empty() && current.contains(&main),
-                    sliver: overlap < SLIVER_M2 || overlap / site_area * 100.0 < SLIVER_PCT,
-                });
-            }
-        }
-        // Red lines.
-        for (li, l) in self.layers_of(Kind::Redlines) {
-            for id in l.candidates(near) {
-                let Some(plan_id) = l
-                    .str("plan_id", id)
-                    .map(str::to_string)
-                    .or_else(|| l.entry.plan.clone())
-                else {
-                    continue;
-                };
-                cancel.check()?;
-                let line_m = cached(
-                    metric_cache.map(|c| &c.lines),
-                    (def_key.clone(), li, id),
-                    |def| project_mls(def, &l.geoms.multilinestring(id as usize)),
-                )?;
-                let Some(line_box) = metric_box(&*line_m, margin) else {
-                    continue;
-                };
-                // Every point of the site within REDLINE_NEAR_M of the line is in this box, so
-                // the distance to the site cut to it is the same whenever it matters.
-                let near_box =
-                    metric_box(&*line_m, REDLINE_NEAR_M / unit + margin).unwrap_or(line_box);
-                let site_near = clip_to_box(&site_m, near_box);
-                if site_near.0.is_empty() {
-                    continue;
-                }
-                let line_geom = Geometry::MultiLineString((*line_m).clone());
-                let distance = Euclidean
-                    .distance(&Geometry::MultiPolygon(site_near.clone()), &line_geom)
-                    * unit;
-                if distance > REDLINE_NEAR_M {
-                    continue;
-                }
-                // A line at a distance does not cross; the clip is an overlay, skipped then.
-                let crosses = distance < 0.01
-                    && length_inside(&site_near, &line_m, line_box, cancel)? * unit > 0.01;
-                let width = l.double("width_m", id);
-                let a = acc.entry(plan_id).or_default();
-                a.layers.insert(l.id.clone());
-                if a.imported_at < l.entry.imported_at {
-                    a.imported_at = l.entry.imported_at.clone();
-                }
-                let mut corridor: Vec<usize> = Vec::new();
-                for (i, (z, zb, _)) in a.dgt.iter().enumerate() {
-                    cancel.check()?;
-                    if box_distance(*zb, line_box) * unit <= TOUCH_M + 2.0
-                        && Euclidean.distance(&Geometry::MultiPolygon((**z).clone()), &line_geom)
-                            * unit
-                            <= TOUCH_M
-                    {
-                        corridor.push(i);
-                    }
-                }
-                let buffer = if corridor.is_empty() {
-                    width
-                        .filter(|w| *w > 0.0)
-                        .map(|w| line_m.buffer(w / 2.0 / unit))
-                } else {
-                    None
-                };
-                let method = if !corridor.is_empty() {
-                    "dgt_zones"
-                } else if buffer.is_some() {
-                    "buffer"
-                } else {
-                    "none"
-                };
-                a.lines.push(LineAcc {
-                    hit: RedlineHit {
-                        layer: l.id.clone(),
-                        id,
-                        road_name: l.str("road_name", id).map(str::to_string),
-                        width_m: width,
-                        crosses_site: crosses,
-                        distance_m: if crosses { 0.0 } else { distance },
-                        area_in_road_m2: 0.0,
-                        area_in_road_pct: 0.0,
-                        method: method.into(),
-                    },
-                    corridor,
-                    buffer,
-                });
-            }
-        }
-
-        // Assemble, per plan.
-        let mut plans: Vec<PlanReport> = Vec::new();
-        for (plan_id, mut a) in acc {
-            if a.zones.is_empty() && a.lines.is_empty() {
-                continue;
-            }
-            let Some(plan) = self.catalog.plans.get(&plan_id) else {
-                tracing::warn!("features reference plan '{plan_id}', which the catalog lacks");
-                continue;
-            };
-            a.zones
-                .sort_by(|x, y| y.overlap_m2.total_cmp(&x.overlap_m2).then(x.id.cmp(&y.id)));
-            // Coverage: the site's overlap with the union of the plan's zones, so zones that
-            // overlap each other by slivers are not counted twice.
-            cancel.check()?;
-            // By inclusion–exclusion over pairs: the zones' overlaps, less the site's overlap
-            // with each pair's common part (zones of one plan meet by slivers; a point in
-            // three zones at once is a sliver's corner). No overlay of the site itself: a
-            // union of the zones is large and would be triangulated against every site vertex.
-            let mut coverage_m2 = a.zones.iter().map(|z| z.overlap_m2).sum::<f64>();
-            let boxes: Vec<Option<[f64; 4]>> =
-                a.zone_pieces.iter().map(|z| metric_box(z, 0.0)).collect();
-            for i in 0..a.zone_pieces.len() {
-                for j in i + 1..a.zone_pieces.len() {
-                    let (Some(bi), Some(bj)) = (boxes[i], boxes[j]) else {
-                        continue;
-                    };
-                    if box_distance(bi, bj) > 0.0 {
-                        continue;
-                    }
-                    cancel.check()?;
-                    let common = a.zone_pieces[i]
-                        .orient(Direction::Default)
-                        .intersection(&a.zone_pieces[j].orient(Direction::Default));
-                    if common.unsigned_area() * a2 < 1e-6 {
-                        continue;
-                    }
-                    if let Some(bb) = metric_box(&common, margin) {
-                        coverage_m2 -= overlap_area(&site_m, &common, bb, cancel)? * a2;
-                    }
-                }
-            }
-            let coverage_m2 = coverage_m2.max(0.0);
-            let coverage = (coverage_m2 / site_area * 100.0).min(100.0);
-            // Red-line corridors: each piece counted once, on the first line that bounds it
-            // (crossing lines first, then the nearest), so the rows add up to the total.
-            a.lines.sort_by(|x, y| {
-                y.hit
-                    .crosses_site
-                    .cmp(&x.hit.crosses_site)
-                    .then(x.hit.distance_m.total_cmp(&y.hit.distance_m))
-                    .then(x.hit.id.cmp(&y.hit.id))
-            });
-            let mut assigned: BTreeSet<usize> = BTreeSet::new();
-            let mut counted: Option<MultiPolygon<f64>> = None;
-            let mut road_area = 0.0;
-            let mut redlines = Vec::with_capacity(a.lines.len());
-            for line in a.lines {
-                cancel.check()?;
-                let mut hit = line.hit;
-                let piece: Option<MultiPolygon<f64>> = if !line.corridor.is_empty() {
-                    let own: Vec<MultiPolygon<f64>> = line
-                        .corridor
-                        .iter()
-                        .filter(|&&i| assigned.insert(i) && a.dgt[i].2 > 0.0)
-                        .map(|&i| clip_to_box(&a.dgt[i].0, site_box).orient(Direction::Default))
-                        .filter(|m| !m.0.is_empty())
-                        .collect();
-                    (!own.is_empty()).then(|| unary_union(&own))
-                } else {
-                    line.buffer
-                        .map(|b| clip_to_box(&b, site_box).orient(Direction::Default))
-                        .filter(|m| !m.0.is_empty())
-                };
-                if let Some(piece) = piece {
-                    let new = match &counted {
-                        Some(c) => piece.difference(c),
-                        None => piece,
-                    };
-                    let area = match metric_box(&new, margin) {
-                        Some(bb) => overlap_area(&site_m, &new, bb, cancel)? * a2,
-                        None => 0.0,
-                    };
-                    hit.area_in_road_m2 = area;
-                    hit.area_in_road_pct = area / site_area * 100.0;
-                    road_area += area;
-                    counted = Some(match counted {
-                        Some(c) => c.union(&new),
-                        None => new,
-                    });
-                }
-                redlines.push(hit);
-            }
-            used_dates.push(a.imported_at.clone());
-            let status_note = match plan.status {
-                PlanStatus::Draft => Some(DRAFT_NOTE_VI.to_string()),
-                PlanStatus::Expired => Some("Hết hiệu lực — chỉ để tham khảo".into()),
-                PlanStatus::Adjusted => {
-                    Some("Đã được điều chỉnh — xem quyết định điều chỉnh".into())
-                }
-                PlanStatus::InForce => None,
-            };
-            let mut pr = PlanReport {
-                binding: binding(plan.status),
-                level_name_vi: plan.level.name_vi().into(),
-                level_name_en: plan.level.name_en().into(),
-                role_vi: plan.level.role_vi().into(),
-                role_en: plan.level.role_en().into(),
-                document: DocumentKind::of_number(&plan.decision.number).named(),
-                authority_en: authority_en(&plan.decision.authority),
-                verdict: PlanVerdict {
-                    kind: String::new(),
-                    main_landuse: None,
-                    main_pct: None,
-                    vi: String::new(),
-                    en: String::new(),
-                },
-                status_note,
-                plan: plan.clone(),
-                zones: a.zones,
-                coverage_pct: coverage,
-                road_area_m2: road_area,
-                road_area_pct: road_area / site_area * 100.0,
-                redlines,
-                layers: a.layers.into_iter().collect(),
-                imported_at: a.imported_at,
-            };
-            pr.verdict = plan_verdict(&pr, matches!(site, Site::Geometry(_)), &current);
-            plans.push(pr);
-        }
-        plans.sort_by(|x, y| {
-            (
-                status_rank(x.plan.status),
-                level_rank(x.plan.level),
-                &x.plan.id,
-            )
-                .cmp(&(
-                    status_rank(y.plan.status),
-                    level_rank(y.plan.level),
-                    &y.plan.id,
-                ))
-        });
-
-        let drawn = matches!(site, Site::Geometry(_));
-        let answer = summarise(&plans, drawn, site_area);
-        let (headline_vi, headline_en) = headline(&plans, drawn);
-        let road_area_m2 = plans
-            .iter()
-            .filter(|p| p.binding)
-            .map(|p| p.road_area_m2)
-            .fold(0.0, f64::max);
-        Ok(Report {
-            site: summary,
-            affected: answer.affected,
-            answer_kind: answer.kind.into(),
-            summary_vi: answer.vi,
-            summary_en: answer.en,
-            headline_vi,
-            headline_en,
-            road_area_m2,
-            road_area_pct: road_area_m2 / site_area * 100.0,
-            plans,
-            data_date: used_dates.into_iter().max().unwrap_or_default(),
-            disclaimer_vi: DISCLAIMER_VI.into(),
-            disclaimer_en: DISCLAIMER_EN.into(),
-        })
     }
+    let site_area = site_m.unsigned_area() * a2;
+    if site_area.is_nan() || site_area <= 0.0 {
+        return Err(QueryError::BadRequest(
+            "the site has no area (degenerate polygon)".into(),
+        ));
+    }
+    if matches!(site, Site::Geometry(_)) && site_area > max_area_m2 {
+        return Err(QueryError::TooLarge(format!(
+            "the site covers {:.1} km²; at most {} km² per report",
+            site_area / 1e6,
+            max_area_m2 / 1e6
+        )));
+    }
+    summary.area_m2 = site_area;
+    let b = summary.bbox;
+    let lat = (b[1] + b[3]) / 2.0;
+    let dlat = REDLINE_NEAR_M / 111_000.0;
+    let dlon = dlat / lat.to_radians().cos().max(0.01);
+    let near = [b[0] - dlon, b[1] - dlat, b[2] + dlon, b[3] + dlat];
+    let current: Vec<String> = summary
+        .current_landuse
+        .iter()
+        .map(|l| l.code.clone())
+        .collect();
+    // Boxes are grown by a metre so the geometry they hold is strictly inside them (see
+    // clip_to_box).
+    let margin = 1.0 / unit;
+    let site_box = metric_box(&site_m, margin).ok_or_else(|| {
+        QueryError::BadRequest("the site has no area (degenerate polygon)".into())
+    })?;
+
+    let mut acc: BTreeMap<String, PlanAcc> = BTreeMap::new();
+    let def_key: Arc<str> = Arc::from(def.as_str());
+    // Projected zones and red lines are kept for the next report only in a CRS that
+    // other reports use too: a layer's own metric CRS, not a site's local one.
+    let metric_cache = if planar { data.metric_cache() } else { None };
+    // Zones.
+    data.zones_near(near, &mut |z| {
+        let Some(plan_id) = z.plan_id else {
+            return Ok(());
+        };
+        let zb = z.bbox;
+        // A backend may visit a few more (an R-tree of rounded boxes): only zones whose box
+        // meets `near` count, the same set whatever the backend.
+        if !boxes_meet(zb, near) {
+            return Ok(());
+        }
+        let touches_site = boxes_meet(zb, b);
+        let landuse = z.landuse.unwrap_or("");
+        let codes = split_codes(landuse);
+        let is_dgt = codes.first().is_some_and(|c| c == "DGT");
+        if !touches_site && !is_dgt {
+            return Ok(());
+        }
+        cancel.check()?;
+        let zone_m = cached(
+            metric_cache.map(|c| &c.polygons),
+            (def_key.clone(), z.key.layer, z.key.id),
+            |def| project_mp(def, &(z.geometry)()),
+        )?;
+        let Some(zone_box) = metric_box(&*zone_m, margin) else {
+            return Ok(());
+        };
+        let inter = if touches_site {
+            overlap_area(&site_m, &zone_m, zone_box, cancel)?
+        } else {
+            0.0
+        };
+        let overlap = inter * a2;
+        let a = acc.entry(plan_id.to_string()).or_default();
+        a.layers.insert(z.layer.to_string());
+        if a.imported_at.as_str() < z.imported_at {
+            a.imported_at = z.imported_at.to_string();
+        }
+        if overlap >= MIN_OVERLAP_M2 {
+            a.zone_pieces.push((z.key, clip_to_box(&zone_m, site_box)));
+        }
+        if is_dgt {
+            a.dgt.push(RoadZone {
+                key: z.key,
+                zone: zone_m,
+                bbox: zone_box,
+                overlap: inter,
+            });
+        }
+        if overlap < MIN_OVERLAP_M2 {
+            return Ok(());
+        }
+        let main = codes.first().cloned().unwrap_or_default();
+        let lu = LandUseOut::new(&main);
+        a.zones.push((
+            z.key,
+            ZoneOverlap {
+                layer: z.layer.to_string(),
+                id: z.id,
+                zone_id: z.zone_id.map(str::to_string),
+                name: z.name.map(str::to_string),
+                landuse: if landuse.is_empty() {
+                    main.clone()
+                } else {
+                    landuse.to_string()
+                },
+                landuse_name_vi: lu.name_vi,
+                landuse_name_en: lu.name_en,
+                color: lu.color,
+                overlap_m2: overlap,
+                overlap_pct: overlap / site_area * 100.0,
+                density_pct: z.density_pct,
+                floors_min: z.floors_min,
+                floors_max: z.floors_max,
+                far: z.far,
+                height_m: z.height_m,
+                max_footprint_m2: z.density_pct.map(|d| overlap * d / 100.0),
+                max_floor_area_m2: z.far.map(|f| overlap * f),
+                same_as_current: !main.is_empty() && current.contains(&main),
+                sliver: overlap < SLIVER_M2 || overlap / site_area * 100.0 < SLIVER_PCT,
+            },
+        ));
+        Ok(())
+    })?;
+    // What follows is summed and merged in the order of the features' keys, whatever order
+    // the backend visited them in, so every backend gives the same figures to the last bit.
+    for a in acc.values_mut() {
+        a.dgt.sort_by_key(|d| d.key);
+    }
+    // Red lines.
+    data.redlines_near(near, &mut |r| {
+        let Some(plan_id) = r.plan_id else {
+            return Ok(());
+        };
+        cancel.check()?;
+        let line_m = cached(
+            metric_cache.map(|c| &c.lines),
+            (def_key.clone(), r.key.layer, r.key.id),
+            |def| project_mls(def, &(r.geometry)()),
+        )?;
+        let Some(line_box) = metric_box(&*line_m, margin) else {
+            return Ok(());
+        };
+        // Every point of the site within REDLINE_NEAR_M of the line is in this box, so
+        // the distance to the site cut to it is the same whenever it matters.
+        let near_box = metric_box(&*line_m, REDLINE_NEAR_M / unit + margin).unwrap_or(line_box);
+        let site_near = clip_to_box(&site_m, near_box);
+        if site_near.0.is_empty() {
+            return Ok(());
+        }
+        let line_geom = Geometry::MultiLineString((*line_m).clone());
+        let distance =
+            Euclidean.distance(&Geometry::MultiPolygon(site_near.clone()), &line_geom) * unit;
+        if distance > REDLINE_NEAR_M {
+            return Ok(());
+        }
+        // A line at a distance does not cross; the clip is an overlay, skipped then.
+        let crosses =
+            distance < 0.01 && length_inside(&site_near, &line_m, line_box, cancel)? * unit > 0.01;
+        let width = r.width_m;
+        let a = acc.entry(plan_id.to_string()).or_default();
+        a.layers.insert(r.layer.to_string());
+        if a.imported_at.as_str() < r.imported_at {
+            a.imported_at = r.imported_at.to_string();
+        }
+        let mut corridor: Vec<usize> = Vec::new();
+        for (i, d) in a.dgt.iter().enumerate() {
+            cancel.check()?;
+            if box_distance(d.bbox, line_box) * unit <= TOUCH_M + 2.0
+                && Euclidean.distance(&Geometry::MultiPolygon((*d.zone).clone()), &line_geom) * unit
+                    <= TOUCH_M
+            {
+                corridor.push(i);
+            }
+        }
+        let buffer = if corridor.is_empty() {
+            width
+                .filter(|w| *w > 0.0)
+                .map(|w| line_m.buffer(w / 2.0 / unit))
+        } else {
+            None
+        };
+        let method = if !corridor.is_empty() {
+            "dgt_zones"
+        } else if buffer.is_some() {
+            "buffer"
+        } else {
+            "none"
+        };
+        a.lines.push(LineAcc {
+            key: r.key,
+            hit: RedlineHit {
+                layer: r.layer.to_string(),
+                id: r.id,
+                road_name: r.road_name.map(str::to_string),
+                width_m: width,
+                crosses_site: crosses,
+                distance_m: if crosses { 0.0 } else { distance },
+                area_in_road_m2: 0.0,
+                area_in_road_pct: 0.0,
+                method: method.into(),
+            },
+            corridor,
+            buffer,
+        });
+        Ok(())
+    })?;
+
+    // Assemble, per plan.
+    let mut plans: Vec<PlanReport> = Vec::new();
+    for (plan_id, mut a) in acc {
+        if a.zones.is_empty() && a.lines.is_empty() {
+            continue;
+        }
+        let Some(plan) = data.plan(&plan_id) else {
+            tracing::warn!("features reference plan '{plan_id}', which the catalog lacks");
+            continue;
+        };
+        a.zones.sort_by_key(|z| z.0);
+        a.zone_pieces.sort_by_key(|z| z.0);
+        a.lines.sort_by_key(|l| l.key);
+        let mut zones: Vec<ZoneOverlap> = a.zones.into_iter().map(|z| z.1).collect();
+        zones.sort_by(|x, y| y.overlap_m2.total_cmp(&x.overlap_m2).then(x.id.cmp(&y.id)));
+        let zone_pieces: Vec<MultiPolygon<f64>> = a.zone_pieces.into_iter().map(|z| z.1).collect();
+        // Coverage: the site's overlap with the union of the plan's zones, so zones that
+        // overlap each other by slivers are not counted twice.
+        cancel.check()?;
+        // By inclusion–exclusion over pairs: the zones' overlaps, less the site's overlap
+        // with each pair's common part (zones of one plan meet by slivers; a point in
+        // three zones at once is a sliver's corner). No overlay of the site itself: a
+        // union of the zones is large and would be triangulated against every site vertex.
+        let mut coverage_m2 = zones.iter().map(|z| z.overlap_m2).sum::<f64>();
+        let boxes: Vec<Option<[f64; 4]>> = zone_pieces.iter().map(|z| metric_box(z, 0.0)).collect();
+        for i in 0..zone_pieces.len() {
+            for j in i + 1..zone_pieces.len() {
+                let (Some(bi), Some(bj)) = (boxes[i], boxes[j]) else {
+                    continue;
+                };
+                if box_distance(bi, bj) > 0.0 {
+                    continue;
+                }
+                cancel.check()?;
+                let common = zone_pieces[i]
+                    .orient(Direction::Default)
+                    .intersection(&zone_pieces[j].orient(Direction::Default));
+                if common.unsigned_area() * a2 < 1e-6 {
+                    continue;
+                }
+                if let Some(bb) = metric_box(&common, margin) {
+                    coverage_m2 -= overlap_area(&site_m, &common, bb, cancel)? * a2;
+                }
+            }
+        }
+        let coverage_m2 = coverage_m2.max(0.0);
+        let coverage = (coverage_m2 / site_area * 100.0).min(100.0);
+        // Red-line corridors: each piece counted once, on the first line that bounds it
+        // (crossing lines first, then the nearest), so the rows add up to the total.
+        a.lines.sort_by(|x, y| {
+            y.hit
+                .crosses_site
+                .cmp(&x.hit.crosses_site)
+                .then(x.hit.distance_m.total_cmp(&y.hit.distance_m))
+                .then(x.hit.id.cmp(&y.hit.id))
+        });
+        let mut assigned: BTreeSet<usize> = BTreeSet::new();
+        let mut counted: Option<MultiPolygon<f64>> = None;
+        let mut road_area = 0.0;
+        let mut redlines = Vec::with_capacity(a.lines.len());
+        for line in a.lines {
+            cancel.check()?;
+            let mut hit = line.hit;
+            let piece: Option<MultiPolygon<f64>> = if !line.corridor.is_empty() {
+                let own: Vec<MultiPolygon<f64>> = line
+                    .corridor
+                    .iter()
+                    .filter(|&&i| assigned.insert(i) && a.dgt[i].overlap > 0.0)
+                    .map(|&i| clip_to_box(&a.dgt[i].zone, site_box).orient(Direction::Default))
+                    .filter(|m| !m.0.is_empty())
+                    .collect();
+                (!own.is_empty()).then(|| unary_union(&own))
+            } else {
+                line.buffer
+                    .map(|b| clip_to_box(&b, site_box).orient(Direction::Default))
+                    .filter(|m| !m.0.is_empty())
+            };
+            if let Some(piece) = piece {
+                let new = match &counted {
+                    Some(c) => piece.difference(c),
+                    None => piece,
+                };
+                let area = match metric_box(&new, margin) {
+                    Some(bb) => overlap_area(&site_m, &new, bb, cancel)? * a2,
+                    None => 0.0,
+                };
+                hit.area_in_road_m2 = area;
+                hit.area_in_road_pct = area / site_area * 100.0;
+                road_area += area;
+                counted = Some(match counted {
+                    Some(c) => c.union(&new),
+                    None => new,
+                });
+            }
+            redlines.push(hit);
+        }
+        used_dates.push(a.imported_at.clone());
+        let status_note = match plan.status {
+            PlanStatus::Draft => Some(DRAFT_NOTE_VI.to_string()),
+            PlanStatus::Expired => Some("Hết hiệu lực — chỉ để tham khảo".into()),
+            PlanStatus::Adjusted => Some("Đã được điều chỉnh — xem quyết định điều chỉnh".into()),
+            PlanStatus::InForce => None,
+        };
+        let mut pr = PlanReport {
+            binding: binding(plan.status),
+            level_name_vi: plan.level.name_vi().into(),
+            level_name_en: plan.level.name_en().into(),
+            role_vi: plan.level.role_vi().into(),
+            role_en: plan.level.role_en().into(),
+            document: DocumentKind::of_number(&plan.decision.number).named(),
+            authority_en: authority_en(&plan.decision.authority),
+            verdict: PlanVerdict {
+                kind: String::new(),
+                main_landuse: None,
+                main_pct: None,
+                vi: String::new(),
+                en: String::new(),
+            },
+            status_note,
+            plan: plan.clone(),
+            zones,
+            coverage_pct: coverage,
+            road_area_m2: road_area,
+            road_area_pct: road_area / site_area * 100.0,
+            redlines,
+            layers: a.layers.into_iter().collect(),
+            imported_at: a.imported_at,
+        };
+        pr.verdict = plan_verdict(&pr, matches!(site, Site::Geometry(_)), &current);
+        plans.push(pr);
+    }
+    plans.sort_by(|x, y| {
+        (
+            status_rank(x.plan.status),
+            level_rank(x.plan.level),
+            &x.plan.id,
+        )
+            .cmp(&(
+                status_rank(y.plan.status),
+                level_rank(y.plan.level),
+                &y.plan.id,
+            ))
+    });
+
+    let drawn = matches!(site, Site::Geometry(_));
+    let answer = summarise(&plans, drawn, site_area);
+    let (headline_vi, headline_en) = headline(&plans, drawn);
+    let road_area_m2 = plans
+        .iter()
+        .filter(|p| p.binding)
+        .map(|p| p.road_area_m2)
+        .fold(0.0, f64::max);
+    Ok(Report {
+        site: summary,
+        affected: answer.affected,
+        answer_kind: answer.kind.into(),
+        summary_vi: answer.vi,
+        summary_en: answer.en,
+        headline_vi,
+        headline_en,
+        road_area_m2,
+        road_area_pct: road_area_m2 / site_area * 100.0,
+        plans,
+        data_date: used_dates.into_iter().max().unwrap_or_default(),
+        disclaimer_vi: DISCLAIMER_VI.into(),
+        disclaimer_en: DISCLAIMER_EN.into(),
+    })
 }
 
 /// Planned uses of a plan at the site, non-sliver zones of the same use added up, largest
