@@ -2,13 +2,17 @@
 //!
 //! A module is a file under `server/src/` or a directory of them (`portal/`, `tiles/`); it
 //! depends on another when its code names an item there (`crate::x`, `super::super::x`,
-//! `use crate::{x, ..}`). Doc comments and strings are not code. The graph is layered
-//! bottom-up: each module is listed after everything it depends on.
+//! `use crate::{x, ..}`, `crate::x` in a macro's arguments). The files are read with syn, so
+//! comments, doc comments and strings are not code. The graph is layered bottom-up: each
+//! module is listed after everything it depends on.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+
+use syn::buffer::{Cursor, TokenBuffer};
+use syn::visit::{self, Visit};
 
 fn src_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("src")
@@ -37,180 +41,137 @@ fn files(dir: &Path, prefix: &[String], out: &mut Vec<(Vec<String>, PathBuf)>) {
     }
 }
 
-/// The code of a file without comments, string and character literals.
-fn code_of(src: &str) -> String {
-    let b = src.as_bytes();
-    let mut out = String::with_capacity(src.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i..].starts_with(b"//") {
-            while i < b.len() && b[i] != b'\n' {
-                i += 1;
-            }
-        } else if b[i..].starts_with(b"/*") {
-            let mut depth = 0;
-            while i < b.len() {
-                if b[i..].starts_with(b"/*") {
-                    depth += 1;
-                    i += 2;
-                } else if b[i..].starts_with(b"*/") {
-                    depth -= 1;
-                    i += 2;
-                    if depth == 0 {
-                        break;
-                    }
-                } else {
-                    i += 1;
-                }
-            }
-        } else if b[i] == b'r'
-            && (b.get(i + 1) == Some(&b'#') || b.get(i + 1) == Some(&b'"'))
-            && (i == 0 || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'_'))
-        {
-            // A raw string: r"…", r#"…"#, …
-            let mut j = i + 1;
-            let mut hashes = 0;
-            while b.get(j) == Some(&b'#') {
-                hashes += 1;
-                j += 1;
-            }
-            if b.get(j) != Some(&b'"') {
-                out.push('r');
-                i += 1;
-                continue;
-            }
-            j += 1;
-            let close: Vec<u8> = std::iter::once(b'"')
-                .chain(std::iter::repeat_n(b'#', hashes))
-                .collect();
-            while j < b.len() && !b[j..].starts_with(&close) {
-                j += 1;
-            }
-            i = j + close.len();
-            out.push_str("\"\"");
-        } else if b[i] == b'"' {
-            i += 1;
-            while i < b.len() && b[i] != b'"' {
-                i += if b[i] == b'\\' { 2 } else { 1 };
-            }
-            i += 1;
-            out.push_str("\"\"");
-        } else if b[i] == b'\'' && b.get(i + 2) == Some(&b'\'') {
-            i += 3;
-        } else if b[i] == b'\'' && b.get(i + 1) == Some(&b'\\') {
-            i += 2;
-            while i < b.len() && b[i] != b'\'' {
-                i += 1;
-            }
-            i += 1;
-        } else {
-            out.push(b[i] as char);
-            i += 1;
-        }
-    }
-    out
-}
-
-fn is_ident(c: char) -> bool {
-    c.is_ascii_alphanumeric() || c == '_'
-}
-
-/// The paths a file names: `crate::a::b`, `super::x`, and each branch of
-/// `use crate::{a, b::{c, d}}`, as segments.
-fn paths_in(code: &str) -> Vec<Vec<String>> {
-    let mut out = Vec::new();
-    let chars: Vec<char> = code.chars().collect();
-    let mut i = 0;
-    while i < chars.len() {
-        let starts_word = i == 0 || !is_ident(chars[i - 1]) && chars[i - 1] != ':';
-        let rest: String = chars[i..chars.len().min(i + 8)].iter().collect();
-        if starts_word && (rest.starts_with("crate::") || rest.starts_with("super::")) {
-            let (mut paths, next) = parse_tree(&chars, i);
-            out.append(&mut paths);
-            i = next;
-        } else {
-            i += 1;
-        }
-    }
-    out
-}
-
-/// Parses a path or use tree from `i`: segments joined by `::`, possibly ending in a
-/// `{…}` group of trees. Returns every full path and the index after it.
-fn parse_tree(chars: &[char], mut i: usize) -> (Vec<Vec<String>>, usize) {
-    let mut segs = Vec::new();
-    loop {
-        while i < chars.len() && chars[i].is_whitespace() {
-            i += 1;
-        }
-        if i < chars.len() && chars[i] == '{' {
-            i += 1;
-            let mut all = Vec::new();
-            loop {
-                while i < chars.len() && (chars[i].is_whitespace() || chars[i] == ',') {
-                    i += 1;
-                }
-                if i >= chars.len() || chars[i] == '}' {
-                    i += 1;
-                    break;
-                }
-                let (sub, next) = parse_tree(chars, i);
-                for s in sub {
-                    let mut p = segs.clone();
-                    p.extend(s);
-                    all.push(p);
-                }
-                if next == i {
-                    i += 1;
-                } else {
-                    i = next;
-                }
-                // Skip `as name` and anything up to the next branch.
-                while i < chars.len() && chars[i] != ',' && chars[i] != '}' {
-                    i += 1;
-                }
-            }
-            return (all, i);
-        }
-        let start = i;
-        while i < chars.len() && is_ident(chars[i]) {
-            i += 1;
-        }
-        if i == start {
-            break;
-        }
-        segs.push(chars[start..i].iter().collect::<String>());
-        if chars.get(i) == Some(&':') && chars.get(i + 1) == Some(&':') {
-            i += 2;
-        } else {
-            break;
-        }
-    }
-    (vec![segs], i)
-}
-
-/// The full path a path named in module `here` resolves to (`crate::` and `super::` made
-/// absolute), its first segment a top-level module. `tops` maps each top-level name (a
-/// module, or an item the crate root re-exports) to its module.
-fn resolve(
-    here: &[String],
-    path: &[String],
-    tops: &BTreeMap<String, String>,
-) -> Option<Vec<String>> {
-    let mut full: Vec<String> = match path.first().map(String::as_str) {
-        Some("crate") => path[1..].to_vec(),
-        Some("super") => {
-            let mut base = here.to_vec();
-            let mut k = 0;
-            while path.get(k).map(String::as_str) == Some("super") {
-                base.pop();
-                k += 1;
-            }
-            base.extend_from_slice(&path[k..]);
-            base
-        }
-        _ => return None,
+/// The crate paths a file names, absolute (`crate::` dropped, `super::` resolved from the
+/// module it is written in, inline `mod` blocks counted): every path in its syntax tree,
+/// each branch of `use crate::{a, b::{c, d}}`, and `crate::`/`super::` paths in macro
+/// arguments, which syn leaves as tokens. Comments, doc comments and strings are not code.
+fn crate_paths(file: &syn::File, module: &[String]) -> Vec<Vec<String>> {
+    let mut v = CratePaths {
+        here: module.to_vec(),
+        out: Vec::new(),
     };
+    v.visit_file(file);
+    v.out
+}
+
+struct CratePaths {
+    /// The module being read: the file's, then any inline `mod` inside it.
+    here: Vec<String>,
+    out: Vec<Vec<String>>,
+}
+
+impl CratePaths {
+    /// Records a path if it starts with `crate` or `super`.
+    fn add(&mut self, segs: Vec<String>) {
+        let full = match segs.first().map(String::as_str) {
+            Some("crate") => segs[1..].to_vec(),
+            Some("super") => {
+                let supers = segs.iter().take_while(|s| *s == "super").count();
+                let mut base = self.here.clone();
+                base.truncate(base.len().saturating_sub(supers));
+                base.extend_from_slice(&segs[supers..]);
+                base
+            }
+            _ => return,
+        };
+        if !full.is_empty() {
+            self.out.push(full);
+        }
+    }
+
+    /// The paths of a macro's or attribute's tokens: `crate`/`super` followed by `::`
+    /// segments, in any group.
+    fn scan(&mut self, mut c: Cursor) {
+        while !c.eof() {
+            if let Some((inside, _, _, next)) = c.any_group() {
+                self.scan(inside);
+                c = next;
+            } else if let Some((ident, next)) = c.ident() {
+                c = next;
+                if ident != "crate" && ident != "super" {
+                    continue;
+                }
+                let mut segs = vec![ident.to_string()];
+                while let Some((seg, after)) = colon2(c).and_then(Cursor::ident) {
+                    segs.push(seg.to_string());
+                    c = after;
+                }
+                self.add(segs);
+            } else if let Some((_, next)) = c.token_tree() {
+                c = next;
+            } else {
+                break;
+            }
+        }
+    }
+}
+
+/// The cursor after a `::` at `c`.
+fn colon2(c: Cursor) -> Option<Cursor> {
+    let (p1, c) = c.punct()?;
+    let (p2, c) = c.punct()?;
+    (p1.as_char() == ':' && p2.as_char() == ':').then_some(c)
+}
+
+/// Every path a use tree imports, as segments (`self` in a group is its prefix), with the
+/// name it is imported as (`None` for a glob).
+fn use_paths(tree: &syn::UseTree, prefix: &[String], out: &mut Vec<(Vec<String>, Option<String>)>) {
+    let with = |seg: &syn::Ident| {
+        let mut p = prefix.to_vec();
+        if seg != "self" {
+            p.push(seg.to_string());
+        }
+        p
+    };
+    match tree {
+        syn::UseTree::Path(p) => use_paths(&p.tree, &with(&p.ident), out),
+        syn::UseTree::Name(n) => out.push((with(&n.ident), Some(n.ident.to_string()))),
+        syn::UseTree::Rename(r) => out.push((with(&r.ident), Some(r.rename.to_string()))),
+        syn::UseTree::Glob(_) => out.push((prefix.to_vec(), None)),
+        syn::UseTree::Group(g) => {
+            for t in &g.items {
+                use_paths(t, prefix, out);
+            }
+        }
+    }
+}
+
+impl<'ast> Visit<'ast> for CratePaths {
+    fn visit_path(&mut self, p: &'ast syn::Path) {
+        self.add(p.segments.iter().map(|s| s.ident.to_string()).collect());
+        visit::visit_path(self, p);
+    }
+
+    fn visit_item_use(&mut self, u: &'ast syn::ItemUse) {
+        let mut paths = Vec::new();
+        use_paths(&u.tree, &[], &mut paths);
+        for (p, _) in paths {
+            self.add(p);
+        }
+        visit::visit_item_use(self, u);
+    }
+
+    fn visit_item_mod(&mut self, m: &'ast syn::ItemMod) {
+        self.here.push(m.ident.to_string());
+        visit::visit_item_mod(self, m);
+        self.here.pop();
+    }
+
+    fn visit_macro(&mut self, m: &'ast syn::Macro) {
+        self.scan(TokenBuffer::new2(m.tokens.clone()).begin());
+        visit::visit_macro(self, m);
+    }
+
+    fn visit_meta_list(&mut self, m: &'ast syn::MetaList) {
+        self.scan(TokenBuffer::new2(m.tokens.clone()).begin());
+        visit::visit_meta_list(self, m);
+    }
+}
+
+/// The full path of a crate path, its first segment a top-level module. `tops` maps each
+/// top-level name (a module, or an item the crate root re-exports) to its module.
+fn resolve(full: &[String], tops: &BTreeMap<String, String>) -> Option<Vec<String>> {
+    let mut full = full.to_vec();
     let top = tops.get(full.first()?)?.clone();
     if full[0] != top {
         // A re-exported item: `crate::AppState` is `crate::state::AppState`.
@@ -219,15 +180,23 @@ fn resolve(
     Some(full)
 }
 
-/// The top-level module a path named in module `here` resolves into, if any.
-fn target(here: &[String], path: &[String], tops: &BTreeMap<String, String>) -> Option<String> {
-    resolve(here, path, tops).map(|mut f| f.swap_remove(0))
+/// The top-level module a crate path resolves into, if any.
+fn target(full: &[String], tops: &BTreeMap<String, String>) -> Option<String> {
+    resolve(full, tops).map(|mut f| f.swap_remove(0))
 }
 
-/// Every file module (its path) with its code, and the top-level names.
-type Sources = (Vec<(Vec<String>, String)>, BTreeMap<String, String>);
+fn parse(path: &Path) -> syn::File {
+    let src = std::fs::read_to_string(path).unwrap();
+    syn::parse_file(&src).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
 
-/// Every file module with its code, and the top-level names.
+/// Every file module (its path) with the crate paths it names, and the top-level names.
+type Sources = (
+    Vec<(Vec<String>, Vec<Vec<String>>)>,
+    BTreeMap<String, String>,
+);
+
+/// Every file module with the crate paths it names, and the top-level names.
 fn sources() -> Sources {
     let mut all = Vec::new();
     files(&src_dir(), &[], &mut all);
@@ -238,13 +207,20 @@ fn sources() -> Sources {
         .map(|t| (t.clone(), t))
         .collect();
     // Items the crate root re-exports (`pub use state::AppState;`) belong to their module.
-    let lib = code_of(&std::fs::read_to_string(src_dir().join("lib.rs")).unwrap());
-    for line in lib.lines() {
-        if let Some(rest) = line.trim().strip_prefix("pub use ") {
-            let segs: Vec<&str> = rest.trim_end_matches(';').split("::").collect();
-            if let (Some(m), Some(item)) = (segs.first(), segs.last()) {
-                if tops.contains_key(*m) {
-                    tops.insert(item.to_string(), m.to_string());
+    for item in parse(&src_dir().join("lib.rs")).items {
+        let syn::Item::Use(u) = item else { continue };
+        if !matches!(u.vis, syn::Visibility::Public(_)) {
+            continue;
+        }
+        let mut paths = Vec::new();
+        use_paths(&u.tree, &[], &mut paths);
+        for (mut segs, name) in paths {
+            if segs.first().is_some_and(|s| s == "crate") {
+                segs.remove(0);
+            }
+            if let (Some(m), Some(name)) = (segs.first(), name) {
+                if tops.contains_key(m) {
+                    tops.insert(name, m.clone());
                 }
             }
         }
@@ -252,7 +228,10 @@ fn sources() -> Sources {
     let code = all
         .into_iter()
         .filter(|(m, _)| m.first().is_some_and(|t| t != "lib" && t != "main"))
-        .map(|(m, path)| (m, code_of(&std::fs::read_to_string(path).unwrap())))
+        .map(|(m, path)| {
+            let paths = crate_paths(&parse(&path), &m);
+            (m, paths)
+        })
         .collect();
     (code, tops)
 }
@@ -264,10 +243,10 @@ fn inner_graph() -> BTreeMap<String, BTreeSet<String>> {
     let (all, tops) = sources();
     let modules: BTreeSet<Vec<String>> = all.iter().map(|(m, _)| m.clone()).collect();
     let mut g: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    for (m, code) in &all {
+    for (m, paths) in &all {
         let deps = g.entry(m.join("::")).or_default();
-        for p in paths_in(code) {
-            let Some(full) = resolve(m, &p, &tops) else {
+        for p in paths {
+            let Some(full) = resolve(p, &tops) else {
                 continue;
             };
             let Some(t) = (1..=full.len())
@@ -290,11 +269,11 @@ fn inner_graph() -> BTreeMap<String, BTreeSet<String>> {
 fn graph() -> BTreeMap<String, BTreeSet<String>> {
     let (all, tops) = sources();
     let mut g: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    for (m, code) in &all {
+    for (m, paths) in &all {
         let top = &m[0];
         let deps = g.entry(top.clone()).or_default();
-        for p in paths_in(code) {
-            if let Some(t) = target(m, &p, &tops) {
+        for p in paths {
+            if let Some(t) = target(p, &tops) {
                 if &t != top {
                     deps.insert(t);
                 }
@@ -425,19 +404,42 @@ fn architecture_doc_shows_the_module_graph_as_it_is() {
 
 #[test]
 fn the_parser_reads_use_trees_super_paths_and_skips_comments() {
-    let code = code_of(
-        "use crate::{a, b::{c, d as e}};\n// crate::zz\nlet s = \"crate::yy\";\n\
-         let r = r#\"crate::xx \" \"#; super::super::f::g(); x::crate_y; 'c'; '\\n';",
-    );
+    let file = syn::parse_file(
+        r##"
+        use crate::{a, b::{c, d as e}};
+        // crate::zz
+        /// crate::ww
+        #[doc = "crate::vv"]
+        fn f() {
+            let s = "crate::yy";
+            let r = r#"crate::xx " "#;
+            super::super::f::g();
+            x::crate_y;
+            'c';
+            '\n';
+            println!("{}", crate::h::i);
+        }
+        mod inner {
+            fn g() -> super::super::j::J {}
+        }
+        "##,
+    )
+    .unwrap();
     let here = vec!["portal".to_string(), "db".to_string()];
-    let tops: BTreeMap<String, String> = ["a", "b", "f", "portal", "xx", "yy", "zz"]
+    let tops: BTreeMap<String, String> = [
+        "a", "b", "f", "h", "j", "portal", "vv", "ww", "xx", "yy", "zz",
+    ]
+    .iter()
+    .map(|s| (s.to_string(), s.to_string()))
+    .collect();
+    let found: BTreeSet<String> = crate_paths(&file, &here)
         .iter()
-        .map(|s| (s.to_string(), s.to_string()))
+        .filter_map(|p| target(p, &tops))
         .collect();
-    let found: BTreeSet<String> = paths_in(&code)
+    // `super::super::j` inside `mod inner` of portal::db is portal::j.
+    let want: BTreeSet<String> = ["a", "b", "f", "h", "portal"]
         .iter()
-        .filter_map(|p| target(&here, p, &tops))
+        .map(|s| s.to_string())
         .collect();
-    let want: BTreeSet<String> = ["a", "b", "f"].iter().map(|s| s.to_string()).collect();
     assert_eq!(found, want);
 }
