@@ -2,14 +2,18 @@
 # Starts a throwaway PostgreSQL server for the tests (Debian's postgresql package): a new
 # cluster in a directory of this clone's own under /tmp, on loopback only, on a port derived
 # from the clone's path (two clones test side by side), trust authentication for the
-# `quyhoach` role, and a database `quyhoach_test` that the tests create their own databases
-# from. Prints the URL to use as QUYHOACH_TEST_PG on its last line. Run again: the old
-# cluster is stopped and removed first.
+# `quyhoach` role (a superuser: the PostGIS store's tests create the postgis extension), and
+# a database `quyhoach_test` that the tests create their own databases from. Prints the URL
+# to use as QUYHOACH_TEST_PG on its last line. Run again: the old cluster is stopped and
+# removed first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/apt.sh
 ensure_debian_packages postgresql
 PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+# PostGIS for the PostGIS store (data/src/pg), built for this server's major version.
+PGMAJOR=$(basename "$(dirname "$PGBIN")")
+ensure_debian_packages "postgresql-$PGMAJOR-postgis-3"
 tag=$(printf '%s' "$PWD" | sha1sum | cut -c1-8)
 DIR="${TMPDIR:-/tmp}/quyhoach-pg-$tag"
 PORT=$((55000 + 0x${tag:0:4} % 4000))

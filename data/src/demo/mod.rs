@@ -102,9 +102,12 @@ pub enum DemoError {
         /// What is wrong.
         problem: String,
     },
+    /// A PostGIS store refused the plans.
+    #[error("{0}")]
+    Postgres(String),
 }
 
-/// Records the generated plans in `store`, then imports every source through the real import
+/// Records the generated plans in `store` (a directory or a `postgresql://` URL), then imports every source through the real import
 /// path, in order, exactly as a user would with `quyhoach plans import` and `quyhoach import`.
 /// `keep_personal` fields are kept (as `private_*` columns) in the parcels layer: tests use it
 /// to prove they are never served.
@@ -116,7 +119,15 @@ pub fn import_sources(
 ) -> Result<Vec<crate::import::ImportReport>, DemoError> {
     let text = std::fs::read_to_string(&sources.plans_file)?;
     let plans = crate::plans::parse_plans(&text)?;
-    {
+    let url = store.to_string_lossy();
+    if crate::pg::is_url(&url) {
+        let put = |plans: &[crate::plans::Plan]| {
+            let mut c = crate::pg::connect(&url)?;
+            crate::pg::ensure_schema(&mut c)?;
+            crate::pg::put_plans(&mut c, plans)
+        };
+        put(&plans).map_err(|e| DemoError::Postgres(e.to_string()))?;
+    } else {
         let mut s = crate::store::Store::open_or_create(store)?;
         let lock = s.lock()?;
         s.reload()?;

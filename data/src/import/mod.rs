@@ -261,46 +261,106 @@ pub fn default_layer_id(kind: Kind, plan: Option<&str>) -> String {
     }
 }
 
-/// Imports one source layer into the store. On any error the store is unchanged.
+/// Imports one source layer into the store: a directory (FlatGeobuf files and a catalog) or,
+/// when `opts.store` is a `postgresql://` URL, a PostGIS database ([`crate::pg`]). On any
+/// error the store is unchanged.
 pub fn import(opts: &ImportOptions) -> Result<ImportReport> {
+    let store = opts.store.to_string_lossy();
+    if crate::pg::is_url(&store) {
+        let started = Instant::now();
+        let (layer_id, profiles) = check_options(opts)?;
+        let (sink, known_plans) = crate::pg::sink::PgSink::open(&store)?;
+        let ctx = Opened {
+            started,
+            layer_id,
+            profiles,
+            known_plans,
+            temp_files: 0,
+            temp_bytes: 0,
+        };
+        return import_into(opts, ctx, sink);
+    }
     import_with(opts, |sink| sink)
 }
 
-/// [`import`] writing through `wrap` of the store's sink (tests wrap it in one that fails).
-fn import_with<S: FeatureSink>(
-    opts: &ImportOptions,
-    wrap: impl FnOnce(FgbSink) -> S,
-) -> Result<ImportReport> {
-    let started = Instant::now();
-    let kind = opts.kind;
+/// What an import knows once its store is open.
+struct Opened {
+    started: Instant,
+    layer_id: String,
+    profiles: Vec<schema::Profile>,
+    /// Plans the store knows: zones and red lines may only name these.
+    known_plans: BTreeSet<String>,
+    /// Temporary files of failed imports removed from the store.
+    temp_files: u64,
+    temp_bytes: u64,
+}
+
+/// The layer id and the field profiles of an import, checked before anything is opened.
+fn check_options(opts: &ImportOptions) -> Result<(String, Vec<schema::Profile>)> {
     let layer_id = opts
         .layer
         .clone()
-        .unwrap_or_else(|| default_layer_id(kind, opts.plan.as_deref()));
+        .unwrap_or_else(|| default_layer_id(opts.kind, opts.plan.as_deref()));
     check_layer_id(&layer_id)?;
     let profiles = match &opts.profile_file {
         Some(path) => schema::Profile::load(path).map(|p| vec![p]),
         None => schema::profiles_named(&opts.profile),
     }
     .map_err(ImportError::Options)?;
+    Ok((layer_id, profiles))
+}
 
-    // Open: the store, locked until the sink commits or is dropped, then the source.
+/// [`import`] into a store directory, writing through `wrap` of the store's sink (tests wrap
+/// it in one that fails).
+fn import_with<S: FeatureSink>(
+    opts: &ImportOptions,
+    wrap: impl FnOnce(FgbSink) -> S,
+) -> Result<ImportReport> {
+    let started = Instant::now();
+    let (layer_id, profiles) = check_options(opts)?;
+    // The store, locked until the sink commits or is dropped.
     let mut store = Store::open_or_create(&opts.store)?;
     let lock = store.lock()?;
     store.reload()?;
     let (temp_files, temp_bytes) = store.clean_temp(&lock);
+    let known_plans: BTreeSet<String> = store.catalog.plans.keys().cloned().collect();
+    let ctx = Opened {
+        started,
+        layer_id,
+        profiles,
+        known_plans,
+        temp_files,
+        temp_bytes,
+    };
+    import_into(opts, ctx, wrap(FgbSink::new(store, lock)))
+}
+
+/// The import's stages once the store is open: the plan check, the source, the fields, the
+/// features into `sink`, its commit.
+fn import_into<S: FeatureSink>(
+    opts: &ImportOptions,
+    ctx: Opened,
+    mut sink: S,
+) -> Result<ImportReport> {
+    let Opened {
+        started,
+        layer_id,
+        profiles,
+        known_plans,
+        temp_files,
+        temp_bytes,
+    } = ctx;
+    let kind = opts.kind;
     if let Some(plan) = &opts.plan {
         if !kind.needs_plan() {
             return Err(ImportError::Options(format!(
                 "--plan applies to zones and redlines, not {kind}"
             )));
         }
-        if !store.catalog.plans.contains_key(plan) {
+        if !known_plans.contains(plan) {
             return Err(StoreError::UnknownPlan(plan.clone()).into());
         }
     }
-    let known_plans: BTreeSet<String> = store.catalog.plans.keys().cloned().collect();
-    let mut sink = wrap(FgbSink::new(store, lock));
 
     let ds = open_source_with(&opts.source, opts.encoding, opts.allowed_drivers.as_deref())?;
     let driver = ds.driver().short_name();

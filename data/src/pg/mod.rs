@@ -1,0 +1,125 @@
+//! The PostgreSQL/PostGIS backend, for users who outgrow one machine: `--store
+//! postgresql://user@host/db`.
+//!
+//! Layout (made by [`ensure_schema`], in the connection's default schema):
+//! - `quyhoach_layers (id, kind, tbl, entry)`: one row per layer, `entry` the catalog entry
+//!   (JSON, as in the embedded store's `catalog.json`), `tbl` the table holding its features;
+//! - `quyhoach_plans (id, plan)`: the plans and their approving decisions (JSON);
+//! - one table per layer, `quyhoach_l_<n>`: `fid` (the feature id, numbered as the embedded
+//!   store numbers it: in the packed Hilbert R-tree's order, so the two backends give the
+//!   same ids and the same answers), `geom` (`MultiPolygon` or `MultiLineString`, EPSG:4326,
+//!   GiST-indexed) and one typed column per field of the layer (`text`, `bigint`,
+//!   `double precision`). Personal fields kept with `--keep-personal` are stored like in the
+//!   embedded store and never selected.
+//!
+//! An import writes the new table and swaps it in, the old one dropped, in one transaction
+//! ([`sink::PgSink`]): readers see the old layer or the new one, never a part. Imports are
+//! serialised by an advisory lock, as the embedded store's are by its lock file.
+
+pub mod planning;
+pub mod sink;
+
+use std::collections::BTreeMap;
+
+use postgres::{Client, NoTls};
+
+use crate::plans::Plan;
+use crate::store::{Catalog, LayerEntry};
+
+/// Errors of the PostGIS backend.
+#[derive(Debug, thiserror::Error)]
+pub enum PgError {
+    /// The server refused, or the connection failed.
+    #[error("PostgreSQL: {0}")]
+    Sql(#[from] postgres::Error),
+    /// The database holds something this version cannot read.
+    #[error("PostgreSQL store: {0}")]
+    Data(String),
+}
+
+/// Whether a `--store` value names a PostgreSQL database rather than a directory.
+pub fn is_url(store: &str) -> bool {
+    store.starts_with("postgresql://") || store.starts_with("postgres://")
+}
+
+/// Connects to `url` (no TLS: a database on the same machine or network).
+pub fn connect(url: &str) -> Result<Client, PgError> {
+    Ok(Client::connect(url, NoTls)?)
+}
+
+/// The advisory lock key of imports (any constant shared by every writer).
+pub(crate) const IMPORT_LOCK: i64 = 0x7175_796b_6f61_6368; // "quyhoach"
+
+/// Creates PostGIS and the catalog tables if they are missing.
+pub fn ensure_schema(client: &mut Client) -> Result<(), PgError> {
+    client.batch_execute(
+        "CREATE EXTENSION IF NOT EXISTS postgis;
+         CREATE TABLE IF NOT EXISTS quyhoach_layers (
+             id text PRIMARY KEY,
+             kind text NOT NULL,
+             tbl text NOT NULL,
+             entry jsonb NOT NULL);
+         CREATE TABLE IF NOT EXISTS quyhoach_plans (
+             id text PRIMARY KEY,
+             plan jsonb NOT NULL);
+         CREATE SEQUENCE IF NOT EXISTS quyhoach_table_seq;",
+    )?;
+    Ok(())
+}
+
+/// A layer as the database records it.
+#[derive(Debug, Clone)]
+pub struct PgLayer {
+    /// The catalog entry.
+    pub entry: LayerEntry,
+    /// The table of its features.
+    pub table: String,
+}
+
+/// Reads the catalog: layers (ordered by id as the embedded catalog is, byte-wise) with their
+/// tables, and plans.
+pub fn load_catalog(client: &mut Client) -> Result<(Catalog, BTreeMap<String, PgLayer>), PgError> {
+    let mut catalog = Catalog::default();
+    let mut layers = BTreeMap::new();
+    for row in client.query(
+        "SELECT id, tbl, entry::text FROM quyhoach_layers ORDER BY id COLLATE \"C\"",
+        &[],
+    )? {
+        let id: String = row.get(0);
+        let table: String = row.get(1);
+        let text: String = row.get(2);
+        let entry: LayerEntry =
+            serde_json::from_str(&text).map_err(|e| PgError::Data(format!("layer '{id}': {e}")))?;
+        catalog.layers.insert(id.clone(), entry.clone());
+        layers.insert(id, PgLayer { entry, table });
+    }
+    for row in client.query("SELECT id, plan::text FROM quyhoach_plans", &[])? {
+        let id: String = row.get(0);
+        let text: String = row.get(1);
+        let plan: Plan =
+            serde_json::from_str(&text).map_err(|e| PgError::Data(format!("plan '{id}': {e}")))?;
+        catalog.plans.insert(id, plan);
+    }
+    Ok((catalog, layers))
+}
+
+/// Records plans (replacing those of the same id), in one transaction.
+pub fn put_plans(client: &mut Client, plans: &[Plan]) -> Result<(), PgError> {
+    let mut tx = client.transaction()?;
+    for p in plans {
+        let json = serde_json::to_string(p).map_err(|e| PgError::Data(e.to_string()))?;
+        tx.execute(
+            "INSERT INTO quyhoach_plans (id, plan) VALUES ($1, $2::text::jsonb)
+             ON CONFLICT (id) DO UPDATE SET plan = EXCLUDED.plan",
+            &[&p.id, &json],
+        )?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+/// A column name as an SQL identifier (quoted: the names come from the layer's schema, and a
+/// personal field's name from the source file).
+pub(crate) fn ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}

@@ -1,0 +1,354 @@
+//! The PostGIS backend's answers to the planning report ([`PlanningData`]): a parcel by its
+//! id, the zones and red lines whose box meets a box (`geom && envelope`, the GiST index),
+//! read into the same typed records as the embedded store's.
+//!
+//! A [`PgData`] is one version of the data: the catalog (layers, their tables, plans) and the
+//! communes' names are read when it is opened. An import swaps a layer's table; open a new
+//! `PgData` to serve it (the old one's queries of a dropped table then fail with an error,
+//! never a wrong answer).
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use geo_types::{Geometry, MultiLineString, MultiPolygon};
+use geozero::wkb::Wkb;
+use geozero::ToGeo;
+use postgres::types::ToSql;
+use postgres::{Client, Row};
+
+use super::{connect, ident, load_catalog, PgError, PgLayer};
+use crate::planning::{
+    bbox_of, FeatureId, FeatureKey, MetricCache, ParcelRecord, PlanningData, QueryError,
+    RedlineRecord, ZoneRecord,
+};
+use crate::plans::Plan;
+use crate::schema::{FieldType, Kind};
+use crate::store::Catalog;
+
+/// One version of a PostGIS store, as a [`PlanningData`] backend.
+pub struct PgData {
+    client: Mutex<Client>,
+    catalog: Catalog,
+    /// Layers in the catalog's order (their positions are the [`FeatureKey`]s' layers).
+    layers: Vec<(String, PgLayer)>,
+    communes: HashMap<String, Option<String>>,
+    cache: MetricCache,
+}
+
+/// A cell of a row, typed as its column.
+enum Cell {
+    Str(String),
+    Int(i64),
+    Double(f64),
+    Null,
+}
+
+impl Cell {
+    // The same readings as the embedded store's columns (index/props.rs).
+    fn str(&self) -> Option<&str> {
+        match self {
+            Cell::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    fn int(&self) -> Option<i64> {
+        match self {
+            Cell::Int(i) => Some(*i),
+            Cell::Double(d) if !d.is_nan() => Some(*d as i64),
+            Cell::Str(s) => s.trim().parse().ok(),
+            _ => None,
+        }
+    }
+
+    fn double(&self) -> Option<f64> {
+        match self {
+            Cell::Double(d) => Some(*d).filter(|d| !d.is_nan()),
+            Cell::Int(i) => Some(*i as f64),
+            Cell::Str(s) => s.trim().parse().ok(),
+            Cell::Null => None,
+        }
+    }
+}
+
+/// The fields a query reads from a layer: each a column of the layer or absent.
+struct Select {
+    sql: String,
+    types: Vec<Option<FieldType>>,
+}
+
+impl Select {
+    /// `SELECT fid, <fields>, ST_AsBinary(geom) FROM <table>` for `fields` of `layer`.
+    fn new(layer: &PgLayer, fields: &[&str]) -> Select {
+        let mut sql = String::from("SELECT fid");
+        let mut types = Vec::new();
+        for f in fields {
+            match layer.entry.columns.iter().find(|c| c.name == *f) {
+                Some(c) => {
+                    sql.push_str(", ");
+                    sql.push_str(&ident(f));
+                    types.push(Some(c.ty));
+                }
+                None => {
+                    sql.push_str(", NULL");
+                    types.push(None);
+                }
+            }
+        }
+        sql.push_str(", ST_AsBinary(geom) FROM ");
+        sql.push_str(&ident(&layer.table));
+        Select { sql, types }
+    }
+
+    /// The cells of `row` (fid first, geometry last excluded).
+    fn cells(&self, row: &Row) -> Vec<Cell> {
+        self.types
+            .iter()
+            .enumerate()
+            .map(|(i, ty)| {
+                let i = i + 1;
+                match ty {
+                    Some(FieldType::String) => row.get::<_, Option<String>>(i).map(Cell::Str),
+                    Some(FieldType::Int) => row.get::<_, Option<i64>>(i).map(Cell::Int),
+                    Some(FieldType::Double) => row.get::<_, Option<f64>>(i).map(Cell::Double),
+                    None => None,
+                }
+                .unwrap_or(Cell::Null)
+            })
+            .collect()
+    }
+}
+
+fn internal(e: impl std::fmt::Display) -> QueryError {
+    QueryError::Internal(format!("PostgreSQL store: {e}"))
+}
+
+/// The geometry of a row's last column (WKB).
+fn geometry(row: &Row) -> Result<Geometry<f64>, QueryError> {
+    let wkb: Vec<u8> = row.get(row.len() - 1);
+    Wkb(wkb).to_geo().map_err(internal)
+}
+
+fn multipolygon(g: Geometry<f64>) -> MultiPolygon<f64> {
+    match g {
+        Geometry::MultiPolygon(mp) => mp,
+        Geometry::Polygon(p) => MultiPolygon(vec![p]),
+        _ => MultiPolygon(Vec::new()),
+    }
+}
+
+fn multilinestring(g: Geometry<f64>) -> MultiLineString<f64> {
+    match g {
+        Geometry::MultiLineString(ml) => ml,
+        Geometry::LineString(l) => MultiLineString(vec![l]),
+        _ => MultiLineString(Vec::new()),
+    }
+}
+
+const ZONE_FIELDS: [&str; 9] = [
+    "plan_id",
+    "landuse",
+    "zone_id",
+    "name",
+    "density_pct",
+    "floors_min",
+    "floors_max",
+    "far",
+    "height_m",
+];
+
+impl PgData {
+    /// Opens the store at `url`: its catalog and the communes' names.
+    pub fn open(url: &str) -> Result<PgData, PgError> {
+        let mut client = connect(url)?;
+        let (catalog, by_id) = load_catalog(&mut client)?;
+        let layers: Vec<(String, PgLayer)> = by_id.into_iter().collect();
+        // A commune's name: the first boundary (layers in order, features by id) with its code
+        // (or, without a code, its name as the code), as the embedded store reads them.
+        let mut communes = HashMap::new();
+        for (_, l) in layers
+            .iter()
+            .filter(|(_, l)| l.entry.kind == Kind::Boundaries)
+        {
+            let select = Select::new(l, &["name", "code"]);
+            let sql = format!("{} ORDER BY fid", select.sql);
+            for row in client.query(&sql, &[])? {
+                let cells = select.cells(&row);
+                let name = cells[0].str().map(str::to_string);
+                let Some(code) = cells[1].str().map(str::to_string).or_else(|| name.clone()) else {
+                    continue;
+                };
+                communes.entry(code).or_insert(name);
+            }
+        }
+        Ok(PgData {
+            client: Mutex::new(client),
+            catalog,
+            layers,
+            communes,
+            cache: MetricCache::new(),
+        })
+    }
+
+    /// The catalog this version was opened with.
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
+
+    fn query(&self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<Vec<Row>, QueryError> {
+        let mut c = self
+            .client
+            .lock()
+            .map_err(|_| internal("a connection was poisoned by a panic"))?;
+        c.query(sql, params).map_err(internal)
+    }
+
+    /// The layers of `kind` with their positions.
+    fn layers_of(&self, kind: Kind) -> impl Iterator<Item = (u32, &str, &PgLayer)> {
+        self.layers
+            .iter()
+            .enumerate()
+            .filter(move |(_, (_, l))| l.entry.kind == kind)
+            .map(|(i, (id, l))| (u32::try_from(i).unwrap_or(u32::MAX), id.as_str(), l))
+    }
+
+    /// Rows of `layer` whose geometry's box meets `bbox`, by id.
+    fn near(
+        &self,
+        layer: &PgLayer,
+        fields: &[&str],
+        bbox: [f64; 4],
+    ) -> Result<(Select, Vec<Row>), QueryError> {
+        let select = Select::new(layer, fields);
+        let sql = format!(
+            "{} WHERE geom && ST_MakeEnvelope($1, $2, $3, $4, 4326) ORDER BY fid",
+            select.sql
+        );
+        let rows = self.query(&sql, &[&bbox[0], &bbox[1], &bbox[2], &bbox[3]])?;
+        Ok((select, rows))
+    }
+}
+
+impl PlanningData for PgData {
+    fn parcel(&self, layer: &str, id: FeatureId) -> Result<ParcelRecord, QueryError> {
+        let Some((_, l)) = self.layers.iter().find(|(lid, _)| lid == layer) else {
+            return Err(QueryError::NotFound(format!("unknown layer '{layer}'")));
+        };
+        if l.entry.kind != Kind::Parcels {
+            return Err(QueryError::BadRequest(format!(
+                "layer '{layer}' holds {}, not parcels",
+                l.entry.kind
+            )));
+        }
+        let fields = [
+            "commune_code",
+            "sheet",
+            "parcel",
+            "address",
+            "landuse",
+            "area_m2",
+            "area_declared_m2",
+        ];
+        let select = Select::new(l, &fields);
+        let fid = i32::try_from(id).unwrap_or(i32::MAX);
+        let rows = self.query(&format!("{} WHERE fid = $1", select.sql), &[&fid])?;
+        let Some(row) = rows.first() else {
+            return Err(QueryError::NotFound(format!(
+                "layer '{layer}' has no feature {id}"
+            )));
+        };
+        let c = select.cells(row);
+        let geometry = multipolygon(geometry(row)?);
+        let bbox = bbox_of(&geometry).ok_or_else(|| internal("a parcel without geometry"))?;
+        Ok(ParcelRecord {
+            layer: layer.to_string(),
+            id,
+            geometry,
+            bbox,
+            measure: l.entry.source.measure,
+            srs_definition: l.entry.source.srs_definition.clone(),
+            imported_at: l.entry.imported_at.clone(),
+            commune_code: c[0].str().map(str::to_string),
+            sheet: c[1].int(),
+            parcel: c[2].int(),
+            address: c[3].str().map(str::to_string),
+            landuse: c[4].str().map(str::to_string),
+            area_m2: c[5].double(),
+            area_declared_m2: c[6].double(),
+        })
+    }
+
+    fn zones_near(
+        &self,
+        bbox: [f64; 4],
+        visit: &mut dyn FnMut(ZoneRecord<'_>) -> Result<(), QueryError>,
+    ) -> Result<(), QueryError> {
+        for (li, lid, l) in self.layers_of(Kind::Zones) {
+            let (select, rows) = self.near(l, &ZONE_FIELDS, bbox)?;
+            for row in &rows {
+                let id = FeatureId::try_from(row.get::<_, i32>(0)).map_err(internal)?;
+                let c = select.cells(row);
+                let g = multipolygon(geometry(row)?);
+                let Some(zb) = bbox_of(&g) else { continue };
+                let geometry = || g.clone();
+                visit(ZoneRecord {
+                    key: FeatureKey { layer: li, id },
+                    layer: lid,
+                    id,
+                    imported_at: &l.entry.imported_at,
+                    plan_id: c[0].str().or(l.entry.plan.as_deref()),
+                    bbox: zb,
+                    landuse: c[1].str(),
+                    zone_id: c[2].str(),
+                    name: c[3].str(),
+                    density_pct: c[4].double(),
+                    floors_min: c[5].int(),
+                    floors_max: c[6].int(),
+                    far: c[7].double(),
+                    height_m: c[8].double(),
+                    geometry: &geometry,
+                })?;
+            }
+        }
+        Ok(())
+    }
+
+    fn redlines_near(
+        &self,
+        bbox: [f64; 4],
+        visit: &mut dyn FnMut(RedlineRecord<'_>) -> Result<(), QueryError>,
+    ) -> Result<(), QueryError> {
+        for (li, lid, l) in self.layers_of(Kind::Redlines) {
+            let (select, rows) = self.near(l, &["plan_id", "road_name", "width_m"], bbox)?;
+            for row in &rows {
+                let id = FeatureId::try_from(row.get::<_, i32>(0)).map_err(internal)?;
+                let c = select.cells(row);
+                let g = multilinestring(geometry(row)?);
+                let geometry = || g.clone();
+                visit(RedlineRecord {
+                    key: FeatureKey { layer: li, id },
+                    layer: lid,
+                    id,
+                    imported_at: &l.entry.imported_at,
+                    plan_id: c[0].str().or(l.entry.plan.as_deref()),
+                    road_name: c[1].str(),
+                    width_m: c[2].double(),
+                    geometry: &geometry,
+                })?;
+            }
+        }
+        Ok(())
+    }
+
+    fn plan(&self, id: &str) -> Option<&Plan> {
+        self.catalog.plans.get(id)
+    }
+
+    fn commune_name(&self, code: &str) -> Option<&str> {
+        self.communes.get(code)?.as_deref()
+    }
+
+    fn metric_cache(&self) -> Option<&MetricCache> {
+        Some(&self.cache)
+    }
+}

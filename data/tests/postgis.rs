@@ -1,0 +1,251 @@
+//! The PostGIS backend against the embedded store: the same demo sources imported into a
+//! store directory and into a PostGIS database (through the same import, `COPY` sink) give
+//! the same feature ids and the same planning reports, byte for byte.
+//!
+//! Needs `QUYHOACH_TEST_PG` (a PostgreSQL server with PostGIS, as `scripts/test.sh` starts
+//! with `scripts/setup-postgres.sh`); skipped without it, a failure under CI.
+
+#![allow(clippy::unwrap_used)] // tests fail loudly on purpose
+
+use std::path::Path;
+
+use quyhoach_data::demo::{self, DemoOptions};
+use quyhoach_data::import::{import, ImportError, ImportOptions};
+use quyhoach_data::index::Index;
+use quyhoach_data::pg::planning::PgData;
+use quyhoach_data::planning::{self, Cancel, FeatureId, QueryError, Report, Site};
+use quyhoach_data::schema::Kind;
+
+/// A new, empty database on `QUYHOACH_TEST_PG`'s server.
+fn new_database() -> Option<String> {
+    let Ok(admin) = std::env::var("QUYHOACH_TEST_PG") else {
+        if std::env::var_os("CI").is_some() {
+            panic!(
+                "QUYHOACH_TEST_PG is not set: the PostGIS backend must be tested \
+                 (scripts/test.sh starts a server with scripts/setup-postgres.sh)"
+            );
+        }
+        eprintln!("note: QUYHOACH_TEST_PG not set; PostGIS backend test skipped");
+        return None;
+    };
+    let name = format!(
+        "qh_gis_{}_{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .subsec_nanos()
+    );
+    let mut c = postgres::Client::connect(&admin, postgres::NoTls)
+        .unwrap_or_else(|e| panic!("connecting to QUYHOACH_TEST_PG: {e}"));
+    c.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
+    let base = admin.rsplit_once('/').unwrap().0;
+    Some(format!("{base}/{name}"))
+}
+
+fn json(r: Result<Report, QueryError>) -> String {
+    match r {
+        Ok(r) => serde_json::to_string(&r).unwrap(),
+        Err(e) => format!("error: {e}"),
+    }
+}
+
+/// Gives the database's layers the embedded store's import times (the data are the same;
+/// the imports ran a few seconds apart, and reports print the date of the data).
+fn same_import_times(url: &str, store: &Path) {
+    let ix = Index::load(store).unwrap();
+    let mut c = postgres::Client::connect(url, postgres::NoTls).unwrap();
+    for id in ix.layer_ids() {
+        let at = &ix.layer_entry(id).unwrap().imported_at;
+        let n = c
+            .execute(
+                "UPDATE quyhoach_layers SET entry = jsonb_set(entry, '{imported_at}', to_jsonb($2::text)) WHERE id = $1",
+                &[&id, at],
+            )
+            .unwrap();
+        assert_eq!(n, 1, "layer {id} is missing from the database");
+    }
+}
+
+#[test]
+fn postgis_gives_the_embedded_stores_answers() {
+    let Some(url) = new_database() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let sources = demo::generate(
+        &DemoOptions {
+            parcels: 3000,
+            seed: 1,
+        },
+        &dir.path().join("sources"),
+        &|_, _| {},
+    )
+    .unwrap();
+    let store = dir.path().join("store");
+    demo::import_sources(&sources, &store, false, &[]).unwrap();
+    let reports = demo::import_sources(&sources, Path::new(&url), false, &[]).unwrap();
+    assert_eq!(reports.len(), sources.imports.len());
+    same_import_times(&url, &store);
+
+    let ix = Index::load(&store).unwrap();
+    let pg = PgData::open(&url).unwrap();
+    // The same catalog: layers, counts, bounds, columns, plans.
+    assert_eq!(
+        pg.catalog().layers.keys().collect::<Vec<_>>(),
+        ix.layer_ids().iter().collect::<Vec<_>>()
+    );
+    for id in ix.layer_ids() {
+        let (a, b) = (ix.layer_entry(id).unwrap(), &pg.catalog().layers[id]);
+        assert_eq!(
+            (a.kind, a.count, a.bounds, &a.columns, &a.plans),
+            (b.kind, b.count, b.bounds, &b.columns, &b.plans),
+            "layer {id}"
+        );
+    }
+    assert_eq!(ix.catalog().plans, pg.catalog().plans);
+
+    // Every parcel's report, twice (cold, then from each backend's cache of projections).
+    let cancel = Cancel::new();
+    let n = ix.layer_entry("parcels").unwrap().count as FeatureId;
+    let mut affected = 0;
+    for pass in 0..2 {
+        for id in 0..n {
+            let site = Site::Parcel {
+                layer: "parcels".into(),
+                id,
+            };
+            let a = planning::report(&ix, &site, &cancel, planning::MAX_SITE_AREA_M2);
+            let b = planning::report(&pg, &site, &cancel, planning::MAX_SITE_AREA_M2);
+            if pass == 0 && a.as_ref().is_ok_and(|r| r.affected) {
+                affected += 1;
+            }
+            assert_eq!(json(a), json(b), "parcel {id}, pass {pass}");
+        }
+    }
+    assert!(
+        affected > 100,
+        "only {affected} parcels are affected by a plan"
+    );
+    // Drawn sites over the district.
+    let b = ix.layer_entry("parcels").unwrap().bounds;
+    let (w, h) = (b[2] - b[0], b[3] - b[1]);
+    for i in 0..40 {
+        let x = b[0] + w * (i % 8) as f64 / 8.0;
+        let y = b[1] + h * (i / 8) as f64 / 5.0;
+        let s = 0.0004 * (1 + i % 5) as f64;
+        let site = Site::Geometry(geo_types::MultiPolygon(vec![geo_types::Polygon::from(
+            geo_types::Rect::new((x, y), (x + s, y + s * 0.8)),
+        )]));
+        let a = planning::report(&ix, &site, &cancel, planning::MAX_SITE_AREA_M2);
+        let b = planning::report(&pg, &site, &cancel, planning::MAX_SITE_AREA_M2);
+        assert_eq!(json(a), json(b), "drawn site {i}");
+    }
+    // The same refusals.
+    for (layer, id) in [("parcels", n + 5), ("nope", 0), ("communes", 0)] {
+        let site = Site::Parcel {
+            layer: layer.into(),
+            id,
+        };
+        assert_eq!(
+            json(planning::report(&ix, &site, &cancel, 1e8)),
+            json(planning::report(&pg, &site, &cancel, 1e8)),
+            "{layer}/{id}"
+        );
+    }
+}
+
+#[test]
+fn a_postgis_import_replaces_a_layer_whole_or_not_at_all() {
+    let Some(url) = new_database() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let sources = demo::generate(
+        &DemoOptions {
+            parcels: 300,
+            seed: 2,
+        },
+        &dir.path().join("sources"),
+        &|_, _| {},
+    )
+    .unwrap();
+    demo::import_sources(&sources, Path::new(&url), false, &[]).unwrap();
+    let mut c = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    let tables = |c: &mut postgres::Client| -> i64 {
+        c.query_one(
+            "SELECT count(*) FROM pg_tables WHERE tablename ~ '^quyhoach_l_[0-9]+$'",
+            &[],
+        )
+        .unwrap()
+        .get(0)
+    };
+    let layers: i64 = c
+        .query_one("SELECT count(*) FROM quyhoach_layers", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(tables(&mut c), layers, "one table per layer");
+
+    // Importing the parcels again replaces their table: same count, the old table gone.
+    let parcels = sources
+        .imports
+        .iter()
+        .find(|i| i.kind == "parcels")
+        .unwrap();
+    let before: String = c
+        .query_one("SELECT tbl FROM quyhoach_layers WHERE id = 'parcels'", &[])
+        .unwrap()
+        .get(0);
+    let opts = ImportOptions {
+        layer: Some("parcels".into()),
+        ..ImportOptions::new(
+            parcels.path.clone(),
+            Kind::Parcels,
+            url.clone(),
+            parcels.srs.parse().unwrap(),
+        )
+    };
+    let report = import(&opts).unwrap();
+    let after: String = c
+        .query_one("SELECT tbl FROM quyhoach_layers WHERE id = 'parcels'", &[])
+        .unwrap()
+        .get(0);
+    assert_ne!(before, after);
+    assert_eq!(tables(&mut c), layers, "the old table was dropped");
+    let rows: i64 = c
+        .query_one(&format!("SELECT count(*) FROM {after}"), &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(rows as u64, report.written);
+
+    // A failing import (a plan the database does not know) changes nothing.
+    let zones = sources.imports.iter().find(|i| i.kind == "zones").unwrap();
+    let opts = ImportOptions {
+        plan: Some("no-such-plan".into()),
+        layer: Some("zones-new".into()),
+        ..ImportOptions::new(
+            zones.path.clone(),
+            Kind::Zones,
+            url.clone(),
+            zones.srs.parse().unwrap(),
+        )
+    };
+    let err = import(&opts).unwrap_err();
+    assert!(
+        matches!(err, ImportError::Store(_)),
+        "unexpected error: {err}"
+    );
+    assert!(err.to_string().contains("no-such-plan"), "{err}");
+    let n: i64 = c
+        .query_one("SELECT count(*) FROM quyhoach_layers", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(n, layers);
+    assert_eq!(tables(&mut c), layers);
+
+    // A server that is not there: a clear error, nothing written anywhere.
+    let opts = ImportOptions::new(
+        parcels.path.clone(),
+        Kind::Parcels,
+        "postgresql://quyhoach@127.0.0.1:1/none",
+        parcels.srs.parse().unwrap(),
+    );
+    let err = import(&opts).unwrap_err().to_string();
+    assert!(err.contains("PostgreSQL"), "{err}");
+}
