@@ -275,6 +275,36 @@ pub fn generate(
     let plans_file = dir.join("plans.json");
     std::fs::write(&plans_file, serde_json::to_vec_pretty(&plans_json(&d))?)?;
 
+    Ok(DemoSources {
+        dir: dir.to_path_buf(),
+        plans_file,
+        imports: import_list(dir),
+        stats,
+    })
+}
+
+/// The sources [`generate`] wrote into `dir` earlier (e.g. a demo store's `sources/`), to
+/// import them again elsewhere; their statistics are not known (zero).
+pub fn sources_at(dir: &Path) -> Result<DemoSources, DemoError> {
+    let imports = import_list(dir);
+    for imp in &imports {
+        if !imp.path.is_file() {
+            return Err(DemoError::Source {
+                path: imp.path.clone(),
+                problem: "missing: generate the demo sources first".into(),
+            });
+        }
+    }
+    Ok(DemoSources {
+        dir: dir.to_path_buf(),
+        plans_file: dir.join("plans.json"),
+        imports,
+        stats: DemoStats::default(),
+    })
+}
+
+/// The imports of the sources in `dir`, in order.
+fn import_list(dir: &Path) -> Vec<DemoImport> {
     let import = |file: &str,
                   source_layer: Option<&str>,
                   kind,
@@ -291,7 +321,7 @@ pub fn generate(
             encoding: None,
         }
     };
-    let imports = vec![
+    vec![
         import(
             "ranh_gioi_xa.shp",
             None,
@@ -341,13 +371,7 @@ pub fn generate(
             "prj",
             Some("qhpk-2000"),
         ),
-    ];
-    Ok(DemoSources {
-        dir: dir.to_path_buf(),
-        plans_file,
-        imports,
-        stats,
-    })
+    ]
 }
 
 /// Removes files of an earlier run (GDAL will not overwrite them).
