@@ -38,11 +38,17 @@ fn main() {
         let t = Instant::now();
         let sources = demo::sources_at(&store.join("sources")).unwrap();
         demo::import_sources(&sources, Path::new(url.as_str()), true, &[]).unwrap();
-        println!("imported into PostGIS in {:.1} s", t.elapsed().as_secs_f64());
+        println!(
+            "imported into PostGIS in {:.1} s",
+            t.elapsed().as_secs_f64()
+        );
     }
     let t = Instant::now();
     let ix = Index::load(store).unwrap();
-    println!("embedded store loaded in {:.1} s", t.elapsed().as_secs_f64());
+    println!(
+        "embedded store loaded in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
     {
         let mut c = postgres::Client::connect(url, postgres::NoTls).unwrap();
         for id in ix.layer_ids() {
@@ -58,7 +64,11 @@ fn main() {
     let pg = PgData::open(url).unwrap();
     for id in ix.layer_ids() {
         let (a, b) = (ix.layer_entry(id).unwrap(), &pg.catalog().layers[id]);
-        assert_eq!((a.count, a.bounds), (b.count, b.bounds), "layer {id} differs");
+        assert_eq!(
+            (a.count, a.bounds),
+            (b.count, b.bounds),
+            "layer {id} differs"
+        );
     }
     let count = ix.layer_entry("parcels").unwrap().count;
     // A fixed sequence of parcels (64-bit LCG), the same on every run.
@@ -99,7 +109,10 @@ fn main() {
                 if out[0] == out[1] {
                     same += 1;
                 } else {
-                    eprintln!("parcel {id} differs:\n  embedded {}\n  postgis  {}", out[0], out[1]);
+                    eprintln!(
+                        "parcel {id} differs:\n  embedded {}\n  postgis  {}",
+                        out[0], out[1]
+                    );
                 }
             }
         }

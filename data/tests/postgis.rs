@@ -249,3 +249,57 @@ fn a_postgis_import_replaces_a_layer_whole_or_not_at_all() {
     let err = import(&opts).unwrap_err().to_string();
     assert!(err.contains("PostgreSQL"), "{err}");
 }
+
+#[test]
+fn text_with_tabs_newlines_backslashes_and_sql_round_trips() {
+    let Some(url) = new_database() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let names = [
+        "Xã\tVĩnh Thanh",
+        "dòng 1\ndòng 2",
+        "C:\\dữ liệu\\",
+        "\\N",
+        "'); DROP TABLE quyhoach_layers; --",
+        "\"trích dẫn\" ; \\. kết thúc",
+    ];
+    let features: Vec<serde_json::Value> = names
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            let (x, y) = (105.1 + i as f64 * 0.01, 10.0);
+            serde_json::json!({
+                "type": "Feature",
+                "properties": {"ma": format!("9{i}"), "ten": name},
+                "geometry": {"type": "Polygon", "coordinates": [[
+                    [x, y], [x + 0.005, y], [x + 0.005, y + 0.005], [x, y + 0.005], [x, y]
+                ]]}
+            })
+        })
+        .collect();
+    let src = dir.path().join("xa.geojson");
+    std::fs::write(
+        &src,
+        serde_json::json!({"type": "FeatureCollection", "features": features}).to_string(),
+    )
+    .unwrap();
+    let store = dir.path().join("store");
+    for target in [store.to_str().unwrap(), url.as_str()] {
+        let opts = ImportOptions {
+            mappings: vec![("code".into(), "ma".into()), ("name".into(), "ten".into())],
+            ..ImportOptions::new(&src, Kind::Boundaries, target, "EPSG:4326".parse().unwrap())
+        };
+        let r = import(&opts).unwrap();
+        assert_eq!(r.written, names.len() as u64, "{target}");
+    }
+    let ix = Index::load(&store).unwrap();
+    let pg = PgData::open(&url).unwrap();
+    use quyhoach_data::planning::PlanningData;
+    for i in 0..names.len() {
+        let code = format!("9{i}");
+        let a = PlanningData::commune_name(&ix, &code);
+        assert!(a.is_some(), "no name for {code} in the embedded store");
+        assert_eq!(a, pg.commune_name(&code), "commune {code}");
+    }
+    // The catalog table is still there.
+    assert_eq!(pg.catalog().layers.len(), 1);
+}

@@ -30,6 +30,13 @@ pub fn import_plans(file: &Path, store: &Path) -> anyhow::Result<usize> {
         std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
     let plans = plans::parse_plans(&text)?;
     let n = plans.len();
+    let url = store.to_string_lossy();
+    if quyhoach_data::pg::is_url(&url) {
+        let mut c = quyhoach_data::pg::connect(&url)?;
+        quyhoach_data::pg::ensure_schema(&mut c)?;
+        quyhoach_data::pg::put_plans(&mut c, &plans)?;
+        return Ok(n);
+    }
     let mut store = Store::open_or_create(store)?;
     let lock = store.lock()?;
     store.reload()?;

@@ -73,28 +73,50 @@ pub const MAX_SEGMENT_BYTES: usize = 255;
 /// connections whose head exceeds [`listener::MAX_HEAD_BYTES`].
 pub const MAX_HEADER_BYTES: usize = 16 * 1024;
 
-/// The value of `--store`: a store directory. A URL (`postgresql://…`) is refused with a
-/// clear message rather than taken as a relative path (which made a directory named
-/// `postgresql:` and imported into it): the PostgreSQL/PostGIS store is not built yet.
-pub fn store_dir(value: &str) -> Result<std::path::PathBuf, String> {
+/// Whether `value` looks like a URL (`scheme://…`) rather than a path.
+fn is_url(value: &str) -> bool {
     let scheme = value.split_once("://").map(|(s, _)| s);
-    let is_url = scheme.is_some_and(|s| {
+    scheme.is_some_and(|s| {
         !s.is_empty()
             && s.starts_with(|c: char| c.is_ascii_alphabetic())
             && s.chars()
                 .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
-    });
-    if is_url {
+    })
+}
+
+/// The value of `--store` for commands that read or write a store directory only (`serve`,
+/// `demo`, `tiles`, `plans add`, `plans remove`, `workshop`). A URL is refused with a clear
+/// message rather than taken as a relative path (which made a directory named `postgresql:`
+/// and imported into it).
+pub fn store_dir(value: &str) -> Result<std::path::PathBuf, String> {
+    if is_url(value) {
         return Err(format!(
-            "'{value}' is a URL; --store takes a store directory (stores in PostgreSQL/PostGIS \
-             are not supported yet, see docs/deploy.md; the portal's own state goes to \
-             PostgreSQL with --db-url)"
+            "'{value}' is a URL; this command takes a store directory. A PostGIS store \
+             (postgresql://…) is taken by `import`, `plans import`, `plans list`, `plans show` \
+             and `info`; serving one is not built yet (see docs/deploy.md). The portal's own \
+             state goes to PostgreSQL with --db-url"
         ));
     }
     if value.is_empty() {
         return Err("--store is empty: name the store directory".into());
     }
     Ok(std::path::PathBuf::from(value))
+}
+
+/// The value of `--store` for commands that take either backend: a store directory or a
+/// PostGIS database (`postgresql://user[:password]@host[:port]/db`, kept as the path's text;
+/// [`quyhoach_data::pg::is_url`] tells them apart). Other URLs are refused.
+pub fn store_location(value: &str) -> Result<std::path::PathBuf, String> {
+    if quyhoach_data::pg::is_url(value) {
+        return Ok(std::path::PathBuf::from(value));
+    }
+    if is_url(value) {
+        return Err(format!(
+            "'{value}' is a URL of another kind; --store takes a store directory or a \
+             PostGIS database (postgresql://user@host/db)"
+        ));
+    }
+    store_dir(value)
 }
 
 /// `Cache-Control` of read endpoints: the data changes only on import, and the ETag

@@ -15,7 +15,7 @@ use quyhoach_data::import::{self, ImportOptions};
 use quyhoach_data::plans::{Decision, Plan};
 use quyhoach_data::schema::Kind;
 use quyhoach_data::srs::SrsSpec;
-use quyhoach_data::store::Store;
+use quyhoach_data::store::{Catalog, Store};
 
 /// quyhoach — planning-data lookup portal for Vietnam's national planning information system.
 #[derive(Parser)]
@@ -36,8 +36,8 @@ enum Command {
     },
     /// List the layers and plans of a store.
     Info {
-        /// Store directory.
-        #[arg(long, env = "QUYHOACH_STORE", default_value = "demo-store", value_parser = quyhoach_server::store_dir)]
+        /// Store directory or PostGIS database (postgresql://user@host/db).
+        #[arg(long, env = "QUYHOACH_STORE", default_value = "demo-store", value_parser = quyhoach_server::store_location)]
         store: PathBuf,
         /// Print the catalog as JSON.
         #[arg(long)]
@@ -317,8 +317,9 @@ struct ImportArgs {
     /// Kind of layer: parcels, zones, redlines, boundaries or roads.
     #[arg(long)]
     kind: Kind,
-    /// Store directory (created if missing).
-    #[arg(long, env = "QUYHOACH_STORE", value_parser = quyhoach_server::store_dir)]
+    /// Store directory (created if missing) or PostGIS database (postgresql://user@host/db;
+    /// its tables are made if missing).
+    #[arg(long, env = "QUYHOACH_STORE", value_parser = quyhoach_server::store_location)]
     store: PathBuf,
     /// Source reference system: vn2000:<province>, vn2000:tm3:<meridian>, vn2000:utm48|utm49,
     /// EPSG:<code>, or prj (trust the file).
@@ -372,14 +373,14 @@ enum PlansCommand {
     Import {
         /// Plans file.
         file: PathBuf,
-        /// Store directory.
-        #[arg(long, env = "QUYHOACH_STORE", value_parser = quyhoach_server::store_dir)]
+        /// Store directory or PostGIS database (postgresql://user@host/db).
+        #[arg(long, env = "QUYHOACH_STORE", value_parser = quyhoach_server::store_location)]
         store: PathBuf,
     },
     /// List plans.
     List {
-        /// Store directory.
-        #[arg(long, env = "QUYHOACH_STORE", value_parser = quyhoach_server::store_dir)]
+        /// Store directory or PostGIS database (postgresql://user@host/db).
+        #[arg(long, env = "QUYHOACH_STORE", value_parser = quyhoach_server::store_location)]
         store: PathBuf,
         /// JSON output.
         #[arg(long)]
@@ -389,8 +390,8 @@ enum PlansCommand {
     Show {
         /// Plan id.
         id: String,
-        /// Store directory.
-        #[arg(long, env = "QUYHOACH_STORE", value_parser = quyhoach_server::store_dir)]
+        /// Store directory or PostGIS database (postgresql://user@host/db).
+        #[arg(long, env = "QUYHOACH_STORE", value_parser = quyhoach_server::store_location)]
         store: PathBuf,
         /// JSON output.
         #[arg(long)]
@@ -608,25 +609,24 @@ fn run_plans(command: PlansCommand) -> anyhow::Result<()> {
             println!("{n} plan(s) imported from {}", file.display());
         }
         PlansCommand::List { store, json } => {
-            let store = Store::open(&store)?;
+            let catalog = catalog_of(&store)?;
             if json {
-                let plans: Vec<&Plan> = store.catalog.plans.values().collect();
+                let plans: Vec<&Plan> = catalog.plans.values().collect();
                 println!("{}", serde_json::to_string_pretty(&plans)?);
-            } else if store.catalog.plans.is_empty() {
+            } else if catalog.plans.is_empty() {
                 println!("no plans; add one with `quyhoach plans add`");
             } else {
-                for p in store.catalog.plans.values() {
+                for p in catalog.plans.values() {
                     println!("{p}");
                 }
             }
         }
         PlansCommand::Show { id, store, json } => {
-            let store = Store::open(&store)?;
-            let Some(plan) = store.catalog.plans.get(&id) else {
-                bail!("no plan '{id}' in {}", store.dir().display());
+            let catalog = catalog_of(&store)?;
+            let Some(plan) = catalog.plans.get(&id) else {
+                bail!("no plan '{id}' in {}", shown_store(&store));
             };
-            let layers: Vec<(&String, u64)> = store
-                .catalog
+            let layers: Vec<(&String, u64)> = catalog
                 .layers
                 .iter()
                 .filter(|(_, l)| l.plans.contains(&id))
@@ -667,7 +667,44 @@ fn run_plans(command: PlansCommand) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The catalog of a store directory or a PostGIS database.
+fn catalog_of(store: &Path) -> anyhow::Result<Catalog> {
+    let text = store.to_string_lossy();
+    if quyhoach_data::pg::is_url(&text) {
+        let mut c = quyhoach_data::pg::connect(&text)?;
+        quyhoach_data::pg::ensure_schema(&mut c)?;
+        return Ok(quyhoach_data::pg::load_catalog(&mut c)?.0);
+    }
+    Ok(Store::open(store)?.catalog)
+}
+
+/// A store as shown to the user: a directory's path, a database URL without its password.
+fn shown_store(store: &Path) -> String {
+    let text = store.to_string_lossy();
+    if !quyhoach_data::pg::is_url(&text) {
+        return store.display().to_string();
+    }
+    match (text.find("://"), text.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let user = &text[s + 3..at];
+            let user = user.split_once(':').map_or(user, |(u, _)| u);
+            format!("{}{user}@{}", &text[..s + 3], &text[at + 1..])
+        }
+        _ => text.into_owned(),
+    }
+}
+
 fn run_info(store: &Path, json: bool) -> anyhow::Result<()> {
+    if quyhoach_data::pg::is_url(&store.to_string_lossy()) {
+        let catalog = catalog_of(store)?;
+        if json {
+            println!("{}", serde_json::to_string_pretty(&catalog)?);
+        } else {
+            println!("store {}", shown_store(store));
+            print_catalog(&catalog);
+        }
+        return Ok(());
+    }
     let store = Store::open(store)?;
     // Left by a killed import; the next import removes them (under the lock).
     let temp = store.temp_files();
@@ -692,7 +729,13 @@ fn run_info(store: &Path, json: bool) -> anyhow::Result<()> {
             quyhoach_data::store::human_bytes(temp_bytes)
         );
     }
-    for (id, l) in &store.catalog.layers {
+    print_catalog(&store.catalog);
+    Ok(())
+}
+
+/// The layers and plans of a catalog, one line each.
+fn print_catalog(catalog: &Catalog) {
+    for (id, l) in &catalog.layers {
         println!(
             "  {id:<24} {:<10} {:>9} features  [{:.4}, {:.4}, {:.4}, {:.4}]  {} ({}, {})  imported {}",
             l.kind.id(),
@@ -707,10 +750,9 @@ fn run_info(store: &Path, json: bool) -> anyhow::Result<()> {
             l.imported_at
         );
     }
-    for p in store.catalog.plans.values() {
+    for p in catalog.plans.values() {
         println!("  plan {p}");
     }
-    Ok(())
 }
 
 /// What the demo store was built with, to reuse it next time.

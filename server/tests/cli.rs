@@ -462,12 +462,13 @@ fn info_reports_temporary_files_of_an_interrupted_import() {
 }
 
 #[test]
-fn a_database_url_as_store_is_refused_and_nothing_is_made() {
+fn a_url_as_store_is_refused_where_a_directory_is_needed_and_nothing_is_made() {
     let dir = tempfile::tempdir().unwrap();
     let src = shared_data("countries.fgb");
     let src = src.to_str().unwrap();
     let url = "postgresql://quyhoach@127.0.0.1/planning";
-    for args in [
+    let other = "https://example.org/store";
+    let import = |store: &'static str| {
         vec![
             "import",
             src,
@@ -476,12 +477,30 @@ fn a_database_url_as_store_is_refused_and_nothing_is_made() {
             "--srs",
             "EPSG:4326",
             "--store",
-            url,
-        ],
-        vec!["info", "--store", url],
-        vec!["serve", "--store", url],
-        vec!["plans", "list", "--store", url],
-        vec!["tiles", "--store", url, "--out", "x.pmtiles"],
+            store,
+        ]
+    };
+    for (args, says) in [
+        // Serving, tiles and the demo need a directory (a PostGIS store is not served yet).
+        (
+            vec!["serve", "--store", url],
+            "this command takes a store directory",
+        ),
+        (
+            vec!["tiles", "--store", url, "--out", "x.pmtiles"],
+            "this command takes a store directory",
+        ),
+        (
+            vec!["demo", "--store", url],
+            "this command takes a store directory",
+        ),
+        // Other URLs than PostgreSQL's are nobody's store.
+        (import(other), "a URL of another kind"),
+        (vec!["info", "--store", other], "a URL of another kind"),
+        (
+            vec!["plans", "list", "--store", other],
+            "a URL of another kind",
+        ),
     ] {
         let o = Command::new(env!("CARGO_BIN_EXE_quyhoach"))
             .args(&args)
@@ -490,17 +509,14 @@ fn a_database_url_as_store_is_refused_and_nothing_is_made() {
             .unwrap();
         assert!(!o.status.success(), "{args:?} succeeded");
         let err = stderr(&o);
-        assert!(
-            err.contains("is a URL; --store takes a store directory"),
-            "{args:?}: {err}"
-        );
+        assert!(err.contains(says), "{args:?}: {err}");
         // Nothing made beside it: no `postgresql:` directory, no archive.
         let made: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
         assert!(made.is_empty(), "{args:?} made {made:?}");
     }
     // The environment variable is checked alike.
     let o = Command::new(env!("CARGO_BIN_EXE_quyhoach"))
-        .args(["info"])
+        .args(["serve"])
         .env("QUYHOACH_STORE", url)
         .current_dir(dir.path())
         .output()
@@ -510,4 +526,117 @@ fn a_database_url_as_store_is_refused_and_nothing_is_made() {
     let odd = dir.path().join("store:2026");
     let o = quyhoach(&["info", "--store", odd.to_str().unwrap()]);
     assert!(!stderr(&o).contains("is a URL"), "{}", stderr(&o));
+}
+
+/// A new database on `QUYHOACH_TEST_PG`'s server (None without it; a failure under CI).
+fn new_database() -> Option<String> {
+    let Ok(admin) = std::env::var("QUYHOACH_TEST_PG") else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "QUYHOACH_TEST_PG is not set: the PostGIS store must be tested (scripts/test.sh)"
+        );
+        eprintln!("note: QUYHOACH_TEST_PG not set; PostGIS CLI test skipped");
+        return None;
+    };
+    let name = format!(
+        "qh_cli_{}_{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .subsec_nanos()
+    );
+    let mut c = postgres::Client::connect(&admin, postgres::NoTls).unwrap();
+    c.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
+    Some(format!("{}/{name}", admin.rsplit_once('/').unwrap().0))
+}
+
+#[test]
+fn plans_and_layers_go_into_a_postgis_store() {
+    let Some(url) = new_database() else { return };
+    // A password in the URL (trust authentication ignores it) is never printed.
+    let url = url.replacen("quyhoach@", "quyhoach:s3cret-pw@", 1);
+    let dir = tempfile::tempdir().unwrap();
+    let sources = generate(
+        &DemoOptions {
+            parcels: 200,
+            seed: 4,
+        },
+        &dir.path().join("sources"),
+        &|_, _| {},
+    )
+    .unwrap();
+    let plans = sources.plans_file.to_str().unwrap();
+    let o = quyhoach(&["plans", "import", plans, "--store", &url]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let zones = sources.imports.iter().find(|i| i.kind == "zones").unwrap();
+    let plan = zones.plan.clone().unwrap();
+    let o = quyhoach(&[
+        "import",
+        zones.path.to_str().unwrap(),
+        "--kind",
+        "zones",
+        "--srs",
+        &zones.srs,
+        "--plan",
+        &plan,
+        "--store",
+        &url,
+        "--quiet",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let written: u64 = stdout(&o)
+        .split(", ")
+        .find_map(|part| part.strip_prefix("written "))
+        .map(|n| n.trim().parse().unwrap())
+        .unwrap_or_else(|| panic!("no 'written N' in {}", stdout(&o)));
+    assert!(written > 10);
+    let info = quyhoach(&["info", "--store", &url]);
+    let text = stdout(&info);
+    assert!(info.status.success(), "{}", stderr(&info));
+    let layer = format!("zones-{plan}");
+    assert!(text.contains(&layer) && text.contains(&plan), "{text}");
+    let json = quyhoach(&["info", "--store", &url, "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&json)).unwrap();
+    assert_eq!(v["layers"][&layer]["count"], written);
+    let list = quyhoach(&["plans", "list", "--store", &url]);
+    assert!(stdout(&list).contains(&plan), "{}", stdout(&list));
+    let show = quyhoach(&["plans", "show", &plan, "--store", &url, "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&show)).unwrap();
+    assert_eq!(v["layers"][0]["count"], written);
+    let missing = quyhoach(&["plans", "show", "nope", "--store", &url]);
+    assert!(!missing.status.success());
+    // A zone layer naming a plan the database lacks: one clear line, nothing imported.
+    let o = quyhoach(&[
+        "import",
+        zones.path.to_str().unwrap(),
+        "--kind",
+        "zones",
+        "--srs",
+        &zones.srs,
+        "--plan",
+        "no-such-plan",
+        "--store",
+        &url,
+    ]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("no-such-plan"), "{}", stderr(&o));
+    let json = quyhoach(&["info", "--store", &url, "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&json)).unwrap();
+    assert_eq!(v["layers"].as_object().unwrap().len(), 1);
+    // No server there: one clear line, no password.
+    let o = quyhoach(&[
+        "info",
+        "--store",
+        "postgresql://quyhoach:s3cret-pw@127.0.0.1:1/none",
+    ]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("PostgreSQL"), "{}", stderr(&o));
+    for out in [&info, &list, &show, &missing, &o] {
+        let all = format!("{}{}", stdout(out), stderr(out));
+        assert!(
+            !all.contains("s3cret-pw"),
+            "the password was printed: {all}"
+        );
+    }
 }

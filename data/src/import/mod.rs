@@ -158,6 +158,9 @@ pub enum ImportError {
     /// Writing the FlatGeobuf file failed.
     #[error("cannot write layer file: {0}")]
     Write(String),
+    /// The PostGIS store refused or could not be reached.
+    #[error("{0}")]
+    Database(String),
 }
 
 /// Result alias of this module.

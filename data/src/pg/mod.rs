@@ -29,12 +29,31 @@ use crate::store::{Catalog, LayerEntry};
 /// Errors of the PostGIS backend.
 #[derive(Debug, thiserror::Error)]
 pub enum PgError {
-    /// The server refused, or the connection failed.
+    /// The server refused, or the connection failed: the message with its causes.
     #[error("PostgreSQL: {0}")]
-    Sql(#[from] postgres::Error),
+    Sql(String),
     /// The database holds something this version cannot read.
     #[error("PostgreSQL store: {0}")]
     Data(String),
+}
+
+impl From<postgres::Error> for PgError {
+    fn from(e: postgres::Error) -> Self {
+        // The client's message repeats its own cause's words ("error connecting to server"),
+        // and its cause (e.g. "Connection refused") is only in the source chain: one line of
+        // each distinct part.
+        let mut parts: Vec<String> = Vec::new();
+        let mut next: Option<&dyn std::error::Error> = Some(&e);
+        while let Some(err) = next {
+            let text = err.to_string();
+            if !parts.iter().any(|p| p.contains(&text)) {
+                parts.retain(|p| !text.contains(p.as_str()));
+                parts.push(text);
+            }
+            next = err.source();
+        }
+        PgError::Sql(parts.join(": "))
+    }
 }
 
 /// Whether a `--store` value names a PostgreSQL database rather than a directory.

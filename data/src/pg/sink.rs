@@ -28,7 +28,7 @@ use crate::store::LayerEntry;
 type Result<T> = std::result::Result<T, ImportError>;
 
 fn pg(e: impl Into<PgError>) -> ImportError {
-    ImportError::Write(e.into().to_string())
+    ImportError::Database(e.into().to_string())
 }
 
 /// Bytes of `COPY` text gathered before they are sent.
@@ -88,7 +88,7 @@ impl PgSink {
             .copy_in("COPY quyhoach_stage FROM STDIN")
             .map_err(pg)?;
         w.write_all(self.buf.as_bytes())
-            .map_err(|e| ImportError::Write(format!("PostgreSQL COPY: {e}")))?;
+            .map_err(|e| ImportError::Database(format!("PostgreSQL COPY: {e}")))?;
         w.finish().map_err(pg)?;
         self.buf.clear();
         Ok(())
@@ -97,7 +97,7 @@ impl PgSink {
 
 /// The error of a sink used before [`FeatureSink::begin`].
 fn not_begun() -> ImportError {
-    ImportError::Write("no layer begun (a feature or commit came before begin)".into())
+    ImportError::Database("no layer begun (a feature or commit came before begin)".into())
 }
 
 /// The SQL type of a field.
@@ -118,7 +118,7 @@ fn copy_text(out: &mut String, s: &str, column: &str) -> Result<()> {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\0' => {
-                return Err(ImportError::Write(format!(
+                return Err(ImportError::Database(format!(
                 "column {column}: a text with a NUL character, which PostgreSQL text cannot hold"
             )))
             }
@@ -161,7 +161,7 @@ impl FeatureSink for PgSink {
     fn write(&mut self, feature: NormalisedFeature) -> Result<()> {
         let schema = self.schema.as_ref().ok_or_else(not_begun)?;
         if feature.values.len() != schema.columns.len() {
-            return Err(ImportError::Write(format!(
+            return Err(ImportError::Database(format!(
                 "a feature with {} values for {} columns",
                 feature.values.len(),
                 schema.columns.len()
@@ -171,7 +171,7 @@ impl FeatureSink for PgSink {
         let seq32 = u32::try_from(seq)
             .ok()
             .filter(|s| *s < i32::MAX as u32)
-            .ok_or_else(|| ImportError::Write("more than 2^31 features in one layer".into()))?;
+            .ok_or_else(|| ImportError::Database("more than 2^31 features in one layer".into()))?;
         let wkb = feature
             .geometry
             .to_wkb_dialect(
@@ -180,7 +180,7 @@ impl FeatureSink for PgSink {
                 Some(4326),
                 Vec::new(),
             )
-            .map_err(|e| ImportError::Write(format!("geometry to WKB: {e}")))?;
+            .map_err(|e| ImportError::Database(format!("geometry to WKB: {e}")))?;
         self.nodes.push(node_of(&feature.geometry, seq as u64));
         let start = self.buf.len();
         let _ = write!(self.buf, "{seq32}\t");
@@ -200,7 +200,7 @@ impl FeatureSink for PgSink {
                     let _ = write!(self.buf, "{d:?}");
                 }
                 Some(Value::Double(d)) => {
-                    return Err(ImportError::Write(format!(
+                    return Err(ImportError::Database(format!(
                         "column {}: the number {d} is not finite",
                         c.name
                     )))
@@ -236,7 +236,7 @@ impl FeatureSink for PgSink {
             }
             let mut w = c.copy_in("COPY quyhoach_order FROM STDIN").map_err(pg)?;
             w.write_all(order.as_bytes())
-                .map_err(|e| ImportError::Write(format!("PostgreSQL COPY: {e}")))?;
+                .map_err(|e| ImportError::Database(format!("PostgreSQL COPY: {e}")))?;
             w.finish().map_err(pg)?;
         }
         let n: i64 = c
@@ -278,7 +278,7 @@ impl FeatureSink for PgSink {
             summary: summary.summary,
         };
         let json = serde_json::to_string(&entry)
-            .map_err(|e| ImportError::Write(format!("catalog entry: {e}")))?;
+            .map_err(|e| ImportError::Database(format!("catalog entry: {e}")))?;
         let old: Option<String> = c
             .query_opt(
                 "SELECT tbl FROM quyhoach_layers WHERE id = $1 FOR UPDATE",
