@@ -5,11 +5,13 @@
 #[global_allocator]
 static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{bail, Context};
 use clap::{Args, Parser, Subcommand};
+
 use quyhoach_data::encoding::TextEncoding;
 use quyhoach_data::import::{self, ImportOptions};
 use quyhoach_data::plans::{Decision, Plan};
@@ -695,15 +697,16 @@ fn shown_store(store: &Path) -> String {
 }
 
 fn run_info(store: &Path, json: bool) -> anyhow::Result<()> {
+    let mut out = String::new();
     if quyhoach_data::pg::is_url(&store.to_string_lossy()) {
         let catalog = catalog_of(store)?;
         if json {
-            println!("{}", serde_json::to_string_pretty(&catalog)?);
+            out = serde_json::to_string_pretty(&catalog)? + "\n";
         } else {
-            println!("store {}", shown_store(store));
-            print_catalog(&catalog);
+            out = format!("store {}\n", shown_store(store));
+            list_catalog(&mut out, &catalog);
         }
-        return Ok(());
+        return print_listing(&out);
     }
     let store = Store::open(store)?;
     // Left by a killed import; the next import removes them (under the lock).
@@ -717,26 +720,41 @@ fn run_info(store: &Path, json: bool) -> anyhow::Result<()> {
                 serde_json::json!({"count": temp.len(), "bytes": temp_bytes}),
             );
         }
-        println!("{}", serde_json::to_string_pretty(&v)?);
-        return Ok(());
+        return print_listing(&(serde_json::to_string_pretty(&v)? + "\n"));
     }
-    println!("store {}", store.dir().display());
+    let _ = writeln!(out, "store {}", store.dir().display());
     if !temp.is_empty() {
-        println!(
+        let _ = writeln!(
+            out,
             "  {} temporary file{} from an interrupted import ({}); the next import removes them",
             temp.len(),
             if temp.len() == 1 { "" } else { "s" },
             quyhoach_data::store::human_bytes(temp_bytes)
         );
     }
-    print_catalog(&store.catalog);
-    Ok(())
+    list_catalog(&mut out, &store.catalog);
+    print_listing(&out)
+}
+
+/// Writes a listing to stdout. A reader that stops early (`quyhoach info | head`) ends it
+/// quietly, as other Unix tools do, instead of a panic on the closed pipe.
+fn print_listing(text: &str) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(()),
+    }
 }
 
 /// The layers and plans of a catalog, one line each.
-fn print_catalog(catalog: &Catalog) {
+fn list_catalog(out: &mut String, catalog: &Catalog) {
     for (id, l) in &catalog.layers {
-        println!(
+        let _ = writeln!(
+            out,
             "  {id:<24} {:<10} {:>9} features  [{:.4}, {:.4}, {:.4}, {:.4}]  {} ({}, {})  imported {}",
             l.kind.id(),
             l.count,
@@ -751,7 +769,7 @@ fn print_catalog(catalog: &Catalog) {
         );
     }
     for p in catalog.plans.values() {
-        println!("  plan {p}");
+        let _ = writeln!(out, "  plan {p}");
     }
 }
 
