@@ -28,7 +28,7 @@ pub enum PlanError {
 pub type Result<T> = std::result::Result<T, PlanError>;
 
 /// The level of a plan in the Vietnamese planning system.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PlanLevel {
     /// National master plan (quy hoạch tổng thể quốc gia).
@@ -141,7 +141,7 @@ impl PlanLevel {
 
 /// The kind of document that approved (or proposed) a plan, read from its number's type
 /// code (Decree 30/2020/NĐ-CP, appendix III: "số/năm/viết tắt loại văn bản-cơ quan").
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum DocumentKind {
     /// Quyết định (QĐ): an approval.
@@ -161,7 +161,7 @@ pub enum DocumentKind {
 }
 
 /// A document's kind with its names.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct DocumentType {
     /// Machine-readable kind.
     pub kind: DocumentKind,
@@ -269,7 +269,7 @@ impl FromStr for PlanLevel {
 }
 
 /// The legal status of a plan.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PlanStatus {
     /// Approved and in force (còn hiệu lực).
@@ -326,7 +326,7 @@ impl FromStr for PlanStatus {
 }
 
 /// The decision approving a plan.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Decision {
     /// Number, e.g. `1195/QĐ-UBND`.
     pub number: String,
@@ -337,7 +337,7 @@ pub struct Decision {
 }
 
 /// A plan record.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Plan {
     /// Stable identifier, `[a-z0-9-]+`, used in layer names and URLs.
     pub id: String,

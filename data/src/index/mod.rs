@@ -102,7 +102,7 @@ pub struct FeatureOut {
 }
 
 /// A type-ahead search result.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct SearchHit {
     /// `commune`, `hamlet`, `road`, `plan`, `parcel` or `place` (a commune of the 2025
     /// reorganisation outside the store, by its centre).

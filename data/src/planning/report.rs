@@ -145,7 +145,7 @@ impl Drop for CancelOnDrop {
 }
 
 /// A land-use code with its names and map colour.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct LandUseOut {
     /// Code, e.g. `ODT`.
     pub code: String,
@@ -170,7 +170,7 @@ impl LandUseOut {
 }
 
 /// The site of a report.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct SiteSummary {
     /// `parcel` or `drawn`.
     pub kind: String,
@@ -205,7 +205,7 @@ pub struct SiteSummary {
 }
 
 /// The planning report of a site.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Report {
     /// The site.
     pub site: SiteSummary,
@@ -244,7 +244,7 @@ pub struct Report {
 }
 
 /// One plan at the site: a section of the report, as in the Swiss ÖREB extract.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct PlanReport {
     /// The plan and its approving decision.
     pub plan: Plan,
@@ -284,7 +284,7 @@ pub struct PlanReport {
 }
 
 /// A plan's verdict for the site.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct PlanVerdict {
     /// `keeps` (its main zone plans a current use), `changes` (it plans another use on more
     /// than a sliver), `uses` (the site's current use is unknown: planned uses only), `roads`
@@ -302,7 +302,7 @@ pub struct PlanVerdict {
 }
 
 /// A zone's share of the site.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct ZoneOverlap {
     pub layer: String,
     pub id: FeatureId,
@@ -334,7 +334,7 @@ pub struct ZoneOverlap {
 }
 
 /// A red line crossing or near the site.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct RedlineHit {
     pub layer: String,
     pub id: FeatureId,
