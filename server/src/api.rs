@@ -8,13 +8,18 @@ use axum::extract::{Path, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::Json;
-use quyhoach_data::index::{self, FeatureOut, Index};
+use quyhoach_data::index::{FeatureOut, Index, SearchHit};
 use quyhoach_data::landuse;
-use quyhoach_data::planning::{self, Cancel, Site};
+use quyhoach_data::planning::{self, Cancel, FeatureId, Site};
+use quyhoach_data::plans::Plan;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
 use crate::error::{AppError, Result};
-use crate::geojson::{feature_to_json, parse_site};
+use crate::geojson::{
+    parse_site, Feature, FeatureCollectionType, FeatureType, GeoJsonGeometry, Link,
+};
 use crate::params::{check_lon_lat, clip, parse_int, Params};
 use crate::text;
 use crate::upload::Uploads;
@@ -52,97 +57,255 @@ pub const MAX_NUMBER: i64 = 1_000_000_000;
 const XY_NOTE: &str = "x is the easting and y the northing; on Vietnamese land certificates \
     \"X\" is the northing and \"Y\" the easting, so pass X as northing= and Y as easting=";
 
-fn json_ok(v: Value) -> Response {
+fn json_ok(v: impl Serialize) -> Response {
     Json(v).into_response()
+}
+
+const JSON: &str = "application/json";
+const GEOJSON: &str = "application/geo+json";
+
+/// `GET /api/v1/health`: the server is up, and which data it serves.
+#[derive(Serialize, JsonSchema)]
+pub struct Health {
+    /// `ok`.
+    pub status: &'static str,
+    /// The server's version.
+    pub version: &'static str,
+    /// Store layers loaded.
+    pub layers: usize,
+    /// Features in all layers.
+    pub features: u64,
+    /// Plans in the catalog.
+    pub plans: usize,
+    /// The data version (the store's ETag without its quotes): it changes with every import.
+    pub data_version: String,
 }
 
 /// `GET /api/v1/health`
 pub async fn health(State(st): State<ApiState>, p: Params) -> Result<Response> {
     p.allow(&[])?;
     let cat = st.index.catalog();
-    let features: u64 = cat.layers.values().map(|l| l.count).sum();
-    Ok(json_ok(json!({
-        "status": "ok",
-        "version": env!("CARGO_PKG_VERSION"),
-        "layers": cat.layers.len(),
-        "features": features,
-        "plans": cat.plans.len(),
-        "data_version": st.etag.trim_start_matches("W/").trim_matches('"'),
-    })))
+    Ok(json_ok(Health {
+        status: "ok",
+        version: env!("CARGO_PKG_VERSION"),
+        layers: cat.layers.len(),
+        features: cat.layers.values().map(|l| l.count).sum(),
+        plans: cat.plans.len(),
+        data_version: st
+            .etag
+            .trim_start_matches("W/")
+            .trim_matches('"')
+            .to_string(),
+    }))
 }
 
-fn layer_json(id: &str, l: &quyhoach_data::store::LayerEntry) -> Value {
-    let columns: Vec<Value> = l
-        .columns
-        .iter()
-        .filter(|c| !c.name.starts_with("private_"))
-        .map(|c| json!({"name": c.name, "type": c.ty, "doc": c.doc}))
-        .collect();
-    json!({
-        "id": id,
-        "kind": l.kind.id(),
-        "count": l.count,
-        "bounds": l.bounds,
-        "plan": l.plan,
-        "plans": l.plans,
-        "columns": columns,
-        // Only what a user needs to judge the data; the source path stays private.
-        "source": {
-            "driver": l.source.driver,
-            "srs": l.source.srs,
-            "encoding": l.source.encoding,
-            "measure": l.source.measure,
-        },
-        "sha256": l.sha256,
-        "imported_at": l.imported_at,
-        "links": [
-            {"rel": "items", "href": format!("/ogc/collections/{id}/items"), "type": "application/geo+json"},
-            {"rel": "collection", "href": format!("/ogc/collections/{id}"), "type": "application/json"},
-        ],
-    })
+/// `GET /api/v1/layers`: the store's layers.
+#[derive(Serialize, JsonSchema)]
+pub struct LayerList<'a> {
+    /// In catalog order.
+    pub layers: Vec<LayerOut<'a>>,
+}
+
+/// A store layer as the API shows it: only what a user needs to judge the data (the
+/// catalog's source path and import counts stay private).
+#[derive(Serialize, JsonSchema)]
+pub struct LayerOut<'a> {
+    /// Layer id, also its OGC API - Features collection id.
+    pub id: &'a str,
+    /// `parcels`, `zones`, `redlines`, `boundaries` or `roads`.
+    pub kind: &'static str,
+    /// Number of features.
+    pub count: u64,
+    /// WGS 84 bounds `[west, south, east, north]`.
+    pub bounds: [f64; 4],
+    /// The plan, for zones and red lines imported with `--plan`.
+    pub plan: Option<&'a str>,
+    /// Plans referenced by the features.
+    pub plans: &'a [String],
+    /// The public columns of its features' properties (personal-data columns are not
+    /// listed, and never served).
+    pub columns: Vec<ColumnOut<'a>>,
+    /// Where it came from.
+    pub source: SourceOut<'a>,
+    /// SHA-256 of the layer file.
+    pub sha256: &'a str,
+    /// Import time, RFC 3339 UTC.
+    pub imported_at: &'a str,
+    /// Its features (`items`) and its collection in OGC API - Features.
+    pub links: Vec<Link>,
+}
+
+/// A column of a layer.
+#[derive(Serialize, JsonSchema)]
+pub struct ColumnOut<'a> {
+    /// Name (a feature property).
+    pub name: &'a str,
+    /// Type.
+    #[serde(rename = "type")]
+    pub ty: ColumnType,
+    /// Meaning.
+    pub doc: &'a str,
+}
+
+/// The type of a column.
+#[derive(Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ColumnType {
+    /// Text.
+    String,
+    /// Whole number.
+    Int,
+    /// Real number.
+    Double,
+}
+
+impl From<quyhoach_data::schema::FieldType> for ColumnType {
+    fn from(t: quyhoach_data::schema::FieldType) -> Self {
+        use quyhoach_data::schema::FieldType as F;
+        match t {
+            F::String => ColumnType::String,
+            F::Int => ColumnType::Int,
+            F::Double => ColumnType::Double,
+        }
+    }
+}
+
+/// Where a layer came from.
+#[derive(Serialize, JsonSchema)]
+pub struct SourceOut<'a> {
+    /// The GDAL driver that read it.
+    pub driver: &'a str,
+    /// The reference system asked for (`vn2000:kien-giang`, `prj`, …).
+    pub srs: &'a str,
+    /// The text encoding found or forced.
+    pub encoding: &'a str,
+    /// How areas were measured.
+    pub measure: MeasureOut,
+}
+
+/// How a layer's areas (and lengths) were measured.
+#[derive(Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case", tag = "method")]
+pub enum MeasureOut {
+    /// Planar, in the source's projected units times `unit_m` metres.
+    Planar {
+        /// Metres per source unit (1 for metres, 0.3048 for feet, …).
+        unit_m: f64,
+    },
+    /// Geodesic on the WGS 84 ellipsoid (sources in degrees or Web Mercator).
+    Geodesic,
+}
+
+impl From<quyhoach_data::srs::Measure> for MeasureOut {
+    fn from(m: quyhoach_data::srs::Measure) -> Self {
+        use quyhoach_data::srs::Measure as M;
+        match m {
+            M::Planar { unit_m } => MeasureOut::Planar { unit_m },
+            M::Geodesic => MeasureOut::Geodesic,
+        }
+    }
+}
+
+impl<'a> LayerOut<'a> {
+    fn new(id: &'a str, l: &'a quyhoach_data::store::LayerEntry) -> Self {
+        let source = &l.source;
+        LayerOut {
+            id,
+            kind: l.kind.id(),
+            count: l.count,
+            bounds: l.bounds,
+            plan: l.plan.as_deref(),
+            plans: &l.plans,
+            columns: l
+                .columns
+                .iter()
+                .filter(|c| !c.name.starts_with("private_"))
+                .map(|c| ColumnOut {
+                    name: &c.name,
+                    ty: c.ty.into(),
+                    doc: &c.doc,
+                })
+                .collect(),
+            source: SourceOut {
+                driver: &source.driver,
+                srs: &source.srs,
+                encoding: &source.encoding,
+                measure: source.measure.into(),
+            },
+            sha256: &l.sha256,
+            imported_at: &l.imported_at,
+            links: vec![
+                Link::new(format!("/ogc/collections/{id}/items"), "items", GEOJSON),
+                Link::new(format!("/ogc/collections/{id}"), "collection", JSON),
+            ],
+        }
+    }
 }
 
 /// `GET /api/v1/layers`
 pub async fn layers(State(st): State<ApiState>, p: Params) -> Result<Response> {
     p.allow(&[])?;
     let cat = st.index.catalog();
-    let layers: Vec<Value> = cat.layers.iter().map(|(id, l)| layer_json(id, l)).collect();
-    Ok(json_ok(json!({ "layers": layers })))
+    Ok(json_ok(LayerList {
+        layers: cat
+            .layers
+            .iter()
+            .map(|(id, l)| LayerOut::new(id, l))
+            .collect(),
+    }))
 }
 
-fn plan_json(st: &ApiState, id: &str) -> Option<Value> {
+/// `GET /api/v1/plans`: the catalog's plans.
+#[derive(Serialize, JsonSchema)]
+pub struct PlanList<'a> {
+    /// By id.
+    pub plans: Vec<PlanOut<'a>>,
+}
+
+/// A plan with its approving decision, its status and the layers drawn from it.
+#[derive(Serialize, JsonSchema)]
+pub struct PlanOut<'a> {
+    /// The plan.
+    #[serde(flatten)]
+    pub plan: &'a Plan,
+    /// Its level in Vietnamese ("Quy hoạch phân khu tỷ lệ 1/2000").
+    pub level_name_vi: &'static str,
+    /// Its status in Vietnamese ("Còn hiệu lực").
+    pub status_name_vi: &'static str,
+    /// The store layers drawn from it.
+    pub layers: Vec<&'a str>,
+    /// `self`.
+    pub links: Vec<Link>,
+}
+
+fn plan_out<'a>(st: &'a ApiState, id: &str) -> Option<PlanOut<'a>> {
     let cat = st.index.catalog();
     let plan = cat.plans.get(id)?;
-    let layers: Vec<&String> = cat
-        .layers
-        .iter()
-        .filter(|(_, l)| l.plans.iter().any(|p| p == id) || l.plan.as_deref() == Some(id))
-        .map(|(k, _)| k)
-        .collect();
-    let mut v = serde_json::to_value(plan).ok()?;
-    if let Some(o) = v.as_object_mut() {
-        o.insert("level_name_vi".into(), plan.level.name_vi().into());
-        o.insert("status_name_vi".into(), plan.status.name_vi().into());
-        o.insert("layers".into(), json!(layers));
-        o.insert(
-            "links".into(),
-            json!([{"rel": "self", "href": format!("/api/v1/plans/{id}"), "type": "application/json"}]),
-        );
-    }
-    Some(v)
+    Some(PlanOut {
+        plan,
+        level_name_vi: plan.level.name_vi(),
+        status_name_vi: plan.status.name_vi(),
+        layers: cat
+            .layers
+            .iter()
+            .filter(|(_, l)| l.plans.iter().any(|p| p == id) || l.plan.as_deref() == Some(id))
+            .map(|(k, _)| k.as_str())
+            .collect(),
+        links: vec![Link::new(format!("/api/v1/plans/{id}"), "self", JSON)],
+    })
 }
 
 /// `GET /api/v1/plans`
 pub async fn plans(State(st): State<ApiState>, p: Params) -> Result<Response> {
     p.allow(&[])?;
-    let plans: Vec<Value> = st
+    let plans = st
         .index
         .catalog()
         .plans
         .keys()
-        .filter_map(|id| plan_json(&st, id))
+        .filter_map(|id| plan_out(&st, id))
         .collect();
-    Ok(json_ok(json!({ "plans": plans })))
+    Ok(json_ok(PlanList { plans }))
 }
 
 /// `GET /api/v1/plans/{id}`
@@ -152,7 +315,7 @@ pub async fn plan(
     p: Params,
 ) -> Result<Response> {
     p.allow(&[])?;
-    plan_json(&st, &id).map(json_ok).ok_or_else(|| {
+    plan_out(&st, &id).map(json_ok).ok_or_else(|| {
         let known: Vec<&String> = st.index.catalog().plans.keys().collect();
         AppError::not_found(format!(
             "no plan '{}'; known plans: {}",
@@ -166,18 +329,71 @@ pub async fn plan(
     })
 }
 
+/// `GET /api/v1/landuse-codes`: the land-use code table.
+#[derive(Serialize, JsonSchema)]
+pub struct LandUseCodes {
+    /// The circular the table is from.
+    pub source: &'static str,
+    /// The codes, in the circular's order.
+    pub codes: Vec<LandUseCode>,
+    /// Codes of Circular 27/2018 and what they became.
+    pub legacy: Vec<LegacyCode>,
+}
+
+/// One land-use category.
+#[derive(Serialize, JsonSchema)]
+pub struct LandUseCode {
+    /// Short code, e.g. `ODT`.
+    pub code: &'static str,
+    /// Group: `NNP` agricultural, `PNN` non-agricultural, `CSD` unused.
+    pub group: &'static str,
+    /// Vietnamese name.
+    pub name_vi: &'static str,
+    /// English name.
+    pub name_en: &'static str,
+    /// Default map colour, `#RRGGBB`.
+    pub color: &'static str,
+}
+
+/// A legacy code and its successor.
+#[derive(Serialize, JsonSchema)]
+pub struct LegacyCode {
+    /// The 2018 code.
+    pub code: &'static str,
+    /// The 2024 code it became.
+    pub now: &'static str,
+}
+
 /// `GET /api/v1/landuse-codes`
 pub async fn landuse_codes(p: Params) -> Result<Response> {
     p.allow(&[])?;
-    let legacy: Vec<Value> = landuse::LEGACY_CODES
+    // Every field named, so that a field added to the table is a decision here.
+    let codes = landuse::codes()
         .iter()
-        .map(|(old, new)| json!({"code": old, "now": new}))
+        .map(
+            |landuse::LandUse {
+                 code,
+                 group,
+                 name_vi,
+                 name_en,
+                 color,
+             }| LandUseCode {
+                code,
+                group,
+                name_vi,
+                name_en,
+                color,
+            },
+        )
         .collect();
-    Ok(json_ok(json!({
-        "source": "Circular 08/2024/TT-BTNMT",
-        "codes": landuse::codes(),
-        "legacy": legacy,
-    })))
+    Ok(json_ok(LandUseCodes {
+        source: "Circular 08/2024/TT-BTNMT",
+        codes,
+        legacy: landuse::LEGACY_CODES
+            .iter()
+            .map(|&(code, now)| LegacyCode { code, now })
+            .collect(),
+    }))
 }
 
 /// The deep link of a parcel from its properties, if it has the identifying fields.
@@ -189,45 +405,152 @@ pub fn parcel_path(props: &Map<String, Value>) -> Option<String> {
 }
 
 /// Links of a served parcel: its stable deep link and its planning reports.
-fn parcel_links(f: &FeatureOut) -> Vec<Value> {
-    let mut links = vec![json!({
-        "rel": "item", "href": format!("/ogc/collections/{}/items/{}", f.layer, f.id),
-        "type": "application/geo+json", "title": "OGC API - Features"
-    })];
+fn parcel_links(f: &FeatureOut) -> Vec<Link> {
+    let mut links = vec![Link::new(
+        format!("/ogc/collections/{}/items/{}", f.layer, f.id),
+        "item",
+        GEOJSON,
+    )
+    .titled("OGC API - Features")];
     if let Some(path) = parcel_path(&f.properties) {
-        links.push(json!({"rel": "self", "href": path, "type": "application/geo+json", "title": "Liên kết cố định / deep link"}));
-        links.push(json!({"rel": "report", "href": format!("{path}/report"), "type": "application/json", "title": "Báo cáo quy hoạch / planning report"}));
-        links.push(json!({"rel": "alternate", "href": format!("{path}/report.txt"), "type": "text/plain", "title": "Báo cáo (văn bản)"}));
-        links.push(json!({"rel": "alternate", "href": format!("{path}/report.html"), "type": "text/html", "title": "Báo cáo (HTML nhẹ)"}));
+        links.push(Link::new(&path, "self", GEOJSON).titled("Liên kết cố định / deep link"));
+        links.push(
+            Link::new(format!("{path}/report"), "report", JSON)
+                .titled("Báo cáo quy hoạch / planning report"),
+        );
+        links.push(
+            Link::new(format!("{path}/report.txt"), "alternate", "text/plain")
+                .titled("Báo cáo (văn bản)"),
+        );
+        links.push(
+            Link::new(format!("{path}/report.html"), "alternate", "text/html")
+                .titled("Báo cáo (HTML nhẹ)"),
+        );
     }
     links
 }
 
-fn parcel_collection(features: &[FeatureOut], query: Value) -> Response {
-    geo_json(parcel_collection_value(features, query))
+/// Parcels at a point or by number: a GeoJSON FeatureCollection with the question asked.
+#[derive(Serialize, JsonSchema)]
+pub struct ParcelCollection {
+    /// `FeatureCollection`.
+    #[serde(rename = "type")]
+    pub kind: FeatureCollectionType,
+    /// The question as understood: the point (with its WGS 84 position when given in
+    /// VN-2000), or the commune, sheet and parcel numbers.
+    pub query: ParcelQuery,
+    /// How many parcels were found.
+    #[serde(rename = "numberReturned")]
+    pub number_returned: usize,
+    /// The parcels.
+    pub features: Vec<ParcelFeature>,
+    /// A VN-2000 point on no parcel: the provincial meridians on which it lands on a parcel,
+    /// or in the data (the point may have been read with the wrong province).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suggestions: Option<Vec<Suggestion>>,
 }
 
-fn parcel_collection_value(features: &[FeatureOut], query: Value) -> Value {
-    let feats: Vec<Value> = features
+/// The question of a parcel lookup, as understood.
+#[derive(Default, Serialize, JsonSchema)]
+pub struct ParcelQuery {
+    /// VN-2000 easting, metres.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub x: Option<f64>,
+    /// VN-2000 northing, metres.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub y: Option<f64>,
+    /// The reference system of x/y.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub srs: Option<String>,
+    /// WGS 84 longitude, degrees.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lon: Option<f64>,
+    /// WGS 84 latitude, degrees.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lat: Option<f64>,
+    /// The commune as given (code or name).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub commune: Option<String>,
+    /// Map sheet number.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sheet: Option<i64>,
+    /// Parcel number.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parcel: Option<i64>,
+}
+
+/// A parcel: a GeoJSON Feature with its layer and links to its deep link and reports.
+#[derive(Serialize, JsonSchema)]
+pub struct ParcelFeature {
+    /// The feature.
+    #[serde(flatten)]
+    pub feature: Feature,
+    /// Its layer.
+    pub layer: String,
+}
+
+/// Another reading of a VN-2000 point: the same coordinates on another province's meridian.
+#[derive(Serialize, JsonSchema)]
+pub struct Suggestion {
+    /// The reference system to use instead, e.g. `vn2000:an-giang`.
+    pub srs: String,
+    /// The province (Vietnamese name) whose meridian this is; the first of several.
+    pub province: String,
+    /// Every province using this meridian.
+    pub provinces: Vec<String>,
+    /// Central meridian, decimal degrees.
+    pub meridian: f64,
+    /// Where the point lands, WGS 84 longitude.
+    pub lon: f64,
+    /// Where the point lands, WGS 84 latitude.
+    pub lat: f64,
+    /// The parcel it lands on (`commune/sheet/parcel`), if any.
+    pub parcel: Option<String>,
+}
+
+impl From<quyhoach_data::index::Suggestion> for Suggestion {
+    fn from(s: quyhoach_data::index::Suggestion) -> Self {
+        // Every field named, so that a field added to the index's suggestion is a decision here.
+        let quyhoach_data::index::Suggestion {
+            srs,
+            province,
+            provinces,
+            meridian,
+            lon,
+            lat,
+            parcel,
+        } = s;
+        Suggestion {
+            srs,
+            province,
+            provinces,
+            meridian,
+            lon,
+            lat,
+            parcel,
+        }
+    }
+}
+
+fn parcel_collection(features: &[FeatureOut], query: ParcelQuery) -> ParcelCollection {
+    let features: Vec<ParcelFeature> = features
         .iter()
-        .map(|f| {
-            let mut v = feature_to_json(f, parcel_links(f));
-            if let Some(o) = v.as_object_mut() {
-                o.insert("layer".into(), f.layer.clone().into());
-            }
-            v
+        .map(|f| ParcelFeature {
+            feature: Feature::new(f, parcel_links(f)),
+            layer: f.layer.clone(),
         })
         .collect();
-    json!({
-        "type": "FeatureCollection",
-        "query": query,
-        "numberReturned": feats.len(),
-        "features": feats,
-    })
+    ParcelCollection {
+        kind: FeatureCollectionType::FeatureCollection,
+        query,
+        number_returned: features.len(),
+        features,
+        suggestions: None,
+    }
 }
 
 /// A GeoJSON response with its registered media type.
-pub fn geo_json(v: Value) -> Response {
+pub fn geo_json(v: impl Serialize) -> Response {
     let mut r = Json(v).into_response();
     r.headers_mut().insert(
         header::CONTENT_TYPE,
@@ -315,11 +638,15 @@ pub async fn parcels_at(State(st): State<ApiState>, p: Params) -> Result<Respons
         let &(lon, lat) = out
             .first()
             .ok_or_else(|| AppError::Internal("conversion returned no point".into()))?;
-        (
-            lon,
-            lat,
-            json!({"x": x, "y": y, "srs": srs, "lon": lon, "lat": lat}),
-        )
+        let query = ParcelQuery {
+            x: Some(x),
+            y: Some(y),
+            srs: Some(srs.to_string()),
+            lon: Some(lon),
+            lat: Some(lat),
+            ..ParcelQuery::default()
+        };
+        (lon, lat, query)
     } else {
         let lon = p.f64("lon")?;
         let lat = p.f64("lat")?;
@@ -334,7 +661,12 @@ pub async fn parcels_at(State(st): State<ApiState>, p: Params) -> Result<Respons
                 "srs goes with x/y; lon/lat are always WGS 84",
             ));
         }
-        (lon, lat, json!({"lon": lon, "lat": lat}))
+        let query = ParcelQuery {
+            lon: Some(lon),
+            lat: Some(lat),
+            ..ParcelQuery::default()
+        };
+        (lon, lat, query)
     };
     check_lon_lat(lon, lat)?;
     // A VN-2000 point on no parcel may have been read with the wrong province: its other
@@ -350,10 +682,8 @@ pub async fn parcels_at(State(st): State<ApiState>, p: Params) -> Result<Respons
     })
     .await?;
     found.truncate(MAX_PARCELS_AT);
-    let mut body = parcel_collection_value(&found, query);
-    if let (Some(o), Some(suggestions)) = (body.as_object_mut(), suggestions) {
-        o.insert("suggestions".into(), json!(suggestions));
-    }
+    let mut body = parcel_collection(&found, query);
+    body.suggestions = suggestions.map(|s| s.into_iter().map(Suggestion::from).collect());
     Ok(geo_json(body))
 }
 
@@ -383,10 +713,15 @@ pub async fn parcel_by_number(
             clip(&commune)
         )));
     }
-    Ok(parcel_collection(
+    Ok(geo_json(parcel_collection(
         &found,
-        json!({"commune": commune, "sheet": sheet, "parcel": parcel}),
-    ))
+        ParcelQuery {
+            commune: Some(commune),
+            sheet: Some(sheet),
+            parcel: Some(parcel),
+            ..ParcelQuery::default()
+        },
+    )))
 }
 
 /// Runs `f` on the blocking pool with the one parcel of a `{commune}/{sheet}/{parcel}` path
@@ -600,18 +935,11 @@ async fn parcel_report_cached(
 /// The finished report of parcel `f`, with its links, serialised straight from the report
 /// (no JSON value tree in between: that was a third of the time of a report).
 fn build_report(ix: &Index, f: FeatureOut) -> Result<std::sync::Arc<CachedReport>> {
-    #[derive(serde::Serialize)]
-    struct WithLinks<'a> {
-        #[serde(flatten)]
-        report: &'a planning::Report,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        links: Option<Value>,
-    }
     let report = ix.report(&Site::Parcel {
         layer: f.layer.clone(),
         id: f.id,
     })?;
-    let out = WithLinks {
+    let out = ReportOut {
         report: &report,
         links: parcel_path(&f.properties).map(|path| report_links(&path)),
     };
@@ -626,13 +954,24 @@ fn build_report(ix: &Index, f: FeatureOut) -> Result<std::sync::Arc<CachedReport
 /// Size of a parcel's map picture: the 1.91:1 Open Graph image Zalo and Facebook show.
 pub const MAP_PNG_SIZE: (u32, u32) = (1200, 630);
 
-fn report_links(path: &str) -> Value {
-    json!([
-        {"rel": "about", "href": path, "type": "application/geo+json"},
-        {"rel": "self", "href": format!("{path}/report"), "type": "application/json"},
-        {"rel": "alternate", "href": format!("{path}/report.txt"), "type": "text/plain"},
-        {"rel": "alternate", "href": format!("{path}/report.html"), "type": "text/html"},
-    ])
+/// A planning report as the API answers it: the report, and for a parcel its links.
+#[derive(Serialize, JsonSchema)]
+pub struct ReportOut<'a> {
+    /// The report.
+    #[serde(flatten)]
+    pub report: &'a planning::Report,
+    /// A parcel's report: the parcel (`about`), this report and its text and HTML forms.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub links: Option<Vec<Link>>,
+}
+
+fn report_links(path: &str) -> Vec<Link> {
+    vec![
+        Link::new(path, "about", GEOJSON),
+        Link::new(format!("{path}/report"), "self", JSON),
+        Link::new(format!("{path}/report.txt"), "alternate", "text/plain"),
+        Link::new(format!("{path}/report.html"), "alternate", "text/html"),
+    ]
 }
 
 fn render_report(report: &Value, format: ReportFormat) -> Response {
@@ -644,6 +983,114 @@ fn render_report(report: &Value, format: ReportFormat) -> Response {
         )
             .into_response(),
         ReportFormat::Html => Html(text::report_html(report)).into_response(),
+    }
+}
+
+/// The forms of `POST /api/v1/report`'s body, for error messages.
+const REPORT_BODY_FORMS: &str = "send a GeoJSON Polygon/MultiPolygon/Feature/FeatureCollection, \
+    {\"parcel\": {\"commune\": \"31150\", \"sheet\": 12, \"parcel\": 345}} or {\"layer\": \"parcels\", \"id\": 123}";
+
+/// The body of `POST /api/v1/report`: a drawn or uploaded site, or a parcel.
+#[derive(Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum ReportRequest {
+    /// A drawn or uploaded site (`POST /api/v1/sites/parse` reads a file into one).
+    Site(GeoJsonSite),
+    /// A parcel by its numbers.
+    Parcel {
+        /// The commune, sheet and parcel numbers.
+        parcel: ParcelNumber,
+    },
+    /// A parcel by its layer and feature id (each of a 409 answer's `matches` has its
+    /// `report_body`).
+    Feature {
+        /// The parcel layer, e.g. `parcels`.
+        layer: String,
+        /// The feature id.
+        id: FeatureId,
+    },
+}
+
+/// A GeoJSON object (RFC 7946), WGS 84: a Polygon, a MultiPolygon, or a Feature or
+/// FeatureCollection of them.
+#[derive(Deserialize, JsonSchema)]
+pub struct GeoJsonSite {
+    /// `Polygon`, `MultiPolygon`, `Feature` or `FeatureCollection`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Its other members: `coordinates`, `geometry` or `features`.
+    #[serde(flatten)]
+    pub members: Map<String, Value>,
+}
+
+impl GeoJsonSite {
+    fn into_value(self) -> Value {
+        let mut m = self.members;
+        m.insert("type".into(), Value::String(self.kind));
+        Value::Object(m)
+    }
+}
+
+/// A parcel by its numbers.
+#[derive(Deserialize, JsonSchema)]
+pub struct ParcelNumber {
+    /// The commune (xã/phường): its code, e.g. `31150` (text or a number), or its name with
+    /// or without accents, e.g. `Vĩnh Thanh`.
+    pub commune: CommuneRef,
+    /// Map sheet number (số tờ).
+    pub sheet: WholeNumber,
+    /// Parcel number (số thửa).
+    pub parcel: WholeNumber,
+    /// Which of several parcels with the same number (1-based), see the 409 answer.
+    #[serde(default)]
+    pub n: Option<i64>,
+}
+
+/// A commune's code as a number, or its code or name as text.
+#[derive(Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum CommuneRef {
+    /// A code.
+    Code(u64),
+    /// A code or a name.
+    Name(String),
+}
+
+/// A whole number, or the same as text.
+#[derive(Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum WholeNumber {
+    /// A number.
+    Number(i64),
+    /// Its digits.
+    Text(String),
+}
+
+impl ReportRequest {
+    /// Reads the body; the reason given for a bad one is the one of the form it looks meant as.
+    fn read(body: &[u8]) -> Result<Self> {
+        let v: Value = serde_json::from_slice(body).map_err(|e| {
+            AppError::bad(format!(
+                "the body is not valid JSON ({e}); {REPORT_BODY_FORMS}"
+            ))
+        })?;
+        ReportRequest::deserialize(&v).map_err(|_| {
+            if let Some(p) = v.get("parcel") {
+                let reason = ParcelNumber::deserialize(p)
+                    .err()
+                    .map_or_else(String::new, |e| format!(" ({e})"));
+                AppError::bad(format!(
+                    "parcel must be {{\"commune\", \"sheet\", \"parcel\"}}: a commune code (\"31150\") \
+                     or name (\"Vĩnh Thanh\"), số tờ = sheet and số thửa = parcel{reason}"
+                ))
+            } else if v.get("layer").is_some() && !v.get("layer").is_some_and(Value::is_string) {
+                AppError::bad("layer must be a layer id string, e.g. \"parcels\"")
+            } else if v.get("layer").is_some() || v.get("id").is_some() {
+                AppError::bad("id must be a feature id (a whole number from 0)")
+            } else {
+                AppError::bad(format!("the body is none of the accepted forms; {REPORT_BODY_FORMS}"))
+            }
+        })
     }
 }
 
@@ -662,12 +1109,7 @@ pub async fn report(State(st): State<ApiState>, p: Params, body: Bytes) -> Resul
             )))
         }
     };
-    let v: Value = serde_json::from_slice(&body).map_err(|e| {
-        AppError::bad(format!(
-            "the body is not valid JSON ({e}); send a GeoJSON Polygon/MultiPolygon/Feature, \
-             {{\"parcel\": {{\"commune\": \"31150\", \"sheet\": 12, \"parcel\": 345}}}} or {{\"layer\": \"parcels\", \"id\": 123}}"
-        ))
-    })?;
+    let req = ReportRequest::read(&body)?;
     enum Req {
         Number(String, i64, i64, Option<i64>),
         Feature(String, u32),
@@ -675,65 +1117,58 @@ pub async fn report(State(st): State<ApiState>, p: Params, body: Bytes) -> Resul
         /// take real CPU time and must not stall the async workers.
         Geometry(Value),
     }
-    let req = if let Some(pv) = v.get("parcel") {
-        let commune = match pv.get("commune") {
-            Some(Value::String(s)) if !s.trim().is_empty() => s.clone(),
-            Some(Value::Number(n)) => n.to_string(),
-            _ => return Err(AppError::bad(
-                "parcel.commune is required: a commune code (\"31150\") or name (\"Vĩnh Thanh\")",
-            )),
-        };
-        let int = |k: &str| -> Result<i64> {
-            match pv.get(k) {
-                Some(Value::Number(n)) => n
-                    .as_i64()
-                    .filter(|x| (0..=MAX_NUMBER).contains(x))
-                    .ok_or_else(|| {
-                        AppError::bad(format!(
-                            "parcel.{k} must be a whole number from 0 to {MAX_NUMBER}"
-                        ))
-                    }),
-                Some(Value::String(s)) => parse_int(&format!("parcel.{k}"), s, 0, MAX_NUMBER),
-                _ => Err(AppError::bad(format!(
-                    "parcel.{k} is required (số tờ = sheet, số thửa = parcel)"
-                ))),
-            }
-        };
-        let n = match pv.get("n") {
-            None | Some(Value::Null) => None,
-            Some(x) => Some(
-                x.as_i64()
-                    .filter(|n| (1..=1000).contains(n))
-                    .ok_or_else(|| AppError::bad("parcel.n must be a whole number from 1"))?,
-            ),
-        };
-        Req::Number(commune, int("sheet")?, int("parcel")?, n)
-    } else if v.get("type").is_none() && (v.get("layer").is_some() || v.get("id").is_some()) {
-        let layer = v
-            .get("layer")
-            .and_then(Value::as_str)
-            .ok_or_else(|| AppError::bad("layer must be a layer id string, e.g. \"parcels\""))?;
-        let id = v
-            .get("id")
-            .and_then(Value::as_u64)
-            .and_then(|i| u32::try_from(i).ok())
-            .ok_or_else(|| AppError::bad("id must be a feature id (a whole number from 0)"))?;
-        let entry = st.index.layer_entry(layer).ok_or_else(|| {
-            AppError::not_found(format!(
-                "no layer '{}'; layers: {}",
-                clip(layer),
-                st.index.layer_ids().join(", ")
-            ))
-        })?;
-        if entry.kind != quyhoach_data::schema::Kind::Parcels {
-            return Err(AppError::bad(format!(
+    let req = match req {
+        ReportRequest::Parcel { parcel: pv } => {
+            let commune = match pv.commune {
+                CommuneRef::Name(s) if !s.trim().is_empty() => s,
+                CommuneRef::Code(n) => n.to_string(),
+                CommuneRef::Name(_) => {
+                    return Err(AppError::bad(
+                        "parcel.commune is required: a commune code (\"31150\") or name (\"Vĩnh Thanh\")",
+                    ))
+                }
+            };
+            let int = |k: &str, v: WholeNumber| -> Result<i64> {
+                match v {
+                    WholeNumber::Number(n) => Some(n)
+                        .filter(|x| (0..=MAX_NUMBER).contains(x))
+                        .ok_or_else(|| {
+                            AppError::bad(format!(
+                                "parcel.{k} must be a whole number from 0 to {MAX_NUMBER}"
+                            ))
+                        }),
+                    WholeNumber::Text(s) => parse_int(&format!("parcel.{k}"), &s, 0, MAX_NUMBER),
+                }
+            };
+            let n = match pv.n {
+                None => None,
+                Some(n) if (1..=1000).contains(&n) => Some(n),
+                Some(_) => return Err(AppError::bad("parcel.n must be a whole number from 1")),
+            };
+            Req::Number(
+                commune,
+                int("sheet", pv.sheet)?,
+                int("parcel", pv.parcel)?,
+                n,
+            )
+        }
+        ReportRequest::Feature { layer, id } => {
+            let entry = st.index.layer_entry(&layer).ok_or_else(|| {
+                AppError::not_found(format!(
+                    "no layer '{}'; layers: {}",
+                    clip(&layer),
+                    st.index.layer_ids().join(", ")
+                ))
+            })?;
+            if entry.kind != quyhoach_data::schema::Kind::Parcels {
+                return Err(AppError::bad(format!(
                 "layer '{layer}' holds {}, not parcels; send its geometry as GeoJSON to report on it",
                 entry.kind.id()
             )));
+            }
+            Req::Feature(layer, id)
         }
-        Req::Feature(layer.to_string(), id)
-    } else {
-        Req::Geometry(v)
+        ReportRequest::Site(site) => Req::Geometry(site.into_value()),
     };
     let report = blocking_cancellable(&st, move |ix, cancel| {
         let (site, path) = match req {
@@ -760,12 +1195,12 @@ pub async fn report(State(st): State<ApiState>, p: Params, body: Bytes) -> Resul
             Req::Geometry(v) => (Site::Geometry(parse_site(&v)?), None),
         };
         let report = ix.report_with_cancel(&site, cancel)?;
-        let mut v = serde_json::to_value(&report)
-            .map_err(|e| AppError::Internal(format!("serialising a report: {e}")))?;
-        if let (Some(o), Some(path)) = (v.as_object_mut(), path) {
-            o.insert("links".into(), report_links(&path));
-        }
-        Ok(v)
+        let out = ReportOut {
+            report: &report,
+            links: path.map(|path| report_links(&path)),
+        };
+        serde_json::to_value(&out)
+            .map_err(|e| AppError::Internal(format!("serialising a report: {e}")))
     })
     .await?;
     let mut resp = render_report(&report, format);
@@ -788,28 +1223,155 @@ pub async fn search(State(st): State<ApiState>, p: Params) -> Result<Response> {
         .unwrap_or(DEFAULT_SEARCH_LIMIT);
     let q2 = q.to_string();
     let hits = blocking(&st, move |ix| Ok(ix.search(&q2, limit as usize)?)).await?;
-    let hits: Vec<Value> = hits
+    let hits: Vec<Hit> = hits
         .iter()
         .take(limit as usize)
-        .map(|h| {
-            let mut v = serde_json::to_value(h).unwrap_or(Value::Null);
-            if let (Some(o), Some((c, s, n))) = (v.as_object_mut(), &h.parcel) {
-                o.insert("href".into(), format!("/api/v1/parcels/{c}/{s}/{n}").into());
-            }
-            v
+        .map(|hit| Hit {
+            hit,
+            href: hit
+                .parcel
+                .as_ref()
+                .map(|(c, s, n)| format!("/api/v1/parcels/{c}/{s}/{n}")),
         })
         .collect();
-    Ok(json_ok(json!({"q": q, "count": hits.len(), "hits": hits})))
+    Ok(json_ok(SearchResult {
+        q,
+        count: hits.len(),
+        hits,
+    }))
 }
 
-fn convert_json(pts: &[(f64, f64)], out: &[(f64, f64)], srs: &str, to_wgs84: bool) -> Vec<Value> {
+/// `GET /api/v1/search`: the hits of a type-ahead search, best first.
+#[derive(Serialize, JsonSchema)]
+pub struct SearchResult<'a> {
+    /// The text searched.
+    pub q: &'a str,
+    /// How many hits.
+    pub count: usize,
+    /// The hits.
+    pub hits: Vec<Hit<'a>>,
+}
+
+/// A search hit.
+#[derive(Serialize, JsonSchema)]
+pub struct Hit<'a> {
+    /// The hit.
+    #[serde(flatten)]
+    pub hit: &'a SearchHit,
+    /// A parcel's deep link, `/api/v1/parcels/{commune}/{sheet}/{parcel}`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub href: Option<String>,
+}
+
+/// A converted point, in both reference systems.
+#[derive(Serialize, JsonSchema)]
+pub struct ConvertedPoint {
+    /// VN-2000 easting, metres (mm).
+    pub x: f64,
+    /// VN-2000 northing, metres (mm).
+    pub y: f64,
+    /// The same as `x`.
+    pub easting: f64,
+    /// The same as `y` (the "X" of a Vietnamese certificate).
+    pub northing: f64,
+    /// WGS 84 longitude, degrees (8 decimals).
+    pub lon: f64,
+    /// WGS 84 latitude, degrees (8 decimals).
+    pub lat: f64,
+    /// The VN-2000 reference system.
+    pub srs: String,
+}
+
+/// `POST /api/v1/convert`'s answer.
+#[derive(Serialize, JsonSchema)]
+pub struct Converted {
+    /// The VN-2000 reference system.
+    pub srs: String,
+    /// Which way the points were converted.
+    pub direction: Direction,
+    /// The points, in the order sent.
+    pub points: Vec<ConvertedPoint>,
+}
+
+/// Which way points were converted.
+#[derive(Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    /// VN-2000 x/y to WGS 84 lon/lat (`from`).
+    ToWgs84,
+    /// WGS 84 lon/lat to VN-2000 x/y (`to`).
+    FromWgs84,
+}
+
+/// The body of `POST /api/v1/convert`: a certificate's corner table. Give `from` or `to`.
+#[derive(Deserialize, JsonSchema)]
+pub struct ConvertRequest {
+    /// The reference system of VN-2000 points to convert to WGS 84: `vn2000:<province>`,
+    /// `vn2000:tm3:<meridian>`, `vn2000:utm48|utm49` or `EPSG:<code>`.
+    #[serde(default)]
+    pub from: Option<String>,
+    /// The reference system to convert WGS 84 points to.
+    #[serde(default)]
+    pub to: Option<String>,
+    /// The points (at most [`MAX_CONVERT_POINTS`]).
+    #[schemars(with = "Vec<PointIn>")]
+    pub points: Vec<Value>,
+}
+
+/// A point to convert.
+#[derive(Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum PointIn {
+    /// `[x, y]` (easting, northing) with `from`, `[lon, lat]` with `to`.
+    Pair([f64; 2]),
+    /// VN-2000 metres named as on a certificate, whose "X" is the northing (with `from`).
+    EastingNorthing {
+        /// Easting, metres (the certificate's "Y").
+        easting: f64,
+        /// Northing, metres (the certificate's "X").
+        northing: f64,
+    },
+    /// VN-2000 metres, x the easting (with `from`).
+    Xy {
+        /// Easting, metres.
+        x: f64,
+        /// Northing, metres.
+        y: f64,
+    },
+    /// WGS 84 degrees (with `to`).
+    LonLat {
+        /// Longitude.
+        lon: f64,
+        /// Latitude.
+        lat: f64,
+    },
+}
+
+fn convert_json(
+    pts: &[(f64, f64)],
+    out: &[(f64, f64)],
+    srs: &str,
+    to_wgs84: bool,
+) -> Vec<ConvertedPoint> {
     pts.iter()
         .zip(out)
         .map(|(&(a, b), &(c, d))| {
-            let ((x, y), (lon, lat)) = if to_wgs84 { ((a, b), (c, d)) } else { ((c, d), (a, b)) };
+            let ((x, y), (lon, lat)) = if to_wgs84 {
+                ((a, b), (c, d))
+            } else {
+                ((c, d), (a, b))
+            };
             let r3 = |v: f64| (v * 1000.0).round() / 1000.0;
             let r8 = |v: f64| (v * 1e8).round() / 1e8;
-            json!({"x": r3(x), "y": r3(y), "easting": r3(x), "northing": r3(y), "lon": r8(lon), "lat": r8(lat), "srs": srs})
+            ConvertedPoint {
+                x: r3(x),
+                y: r3(y),
+                easting: r3(x),
+                northing: r3(y),
+                lon: r8(lon),
+                lat: r8(lat),
+                srs: srs.to_string(),
+            }
         })
         .collect()
 }
@@ -843,26 +1405,31 @@ pub async fn convert_get(p: Params) -> Result<Response> {
         (lon, lat)
     };
     let out = planning::convert(&[pt], &srs, to_wgs84)?;
-    let mut pts = convert_json(&[pt], &out, &srs, to_wgs84);
-    Ok(json_ok(pts.pop().unwrap_or(Value::Null)))
+    let pt = convert_json(&[pt], &out, &srs, to_wgs84)
+        .pop()
+        .ok_or_else(|| AppError::Internal("conversion returned no point".into()))?;
+    Ok(json_ok(pt))
 }
 
 fn point_of(v: &Value, to_wgs84: bool, i: usize) -> Result<(f64, f64)> {
-    let num = |x: Option<&Value>, name: &str| -> Result<f64> {
-        x.and_then(Value::as_f64)
-            .filter(|x| x.is_finite())
-            .ok_or_else(|| AppError::bad(format!("points[{i}].{name} must be a finite number")))
-    };
-    let pt = match v {
-        Value::Array(a) if a.len() == 2 => (num(a.first(), "0")?, num(a.get(1), "1")?),
-        Value::Object(o) if to_wgs84 && o.contains_key("northing") => {
-            (num(o.get("easting"), "easting")?, num(o.get("northing"), "northing")?)
-        }
-        Value::Object(o) if to_wgs84 => (num(o.get("x"), "x")?, num(o.get("y"), "y")?),
-        Value::Object(o) => (num(o.get("lon"), "lon")?, num(o.get("lat"), "lat")?),
-        _ => {
+    let pt = match (PointIn::deserialize(v), to_wgs84) {
+        (Ok(PointIn::Pair([a, b])), _) => (a, b),
+        (Ok(PointIn::EastingNorthing { easting, northing }), true) => (easting, northing),
+        (Ok(PointIn::Xy { x, y }), true) => (x, y),
+        (Ok(PointIn::LonLat { lon, lat }), false) => (lon, lat),
+        (Ok(_), true) => {
             return Err(AppError::bad(format!(
-                "points[{i}] must be [x, y] / [lon, lat], {{\"easting\", \"northing\"}}, {{\"x\", \"y\"}} or {{\"lon\", \"lat\"}}"
+                "points[{i}]: from= converts VN-2000 points, [x, y], {{\"easting\", \"northing\"}} or {{\"x\", \"y\"}}"
+            )))
+        }
+        (Ok(_), false) => {
+            return Err(AppError::bad(format!(
+                "points[{i}]: to= converts WGS 84 points, [lon, lat] or {{\"lon\", \"lat\"}}"
+            )))
+        }
+        (Err(_), _) => {
+            return Err(AppError::bad(format!(
+                "points[{i}] must be [x, y] / [lon, lat], {{\"easting\", \"northing\"}}, {{\"x\", \"y\"}} or {{\"lon\", \"lat\"}}, with numbers"
             )))
         }
     };
@@ -878,19 +1445,13 @@ fn point_of(v: &Value, to_wgs84: bool, i: usize) -> Result<(f64, f64)> {
 /// corner table at once.
 pub async fn convert_post(p: Params, body: Bytes) -> Result<Response> {
     p.allow(&[])?;
-    let v: Value = serde_json::from_slice(&body).map_err(|e| {
+    let req: ConvertRequest = serde_json::from_slice(&body).map_err(|e| {
         AppError::bad(format!(
-            "the body is not valid JSON ({e}); send {{\"from\": \"vn2000:kien-giang\", \"points\": [{{\"northing\": 1100000, \"easting\": 590000}}]}}"
+            "the body is not {{\"from\" or \"to\": SRS, \"points\": [...]}} ({e}); send {{\"from\": \"vn2000:kien-giang\", \"points\": [{{\"northing\": 1100000, \"easting\": 590000}}]}}"
         ))
     })?;
-    let (srs, to_wgs84) = direction(
-        v.get("from").and_then(Value::as_str),
-        v.get("to").and_then(Value::as_str),
-    )?;
-    let points = v
-        .get("points")
-        .and_then(Value::as_array)
-        .ok_or_else(|| AppError::bad("'points' must be an array of points"))?;
+    let (srs, to_wgs84) = direction(req.from.as_deref(), req.to.as_deref())?;
+    let points = &req.points;
     if points.is_empty() {
         return Err(AppError::bad("'points' is empty"));
     }
@@ -909,11 +1470,15 @@ pub async fn convert_post(p: Params, body: Bytes) -> Result<Response> {
     let pts2 = pts.clone();
     let out =
         tokio::task::spawn_blocking(move || planning::convert(&pts2, &srs2, to_wgs84)).await??;
-    let mut resp = json_ok(json!({
-        "srs": srs,
-        "direction": if to_wgs84 { "to_wgs84" } else { "from_wgs84" },
-        "points": convert_json(&pts, &out, &srs, to_wgs84),
-    }));
+    let mut resp = json_ok(Converted {
+        points: convert_json(&pts, &out, &srs, to_wgs84),
+        srs,
+        direction: if to_wgs84 {
+            Direction::ToWgs84
+        } else {
+            Direction::FromWgs84
+        },
+    });
     resp.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(resp)
@@ -961,18 +1526,76 @@ pub async fn parse_site_file(
     let read = crate::upload::read_site(&uploads, &body, &srs_text).await?;
     let polygons = read.site.0.len();
     let geometry = geo_types::Geometry::MultiPolygon(read.site);
-    Ok(Json(json!({
-        "type": "Feature",
-        "geometry": index::geojson(&geometry),
-        "properties": {
-            "polygons": polygons,
-            "srs": srs_text,
-            "srs_used": read.srs,
-            "format": read.format,
-            "layer": read.layer,
-            "skipped_count": read.skipped_count,
-            "skipped": read.skipped,
+    Ok(json_ok(SiteFile {
+        kind: FeatureType::Feature,
+        geometry: GeoJsonGeometry::from(&geometry),
+        properties: SiteFileProperties {
+            polygons,
+            srs: srs_text,
+            srs_used: read.srs,
+            format: read.format,
+            layer: read.layer,
+            skipped_count: read.skipped_count,
+            skipped: read.skipped.into_iter().map(SkippedFeature::from).collect(),
         },
     }))
-    .into_response())
+}
+
+/// `POST /api/v1/sites/parse`'s answer: the site as a GeoJSON Feature, ready for
+/// `POST /api/v1/report`.
+#[derive(Serialize, JsonSchema)]
+pub struct SiteFile {
+    /// `Feature`.
+    #[serde(rename = "type")]
+    pub kind: FeatureType,
+    /// The site, a WGS 84 MultiPolygon.
+    pub geometry: GeoJsonGeometry,
+    /// How the file was read.
+    pub properties: SiteFileProperties,
+}
+
+/// How an uploaded site file was read.
+#[derive(Serialize, JsonSchema)]
+pub struct SiteFileProperties {
+    /// Polygons in the site.
+    pub polygons: usize,
+    /// The reference system asked for (`prj`: the file's own).
+    pub srs: String,
+    /// The reference system its coordinates were read in.
+    pub srs_used: String,
+    /// `shapefile`, `kml`, `geojson` or `gpkg`.
+    pub format: String,
+    /// The layer read.
+    pub layer: String,
+    /// How many features were not used.
+    pub skipped_count: u64,
+    /// Features not used, and why (the first ones).
+    pub skipped: Vec<SkippedFeature>,
+}
+
+/// A feature of an uploaded file that is not part of the site.
+#[derive(Serialize, JsonSchema)]
+pub struct SkippedFeature {
+    /// The layer it is in (a GeoPackage or KML can have several).
+    pub layer: String,
+    /// Its position in the layer, from 1.
+    pub feature: u64,
+    /// Why it was not used.
+    pub reason: String,
+}
+
+impl From<quyhoach_data::site::Skipped> for SkippedFeature {
+    fn from(s: quyhoach_data::site::Skipped) -> Self {
+        // Every field named, so that a field added to the reader's is a decision here.
+        let quyhoach_data::site::Skipped {
+            layer,
+            feature,
+            reason,
+        } = s;
+        SkippedFeature {
+            layer,
+            feature,
+            reason,
+        }
+    }
 }

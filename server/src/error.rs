@@ -6,7 +6,9 @@
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use quyhoach_data::planning::QueryError;
-use serde_json::{json, Value};
+use schemars::JsonSchema;
+use serde::Serialize;
+use serde_json::{Map, Value};
 
 /// Media type of RFC 7807 problem documents.
 pub const PROBLEM_JSON: &str = "application/problem+json";
@@ -111,18 +113,38 @@ pub fn problem_type(status: StatusCode) -> &'static str {
     }
 }
 
+/// A problem document (RFC 7807): what was wrong and what is accepted.
+#[derive(Serialize, JsonSchema)]
+pub struct Problem<'a> {
+    /// The kind of problem, one stable URI per kind (`urn:quyhoach:problem:…`, see
+    /// docs/api.md#errors).
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    /// The HTTP status's reason phrase.
+    pub title: &'static str,
+    /// The HTTP status.
+    pub status: u16,
+    /// What was wrong, and what is accepted.
+    pub detail: &'a str,
+    /// Extension members of some problems: `matches` (409: the parcels sharing the number
+    /// asked for, each with `n` for `?n=` and the `report_body` that selects it in
+    /// `POST /api/v1/report`), `messages` and `hint` (the practice import's texts in
+    /// Vietnamese and English).
+    #[serde(flatten)]
+    pub extensions: Map<String, Value>,
+}
+
 /// A problem response with the given status, detail and extension members.
 pub fn problem(status: StatusCode, detail: &str, extra: Option<(&str, Value)>) -> Response {
-    let mut body = json!({
-        "type": problem_type(status),
-        "title": status.canonical_reason().unwrap_or("Error"),
-        "status": status.as_u16(),
-        "detail": detail,
-    });
-    if let (Some((k, v)), Some(obj)) = (extra, body.as_object_mut()) {
-        obj.insert(k.to_string(), v);
-    }
-    let mut resp = (status, body.to_string()).into_response();
+    let body = Problem {
+        kind: problem_type(status),
+        title: status.canonical_reason().unwrap_or("Error"),
+        status: status.as_u16(),
+        detail,
+        extensions: extra.map(|(k, v)| (k.to_string(), v)).into_iter().collect(),
+    };
+    let body = serde_json::to_string(&body).unwrap_or_default();
+    let mut resp = (status, body).into_response();
     resp.headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
     resp.headers_mut()

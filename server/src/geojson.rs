@@ -4,7 +4,9 @@
 use geo::BoundingRect;
 use geo_types::{Coord, Geometry, LineString, MultiPolygon, Polygon};
 use quyhoach_data::index::FeatureOut;
-use serde_json::{json, Map, Value};
+use schemars::JsonSchema;
+use serde::Serialize;
+use serde_json::{Map, Value};
 
 use crate::error::{AppError, Result};
 
@@ -27,38 +29,138 @@ fn round7(x: f64) -> f64 {
     (x * 1e7).round() / 1e7
 }
 
-fn coord(c: &Coord<f64>) -> Value {
-    json!([round7(c.x), round7(c.y)])
+/// A position `[longitude, latitude]`, WGS 84 degrees with 7 decimals.
+pub type Position = [f64; 2];
+
+fn coord(c: &Coord<f64>) -> Position {
+    [round7(c.x), round7(c.y)]
 }
 
-fn line(l: &LineString<f64>) -> Value {
-    Value::Array(l.0.iter().map(coord).collect())
+fn line(l: &LineString<f64>) -> Vec<Position> {
+    l.0.iter().map(coord).collect()
 }
 
-fn polygon(p: &Polygon<f64>) -> Value {
+fn polygon(p: &Polygon<f64>) -> Vec<Vec<Position>> {
     let mut rings = vec![line(p.exterior())];
     rings.extend(p.interiors().iter().map(line));
-    Value::Array(rings)
+    rings
+}
+
+/// A GeoJSON geometry object (RFC 7946 §3.1), WGS 84 (CRS84).
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[serde(tag = "type")]
+pub enum GeoJsonGeometry {
+    /// A point.
+    Point {
+        /// `[lon, lat]`.
+        coordinates: Position,
+    },
+    /// Points.
+    MultiPoint {
+        /// The points.
+        coordinates: Vec<Position>,
+    },
+    /// A line.
+    LineString {
+        /// Its vertices.
+        coordinates: Vec<Position>,
+    },
+    /// Lines.
+    MultiLineString {
+        /// Each line's vertices.
+        coordinates: Vec<Vec<Position>>,
+    },
+    /// A polygon.
+    Polygon {
+        /// Its rings, the exterior first, each closed.
+        coordinates: Vec<Vec<Position>>,
+    },
+    /// Polygons.
+    MultiPolygon {
+        /// Each polygon's rings.
+        coordinates: Vec<Vec<Vec<Position>>>,
+    },
+    /// Several geometries.
+    GeometryCollection {
+        /// The geometries.
+        geometries: Vec<GeoJsonGeometry>,
+    },
+}
+
+impl From<&Geometry<f64>> for GeoJsonGeometry {
+    fn from(g: &Geometry<f64>) -> Self {
+        use GeoJsonGeometry as G;
+        match g {
+            Geometry::Point(p) => G::Point {
+                coordinates: coord(&p.0),
+            },
+            Geometry::MultiPoint(m) => G::MultiPoint {
+                coordinates: m.0.iter().map(|p| coord(&p.0)).collect(),
+            },
+            Geometry::Line(l) => G::LineString {
+                coordinates: vec![coord(&l.start), coord(&l.end)],
+            },
+            Geometry::LineString(l) => G::LineString {
+                coordinates: line(l),
+            },
+            Geometry::MultiLineString(m) => G::MultiLineString {
+                coordinates: m.0.iter().map(line).collect(),
+            },
+            Geometry::Polygon(p) => G::Polygon {
+                coordinates: polygon(p),
+            },
+            Geometry::MultiPolygon(m) => G::MultiPolygon {
+                coordinates: m.0.iter().map(polygon).collect(),
+            },
+            Geometry::Rect(r) => G::Polygon {
+                coordinates: polygon(&r.to_polygon()),
+            },
+            Geometry::Triangle(t) => G::Polygon {
+                coordinates: polygon(&t.to_polygon()),
+            },
+            Geometry::GeometryCollection(c) => G::GeometryCollection {
+                geometries: c.0.iter().map(G::from).collect(),
+            },
+        }
+    }
 }
 
 /// A geometry as a GeoJSON geometry object.
 pub fn geometry_to_json(g: &Geometry<f64>) -> Value {
-    match g {
-        Geometry::Point(p) => json!({"type": "Point", "coordinates": coord(&p.0)}),
-        Geometry::MultiPoint(m) => json!({"type": "MultiPoint",
-            "coordinates": m.0.iter().map(|p| coord(&p.0)).collect::<Vec<_>>()}),
-        Geometry::Line(l) => json!({"type": "LineString",
-            "coordinates": [coord(&l.start), coord(&l.end)]}),
-        Geometry::LineString(l) => json!({"type": "LineString", "coordinates": line(l)}),
-        Geometry::MultiLineString(m) => json!({"type": "MultiLineString",
-            "coordinates": m.0.iter().map(line).collect::<Vec<_>>()}),
-        Geometry::Polygon(p) => json!({"type": "Polygon", "coordinates": polygon(p)}),
-        Geometry::MultiPolygon(m) => json!({"type": "MultiPolygon",
-            "coordinates": m.0.iter().map(polygon).collect::<Vec<_>>()}),
-        Geometry::Rect(r) => geometry_to_json(&Geometry::Polygon(r.to_polygon())),
-        Geometry::Triangle(t) => geometry_to_json(&Geometry::Polygon(t.to_polygon())),
-        Geometry::GeometryCollection(c) => json!({"type": "GeometryCollection",
-            "geometries": c.0.iter().map(geometry_to_json).collect::<Vec<_>>()}),
+    serde_json::to_value(GeoJsonGeometry::from(g)).unwrap_or(Value::Null)
+}
+
+/// A web link (RFC 8288) as OGC API - Features writes it.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct Link {
+    /// The target, absolute or relative to the server.
+    pub href: String,
+    /// How the target relates to this document: `self`, `alternate`, `item`, `items`,
+    /// `collection`, `report`, `next`, `prev`, …
+    pub rel: &'static str,
+    /// The target's media type.
+    #[serde(rename = "type")]
+    pub media_type: &'static str,
+    /// A title for people.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<&'static str>,
+}
+
+impl Link {
+    /// A link without a title.
+    pub fn new(href: impl Into<String>, rel: &'static str, media_type: &'static str) -> Self {
+        Link {
+            href: href.into(),
+            rel,
+            media_type,
+            title: None,
+        }
+    }
+
+    /// The same with a title.
+    pub fn titled(mut self, title: &'static str) -> Self {
+        self.title = Some(title);
+        self
     }
 }
 
@@ -72,20 +174,48 @@ pub fn public_properties(props: &Map<String, Value>) -> Map<String, Value> {
         .collect()
 }
 
-/// A served feature as a GeoJSON Feature with the given links.
-pub fn feature_to_json(f: &FeatureOut, links: Vec<Value>) -> Value {
-    let mut obj = Map::new();
-    obj.insert("type".into(), "Feature".into());
-    obj.insert("id".into(), f.id.into());
-    obj.insert("geometry".into(), geometry_to_json(&f.geometry));
-    obj.insert(
-        "properties".into(),
-        Value::Object(public_properties(&f.properties)),
-    );
-    if !links.is_empty() {
-        obj.insert("links".into(), Value::Array(links));
+/// The one value of a GeoJSON Feature's `type`.
+#[derive(Debug, Clone, Copy, Serialize, JsonSchema)]
+pub enum FeatureType {
+    /// A GeoJSON Feature.
+    Feature,
+}
+
+/// The one value of a GeoJSON FeatureCollection's `type`.
+#[derive(Debug, Clone, Copy, Serialize, JsonSchema)]
+pub enum FeatureCollectionType {
+    /// A GeoJSON FeatureCollection.
+    FeatureCollection,
+}
+
+/// A served feature: a GeoJSON Feature (RFC 7946 §3.2).
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct Feature {
+    /// `Feature`.
+    #[serde(rename = "type")]
+    pub kind: FeatureType,
+    /// The feature's id within its layer (its OGC `featureId`).
+    pub id: quyhoach_data::planning::FeatureId,
+    /// The geometry, WGS 84.
+    pub geometry: GeoJsonGeometry,
+    /// The layer's public columns (see `/api/v1/layers`); personal data is never served.
+    pub properties: Map<String, Value>,
+    /// Related resources.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub links: Vec<Link>,
+}
+
+impl Feature {
+    /// A served feature with the given links.
+    pub fn new(f: &FeatureOut, links: Vec<Link>) -> Self {
+        Feature {
+            kind: FeatureType::Feature,
+            id: f.id,
+            geometry: GeoJsonGeometry::from(&f.geometry),
+            properties: public_properties(&f.properties),
+            links,
+        }
     }
-    Value::Object(obj)
 }
 
 fn num(v: &Value) -> Result<f64> {
@@ -253,6 +383,7 @@ pub fn parse_site(v: &Value) -> Result<MultiPolygon<f64>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn square(n: f64) -> Value {
         json!({"type": "Polygon", "coordinates": [[[105.0, 10.0], [105.0 + n, 10.0], [105.0 + n, 10.0 + n], [105.0, 10.0 + n], [105.0, 10.0]]]})

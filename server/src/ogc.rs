@@ -11,12 +11,13 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use quyhoach_data::schema::Kind;
 use quyhoach_data::store::LayerEntry;
-use serde_json::{json, Value};
+use schemars::JsonSchema;
+use serde::Serialize;
 
 use crate::api::geo_json;
 use crate::api::ApiState;
 use crate::error::{AppError, Result};
-use crate::geojson::feature_to_json;
+use crate::geojson::{Feature, FeatureCollectionType, Link};
 use crate::params::{clip, encode_url_part, parse_f64, Params};
 use crate::proxy::base_url;
 
@@ -43,8 +44,101 @@ const GEOJSON: &str = "application/geo+json";
 /// Media type of the OpenAPI 3.0 service description (OGC 17-069r4 §7.2.4).
 pub const OPENAPI_JSON: &str = "application/vnd.oai.openapi+json;version=3.0";
 
-fn link(href: String, rel: &str, ty: &str, title: &str) -> Value {
-    json!({"href": href, "rel": rel, "type": ty, "title": title})
+fn link(href: String, rel: &'static str, ty: &'static str, title: &'static str) -> Link {
+    Link::new(href, rel, ty).titled(title)
+}
+
+/// The landing page (OGC 17-069r4 §7.2): what this is, and links to the API definition,
+/// the conformance declaration and the collections.
+#[derive(Serialize, JsonSchema)]
+pub struct Landing {
+    /// The service's name.
+    pub title: &'static str,
+    /// What it serves.
+    pub description: &'static str,
+    /// `self`, `service-desc`, `conformance` and `data`.
+    pub links: Vec<Link>,
+}
+
+/// The conformance declaration (§7.4).
+#[derive(Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Conformance {
+    /// The conformance classes implemented.
+    pub conforms_to: &'static [&'static str],
+}
+
+/// The collections (§7.13): one per store layer.
+#[derive(Serialize, JsonSchema)]
+pub struct Collections {
+    /// `self`.
+    pub links: Vec<Link>,
+    /// The collections.
+    pub collections: Vec<Collection>,
+}
+
+/// A collection (§7.14): one store layer.
+#[derive(Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Collection {
+    /// The layer id.
+    pub id: String,
+    /// What the layer holds, in Vietnamese and English, with its plan.
+    pub title: String,
+    /// Its size, source reference system and import time.
+    pub description: String,
+    /// Where (and when) its features are.
+    pub extent: Extent,
+    /// Always `feature`.
+    pub item_type: &'static str,
+    /// The reference systems offered: CRS84 only.
+    pub crs: Vec<&'static str>,
+    /// `self` and `items`.
+    pub links: Vec<Link>,
+}
+
+/// The extent of a collection.
+#[derive(Serialize, JsonSchema)]
+pub struct Extent {
+    /// Where.
+    pub spatial: SpatialExtent,
+    /// When: no feature has a time.
+    pub temporal: TemporalExtent,
+}
+
+/// The spatial extent of a collection.
+#[derive(Serialize, JsonSchema)]
+pub struct SpatialExtent {
+    /// One box, `[west, south, east, north]`.
+    pub bbox: Vec<[f64; 4]>,
+    /// CRS84.
+    pub crs: &'static str,
+}
+
+/// The temporal extent of a collection.
+#[derive(Serialize, JsonSchema)]
+pub struct TemporalExtent {
+    /// One unbounded interval `[null, null]` (the schema does not allow null itself).
+    pub interval: Vec<[Option<String>; 2]>,
+}
+
+/// A page of a collection's features (§7.15): a GeoJSON FeatureCollection.
+#[derive(Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct FeatureCollection {
+    /// `FeatureCollection`.
+    #[serde(rename = "type")]
+    pub kind: FeatureCollectionType,
+    /// The features of this page.
+    pub features: Vec<Feature>,
+    /// How many features match the query in all.
+    pub number_matched: usize,
+    /// How many are on this page.
+    pub number_returned: usize,
+    /// When the answer was made, RFC 3339.
+    pub time_stamp: String,
+    /// `self`, `collection`, and `next`/`prev` between pages.
+    pub links: Vec<Link>,
 }
 
 /// The `f` parameter: only JSON is offered.
@@ -70,17 +164,17 @@ pub async fn landing(headers: HeaderMap, p: Params) -> Result<Response> {
     check_f(&p, "the landing page")?;
     let b = format!("{}/ogc", base_url(&headers));
     Ok(with_type(
-        Json(json!({
-            "title": "quyhoach — dữ liệu quy hoạch (OGC API - Features)",
-            "description": "Thửa đất, khu quy hoạch, chỉ giới đường đỏ, ranh giới hành chính và đường giao thông, \
+        Json(Landing {
+            title: "quyhoach — dữ liệu quy hoạch (OGC API - Features)",
+            description: "Thửa đất, khu quy hoạch, chỉ giới đường đỏ, ranh giới hành chính và đường giao thông, \
                 WGS 84 (CRS84). Parcels, planning zones, red lines, boundaries and roads. Owners' personal data is never served.",
-            "links": [
+            links: vec![
                 link(b.clone(), "self", JSON, "Trang này / this document"),
                 link(format!("{b}/api"), "service-desc", OPENAPI_JSON, "OpenAPI 3.0 definition"),
                 link(format!("{b}/conformance"), "conformance", JSON, "Conformance classes"),
                 link(format!("{b}/collections"), "data", JSON, "Collections / lớp dữ liệu"),
             ],
-        }))
+        })
         .into_response(),
         JSON,
     ))
@@ -91,7 +185,10 @@ pub async fn conformance(p: Params) -> Result<Response> {
     p.allow(&["f"])?;
     check_f(&p, "the conformance declaration")?;
     Ok(with_type(
-        Json(json!({ "conformsTo": CONFORMANCE })).into_response(),
+        Json(Conformance {
+            conforms_to: &CONFORMANCE,
+        })
+        .into_response(),
         JSON,
     ))
 }
@@ -106,7 +203,7 @@ fn kind_title(kind: Kind) -> (&'static str, &'static str) {
     }
 }
 
-fn collection_json(st: &ApiState, base: &str, id: &str, l: &LayerEntry) -> Value {
+fn collection_json(st: &ApiState, base: &str, id: &str, l: &LayerEntry) -> Collection {
     let (vi, en) = kind_title(l.kind);
     let plan = l
         .plan
@@ -115,25 +212,33 @@ fn collection_json(st: &ApiState, base: &str, id: &str, l: &LayerEntry) -> Value
         .map(|p| format!(" — {} ({} {})", p.name, p.decision.number, p.decision.date))
         .unwrap_or_default();
     let c = format!("{base}/collections/{id}");
-    json!({
-        "id": id,
-        "title": format!("{vi} / {en}{plan}"),
-        "description": format!(
+    Collection {
+        id: id.to_string(),
+        title: format!("{vi} / {en}{plan}"),
+        description: format!(
             "{} {} ({en}); source reference system {}; imported {}.",
-            l.count, vi.to_lowercase(), l.source.srs, l.imported_at
+            l.count,
+            vi.to_lowercase(),
+            l.source.srs,
+            l.imported_at
         ),
-        "extent": {
-            "spatial": {"bbox": [l.bounds], "crs": CRS84},
+        extent: Extent {
+            spatial: SpatialExtent {
+                bbox: vec![l.bounds],
+                crs: CRS84,
+            },
             // No feature has a time: an unbounded interval (the schema does not allow null).
-            "temporal": {"interval": [[null, null]]},
+            temporal: TemporalExtent {
+                interval: vec![[None, None]],
+            },
         },
-        "itemType": "feature",
-        "crs": [CRS84],
-        "links": [
+        item_type: "feature",
+        crs: vec![CRS84],
+        links: vec![
             link(c.clone(), "self", JSON, "This collection"),
             link(format!("{c}/items"), "items", GEOJSON, "Features"),
         ],
-    })
+    }
 }
 
 fn layer<'a>(st: &'a ApiState, id: &str) -> Result<&'a LayerEntry> {
@@ -155,7 +260,7 @@ pub async fn collections(
     p.allow(&["f"])?;
     check_f(&p, "the collection list")?;
     let base = format!("{}/ogc", base_url(&headers));
-    let cols: Vec<Value> = st
+    let cols: Vec<Collection> = st
         .index
         .catalog()
         .layers
@@ -163,10 +268,15 @@ pub async fn collections(
         .map(|(id, l)| collection_json(&st, &base, id, l))
         .collect();
     Ok(with_type(
-        Json(json!({
-            "links": [link(format!("{base}/collections"), "self", JSON, "Collections")],
-            "collections": cols,
-        }))
+        Json(Collections {
+            links: vec![link(
+                format!("{base}/collections"),
+                "self",
+                JSON,
+                "Collections",
+            )],
+            collections: cols,
+        })
         .into_response(),
         JSON,
     ))
@@ -330,18 +440,15 @@ pub async fn items(
             "Previous page",
         ));
     }
-    let feats: Vec<Value> = features
-        .iter()
-        .map(|f| feature_to_json(f, vec![]))
-        .collect();
-    Ok(geo_json(json!({
-        "type": "FeatureCollection",
-        "features": feats,
-        "numberMatched": matched,
-        "numberReturned": feats.len(),
-        "timeStamp": now_rfc3339(),
-        "links": links,
-    })))
+    let features: Vec<Feature> = features.iter().map(|f| Feature::new(f, vec![])).collect();
+    Ok(geo_json(FeatureCollection {
+        kind: FeatureCollectionType::FeatureCollection,
+        number_matched: matched,
+        number_returned: features.len(),
+        features,
+        time_stamp: now_rfc3339(),
+        links,
+    }))
 }
 
 type Page = (Vec<quyhoach_data::index::FeatureOut>, usize);
@@ -413,5 +520,5 @@ pub async fn item(
             "Báo cáo quy hoạch / planning report",
         ));
     }
-    Ok(geo_json(feature_to_json(&f, links)))
+    Ok(geo_json(Feature::new(&f, links)))
 }

@@ -1,18 +1,102 @@
-//! The OpenAPI 3.0 definitions, written by hand with `serde_json`: the whole service at
-//! `/api/v1/openapi.json`, and the OGC part alone (as OGC 17-069r4 §7.3 wants it, with
-//! the collection paths spelled out) at `/ogc/api`.
+//! The OpenAPI 3.0 definitions: the whole service at `/api/v1/openapi.json`, and the OGC
+//! part alone (as OGC 17-069r4 §7.3 wants it, with the collection paths spelled out) at
+//! `/ogc/api`.
+//!
+//! The schemas of the JSON bodies are generated from the Rust types the handlers serialise
+//! (and, for requests, deserialise) by schemars, in the OpenAPI 3.0 dialect (`nullable`,
+//! `#/components/schemas/…`), their doc comments the descriptions: a field added to a
+//! response struct is in the document without a line written here, and the serde attributes
+//! that shape the JSON (renames, `flatten`, `skip_serializing_if`, tags) shape the schema.
+//! What the types cannot say is written here: the paths, their parameters (with the caps the
+//! handlers apply), summaries, media types and status codes.
 
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use schemars::generate::{SchemaGenerator, SchemaSettings};
+use schemars::transform::{transform_subschemas, Transform};
+use schemars::{JsonSchema, Schema};
 use serde_json::{json, Map, Value};
 
-use crate::api::{ApiState, DEFAULT_SEARCH_LIMIT, MAX_CONVERT_POINTS, MAX_SEARCH_LIMIT};
-use crate::error::Result;
-use crate::ogc::{check_f, with_type, DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, OPENAPI_JSON};
+use crate::api::{self, ApiState, DEFAULT_SEARCH_LIMIT, MAX_CONVERT_POINTS, MAX_SEARCH_LIMIT};
+use crate::error::{Problem, Result};
+use crate::geojson::Feature;
+use crate::ogc::{self, check_f, with_type, DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, OPENAPI_JSON};
 use crate::params::Params;
 use crate::proxy::base_url;
+
+/// The schemas of one document, generated as the operations name their body types.
+pub(crate) struct Schemas {
+    /// Response bodies, as serialised.
+    out: SchemaGenerator,
+    /// Request bodies, as deserialised (optional members are not required).
+    input: SchemaGenerator,
+}
+
+impl Schemas {
+    pub(crate) fn new() -> Self {
+        let settings = SchemaSettings::openapi3().with_transform(TupleItems);
+        Schemas {
+            out: settings.clone().for_serialize().into_generator(),
+            input: settings.for_deserialize().into_generator(),
+        }
+    }
+
+    /// The schema of a response body of type `T`: a `$ref` to its component.
+    pub(crate) fn out<T: JsonSchema>(&mut self) -> Value {
+        self.out.subschema_for::<T>().to_value()
+    }
+
+    /// The schema of a request body of type `T`: a `$ref` to its component.
+    pub(crate) fn input<T: JsonSchema>(&mut self) -> Value {
+        self.input.subschema_for::<T>().to_value()
+    }
+
+    /// `components/schemas`, and the names given two different schemas (a type read and
+    /// written with different members), which must be none.
+    fn components(mut self) -> (Map<String, Value>, Vec<String>) {
+        let mut all = self.out.take_definitions(true);
+        let mut clashes = Vec::new();
+        for (name, schema) in self.input.take_definitions(true) {
+            match all.get(&name) {
+                Some(other) if *other != schema => clashes.push(name),
+                Some(_) => {}
+                None => {
+                    all.insert(name, schema);
+                }
+            }
+        }
+        (all, clashes)
+    }
+}
+
+/// OpenAPI 3.0 has no tuple arrays (`items` is one schema): a tuple's item schemas become
+/// one `anyOf` (its length stays fixed by `minItems` and `maxItems`).
+#[derive(Clone)]
+struct TupleItems;
+
+impl Transform for TupleItems {
+    fn transform(&mut self, schema: &mut Schema) {
+        transform_subschemas(self, schema);
+        let Some(Value::Array(items)) = schema.get("items") else {
+            return;
+        };
+        let mut distinct: Vec<Value> = Vec::new();
+        for item in items {
+            if !distinct.contains(item) {
+                distinct.push(item.clone());
+            }
+        }
+        let one = if distinct.len() == 1 {
+            distinct.remove(0)
+        } else {
+            json!({ "anyOf": distinct })
+        };
+        schema.insert("items".into(), one);
+        schema.remove("additionalItems");
+    }
+}
 
 fn qp(name: &str, desc: &str, schema: Value, required: bool) -> Value {
     json!({"name": name, "in": "query", "description": desc, "required": required,
@@ -58,10 +142,6 @@ fn any_json() -> Value {
     json!({"type": "object", "additionalProperties": true})
 }
 
-fn fc() -> Value {
-    json!({"$ref": "#/components/schemas/FeatureCollection"})
-}
-
 fn parcel_path_params() -> Vec<Value> {
     vec![
         pp("commune", "Commune (xã/phường) code, e.g. 31150, or its name with or without accents, e.g. \"Vĩnh Thanh\"", str_()),
@@ -71,7 +151,7 @@ fn parcel_path_params() -> Vec<Value> {
 }
 
 /// The `/ogc` operations with paths relative to `prefix` ("" or "/ogc").
-fn ogc_paths(prefix: &str, collections: &[&str]) -> Map<String, Value> {
+fn ogc_paths(prefix: &str, collections: &[&str], sc: &mut Schemas) -> Map<String, Value> {
     let mut paths = Map::new();
     let f = qp(
         "f",
@@ -80,7 +160,7 @@ fn ogc_paths(prefix: &str, collections: &[&str]) -> Map<String, Value> {
         false,
     );
     let tag = "OGC API - Features";
-    let landing = json!({"get": op("Landing page", tag, vec![f.clone()], ok("Links to the API definition, conformance and data", "application/json", any_json()))});
+    let landing = json!({"get": op("Landing page", tag, vec![f.clone()], ok("Links to the API definition, conformance and data", "application/json", sc.out::<ogc::Landing>()))});
     if prefix.is_empty() {
         paths.insert("/".into(), landing);
     } else {
@@ -95,12 +175,12 @@ fn ogc_paths(prefix: &str, collections: &[&str]) -> Map<String, Value> {
     paths.insert(
         format!("{prefix}/conformance"),
         json!({"get": op("Conformance classes: core, geojson, oas30", tag, vec![f.clone()],
-        ok("conformsTo", "application/json", any_json()))}),
+        ok("conformsTo", "application/json", sc.out::<ogc::Conformance>()))}),
     );
     paths.insert(
         format!("{prefix}/collections"),
         json!({"get": op("One collection per store layer", tag, vec![f.clone()],
-        ok("Collections", "application/json", any_json()))}),
+        ok("Collections", "application/json", sc.out::<ogc::Collections>()))}),
     );
     let items_params = |coll: Option<Value>| {
         let mut v = Vec::new();
@@ -118,33 +198,45 @@ fn ogc_paths(prefix: &str, collections: &[&str]) -> Map<String, Value> {
         "Feature id within the layer",
         json!({"type": "integer", "minimum": 0}),
     );
+    let fc = sc.out::<ogc::FeatureCollection>();
+    let feature = sc.out::<Feature>();
     paths.insert(
         format!("{prefix}/collections/{{collectionId}}"),
         json!({"get": op("A collection", tag, vec![cid.clone(), f.clone()],
-        ok("Collection", "application/json", any_json()))}),
+        ok("Collection", "application/json", sc.out::<ogc::Collection>()))}),
     );
     paths.insert(
         format!("{prefix}/collections/{{collectionId}}/items"),
         json!({"get": op("Features of a collection, paged", tag,
-        items_params(Some(cid.clone())), ok("Features", "application/geo+json", fc()))}),
+        items_params(Some(cid.clone())), ok("Features", "application/geo+json", fc.clone()))}),
     );
     paths.insert(format!("{prefix}/collections/{{collectionId}}/items/{{featureId}}"), json!({"get": op("One feature", tag,
-        vec![cid, fid.clone(), f.clone()], ok("Feature", "application/geo+json", json!({"$ref": "#/components/schemas/Feature"})))}));
+        vec![cid, fid.clone(), f.clone()], ok("Feature", "application/geo+json", feature.clone()))}));
     // Each collection spelled out too, as OGC 17-069r4 §7.3.1 permits; some clients and test
     // suites look parameters up by the concrete path.
     for id in collections {
         paths.insert(
             format!("{prefix}/collections/{id}/items"),
             json!({"get": op(&format!("Features of {id}"), tag,
-            items_params(None), ok("Features", "application/geo+json", fc()))}),
+            items_params(None), ok("Features", "application/geo+json", fc.clone()))}),
         );
-        paths.insert(format!("{prefix}/collections/{id}/items/{{featureId}}"), json!({"get": op(&format!("One feature of {id}"), tag,
-            vec![fid.clone(), f.clone()], ok("Feature", "application/geo+json", json!({"$ref": "#/components/schemas/Feature"})))}));
+        paths.insert(
+            format!("{prefix}/collections/{id}/items/{{featureId}}"),
+            json!({"get": op(&format!("One feature of {id}"), tag,
+            vec![fid.clone(), f.clone()], ok("Feature", "application/geo+json", feature.clone()))}),
+        );
     }
     paths
 }
 
-fn components() -> Value {
+/// The components: the parameters shared by the OGC paths, every schema the operations
+/// named (generated), and the problem response.
+fn components(mut sc: Schemas) -> Value {
+    let problem = sc.out::<Problem>();
+    let (schemas, clashes) = sc.components();
+    for name in clashes {
+        tracing::error!(schema = %name, "a schema name has one form as read and another as written");
+    }
     json!({
         "parameters": {
             "bbox": {"name": "bbox", "in": "query", "required": false, "style": "form", "explode": false,
@@ -160,43 +252,10 @@ fn components() -> Value {
                 "description": "RFC 3339 instant or interval; features have no time, so every feature matches a valid value",
                 "schema": {"type": "string"}},
         },
-        "schemas": {
-            "Problem": {"type": "object", "description": "RFC 7807 problem details",
-                "required": ["type", "title", "status", "detail"],
-                "properties": {"type": {"type": "string"}, "title": {"type": "string"},
-                    "status": {"type": "integer"}, "detail": {"type": "string"},
-                    "matches": {"type": "array", "items": {"type": "object"}}}},
-            "Feature": {"type": "object", "required": ["type", "geometry", "properties"],
-                "properties": {"type": {"type": "string", "enum": ["Feature"]}, "id": {"type": "integer"},
-                    "geometry": {"type": "object", "nullable": true}, "properties": {"type": "object", "nullable": true},
-                    "links": {"type": "array", "items": {"$ref": "#/components/schemas/Link"}}}},
-            "FeatureCollection": {"type": "object", "required": ["type", "features"],
-                "properties": {"type": {"type": "string", "enum": ["FeatureCollection"]},
-                    "features": {"type": "array", "items": {"$ref": "#/components/schemas/Feature"}},
-                    "numberMatched": {"type": "integer"}, "numberReturned": {"type": "integer"},
-                    "timeStamp": {"type": "string", "format": "date-time"},
-                    "links": {"type": "array", "items": {"$ref": "#/components/schemas/Link"}}}},
-            "Link": {"type": "object", "required": ["href", "rel"],
-                "properties": {"href": {"type": "string"}, "rel": {"type": "string"},
-                    "type": {"type": "string"}, "title": {"type": "string"}}},
-            "Report": {"type": "object", "description": "Planning report: the site, whether it is affected, the one-line \
-                answer (every binding plan's verdict with its document), and one section per plan (binding plans first, \
-                then drafts, then expired): level, legal role, document type, verdict, zones and red lines",
-                "required": ["site", "affected", "answer_kind", "summary_vi", "summary_en", "headline_vi", "headline_en",
-                    "road_area_m2", "plans", "data_date", "disclaimer_vi"],
-                "properties": {"site": {"type": "object"}, "affected": {"type": "boolean"},
-                    "answer_kind": {"type": "string",
-                        "enum": ["not_covered", "not_affected", "affected", "plans_disagree", "site"]},
-                    "summary_vi": {"type": "string"}, "summary_en": {"type": "string"},
-                    "headline_vi": {"type": "string"}, "headline_en": {"type": "string"},
-                    "road_area_m2": {"type": "number"}, "road_area_pct": {"type": "number"},
-                    "plans": {"type": "array", "items": {"type": "object"}}, "data_date": {"type": "string"},
-                    "disclaimer_vi": {"type": "string"}, "disclaimer_en": {"type": "string"},
-                    "links": {"type": "array", "items": {"$ref": "#/components/schemas/Link"}}}},
-        },
+        "schemas": schemas,
         "responses": {
             "Problem": {"description": "Problem (RFC 7807): what was wrong and what is accepted",
-                "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}},
+                "content": {"application/problem+json": {"schema": problem}}},
         },
     })
 }
@@ -249,6 +308,7 @@ fn tile_paths() -> Map<String, Value> {
 
 /// The definition of the whole service, `servers` pointing at `base`.
 pub fn document(base: &str) -> Value {
+    let mut sc = Schemas::new();
     let mut paths = Map::new();
     let api = "API";
     let xy = vec![
@@ -263,25 +323,26 @@ pub fn document(base: &str) -> Value {
     ];
     at_params.extend(xy.clone());
     at_params.push(qp("srs", "Reference system of x/y: vn2000:<province>, vn2000:tm3:<meridian>, vn2000:utm48|utm49, EPSG:<code>", str_(), false));
-    paths.insert("/api/v1/health".into(), json!({"get": op("Liveness and data version", api, vec![], ok("Status", "application/json", any_json()))}));
+    paths.insert("/api/v1/health".into(), json!({"get": op("Liveness and data version", api, vec![], ok("Status", "application/json", sc.out::<api::Health>()))}));
     paths.insert("/api/v1/openapi.json".into(), json!({"get": op("This document", api, vec![], ok("OpenAPI 3.0", "application/json", any_json()))}));
-    paths.insert("/api/v1/layers".into(), json!({"get": op("Store layers: kind, count, bounds, columns, source SRS, checksums", api, vec![], ok("Layers", "application/json", any_json()))}));
-    paths.insert("/api/v1/plans".into(), json!({"get": op("Plans with their approving decisions and status", api, vec![], ok("Plans", "application/json", any_json()))}));
+    paths.insert("/api/v1/layers".into(), json!({"get": op("Store layers: kind, count, bounds, columns, source SRS, checksums", api, vec![], ok("Layers", "application/json", sc.out::<api::LayerList>()))}));
+    paths.insert("/api/v1/plans".into(), json!({"get": op("Plans with their approving decisions and status", api, vec![], ok("Plans", "application/json", sc.out::<api::PlanList>()))}));
     paths.insert(
         "/api/v1/plans/{id}".into(),
         json!({"get": op("One plan and the layers using it", api,
-        vec![pp("id", "Plan id", str_())], ok("Plan", "application/json", any_json()))}),
+        vec![pp("id", "Plan id", str_())], ok("Plan", "application/json", sc.out::<api::PlanOut>()))}),
     );
     paths.insert("/api/v1/landuse-codes".into(), json!({"get": op("Land-use codes of Circular 08/2024/TT-BTNMT and the legacy 2018 codes", api,
-        vec![], ok("Codes", "application/json", any_json()))}));
+        vec![], ok("Codes", "application/json", sc.out::<api::LandUseCodes>()))}));
+    let parcels = sc.out::<api::ParcelCollection>();
     paths.insert(
         "/api/v1/parcels/at".into(),
         json!({"get": op("Parcels at a point: lon/lat, or x/y (easting/northing) with srs. A VN-2000 point on no parcel also gets `suggestions`: the provincial meridians that put it on a parcel or in the data ({srs, province, provinces, meridian, lon, lat, parcel})", api,
-        at_params, ok("Parcels with deep links and report links", "application/geo+json", fc()))}),
+        at_params, ok("Parcels with deep links and report links", "application/geo+json", parcels.clone()))}),
     );
     paths.insert("/api/v1/parcels/{commune}/{sheet}/{parcel}".into(), json!({"get": op(
         "Parcels by commune, sheet and parcel number: the stable deep link; duplicates all returned", api,
-        parcel_path_params(), ok("Parcels", "application/geo+json", fc()))}));
+        parcel_path_params(), ok("Parcels", "application/geo+json", parcels))}));
     let n = qp(
         "n",
         "Which of several parcels with the same number (1-based), see the 409 answer",
@@ -290,15 +351,12 @@ pub fn document(base: &str) -> Value {
     );
     let mut rp = parcel_path_params();
     rp.push(n);
+    let report = sc.out::<api::ReportOut>();
     let mut report_get = op(
         "Planning report of a parcel (JSON)",
         api,
         rp.clone(),
-        ok(
-            "Report",
-            "application/json",
-            json!({"$ref": "#/components/schemas/Report"}),
-        ),
+        ok("Report", "application/json", report.clone()),
     );
     report_get["responses"]["409"] = problem_ref();
     paths.insert(
@@ -327,16 +385,18 @@ pub fn document(base: &str) -> Value {
         "/api/v1/parcels/{commune}/{sheet}/{parcel}/report.html".into(),
         json!({"get": h}),
     );
+    let mut rp_png = parcel_path_params();
+    rp_png.push(qp(
+        "n",
+        "Which of several parcels with the same number (1-based)",
+        json!({"type": "integer", "minimum": 1}),
+        false,
+    ));
     let mut m = op(
         "The parcel's map as a 1200 × 630 PNG: its neighbourhood's zones, red lines, roads and \
          parcels, the parcel highlighted (the Open Graph image of a shared parcel link)",
         api,
-        vec![qp(
-            "n",
-            "Which of several parcels with the same number (1-based)",
-            json!({"type": "integer", "minimum": 1}),
-            false,
-        )],
+        rp_png,
         ok(
             "Picture",
             "image/png",
@@ -351,7 +411,7 @@ pub fn document(base: &str) -> Value {
     paths.insert("/api/v1/search".into(), json!({"get": op("Type-ahead search, accents and typos forgiven: parcels (\"thửa đất số 345, tờ bản đồ số 12, xã Vĩnh Thanh\", \"345/12\" both readings, \"Vinh Thanh sheet 12 parcel 345\"), house addresses (\"223 30 thang 4\"), hamlets, communes (also \"UBND xã …\" and pre-2025 names, with a `note`), roads, plans", api,
         vec![qp("q", "Text, accents optional", str_(), true),
              qp("limit", "Most hits", json!({"type": "integer", "minimum": 1, "maximum": MAX_SEARCH_LIMIT, "default": DEFAULT_SEARCH_LIMIT}), false)],
-        ok("Hits", "application/json", any_json()))}));
+        ok("Hits", "application/json", sc.out::<api::SearchResult>()))}));
     let mut post = op(
         "Planning report of a site",
         api,
@@ -361,15 +421,11 @@ pub fn document(base: &str) -> Value {
             json!({"type": "string", "enum": ["json", "txt", "html"]}),
             false,
         )],
-        ok(
-            "Report",
-            "application/json",
-            json!({"$ref": "#/components/schemas/Report"}),
-        ),
+        ok("Report", "application/json", report),
     );
     post["requestBody"] = body(
         "A GeoJSON Polygon, MultiPolygon, Feature or FeatureCollection (WGS 84), or {\"parcel\": {\"commune\", \"sheet\", \"parcel\"}}, or {\"layer\", \"id\"}",
-        any_json(),
+        sc.input::<api::ReportRequest>(),
         json!({"parcel": {"commune": "31150", "sheet": 12, "parcel": 345}}),
     );
     post["responses"]["409"] = problem_ref();
@@ -394,11 +450,11 @@ pub fn document(base: &str) -> Value {
         &format!("Convert up to {MAX_CONVERT_POINTS} points (a certificate's corner table)"),
         api,
         vec![],
-        ok("Points", "application/json", any_json()),
+        ok("Points", "application/json", sc.out::<api::Converted>()),
     );
     conv_post["requestBody"] = body(
         "{\"from\" or \"to\": SRS, \"points\": [[x, y], …] or [{\"northing\", \"easting\"}, …] or [{\"lon\", \"lat\"}, …]}",
-        any_json(),
+        sc.input::<api::ConvertRequest>(),
         json!({"from": "vn2000:kien-giang", "points": [{"northing": 1108000.0, "easting": 590000.0}]}),
     );
     conv_post["responses"]["413"] = problem_ref();
@@ -407,37 +463,39 @@ pub fn document(base: &str) -> Value {
         api,
         vec![json!({"name": "srs", "in": "query", "required": false, "schema": {"type": "string", "default": "prj"},
             "description": "the file's reference system: prj (its own .prj; KML/GeoJSON are WGS 84), vn2000:<province>, vn2000:tm3:<meridian>, EPSG:<code>"})],
-        ok("Feature", "application/json", any_json()),
+        ok("Feature", "application/json", sc.out::<api::SiteFile>()),
     );
     site_post["requestBody"] = json!({"required": true, "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}});
     site_post["responses"]["413"] = problem_ref();
     paths.insert("/api/v1/sites/parse".into(), json!({"post": site_post}));
     paths.insert("/api/v1/convert".into(), json!({
-        "get": op("Convert one point between VN-2000 and WGS 84", api, conv_params, ok("Point", "application/json", any_json())),
+        "get": op("Convert one point between VN-2000 and WGS 84", api, conv_params, ok("Point", "application/json", sc.out::<api::ConvertedPoint>())),
         "post": conv_post,
     }));
     paths.extend(tile_paths());
     paths.extend(crate::portal::openapi_paths());
-    paths.extend(ogc_paths("/ogc", &[]));
+    paths.extend(ogc_paths("/ogc", &[], &mut sc));
     json!({
         "openapi": "3.0.3",
         "info": info(),
         "servers": [{"url": base}],
         "tags": [{"name": "API"}, {"name": "Vector tiles"}, {"name": "OGC API - Features"}],
         "paths": paths,
-        "components": components(),
+        "components": components(sc),
     })
 }
 
 /// The definition of the OGC part alone, `servers` pointing at `base/ogc`.
 pub fn ogc_document(base: &str, collections: &[&str]) -> Value {
+    let mut sc = Schemas::new();
+    let paths = ogc_paths("", collections, &mut sc);
     json!({
         "openapi": "3.0.3",
         "info": info(),
         "servers": [{"url": format!("{base}/ogc")}],
         "tags": [{"name": "OGC API - Features"}],
-        "paths": ogc_paths("", collections),
-        "components": components(),
+        "paths": paths,
+        "components": components(sc),
     })
 }
 

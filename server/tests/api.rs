@@ -1193,3 +1193,293 @@ async fn spiky_20k_vertex_site_is_answered() {
         t.elapsed()
     );
 }
+
+/// Where `value` and the document's `schema` for it disagree: members the schema does not
+/// describe (a field added to a response type without its schema would be one, if the
+/// document were not generated from the types), required members missing, and values of
+/// another type than the schema's. Paths like `plans[0].zones[1].floors_max`.
+fn undocumented(doc: &Value, schema: &Value, value: &Value, at: &str, out: &mut Vec<String>) {
+    let schema = merged(doc, schema);
+    if value.is_null() {
+        let typed = schema.get("type").is_some() || schema.get("$ref").is_some();
+        if typed
+            && schema["nullable"] != true
+            && !schema["enum"]
+                .as_array()
+                .is_some_and(|e| e.contains(&Value::Null))
+        {
+            out.push(format!("{at}: null, not nullable in the schema"));
+        }
+        return;
+    }
+    for alternatives in ["anyOf", "oneOf"] {
+        if let Some(alts) = schema[alternatives].as_array() {
+            let tries: Vec<Vec<String>> = alts
+                .iter()
+                .map(|alt| {
+                    let mut errs = Vec::new();
+                    undocumented(doc, alt, value, at, &mut errs);
+                    errs
+                })
+                .collect();
+            if !tries.iter().any(Vec::is_empty) {
+                out.extend(tries.into_iter().min_by_key(Vec::len).unwrap_or_default());
+            }
+        }
+    }
+    if let Some(want) = schema["type"].as_str() {
+        let fits = match want {
+            "object" => value.is_object(),
+            "array" => value.is_array(),
+            "string" => value.is_string(),
+            "number" => value.is_number(),
+            "integer" => value.is_i64() || value.is_u64(),
+            "boolean" => value.is_boolean(),
+            _ => true,
+        };
+        if !fits {
+            out.push(format!("{at}: {value} is not of the schema's type {want}"));
+            return;
+        }
+    }
+    if let Some(choices) = schema["enum"].as_array() {
+        if !choices.contains(value) {
+            out.push(format!("{at}: {value} is none of the schema's {choices:?}"));
+        }
+    }
+    if let Some(members) = value.as_object() {
+        let props = schema["properties"].as_object();
+        for k in schema["required"].as_array().into_iter().flatten() {
+            if !members.contains_key(k.as_str().unwrap()) {
+                out.push(format!(
+                    "{at}.{}: required by the schema, not served",
+                    k.as_str().unwrap()
+                ));
+            }
+        }
+        for (k, v) in members {
+            let here = format!("{at}.{k}");
+            match (
+                props.and_then(|p| p.get(k)),
+                &schema["additionalProperties"],
+            ) {
+                (Some(s), _) => undocumented(doc, s, v, &here, out),
+                (None, extra) if extra.is_object() => undocumented(doc, extra, v, &here, out),
+                (None, Value::Bool(true)) => {}
+                // No members described at all: a free-form object.
+                (None, _) if props.is_none() => {}
+                (None, _) => out.push(format!("{here}: served, not in the schema")),
+            }
+        }
+    }
+    if let (Some(items), Some(schema)) = (value.as_array(), schema.get("items")) {
+        for (i, v) in items.iter().enumerate() {
+            undocumented(doc, schema, v, &format!("{at}[{i}]"), out);
+        }
+    }
+}
+
+/// `schema` with its `$ref` followed and its `allOf` parts merged into one.
+fn merged(doc: &Value, schema: &Value) -> Value {
+    let mut s = schema.clone();
+    while let Some(r) = s["$ref"].as_str() {
+        let target = doc
+            .pointer(r.strip_prefix('#').unwrap())
+            .unwrap_or_else(|| panic!("{r} is not in the document"))
+            .clone();
+        s = target;
+    }
+    let Some(parts) = s.as_object_mut().and_then(|o| o.remove("allOf")) else {
+        return s;
+    };
+    for part in parts.as_array().unwrap() {
+        let part = merged(doc, part);
+        for (k, v) in part.as_object().unwrap() {
+            match (s.get_mut(k), v) {
+                (Some(Value::Object(mine)), Value::Object(theirs)) => {
+                    mine.extend(theirs.clone());
+                }
+                (Some(Value::Array(mine)), Value::Array(theirs)) => {
+                    mine.extend(theirs.iter().cloned());
+                }
+                (Some(_), _) => {}
+                (None, v) => {
+                    s[k] = v.clone();
+                }
+            }
+        }
+    }
+    s
+}
+
+/// The schema the document gives for the answer of `method path` with `status`.
+fn response_schema(doc: &Value, path: &str, method: &str, status: u16) -> Value {
+    let op = &doc["paths"][path][method];
+    assert!(op.is_object(), "{method} {path} is not in the document");
+    let mut resp = op["responses"][status.to_string()].clone();
+    if let Some(r) = resp["$ref"].as_str() {
+        resp = doc.pointer(r.strip_prefix('#').unwrap()).unwrap().clone();
+    }
+    let content = resp["content"]
+        .as_object()
+        .unwrap_or_else(|| panic!("{method} {path} {status}: no content in the document: {resp}"));
+    content.values().next().unwrap()["schema"].clone()
+}
+
+#[tokio::test]
+async fn every_member_of_every_answer_is_in_the_documents_schema() {
+    let st = &demo().state;
+    let doc = get(st, "/api/v1/openapi.json").await.json();
+    let ogc_doc = get(st, "/ogc/api").await.json();
+    let f = parcel(77);
+    let (c, s, n) = key(&f);
+    let (lon, lat) = inside(&f);
+    let xy =
+        quyhoach_data::planning::convert(&[(lon, lat)], "vn2000:kien-giang", false).unwrap()[0];
+    let plan = st.index.catalog().plans.keys().next().unwrap().clone();
+    let (all, _) = st.index.features_in_bbox("parcels", None, 1000, 0).unwrap();
+    let mut seen: HashMap<(String, i64, i64), u32> = HashMap::new();
+    let (dc, ds, dn) = all
+        .iter()
+        .find_map(|p| seen.insert(key(p), p.id).map(|_| key(p)))
+        .unwrap();
+    let square = |d: f64| {
+        json!({"type": "Polygon", "coordinates": [[[lon - d, lat - d], [lon + d, lat - d],
+            [lon + d, lat + d], [lon - d, lat + d], [lon - d, lat - d]]]})
+    };
+    // A drawn site on a red line.
+    let redline_layer = st
+        .index
+        .catalog()
+        .layers
+        .iter()
+        .find(|(_, l)| l.kind == quyhoach_data::schema::Kind::Redlines)
+        .map(|(id, _)| id.clone())
+        .unwrap();
+    let (lines, _) = st
+        .index
+        .features_in_bbox(&redline_layer, None, 1, 0)
+        .unwrap();
+    let on_line = geo::CoordsIter::coords_iter(&lines[0].geometry)
+        .nth(1)
+        .unwrap();
+    let across = json!({"type": "Polygon", "coordinates": [[[on_line.x - 0.0003, on_line.y - 0.0003],
+        [on_line.x + 0.0003, on_line.y - 0.0003], [on_line.x + 0.0003, on_line.y + 0.0003],
+        [on_line.x - 0.0003, on_line.y + 0.0003], [on_line.x - 0.0003, on_line.y - 0.0003]]]});
+    // (documented path, method, request, body, status)
+    let mut cases: Vec<(&str, &str, String, Option<String>, u16)> = vec![
+        ("/api/v1/health", "get", "/api/v1/health".into(), None, 200),
+        ("/api/v1/layers", "get", "/api/v1/layers".into(), None, 200),
+        ("/api/v1/plans", "get", "/api/v1/plans".into(), None, 200),
+        ("/api/v1/plans/{id}", "get", format!("/api/v1/plans/{plan}"), None, 200),
+        ("/api/v1/landuse-codes", "get", "/api/v1/landuse-codes".into(), None, 200),
+        ("/api/v1/parcels/at", "get", format!("/api/v1/parcels/at?lon={lon}&lat={lat}"), None, 200),
+        // A VN-2000 point read on the wrong meridian: on no parcel, with suggestions.
+        ("/api/v1/parcels/at", "get",
+            format!("/api/v1/parcels/at?x={}&y={}&srs=vn2000:tm3:105.75", xy.0, xy.1), None, 200),
+        ("/api/v1/parcels/{commune}/{sheet}/{parcel}", "get", format!("/api/v1/parcels/{c}/{s}/{n}"), None, 200),
+        ("/api/v1/parcels/{commune}/{sheet}/{parcel}/report", "get",
+            format!("/api/v1/parcels/{dc}/{ds}/{dn}/report"), None, 409),
+        ("/api/v1/parcels/{commune}/{sheet}/{parcel}/report", "get",
+            "/api/v1/parcels/nowhere/1/1/report".into(), None, 404),
+        ("/api/v1/search", "get", "/api/v1/search?q=vinh&limit=5".into(), None, 200),
+        ("/api/v1/search", "get", format!("/api/v1/search?q={c}%20{s}%20{n}"), None, 200),
+        ("/api/v1/report", "post", "/api/v1/report".into(), Some(square(0.0004).to_string()), 200),
+        ("/api/v1/report", "post", "/api/v1/report".into(), Some(across.to_string()), 200),
+        ("/api/v1/report", "post", "/api/v1/report".into(),
+            Some(json!({"parcel": {"commune": c, "sheet": s, "parcel": n}}).to_string()), 200),
+        ("/api/v1/convert", "get",
+            format!("/api/v1/convert?lon={lon}&lat={lat}&to=vn2000:kien-giang"), None, 200),
+        ("/api/v1/convert", "post", "/api/v1/convert".into(),
+            Some(json!({"from": "vn2000:kien-giang", "points": [[xy.0, xy.1]]}).to_string()), 200),
+        ("/api/v1/sites/parse", "post", "/api/v1/sites/parse".into(),
+            Some(json!({"type": "FeatureCollection", "features": [
+                {"type": "Feature", "properties": {}, "geometry": square(0.0002)},
+                {"type": "Feature", "properties": {}, "geometry": {"type": "Point", "coordinates": [lon, lat]}}]}).to_string()), 200),
+        ("/ogc", "get", "/ogc".into(), None, 200),
+        ("/ogc/conformance", "get", "/ogc/conformance".into(), None, 200),
+        ("/ogc/collections", "get", "/ogc/collections".into(), None, 200),
+        ("/ogc/collections/{collectionId}", "get", "/ogc/collections/parcels".into(), None, 200),
+        ("/ogc/collections/{collectionId}/items", "get",
+            "/ogc/collections/parcels/items?limit=3&offset=3".into(), None, 200),
+        ("/ogc/collections/{collectionId}/items/{featureId}", "get",
+            format!("/ogc/collections/parcels/items/{}", f.id), None, 200),
+    ];
+    // Reports of parcels of every kind the demo has: zones, red lines, several plans.
+    for k in (0..400).step_by(20) {
+        let (c, s, n) = key(&parcel(k));
+        let first = all.iter().find(|p| key(p) == (c.clone(), s, n)).unwrap().id;
+        let nth = all
+            .iter()
+            .filter(|p| key(p) == (c.clone(), s, n))
+            .position(|p| p.id == first)
+            .unwrap()
+            + 1;
+        cases.push((
+            "/api/v1/parcels/{commune}/{sheet}/{parcel}/report",
+            "get",
+            format!("/api/v1/parcels/{c}/{s}/{n}/report?n={nth}"),
+            None,
+            200,
+        ));
+    }
+    let mut redlines = 0;
+    let mut zones = 0;
+    let mut suggestions = 0;
+    for (path, method, uri, body, status) in &cases {
+        let r = match body {
+            Some(b) => post(st, uri, b.clone()).await,
+            None => get(st, uri).await,
+        };
+        assert_eq!(r.status.as_u16(), *status, "{uri}: {}", r.text());
+        let v = r.json();
+        let reported = v.get("site").map(|_| &v["plans"]);
+        for p in reported.and_then(Value::as_array).into_iter().flatten() {
+            redlines += p["redlines"].as_array().unwrap().len();
+            zones += p["zones"].as_array().unwrap().len();
+        }
+        suggestions += v["suggestions"].as_array().map_or(0, Vec::len);
+        for d in [&doc, &ogc_doc] {
+            let path = match (d == &ogc_doc, path.strip_prefix("/ogc")) {
+                (false, _) => path.to_string(),
+                (true, Some("")) => "/".to_string(),
+                (true, Some(rest)) => rest.to_string(),
+                (true, None) => continue,
+            };
+            let schema = response_schema(d, &path, method, *status);
+            let mut errs = Vec::new();
+            undocumented(d, &schema, &v, "", &mut errs);
+            assert!(
+                errs.is_empty(),
+                "{method} {uri} answers what its schema does not say:\n{}",
+                errs.join("\n")
+            );
+        }
+    }
+    assert!(
+        zones > 0 && redlines > 0 && suggestions > 0,
+        "{zones} {redlines} {suggestions}"
+    );
+
+    // The check sees a member the schema lacks, deep down or at the top.
+    let report = get(st, &format!("/api/v1/parcels/{c}/{s}/{n}/report"))
+        .await
+        .json();
+    let schema = response_schema(
+        &doc,
+        "/api/v1/parcels/{commune}/{sheet}/{parcel}/report",
+        "get",
+        200,
+    );
+    for pointer in ["", "/site", "/plans/0/verdict"] {
+        let mut v = report.clone();
+        v.pointer_mut(pointer).unwrap()["added_field"] = json!(1);
+        let mut errs = Vec::new();
+        undocumented(&doc, &schema, &v, "", &mut errs);
+        assert_eq!(errs.len(), 1, "{pointer}: {errs:?}");
+        assert!(
+            errs[0].ends_with(".added_field: served, not in the schema"),
+            "{errs:?}"
+        );
+    }
+}
