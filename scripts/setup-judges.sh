@@ -7,7 +7,8 @@
 #   iproute2 (ip: the offline kit's test brings up lo in a network namespace of its own)
 #   nginx-light: the load balancer in front of several servers (server/tests/deploy.rs)
 #   PyPI, in a venv under target/: pyproj (PROJ's EPSG:6960), ogctests (OGC API - Features),
-#   feedparser (Atom feeds), aiosmtpd (a local SMTP server receiving alert mail)
+#   feedparser (Atom feeds), aiosmtpd (a local SMTP server receiving alert mail),
+#   openapi-spec-validator (the OpenAPI documents)
 #   npm, from lockfiles: @mapbox/vector-tile, mvt-fixtures, pmtiles (tiles); MapLibre's
 #   style validator (server); playwright-core (web, installed by setup.sh)
 set -euo pipefail
@@ -19,7 +20,7 @@ venv=target/judges-venv
 if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv"
 fi
-if ! "$venv/bin/python" -c "import pyproj, ogctests, feedparser, aiosmtpd" 2>/dev/null; then
+if ! "$venv/bin/python" -c "import pyproj, ogctests, feedparser, aiosmtpd, openapi_spec_validator" 2>/dev/null; then
   "$venv/bin/pip" install --quiet --disable-pip-version-check -r tests/judges/requirements.txt
 fi
 # ogrinfo (GDAL 3.6) reads our files, tiles and OGC API as an independent client.
