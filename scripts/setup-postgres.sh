@@ -22,9 +22,11 @@ if [ "$(id -u)" -eq 0 ]; then
   # PostgreSQL refuses to run as root: the cluster belongs to the postgres user.
   run=(runuser -u postgres --)
 fi
-if [ -f "$DIR/data/postmaster.pid" ]; then
-  "${run[@]}" "$PGBIN/pg_ctl" -D "$DIR/data" stop -m immediate >/dev/null 2>&1 || true
-fi
+for d in replica data; do  # a replica (scripts/setup-postgres-replica.sh) first
+  if [ -f "$DIR/$d/postmaster.pid" ]; then
+    "${run[@]}" "$PGBIN/pg_ctl" -D "$DIR/$d" stop -m immediate >/dev/null 2>&1 || true
+  fi
+done
 rm -rf "$DIR"
 mkdir -p "$DIR"
 [ "$(id -u)" -eq 0 ] && chown postgres "$DIR"

@@ -9,10 +9,13 @@ fi
 bash scripts/setup.sh
 bash scripts/setup-judges.sh
 export QUYHOACH_PYTHON="$PWD/target/judges-venv/bin/python"
-# The two-way features' tests run on SQLite and on PostgreSQL: a throwaway server from
-# Debian's postgresql package, started here (scripts/setup-postgres.sh prints its URL).
+# The two-way features' tests run on SQLite and on PostgreSQL, and the PostGIS store's on
+# PostGIS: a throwaway server from Debian's postgresql packages, started here
+# (scripts/setup-postgres.sh prints its URL), and a streaming replica of it.
 QUYHOACH_TEST_PG="$(bash scripts/setup-postgres.sh | tail -1)"
 export QUYHOACH_TEST_PG
+QUYHOACH_TEST_PG_REPLICA="$(bash scripts/setup-postgres-replica.sh | tail -1)"
+export QUYHOACH_TEST_PG_REPLICA
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings
 cargo test --workspace --release

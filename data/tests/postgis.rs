@@ -303,3 +303,123 @@ fn text_with_tabs_newlines_backslashes_and_sql_round_trips() {
     // The catalog table is still there.
     assert_eq!(pg.catalog().layers.len(), 1);
 }
+
+/// `url` with its database name replaced by `db`.
+fn with_database(url: &str, db: &str) -> String {
+    format!("{}/{db}", url.rsplit_once('/').unwrap().0)
+}
+
+#[test]
+fn a_streaming_replica_serves_what_the_primary_imported() {
+    let Ok(replica) = std::env::var("QUYHOACH_TEST_PG_REPLICA") else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "QUYHOACH_TEST_PG_REPLICA is not set (scripts/test.sh starts a replica with \
+             scripts/setup-postgres-replica.sh)"
+        );
+        eprintln!("note: QUYHOACH_TEST_PG_REPLICA not set; replica test skipped");
+        return;
+    };
+    let Some(url) = new_database() else { return };
+    let db = url.rsplit_once('/').unwrap().1.to_string();
+    let replica = with_database(&replica, &db);
+    let dir = tempfile::tempdir().unwrap();
+    let sources = demo::generate(
+        &DemoOptions {
+            parcels: 500,
+            seed: 3,
+        },
+        &dir.path().join("sources"),
+        &|_, _| {},
+    )
+    .unwrap();
+    // The database itself reaches the replica first.
+    let connect = |u: &str| {
+        let t = std::time::Instant::now();
+        loop {
+            match postgres::Client::connect(u, postgres::NoTls) {
+                Ok(c) => return c,
+                Err(e) if t.elapsed().as_secs() > 20 => panic!("replica: {e}"),
+                Err(_) => std::thread::sleep(std::time::Duration::from_millis(20)),
+            }
+        }
+    };
+    demo::import_sources(&sources, Path::new(&url), false, &[]).unwrap();
+    let mut primary = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    let tables = |c: &mut postgres::Client| -> Vec<String> {
+        match c.query("SELECT tbl FROM quyhoach_layers ORDER BY id", &[]) {
+            Ok(rows) => rows.iter().map(|r| r.get(0)).collect(),
+            Err(_) => Vec::new(),
+        }
+    };
+    let want = tables(&mut primary);
+    let mut standby = connect(&replica);
+    let read_only: bool = standby
+        .query_one("SELECT pg_is_in_recovery()", &[])
+        .unwrap()
+        .get(0);
+    assert!(read_only, "QUYHOACH_TEST_PG_REPLICA is not a standby");
+    // Every layer committed on the primary shows on the replica within seconds.
+    let wait = |standby: &mut postgres::Client, want: &[String]| -> f64 {
+        let t = std::time::Instant::now();
+        while tables(standby) != want {
+            assert!(t.elapsed().as_secs() < 20, "the replica did not catch up");
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        t.elapsed().as_secs_f64()
+    };
+    let lag = wait(&mut standby, &want);
+    eprintln!("replica caught up {lag:.3} s after the last import's commit");
+    let cancel = Cancel::new();
+    let compare = |a: &PgData, b: &PgData| {
+        let n = a.catalog().layers["parcels"].count as FeatureId;
+        for id in 0..n {
+            let site = Site::Parcel {
+                layer: "parcels".into(),
+                id,
+            };
+            assert_eq!(
+                json(planning::report(a, &site, &cancel, 1e8)),
+                json(planning::report(b, &site, &cancel, 1e8)),
+                "parcel {id}"
+            );
+        }
+    };
+    compare(
+        &PgData::open(&url).unwrap(),
+        &PgData::open(&replica).unwrap(),
+    );
+
+    // A new import of the zones on the primary: the replica shows the new table, whole.
+    let zones = sources.imports.iter().find(|i| i.kind == "zones").unwrap();
+    let opts = ImportOptions {
+        plan: zones.plan.clone(),
+        layer: Some(zones.layer.clone()),
+        source_layer: zones.source_layer.clone(),
+        ..ImportOptions::new(
+            zones.path.clone(),
+            Kind::Zones,
+            url.clone(),
+            zones.srs.parse().unwrap(),
+        )
+    };
+    import(&opts).unwrap();
+    let want2 = tables(&mut primary);
+    assert_ne!(want, want2);
+    let lag = wait(&mut standby, &want2);
+    eprintln!("replica showed the re-imported layer {lag:.3} s after its commit");
+    compare(
+        &PgData::open(&url).unwrap(),
+        &PgData::open(&replica).unwrap(),
+    );
+    // The replica refuses writes: an import aimed at it fails and says so.
+    let err = import(&ImportOptions::new(
+        zones.path.clone(),
+        Kind::Zones,
+        replica.clone(),
+        zones.srs.parse().unwrap(),
+    ))
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("read-only"), "{err}");
+}

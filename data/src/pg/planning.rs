@@ -75,6 +75,8 @@ impl Cell {
 struct Select {
     sql: String,
     types: Vec<Option<FieldType>>,
+    /// Position of the first field in a row.
+    offset: usize,
 }
 
 impl Select {
@@ -97,16 +99,60 @@ impl Select {
         }
         sql.push_str(", ST_AsBinary(geom) FROM ");
         sql.push_str(&ident(&layer.table));
-        Select { sql, types }
+        Select {
+            sql,
+            types,
+            offset: 1,
+        }
     }
 
-    /// The cells of `row` (fid first, geometry last excluded).
+    /// One query over several layers (`(position, layer)`): `SELECT position, fid, <fields>,
+    /// ST_AsBinary(geom)` of the rows whose box meets the envelope `$1…$4`, by layer and id.
+    /// A field has the type the first layer holding it gives it (the kinds' schemas fix the
+    /// types, so they agree); a layer without it gives a typed NULL.
+    fn union(layers: &[(u32, &PgLayer)], fields: &[&str]) -> Select {
+        let types: Vec<Option<FieldType>> = fields
+            .iter()
+            .map(|f| {
+                layers
+                    .iter()
+                    .find_map(|(_, l)| l.entry.columns.iter().find(|c| c.name == *f).map(|c| c.ty))
+            })
+            .collect();
+        let parts: Vec<String> = layers
+            .iter()
+            .map(|(li, l)| {
+                let mut sql = format!("SELECT {li}::integer, fid");
+                for (f, ty) in fields.iter().zip(&types) {
+                    let sql_ty = ty.map_or("text", super::sink::sql_type);
+                    match l.entry.columns.iter().find(|c| c.name == *f) {
+                        Some(c) if Some(c.ty) == *ty => sql.push_str(&format!(", {}", ident(f))),
+                        Some(_) => sql.push_str(&format!(", {}::{sql_ty}", ident(f))),
+                        None => sql.push_str(&format!(", NULL::{sql_ty}")),
+                    }
+                }
+                sql.push_str(&format!(
+                    ", ST_AsBinary(geom) FROM {} \
+                     WHERE geom && ST_MakeEnvelope($1, $2, $3, $4, 4326)",
+                    ident(&l.table)
+                ));
+                sql
+            })
+            .collect();
+        Select {
+            sql: format!("{} ORDER BY 1, 2", parts.join(" UNION ALL ")),
+            types,
+            offset: 2,
+        }
+    }
+
+    /// The cells of the fields in `row`.
     fn cells(&self, row: &Row) -> Vec<Cell> {
         self.types
             .iter()
             .enumerate()
             .map(|(i, ty)| {
-                let i = i + 1;
+                let i = i + self.offset;
                 match ty {
                     Some(FieldType::String) => row.get::<_, Option<String>>(i).map(Cell::Str),
                     Some(FieldType::Int) => row.get::<_, Option<i64>>(i).map(Cell::Int),
@@ -212,20 +258,31 @@ impl PgData {
             .map(|(i, (id, l))| (u32::try_from(i).unwrap_or(u32::MAX), id.as_str(), l))
     }
 
-    /// Rows of `layer` whose geometry's box meets `bbox`, by id.
+    /// The rows of every layer of `kind` whose box meets `bbox`, in one query (one round
+    /// trip per report and kind, not one per layer), by layer position and id.
     fn near(
         &self,
-        layer: &PgLayer,
+        kind: Kind,
         fields: &[&str],
         bbox: [f64; 4],
     ) -> Result<(Select, Vec<Row>), QueryError> {
-        let select = Select::new(layer, fields);
-        let sql = format!(
-            "{} WHERE geom && ST_MakeEnvelope($1, $2, $3, $4, 4326) ORDER BY fid",
-            select.sql
-        );
-        let rows = self.query(&sql, &[&bbox[0], &bbox[1], &bbox[2], &bbox[3]])?;
+        let layers: Vec<(u32, &PgLayer)> = self.layers_of(kind).map(|(i, _, l)| (i, l)).collect();
+        let select = Select::union(&layers, fields);
+        if layers.is_empty() {
+            return Ok((select, Vec::new()));
+        }
+        let rows = self.query(&select.sql, &[&bbox[0], &bbox[1], &bbox[2], &bbox[3]])?;
         Ok((select, rows))
+    }
+
+    /// The layer at position `li` of a row, with its id.
+    fn layer_at(&self, row: &Row) -> Result<(u32, &str, &PgLayer), QueryError> {
+        let li: i32 = row.get(0);
+        let (id, l) = usize::try_from(li)
+            .ok()
+            .and_then(|i| self.layers.get(i))
+            .ok_or_else(|| internal("a row of an unknown layer"))?;
+        Ok((li as u32, id.as_str(), l))
     }
 }
 
@@ -283,32 +340,31 @@ impl PlanningData for PgData {
         bbox: [f64; 4],
         visit: &mut dyn FnMut(ZoneRecord<'_>) -> Result<(), QueryError>,
     ) -> Result<(), QueryError> {
-        for (li, lid, l) in self.layers_of(Kind::Zones) {
-            let (select, rows) = self.near(l, &ZONE_FIELDS, bbox)?;
-            for row in &rows {
-                let id = FeatureId::try_from(row.get::<_, i32>(0)).map_err(internal)?;
-                let c = select.cells(row);
-                let g = multipolygon(geometry(row)?);
-                let Some(zb) = bbox_of(&g) else { continue };
-                let geometry = || g.clone();
-                visit(ZoneRecord {
-                    key: FeatureKey { layer: li, id },
-                    layer: lid,
-                    id,
-                    imported_at: &l.entry.imported_at,
-                    plan_id: c[0].str().or(l.entry.plan.as_deref()),
-                    bbox: zb,
-                    landuse: c[1].str(),
-                    zone_id: c[2].str(),
-                    name: c[3].str(),
-                    density_pct: c[4].double(),
-                    floors_min: c[5].int(),
-                    floors_max: c[6].int(),
-                    far: c[7].double(),
-                    height_m: c[8].double(),
-                    geometry: &geometry,
-                })?;
-            }
+        let (select, rows) = self.near(Kind::Zones, &ZONE_FIELDS, bbox)?;
+        for row in &rows {
+            let (li, lid, l) = self.layer_at(row)?;
+            let id = FeatureId::try_from(row.get::<_, i32>(1)).map_err(internal)?;
+            let c = select.cells(row);
+            let g = multipolygon(geometry(row)?);
+            let Some(zb) = bbox_of(&g) else { continue };
+            let geometry = || g.clone();
+            visit(ZoneRecord {
+                key: FeatureKey { layer: li, id },
+                layer: lid,
+                id,
+                imported_at: &l.entry.imported_at,
+                plan_id: c[0].str().or(l.entry.plan.as_deref()),
+                bbox: zb,
+                landuse: c[1].str(),
+                zone_id: c[2].str(),
+                name: c[3].str(),
+                density_pct: c[4].double(),
+                floors_min: c[5].int(),
+                floors_max: c[6].int(),
+                far: c[7].double(),
+                height_m: c[8].double(),
+                geometry: &geometry,
+            })?;
         }
         Ok(())
     }
@@ -318,24 +374,24 @@ impl PlanningData for PgData {
         bbox: [f64; 4],
         visit: &mut dyn FnMut(RedlineRecord<'_>) -> Result<(), QueryError>,
     ) -> Result<(), QueryError> {
-        for (li, lid, l) in self.layers_of(Kind::Redlines) {
-            let (select, rows) = self.near(l, &["plan_id", "road_name", "width_m"], bbox)?;
-            for row in &rows {
-                let id = FeatureId::try_from(row.get::<_, i32>(0)).map_err(internal)?;
-                let c = select.cells(row);
-                let g = multilinestring(geometry(row)?);
-                let geometry = || g.clone();
-                visit(RedlineRecord {
-                    key: FeatureKey { layer: li, id },
-                    layer: lid,
-                    id,
-                    imported_at: &l.entry.imported_at,
-                    plan_id: c[0].str().or(l.entry.plan.as_deref()),
-                    road_name: c[1].str(),
-                    width_m: c[2].double(),
-                    geometry: &geometry,
-                })?;
-            }
+        let (select, rows) =
+            self.near(Kind::Redlines, &["plan_id", "road_name", "width_m"], bbox)?;
+        for row in &rows {
+            let (li, lid, l) = self.layer_at(row)?;
+            let id = FeatureId::try_from(row.get::<_, i32>(1)).map_err(internal)?;
+            let c = select.cells(row);
+            let g = multilinestring(geometry(row)?);
+            let geometry = || g.clone();
+            visit(RedlineRecord {
+                key: FeatureKey { layer: li, id },
+                layer: lid,
+                id,
+                imported_at: &l.entry.imported_at,
+                plan_id: c[0].str().or(l.entry.plan.as_deref()),
+                road_name: c[1].str(),
+                width_m: c[2].double(),
+                geometry: &geometry,
+            })?;
         }
         Ok(())
     }

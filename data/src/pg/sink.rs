@@ -101,7 +101,7 @@ fn not_begun() -> ImportError {
 }
 
 /// The SQL type of a field.
-fn sql_type(ty: FieldType) -> &'static str {
+pub(super) fn sql_type(ty: FieldType) -> &'static str {
     match ty {
         FieldType::String => "text",
         FieldType::Int => "bigint",
