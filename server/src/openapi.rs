@@ -309,6 +309,19 @@ fn tile_paths() -> Map<String, Value> {
 /// The definition of the whole service, `servers` pointing at `base`.
 pub fn document(base: &str) -> Value {
     let mut sc = Schemas::new();
+    let paths = paths(&mut sc);
+    json!({
+        "openapi": "3.0.3",
+        "info": info(),
+        "servers": [{"url": base}],
+        "tags": [{"name": "API"}, {"name": "Vector tiles"}, {"name": "OGC API - Features"}],
+        "paths": paths,
+        "components": components(sc),
+    })
+}
+
+/// Every path of the service, their body types named to `sc`.
+fn paths(sc: &mut Schemas) -> Map<String, Value> {
     let mut paths = Map::new();
     let api = "API";
     let xy = vec![
@@ -474,15 +487,8 @@ pub fn document(base: &str) -> Value {
     }));
     paths.extend(tile_paths());
     paths.extend(crate::portal::openapi_paths());
-    paths.extend(ogc_paths("/ogc", &[], &mut sc));
-    json!({
-        "openapi": "3.0.3",
-        "info": info(),
-        "servers": [{"url": base}],
-        "tags": [{"name": "API"}, {"name": "Vector tiles"}, {"name": "OGC API - Features"}],
-        "paths": paths,
-        "components": components(sc),
-    })
+    paths.extend(ogc_paths("/ogc", &[], sc));
+    paths
 }
 
 /// The definition of the OGC part alone, `servers` pointing at `base/ogc`.
@@ -509,4 +515,20 @@ pub async fn ogc_api(
     check_f(&p, "the API definition")?;
     let doc = ogc_document(&base_url(&headers), &st.index.layer_ids());
     Ok(with_type(Json(doc).into_response(), OPENAPI_JSON))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_schema_name_has_one_form_read_and_another_written() {
+        let mut sc = Schemas::new();
+        paths(&mut sc);
+        let (schemas, clashes) = sc.components();
+        assert!(clashes.is_empty(), "{clashes:?}");
+        for name in ["ReportOut", "PlanReport", "ReportRequest", "ConvertRequest"] {
+            assert!(schemas.contains_key(name), "{name} not generated");
+        }
+    }
 }
