@@ -12,6 +12,7 @@ pub mod encoding;
 pub mod import;
 pub mod index;
 pub mod landuse;
+pub mod lookup;
 pub mod pg;
 pub mod planning;
 pub mod plans;

@@ -11,9 +11,10 @@ use std::path::Path;
 
 use quyhoach_data::demo::{self, DemoOptions};
 use quyhoach_data::import::{import, ImportError, ImportOptions};
-use quyhoach_data::index::Index;
+use quyhoach_data::index::{FeatureOut, Index};
+use quyhoach_data::lookup::Lookup;
 use quyhoach_data::pg::planning::PgData;
-use quyhoach_data::planning::{self, Cancel, FeatureId, QueryError, Report, Site};
+use quyhoach_data::planning::{self, Cancel, FeatureId, PlanningData, QueryError, Report, Site};
 use quyhoach_data::schema::Kind;
 
 /// A new, empty database on `QUYHOACH_TEST_PG`'s server.
@@ -139,6 +140,7 @@ fn postgis_gives_the_embedded_stores_answers() {
         let b = planning::report(&pg, &site, &cancel, planning::MAX_SITE_AREA_M2);
         assert_eq!(json(a), json(b), "drawn site {i}");
     }
+    lookups_agree(&ix, &pg);
     // The same refusals.
     for (layer, id) in [("parcels", n + 5), ("nope", 0), ("communes", 0)] {
         let site = Site::Parcel {
@@ -293,7 +295,6 @@ fn text_with_tabs_newlines_backslashes_and_sql_round_trips() {
     }
     let ix = Index::load(&store).unwrap();
     let pg = PgData::open(&url).unwrap();
-    use quyhoach_data::planning::PlanningData;
     for i in 0..names.len() {
         let code = format!("9{i}");
         let a = PlanningData::commune_name(&ix, &code);
@@ -422,4 +423,101 @@ fn a_streaming_replica_serves_what_the_primary_imported() {
     .unwrap_err()
     .to_string();
     assert!(err.contains("read-only"), "{err}");
+}
+
+fn features(r: Result<Vec<FeatureOut>, QueryError>) -> String {
+    match r {
+        Ok(f) => serde_json::to_string(&f).unwrap(),
+        Err(e) => format!("error: {e}"),
+    }
+}
+
+/// Every lookup a citizen makes, asked of both stores: each feature of each layer, the
+/// parcels at points inside, on the boundary of and between parcels, and each parcel by its
+/// number and its commune's code and name.
+fn lookups_agree(ix: &Index, pg: &PgData) {
+    let (a, b): (&dyn Lookup, &dyn Lookup) = (ix, pg);
+    // (The entries' file and hash are the storage's own; the rest was compared above.)
+    assert_eq!(a.catalog().plans, b.catalog().plans);
+    assert!(a.catalog().layers.keys().eq(b.catalog().layers.keys()));
+    let mut numbers = Vec::new();
+    let mut points = Vec::new();
+    for layer in ix.layer_ids() {
+        let count = ix.layer_entry(layer).unwrap().count as FeatureId;
+        for id in 0..count + 2 {
+            let fa = a.feature(layer, id).unwrap();
+            let fb = b.feature(layer, id).unwrap();
+            assert_eq!(
+                serde_json::to_string(&fa).unwrap(),
+                serde_json::to_string(&fb).unwrap(),
+                "{layer}/{id}"
+            );
+            let Some(f) = fa else { continue };
+            assert!(id < count);
+            assert!(f.properties.keys().all(|k| !k.starts_with("private_")));
+            if layer == "parcels" {
+                let p = &f.properties;
+                if let (Some(c), Some(s), Some(n)) = (
+                    p["commune_code"].as_str(),
+                    p["sheet"].as_i64(),
+                    p["parcel"].as_i64(),
+                ) {
+                    numbers.push((c.to_string(), s, n));
+                }
+                if let geo_types::Geometry::MultiPolygon(mp) = &f.geometry {
+                    let ring = &mp.0[0].exterior().0;
+                    use geo::InteriorPoint;
+                    let inner = mp.interior_point().unwrap();
+                    points.push((inner.x(), inner.y()));
+                    // A corner (on the boundary, often shared) and the middle of an edge.
+                    points.push((ring[0].x, ring[0].y));
+                    points.push(((ring[0].x + ring[1].x) / 2.0, (ring[0].y + ring[1].y) / 2.0));
+                }
+            }
+        }
+    }
+    assert!(numbers.len() > 1000 && points.len() > 3000);
+    for (i, &(x, y)) in points.iter().enumerate() {
+        assert_eq!(
+            features(a.parcels_at(x, y)),
+            features(b.parcels_at(x, y)),
+            "point {i}"
+        );
+    }
+    for (x, y) in [(0.0, 0.0), (f64::NAN, 10.0), (200.0, 10.0), (105.2, 9.9)] {
+        assert_eq!(
+            features(a.parcels_at(x, y)),
+            features(b.parcels_at(x, y)),
+            "{x},{y}"
+        );
+    }
+    let mut hits = 0;
+    for (code, sheet, parcel) in numbers.iter().step_by(3) {
+        let fa = features(a.parcels_by_number(code, *sheet, *parcel));
+        assert_eq!(fa, features(b.parcels_by_number(code, *sheet, *parcel)));
+        hits += usize::from(fa.starts_with('['));
+        // By the commune's name, written as a citizen types it.
+        if let Some(name) = PlanningData::commune_name(ix, code) {
+            for text in [name.to_string(), format!("xã {}", name.to_lowercase())] {
+                assert_eq!(
+                    features(a.parcels_by_number(&text, *sheet, *parcel)),
+                    features(b.parcels_by_number(&text, *sheet, *parcel)),
+                    "{text} {sheet} {parcel}"
+                );
+            }
+        }
+    }
+    assert!(hits > 300);
+    for (commune, sheet, parcel) in [
+        ("", 1, 1),
+        ("nowhere", 1, 1),
+        ("  ", 1, 1),
+        ("31150", 999, 9),
+    ] {
+        assert_eq!(
+            features(a.parcels_by_number(commune, sheet, parcel)),
+            features(b.parcels_by_number(commune, sheet, parcel)),
+            "{commune:?}"
+        );
+    }
 }

@@ -33,6 +33,7 @@ use geozero::{FeatureProperties, GeozeroGeometry};
 use serde::Serialize;
 
 use crate::encoding::fold;
+use crate::lookup::{check_lon_lat, empty_commune, unknown_commune};
 use crate::planning::MetricCache;
 use crate::schema::{FieldType, Kind};
 use crate::store::{Catalog, LayerEntry, Store, StoreError};
@@ -253,20 +254,6 @@ pub(crate) fn commune_key(name: &str) -> String {
 /// Folds accents and case and collapses white space.
 pub(crate) fn normalize(text: &str) -> String {
     fold(text).split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-fn check_lon_lat(lon: f64, lat: f64) -> Result<(), QueryError> {
-    if !lon.is_finite() || !lat.is_finite() {
-        return Err(QueryError::BadRequest(
-            "longitude and latitude must be finite numbers (decimal degrees, WGS 84)".into(),
-        ));
-    }
-    if !(-180.0..=180.0).contains(&lon) || !(-90.0..=90.0).contains(&lat) {
-        return Err(QueryError::BadRequest(format!(
-            "point ({lon}, {lat}) is out of range: longitude −180…180, latitude −90…90 (WGS 84 degrees, longitude first)"
-        )));
-    }
-    Ok(())
 }
 
 /// Checks a `[w, s, e, n]` box: finite, ordered, on the globe and under the area cap.
@@ -749,16 +736,11 @@ impl Index {
         parcel: i64,
     ) -> Result<Vec<FeatureOut>, QueryError> {
         if commune.trim().is_empty() {
-            return Err(QueryError::BadRequest(
-                "commune is empty: give the commune code (e.g. 31150) or its name (e.g. Vĩnh Thanh)"
-                    .into(),
-            ));
+            return Err(empty_commune());
         }
         let syms = self.resolve_communes(commune, false);
         if syms.is_empty() {
-            return Err(QueryError::NotFound(format!(
-                "unknown commune '{commune}': give a commune code or name found in the store (search finds them)"
-            )));
+            return Err(unknown_commune(commune));
         }
         let mut out = Vec::new();
         for sym in syms {

@@ -1,13 +1,15 @@
 //! The embedded store as a [`PlanningData`] backend: its columns read into typed records, and
 //! the report, which lives in [`crate::planning`], asked of it.
 
-use super::{Index, Layer};
+use super::{FeatureOut, Index, Layer};
+use crate::lookup::Lookup;
 use crate::planning::{
     self, Cancel, FeatureId, FeatureKey, MetricCache, ParcelRecord, PlanningData, QueryError,
     RedlineRecord, Report, Site, ZoneRecord, MAX_SITE_AREA_M2,
 };
 use crate::plans::Plan;
 use crate::schema::Kind;
+use crate::store::Catalog;
 
 impl Index {
     /// The layers holding `kind`, with their positions (for [`FeatureKey`]s).
@@ -141,5 +143,28 @@ impl PlanningData for Index {
 
     fn metric_cache(&self) -> Option<&MetricCache> {
         Some(&self.metric)
+    }
+}
+
+impl Lookup for Index {
+    fn catalog(&self) -> &Catalog {
+        Index::catalog(self)
+    }
+
+    fn feature(&self, layer: &str, id: FeatureId) -> Result<Option<FeatureOut>, QueryError> {
+        Ok(Index::feature(self, layer, id))
+    }
+
+    fn parcels_at(&self, lon: f64, lat: f64) -> Result<Vec<FeatureOut>, QueryError> {
+        Index::parcels_at(self, lon, lat)
+    }
+
+    fn parcels_by_number(
+        &self,
+        commune: &str,
+        sheet: i64,
+        parcel: i64,
+    ) -> Result<Vec<FeatureOut>, QueryError> {
+        Index::parcels_by_number(self, commune, sheet, parcel)
     }
 }

@@ -17,6 +17,7 @@ use postgres::types::ToSql;
 use postgres::{Client, Row};
 
 use super::{connect, ident, load_catalog, PgError, PgLayer};
+use crate::index::commune_key;
 use crate::planning::{
     bbox_of, FeatureId, FeatureKey, MetricCache, ParcelRecord, PlanningData, QueryError,
     RedlineRecord, ZoneRecord,
@@ -30,13 +31,17 @@ pub struct PgData {
     client: Mutex<Client>,
     catalog: Catalog,
     /// Layers in the catalog's order (their positions are the [`FeatureKey`]s' layers).
-    layers: Vec<(String, PgLayer)>,
+    pub(super) layers: Vec<(String, PgLayer)>,
+    /// Communes of the boundaries by code: their names.
     communes: HashMap<String, Option<String>>,
+    /// The same communes in the boundaries' order, with their folded names (for lookups by
+    /// name, as the index resolves them).
+    pub(super) commune_order: Vec<(String, Option<String>)>,
     cache: MetricCache,
 }
 
 /// A cell of a row, typed as its column.
-enum Cell {
+pub(super) enum Cell {
     Str(String),
     Int(i64),
     Double(f64),
@@ -45,14 +50,14 @@ enum Cell {
 
 impl Cell {
     // The same readings as the embedded store's columns (index/props.rs).
-    fn str(&self) -> Option<&str> {
+    pub(super) fn str(&self) -> Option<&str> {
         match self {
             Cell::Str(s) => Some(s),
             _ => None,
         }
     }
 
-    fn int(&self) -> Option<i64> {
+    pub(super) fn int(&self) -> Option<i64> {
         match self {
             Cell::Int(i) => Some(*i),
             Cell::Double(d) if !d.is_nan() => Some(*d as i64),
@@ -61,7 +66,7 @@ impl Cell {
         }
     }
 
-    fn double(&self) -> Option<f64> {
+    pub(super) fn double(&self) -> Option<f64> {
         match self {
             Cell::Double(d) => Some(*d).filter(|d| !d.is_nan()),
             Cell::Int(i) => Some(*i as f64),
@@ -72,8 +77,8 @@ impl Cell {
 }
 
 /// The fields a query reads from a layer: each a column of the layer or absent.
-struct Select {
-    sql: String,
+pub(super) struct Select {
+    pub(super) sql: String,
     types: Vec<Option<FieldType>>,
     /// Position of the first field in a row.
     offset: usize,
@@ -81,7 +86,7 @@ struct Select {
 
 impl Select {
     /// `SELECT fid, <fields>, ST_AsBinary(geom) FROM <table>` for `fields` of `layer`.
-    fn new(layer: &PgLayer, fields: &[&str]) -> Select {
+    pub(super) fn new(layer: &PgLayer, fields: &[&str]) -> Select {
         let mut sql = String::from("SELECT fid");
         let mut types = Vec::new();
         for f in fields {
@@ -147,7 +152,7 @@ impl Select {
     }
 
     /// The cells of the fields in `row`.
-    fn cells(&self, row: &Row) -> Vec<Cell> {
+    pub(super) fn cells(&self, row: &Row) -> Vec<Cell> {
         self.types
             .iter()
             .enumerate()
@@ -165,17 +170,17 @@ impl Select {
     }
 }
 
-fn internal(e: impl std::fmt::Display) -> QueryError {
+pub(super) fn internal(e: impl std::fmt::Display) -> QueryError {
     QueryError::Internal(format!("PostgreSQL store: {e}"))
 }
 
 /// The geometry of a row's last column (WKB).
-fn geometry(row: &Row) -> Result<Geometry<f64>, QueryError> {
+pub(super) fn geometry(row: &Row) -> Result<Geometry<f64>, QueryError> {
     let wkb: Vec<u8> = row.get(row.len() - 1);
     Wkb(wkb).to_geo().map_err(internal)
 }
 
-fn multipolygon(g: Geometry<f64>) -> MultiPolygon<f64> {
+pub(super) fn multipolygon(g: Geometry<f64>) -> MultiPolygon<f64> {
     match g {
         Geometry::MultiPolygon(mp) => mp,
         Geometry::Polygon(p) => MultiPolygon(vec![p]),
@@ -183,7 +188,7 @@ fn multipolygon(g: Geometry<f64>) -> MultiPolygon<f64> {
     }
 }
 
-fn multilinestring(g: Geometry<f64>) -> MultiLineString<f64> {
+pub(super) fn multilinestring(g: Geometry<f64>) -> MultiLineString<f64> {
     match g {
         Geometry::MultiLineString(ml) => ml,
         Geometry::LineString(l) => MultiLineString(vec![l]),
@@ -212,6 +217,7 @@ impl PgData {
         // A commune's name: the first boundary (layers in order, features by id) with its code
         // (or, without a code, its name as the code), as the embedded store reads them.
         let mut communes = HashMap::new();
+        let mut commune_order = Vec::new();
         for (_, l) in layers
             .iter()
             .filter(|(_, l)| l.entry.kind == Kind::Boundaries)
@@ -224,7 +230,10 @@ impl PgData {
                 let Some(code) = cells[1].str().map(str::to_string).or_else(|| name.clone()) else {
                     continue;
                 };
-                communes.entry(code).or_insert(name);
+                if let std::collections::hash_map::Entry::Vacant(e) = communes.entry(code) {
+                    commune_order.push((e.key().clone(), name.as_deref().map(commune_key)));
+                    e.insert(name);
+                }
             }
         }
         Ok(PgData {
@@ -232,6 +241,7 @@ impl PgData {
             catalog,
             layers,
             communes,
+            commune_order,
             cache: MetricCache::new(),
         })
     }
@@ -241,7 +251,11 @@ impl PgData {
         &self.catalog
     }
 
-    fn query(&self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<Vec<Row>, QueryError> {
+    pub(super) fn query(
+        &self,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<Vec<Row>, QueryError> {
         let mut c = self
             .client
             .lock()

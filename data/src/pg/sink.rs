@@ -22,7 +22,7 @@ use sha2::{Digest, Sha256};
 use super::{ensure_schema, ident, PgError, IMPORT_LOCK};
 use crate::import::{now_rfc3339, FeatureSink, ImportError, LayerSchema, LayerSummary};
 use crate::import::{NormalisedFeature, Value};
-use crate::schema::FieldType;
+use crate::schema::{FieldType, Kind};
 use crate::store::LayerEntry;
 
 type Result<T> = std::result::Result<T, ImportError>;
@@ -260,10 +260,20 @@ impl FeatureSink for PgSink {
              geom geometry({geom}, 4326) NOT NULL{defs});
              INSERT INTO {table} SELECT o.fid, s.geom{names} \
                FROM quyhoach_stage s JOIN quyhoach_order o USING (seq) ORDER BY o.fid;
-             CREATE INDEX ON {table} USING gist (geom);
-             ANALYZE {table};"
+             CREATE INDEX ON {table} USING gist (geom);"
         ))
         .map_err(pg)?;
+        // Parcels by their number (commune, map sheet, parcel), as citizens look them up.
+        let named = |n: &str| schema.columns.iter().any(|c| c.name == n);
+        if schema.kind == Kind::Parcels
+            && ["commune_code", "sheet", "parcel"].iter().all(|n| named(n))
+        {
+            c.batch_execute(&format!(
+                "CREATE INDEX ON {table} (commune_code, sheet, parcel)"
+            ))
+            .map_err(pg)?;
+        }
+        c.batch_execute(&format!("ANALYZE {table}")).map_err(pg)?;
         let entry = LayerEntry {
             kind: schema.kind,
             file: String::new(),

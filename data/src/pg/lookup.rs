@@ -1,0 +1,210 @@
+//! The PostGIS store's answers to the citizen's lookups ([`Lookup`]): the same features, in the
+//! same order, with the same properties as the embedded index gives.
+//!
+//! The database finds candidates (`fid`, `geom &&` a point's envelope, the parcel-number
+//! index); the exact tests (a point in or on a parcel) are geo's, as in the index, so a point
+//! on a shared boundary answers alike.
+
+use geo::{Contains, Intersects};
+use geo_types::{Geometry, Point};
+use postgres::Row;
+use serde_json::{Map, Number, Value};
+
+use super::planning::{geometry, internal, multilinestring, multipolygon, Cell, PgData, Select};
+use super::PgLayer;
+use crate::index::{commune_key, FeatureOut};
+use crate::lookup::{check_lon_lat, empty_commune, unknown_commune, Lookup};
+use crate::planning::{FeatureId, QueryError};
+use crate::schema::{FieldType, Kind};
+use crate::store::Catalog;
+
+/// The public columns of a layer (never `private_*`).
+fn public_columns(layer: &PgLayer) -> Vec<&str> {
+    layer
+        .entry
+        .columns
+        .iter()
+        .map(|c| c.name.as_str())
+        .filter(|n| !n.starts_with("private_"))
+        .collect()
+}
+
+/// A row as a served feature: its public properties as the index serialises its columns.
+fn feature_out(
+    layer_id: &str,
+    layer: &PgLayer,
+    select: &Select,
+    names: &[&str],
+    row: &Row,
+) -> Result<FeatureOut, QueryError> {
+    let id = FeatureId::try_from(row.get::<_, i32>(0)).map_err(internal)?;
+    let g = geometry(row)?;
+    let geometry = if layer.entry.kind.is_polygonal() {
+        Geometry::MultiPolygon(multipolygon(g))
+    } else {
+        Geometry::MultiLineString(multilinestring(g))
+    };
+    let mut properties = Map::new();
+    for ((name, cell), column) in names.iter().zip(select.cells(row)).zip(
+        names
+            .iter()
+            .map(|n| layer.entry.columns.iter().find(|c| c.name == *n)),
+    ) {
+        let value = match (cell, column.map(|c| c.ty)) {
+            (Cell::Str(s), _) => Value::String(s),
+            (Cell::Int(i), _) => Value::from(i),
+            (c @ Cell::Double(_), Some(FieldType::Double)) => c
+                .double()
+                .and_then(Number::from_f64)
+                .map_or(Value::Null, Value::Number),
+            _ => Value::Null,
+        };
+        properties.insert((*name).to_string(), value);
+    }
+    Ok(FeatureOut {
+        layer: layer_id.to_string(),
+        id,
+        geometry,
+        properties,
+    })
+}
+
+impl PgData {
+    /// The layer `id`.
+    fn layer_named(&self, id: &str) -> Option<&PgLayer> {
+        self.layers.iter().find(|(l, _)| l == id).map(|(_, l)| l)
+    }
+
+    /// The codes a commune text names: the code itself when a boundary or a numbered parcel
+    /// has it, else the boundaries whose folded name is the text's (the index's rule).
+    fn commune_codes(&self, text: &str) -> Result<Vec<String>, QueryError> {
+        let t = text.trim();
+        if self.commune_order.iter().any(|(c, _)| c == t) {
+            return Ok(vec![t.to_string()]);
+        }
+        for (_, l) in self
+            .layers
+            .iter()
+            .filter(|(_, l)| l.entry.kind == Kind::Parcels)
+        {
+            if !has_numbers(l) {
+                continue;
+            }
+            let sql = format!(
+                "SELECT 1 FROM {} WHERE commune_code = $1 AND sheet IS NOT NULL \
+                 AND parcel IS NOT NULL LIMIT 1",
+                super::ident(&l.table)
+            );
+            if !self.query(&sql, &[&t])?.is_empty() {
+                return Ok(vec![t.to_string()]);
+            }
+        }
+        let key = commune_key(t);
+        if key.is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(self
+            .commune_order
+            .iter()
+            .filter(|(_, folded)| folded.as_deref() == Some(key.as_str()))
+            .map(|(c, _)| c.clone())
+            .collect())
+    }
+}
+
+/// Whether a parcel layer has the three columns of a parcel's number.
+fn has_numbers(l: &PgLayer) -> bool {
+    ["commune_code", "sheet", "parcel"]
+        .iter()
+        .all(|n| l.entry.columns.iter().any(|c| c.name == *n))
+}
+
+impl Lookup for PgData {
+    fn catalog(&self) -> &Catalog {
+        PgData::catalog(self)
+    }
+
+    fn feature(&self, layer: &str, id: FeatureId) -> Result<Option<FeatureOut>, QueryError> {
+        let Some(l) = self.layer_named(layer) else {
+            return Ok(None);
+        };
+        let Ok(fid) = i32::try_from(id) else {
+            return Ok(None);
+        };
+        let names = public_columns(l);
+        let select = Select::new(l, &names);
+        let rows = self.query(&format!("{} WHERE fid = $1", select.sql), &[&fid])?;
+        rows.first()
+            .map(|row| feature_out(layer, l, &select, &names, row))
+            .transpose()
+    }
+
+    fn parcels_at(&self, lon: f64, lat: f64) -> Result<Vec<FeatureOut>, QueryError> {
+        check_lon_lat(lon, lat)?;
+        let p = Point::new(lon, lat);
+        let (mut inside, mut touching) = (Vec::new(), Vec::new());
+        for (id, l) in self
+            .layers
+            .iter()
+            .filter(|(_, l)| l.entry.kind == Kind::Parcels)
+        {
+            let names = public_columns(l);
+            let select = Select::new(l, &names);
+            let sql = format!(
+                "{} WHERE geom && ST_MakeEnvelope($1, $2, $1, $2, 4326) ORDER BY fid",
+                select.sql
+            );
+            for row in self.query(&sql, &[&lon, &lat])? {
+                let f = feature_out(id, l, &select, &names, &row)?;
+                let Geometry::MultiPolygon(mp) = &f.geometry else {
+                    continue;
+                };
+                if mp.contains(&p) {
+                    inside.push(f);
+                } else if mp.intersects(&p) {
+                    touching.push(f);
+                }
+            }
+        }
+        let mut hits = if inside.is_empty() { touching } else { inside };
+        hits.sort_by(|a, b| (&a.layer, a.id).cmp(&(&b.layer, b.id)));
+        Ok(hits)
+    }
+
+    fn parcels_by_number(
+        &self,
+        commune: &str,
+        sheet: i64,
+        parcel: i64,
+    ) -> Result<Vec<FeatureOut>, QueryError> {
+        if commune.trim().is_empty() {
+            return Err(empty_commune());
+        }
+        let codes = self.commune_codes(commune)?;
+        if codes.is_empty() {
+            return Err(unknown_commune(commune));
+        }
+        let mut out = Vec::new();
+        for code in &codes {
+            for (id, l) in self
+                .layers
+                .iter()
+                .filter(|(_, l)| l.entry.kind == Kind::Parcels)
+            {
+                if !has_numbers(l) {
+                    continue;
+                }
+                let names = public_columns(l);
+                let select = Select::new(l, &names);
+                let sql = format!(
+                    "{} WHERE commune_code = $1 AND sheet = $2 AND parcel = $3 ORDER BY fid",
+                    select.sql
+                );
+                for row in self.query(&sql, &[code, &sheet, &parcel])? {
+                    out.push(feature_out(id, l, &select, &names, &row)?);
+                }
+            }
+        }
+        Ok(out)
+    }
+}
