@@ -84,7 +84,7 @@ impl From<SrsError> for SiteError {
 }
 
 /// A feature of the upload that is not part of the site, and why.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct Skipped {
     /// The layer it is in (a GeoPackage or KML can have several).
     pub layer: String,

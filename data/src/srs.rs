@@ -282,7 +282,9 @@ pub fn vn2000_geographic_proj4() -> String {
 }
 
 /// How a feature's area (and a line's length) is measured.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case", tag = "method")]
 pub enum Measure {
     /// Planar, in the source's projected units multiplied by this many metres per unit.

@@ -142,32 +142,9 @@ pub struct ColumnOut<'a> {
     pub name: &'a str,
     /// Type.
     #[serde(rename = "type")]
-    pub ty: ColumnType,
+    pub ty: quyhoach_data::schema::FieldType,
     /// Meaning.
     pub doc: &'a str,
-}
-
-/// The type of a column.
-#[derive(Serialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum ColumnType {
-    /// Text.
-    String,
-    /// Whole number.
-    Int,
-    /// Real number.
-    Double,
-}
-
-impl From<quyhoach_data::schema::FieldType> for ColumnType {
-    fn from(t: quyhoach_data::schema::FieldType) -> Self {
-        use quyhoach_data::schema::FieldType as F;
-        match t {
-            F::String => ColumnType::String,
-            F::Int => ColumnType::Int,
-            F::Double => ColumnType::Double,
-        }
-    }
 }
 
 /// Where a layer came from.
@@ -180,30 +157,7 @@ pub struct SourceOut<'a> {
     /// The text encoding found or forced.
     pub encoding: &'a str,
     /// How areas were measured.
-    pub measure: MeasureOut,
-}
-
-/// How a layer's areas (and lengths) were measured.
-#[derive(Serialize, JsonSchema)]
-#[serde(rename_all = "snake_case", tag = "method")]
-pub enum MeasureOut {
-    /// Planar, in the source's projected units times `unit_m` metres.
-    Planar {
-        /// Metres per source unit (1 for metres, 0.3048 for feet, …).
-        unit_m: f64,
-    },
-    /// Geodesic on the WGS 84 ellipsoid (sources in degrees or Web Mercator).
-    Geodesic,
-}
-
-impl From<quyhoach_data::srs::Measure> for MeasureOut {
-    fn from(m: quyhoach_data::srs::Measure) -> Self {
-        use quyhoach_data::srs::Measure as M;
-        match m {
-            M::Planar { unit_m } => MeasureOut::Planar { unit_m },
-            M::Geodesic => MeasureOut::Geodesic,
-        }
-    }
+    pub measure: quyhoach_data::srs::Measure,
 }
 
 impl<'a> LayerOut<'a> {
@@ -222,7 +176,7 @@ impl<'a> LayerOut<'a> {
                 .filter(|c| !c.name.starts_with("private_"))
                 .map(|c| ColumnOut {
                     name: &c.name,
-                    ty: c.ty.into(),
+                    ty: c.ty,
                     doc: &c.doc,
                 })
                 .collect(),
@@ -230,7 +184,7 @@ impl<'a> LayerOut<'a> {
                 driver: &source.driver,
                 srs: &source.srs,
                 encoding: &source.encoding,
-                measure: source.measure.into(),
+                measure: source.measure,
             },
             sha256: &l.sha256,
             imported_at: &l.imported_at,
@@ -335,24 +289,9 @@ pub struct LandUseCodes {
     /// The circular the table is from.
     pub source: &'static str,
     /// The codes, in the circular's order.
-    pub codes: Vec<LandUseCode>,
+    pub codes: Vec<&'static landuse::LandUse>,
     /// Codes of Circular 27/2018 and what they became.
     pub legacy: Vec<LegacyCode>,
-}
-
-/// One land-use category.
-#[derive(Serialize, JsonSchema)]
-pub struct LandUseCode {
-    /// Short code, e.g. `ODT`.
-    pub code: &'static str,
-    /// Group: `NNP` agricultural, `PNN` non-agricultural, `CSD` unused.
-    pub group: &'static str,
-    /// Vietnamese name.
-    pub name_vi: &'static str,
-    /// English name.
-    pub name_en: &'static str,
-    /// Default map colour, `#RRGGBB`.
-    pub color: &'static str,
 }
 
 /// A legacy code and its successor.
@@ -367,25 +306,7 @@ pub struct LegacyCode {
 /// `GET /api/v1/landuse-codes`
 pub async fn landuse_codes(p: Params) -> Result<Response> {
     p.allow(&[])?;
-    // Every field named, so that a field added to the table is a decision here.
-    let codes = landuse::codes()
-        .iter()
-        .map(
-            |landuse::LandUse {
-                 code,
-                 group,
-                 name_vi,
-                 name_en,
-                 color,
-             }| LandUseCode {
-                code,
-                group,
-                name_vi,
-                name_en,
-                color,
-            },
-        )
-        .collect();
+    let codes = landuse::codes().iter().collect();
     Ok(json_ok(LandUseCodes {
         source: "Circular 08/2024/TT-BTNMT",
         codes,
@@ -447,7 +368,7 @@ pub struct ParcelCollection {
     /// A VN-2000 point on no parcel: the provincial meridians on which it lands on a parcel,
     /// or in the data (the point may have been read with the wrong province).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub suggestions: Option<Vec<Suggestion>>,
+    pub suggestions: Option<Vec<quyhoach_data::index::Suggestion>>,
 }
 
 /// The question of a parcel lookup, as understood.
@@ -487,49 +408,6 @@ pub struct ParcelFeature {
     pub feature: Feature,
     /// Its layer.
     pub layer: String,
-}
-
-/// Another reading of a VN-2000 point: the same coordinates on another province's meridian.
-#[derive(Serialize, JsonSchema)]
-pub struct Suggestion {
-    /// The reference system to use instead, e.g. `vn2000:an-giang`.
-    pub srs: String,
-    /// The province (Vietnamese name) whose meridian this is; the first of several.
-    pub province: String,
-    /// Every province using this meridian.
-    pub provinces: Vec<String>,
-    /// Central meridian, decimal degrees.
-    pub meridian: f64,
-    /// Where the point lands, WGS 84 longitude.
-    pub lon: f64,
-    /// Where the point lands, WGS 84 latitude.
-    pub lat: f64,
-    /// The parcel it lands on (`commune/sheet/parcel`), if any.
-    pub parcel: Option<String>,
-}
-
-impl From<quyhoach_data::index::Suggestion> for Suggestion {
-    fn from(s: quyhoach_data::index::Suggestion) -> Self {
-        // Every field named, so that a field added to the index's suggestion is a decision here.
-        let quyhoach_data::index::Suggestion {
-            srs,
-            province,
-            provinces,
-            meridian,
-            lon,
-            lat,
-            parcel,
-        } = s;
-        Suggestion {
-            srs,
-            province,
-            provinces,
-            meridian,
-            lon,
-            lat,
-            parcel,
-        }
-    }
 }
 
 fn parcel_collection(features: &[FeatureOut], query: ParcelQuery) -> ParcelCollection {
@@ -683,7 +561,7 @@ pub async fn parcels_at(State(st): State<ApiState>, p: Params) -> Result<Respons
     .await?;
     found.truncate(MAX_PARCELS_AT);
     let mut body = parcel_collection(&found, query);
-    body.suggestions = suggestions.map(|s| s.into_iter().map(Suggestion::from).collect());
+    body.suggestions = suggestions;
     Ok(geo_json(body))
 }
 
@@ -1536,7 +1414,7 @@ pub async fn parse_site_file(
             format: read.format,
             layer: read.layer,
             skipped_count: read.skipped_count,
-            skipped: read.skipped.into_iter().map(SkippedFeature::from).collect(),
+            skipped: read.skipped,
         },
     }))
 }
@@ -1570,32 +1448,5 @@ pub struct SiteFileProperties {
     /// How many features were not used.
     pub skipped_count: u64,
     /// Features not used, and why (the first ones).
-    pub skipped: Vec<SkippedFeature>,
-}
-
-/// A feature of an uploaded file that is not part of the site.
-#[derive(Serialize, JsonSchema)]
-pub struct SkippedFeature {
-    /// The layer it is in (a GeoPackage or KML can have several).
-    pub layer: String,
-    /// Its position in the layer, from 1.
-    pub feature: u64,
-    /// Why it was not used.
-    pub reason: String,
-}
-
-impl From<quyhoach_data::site::Skipped> for SkippedFeature {
-    fn from(s: quyhoach_data::site::Skipped) -> Self {
-        // Every field named, so that a field added to the reader's is a decision here.
-        let quyhoach_data::site::Skipped {
-            layer,
-            feature,
-            reason,
-        } = s;
-        SkippedFeature {
-            layer,
-            feature,
-            reason,
-        }
-    }
+    pub skipped: Vec<quyhoach_data::site::Skipped>,
 }

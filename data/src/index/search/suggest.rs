@@ -12,7 +12,7 @@ use crate::planning::convert;
 use crate::srs::{provinces, SrsSpec};
 
 /// Another reading of a VN-2000 point.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct Suggestion {
     /// The reference system to use instead, e.g. `vn2000:an-giang`.
     pub srs: String,
