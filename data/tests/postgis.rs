@@ -521,3 +521,41 @@ fn lookups_agree(ix: &Index, pg: &PgData) {
         );
     }
 }
+
+#[test]
+fn a_connection_the_database_closed_is_made_again() {
+    let Some(url) = new_database() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let sources = demo::generate(
+        &DemoOptions {
+            parcels: 100,
+            seed: 5,
+        },
+        &dir.path().join("sources"),
+        &|_, _| {},
+    )
+    .unwrap();
+    demo::import_sources(&sources, Path::new(&url), false, &[]).unwrap();
+    let pg = PgData::open(&url).unwrap();
+    let site = Site::Parcel {
+        layer: "parcels".into(),
+        id: 7,
+    };
+    let before = json(planning::report(&pg, &site, &Cancel::new(), 1e8));
+    assert!(before.starts_with('{'), "{before}");
+    // The database ends every other session on it, as a restart or a failover would.
+    let db = url.rsplit_once('/').unwrap().1.to_string();
+    let mut admin = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    let ended: i64 = admin
+        .query_one(
+            "SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE datname = $1 AND pid <> pg_backend_pid()) t",
+            &[&db],
+        )
+        .unwrap()
+        .get(0);
+    assert!(ended >= 1, "no session ended");
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    let after = json(planning::report(&pg, &site, &Cancel::new(), 1e8));
+    assert_eq!(before, after);
+}

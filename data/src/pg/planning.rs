@@ -28,6 +28,8 @@ use crate::store::Catalog;
 
 /// One version of a PostGIS store, as a [`PlanningData`] backend.
 pub struct PgData {
+    /// Where to connect again after the connection is lost (a database restart).
+    url: String,
     client: Mutex<Client>,
     catalog: Catalog,
     /// Layers in the catalog's order (their positions are the [`FeatureKey`]s' layers).
@@ -237,6 +239,7 @@ impl PgData {
             }
         }
         Ok(PgData {
+            url: url.to_string(),
             client: Mutex::new(client),
             catalog,
             layers,
@@ -260,7 +263,18 @@ impl PgData {
             .client
             .lock()
             .map_err(|_| internal("a connection was poisoned by a panic"))?;
-        c.query(sql, params).map_err(internal)
+        // A connection the server closed (a restart, a failover) is made again, once per
+        // query; errors of a query on a live connection are answered as they are.
+        if c.is_closed() {
+            *c = connect(&self.url).map_err(internal)?;
+        }
+        match c.query(sql, params) {
+            Err(_) if c.is_closed() => {
+                *c = connect(&self.url).map_err(internal)?;
+                c.query(sql, params).map_err(internal)
+            }
+            r => r.map_err(internal),
+        }
     }
 
     /// The layers of `kind` with their positions.
