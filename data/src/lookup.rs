@@ -4,7 +4,7 @@
 //! ([`crate::pg::planning::PgData`]) implement it and give the same answers (same features,
 //! same order, same JSON), checked side by side in `data/tests/postgis.rs`.
 
-use crate::index::FeatureOut;
+use crate::index::{FeatureOut, ValueRef};
 use crate::planning::{FeatureId, PlanningData, QueryError};
 use crate::store::Catalog;
 
@@ -59,4 +59,14 @@ pub(crate) fn unknown_commune(commune: &str) -> QueryError {
     QueryError::NotFound(format!(
         "unknown commune '{commune}': give a commune code or name found in the store (search finds them)"
     ))
+}
+
+/// A feature lent to a visitor (tiles, a commune's box): its id and its public values by
+/// column name, borrowed from the store. The index's [`crate::index::FeatureRef`] and the
+/// PostGIS store's rows implement it.
+pub trait FeatureValues {
+    /// Feature id within its layer.
+    fn id(&self) -> FeatureId;
+    /// A public column's value (None when null, missing or `private_*`).
+    fn value(&self, column: &str) -> Option<ValueRef<'_>>;
 }

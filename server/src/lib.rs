@@ -85,15 +85,15 @@ fn is_url(value: &str) -> bool {
 }
 
 /// The value of `--store` for commands that read or write a store directory only (`serve`,
-/// `demo`, `tiles`, `plans add`, `plans remove`, `workshop`). A URL is refused with a clear
+/// `demo`, `plans add`, `plans remove`, `workshop`, …). A URL is refused with a clear
 /// message rather than taken as a relative path (which made a directory named `postgresql:`
 /// and imported into it).
 pub fn store_dir(value: &str) -> Result<std::path::PathBuf, String> {
     if is_url(value) {
         return Err(format!(
             "'{value}' is a URL; this command takes a store directory. A PostGIS store \
-             (postgresql://…) is taken by `import`, `plans import`, `plans list`, `plans show` \
-             and `info`; serving one is not built yet (see docs/deploy.md). The portal's own \
+             (postgresql://…) is taken by `import`, `plans import`, `plans list`, `plans show`, \
+             `info` and `tiles`; serving one is not built yet (see docs/deploy.md). The portal's own \
              state goes to PostgreSQL with --db-url"
         ));
     }

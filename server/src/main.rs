@@ -18,6 +18,7 @@ use quyhoach_data::plans::{Decision, Plan};
 use quyhoach_data::schema::Kind;
 use quyhoach_data::srs::SrsSpec;
 use quyhoach_data::store::{Catalog, Store};
+use quyhoach_server::tiles::{StoreSource, TileStore};
 
 /// quyhoach — planning-data lookup portal for Vietnam's national planning information system.
 #[derive(Parser)]
@@ -170,8 +171,8 @@ impl TileServeArgs {
 
 #[derive(Args)]
 struct TilesArgs {
-    /// Store directory.
-    #[arg(long, env = "QUYHOACH_STORE", default_value = "demo-store", value_parser = quyhoach_server::store_dir)]
+    /// Store directory or PostGIS database (postgresql://user@host/db).
+    #[arg(long, env = "QUYHOACH_STORE", default_value = "demo-store", value_parser = quyhoach_server::store_location)]
     store: PathBuf,
     /// The archive to write (replaced atomically).
     #[arg(long)]
@@ -973,14 +974,15 @@ fn parse_bbox(text: &str) -> anyhow::Result<[f64; 4]> {
 }
 
 /// The box of a commune's boundary, from every boundaries layer.
-fn commune_bbox(index: &quyhoach_data::index::Index, code: &str) -> anyhow::Result<[f64; 4]> {
+fn commune_bbox<S: TileStore>(store: &S, code: &str) -> anyhow::Result<[f64; 4]> {
     use quyhoach_data::index::ValueRef;
+    use quyhoach_data::lookup::FeatureValues;
     let mut found: Option<[f64; 4]> = None;
-    for (id, e) in &index.catalog().layers {
+    for (id, e) in &store.tile_catalog().layers {
         if e.kind != Kind::Boundaries {
             continue;
         }
-        index.visit_bbox(id, e.bounds, &mut |f, g| {
+        store.visit_features(id, e.bounds, &mut |f, g| {
             if f.value("code") != Some(ValueRef::Str(code)) {
                 return;
             }
@@ -998,22 +1000,37 @@ fn commune_bbox(index: &quyhoach_data::index::Index, code: &str) -> anyhow::Resu
 }
 
 fn run_tiles(args: &TilesArgs) -> anyhow::Result<()> {
-    use quyhoach_server::tiles::IndexSource;
+    let text = args.store.to_string_lossy();
+    if quyhoach_data::pg::is_url(&text) {
+        let store = std::sync::Arc::new(quyhoach_data::pg::planning::PgData::open(&text)?);
+        return build_tiles(args, &store);
+    }
     let index = std::sync::Arc::new(
         quyhoach_data::index::Index::load_with_progress(&args.store, !args.quiet)
             .with_context(|| format!("loading the store {}", args.store.display()))?,
     );
-    let Some(source) = IndexSource::for_tileset(&index, &args.tileset) else {
+    build_tiles(args, &index)
+}
+
+/// `quyhoach tiles` from a loaded store (the index or a PostGIS store).
+fn build_tiles<S: TileStore>(args: &TilesArgs, store: &std::sync::Arc<S>) -> anyhow::Result<()> {
+    let Some(source) = StoreSource::for_tileset(store, &args.tileset) else {
+        let layers: Vec<&str> = store
+            .tile_catalog()
+            .layers
+            .keys()
+            .map(String::as_str)
+            .collect();
         bail!(
             "unknown tile set '{}': `{}` or a store layer ({})",
             args.tileset,
             quyhoach_server::tiles::COMBINED_TILESET,
-            index.layer_ids().join(", ")
+            layers.join(", ")
         );
     };
     let bounds = match (&args.bbox, &args.commune) {
         (Some(b), _) => parse_bbox(b)?,
-        (None, Some(c)) => commune_bbox(&index, c)?,
+        (None, Some(c)) => commune_bbox(&**store, c)?,
         (None, None) => source
             .bounds()
             .context("the tile set's layers have no bounds (are they empty?)")?,

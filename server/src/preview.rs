@@ -703,7 +703,7 @@ fn render_on(
     stroke_scale: f64,
 ) -> Option<Preview> {
     let zoom = phone_zoom(bounds);
-    let specs = store_layer_specs(index);
+    let specs = store_layer_specs(index.catalog());
     let ids_of = |k: Kind| -> Vec<String> {
         specs
             .iter()

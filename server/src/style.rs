@@ -221,7 +221,7 @@ pub fn inline_tileset(style: &mut Value, tilejson: &Value) {
 /// The style document.
 pub fn planning_style(index: &Index, base: &str) -> Value {
     let src = COMBINED_TILESET;
-    let specs = store_layer_specs(index);
+    let specs = store_layer_specs(index.catalog());
     let kind_of = |id: &str| index.layer_entry(id).map(|e| e.kind);
     let mut layers = vec![json!({
         "id": "background",

@@ -481,13 +481,9 @@ fn a_url_as_store_is_refused_where_a_directory_is_needed_and_nothing_is_made() {
         ]
     };
     for (args, says) in [
-        // Serving, tiles and the demo need a directory (a PostGIS store is not served yet).
+        // Serving and the demo need a directory (a PostGIS store is not served yet).
         (
             vec!["serve", "--store", url],
-            "this command takes a store directory",
-        ),
-        (
-            vec!["tiles", "--store", url, "--out", "x.pmtiles"],
             "this command takes a store directory",
         ),
         (
@@ -637,6 +633,92 @@ fn plans_and_layers_go_into_a_postgis_store() {
         assert!(
             !all.contains("s3cret-pw"),
             "the password was printed: {all}"
+        );
+    }
+}
+
+#[test]
+fn tiles_from_a_postgis_store_are_the_embedded_stores_bytes() {
+    let Some(url) = new_database() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let sources = generate(
+        &DemoOptions {
+            parcels: 1500,
+            seed: 6,
+        },
+        &dir.path().join("sources"),
+        &|_, _| {},
+    )
+    .unwrap();
+    let store = dir.path().join("store");
+    quyhoach_data::demo::import_sources(&sources, &store, false, &[]).unwrap();
+    quyhoach_data::demo::import_sources(&sources, std::path::Path::new(&url), false, &[]).unwrap();
+    let mut outs = Vec::new();
+    for (name, s) in [("dir", store.to_str().unwrap()), ("pg", url.as_str())] {
+        for (tileset, extra) in [
+            ("planning", vec![]),
+            ("parcels", vec!["--commune", "31150"]),
+        ] {
+            let out = dir.path().join(format!("{name}-{tileset}.pmtiles"));
+            let mut args = vec![
+                "tiles",
+                "--store",
+                s,
+                "--tileset",
+                tileset,
+                "--minzoom",
+                "10",
+                "--maxzoom",
+                "17",
+                "--quiet",
+                "--out",
+                out.to_str().unwrap(),
+            ];
+            args.extend(extra);
+            let o = quyhoach(&args);
+            assert!(o.status.success(), "{name} {tileset}: {}", stderr(&o));
+            outs.push((format!("{name} {tileset}"), std::fs::read(&out).unwrap()));
+        }
+    }
+    assert!(
+        outs[0].1.len() > 100_000,
+        "a small archive: {}",
+        outs[0].1.len()
+    );
+    assert!(outs[0].1 == outs[2].1, "the combined archives differ");
+    assert!(
+        outs[1].1 == outs[3].1,
+        "the commune's parcel archives differ"
+    );
+    // An unknown commune or tile set: the same refusal from both.
+    for s in [store.to_str().unwrap(), url.as_str()] {
+        let o = quyhoach(&[
+            "tiles",
+            "--store",
+            s,
+            "--commune",
+            "99999",
+            "--out",
+            "x.pmtiles",
+        ]);
+        assert!(
+            stderr(&o).contains("no commune with code '99999'"),
+            "{}",
+            stderr(&o)
+        );
+        let o = quyhoach(&[
+            "tiles",
+            "--store",
+            s,
+            "--tileset",
+            "nope",
+            "--out",
+            "x.pmtiles",
+        ]);
+        assert!(
+            stderr(&o).contains("unknown tile set 'nope'"),
+            "{}",
+            stderr(&o)
         );
     }
 }

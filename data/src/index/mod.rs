@@ -821,6 +821,16 @@ impl<'a> FeatureRef<'a> {
     }
 }
 
+impl crate::lookup::FeatureValues for FeatureRef<'_> {
+    fn id(&self) -> FeatureId {
+        self.id
+    }
+
+    fn value(&self, column: &str) -> Option<ValueRef<'_>> {
+        FeatureRef::value(self, column)
+    }
+}
+
 impl Index {
     /// Calls `visit` with every feature of `layer` whose bounding box intersects `bbox`
     /// (`[w, s, e, n]`, WGS 84 degrees), lending its attributes and its geometry.

@@ -12,8 +12,8 @@ use serde_json::{Map, Number, Value};
 
 use super::planning::{geometry, internal, multilinestring, multipolygon, Cell, PgData, Select};
 use super::PgLayer;
-use crate::index::{commune_key, FeatureOut};
-use crate::lookup::{check_lon_lat, empty_commune, unknown_commune, Lookup};
+use crate::index::{commune_key, FeatureOut, ValueRef};
+use crate::lookup::{check_lon_lat, empty_commune, unknown_commune, FeatureValues, Lookup};
 use crate::planning::{FeatureId, QueryError};
 use crate::schema::{FieldType, Kind};
 use crate::store::Catalog;
@@ -206,5 +206,72 @@ impl Lookup for PgData {
             }
         }
         Ok(out)
+    }
+}
+
+/// A row lent by [`PgData::visit_bbox`].
+pub struct RowRef<'a> {
+    id: FeatureId,
+    names: &'a [&'a str],
+    cells: &'a [Cell],
+}
+
+impl FeatureValues for RowRef<'_> {
+    fn id(&self) -> FeatureId {
+        self.id
+    }
+
+    fn value(&self, column: &str) -> Option<ValueRef<'_>> {
+        let i = self.names.iter().position(|n| *n == column)?;
+        match &self.cells[i] {
+            Cell::Str(s) => Some(ValueRef::Str(s)),
+            Cell::Int(v) => Some(ValueRef::Int(*v)),
+            Cell::Double(_) => self.cells[i].double().map(ValueRef::Double),
+            Cell::Null => None,
+        }
+    }
+}
+
+impl PgData {
+    /// Calls `visit` with every feature of `layer` whose box meets `bbox` (the GiST index's
+    /// test, as the index's R-tree: callers clip), by id, with its public values and its
+    /// geometry. An unknown layer is [`QueryError::NotFound`].
+    pub fn visit_bbox(
+        &self,
+        layer: &str,
+        bbox: [f64; 4],
+        visit: &mut dyn FnMut(RowRef<'_>, &Geometry<f64>),
+    ) -> Result<(), QueryError> {
+        let l = self
+            .layer_named(layer)
+            .ok_or_else(|| QueryError::NotFound(format!("unknown layer '{layer}'")))?;
+        if bbox.iter().any(|v| v.is_nan()) || bbox[0] > bbox[2] || bbox[1] > bbox[3] {
+            return Ok(());
+        }
+        let names = public_columns(l);
+        let select = Select::new(l, &names);
+        let sql = format!(
+            "{} WHERE geom && ST_MakeEnvelope($1, $2, $3, $4, 4326) ORDER BY fid",
+            select.sql
+        );
+        for row in self.query(&sql, &[&bbox[0], &bbox[1], &bbox[2], &bbox[3]])? {
+            let id = FeatureId::try_from(row.get::<_, i32>(0)).map_err(internal)?;
+            let g = geometry(&row)?;
+            let g = if l.entry.kind.is_polygonal() {
+                Geometry::MultiPolygon(multipolygon(g))
+            } else {
+                Geometry::MultiLineString(multilinestring(g))
+            };
+            let cells = select.cells(&row);
+            visit(
+                RowRef {
+                    id,
+                    names: &names,
+                    cells: &cells,
+                },
+                &g,
+            );
+        }
+        Ok(())
     }
 }

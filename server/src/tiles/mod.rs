@@ -29,7 +29,7 @@ use serde_json::{json, Value};
 
 pub use archive::Archive;
 pub use set::{Making, StoreTiles, TileSet};
-pub use source::{IndexSource, COMBINED_TILESET, DEFAULT_MAXZOOM};
+pub use source::{IndexSource, StoreSource, TileStore, COMBINED_TILESET, DEFAULT_MAXZOOM};
 
 use crate::error::{AppError, Result};
 use crate::params::Params;

@@ -1,12 +1,19 @@
-//! The index as a tile source: which store layers go into which tile set, and what each
-//! kind of layer shows at each zoom (see `docs/tiles.md`).
+//! A store as a tile source: which store layers go into which tile set, and what each kind
+//! of layer shows at each zoom (see `docs/tiles.md`). The store is the embedded index (what
+//! the server serves) or a PostGIS store (`quyhoach tiles --store postgresql://…`): both
+//! lend the same features with the same values, so their tiles are the same bytes.
 
 use std::borrow::Cow;
 use std::sync::Arc;
 
 use geo::InteriorPoint;
 use quyhoach_data::index::{union_bbox, FeatureRef, Index, ValueRef};
+use quyhoach_data::lookup::FeatureValues;
+use quyhoach_data::pg::lookup::RowRef;
+use quyhoach_data::pg::planning::PgData;
+use quyhoach_data::planning::QueryError;
 use quyhoach_data::schema::Kind;
+use quyhoach_data::store::Catalog;
 use quyhoach_tiles::{
     AttrType, Attribute, GeomKind, LayerSpec, PropValue, Properties, SourceFeature, TileSource,
 };
@@ -145,9 +152,8 @@ fn kind_rank(kind: Kind) -> u8 {
 /// Store layers as tile layers, in drawing order: by kind, and within a kind the layer
 /// covering the largest box first (a district's land-use plan under the zoning plans of
 /// one of its towns, and those under their local adjustments), then by id.
-pub fn store_layer_specs(index: &Index) -> Vec<LayerSpec> {
-    let mut layers: Vec<(u8, f64, &String, Kind)> = index
-        .catalog()
+pub fn store_layer_specs(catalog: &Catalog) -> Vec<LayerSpec> {
+    let mut layers: Vec<(u8, f64, &String, Kind)> = catalog
         .layers
         .iter()
         .map(|(id, e)| {
@@ -174,33 +180,89 @@ pub fn store_layer_specs(index: &Index) -> Vec<LayerSpec> {
         .collect()
 }
 
-/// A tile set over the in-memory index: some of its layers, each with its [`LayerSpec`].
-pub struct IndexSource {
-    index: Arc<Index>,
+/// A store whose layers make tiles.
+pub trait TileStore: Send + Sync + 'static {
+    /// A feature lent to a visitor.
+    type Feature<'a>: FeatureValues
+    where
+        Self: 'a;
+
+    /// The catalog (layers, their kinds and bounds).
+    fn tile_catalog(&self) -> &Catalog;
+
+    /// Visits the features of `layer` whose box meets `bbox` (more are fine: tiles clip).
+    fn visit_features(
+        &self,
+        layer: &str,
+        bbox: [f64; 4],
+        visit: &mut dyn FnMut(Self::Feature<'_>, &geo_types::Geometry<f64>),
+    ) -> Result<(), QueryError>;
+}
+
+impl TileStore for Index {
+    type Feature<'a> = FeatureRef<'a>;
+
+    fn tile_catalog(&self) -> &Catalog {
+        self.catalog()
+    }
+
+    fn visit_features(
+        &self,
+        layer: &str,
+        bbox: [f64; 4],
+        visit: &mut dyn FnMut(FeatureRef<'_>, &geo_types::Geometry<f64>),
+    ) -> Result<(), QueryError> {
+        self.visit_bbox(layer, bbox, visit)
+    }
+}
+
+impl TileStore for PgData {
+    type Feature<'a> = RowRef<'a>;
+
+    fn tile_catalog(&self) -> &Catalog {
+        self.catalog()
+    }
+
+    fn visit_features(
+        &self,
+        layer: &str,
+        bbox: [f64; 4],
+        visit: &mut dyn FnMut(RowRef<'_>, &geo_types::Geometry<f64>),
+    ) -> Result<(), QueryError> {
+        self.visit_bbox(layer, bbox, visit)
+    }
+}
+
+/// The tile source of the in-memory index, which the server serves.
+pub type IndexSource = StoreSource<Index>;
+
+/// A tile set over a store: some of its layers, each with its [`LayerSpec`].
+pub struct StoreSource<S> {
+    store: Arc<S>,
     layers: Vec<LayerSpec>,
 }
 
-impl IndexSource {
+impl<S: TileStore> StoreSource<S> {
     /// A source of the given layers (their names are store layer ids).
-    pub fn new(index: Arc<Index>, layers: Vec<LayerSpec>) -> IndexSource {
-        IndexSource { index, layers }
+    pub fn new(store: Arc<S>, layers: Vec<LayerSpec>) -> StoreSource<S> {
+        StoreSource { store, layers }
     }
 
     /// The combined tile set (every store layer) or one store layer; None for an unknown
     /// name.
-    pub fn for_tileset(index: &Arc<Index>, name: &str) -> Option<IndexSource> {
-        let all = store_layer_specs(index);
+    pub fn for_tileset(store: &Arc<S>, name: &str) -> Option<StoreSource<S>> {
+        let all = store_layer_specs(store.tile_catalog());
         let layers: Vec<LayerSpec> = if name == COMBINED_TILESET {
             all
         } else {
             all.into_iter().filter(|l| l.name == name).collect()
         };
-        (!layers.is_empty()).then(|| IndexSource::new(index.clone(), layers))
+        (!layers.is_empty()).then(|| StoreSource::new(store.clone(), layers))
     }
 
     /// The store's bounds `[w, s, e, n]` over this source's layers.
     pub fn bounds(&self) -> Option<[f64; 4]> {
-        let cat = self.index.catalog();
+        let cat = self.store.tile_catalog();
         self.layers
             .iter()
             .filter_map(|l| cat.layers.get(&l.name))
@@ -225,9 +287,9 @@ impl IndexSource {
 }
 
 /// A feature's attributes as the encoder asks for them.
-struct Props<'a>(FeatureRef<'a>);
+struct Props<F>(F);
 
-impl Properties for Props<'_> {
+impl<F: FeatureValues> Properties for Props<F> {
     fn get(&self, name: &str) -> Option<PropValue<'_>> {
         Some(match self.0.value(name)? {
             ValueRef::Str(s) => PropValue::Str(Cow::Borrowed(s)),
@@ -237,7 +299,7 @@ impl Properties for Props<'_> {
     }
 }
 
-impl TileSource for IndexSource {
+impl<S: TileStore> TileSource for StoreSource<S> {
     fn layers(&self) -> Vec<LayerSpec> {
         self.layers.clone()
     }
@@ -245,8 +307,14 @@ impl TileSource for IndexSource {
     fn query(&self, layer: &str, bbox: [f64; 4], visit: &mut dyn FnMut(&SourceFeature<'_>)) {
         // Label points: each parcel's interior point (inside it even when it is concave).
         if let Some(parcels) = layer.strip_suffix(LABELS_SUFFIX) {
-            if self.index.layer_entry(parcels).map(|e| e.kind) == Some(Kind::Parcels) {
-                let _ = self.index.visit_bbox(parcels, bbox, &mut |f, g| {
+            let kind = self
+                .store
+                .tile_catalog()
+                .layers
+                .get(parcels)
+                .map(|e| e.kind);
+            if kind == Some(Kind::Parcels) {
+                let _ = self.store.visit_features(parcels, bbox, &mut |f, g| {
                     if let Some(p) = g.interior_point() {
                         visit(&SourceFeature {
                             id: Some(u64::from(f.id())),
@@ -259,7 +327,7 @@ impl TileSource for IndexSource {
             }
         }
         // Layers come from the catalog of this very index: NotFound cannot happen.
-        let _ = self.index.visit_bbox(layer, bbox, &mut |f, g| {
+        let _ = self.store.visit_features(layer, bbox, &mut |f, g| {
             visit(&SourceFeature {
                 id: Some(u64::from(f.id())),
                 geometry: g,
