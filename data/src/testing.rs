@@ -37,3 +37,67 @@ pub fn store_snapshot(dir: &Path, skip_temporary: bool) -> Vec<(PathBuf, Vec<u8>
     out.sort();
     out
 }
+
+/// The planning report as JSON, or the error's text.
+pub fn report_json(r: Result<crate::planning::Report, crate::planning::QueryError>) -> String {
+    match r {
+        Ok(r) => serde_json::to_string(&r).unwrap(),
+        Err(e) => format!("error: {e}"),
+    }
+}
+
+/// Asserts that two backends give byte-identical reports for every parcel of layer
+/// `parcels` (ids below `count`, twice: cold, then from their caches), for 40 drawn boxes
+/// over `bounds` (some across several zones and red lines), and for unknown parcels and
+/// layers and a layer that is not parcels. Returns how many parcels a plan affects.
+pub fn same_reports(
+    a: &dyn crate::planning::PlanningData,
+    b: &dyn crate::planning::PlanningData,
+    count: crate::planning::FeatureId,
+    bounds: [f64; 4],
+) -> usize {
+    use crate::planning::{report, Cancel, Site, MAX_SITE_AREA_M2};
+    use geo_types::{MultiPolygon, Polygon, Rect};
+    let cancel = Cancel::new();
+    let both = |site: &Site| {
+        (
+            report_json(report(a, site, &cancel, MAX_SITE_AREA_M2)),
+            report_json(report(b, site, &cancel, MAX_SITE_AREA_M2)),
+        )
+    };
+    let mut affected = 0;
+    for pass in 0..2 {
+        for id in 0..count {
+            let (ja, jb) = both(&Site::Parcel {
+                layer: "parcels".into(),
+                id,
+            });
+            if pass == 0 && ja.contains("\"affected\":true") {
+                affected += 1;
+            }
+            assert_eq!(ja, jb, "parcel {id}, pass {pass}");
+        }
+    }
+    let [w0, s0, e0, n0] = bounds;
+    let (w, h) = (e0 - w0, n0 - s0);
+    for i in 0..40 {
+        let x = w0 + w * f64::from(i % 8) / 8.0;
+        let y = s0 + h * f64::from(i / 8) / 5.0;
+        let size = 0.0004 * f64::from(1 + i % 5);
+        let site = Site::Geometry(MultiPolygon(vec![Polygon::from(Rect::new(
+            (x, y),
+            (x + size, y + size * 0.8),
+        ))]));
+        let (ja, jb) = both(&site);
+        assert_eq!(ja, jb, "drawn site {i}");
+    }
+    for (layer, id) in [("parcels", count + 5), ("nope", 0), ("communes", 0)] {
+        let (ja, jb) = both(&Site::Parcel {
+            layer: layer.into(),
+            id,
+        });
+        assert!(ja.starts_with("error: "), "{layer}/{id}: {ja}");
+        assert_eq!(ja, jb, "{layer}/{id}");
+    }
+    affected
+}

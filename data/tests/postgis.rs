@@ -14,8 +14,9 @@ use quyhoach_data::import::{import, ImportError, ImportOptions};
 use quyhoach_data::index::{FeatureOut, Index};
 use quyhoach_data::lookup::Lookup;
 use quyhoach_data::pg::planning::PgData;
-use quyhoach_data::planning::{self, Cancel, FeatureId, PlanningData, QueryError, Report, Site};
+use quyhoach_data::planning::{self, Cancel, FeatureId, PlanningData, QueryError, Site};
 use quyhoach_data::schema::Kind;
+use quyhoach_data::testing::report_json;
 
 /// A new, empty database on `QUYHOACH_TEST_PG`'s server.
 fn new_database() -> Option<String> {
@@ -42,13 +43,6 @@ fn new_database() -> Option<String> {
     c.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
     let base = admin.rsplit_once('/').unwrap().0;
     Some(format!("{base}/{name}"))
-}
-
-fn json(r: Result<Report, QueryError>) -> String {
-    match r {
-        Ok(r) => serde_json::to_string(&r).unwrap(),
-        Err(e) => format!("error: {e}"),
-    }
 }
 
 /// Gives the database's layers the embedded store's import times (the data are the same;
@@ -104,55 +98,15 @@ fn postgis_gives_the_embedded_stores_answers() {
     }
     assert_eq!(ix.catalog().plans, pg.catalog().plans);
 
-    // Every parcel's report, twice (cold, then from each backend's cache of projections).
-    let cancel = Cancel::new();
+    // Every parcel's report (cold, then from each backend's cache), drawn sites, refusals.
     let n = ix.layer_entry("parcels").unwrap().count as FeatureId;
-    let mut affected = 0;
-    for pass in 0..2 {
-        for id in 0..n {
-            let site = Site::Parcel {
-                layer: "parcels".into(),
-                id,
-            };
-            let a = planning::report(&ix, &site, &cancel, planning::MAX_SITE_AREA_M2);
-            let b = planning::report(&pg, &site, &cancel, planning::MAX_SITE_AREA_M2);
-            if pass == 0 && a.as_ref().is_ok_and(|r| r.affected) {
-                affected += 1;
-            }
-            assert_eq!(json(a), json(b), "parcel {id}, pass {pass}");
-        }
-    }
+    let bounds = ix.layer_entry("parcels").unwrap().bounds;
+    let affected = quyhoach_data::testing::same_reports(&ix, &pg, n, bounds);
     assert!(
         affected > 100,
         "only {affected} parcels are affected by a plan"
     );
-    // Drawn sites over the district.
-    let b = ix.layer_entry("parcels").unwrap().bounds;
-    let (w, h) = (b[2] - b[0], b[3] - b[1]);
-    for i in 0..40 {
-        let x = b[0] + w * (i % 8) as f64 / 8.0;
-        let y = b[1] + h * (i / 8) as f64 / 5.0;
-        let s = 0.0004 * (1 + i % 5) as f64;
-        let site = Site::Geometry(geo_types::MultiPolygon(vec![geo_types::Polygon::from(
-            geo_types::Rect::new((x, y), (x + s, y + s * 0.8)),
-        )]));
-        let a = planning::report(&ix, &site, &cancel, planning::MAX_SITE_AREA_M2);
-        let b = planning::report(&pg, &site, &cancel, planning::MAX_SITE_AREA_M2);
-        assert_eq!(json(a), json(b), "drawn site {i}");
-    }
     lookups_agree(&ix, &pg);
-    // The same refusals.
-    for (layer, id) in [("parcels", n + 5), ("nope", 0), ("communes", 0)] {
-        let site = Site::Parcel {
-            layer: layer.into(),
-            id,
-        };
-        assert_eq!(
-            json(planning::report(&ix, &site, &cancel, 1e8)),
-            json(planning::report(&pg, &site, &cancel, 1e8)),
-            "{layer}/{id}"
-        );
-    }
 }
 
 #[test]
@@ -380,8 +334,8 @@ fn a_streaming_replica_serves_what_the_primary_imported() {
                 id,
             };
             assert_eq!(
-                json(planning::report(a, &site, &cancel, 1e8)),
-                json(planning::report(b, &site, &cancel, 1e8)),
+                report_json(planning::report(a, &site, &cancel, 1e8)),
+                report_json(planning::report(b, &site, &cancel, 1e8)),
                 "parcel {id}"
             );
         }
@@ -541,7 +495,7 @@ fn a_connection_the_database_closed_is_made_again() {
         layer: "parcels".into(),
         id: 7,
     };
-    let before = json(planning::report(&pg, &site, &Cancel::new(), 1e8));
+    let before = report_json(planning::report(&pg, &site, &Cancel::new(), 1e8));
     assert!(before.starts_with('{'), "{before}");
     // The database ends every other session on it, as a restart or a failover would.
     let db = url.rsplit_once('/').unwrap().1.to_string();
@@ -556,6 +510,6 @@ fn a_connection_the_database_closed_is_made_again() {
         .get(0);
     assert!(ended >= 1, "no session ended");
     std::thread::sleep(std::time::Duration::from_millis(100));
-    let after = json(planning::report(&pg, &site, &Cancel::new(), 1e8));
+    let after = report_json(planning::report(&pg, &site, &Cancel::new(), 1e8));
     assert_eq!(before, after);
 }

@@ -12,10 +12,10 @@ use geozero::{ColumnValue, PropertyProcessor};
 use sha2::{Digest, Sha256};
 
 use crate::schema::FieldType;
-use crate::store::{ColumnInfo, LayerEntry, Store, WriteLock};
+use crate::store::{ColumnInfo, Store, WriteLock};
 
 use super::sink::{FeatureSink, LayerSchema, LayerSummary, NormalisedFeature, Value};
-use super::{now_rfc3339, ImportError, Result};
+use super::{ImportError, Result};
 
 /// The FlatGeobuf store as a [`FeatureSink`]. It holds the store's write lock from before the
 /// import reads its source until the layer is committed or the sink dropped.
@@ -111,21 +111,9 @@ impl FeatureSink for FgbSink {
         let temp = self.store.temp_path(&schema.id);
         self.temp = Some(temp.clone());
         let sha256 = write_file(writer, &temp, self.store.dir())?;
-        let entry = LayerEntry {
-            kind: schema.kind,
-            file: String::new(),
-            count: summary.count,
-            bounds: summary.bounds,
-            plan: summary.plan,
-            plans: summary.plans,
-            columns: schema.columns,
-            source: summary.source,
-            sha256,
-            imported_at: now_rfc3339(),
-            summary: summary.summary,
-        };
-        self.store
-            .commit_layer(&self.lock, &schema.id, &temp, entry)?;
+        let id = schema.id.clone();
+        let entry = summary.into_entry(schema, sha256);
+        self.store.commit_layer(&self.lock, &id, &temp, entry)?;
         // Moved into place (or, on a failed catalog write, removed by the store).
         self.temp = None;
         Ok(())

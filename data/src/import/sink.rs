@@ -82,3 +82,23 @@ pub trait FeatureSink {
     where
         Self: Sized;
 }
+
+impl LayerSummary {
+    /// The catalog entry of the layer `schema` this summary describes, whose content hash is
+    /// `sha256`, imported now (the store fills in `file` where it has one).
+    pub fn into_entry(self, schema: LayerSchema, sha256: String) -> crate::store::LayerEntry {
+        crate::store::LayerEntry {
+            kind: schema.kind,
+            file: String::new(),
+            count: self.count,
+            bounds: self.bounds,
+            plan: self.plan,
+            plans: self.plans,
+            columns: schema.columns,
+            source: self.source,
+            sha256,
+            imported_at: super::now_rfc3339(),
+            summary: self.summary,
+        }
+    }
+}

@@ -20,10 +20,9 @@ use postgres::Client;
 use sha2::{Digest, Sha256};
 
 use super::{ensure_schema, ident, PgError, IMPORT_LOCK};
-use crate::import::{now_rfc3339, FeatureSink, ImportError, LayerSchema, LayerSummary};
+use crate::import::{FeatureSink, ImportError, LayerSchema, LayerSummary};
 use crate::import::{NormalisedFeature, Value};
 use crate::schema::{FieldType, Kind};
-use crate::store::LayerEntry;
 
 type Result<T> = std::result::Result<T, ImportError>;
 
@@ -274,25 +273,14 @@ impl FeatureSink for PgSink {
             .map_err(pg)?;
         }
         c.batch_execute(&format!("ANALYZE {table}")).map_err(pg)?;
-        let entry = LayerEntry {
-            kind: schema.kind,
-            file: String::new(),
-            count: summary.count,
-            bounds: summary.bounds,
-            plan: summary.plan,
-            plans: summary.plans,
-            columns: schema.columns,
-            source: summary.source,
-            sha256: format!("{:x}", self.hash.clone().finalize()),
-            imported_at: now_rfc3339(),
-            summary: summary.summary,
-        };
+        let (id, kind) = (schema.id.clone(), schema.kind);
+        let entry = summary.into_entry(schema, format!("{:x}", self.hash.clone().finalize()));
         let json = serde_json::to_string(&entry)
             .map_err(|e| ImportError::Database(format!("catalog entry: {e}")))?;
         let old: Option<String> = c
             .query_opt(
                 "SELECT tbl FROM quyhoach_layers WHERE id = $1 FOR UPDATE",
-                &[&schema.id],
+                &[&id],
             )
             .map_err(pg)?
             .map(|r| r.get(0));
@@ -300,7 +288,7 @@ impl FeatureSink for PgSink {
             "INSERT INTO quyhoach_layers (id, kind, tbl, entry) VALUES ($1, $2, $3, $4::text::jsonb)
              ON CONFLICT (id) DO UPDATE SET kind = EXCLUDED.kind, tbl = EXCLUDED.tbl,
                  entry = EXCLUDED.entry",
-            &[&schema.id, &schema.kind.id(), &table, &json],
+            &[&id, &kind.id(), &table, &json],
         )
         .map_err(pg)?;
         if let Some(old) = old {

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use geo_types::{MultiLineString, MultiPolygon, Polygon, Rect};
+use geo_types::{MultiLineString, MultiPolygon};
 
 use super::*;
 use crate::index::tests::ix;
@@ -31,6 +31,7 @@ struct Memory {
     lines: Vec<Owned<MultiLineString<f64>>>,
     plans: HashMap<String, Plan>,
     communes: HashMap<String, String>,
+    kinds: HashMap<String, crate::schema::Kind>,
     cache: MetricCache,
 }
 
@@ -96,6 +97,12 @@ impl Memory {
             zones,
             lines,
             plans: ix.catalog().plans.clone().into_iter().collect(),
+            kinds: ix
+                .catalog()
+                .layers
+                .iter()
+                .map(|(id, e)| (id.clone(), e.kind))
+                .collect(),
             communes,
             cache: MetricCache::new(),
         }
@@ -104,10 +111,20 @@ impl Memory {
 
 impl PlanningData for Memory {
     fn parcel(&self, layer: &str, id: FeatureId) -> Result<ParcelRecord, QueryError> {
+        // The same refusals as the index's.
+        match self.kinds.get(layer) {
+            None => return Err(QueryError::NotFound(format!("unknown layer '{layer}'"))),
+            Some(k) if *k != crate::schema::Kind::Parcels => {
+                return Err(QueryError::BadRequest(format!(
+                    "layer '{layer}' holds {k}, not parcels"
+                )))
+            }
+            Some(_) => {}
+        }
         self.parcels
             .get(&(layer.to_string(), id))
             .cloned()
-            .ok_or_else(|| QueryError::NotFound(format!("no parcel {layer}/{id}")))
+            .ok_or_else(|| QueryError::NotFound(format!("layer '{layer}' has no feature {id}")))
     }
 
     fn zones_near(
@@ -172,61 +189,16 @@ impl PlanningData for Memory {
     }
 }
 
-fn json(r: Result<Report, QueryError>) -> String {
-    match r {
-        Ok(r) => serde_json::to_string(&r).unwrap(),
-        Err(e) => format!("error: {e}"),
-    }
-}
-
 #[test]
 fn a_second_backend_gives_the_same_reports() {
     let ix = ix();
     let memory = Memory::copy(ix);
     assert!(memory.zones.len() > 50 && memory.lines.len() > 10);
-    let cancel = Cancel::new();
-    let mut affected = 0;
-    // Every parcel of the store, twice (the second time from the metric caches).
-    for pass in 0..2 {
-        for id in 0..memory.parcels.len() as FeatureId {
-            let site = Site::Parcel {
-                layer: "parcels".into(),
-                id,
-            };
-            let a = report(ix, &site, &cancel, MAX_SITE_AREA_M2);
-            let b = report(&memory, &site, &cancel, MAX_SITE_AREA_M2);
-            if pass == 0 && a.as_ref().is_ok_and(|r| r.affected) {
-                affected += 1;
-            }
-            assert_eq!(json(a), json(b), "parcel {id}, pass {pass}");
-        }
-    }
+    let count = ix.layer_entry("parcels").unwrap().count as FeatureId;
+    let bounds = ix.layer_entry("parcels").unwrap().bounds;
+    let affected = crate::testing::same_reports(ix, &memory, count, bounds);
     assert!(
         affected > 100,
         "only {affected} parcels are affected by a plan"
     );
-    // Drawn sites: boxes over the district, some across several zones and red lines.
-    let b = ix.layer_entry("parcels").unwrap().bounds;
-    let (w, h) = (b[2] - b[0], b[3] - b[1]);
-    for i in 0..40 {
-        let x = b[0] + w * (i % 8) as f64 / 8.0;
-        let y = b[1] + h * (i / 8) as f64 / 5.0;
-        let size = 0.0004 * (1 + i % 5) as f64;
-        let site = Site::Geometry(MultiPolygon(vec![Polygon::from(Rect::new(
-            (x, y),
-            (x + size, y + size * 0.8),
-        ))]));
-        let a = report(ix, &site, &cancel, MAX_SITE_AREA_M2);
-        let b = report(&memory, &site, &cancel, MAX_SITE_AREA_M2);
-        assert_eq!(json(a), json(b), "drawn site {i}");
-    }
-    // The same refusals.
-    for (layer, id) in [("parcels", 1_000_000), ("nope", 0)] {
-        let site = Site::Parcel {
-            layer: layer.into(),
-            id,
-        };
-        assert!(report(ix, &site, &cancel, MAX_SITE_AREA_M2).is_err());
-        assert!(report(&memory, &site, &cancel, MAX_SITE_AREA_M2).is_err());
-    }
 }
