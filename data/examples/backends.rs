@@ -49,18 +49,7 @@ fn main() {
         "embedded store loaded in {:.1} s",
         t.elapsed().as_secs_f64()
     );
-    {
-        let mut c = postgres::Client::connect(url, postgres::NoTls).unwrap();
-        for id in ix.layer_ids() {
-            let at = &ix.layer_entry(id).unwrap().imported_at;
-            c.execute(
-                "UPDATE quyhoach_layers SET entry = jsonb_set(entry, '{imported_at}', \
-                 to_jsonb($2::text)) WHERE id = $1",
-                &[&id, at],
-            )
-            .unwrap();
-        }
-    }
+    quyhoach_data::testing::same_import_times(url, &ix);
     let pg = PgData::open(url).unwrap();
     for id in ix.layer_ids() {
         let (a, b) = (ix.layer_entry(id).unwrap(), &pg.catalog().layers[id]);

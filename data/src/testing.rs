@@ -101,3 +101,47 @@ pub fn same_reports(
     }
     affected
 }
+
+/// A new, empty database on the PostgreSQL server `QUYHOACH_TEST_PG` names (its URL), named
+/// `prefix` + the process and a clock reading; `None` without the variable (a failure under
+/// CI: scripts/test.sh starts a server with scripts/setup-postgres.sh).
+pub fn new_pg_database(prefix: &str) -> Option<String> {
+    let Ok(admin) = std::env::var("QUYHOACH_TEST_PG") else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "QUYHOACH_TEST_PG is not set: the PostgreSQL/PostGIS tests must run \
+             (scripts/test.sh starts a server with scripts/setup-postgres.sh)"
+        );
+        eprintln!("note: QUYHOACH_TEST_PG not set; a PostgreSQL test is skipped");
+        return None;
+    };
+    let name = format!(
+        "{prefix}_{}_{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .subsec_nanos()
+    );
+    let mut c = postgres::Client::connect(&admin, postgres::NoTls)
+        .unwrap_or_else(|e| panic!("connecting to QUYHOACH_TEST_PG: {e}"));
+    c.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
+    Some(format!("{}/{name}", admin.rsplit_once('/').unwrap().0))
+}
+
+/// Gives a PostGIS store's layers the import times of the same layers in `ix` (imported from
+/// the same sources a little apart): reports print the date of their data.
+pub fn same_import_times(url: &str, ix: &crate::index::Index) {
+    let mut c = postgres::Client::connect(url, postgres::NoTls).unwrap();
+    for id in ix.layer_ids() {
+        let at = &ix.layer_entry(id).unwrap().imported_at;
+        let n = c
+            .execute(
+                "UPDATE quyhoach_layers SET entry = jsonb_set(entry, '{imported_at}', \
+                 to_jsonb($2::text)) WHERE id = $1",
+                &[&id, at],
+            )
+            .unwrap();
+        assert_eq!(n, 1, "layer {id} is missing from the database");
+    }
+}

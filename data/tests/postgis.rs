@@ -18,53 +18,11 @@ use quyhoach_data::planning::{self, Cancel, FeatureId, PlanningData, QueryError,
 use quyhoach_data::schema::Kind;
 use quyhoach_data::testing::report_json;
 
-/// A new, empty database on `QUYHOACH_TEST_PG`'s server.
-fn new_database() -> Option<String> {
-    let Ok(admin) = std::env::var("QUYHOACH_TEST_PG") else {
-        if std::env::var_os("CI").is_some() {
-            panic!(
-                "QUYHOACH_TEST_PG is not set: the PostGIS backend must be tested \
-                 (scripts/test.sh starts a server with scripts/setup-postgres.sh)"
-            );
-        }
-        eprintln!("note: QUYHOACH_TEST_PG not set; PostGIS backend test skipped");
-        return None;
-    };
-    let name = format!(
-        "qh_gis_{}_{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .subsec_nanos()
-    );
-    let mut c = postgres::Client::connect(&admin, postgres::NoTls)
-        .unwrap_or_else(|e| panic!("connecting to QUYHOACH_TEST_PG: {e}"));
-    c.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
-    let base = admin.rsplit_once('/').unwrap().0;
-    Some(format!("{base}/{name}"))
-}
-
-/// Gives the database's layers the embedded store's import times (the data are the same;
-/// the imports ran a few seconds apart, and reports print the date of the data).
-fn same_import_times(url: &str, store: &Path) {
-    let ix = Index::load(store).unwrap();
-    let mut c = postgres::Client::connect(url, postgres::NoTls).unwrap();
-    for id in ix.layer_ids() {
-        let at = &ix.layer_entry(id).unwrap().imported_at;
-        let n = c
-            .execute(
-                "UPDATE quyhoach_layers SET entry = jsonb_set(entry, '{imported_at}', to_jsonb($2::text)) WHERE id = $1",
-                &[&id, at],
-            )
-            .unwrap();
-        assert_eq!(n, 1, "layer {id} is missing from the database");
-    }
-}
-
 #[test]
 fn postgis_gives_the_embedded_stores_answers() {
-    let Some(url) = new_database() else { return };
+    let Some(url) = quyhoach_data::testing::new_pg_database("qh_gis") else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let sources = demo::generate(
         &DemoOptions {
@@ -79,9 +37,8 @@ fn postgis_gives_the_embedded_stores_answers() {
     demo::import_sources(&sources, &store, false, &[]).unwrap();
     let reports = demo::import_sources(&sources, Path::new(&url), false, &[]).unwrap();
     assert_eq!(reports.len(), sources.imports.len());
-    same_import_times(&url, &store);
-
     let ix = Index::load(&store).unwrap();
+    quyhoach_data::testing::same_import_times(&url, &ix);
     let pg = PgData::open(&url).unwrap();
     // The same catalog: layers, counts, bounds, columns, plans.
     assert_eq!(
@@ -111,7 +68,9 @@ fn postgis_gives_the_embedded_stores_answers() {
 
 #[test]
 fn a_postgis_import_replaces_a_layer_whole_or_not_at_all() {
-    let Some(url) = new_database() else { return };
+    let Some(url) = quyhoach_data::testing::new_pg_database("qh_gis") else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let sources = demo::generate(
         &DemoOptions {
@@ -208,7 +167,9 @@ fn a_postgis_import_replaces_a_layer_whole_or_not_at_all() {
 
 #[test]
 fn text_with_tabs_newlines_backslashes_and_sql_round_trips() {
-    let Some(url) = new_database() else { return };
+    let Some(url) = quyhoach_data::testing::new_pg_database("qh_gis") else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let names = [
         "Xã\tVĩnh Thanh",
@@ -275,7 +236,9 @@ fn a_streaming_replica_serves_what_the_primary_imported() {
         eprintln!("note: QUYHOACH_TEST_PG_REPLICA not set; replica test skipped");
         return;
     };
-    let Some(url) = new_database() else { return };
+    let Some(url) = quyhoach_data::testing::new_pg_database("qh_gis") else {
+        return;
+    };
     let db = url.rsplit_once('/').unwrap().1.to_string();
     let replica = with_database(&replica, &db);
     let dir = tempfile::tempdir().unwrap();
@@ -478,7 +441,9 @@ fn lookups_agree(ix: &Index, pg: &PgData) {
 
 #[test]
 fn a_connection_the_database_closed_is_made_again() {
-    let Some(url) = new_database() else { return };
+    let Some(url) = quyhoach_data::testing::new_pg_database("qh_gis") else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let sources = demo::generate(
         &DemoOptions {

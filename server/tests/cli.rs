@@ -524,32 +524,11 @@ fn a_url_as_store_is_refused_where_a_directory_is_needed_and_nothing_is_made() {
     assert!(!stderr(&o).contains("is a URL"), "{}", stderr(&o));
 }
 
-/// A new database on `QUYHOACH_TEST_PG`'s server (None without it; a failure under CI).
-fn new_database() -> Option<String> {
-    let Ok(admin) = std::env::var("QUYHOACH_TEST_PG") else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "QUYHOACH_TEST_PG is not set: the PostGIS store must be tested (scripts/test.sh)"
-        );
-        eprintln!("note: QUYHOACH_TEST_PG not set; PostGIS CLI test skipped");
-        return None;
-    };
-    let name = format!(
-        "qh_cli_{}_{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .subsec_nanos()
-    );
-    let mut c = postgres::Client::connect(&admin, postgres::NoTls).unwrap();
-    c.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
-    Some(format!("{}/{name}", admin.rsplit_once('/').unwrap().0))
-}
-
 #[test]
 fn plans_and_layers_go_into_a_postgis_store() {
-    let Some(url) = new_database() else { return };
+    let Some(url) = quyhoach_data::testing::new_pg_database("qh_cli") else {
+        return;
+    };
     // A password in the URL (trust authentication ignores it) is never printed.
     let url = url.replacen("quyhoach@", "quyhoach:s3cret-pw@", 1);
     let dir = tempfile::tempdir().unwrap();
@@ -639,7 +618,9 @@ fn plans_and_layers_go_into_a_postgis_store() {
 
 #[test]
 fn tiles_from_a_postgis_store_are_the_embedded_stores_bytes() {
-    let Some(url) = new_database() else { return };
+    let Some(url) = quyhoach_data::testing::new_pg_database("qh_cli") else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let sources = generate(
         &DemoOptions {

@@ -15,7 +15,7 @@ use super::PgLayer;
 use crate::index::{commune_key, FeatureOut, ValueRef};
 use crate::lookup::{check_lon_lat, empty_commune, unknown_commune, FeatureValues, Lookup};
 use crate::planning::{FeatureId, QueryError};
-use crate::schema::{FieldType, Kind};
+use crate::schema::Kind;
 use crate::store::Catalog;
 
 /// The public columns of a layer (never `private_*`).
@@ -29,6 +29,17 @@ fn public_columns(layer: &PgLayer) -> Vec<&str> {
         .collect()
 }
 
+/// A row's geometry as the index gives it: a MultiPolygon for polygonal kinds, else a
+/// MultiLineString.
+fn layer_geometry(layer: &PgLayer, row: &Row) -> Result<Geometry<f64>, QueryError> {
+    let g = geometry(row)?;
+    Ok(if layer.entry.kind.is_polygonal() {
+        Geometry::MultiPolygon(multipolygon(g))
+    } else {
+        Geometry::MultiLineString(multilinestring(g))
+    })
+}
+
 /// A row as a served feature: its public properties as the index serialises its columns.
 fn feature_out(
     layer_id: &str,
@@ -38,26 +49,18 @@ fn feature_out(
     row: &Row,
 ) -> Result<FeatureOut, QueryError> {
     let id = FeatureId::try_from(row.get::<_, i32>(0)).map_err(internal)?;
-    let g = geometry(row)?;
-    let geometry = if layer.entry.kind.is_polygonal() {
-        Geometry::MultiPolygon(multipolygon(g))
-    } else {
-        Geometry::MultiLineString(multilinestring(g))
-    };
+    let geometry = layer_geometry(layer, row)?;
     let mut properties = Map::new();
-    for ((name, cell), column) in names.iter().zip(select.cells(row)).zip(
-        names
-            .iter()
-            .map(|n| layer.entry.columns.iter().find(|c| c.name == *n)),
-    ) {
-        let value = match (cell, column.map(|c| c.ty)) {
-            (Cell::Str(s), _) => Value::String(s),
-            (Cell::Int(i), _) => Value::from(i),
-            (c @ Cell::Double(_), Some(FieldType::Double)) => c
+    // The cells are typed by their columns already (`Select`).
+    for (name, cell) in names.iter().zip(select.cells(row)) {
+        let value = match cell {
+            Cell::Str(s) => Value::String(s),
+            Cell::Int(i) => Value::from(i),
+            c @ Cell::Double(_) => c
                 .double()
                 .and_then(Number::from_f64)
                 .map_or(Value::Null, Value::Number),
-            _ => Value::Null,
+            Cell::Null => Value::Null,
         };
         properties.insert((*name).to_string(), value);
     }
@@ -256,12 +259,7 @@ impl PgData {
         );
         for row in self.query(&sql, &[&bbox[0], &bbox[1], &bbox[2], &bbox[3]])? {
             let id = FeatureId::try_from(row.get::<_, i32>(0)).map_err(internal)?;
-            let g = geometry(&row)?;
-            let g = if l.entry.kind.is_polygonal() {
-                Geometry::MultiPolygon(multipolygon(g))
-            } else {
-                Geometry::MultiLineString(multilinestring(g))
-            };
+            let g = layer_geometry(l, &row)?;
             let cells = select.cells(&row);
             visit(
                 RowRef {
