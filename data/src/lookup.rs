@@ -4,9 +4,11 @@
 //! ([`crate::pg::planning::PgData`]) implement it and give the same answers (same features,
 //! same order, same JSON), checked side by side in `data/tests/postgis.rs`.
 
-use crate::index::{FeatureOut, ValueRef};
-use crate::planning::{FeatureId, PlanningData, QueryError};
-use crate::store::Catalog;
+use geo_types::Geometry;
+
+use crate::index::{FeatureOut, Index, SearchHit, ValueRef};
+use crate::planning::{Cancel, FeatureId, PlanningData, QueryError, Report, Site};
+use crate::store::{Catalog, LayerEntry};
 
 /// The lookups a store answers (besides the report's questions, [`PlanningData`]).
 pub trait Lookup: PlanningData {
@@ -30,6 +32,99 @@ pub trait Lookup: PlanningData {
         sheet: i64,
         parcel: i64,
     ) -> Result<Vec<FeatureOut>, QueryError>;
+}
+
+/// Everything the server asks of a store, whatever holds the data: the report's questions
+/// ([`PlanningData`]), the citizen's lookups ([`Lookup`]), features in a box (OGC API, lists),
+/// a visit of the features near a box (tiles, previews, notices) and the type-ahead search.
+/// The embedded index and the PostGIS store implement it; the server holds an
+/// `Arc<dyn Store>` and never names either.
+pub trait Store: Lookup {
+    /// Where the data is, to show (a directory, or a `postgresql://` URL without its
+    /// password).
+    fn location(&self) -> String;
+
+    /// A layer's catalog entry.
+    fn layer_entry(&self, layer: &str) -> Option<&LayerEntry> {
+        self.catalog().layers.get(layer)
+    }
+
+    /// Layer ids, in catalog order.
+    fn layer_ids(&self) -> Vec<&str> {
+        self.catalog().layers.keys().map(String::as_str).collect()
+    }
+
+    /// Features whose geometry intersects the box `[w, s, e, n]` (every feature when `None`),
+    /// ordered by id, `limit` from `offset`: the page and the number matched. `limit` is at
+    /// most [`crate::index::MAX_PAGE`], the box at most [`crate::index::MAX_BBOX_AREA_DEG2`];
+    /// an unknown layer is [`QueryError::NotFound`].
+    fn features_in_bbox(
+        &self,
+        layer: &str,
+        bbox: Option<[f64; 4]>,
+        limit: usize,
+        offset: usize,
+    ) -> Result<(Vec<FeatureOut>, usize), QueryError>;
+
+    /// Calls `visit` with every feature of `layer` whose box meets `bbox` (perhaps a few
+    /// more: callers clip or test), lending its public values and its geometry. An unknown
+    /// layer is [`QueryError::NotFound`].
+    fn visit(
+        &self,
+        layer: &str,
+        bbox: [f64; 4],
+        visit: &mut dyn FnMut(&dyn FeatureValues, &Geometry<f64>),
+    ) -> Result<(), QueryError>;
+
+    /// Type-ahead search (communes, hamlets, addresses, roads, plans, parcel numbers).
+    fn search(&self, q: &str, limit: usize) -> Result<Vec<SearchHit>, QueryError>;
+
+    /// The layer and id of each parcel [`Lookup::parcels_by_number`] returns, when the store
+    /// knows them without a query (the index's binary search: the report cache's fast path);
+    /// `None` otherwise.
+    fn known_parcel_ids(
+        &self,
+        commune: &str,
+        sheet: i64,
+        parcel: i64,
+    ) -> Option<Vec<(String, FeatureId)>> {
+        let _ = (commune, sheet, parcel);
+        None
+    }
+
+    /// The embedded index, when this is one (the lesson generator reads its columns).
+    fn as_index(&self) -> Option<&Index> {
+        None
+    }
+}
+
+impl dyn Store + '_ {
+    /// The planning report of a site (a parcel, or a drawn polygon up to
+    /// [`crate::planning::MAX_SITE_AREA_M2`]).
+    pub fn report(&self, site: &Site) -> Result<Report, QueryError> {
+        crate::planning::report(
+            self,
+            site,
+            &Cancel::new(),
+            crate::planning::MAX_SITE_AREA_M2,
+        )
+    }
+
+    /// [`report`](Self::report) that stops with [`QueryError::Cancelled`] soon after `cancel`
+    /// is cancelled or expires.
+    pub fn report_with_cancel(&self, site: &Site, cancel: &Cancel) -> Result<Report, QueryError> {
+        crate::planning::report(self, site, cancel, crate::planning::MAX_SITE_AREA_M2)
+    }
+
+    /// [`report_with_cancel`](Self::report_with_cancel) of a drawn site up to `max_area_m2`.
+    pub fn report_within(
+        &self,
+        site: &Site,
+        cancel: &Cancel,
+        max_area_m2: f64,
+    ) -> Result<Report, QueryError> {
+        crate::planning::report(self, site, cancel, max_area_m2)
+    }
 }
 
 /// Refuses a point that is not WGS 84 longitude, latitude.
@@ -59,6 +154,15 @@ pub(crate) fn unknown_commune(commune: &str) -> QueryError {
     QueryError::NotFound(format!(
         "unknown commune '{commune}': give a commune code or name found in the store (search finds them)"
     ))
+}
+
+impl<T: FeatureValues + ?Sized> FeatureValues for &T {
+    fn id(&self) -> FeatureId {
+        (**self).id()
+    }
+    fn value(&self, column: &str) -> Option<ValueRef<'_>> {
+        (**self).value(column)
+    }
 }
 
 /// A feature lent to a visitor (tiles, a commune's box): its id and its public values by

@@ -29,7 +29,7 @@ use geo_types::{Coord, Geometry, LineString, Polygon};
 
 use crate::demo::Rng;
 use crate::encoding::{encode_tcvn3, encode_vni, TextEncoding};
-use crate::index::Index;
+use crate::lookup::Store;
 use crate::schema::Kind;
 use crate::srs::{find_province, provinces, Province, ResolvedSrs, SrsSpec};
 
@@ -147,7 +147,7 @@ pub struct Sample {
 /// The province of the store's parcels: the one its parcels layer was imported with
 /// (`vn2000:<province>`), else the one whose box holds the parcels' centre and whose meridian
 /// is the one the source was in (the smallest such box), else the smallest box holding it.
-pub fn store_province(index: &Index) -> Option<&'static Province> {
+pub fn store_province(index: &dyn Store) -> Option<&'static Province> {
     let entry = parcels_layer(index).and_then(|l| index.layer_entry(l))?;
     if let Some(p) = entry
         .source
@@ -183,7 +183,7 @@ pub fn store_province(index: &Index) -> Option<&'static Province> {
 }
 
 /// The store's first parcels layer.
-fn parcels_layer(index: &Index) -> Option<&str> {
+fn parcels_layer(index: &dyn Store) -> Option<&str> {
     index.layer_ids().into_iter().find(|l| {
         index
             .layer_entry(l)
@@ -204,7 +204,7 @@ struct Picked {
 
 /// [`SAMPLE_PARCELS`] neighbouring simple parcels (one polygon, no hole, at most 64 vertices)
 /// around the parcel in the middle of the layer's order.
-fn pick_parcels(index: &Index) -> Result<Vec<Picked>, PracticeError> {
+fn pick_parcels(index: &dyn Store) -> Result<Vec<Picked>, PracticeError> {
     let layer = parcels_layer(index).ok_or(PracticeError::NoParcels)?;
     let entry = index.layer_entry(layer).ok_or(PracticeError::NoParcels)?;
     if (entry.count as usize) < SAMPLE_PARCELS {
@@ -223,7 +223,7 @@ fn pick_parcels(index: &Index) -> Result<Vec<Picked>, PracticeError> {
     let mut centre = None;
     let mid = entry.count as u32 / 2;
     for id in (mid..entry.count as u32).chain(0..mid).take(5000) {
-        if let Some(f) = index.feature(layer, id) {
+        if let Ok(Some(f)) = index.feature(layer, id) {
             if let Some(c) = simple(&f.geometry).as_ref().and_then(centre_of) {
                 centre = Some(c);
                 break;
@@ -394,7 +394,7 @@ const LAYOUTS: [Layout; 2] = [
 ];
 
 /// Writes the samples of a store (deterministic for its data).
-pub fn samples(index: &Index) -> Result<Vec<Sample>, PracticeError> {
+pub fn samples(index: &dyn Store) -> Result<Vec<Sample>, PracticeError> {
     let province = store_province(index).ok_or(PracticeError::NoProvince)?;
     let parcels = pick_parcels(index)?;
     let spec = SrsSpec::Vn2000Tm3 {

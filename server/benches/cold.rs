@@ -87,7 +87,8 @@ fn setup() -> (Option<tempfile::TempDir>, IndexSource, [f64; 4]) {
         .layer_entry("zones-qhpk-2000")
         .map(|e| e.bounds)
         .expect("the demo's zoning plan zones-qhpk-2000");
-    let src = IndexSource::for_tileset(&index, "planning").expect("tile set");
+    let store: Arc<dyn quyhoach_data::lookup::Store> = index;
+    let src = IndexSource::for_tileset(&store, "planning").expect("tile set");
     (tmp, src, town)
 }
 

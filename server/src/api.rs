@@ -8,8 +8,9 @@ use axum::extract::{Path, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::Json;
-use quyhoach_data::index::{FeatureOut, Index, SearchHit};
+use quyhoach_data::index::{FeatureOut, SearchHit};
 use quyhoach_data::landuse;
+use quyhoach_data::lookup::Store;
 use quyhoach_data::planning::{self, Cancel, FeatureId, Site};
 use quyhoach_data::plans::Plan;
 use schemars::JsonSchema;
@@ -30,7 +31,7 @@ use crate::upload::Uploads;
 #[derive(Clone)]
 pub struct ApiState {
     /// The loaded store.
-    pub index: std::sync::Arc<Index>,
+    pub index: std::sync::Arc<dyn Store>,
     /// The data version's weak ETag ([`crate::version::data_etag`]).
     pub etag: std::sync::Arc<str>,
     /// Finished parcel reports of this data version (JSON and its gzip).
@@ -477,7 +478,7 @@ fn projected_point(p: &Params) -> Result<Option<(f64, f64)>> {
 
 async fn blocking<T: Send + 'static>(
     st: &ApiState,
-    f: impl FnOnce(&Index) -> Result<T> + Send + 'static,
+    f: impl FnOnce(&dyn Store) -> Result<T> + Send + 'static,
 ) -> Result<T> {
     blocking_cancellable(st, move |ix, _| f(ix)).await
 }
@@ -491,12 +492,12 @@ pub const REPORT_DEADLINE: Duration = crate::REQUEST_TIMEOUT.saturating_sub(Dura
 /// up, or the client went away): work that checks it stops then instead of running on.
 async fn blocking_cancellable<T: Send + 'static>(
     st: &ApiState,
-    f: impl FnOnce(&Index, &Cancel) -> Result<T> + Send + 'static,
+    f: impl FnOnce(&dyn Store, &Cancel) -> Result<T> + Send + 'static,
 ) -> Result<T> {
     let index = st.index.clone();
     let cancel = Cancel::with_timeout(REPORT_DEADLINE);
     let _stop_when_dropped = cancel.guard();
-    tokio::task::spawn_blocking(move || f(&index, &cancel)).await?
+    tokio::task::spawn_blocking(move || f(&*index, &cancel)).await?
 }
 
 /// `GET /api/v1/parcels/at?lon=&lat=` or `?x=&y=&srs=` (aliases `easting`, `northing`).
@@ -608,7 +609,7 @@ async fn with_parcel<T: Send + 'static>(
     st: &ApiState,
     (commune, sheet, parcel): (String, String, String),
     p: &Params,
-    f: impl FnOnce(&Index, FeatureOut) -> Result<T> + Send + 'static,
+    f: impl FnOnce(&dyn Store, FeatureOut) -> Result<T> + Send + 'static,
 ) -> Result<T> {
     p.allow(&["n"])?;
     let n = p.int("n", 1, 1_000)?;
@@ -786,18 +787,17 @@ async fn parcel_report_cached(
     p.allow(&["n"])?;
     let n = p.int("n", 1, 1_000)?;
     let (sheet, parcel) = parse_parcel_path(&path.1, &path.2)?;
-    let key: Option<ReportKey> = st
-        .index
-        .parcel_ids_by_number(&path.0, sheet, parcel)
-        .ok()
-        .and_then(|ids| {
-            let i = match (ids.len(), n) {
-                (_, Some(n)) => usize::try_from(n).ok()?.checked_sub(1)?,
-                (1, None) => 0,
-                _ => return None,
-            };
-            ids.get(i).map(|&(layer, id)| (layer.to_string(), id))
-        });
+    let key: Option<ReportKey> =
+        st.index
+            .known_parcel_ids(&path.0, sheet, parcel)
+            .and_then(|ids| {
+                let i = match (ids.len(), n) {
+                    (_, Some(n)) => usize::try_from(n).ok()?.checked_sub(1)?,
+                    (1, None) => 0,
+                    _ => return None,
+                };
+                ids.get(i).cloned()
+            });
     if let Some(key) = &key {
         if let Some(hit) = st.reports.get(key).await {
             return Ok(hit);
@@ -812,7 +812,7 @@ async fn parcel_report_cached(
 
 /// The finished report of parcel `f`, with its links, serialised straight from the report
 /// (no JSON value tree in between: that was a third of the time of a report).
-fn build_report(ix: &Index, f: FeatureOut) -> Result<std::sync::Arc<CachedReport>> {
+fn build_report(ix: &dyn Store, f: FeatureOut) -> Result<std::sync::Arc<CachedReport>> {
     let report = ix.report(&Site::Parcel {
         layer: f.layer.clone(),
         id: f.id,
@@ -1064,7 +1064,7 @@ pub async fn report(State(st): State<ApiState>, p: Params, body: Bytes) -> Resul
                 )
             }
             Req::Feature(layer, id) => {
-                let f = ix.feature(&layer, id).ok_or_else(|| {
+                let f = ix.feature(&layer, id)?.ok_or_else(|| {
                     AppError::not_found(format!("no feature {id} in layer '{layer}'"))
                 })?;
                 let path = parcel_path(&f.properties);

@@ -47,7 +47,17 @@ pub fn import_plans(file: &Path, store: &Path) -> anyhow::Result<usize> {
 /// Generates the district and imports it into `b.store`.
 pub fn build_demo(b: &DemoBuild) -> anyhow::Result<()> {
     let t0 = std::time::Instant::now();
-    let sources_dir = b.store.join("sources");
+    // A PostGIS store has no directory: the generated sources go to a temporary one.
+    let on_database = quyhoach_data::pg::is_url(&b.store.to_string_lossy());
+    let temp = if on_database {
+        Some(tempfile::tempdir()?)
+    } else {
+        None
+    };
+    let sources_dir = match &temp {
+        Some(t) => t.path().join("sources"),
+        None => b.store.join("sources"),
+    };
     let bar = if b.verbose {
         let bar = indicatif::ProgressBar::new(b.parcels as u64);
         bar.set_style(

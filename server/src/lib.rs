@@ -92,8 +92,8 @@ pub fn store_dir(value: &str) -> Result<std::path::PathBuf, String> {
     if is_url(value) {
         return Err(format!(
             "'{value}' is a URL; this command takes a store directory. A PostGIS store \
-             (postgresql://…) is taken by `import`, `plans import`, `plans list`, `plans show`, \
-             `info` and `tiles`; serving one is not built yet (see docs/deploy.md). The portal's own \
+             (postgresql://…) is taken by `import`, `plans import|list|show`, `info`, `tiles`, \
+             `demo` and `serve`; `plans add|remove` edit a directory's catalog. The portal's own \
              state goes to PostgreSQL with --db-url"
         ));
     }
@@ -255,7 +255,7 @@ async fn style_json(
 ) -> error::Result<Response> {
     q.allow(&[])?;
     let base = proxy::base_url(&headers);
-    let mut doc = style::planning_style(&st.index, &base);
+    let mut doc = style::planning_style(&*st.index, &base);
     if let Some(tj) = tiles::tilejson_of(&st.tiles, &base, tiles::COMBINED_TILESET) {
         style::inline_tileset(&mut doc, &tj);
     }

@@ -7,14 +7,22 @@
 //! old store; every request that arrives after the swap gets the new one; none fails. If the
 //! new store cannot be loaded (an import still writing, a broken file), the old one stays and
 //! the next check tries again. For a moment both stores are in memory.
+//!
+//! A PostGIS store (`postgresql://…`) is watched the same way: its stamp is a hash of the
+//! catalog tables (an import commits a new table name and entry), read from the primary or a
+//! replica; a change opens a new [`PgData`] (catalog, communes, search terms) and swaps it
+//! in. Servers on a replica see an import when the replica has replayed its commit.
 
 use std::path::{Path, PathBuf};
+
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use arc_swap::ArcSwap;
 use axum::Router;
 use quyhoach_data::index::Index;
+use quyhoach_data::lookup::Store;
+use quyhoach_data::pg::planning::PgData;
 use quyhoach_data::store::CATALOG_FILE;
 
 use axum::extract::FromRef;
@@ -26,26 +34,80 @@ use crate::tiles::TileConfig;
 /// How often the catalog is checked for a new import.
 pub const DEFAULT_RELOAD_INTERVAL: Duration = Duration::from_secs(2);
 
-/// What identifies a catalog file on disk without reading it.
+/// What identifies a version of the store without loading it: a catalog file's metadata, or
+/// a hash of a database's catalog tables.
 #[derive(Clone, Debug, PartialEq)]
-struct Stamp {
-    len: u64,
-    modified: Option<SystemTime>,
-    inode: u64,
+enum Stamp {
+    File {
+        len: u64,
+        modified: Option<SystemTime>,
+        inode: u64,
+    },
+    Database(String),
 }
 
-fn stamp(store: &Path) -> Option<Stamp> {
-    let m = std::fs::metadata(store.join(CATALOG_FILE)).ok()?;
-    Some(Stamp {
-        len: m.len(),
-        modified: m.modified().ok(),
-        inode: std::os::unix::fs::MetadataExt::ino(&m),
-    })
+/// Where the served data is.
+#[derive(Clone, Debug)]
+pub enum Source {
+    /// An embedded store's directory.
+    Dir(PathBuf),
+    /// A PostGIS database (`postgresql://…`).
+    Database(String),
+}
+
+impl Source {
+    /// A `--store` value: a `postgresql://` URL or a directory.
+    pub fn of(store: &Path) -> Source {
+        let text = store.to_string_lossy();
+        if quyhoach_data::pg::is_url(&text) {
+            Source::Database(text.into_owned())
+        } else {
+            Source::Dir(store.to_path_buf())
+        }
+    }
+
+    /// To show: the directory, or the URL without its password.
+    pub fn shown(&self) -> String {
+        match self {
+            Source::Dir(d) => d.display().to_string(),
+            Source::Database(url) => quyhoach_data::pg::shown_url(url),
+        }
+    }
+
+    fn stamp(&self) -> Option<Stamp> {
+        match self {
+            Source::Dir(store) => {
+                let m = std::fs::metadata(store.join(CATALOG_FILE)).ok()?;
+                Some(Stamp::File {
+                    len: m.len(),
+                    modified: m.modified().ok(),
+                    inode: std::os::unix::fs::MetadataExt::ino(&m),
+                })
+            }
+            Source::Database(url) => quyhoach_data::pg::catalog_stamp(url)
+                .map_err(|e| tracing::warn!("checking the database's catalog: {e}"))
+                .ok()
+                .map(Stamp::Database),
+        }
+    }
+
+    /// Loads the store: the index into memory, or a database's catalog (and, for a server,
+    /// its search terms).
+    pub fn load(&self, progress: bool) -> anyhow::Result<Arc<dyn Store>> {
+        Ok(match self {
+            Source::Dir(d) => Arc::new(Index::load_with_progress(d, progress)?),
+            Source::Database(url) => {
+                let data = PgData::open(url)?;
+                data.prepare_search()?;
+                Arc::new(data)
+            }
+        })
+    }
 }
 
 /// The served store and its router.
 pub struct Live {
-    store: PathBuf,
+    store: Source,
     tiles: TileConfig,
     server: Arc<ServerConfig>,
     current: ArcSwap<(AppState, Router)>,
@@ -60,13 +122,23 @@ impl Live {
         tiles: TileConfig,
         server: Arc<ServerConfig>,
     ) -> anyhow::Result<Self> {
-        let before = stamp(store);
-        let state = AppState::with_config(Arc::new(index), &tiles, server.clone())?;
+        Self::serve(Source::of(store), Arc::new(index), tiles, server)
+    }
+
+    /// Serves `data`, loaded from `store`.
+    pub fn serve(
+        store: Source,
+        data: Arc<dyn Store>,
+        tiles: TileConfig,
+        server: Arc<ServerConfig>,
+    ) -> anyhow::Result<Self> {
+        let before = store.stamp();
+        let state = AppState::with_config(data, &tiles, server.clone())?;
         let router = crate::app(state.clone());
         // Followed parcels whose planning changed while the server was down.
         crate::portal::alerts::on_data(&PortalState::from_ref(&state));
         Ok(Live {
-            store: store.to_path_buf(),
+            store,
             tiles,
             server,
             current: ArcSwap::from_pointee((state, router)),
@@ -87,7 +159,7 @@ impl Live {
     /// Loads the store again if its catalog changed since the last load; true if it did.
     /// Blocking (loading takes seconds for a province).
     pub fn reload_if_changed(&self) -> anyhow::Result<bool> {
-        let now = stamp(&self.store);
+        let now = self.store.stamp();
         {
             let last = self
                 .stamp
@@ -103,14 +175,14 @@ impl Live {
 
     /// Loads the store again now.
     pub fn reload_now(&self) -> anyhow::Result<()> {
-        self.reload(stamp(&self.store))
+        self.reload(self.store.stamp())
     }
 
     fn reload(&self, seen: Option<Stamp>) -> anyhow::Result<()> {
         let t0 = std::time::Instant::now();
-        let index = Index::load(&self.store)?;
+        let data = self.store.load(false)?;
         let old = self.current.load_full();
-        let mut state = AppState::with_config(Arc::new(index), &self.tiles, self.server.clone())?;
+        let mut state = AppState::with_config(data, &self.tiles, self.server.clone())?;
         // The label fonts do not change with the data: keep what is rendered.
         state.glyphs = old.0.glyphs.clone();
         let changed = state.etag != old.0.etag;
@@ -124,7 +196,7 @@ impl Live {
             crate::portal::alerts::on_data(&PortalState::from_ref(&self.current.load().0));
             println!(
                 "reloaded {} in {:.1}s: data version {}",
-                self.store.display(),
+                self.store.shown(),
                 t0.elapsed().as_secs_f64(),
                 self.current.load().0.etag
             );

@@ -14,11 +14,12 @@ use clap::{Args, Parser, Subcommand};
 
 use quyhoach_data::encoding::TextEncoding;
 use quyhoach_data::import::{self, ImportOptions};
+use quyhoach_data::lookup::Store as StoreTrait;
 use quyhoach_data::plans::{Decision, Plan};
 use quyhoach_data::schema::Kind;
 use quyhoach_data::srs::SrsSpec;
 use quyhoach_data::store::{Catalog, Store};
-use quyhoach_server::tiles::{StoreSource, TileStore};
+use quyhoach_server::tiles::StoreSource;
 
 /// quyhoach — planning-data lookup portal for Vietnam's national planning information system.
 #[derive(Parser)]
@@ -200,9 +201,10 @@ struct TilesArgs {
 
 #[derive(Args)]
 struct ServeArgs {
-    /// Store directory (default `demo-store`). Without it but with `--pmtiles`, only the
-    /// archives are served (tiles, TileJSON, `/tiles`, health): no store is loaded.
-    #[arg(long, env = "QUYHOACH_STORE", value_parser = quyhoach_server::store_dir)]
+    /// Store directory (default `demo-store`) or PostGIS database (postgresql://user@host/db,
+    /// a primary or a streaming replica). Without it but with `--pmtiles`, only the archives
+    /// are served (tiles, TileJSON, `/tiles`, health): no store is loaded.
+    #[arg(long, env = "QUYHOACH_STORE", value_parser = quyhoach_server::store_location)]
     store: Option<PathBuf>,
     /// Address to listen on.
     #[arg(long, env = "QUYHOACH_LISTEN", default_value = "127.0.0.1:8080")]
@@ -255,16 +257,35 @@ struct PortalArgs {
 
 impl PortalArgs {
     fn config(&self, store: &Path) -> anyhow::Result<quyhoach_server::portal::PortalConfig> {
-        let path = self
-            .db
-            .clone()
-            .unwrap_or_else(|| store.join("portal.sqlite"));
+        // A PostGIS store has no directory for the portal's files: its state goes to the same
+        // database unless --db-url names another (servers on a read-only replica must name the
+        // primary), and workshops need --db FILE.
+        let on_database = quyhoach_data::pg::is_url(&store.to_string_lossy());
+        let db_url = match (&self.db_url, on_database) {
+            (Some(u), _) => Some(u.clone()),
+            (None, true) => Some(store.to_string_lossy().into_owned()),
+            (None, false) => None,
+        };
         if let Some(dir) = &self.lessons {
             quyhoach_server::portal::lessons::validate_dir(dir)
                 .with_context(|| format!("checking the lessons in {}", dir.display()))?;
         }
-        let db = match quyhoach_server::portal::db::Db::open(&path) {
-            Ok(db) => {
+        let path = match (&self.db, on_database) {
+            (Some(p), _) => Some(p.clone()),
+            (None, false) => Some(store.join("portal.sqlite")),
+            (None, true) => None,
+        };
+        let opened = match &path {
+            Some(path) => quyhoach_server::portal::db::Db::open(path).map(Some),
+            None => {
+                println!("no portal database file (the store is PostGIS): workshops answer 503 — pass --db FILE to have them");
+                Ok(None)
+            }
+        };
+        let path = path.unwrap_or_default();
+        let db = match opened {
+            Ok(None) => None,
+            Ok(Some(db)) => {
                 println!("portal database {}", path.display());
                 Some(std::sync::Arc::new(db))
             }
@@ -285,7 +306,7 @@ impl PortalArgs {
         if !(1..=3650).contains(&self.contact_retention_days) {
             bail!("--contact-retention-days must be 1 to 3650");
         }
-        let state = quyhoach_server::portal::sql::StateDb::open(self.db_url.as_deref(), db.clone())
+        let state = quyhoach_server::portal::sql::StateDb::open(db_url.as_deref(), db.clone())
             .context("opening the state database (--db-url)")?;
         if let Some(quyhoach_server::portal::sql::StateDb::Postgres(p)) = &state {
             println!("state database {p:?}");
@@ -450,7 +471,7 @@ struct PlanAddArgs {
 #[derive(Args)]
 struct DemoArgs {
     /// Store directory for the demo.
-    #[arg(long, env = "QUYHOACH_STORE", default_value = "demo-store", value_parser = quyhoach_server::store_dir)]
+    #[arg(long, env = "QUYHOACH_STORE", default_value = "demo-store", value_parser = quyhoach_server::store_location)]
     store: PathBuf,
     /// Address to serve on once the store is ready.
     #[arg(long, env = "QUYHOACH_LISTEN", default_value = "127.0.0.1:8080")]
@@ -687,14 +708,7 @@ fn shown_store(store: &Path) -> String {
     if !quyhoach_data::pg::is_url(&text) {
         return store.display().to_string();
     }
-    match (text.find("://"), text.rfind('@')) {
-        (Some(s), Some(at)) if at > s => {
-            let user = &text[s + 3..at];
-            let user = user.split_once(':').map_or(user, |(u, _)| u);
-            format!("{}{user}@{}", &text[..s + 3], &text[at + 1..])
-        }
-        _ => text.into_owned(),
-    }
+    quyhoach_data::pg::shown_url(&text)
 }
 
 fn run_info(store: &Path, json: bool) -> anyhow::Result<()> {
@@ -787,9 +801,12 @@ fn run_demo(args: DemoArgs) -> anyhow::Result<()> {
         parcels: args.parcels,
         seed: args.seed,
     };
+    // A PostGIS store is built each time (each layer replaced in one transaction).
+    let on_database = quyhoach_data::pg::is_url(&args.store.to_string_lossy());
     let existing: Option<DemoStamp> = std::fs::read_to_string(&stamp_path)
         .ok()
-        .and_then(|t| serde_json::from_str(&t).ok());
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .filter(|_| !on_database);
     if !args.force && existing.as_ref() == Some(&wanted) && Store::open(&args.store).is_ok() {
         println!(
             "demo store {} already holds the district ({} parcels, seed {}); reusing it",
@@ -799,13 +816,15 @@ fn run_demo(args: DemoArgs) -> anyhow::Result<()> {
         );
     } else {
         build_demo(&args)?;
-        std::fs::write(&stamp_path, serde_json::to_string(&wanted)?)?;
+        if !on_database {
+            std::fs::write(&stamp_path, serde_json::to_string(&wanted)?)?;
+        }
     }
     run_info(&args.store, false)?;
     if args.no_serve {
         println!(
             "the demo store is ready; serve it with `quyhoach serve --store {}`",
-            args.store.display()
+            shown_store(&args.store)
         );
         return Ok(());
     }
@@ -825,7 +844,7 @@ fn run_demo(args: DemoArgs) -> anyhow::Result<()> {
 fn open_demo_consultation(
     store: &Path,
     state: &quyhoach_server::state::ServerConfig,
-    index: &quyhoach_data::index::Index,
+    index: &dyn quyhoach_data::lookup::Store,
 ) -> anyhow::Result<()> {
     let Some(db) = &state.portal.state else {
         return Ok(());
@@ -834,7 +853,7 @@ fn open_demo_consultation(
     println!(
         "officials answer at /#/official; make the first account with: \
          target/release/quyhoach users add --store {} --username admin --name \"Quản trị\" --role admin",
-        store.display()
+        shown_store(store)
     );
     Ok(())
 }
@@ -858,19 +877,21 @@ fn run_serve(
         println!("removed {swept} upload directories left by a stopped server");
     }
     let t0 = std::time::Instant::now();
-    let index = quyhoach_data::index::Index::load_with_progress(store, !quiet)
-        .with_context(|| format!("loading the store {}", store.display()))?;
+    let source = quyhoach_server::live::Source::of(store);
+    let index = source
+        .load(!quiet)
+        .with_context(|| format!("loading the store {}", source.shown()))?;
     let features: u64 = index.catalog().layers.values().map(|l| l.count).sum();
     println!(
         "loaded {} layers, {features} features from {} in {:.1}s",
         index.catalog().layers.len(),
-        store.display(),
+        source.shown(),
         t0.elapsed().as_secs_f64()
     );
     if demo {
-        open_demo_consultation(store, &server, &index)?;
+        open_demo_consultation(store, &server, &*index)?;
     }
-    let live = quyhoach_server::live::Live::new(store, index, tiles.clone(), server)?;
+    let live = quyhoach_server::live::Live::serve(source, index, tiles.clone(), server)?;
     for a in &tiles.archives {
         println!("serving archive {}", a.display());
     }
@@ -974,15 +995,14 @@ fn parse_bbox(text: &str) -> anyhow::Result<[f64; 4]> {
 }
 
 /// The box of a commune's boundary, from every boundaries layer.
-fn commune_bbox<S: TileStore>(store: &S, code: &str) -> anyhow::Result<[f64; 4]> {
+fn commune_bbox(store: &dyn StoreTrait, code: &str) -> anyhow::Result<[f64; 4]> {
     use quyhoach_data::index::ValueRef;
-    use quyhoach_data::lookup::FeatureValues;
     let mut found: Option<[f64; 4]> = None;
-    for (id, e) in &store.tile_catalog().layers {
+    for (id, e) in &store.catalog().layers {
         if e.kind != Kind::Boundaries {
             continue;
         }
-        store.visit_features(id, e.bounds, &mut |f, g| {
+        store.visit(id, e.bounds, &mut |f, g| {
             if f.value("code") != Some(ValueRef::Str(code)) {
                 return;
             }
@@ -1002,10 +1022,11 @@ fn commune_bbox<S: TileStore>(store: &S, code: &str) -> anyhow::Result<[f64; 4]>
 fn run_tiles(args: &TilesArgs) -> anyhow::Result<()> {
     let text = args.store.to_string_lossy();
     if quyhoach_data::pg::is_url(&text) {
-        let store = std::sync::Arc::new(quyhoach_data::pg::planning::PgData::open(&text)?);
+        let store: std::sync::Arc<dyn StoreTrait> =
+            std::sync::Arc::new(quyhoach_data::pg::planning::PgData::open(&text)?);
         return build_tiles(args, &store);
     }
-    let index = std::sync::Arc::new(
+    let index: std::sync::Arc<dyn StoreTrait> = std::sync::Arc::new(
         quyhoach_data::index::Index::load_with_progress(&args.store, !args.quiet)
             .with_context(|| format!("loading the store {}", args.store.display()))?,
     );
@@ -1013,14 +1034,9 @@ fn run_tiles(args: &TilesArgs) -> anyhow::Result<()> {
 }
 
 /// `quyhoach tiles` from a loaded store (the index or a PostGIS store).
-fn build_tiles<S: TileStore>(args: &TilesArgs, store: &std::sync::Arc<S>) -> anyhow::Result<()> {
+fn build_tiles(args: &TilesArgs, store: &std::sync::Arc<dyn StoreTrait>) -> anyhow::Result<()> {
     let Some(source) = StoreSource::for_tileset(store, &args.tileset) else {
-        let layers: Vec<&str> = store
-            .tile_catalog()
-            .layers
-            .keys()
-            .map(String::as_str)
-            .collect();
+        let layers: Vec<&str> = store.catalog().layers.keys().map(String::as_str).collect();
         bail!(
             "unknown tile set '{}': `{}` or a store layer ({})",
             args.tileset,

@@ -454,7 +454,7 @@ pub async fn items(
 type Page = (Vec<quyhoach_data::index::FeatureOut>, usize);
 
 async fn whole(
-    index: std::sync::Arc<quyhoach_data::index::Index>,
+    index: std::sync::Arc<dyn quyhoach_data::lookup::Store>,
     layer: String,
     limit: usize,
     offset: usize,
@@ -499,7 +499,7 @@ pub async fn item(
     let index = st.index.clone();
     let layer_id = id.clone();
     let f = tokio::task::spawn_blocking(move || index.feature(&layer_id, fid))
-        .await?
+        .await??
         .ok_or_else(|| AppError::not_found(format!("no feature {fid} in collection '{id}'")))?;
     let base = format!("{}/ogc/collections/{id}", base_url(&headers));
     let mut links = vec![

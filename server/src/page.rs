@@ -21,7 +21,8 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use geo_types::Geometry;
-use quyhoach_data::index::{FeatureOut, Index};
+use quyhoach_data::index::FeatureOut;
+use quyhoach_data::lookup::Store;
 use quyhoach_data::planning::Site;
 use quyhoach_data::schema::Kind;
 
@@ -46,7 +47,7 @@ const VIETNAMESE_RANGES: [&str; 3] = ["0-255", "256-511", "7680-7935"];
 #[derive(Clone)]
 pub struct PageState {
     /// The loaded store.
-    pub index: Arc<quyhoach_data::index::Index>,
+    pub index: Arc<dyn quyhoach_data::lookup::Store>,
     /// The data version's weak ETag.
     pub etag: Arc<str>,
     /// The built web app (`web/dist`), when present.
@@ -148,7 +149,7 @@ pub async fn index_page(
     if parcels.is_empty() {
         if let Some((lon, lat)) = get("at").and_then(parse_point) {
             let index = st.index.clone();
-            match tokio::task::spawn_blocking(move || parcel_at(&index, lon, lat))
+            match tokio::task::spawn_blocking(move || parcel_at(&*index, lon, lat))
                 .await
                 .ok()
                 .flatten()
@@ -167,9 +168,11 @@ pub async fn index_page(
     let rendered = st
         .pages
         .get_with(key, async move {
-            tokio::task::spawn_blocking(move || Arc::new(render(&index, &parcels, near, en, &base)))
-                .await
-                .unwrap_or_default()
+            tokio::task::spawn_blocking(move || {
+                Arc::new(render(&*index, &parcels, near, en, &base))
+            })
+            .await
+            .unwrap_or_default()
         })
         .await;
     Html(fill(&template, &rendered)).into_response()
@@ -208,7 +211,7 @@ pub fn parse_point(s: &str) -> Option<(f64, f64)> {
 /// number is shared by several parcels, which one it is (so a tap opens the parcel tapped,
 /// never a namesake). The first of overlapping parcels, as `GET /api/v1/parcels/at` lists
 /// them.
-pub fn parcel_at(index: &Index, lon: f64, lat: f64) -> Option<ParcelRef> {
+pub fn parcel_at(index: &dyn Store, lon: f64, lat: f64) -> Option<ParcelRef> {
     let f = index.parcels_at(lon, lat).ok()?.into_iter().next()?;
     let prop = |k: &str| f.properties.get(k);
     let int = |k: &str| -> Option<i64> {
@@ -249,7 +252,7 @@ fn fill(template: &str, r: &Rendered) -> String {
 
 /// The parcels a link names: each reference with the parcels it picks (several when a
 /// number is shared and the link does not say which).
-fn resolve(index: &Index, parcels: &[ParcelRef]) -> Vec<(ParcelRef, Vec<FeatureOut>)> {
+fn resolve(index: &dyn Store, parcels: &[ParcelRef]) -> Vec<(ParcelRef, Vec<FeatureOut>)> {
     let mut out = Vec::new();
     for r in parcels {
         let (commune, sheet, parcel, n) = r;
@@ -275,7 +278,7 @@ fn link_part((c, s, p, n): &ParcelRef) -> String {
 
 /// The parts for a page about `parcels` (none: the whole data set).
 fn render(
-    index: &Index,
+    index: &dyn Store,
     parcels: &[ParcelRef],
     near: Option<Near>,
     en: bool,
@@ -508,7 +511,7 @@ fn glyph_preloads(parcel_view: bool) -> String {
 }
 
 /// The app's first view without a link: the communes' boundaries, else every layer.
-fn data_bounds(index: &Index) -> Option<[f64; 4]> {
+fn data_bounds(index: &dyn Store) -> Option<[f64; 4]> {
     let cat = index.catalog();
     let union = |kind: Option<Kind>| {
         cat.layers

@@ -21,7 +21,8 @@ use std::fmt::Write as _;
 
 use geo::Simplify;
 use geo_types::{Coord, Geometry, LineString};
-use quyhoach_data::index::{Index, ValueRef};
+use quyhoach_data::index::ValueRef;
+use quyhoach_data::lookup::Store;
 use quyhoach_data::schema::Kind;
 
 use quyhoach_tiles::{lonlat_to_world, world_to_lonlat};
@@ -191,7 +192,7 @@ fn push_polygon(d: &mut String, grid: &Grid, p: &geo_types::Polygon<f64>) {
 /// Path data of a layer's features in the reach of the view, grouped by `key` (a colour),
 /// in first-seen order. `None` when the layer has more than [`MAX_FEATURES`] there.
 fn layer_paths(
-    index: &Index,
+    index: &dyn Store,
     layer: &str,
     grid: &Grid,
     key: &dyn Fn(Option<&str>) -> &'static str,
@@ -199,7 +200,7 @@ fn layer_paths(
     let mut groups: Vec<(&'static str, String)> = Vec::new();
     let mut n = 0usize;
     let mut too_many = false;
-    let visited = index.visit_bbox(layer, grid.reach(), &mut |f, g| {
+    let visited = index.visit(layer, grid.reach(), &mut |f, g| {
         n += 1;
         if n > MAX_FEATURES {
             too_many = true;
@@ -234,7 +235,7 @@ fn drawable(b: [f64; 4]) -> bool {
 /// Draws the view `bounds` (WGS 84 `[w, s, e, n]`) with `highlight` (parcels the page is
 /// about) on top. `None` when even the zones alone would exceed [`MAX_BYTES`] on the
 /// coarsest grid.
-pub fn render(index: &Index, bounds: [f64; 4], highlight: &[Geometry<f64>]) -> Option<Preview> {
+pub fn render(index: &dyn Store, bounds: [f64; 4], highlight: &[Geometry<f64>]) -> Option<Preview> {
     if !drawable(bounds) {
         return None;
     }
@@ -271,7 +272,7 @@ pub type CaptionFonts = Option<(std::path::PathBuf, std::path::PathBuf)>;
 /// the map area while the neighbourhood is veiled, with `caption` under it, as a
 /// `width` × `height` PNG. `None` where [`render`] has no picture.
 pub fn render_card(
-    index: &Index,
+    index: &dyn Store,
     highlight: &[Geometry<f64>],
     caption: &Caption,
     fonts: &CaptionFonts,
@@ -607,7 +608,7 @@ pub async fn parcel_map_png(
         };
         let geoms: Vec<Geometry<f64>> = chosen.into_iter().map(|f| f.geometry).collect();
         let (w, h) = crate::api::MAP_PNG_SIZE;
-        render_card(&index, &geoms, &caption, &fonts, w, h)
+        render_card(&*index, &geoms, &caption, &fonts, w, h)
             .ok_or_else(|| AppError::Internal("the map picture could not be drawn".into()))
     })
     .await??;
@@ -696,7 +697,7 @@ pub fn card_caption(r: &serde_json::Value, lang: crate::text::Lang) -> Caption {
 
 /// [`render`] on one grid.
 fn render_on(
-    index: &Index,
+    index: &dyn Store,
     grid: &Grid,
     bounds: [f64; 4],
     highlight: &[Geometry<f64>],

@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use quyhoach_data::index::Index;
+use quyhoach_data::lookup::Store;
 
 use axum::extract::FromRef;
 
@@ -21,7 +21,7 @@ use crate::version::data_etag;
 #[derive(Clone)]
 pub struct AppState {
     /// The loaded store.
-    pub index: Arc<Index>,
+    pub index: Arc<dyn Store>,
     /// Weak entity tag of the data version: a hash of every layer's SHA-256, the plans and
     /// this server's version. Any re-import or plan change gives a new tag.
     pub etag: Arc<str>,
@@ -135,13 +135,13 @@ pub fn default_web_dir() -> Option<std::path::PathBuf> {
 
 impl AppState {
     /// Wraps a loaded index.
-    pub fn new(index: Index) -> Self {
+    pub fn new(index: quyhoach_data::index::Index) -> Self {
         Self::from_arc(Arc::new(index))
     }
 
     /// Wraps a shared index, with the default tile settings.
-    pub fn from_arc(index: Arc<Index>) -> Self {
-        let etag = data_etag(&index, &[]);
+    pub fn from_arc(index: Arc<dyn Store>) -> Self {
+        let etag = data_etag(&*index, &[]);
         let tiles = TileService::new(&index, &etag, DEFAULT_TILE_CACHE_BYTES);
         AppState {
             index,
@@ -159,16 +159,16 @@ impl AppState {
     /// Wraps a shared index with tile settings (cache size, archives to serve, fonts) and
     /// the server's settings.
     pub fn with_config(
-        index: Arc<Index>,
+        index: Arc<dyn Store>,
         config: &TileConfig,
         server: Arc<ServerConfig>,
     ) -> anyhow::Result<Self> {
-        let mut tiles = TileService::new(&index, &data_etag(&index, &[]), config.cache_bytes);
+        let mut tiles = TileService::new(&index, &data_etag(&*index, &[]), config.cache_bytes);
         for a in &config.archives {
             tiles.add_archive(a)?;
         }
         // The archives are part of the data version of TileJSON and styles.
-        let etag = data_etag(&index, &tiles.archive_versions());
+        let etag = data_etag(&*index, &tiles.archive_versions());
         Ok(AppState {
             index,
             etag: Arc::from(etag),

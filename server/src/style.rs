@@ -10,8 +10,9 @@
 //! so the style matches on `slice(landuse, 0, 3)` — no extra attribute in the tiles. Zones
 //! and red lines of draft plans are drawn dashed and paler.
 
-use quyhoach_data::index::{union_bbox, Index};
+use quyhoach_data::index::union_bbox;
 use quyhoach_data::landuse::{codes, lookup, LEGACY_CODES};
+use quyhoach_data::lookup::Store;
 use quyhoach_data::plans::PlanStatus;
 use quyhoach_data::schema::Kind;
 use serde_json::{json, Value};
@@ -187,7 +188,7 @@ pub fn landuse_colour_of(value: Option<&str>) -> &'static str {
     lookup(code).map_or(UNKNOWN_COLOR, |c| c.color.as_str())
 }
 
-pub(crate) fn is_draft(index: &Index, layer: &str) -> bool {
+pub(crate) fn is_draft(index: &dyn Store, layer: &str) -> bool {
     let cat = index.catalog();
     let Some(e) = cat.layers.get(layer) else {
         return false;
@@ -219,7 +220,7 @@ pub fn inline_tileset(style: &mut Value, tilejson: &Value) {
 }
 
 /// The style document.
-pub fn planning_style(index: &Index, base: &str) -> Value {
+pub fn planning_style(index: &dyn Store, base: &str) -> Value {
     let src = COMBINED_TILESET;
     let specs = store_layer_specs(index.catalog());
     let kind_of = |id: &str| index.layer_entry(id).map(|e| e.kind);

@@ -22,7 +22,8 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use quyhoach_data::index::{FeatureOut, Index};
+use quyhoach_data::index::FeatureOut;
+use quyhoach_data::lookup::Store;
 use quyhoach_data::planning::{QueryError, Site};
 use quyhoach_data::plans::Plan;
 use quyhoach_data::schema::Kind;
@@ -167,10 +168,10 @@ fn error_page(
 
 async fn blocking<T: Send + 'static>(
     st: &ApiState,
-    f: impl FnOnce(&Index) -> T + Send + 'static,
+    f: impl FnOnce(&dyn Store) -> T + Send + 'static,
 ) -> Option<T> {
     let index = st.index.clone();
-    tokio::task::spawn_blocking(move || f(&index)).await.ok()
+    tokio::task::spawn_blocking(move || f(&*index)).await.ok()
 }
 
 fn internal(lang: Lang, frame: &Frame, format: Format, base: &str) -> Response {
@@ -189,13 +190,13 @@ fn internal(lang: Lang, frame: &Frame, format: Format, base: &str) -> Response {
 }
 
 /// The plan a layer belongs to.
-fn plan_of_layer(index: &Index, layer: &str) -> Option<String> {
+fn plan_of_layer(index: &dyn Store, layer: &str) -> Option<String> {
     let e = index.layer_entry(layer)?;
     e.plan.clone().or_else(|| e.plans.first().cloned())
 }
 
 /// A commune's name and box by code, from the boundary layers.
-fn commune(index: &Index, code: &str) -> Option<(String, [f64; 4])> {
+fn commune(index: &dyn Store, code: &str) -> Option<(String, [f64; 4])> {
     use geo::BoundingRect;
     for (id, e) in &index.catalog().layers {
         if e.kind != Kind::Boundaries {
@@ -277,7 +278,7 @@ pub async fn home(State(st): State<ApiState>, headers: HeaderMap, q: Query_) -> 
                             (Some(Value::String(l)), Some(id)) if v["kind"] == "commune" => id
                                 .as_u64()
                                 .and_then(|id| u32::try_from(id).ok())
-                                .and_then(|id| ix.feature(l, id))
+                                .and_then(|id| ix.feature(l, id).ok().flatten())
                                 .and_then(|f| {
                                     f.properties
                                         .get("code")
@@ -673,7 +674,7 @@ pub async fn plan_page(
 
 /// The legal notice of reports: taken from a real report so that the help names the same
 /// office, word for word.
-fn report_notice(index: &Index, lang: Lang) -> Option<String> {
+fn report_notice(index: &dyn Store, lang: Lang) -> Option<String> {
     for (id, e) in &index.catalog().layers {
         if e.kind != Kind::Parcels {
             continue;

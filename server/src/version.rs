@@ -1,12 +1,12 @@
 //! The data version: one weak entity tag per loaded store (its layers, its plans, the
 //! archives served and this server's version), used by ETags, caches and the health answer.
 
-use quyhoach_data::index::Index;
+use quyhoach_data::lookup::Store;
 use sha2::{Digest, Sha256};
 
 /// The weak ETag of the data: the store's layers and plans, the archives served and this
 /// server's version.
-pub fn data_etag(index: &Index, archive_versions: &[String]) -> String {
+pub fn data_etag(index: &dyn Store, archive_versions: &[String]) -> String {
     {
         let mut h = Sha256::new();
         h.update(env!("CARGO_PKG_VERSION").as_bytes());

@@ -860,7 +860,7 @@ fn the_consultations_command_and_the_demo_consultation() {
     // The demo's consultation: opened once, whatever the number of calls.
     for t in common::state::every_backend() {
         for _ in 0..2 {
-            quyhoach_server::portal::consult::ensure_demo(&t.db, &demo().state.index).unwrap();
+            quyhoach_server::portal::consult::ensure_demo(&t.db, &*demo().state.index).unwrap();
         }
         let (n, events) = t
             .db

@@ -151,7 +151,7 @@ async fn officials_publish_and_the_public_reads() {
         let st = common::state::with_state(&demo().state, &db);
         let (db2, ix) = (db.clone(), st.index.clone());
         tokio::task::spawn_blocking(move || {
-            quyhoach_server::portal::consult::ensure_demo(&db2, &ix)
+            quyhoach_server::portal::consult::ensure_demo(&db2, &*ix)
         })
         .await
         .unwrap()

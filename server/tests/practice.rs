@@ -164,7 +164,7 @@ fn the_samples_imported_in_the_child_give_the_facts() {
     let layers_before = get(srv.addr, "/api/v1/layers").text();
 
     // The facts, from importing the samples in-process (the lesson generator's way).
-    let facts = quyhoach_server::portal::practice::facts(&demo.state.index);
+    let facts = quyhoach_server::portal::practice::facts(&*demo.state.index);
     let fact = |k: &str| {
         facts
             .get(k)
@@ -200,7 +200,7 @@ fn the_samples_imported_in_the_child_give_the_facts() {
         s1.body
     );
     // Made afresh (not from the server's cache), the files are byte for byte the same.
-    let again = quyhoach_data::practice::samples(&demo.state.index).unwrap();
+    let again = quyhoach_data::practice::samples(&*demo.state.index).unwrap();
     assert_eq!(again[0].name, "thua-dat-tcvn3.zip");
     assert_eq!(again[0].bytes, s1.body);
     let s2 = get(srv.addr, "/api/v1/practice/samples/thua-dat-vni.zip");

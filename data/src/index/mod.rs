@@ -39,6 +39,10 @@ use crate::schema::{FieldType, Kind};
 use crate::store::{Catalog, LayerEntry, Store, StoreError};
 
 use crate::planning::{FeatureId, QueryError};
+pub(crate) use search::{
+    name_column, search as search_with, AddressVisit, CommuneTerm, LineVisit, ParcelFacts,
+    SearchFeed,
+};
 pub use search::{
     renames, EntryKind, Found, Rename, SearchBuilder, SearchIndex, Suggestion, MAX_QUERY_CHARS,
     MAX_SEARCH_LIMIT,

@@ -168,3 +168,54 @@ impl Lookup for Index {
         Index::parcels_by_number(self, commune, sheet, parcel)
     }
 }
+
+impl crate::lookup::Store for Index {
+    fn location(&self) -> String {
+        self.dir().display().to_string()
+    }
+
+    fn layer_entry(&self, layer: &str) -> Option<&crate::store::LayerEntry> {
+        Index::layer_entry(self, layer)
+    }
+
+    fn layer_ids(&self) -> Vec<&str> {
+        Index::layer_ids(self)
+    }
+
+    fn features_in_bbox(
+        &self,
+        layer: &str,
+        bbox: Option<[f64; 4]>,
+        limit: usize,
+        offset: usize,
+    ) -> Result<(Vec<FeatureOut>, usize), QueryError> {
+        Index::features_in_bbox(self, layer, bbox, limit, offset)
+    }
+
+    fn visit(
+        &self,
+        layer: &str,
+        bbox: [f64; 4],
+        visit: &mut dyn FnMut(&dyn crate::lookup::FeatureValues, &geo_types::Geometry<f64>),
+    ) -> Result<(), QueryError> {
+        self.visit_bbox(layer, bbox, &mut |f, g| visit(&f, g))
+    }
+
+    fn search(&self, q: &str, limit: usize) -> Result<Vec<crate::index::SearchHit>, QueryError> {
+        Index::search(self, q, limit)
+    }
+
+    fn known_parcel_ids(
+        &self,
+        commune: &str,
+        sheet: i64,
+        parcel: i64,
+    ) -> Option<Vec<(String, FeatureId)>> {
+        let ids = self.parcel_ids_by_number(commune, sheet, parcel).ok()?;
+        Some(ids.into_iter().map(|(l, id)| (l.to_string(), id)).collect())
+    }
+
+    fn as_index(&self) -> Option<&Index> {
+        Some(self)
+    }
+}

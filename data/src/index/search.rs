@@ -29,6 +29,7 @@ pub use suggest::Suggestion;
 
 use super::{union_bbox, FeatureId, Index, QueryError, SearchHit};
 use crate::schema::Kind;
+use crate::store::LayerEntry;
 use parse::{admin_text, optional_mask, parse_parcel_tokens, tokens};
 use terms::{Grade, Terms, TermsBuilder};
 
@@ -849,27 +850,21 @@ impl SearchIndex {
         self.n_communes
     }
 
-    pub(crate) fn build(index: &Index) -> SearchIndex {
+    pub(crate) fn build(feed: &dyn SearchFeed) -> SearchIndex {
         let mut b = SearchBuilder::default();
-        // Communes, in the index's symbol order.
-        for (sym, c) in index.communes.iter().enumerate() {
-            let sym = sym as u32;
-            match (&c.name, c.boundary) {
-                (Some(name), Some((li, id))) => {
-                    let layer = &index.layers[li];
-                    b.add_commune(
-                        sym,
-                        &c.code,
-                        name,
-                        c.level.as_deref(),
-                        layer.str("parent", id),
-                        Some((li as u16, id)),
-                        Some(layer.geoms.bbox(id as usize)),
-                    );
-                }
-                _ => b.add_commune_code(sym, &c.code),
-            }
-        }
+        // Communes, in the store's symbol order.
+        feed.communes(&mut |c| match (c.name, c.boundary) {
+            (Some(name), Some((layer, id, bbox))) => b.add_commune(
+                c.sym,
+                c.code,
+                name,
+                c.level,
+                c.parent,
+                Some((layer, id)),
+                Some(bbox),
+            ),
+            _ => b.add_commune_code(c.sym, c.code),
+        });
         // Roads: road centre lines and red lines, one entry per name.
         struct Road {
             label: String,
@@ -880,44 +875,27 @@ impl SearchIndex {
         }
         let mut roads: Vec<Road> = Vec::new();
         let mut by_name: HashMap<String, usize> = HashMap::new();
-        for (li, layer) in index.layers.iter().enumerate() {
-            let column = match layer.entry.kind {
-                Kind::Roads => "name",
-                Kind::Redlines => "road_name",
-                _ => continue,
-            };
-            for id in 0..layer.len() as FeatureId {
-                let Some(name) = layer.str(column, id).filter(|n| !n.trim().is_empty()) else {
-                    continue;
-                };
-                let bbox = layer.geoms.bbox(id as usize);
-                if bbox[0].is_nan() {
-                    continue;
-                }
-                let i = *by_name.entry(tokens(name).join(" ")).or_insert_with(|| {
-                    roads.push(Road {
-                        label: name.trim().to_string(),
-                        layer: li as u16,
-                        id,
-                        bbox,
-                        communes: Vec::new(),
-                    });
-                    roads.len() - 1
+        feed.named_lines(&mut |layer, id, name, bbox, middle| {
+            let i = *by_name.entry(tokens(name).join(" ")).or_insert_with(|| {
+                roads.push(Road {
+                    label: name.trim().to_string(),
+                    layer,
+                    id,
+                    bbox,
+                    communes: Vec::new(),
                 });
-                let road = &mut roads[i];
-                road.bbox = union_bbox(Some(road.bbox), bbox);
-                if road.communes.len() < ROAD_COMMUNES_SHOWN {
-                    let coords = layer.geoms.feature_coords(id as usize);
-                    if let Some(c) = coords.get(coords.len() / 2) {
-                        if let Some(name) = commune_at(index, c.x, c.y) {
-                            if !road.communes.contains(&name) {
-                                road.communes.push(name);
-                            }
-                        }
+                roads.len() - 1
+            });
+            let road = &mut roads[i];
+            road.bbox = union_bbox(Some(road.bbox), bbox);
+            if road.communes.len() < ROAD_COMMUNES_SHOWN {
+                if let Some(name) = middle.and_then(|c| feed.commune_at(c.x, c.y)) {
+                    if !road.communes.contains(&name) {
+                        road.communes.push(name);
                     }
                 }
             }
-        }
+        });
         for r in roads {
             let detail = (!r.communes.is_empty()).then(|| r.communes.join(", "));
             b.add_feature(
@@ -930,14 +908,14 @@ impl SearchIndex {
             );
         }
         // Plans.
-        for plan in index.catalog.plans.values() {
+        let catalog = feed.catalog();
+        let entries: Vec<&LayerEntry> = catalog.layers.values().collect();
+        for plan in catalog.plans.values() {
             let mut bbox = None;
             let mut layer = None;
-            for (li, l) in index.layers.iter().enumerate() {
-                if l.entry.plan.as_deref() == Some(plan.id.as_str())
-                    || l.entry.plans.contains(&plan.id)
-                {
-                    bbox = Some(union_bbox(bbox, l.entry.bounds));
+            for (li, l) in entries.iter().enumerate() {
+                if l.plan.as_deref() == Some(plan.id.as_str()) || l.plans.contains(&plan.id) {
+                    bbox = Some(union_bbox(bbox, l.bounds));
                     layer.get_or_insert(li as u16);
                 }
             }
@@ -961,7 +939,279 @@ impl SearchIndex {
             }
         }
         // Addresses of parcels.
-        for (li, layer) in index.layers.iter().enumerate() {
+        feed.addresses(&mut |sym, addr, layer, id, bbox| b.add_address(sym, addr, layer, id, bbox));
+        // Old commune names near the data.
+        let bounds = entries
+            .iter()
+            .filter(|l| l.count > 0 && l.bounds.iter().all(|v| v.is_finite()))
+            .fold(None, |acc, l| Some(union_bbox(acc, l.bounds)));
+        b.add_renames(bounds);
+        b.finish()
+    }
+}
+
+/// A visitor of named lines: layer position, id, name, box, middle coordinate.
+pub(crate) type LineVisit<'v> =
+    dyn FnMut(u16, FeatureId, &str, [f64; 4], Option<geo_types::Coord<f64>>) + 'v;
+
+/// A visitor of addresses: commune symbol, address, layer position, id, box.
+pub(crate) type AddressVisit<'v> = dyn FnMut(u32, &str, u16, FeatureId, [f64; 4]) + 'v;
+
+/// A commune as the search index takes it.
+pub(crate) struct CommuneTerm<'a> {
+    /// Its symbol: communes of boundaries first (layers in order, features by id, the first
+    /// of each code), then codes of numbered parcels that no boundary has.
+    pub sym: u32,
+    pub code: &'a str,
+    pub name: Option<&'a str>,
+    pub level: Option<&'a str>,
+    pub parent: Option<&'a str>,
+    /// Its boundary: layer position, feature id, box.
+    pub boundary: Option<(u16, FeatureId, [f64; 4])>,
+}
+
+/// What the search index is built from and its hits are made of, asked of a store (the
+/// embedded index, or PostGIS): the same feed gives the same index, so the same answers.
+pub(crate) trait SearchFeed {
+    /// The catalog (layers in position order, plans).
+    fn catalog(&self) -> &crate::store::Catalog;
+    /// Every commune, in symbol order.
+    fn communes(&self, visit: &mut dyn FnMut(CommuneTerm<'_>));
+    /// Road centre lines (`name`) and red lines (`road_name`) with a name and a geometry,
+    /// layers in order, features by id: layer position, id, name, box, the middle
+    /// coordinate of the feature's coordinate list.
+    fn named_lines(&self, visit: &mut LineVisit<'_>);
+    /// The name of the first boundary (layers in order, features by id) that contains the
+    /// point and has a name.
+    fn commune_at(&self, lon: f64, lat: f64) -> Option<String>;
+    /// Parcels with an address and a known commune code, layers in order, features by id:
+    /// commune symbol, address, layer position, id, box.
+    fn addresses(&self, visit: &mut AddressVisit<'_>);
+    /// Numbered parcels `sheet`/`parcel` of the communes `syms` (all when `None`), by
+    /// (commune symbol, layer position, id).
+    fn numbered(
+        &self,
+        syms: Option<&[u32]>,
+        sheet: i64,
+        parcel: i64,
+    ) -> Result<Vec<(u16, FeatureId)>, QueryError>;
+    /// A parcel's commune code, sheet, parcel number, address and box.
+    fn parcel_facts(&self, layer: u16, id: FeatureId) -> Result<ParcelFacts, QueryError>;
+    /// A commune's level word and name by code.
+    fn commune_label(&self, code: &str) -> Option<(Option<&str>, Option<&str>)>;
+}
+
+/// What a parcel hit shows.
+pub(crate) struct ParcelFacts {
+    pub code: String,
+    pub sheet: i64,
+    pub parcel: i64,
+    pub address: Option<String>,
+    pub bbox: [f64; 4],
+}
+
+/// Type-ahead search over a store's search index: see [`Index::search`].
+pub(crate) fn search(
+    feed: &dyn SearchFeed,
+    index: &SearchIndex,
+    q: &str,
+    limit: usize,
+) -> Result<Vec<SearchHit>, QueryError> {
+    if q.chars().count() > MAX_QUERY_CHARS {
+        return Err(QueryError::TooLarge(format!(
+            "the query is longer than {MAX_QUERY_CHARS} characters"
+        )));
+    }
+    if tokens(q).is_empty() {
+        return Err(QueryError::BadRequest(
+            "empty query: type a commune, hamlet, address, road, plan, decision number or a parcel (e.g. thửa 345 tờ 12 Vĩnh Thanh, 345/12)".into(),
+        ));
+    }
+    let limit = match limit {
+        0 => DEFAULT_LIMIT,
+        n => n.min(MAX_SEARCH_LIMIT),
+    };
+    let layer_ids: Vec<&String> = feed.catalog().layers.keys().collect();
+    let mut hits: Vec<SearchHit> = Vec::new();
+    let mut parcels_seen = std::collections::HashSet::new();
+    for f in index.find(q, limit) {
+        match f {
+            Found::Number {
+                communes,
+                sheet,
+                parcel,
+                score,
+            } => {
+                for (layer, id) in feed.numbered(communes.as_deref(), sheet, parcel)? {
+                    if hits.len() < limit && parcels_seen.insert((layer, id)) {
+                        hits.push(parcel_hit(feed, &layer_ids, layer, id, score, false)?);
+                    }
+                }
+            }
+            Found::House {
+                layer, id, score, ..
+            } => {
+                if parcels_seen.insert((layer, id)) {
+                    hits.push(parcel_hit(feed, &layer_ids, layer, id, score, true)?);
+                }
+            }
+            Found::Entry { entry, score } => {
+                let Some((kind, label, detail, note, feature, bbox)) = index.entry(entry) else {
+                    continue;
+                };
+                hits.push(SearchHit {
+                    kind: if kind == "commune" && feature.is_none() && note.is_some() {
+                        "place".into()
+                    } else {
+                        kind.into()
+                    },
+                    label: label.to_string(),
+                    detail: detail.map(str::to_string),
+                    layer: feature
+                        .and_then(|(l, _)| layer_ids.get(l as usize).map(|s| s.to_string())),
+                    id: feature.map(|(_, id)| id),
+                    bbox,
+                    score,
+                    parcel: None,
+                    note: note.map(str::to_string),
+                });
+            }
+        }
+    }
+    hits.sort_by(|a, b| b.score.total_cmp(&a.score));
+    // One hit per place outside the store: its new name's entry, or the best of the old
+    // names that lead to it.
+    let mut places = std::collections::HashSet::new();
+    hits.retain(|h| h.kind != "place" || places.insert(h.label.clone()));
+    hits.truncate(limit);
+    Ok(hits)
+}
+
+/// A parcel as a hit: "Thửa 345, tờ 12, thị trấn Vĩnh Thanh", the address as detail (or
+/// the address as label when it was found by its address).
+fn parcel_hit(
+    feed: &dyn SearchFeed,
+    layer_ids: &[&String],
+    layer: u16,
+    id: FeatureId,
+    score: f64,
+    by_address: bool,
+) -> Result<SearchHit, QueryError> {
+    let ParcelFacts {
+        code,
+        sheet,
+        parcel,
+        address,
+        bbox,
+    } = feed.parcel_facts(layer, id)?;
+    let place = match feed.commune_label(&code) {
+        Some((Some(lv), Some(n))) => format!("{} {n}", lv.to_lowercase()),
+        Some((None, Some(n))) => n.to_string(),
+        Some((_, None)) => format!("xã mã {code}"),
+        None => format!("xã mã {code}"),
+    };
+    let number = format!("Thửa {parcel}, tờ {sheet}, {place}");
+    let (label, detail) = match (by_address, address) {
+        (true, Some(a)) => (a, Some(number)),
+        (_, a) => (number, a),
+    };
+    Ok(SearchHit {
+        kind: "parcel".into(),
+        label,
+        detail,
+        layer: layer_ids.get(layer as usize).map(|s| s.to_string()),
+        id: Some(id),
+        bbox: Some(bbox),
+        score,
+        parcel: Some((code, sheet, parcel)),
+        note: None,
+    })
+}
+
+impl Index {
+    /// Type-ahead search over communes (boundaries), hamlets and house addresses of the
+    /// parcels, roads (road names and red lines' road names), plans (name, id, decision
+    /// number), old (pre-2025) commune names and parcel numbers in every usual wording
+    /// ("thửa đất số 345, tờ bản đồ số 12, xã Vĩnh Thanh", "345/12", "Vinh Thanh sheet 12
+    /// parcel 345"), accent- and case-insensitive, typo-tolerant. See the module docs for the
+    /// ranking. `limit` is capped at [`MAX_SEARCH_LIMIT`] (0 means 10).
+    pub fn search(&self, q: &str, limit: usize) -> Result<Vec<SearchHit>, QueryError> {
+        search(self, &self.search, q, limit)
+    }
+}
+
+impl SearchFeed for Index {
+    fn catalog(&self) -> &crate::store::Catalog {
+        Index::catalog(self)
+    }
+
+    fn communes(&self, visit: &mut dyn FnMut(CommuneTerm<'_>)) {
+        for (sym, c) in self.communes.iter().enumerate() {
+            let boundary = c.boundary.map(|(li, id)| {
+                let layer = &self.layers[li];
+                (
+                    li as u16,
+                    id,
+                    layer.geoms.bbox(id as usize),
+                    layer.str("parent", id),
+                )
+            });
+            visit(CommuneTerm {
+                sym: sym as u32,
+                code: &c.code,
+                name: c.name.as_deref(),
+                level: c.level.as_deref(),
+                parent: boundary.and_then(|b| b.3),
+                boundary: boundary.map(|(l, id, bbox, _)| (l, id, bbox)),
+            });
+        }
+    }
+
+    fn named_lines(&self, visit: &mut LineVisit<'_>) {
+        for (li, layer) in self.layers.iter().enumerate() {
+            let Some(column) = name_column(layer.entry.kind) else {
+                continue;
+            };
+            for id in 0..layer.len() as FeatureId {
+                let Some(name) = layer.str(column, id).filter(|n| !n.trim().is_empty()) else {
+                    continue;
+                };
+                let bbox = layer.geoms.bbox(id as usize);
+                if bbox[0].is_nan() {
+                    continue;
+                }
+                let coords = layer.geoms.feature_coords(id as usize);
+                visit(
+                    li as u16,
+                    id,
+                    name,
+                    bbox,
+                    coords.get(coords.len() / 2).copied(),
+                );
+            }
+        }
+    }
+
+    fn commune_at(&self, lon: f64, lat: f64) -> Option<String> {
+        let p = Point::new(lon, lat);
+        for layer in self
+            .layers
+            .iter()
+            .filter(|l| l.entry.kind == Kind::Boundaries)
+        {
+            for id in layer.candidates([lon, lat, lon, lat]) {
+                if layer.geoms.multipolygon(id as usize).contains(&p) {
+                    if let Some(n) = layer.str("name", id) {
+                        return Some(n.to_string());
+                    }
+                }
+            }
+        }
+        None
+    }
+
+    fn addresses(&self, visit: &mut AddressVisit<'_>) {
+        for (li, layer) in self.layers.iter().enumerate() {
             if layer.entry.kind != Kind::Parcels {
                 continue;
             }
@@ -975,163 +1225,62 @@ impl SearchIndex {
                 let (Some(code), Some(addr)) = (cc.str(id), ac.str(id)) else {
                     continue;
                 };
-                let Some(&sym) = index.commune_by_code.get(code) else {
+                let Some(&sym) = self.commune_by_code.get(code) else {
                     continue;
                 };
                 let bbox = layer.geoms.bbox(id);
                 if bbox[0].is_nan() {
                     continue;
                 }
-                b.add_address(sym, addr, li as u16, id as FeatureId, bbox);
+                visit(sym, addr, li as u16, id as FeatureId, bbox);
             }
         }
-        // Old commune names near the data.
-        let bounds = index
-            .layers
+    }
+
+    fn numbered(
+        &self,
+        syms: Option<&[u32]>,
+        sheet: i64,
+        parcel: i64,
+    ) -> Result<Vec<(u16, FeatureId)>, QueryError> {
+        let all: Vec<u32>;
+        let syms = match syms {
+            Some(s) => s,
+            None => {
+                all = (0..self.communes.len() as u32).collect();
+                &all
+            }
+        };
+        Ok(syms
             .iter()
-            .filter(|l| l.len() > 0 && l.entry.bounds.iter().all(|v| v.is_finite()))
-            .fold(None, |acc, l| Some(union_bbox(acc, l.entry.bounds)));
-        b.add_renames(bounds);
-        b.finish()
-    }
-}
-
-/// Name of the commune whose boundary contains a point.
-fn commune_at(index: &Index, lon: f64, lat: f64) -> Option<String> {
-    let p = Point::new(lon, lat);
-    for layer in index
-        .layers
-        .iter()
-        .filter(|l| l.entry.kind == Kind::Boundaries)
-    {
-        for id in layer.candidates([lon, lat, lon, lat]) {
-            if layer.geoms.multipolygon(id as usize).contains(&p) {
-                if let Some(n) = layer.str("name", id) {
-                    return Some(n.to_string());
-                }
-            }
-        }
-    }
-    None
-}
-
-impl Index {
-    /// Type-ahead search over communes (boundaries), hamlets and house addresses of the
-    /// parcels, roads (road names and red lines' road names), plans (name, id, decision
-    /// number), old (pre-2025) commune names and parcel numbers in every usual wording
-    /// ("thửa đất số 345, tờ bản đồ số 12, xã Vĩnh Thanh", "345/12", "Vinh Thanh sheet 12
-    /// parcel 345"), accent- and case-insensitive, typo-tolerant. See the module docs for the
-    /// ranking. `limit` is capped at [`MAX_SEARCH_LIMIT`] (0 means 10).
-    pub fn search(&self, q: &str, limit: usize) -> Result<Vec<SearchHit>, QueryError> {
-        if q.chars().count() > MAX_QUERY_CHARS {
-            return Err(QueryError::TooLarge(format!(
-                "the query is longer than {MAX_QUERY_CHARS} characters"
-            )));
-        }
-        if tokens(q).is_empty() {
-            return Err(QueryError::BadRequest(
-                "empty query: type a commune, hamlet, address, road, plan, decision number or a parcel (e.g. thửa 345 tờ 12 Vĩnh Thanh, 345/12)".into(),
-            ));
-        }
-        let limit = match limit {
-            0 => DEFAULT_LIMIT,
-            n => n.min(MAX_SEARCH_LIMIT),
-        };
-        let mut hits: Vec<SearchHit> = Vec::new();
-        let mut parcels_seen = std::collections::HashSet::new();
-        for f in self.search.find(q, limit) {
-            match f {
-                Found::Number {
-                    communes,
-                    sheet,
-                    parcel,
-                    score,
-                } => {
-                    let syms: Vec<u32> =
-                        communes.unwrap_or_else(|| (0..self.communes.len() as u32).collect());
-                    for sym in syms {
-                        for k in self.keys_for(sym, sheet, parcel) {
-                            if hits.len() < limit && parcels_seen.insert((k.layer, k.id)) {
-                                hits.push(self.parcel_hit(k.layer, k.id, score, false));
-                            }
-                        }
-                    }
-                }
-                Found::House {
-                    layer, id, score, ..
-                } => {
-                    if parcels_seen.insert((layer, id)) {
-                        hits.push(self.parcel_hit(layer, id, score, true));
-                    }
-                }
-                Found::Entry { entry, score } => {
-                    let Some((kind, label, detail, note, feature, bbox)) = self.search.entry(entry)
-                    else {
-                        continue;
-                    };
-                    hits.push(SearchHit {
-                        kind: if kind == "commune" && feature.is_none() && note.is_some() {
-                            "place".into()
-                        } else {
-                            kind.into()
-                        },
-                        label: label.to_string(),
-                        detail: detail.map(str::to_string),
-                        layer: feature.map(|(l, _)| self.layers[l as usize].id.clone()),
-                        id: feature.map(|(_, id)| id),
-                        bbox,
-                        score,
-                        parcel: None,
-                        note: note.map(str::to_string),
-                    });
-                }
-            }
-        }
-        hits.sort_by(|a, b| b.score.total_cmp(&a.score));
-        // One hit per place outside the store: its new name's entry, or the best of the old
-        // names that lead to it.
-        let mut places = std::collections::HashSet::new();
-        hits.retain(|h| h.kind != "place" || places.insert(h.label.clone()));
-        hits.truncate(limit);
-        Ok(hits)
+            .flat_map(|&sym| self.keys_for(sym, sheet, parcel))
+            .map(|k| (k.layer, k.id))
+            .collect())
     }
 
-    /// A parcel as a hit: "Thửa 345, tờ 12, thị trấn Vĩnh Thanh", the address as detail (or
-    /// the address as label when it was found by its address).
-    fn parcel_hit(&self, layer: u16, id: FeatureId, score: f64, by_address: bool) -> SearchHit {
+    fn parcel_facts(&self, layer: u16, id: FeatureId) -> Result<ParcelFacts, QueryError> {
         let l = &self.layers[layer as usize];
-        let code = l.str("commune_code", id).unwrap_or_default().to_string();
-        let sheet = l.int("sheet", id).unwrap_or_default();
-        let parcel = l.int("parcel", id).unwrap_or_default();
-        let place = match self
-            .commune_by_code
-            .get(&code)
-            .map(|&s| &self.communes[s as usize])
-        {
-            Some(c) => match (&c.level, &c.name) {
-                (Some(lv), Some(n)) => format!("{} {n}", lv.to_lowercase()),
-                (None, Some(n)) => n.clone(),
-                _ => format!("xã mã {}", c.code),
-            },
-            None => format!("xã mã {code}"),
-        };
-        let number = format!("Thửa {parcel}, tờ {sheet}, {place}");
-        let address = l.str("address", id).map(str::to_string);
-        let (label, detail) = match (by_address, address) {
-            (true, Some(a)) => (a, Some(number)),
-            (_, a) => (number, a),
-        };
-        SearchHit {
-            kind: "parcel".into(),
-            label,
-            detail,
-            layer: Some(l.id.clone()),
-            id: Some(id),
-            bbox: Some(l.geoms.bbox(id as usize)),
-            score,
-            parcel: Some((code, sheet, parcel)),
-            note: None,
-        }
+        Ok(ParcelFacts {
+            code: l.str("commune_code", id).unwrap_or_default().to_string(),
+            sheet: l.int("sheet", id).unwrap_or_default(),
+            parcel: l.int("parcel", id).unwrap_or_default(),
+            address: l.str("address", id).map(str::to_string),
+            bbox: l.geoms.bbox(id as usize),
+        })
+    }
+
+    fn commune_label(&self, code: &str) -> Option<(Option<&str>, Option<&str>)> {
+        let c = &self.communes[*self.commune_by_code.get(code)? as usize];
+        Some((c.level.as_deref(), c.name.as_deref()))
+    }
+}
+
+/// The column naming a line feature for the search: roads' `name`, red lines' `road_name`.
+pub(crate) fn name_column(kind: Kind) -> Option<&'static str> {
+    match kind {
+        Kind::Roads => Some("name"),
+        Kind::Redlines => Some("road_name"),
+        _ => None,
     }
 }
 

@@ -6,13 +6,13 @@
 //! on a shared boundary answers alike.
 
 use geo::{Contains, Intersects};
-use geo_types::{Geometry, Point};
+use geo_types::{Coord, Geometry, Point, Rect};
 use postgres::Row;
 use serde_json::{Map, Number, Value};
 
 use super::planning::{geometry, internal, multilinestring, multipolygon, Cell, PgData, Select};
 use super::PgLayer;
-use crate::index::{commune_key, FeatureOut, ValueRef};
+use crate::index::{check_bbox, commune_key, FeatureOut, SearchHit, ValueRef, MAX_PAGE};
 use crate::lookup::{check_lon_lat, empty_commune, unknown_commune, FeatureValues, Lookup};
 use crate::planning::{FeatureId, QueryError};
 use crate::schema::Kind;
@@ -271,5 +271,90 @@ impl PgData {
             );
         }
         Ok(())
+    }
+}
+
+impl crate::lookup::Store for PgData {
+    fn location(&self) -> String {
+        super::shown_url(&self.url)
+    }
+
+    fn features_in_bbox(
+        &self,
+        layer: &str,
+        bbox: Option<[f64; 4]>,
+        limit: usize,
+        offset: usize,
+    ) -> Result<(Vec<FeatureOut>, usize), QueryError> {
+        let l = self.layer_named(layer).ok_or_else(|| {
+            QueryError::NotFound(format!(
+                "unknown layer '{layer}'; layers: {}",
+                self.layers
+                    .iter()
+                    .map(|(id, _)| id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+        })?;
+        if limit > MAX_PAGE {
+            return Err(QueryError::TooLarge(format!(
+                "limit {limit} is over the page size cap {MAX_PAGE}; page with offset"
+            )));
+        }
+        let names = public_columns(l);
+        let select = Select::new(l, &names);
+        let Some(b) = bbox else {
+            let total: i64 = self
+                .query(
+                    &format!("SELECT count(*) FROM {}", super::ident(&l.table)),
+                    &[],
+                )?
+                .first()
+                .map_or(0, |r| r.get(0));
+            let (lim, off) = (
+                i64::try_from(limit).unwrap_or(i64::MAX),
+                i64::try_from(offset).unwrap_or(i64::MAX),
+            );
+            let sql = format!("{} ORDER BY fid LIMIT $1 OFFSET $2", select.sql);
+            let page = self
+                .query(&sql, &[&lim, &off])?
+                .iter()
+                .map(|row| feature_out(layer, l, &select, &names, row))
+                .collect::<Result<_, _>>()?;
+            return Ok((page, usize::try_from(total).unwrap_or(0)));
+        };
+        check_bbox(b)?;
+        // The database finds candidates by box; the exact test is geo's, as in the index.
+        let rect = Rect::new(Coord { x: b[0], y: b[1] }, Coord { x: b[2], y: b[3] });
+        let sql = format!(
+            "{} WHERE geom && ST_MakeEnvelope($1, $2, $3, $4, 4326) ORDER BY fid",
+            select.sql
+        );
+        let mut total = 0;
+        let mut page = Vec::new();
+        for row in self.query(&sql, &[&b[0], &b[1], &b[2], &b[3]])? {
+            let f = feature_out(layer, l, &select, &names, &row)?;
+            if !f.geometry.intersects(&rect) {
+                continue;
+            }
+            if total >= offset && page.len() < limit {
+                page.push(f);
+            }
+            total += 1;
+        }
+        Ok((page, total))
+    }
+
+    fn visit(
+        &self,
+        layer: &str,
+        bbox: [f64; 4],
+        visit: &mut dyn FnMut(&dyn FeatureValues, &Geometry<f64>),
+    ) -> Result<(), QueryError> {
+        self.visit_bbox(layer, bbox, &mut |f, g| visit(&f, g))
+    }
+
+    fn search(&self, q: &str, limit: usize) -> Result<Vec<SearchHit>, QueryError> {
+        self.search_terms(q, limit)
     }
 }

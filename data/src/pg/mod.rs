@@ -18,6 +18,7 @@
 
 pub mod lookup;
 pub mod planning;
+mod search;
 pub mod sink;
 
 use std::collections::BTreeMap;
@@ -62,6 +63,18 @@ pub fn is_url(store: &str) -> bool {
     store.starts_with("postgresql://") || store.starts_with("postgres://")
 }
 
+/// A database URL as shown to a person: without its password.
+pub fn shown_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let user = &url[s + 3..at];
+            let user = user.split_once(':').map_or(user, |(u, _)| u);
+            format!("{}{user}@{}", &url[..s + 3], &url[at + 1..])
+        }
+        _ => url.to_string(),
+    }
+}
+
 /// Connects to `url` (no TLS: a database on the same machine or network).
 pub fn connect(url: &str) -> Result<Client, PgError> {
     Ok(Client::connect(url, NoTls)?)
@@ -85,6 +98,22 @@ pub fn ensure_schema(client: &mut Client) -> Result<(), PgError> {
          CREATE SEQUENCE IF NOT EXISTS quyhoach_table_seq;",
     )?;
     Ok(())
+}
+
+/// A hash of the catalog tables: it changes with every import (a new table and entry) and
+/// every plan change. Cheap enough to ask every few seconds.
+pub fn catalog_stamp(url: &str) -> Result<String, PgError> {
+    let mut client = connect(url)?;
+    let row = client.query_one(
+        "SELECT md5(
+             coalesce((SELECT string_agg(id || ' ' || tbl || ' ' || entry::text, ';'
+                       ORDER BY id COLLATE \"C\") FROM quyhoach_layers), '')
+             || ';;' ||
+             coalesce((SELECT string_agg(id || ' ' || plan::text, ';'
+                       ORDER BY id COLLATE \"C\") FROM quyhoach_plans), ''))",
+        &[],
+    )?;
+    Ok(row.get(0))
 }
 
 /// A layer as the database records it.

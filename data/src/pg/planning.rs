@@ -29,7 +29,7 @@ use crate::store::Catalog;
 /// One version of a PostGIS store, as a [`PlanningData`] backend.
 pub struct PgData {
     /// Where to connect again after the connection is lost (a database restart).
-    url: String,
+    pub(super) url: String,
     client: Mutex<Client>,
     catalog: Catalog,
     /// Layers in the catalog's order (their positions are the [`FeatureKey`]s' layers).
@@ -40,6 +40,8 @@ pub struct PgData {
     /// name, as the index resolves them).
     pub(super) commune_order: Vec<(String, Option<String>)>,
     cache: MetricCache,
+    /// The search index, built on the first search.
+    search: std::sync::OnceLock<super::search::PgSearch>,
 }
 
 /// A cell of a row, typed as its column.
@@ -246,7 +248,23 @@ impl PgData {
             communes,
             commune_order,
             cache: MetricCache::new(),
+            search: std::sync::OnceLock::new(),
         })
+    }
+
+    /// The search index of this version, built on the first call (a failed build is tried
+    /// again by the next).
+    pub(super) fn search_index(&self) -> Result<&super::search::PgSearch, QueryError> {
+        if let Some(s) = self.search.get() {
+            return Ok(s);
+        }
+        let built = self.build_search()?;
+        Ok(self.search.get_or_init(|| built))
+    }
+
+    /// Builds the search index now (a server does before it listens).
+    pub fn prepare_search(&self) -> Result<(), QueryError> {
+        self.search_index().map(|_| ())
     }
 
     /// The catalog this version was opened with.

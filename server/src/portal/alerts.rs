@@ -25,7 +25,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json};
 use hmac::{Hmac, Mac};
-use quyhoach_data::index::Index;
+use quyhoach_data::lookup::Store;
 use quyhoach_data::planning::Site;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
@@ -302,7 +302,7 @@ fn small_int(s: &str, min: i64, max: i64) -> Option<i64> {
 }
 
 /// A commune's label from one of its parcels (falls back to its code).
-fn commune_label(ix: &Index, code: &str) -> Option<String> {
+fn commune_label(ix: &dyn Store, code: &str) -> Option<String> {
     // Known commune: an unknown one is an error, a known one without the parcel is empty.
     ix.parcels_by_number(code, 0, 0).ok()?;
     let name = ix
@@ -318,7 +318,7 @@ fn commune_label(ix: &Index, code: &str) -> Option<String> {
 }
 
 /// Resolves `kind`/`id` in the store: 404 when it is not there, 400 when malformed.
-pub fn resolve_subject(ix: &Index, kind: &str, id: &str) -> ApiResult<Subject> {
+pub fn resolve_subject(ix: &dyn Store, kind: &str, id: &str) -> ApiResult<Subject> {
     let id = id.trim();
     if id.is_empty() || id.chars().count() > MAX_SUBJECT_ID_CHARS {
         return Err(ApiError::Bad(format!(
@@ -431,7 +431,7 @@ pub struct PlanPrint {
 }
 
 /// A parcel's planning fingerprint: `z<hash>-r<hash>` and what it was made of.
-pub fn parcel_print(ix: &Index, layer: &str, id: u32) -> Option<(String, Vec<PlanPrint>)> {
+pub fn parcel_print(ix: &dyn Store, layer: &str, id: u32) -> Option<(String, Vec<PlanPrint>)> {
     let r = ix
         .report(&Site::Parcel {
             layer: layer.to_string(),
@@ -496,7 +496,7 @@ fn fingerprint_of(plans: &[PlanPrint]) -> String {
 }
 
 /// A plan's fingerprint: its status and its layers' SHA-256.
-pub fn plan_print(ix: &Index, plan: &str) -> Option<String> {
+pub fn plan_print(ix: &dyn Store, plan: &str) -> Option<String> {
     let cat = ix.catalog();
     let p = cat.plans.get(plan)?;
     let mut zones = Vec::new();
@@ -685,13 +685,13 @@ pub fn detect_changes(state: &PortalState) -> SqlResult<Detected> {
         after = last.clone();
         seen += ids.len();
         for id in ids {
-            let Ok(subject) = resolve_subject(&ix, "parcel", &id) else {
+            let Ok(subject) = resolve_subject(&*ix, "parcel", &id) else {
                 continue; // the parcel is gone from the data: nothing to compare
             };
             let Some((layer, fid)) = subject.parcel.clone() else {
                 continue;
             };
-            let Some((print, plans)) = parcel_print(&ix, &layer, fid) else {
+            let Some((print, plans)) = parcel_print(&*ix, &layer, fid) else {
                 continue;
             };
             out.checked += 1;
@@ -714,7 +714,7 @@ pub fn detect_changes(state: &PortalState) -> SqlResult<Detected> {
         .collect::<SqlResult<Vec<String>>>()
     })?;
     for plan in plans {
-        let Some(print) = plan_print(&ix, &plan) else {
+        let Some(print) = plan_print(&*ix, &plan) else {
             continue;
         };
         let name = ix
@@ -1035,15 +1035,15 @@ async fn create_follow(
     let ix = st.index.clone();
     let (kind, id) = (req.subject.kind.clone(), req.subject.id.clone());
     let (subject, print) = tokio::task::spawn_blocking(move || -> ApiResult<_> {
-        let s = resolve_subject(&ix, &kind, &id)?;
+        let s = resolve_subject(&*ix, &kind, &id)?;
         let print = match (&s.parcel, s.kind) {
-            (Some((layer, fid)), _) => parcel_print(&ix, layer, *fid).map(|(p, plans)| {
+            (Some((layer, fid)), _) => parcel_print(&*ix, layer, *fid).map(|(p, plans)| {
                 (
                     p,
                     serde_json::to_string(&plans).unwrap_or_else(|_| "[]".into()),
                 )
             }),
-            (None, "plan") => plan_print(&ix, &s.id).map(|p| (p, "{}".to_string())),
+            (None, "plan") => plan_print(&*ix, &s.id).map(|p| (p, "{}".to_string())),
             _ => None,
         };
         Ok((s, print))
@@ -1523,7 +1523,7 @@ async fn public_feed(
     let base = note_base(&headers);
     let ix = st.index.clone();
     let (k, i) = (kind, id.clone());
-    let subject = tokio::task::spawn_blocking(move || resolve_subject(&ix, k, &i))
+    let subject = tokio::task::spawn_blocking(move || resolve_subject(&*ix, k, &i))
         .await
         .map_err(|e| ApiError::Internal(format!("feed: {e}")))?
         .map_err(|e| match e {

@@ -27,7 +27,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Json;
-use quyhoach_data::index::Index;
+use quyhoach_data::lookup::Store;
 use quyhoach_data::schema::Kind;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
@@ -175,7 +175,7 @@ fn check_window(opens_at: i64, closes_at: i64) -> ApiResult<()> {
 
 /// The communes of a plan's area: those whose boundaries meet the bounds of the plan's
 /// layers (at most 500).
-pub fn plan_communes(index: &Index, plan_id: &str) -> Vec<String> {
+pub fn plan_communes(index: &dyn Store, plan_id: &str) -> Vec<String> {
     let cat = index.catalog();
     let mut bounds: Option<[f64; 4]> = None;
     for l in cat.layers.values() {
@@ -191,7 +191,7 @@ pub fn plan_communes(index: &Index, plan_id: &str) -> Vec<String> {
         if l.kind != Kind::Boundaries {
             continue;
         }
-        let _ = index.visit_bbox(id, b, &mut |f, _| {
+        let _ = index.visit(id, b, &mut |f, _| {
             if found.len() >= 500 {
                 return;
             }
@@ -254,7 +254,7 @@ impl Consultation {
         })
     }
 
-    fn json(&self, index: &Index, at: i64) -> Value {
+    fn json(&self, index: &dyn Store, at: i64) -> Value {
         let plan = index.catalog().plans.get(&self.plan_id);
         json!({
             "id": self.id,
@@ -295,7 +295,7 @@ struct PlanInfo {
 }
 
 impl PlanInfo {
-    fn of(index: &Index, plan_id: &str) -> PlanInfo {
+    fn of(index: &dyn Store, plan_id: &str) -> PlanInfo {
         PlanInfo {
             name: index
                 .catalog()
@@ -385,7 +385,7 @@ fn announce(tx: &mut dyn Tx, c: &Consultation, plan: &PlanInfo) -> SqlResult<boo
 const MAX_ANNOUNCED_PARCELS: i64 = 100_000;
 
 /// Announces every consultation that is open and was not yet (see the module's doc).
-fn announce_due(tx: &mut dyn Tx, index: &Index) -> SqlResult<usize> {
+fn announce_due(tx: &mut dyn Tx, index: &dyn Store) -> SqlResult<usize> {
     let t = now();
     let rows = tx.query(
         &format!(
@@ -434,7 +434,7 @@ async fn list(
     let index = st.index.clone();
     let out = db
         .tx(move |tx: &mut dyn Tx| -> ApiResult<Value> {
-            announce_due(tx, &index)?;
+            announce_due(tx, &*index)?;
             let t = now();
             let mut cond = vec!["1 = 1".to_string()];
             let mut params: Vec<super::sql::Value> = Vec::new();
@@ -468,7 +468,7 @@ async fn list(
             )?;
             let mut out = Vec::new();
             for r in rows {
-                out.push(Consultation::of(&r)?.json(&index, t));
+                out.push(Consultation::of(&r)?.json(&*index, t));
             }
             Ok(Value::Array(out))
         })
@@ -486,10 +486,10 @@ async fn one(
     let index = st.index.clone();
     let out = db
         .tx(move |tx: &mut dyn Tx| -> ApiResult<Value> {
-            announce_due(tx, &index)?;
+            announce_due(tx, &*index)?;
             let c =
                 load(tx, id)?.ok_or_else(|| ApiError::NotFound(format!("no consultation {id}")))?;
-            Ok(c.json(&index, now()))
+            Ok(c.json(&*index, now()))
         })
         .await?;
     Ok(Json(out).into_response())
@@ -682,9 +682,9 @@ async fn create(State(st): State<PortalState>, who: Official, body: Bytes) -> Ap
             let c = load(tx, id)?.ok_or(SqlError::NoRow)?;
             let t = now();
             if status_at(c.opens_at, c.closes_at, t) == "open" {
-                announce(tx, &c, &PlanInfo::of(&index, &c.plan_id))?;
+                announce(tx, &c, &PlanInfo::of(&*index, &c.plan_id))?;
             }
-            Ok(c.json(&index, t))
+            Ok(c.json(&*index, t))
         })
         .await?;
     Ok((StatusCode::CREATED, Json(out)).into_response())
@@ -752,9 +752,9 @@ async fn update(
             let c = load(tx, id)?.ok_or(SqlError::NoRow)?;
             let t = now();
             if status_at(c.opens_at, c.closes_at, t) == "open" {
-                announce(tx, &c, &PlanInfo::of(&index, &c.plan_id))?;
+                announce(tx, &c, &PlanInfo::of(&*index, &c.plan_id))?;
             }
-            Ok(c.json(&index, t))
+            Ok(c.json(&*index, t))
         })
         .await?;
     Ok(Json(out).into_response())
@@ -1018,7 +1018,7 @@ fn paragraphs(s: &str) -> String {
     esc(s).replace('\n', "<br>")
 }
 
-fn summary_html(s: &Summary, index: &Index, made_by: &str) -> String {
+fn summary_html(s: &Summary, index: &dyn Store, made_by: &str) -> String {
     let c = &s.consultation;
     let plan = index.catalog().plans.get(&c.plan_id);
     let mut h = String::with_capacity(16 * 1024);
@@ -1251,7 +1251,7 @@ async fn summary(st: PortalState, who: Official, id: i64, csv: bool) -> ApiResul
     } else {
         (
             "text/html; charset=utf-8",
-            summary_html(&s, &index, &made_by),
+            summary_html(&s, &*index, &made_by),
             None,
         )
     };
@@ -1381,7 +1381,7 @@ pub fn openapi_paths() -> Map<String, Value> {
 /// Opens a consultation on the demo's draft plan ([`DEMO_PLAN`]) from now for 30 days,
 /// unless one exists, and announces it. Idempotent. Blocking (call it off the async
 /// runtime).
-pub fn ensure_demo(db: &StateDb, index: &Index) -> anyhow::Result<()> {
+pub fn ensure_demo(db: &StateDb, index: &dyn Store) -> anyhow::Result<()> {
     let Some(plan) = index.catalog().plans.get(DEMO_PLAN) else {
         return Ok(());
     };

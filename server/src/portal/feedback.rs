@@ -36,7 +36,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use axum::Extension;
 use hmac::{Hmac, Mac};
-use quyhoach_data::index::Index;
+use quyhoach_data::lookup::Store;
 use quyhoach_data::planning::{Report, Site};
 use serde_json::{json, Map, Value};
 use sha2::Sha256;
@@ -583,7 +583,7 @@ fn parse_parcel(s: &str) -> ApiResult<(String, i64, i64, Option<i64>)> {
     Ok((commune.to_string(), num(parts[1], 0)?, num(parts[2], 0)?, n))
 }
 
-fn plan_exists(ix: &Index, id: &str) -> ApiResult<String> {
+fn plan_exists(ix: &dyn Store, id: &str) -> ApiResult<String> {
     match ix.catalog().plans.get(id) {
         Some(p) => Ok(p.name.clone()),
         None => Err(ApiError::Unprocessable(format!(
@@ -601,7 +601,7 @@ fn plan_exists(ix: &Index, id: &str) -> ApiResult<String> {
 
 /// A zone of a plan: its name, land use and geometry.
 fn find_zone(
-    ix: &Index,
+    ix: &dyn Store,
     plan_id: &str,
     zone_id: &str,
 ) -> Option<(Option<String>, Option<String>, Value)> {
@@ -617,7 +617,7 @@ fn find_zone(
             continue;
         }
         let mut found = None;
-        let _ = ix.visit_bbox(lid, l.bounds, &mut |f, g| {
+        let _ = ix.visit(lid, l.bounds, &mut |f, g| {
             if found.is_some() {
                 return;
             }
@@ -639,7 +639,7 @@ fn find_zone(
 }
 
 /// The data's area: the union of every layer's bounds.
-fn data_bounds(ix: &Index) -> Option<[f64; 4]> {
+fn data_bounds(ix: &dyn Store) -> Option<[f64; 4]> {
     let mut b: Option<[f64; 4]> = None;
     for l in ix.catalog().layers.values() {
         b = Some(quyhoach_data::index::union_bbox(b, l.bounds));
@@ -648,7 +648,7 @@ fn data_bounds(ix: &Index) -> Option<[f64; 4]> {
 }
 
 /// Resolves a subject in the store (on the blocking pool: reports take CPU time).
-fn resolve(ix: &Index, s: &SubjectIn, comment: bool) -> ApiResult<Resolved> {
+fn resolve(ix: &dyn Store, s: &SubjectIn, comment: bool) -> ApiResult<Resolved> {
     let clip = crate::params::clip;
     let plan_id = match s
         .plan_id
@@ -1078,7 +1078,7 @@ async fn submit(
     let etag = st.etag.to_string();
     let subject = n.subject;
     let (resolved, checked_attachment) = tokio::task::spawn_blocking(move || {
-        let r = resolve(&ix, &subject, comment)?;
+        let r = resolve(&*ix, &subject, comment)?;
         let a = match attachment {
             Some((bytes, name)) => {
                 Some(attach::check(&bytes, name.as_deref()).map_err(|e| match e {

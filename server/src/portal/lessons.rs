@@ -31,7 +31,6 @@ use quyhoach_data::index::lessons::{
     Expected, Label, LessonData, Missing, ParcelRef, Picked, SiteProblem, Target, ANSWERS, PICKERS,
     SITE_IN_ZONE_PCT, SITE_MAX_M2, SITE_MIN_M2,
 };
-use quyhoach_data::index::Index;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
@@ -582,8 +581,13 @@ fn option_labels(e: &Expected) -> Option<(Label, Vec<Label>)> {
     }
 }
 
+/// Why a server on PostGIS has no lessons: the generator reads the embedded index's columns.
+const EMBEDDED_ONLY: &str =
+    "Bài học được tạo từ kho dữ liệu nhúng (thư mục); máy chủ này đọc PostGIS. \
+     / Lessons are generated from the embedded store (a directory); this server reads PostGIS.";
+
 fn generate(
-    ix: &Index,
+    ix: &quyhoach_data::index::Index,
     version: &str,
     files: Vec<LessonFile>,
     facts: BTreeMap<String, Value>,
@@ -715,11 +719,14 @@ async fn generated(st: &PortalState) -> Result<Arc<Generated>> {
                 let t = std::time::Instant::now();
                 let files = load_files(dir.as_deref())?;
                 let facts = if practice {
-                    super::practice::facts(&index)
+                    super::practice::facts(&*index)
                 } else {
                     BTreeMap::new()
                 };
-                let mut g = generate(&index, &version, files, facts);
+                let ix = index
+                    .as_index()
+                    .ok_or_else(|| anyhow::anyhow!(EMBEDDED_ONLY))?;
+                let mut g = generate(ix, &version, files, facts);
                 if let Some(off) = off {
                     for l in &mut g.lessons {
                         let practice_steps = l
@@ -1336,7 +1343,12 @@ async fn judge(st: &PortalState, step: &GenStep, answer: &Value, lang: &str) -> 
             let cancel = quyhoach_data::planning::Cancel::with_timeout(crate::api::REPORT_DEADLINE);
             let _stop_when_dropped = cancel.guard();
             let problem = tokio::task::spawn_blocking(move || {
-                LessonData::new(&index, 0, BTreeMap::new()).check_site(&layer, id, &mp, &cancel)
+                let ix = index
+                    .as_index()
+                    .ok_or_else(|| AppError::Unavailable(EMBEDDED_ONLY.into()))?;
+                LessonData::new(ix, 0, BTreeMap::new())
+                    .check_site(&layer, id, &mp, &cancel)
+                    .map_err(AppError::from)
             })
             .await
             .map_err(|e| AppError::Internal(format!("site check failed: {e}")))??;

@@ -52,7 +52,7 @@ pub type Routes = Vec<(
 #[derive(Clone)]
 pub struct PortalState {
     /// The loaded store.
-    pub index: Arc<quyhoach_data::index::Index>,
+    pub index: Arc<dyn quyhoach_data::lookup::Store>,
     /// The data version's weak ETag.
     pub etag: Arc<str>,
     /// Finished parcel reports (shared with the JSON API; the spoken report reads them).

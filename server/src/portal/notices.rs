@@ -326,7 +326,7 @@ async fn current(
             .filter(|s| {
                 s.commune.is_some()
                     || *covers.entry(s.plan_id.clone()).or_insert_with(|| {
-                        super::consult::plan_communes(&ix, &s.plan_id).contains(&code)
+                        super::consult::plan_communes(&*ix, &s.plan_id).contains(&code)
                     })
             })
             .take(limit as usize)
@@ -647,7 +647,7 @@ async fn publish(
     let (notice, files) = {
         let (page, area_url) = (page.clone(), format!("{base}/thong-bao/{area}"));
         tokio::task::spawn_blocking(move || -> ApiResult<_> {
-            let mut notice = build(&ix, &opts).map_err(|e| match e {
+            let mut notice = build(&*ix, &opts).map_err(|e| match e {
                 quyhoach_data::planning::QueryError::NotFound(m) => ApiError::NotFound(m),
                 quyhoach_data::planning::QueryError::BadRequest(m) => ApiError::Unprocessable(m),
                 e => ApiError::Internal(format!("notice: {e}")),
@@ -835,7 +835,7 @@ async fn area_name(st: &PortalState, area: &Area) -> ApiResult<(String, String)>
             let ix = st.index.clone();
             let c = c.clone();
             let s = tokio::task::spawn_blocking(move || {
-                super::alerts::resolve_subject(&ix, "commune", &c)
+                super::alerts::resolve_subject(&*ix, "commune", &c)
             })
             .await
             .map_err(|e| ApiError::Internal(format!("notices: {e}")))?

@@ -25,7 +25,7 @@ use axum::extract::{Path as UrlPath, Query, State};
 use axum::http::{header, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use quyhoach_data::index::Index;
+use quyhoach_data::lookup::Store;
 use quyhoach_data::practice::{Sample, SAMPLE_NAMES, TCVN3_SAMPLE, VNI_SAMPLE};
 use serde_json::{json, Map, Value};
 
@@ -127,8 +127,8 @@ fn cache() -> &'static Mutex<Option<Cached>> {
 }
 
 /// What the samples are made from: the store and its parcels layers' contents.
-fn data_key(index: &Index) -> String {
-    let mut key = index.dir().display().to_string();
+fn data_key(index: &dyn Store) -> String {
+    let mut key = index.location();
     for id in index.layer_ids() {
         if let Some(e) = index.layer_entry(id) {
             if e.kind == quyhoach_data::schema::Kind::Parcels {
@@ -141,7 +141,7 @@ fn data_key(index: &Index) -> String {
 }
 
 /// The samples of this data (made on first use, then kept until the data changes).
-pub fn samples(index: &Index) -> Result<Arc<Vec<Sample>>, String> {
+pub fn samples(index: &dyn Store) -> Result<Arc<Vec<Sample>>, String> {
     let key = data_key(index);
     if let Ok(c) = cache().lock() {
         if let Some(c) = c.as_ref().filter(|c| c.key == key) {
@@ -181,7 +181,7 @@ pub fn samples(index: &Index) -> Result<Arc<Vec<Sample>>, String> {
 /// Empty when the store has no parcels to make samples of, or an import failed (logged):
 /// the lesson is then unavailable. Called once per data version from the lesson generator
 /// (on a blocking thread); kept until the data changes.
-pub fn facts(index: &Index) -> BTreeMap<String, Value> {
+pub fn facts(index: &dyn Store) -> BTreeMap<String, Value> {
     let key = data_key(index);
     if let Ok(c) = cache().lock() {
         if let Some(f) = c
@@ -277,7 +277,7 @@ async fn sample(State(st): State<PortalState>, UrlPath(name): UrlPath<String>) -
         .into_response();
     }
     let index = st.index.clone();
-    let made = tokio::task::spawn_blocking(move || samples(&index)).await;
+    let made = tokio::task::spawn_blocking(move || samples(&*index)).await;
     let all = match made {
         Ok(Ok(s)) => s,
         Ok(Err(e)) if e.contains("no parcels") => {

@@ -29,8 +29,8 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use quyhoach_data::index::Index;
 use quyhoach_data::landuse::{codes, lookup, LEGACY_CODES};
+use quyhoach_data::lookup::Store;
 use quyhoach_data::plans::PlanStatus;
 use quyhoach_data::schema::Kind;
 use serde_json::{json, Map, Value};
@@ -162,11 +162,11 @@ pub fn parse_view(text: &str, data: [f64; 4]) -> Result<[f64; 4]> {
 
 /// `GET /qgis/project.qgs`
 async fn project(State(st): State<PortalState>, headers: HeaderMap, p: Params) -> Result<Response> {
-    let data = data_bounds(&st.index);
+    let data = data_bounds(&*st.index);
     let (bbox, lang) = read_params(&p, data)?;
     let base = base_url(&headers);
     let index = st.index.clone();
-    let xml = tokio::task::spawn_blocking(move || project_xml(&index, &base, bbox, lang)).await?;
+    let xml = tokio::task::spawn_blocking(move || project_xml(&*index, &base, bbox, lang)).await?;
     let mut r = xml.into_response();
     let h = r.headers_mut();
     h.insert(
@@ -186,7 +186,7 @@ async fn project(State(st): State<PortalState>, headers: HeaderMap, p: Params) -
 }
 
 /// The union of every layer's bounds (a small box around 0,0 for an empty store).
-fn data_bounds(index: &Index) -> [f64; 4] {
+fn data_bounds(index: &dyn Store) -> [f64; 4] {
     index
         .catalog()
         .layers
@@ -387,13 +387,13 @@ pub const CATEGORY_EXPRESSION: &str = "left(coalesce(\"landuse\", ''), 3)";
 
 /// The land-use codes (first three letters of `landuse`) a layer holds, or `None` when it
 /// has more than [`MAX_CODE_SCAN`] features.
-fn codes_in_layer(index: &Index, layer: &str) -> Option<BTreeSet<String>> {
+fn codes_in_layer(index: &dyn Store, layer: &str) -> Option<BTreeSet<String>> {
     let e = index.layer_entry(layer)?;
     if e.count as usize > MAX_CODE_SCAN {
         return None;
     }
     let mut found = BTreeSet::new();
-    let _ = index.visit_bbox(layer, e.bounds, &mut |f, _| {
+    let _ = index.visit(layer, e.bounds, &mut |f, _| {
         if let Some(quyhoach_data::index::ValueRef::Str(s)) = f.value("landuse") {
             let code: String = s.chars().take(3).collect();
             if !code.is_empty() {
@@ -407,7 +407,7 @@ fn codes_in_layer(index: &Index, layer: &str) -> Option<BTreeSet<String>> {
 /// The categories of a layer: each code it holds that the table knows (current, or legacy
 /// with its successor's colour), in table order; every code of the table when the layer is
 /// too large to list.
-pub fn categories(index: &Index, layer: &str, lang: Lang) -> Vec<Category> {
+pub fn categories(index: &dyn Store, layer: &str, lang: Lang) -> Vec<Category> {
     let present = codes_in_layer(index, layer);
     let wanted = |c: &str| present.as_ref().is_none_or(|p| p.contains(c));
     let mut out = Vec::new();
@@ -577,7 +577,7 @@ fn oapif_maplayer(out: &mut String, l: &OapifLayer, base: &str) {
 }
 
 /// The plan of a layer: (name, draft).
-fn plan_of(index: &Index, layer: &str) -> Option<(String, bool)> {
+fn plan_of(index: &dyn Store, layer: &str) -> Option<(String, bool)> {
     let e = index.layer_entry(layer)?;
     let id = e.plan.as_ref().or_else(|| e.plans.first())?;
     let p = index.catalog().plans.get(id)?;
@@ -585,7 +585,7 @@ fn plan_of(index: &Index, layer: &str) -> Option<(String, bool)> {
         .map(|(n, d)| (n, d || p.status == PlanStatus::Draft))
 }
 
-fn plan_suffix(index: &Index, layer: &str, lang: Lang) -> (String, bool) {
+fn plan_suffix(index: &dyn Store, layer: &str, lang: Lang) -> (String, bool) {
     match plan_of(index, layer) {
         Some((name, true)) => (
             format!(
@@ -608,7 +608,7 @@ fn qgis_id(prefix: &str, layer: &str) -> String {
 }
 
 /// The project document.
-pub fn project_xml(index: &Index, base: &str, bbox: [f64; 4], lang: Lang) -> String {
+pub fn project_xml(index: &dyn Store, base: &str, bbox: [f64; 4], lang: Lang) -> String {
     let cat = index.catalog();
     let ids_of = |k: Kind| -> Vec<&String> {
         cat.layers
@@ -873,7 +873,7 @@ pub fn project_xml(index: &Index, base: &str, bbox: [f64; 4], lang: Lang) -> Str
 /// roads and red lines; shown only when zoomed out beyond 1:[`SWITCH_SCALE`].
 fn vector_tile_maplayer(
     out: &mut String,
-    index: &Index,
+    index: &dyn Store,
     id: &str,
     name: &str,
     source: &str,

@@ -22,14 +22,14 @@ use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use quyhoach_data::index::Index;
+use quyhoach_data::lookup::Store;
 use quyhoach_tiles::gzip::{gunzip, is_gzip};
 use quyhoach_tiles::{TileCoord, MAX_ZOOM};
 use serde_json::{json, Value};
 
 pub use archive::Archive;
 pub use set::{Making, StoreTiles, TileSet};
-pub use source::{IndexSource, StoreSource, TileStore, COMBINED_TILESET, DEFAULT_MAXZOOM};
+pub use source::{IndexSource, StoreSource, COMBINED_TILESET, DEFAULT_MAXZOOM};
 
 use crate::error::{AppError, Result};
 use crate::params::Params;
@@ -98,7 +98,7 @@ pub struct TileService {
 impl TileService {
     /// The tile sets of `index` (the combined set and one per layer), cached within
     /// `cache_bytes` (0: no cache).
-    pub fn new(index: &Arc<Index>, data_etag: &str, cache_bytes: u64) -> Self {
+    pub fn new(index: &Arc<dyn Store>, data_etag: &str, cache_bytes: u64) -> Self {
         let mut tilesets: BTreeMap<Arc<str>, Arc<dyn TileSet>> = BTreeMap::new();
         let mut names: Vec<String> = vec![COMBINED_TILESET.to_string()];
         names.extend(index.layer_ids().iter().map(|s| s.to_string()));

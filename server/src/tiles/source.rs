@@ -7,11 +7,8 @@ use std::borrow::Cow;
 use std::sync::Arc;
 
 use geo::InteriorPoint;
-use quyhoach_data::index::{union_bbox, FeatureRef, Index, ValueRef};
-use quyhoach_data::lookup::FeatureValues;
-use quyhoach_data::pg::lookup::RowRef;
-use quyhoach_data::pg::planning::PgData;
-use quyhoach_data::planning::QueryError;
+use quyhoach_data::index::{union_bbox, ValueRef};
+use quyhoach_data::lookup::{FeatureValues, Store};
 use quyhoach_data::schema::Kind;
 use quyhoach_data::store::Catalog;
 use quyhoach_tiles::{
@@ -180,78 +177,25 @@ pub fn store_layer_specs(catalog: &Catalog) -> Vec<LayerSpec> {
         .collect()
 }
 
-/// A store whose layers make tiles.
-pub trait TileStore: Send + Sync + 'static {
-    /// A feature lent to a visitor.
-    type Feature<'a>: FeatureValues
-    where
-        Self: 'a;
-
-    /// The catalog (layers, their kinds and bounds).
-    fn tile_catalog(&self) -> &Catalog;
-
-    /// Visits the features of `layer` whose box meets `bbox` (more are fine: tiles clip).
-    fn visit_features(
-        &self,
-        layer: &str,
-        bbox: [f64; 4],
-        visit: &mut dyn FnMut(Self::Feature<'_>, &geo_types::Geometry<f64>),
-    ) -> Result<(), QueryError>;
-}
-
-impl TileStore for Index {
-    type Feature<'a> = FeatureRef<'a>;
-
-    fn tile_catalog(&self) -> &Catalog {
-        self.catalog()
-    }
-
-    fn visit_features(
-        &self,
-        layer: &str,
-        bbox: [f64; 4],
-        visit: &mut dyn FnMut(FeatureRef<'_>, &geo_types::Geometry<f64>),
-    ) -> Result<(), QueryError> {
-        self.visit_bbox(layer, bbox, visit)
-    }
-}
-
-impl TileStore for PgData {
-    type Feature<'a> = RowRef<'a>;
-
-    fn tile_catalog(&self) -> &Catalog {
-        self.catalog()
-    }
-
-    fn visit_features(
-        &self,
-        layer: &str,
-        bbox: [f64; 4],
-        visit: &mut dyn FnMut(RowRef<'_>, &geo_types::Geometry<f64>),
-    ) -> Result<(), QueryError> {
-        self.visit_bbox(layer, bbox, visit)
-    }
-}
-
-/// The tile source of the in-memory index, which the server serves.
-pub type IndexSource = StoreSource<Index>;
+/// The tile source of a store (the embedded index or PostGIS), which the server serves.
+pub type IndexSource = StoreSource;
 
 /// A tile set over a store: some of its layers, each with its [`LayerSpec`].
-pub struct StoreSource<S> {
-    store: Arc<S>,
+pub struct StoreSource {
+    store: Arc<dyn Store>,
     layers: Vec<LayerSpec>,
 }
 
-impl<S: TileStore> StoreSource<S> {
+impl StoreSource {
     /// A source of the given layers (their names are store layer ids).
-    pub fn new(store: Arc<S>, layers: Vec<LayerSpec>) -> StoreSource<S> {
+    pub fn new(store: Arc<dyn Store>, layers: Vec<LayerSpec>) -> StoreSource {
         StoreSource { store, layers }
     }
 
     /// The combined tile set (every store layer) or one store layer; None for an unknown
     /// name.
-    pub fn for_tileset(store: &Arc<S>, name: &str) -> Option<StoreSource<S>> {
-        let all = store_layer_specs(store.tile_catalog());
+    pub fn for_tileset(store: &Arc<dyn Store>, name: &str) -> Option<StoreSource> {
+        let all = store_layer_specs(store.catalog());
         let layers: Vec<LayerSpec> = if name == COMBINED_TILESET {
             all
         } else {
@@ -262,7 +206,7 @@ impl<S: TileStore> StoreSource<S> {
 
     /// The store's bounds `[w, s, e, n]` over this source's layers.
     pub fn bounds(&self) -> Option<[f64; 4]> {
-        let cat = self.store.tile_catalog();
+        let cat = self.store.catalog();
         self.layers
             .iter()
             .filter_map(|l| cat.layers.get(&l.name))
@@ -299,7 +243,7 @@ impl<F: FeatureValues> Properties for Props<F> {
     }
 }
 
-impl<S: TileStore> TileSource for StoreSource<S> {
+impl TileSource for StoreSource {
     fn layers(&self) -> Vec<LayerSpec> {
         self.layers.clone()
     }
@@ -307,14 +251,9 @@ impl<S: TileStore> TileSource for StoreSource<S> {
     fn query(&self, layer: &str, bbox: [f64; 4], visit: &mut dyn FnMut(&SourceFeature<'_>)) {
         // Label points: each parcel's interior point (inside it even when it is concave).
         if let Some(parcels) = layer.strip_suffix(LABELS_SUFFIX) {
-            let kind = self
-                .store
-                .tile_catalog()
-                .layers
-                .get(parcels)
-                .map(|e| e.kind);
+            let kind = self.store.catalog().layers.get(parcels).map(|e| e.kind);
             if kind == Some(Kind::Parcels) {
-                let _ = self.store.visit_features(parcels, bbox, &mut |f, g| {
+                let _ = self.store.visit(parcels, bbox, &mut |f, g| {
                     if let Some(p) = g.interior_point() {
                         visit(&SourceFeature {
                             id: Some(u64::from(f.id())),
@@ -327,7 +266,7 @@ impl<S: TileStore> TileSource for StoreSource<S> {
             }
         }
         // Layers come from the catalog of this very index: NotFound cannot happen.
-        let _ = self.store.visit_features(layer, bbox, &mut |f, g| {
+        let _ = self.store.visit(layer, bbox, &mut |f, g| {
             visit(&SourceFeature {
                 id: Some(u64::from(f.id())),
                 geometry: g,

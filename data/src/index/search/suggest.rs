@@ -7,7 +7,6 @@
 
 use serde::Serialize;
 
-use super::super::Index;
 use crate::planning::convert;
 use crate::srs::{provinces, SrsSpec};
 
@@ -30,7 +29,7 @@ pub struct Suggestion {
     pub parcel: Option<String>,
 }
 
-impl Index {
+impl dyn crate::lookup::Store + '_ {
     /// Readings of the VN-2000 point (`easting`, `northing`) on the provincial meridians other
     /// than `srs`'s that land on a parcel of the store, or else inside its data bounds; the
     /// ones on a parcel first, then nearest to the original meridian. Empty when `srs` is not
@@ -40,12 +39,11 @@ impl Index {
             return Vec::new();
         };
         let bounds = self
+            .catalog()
             .layers
-            .iter()
-            .filter(|l| l.len() > 0 && l.entry.bounds.iter().all(|v| v.is_finite()))
-            .fold(None, |acc, l| {
-                Some(super::super::union_bbox(acc, l.entry.bounds))
-            });
+            .values()
+            .filter(|l| l.count > 0 && l.bounds.iter().all(|v| v.is_finite()))
+            .fold(None, |acc, l| Some(super::super::union_bbox(acc, l.bounds)));
         let Some(b) = bounds else {
             return Vec::new();
         };

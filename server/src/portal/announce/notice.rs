@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 
 use geo::BooleanOps;
 use geo_types::{Geometry, LineString, MultiLineString, MultiPolygon, Polygon};
-use quyhoach_data::index::{Index, ValueRef};
+use quyhoach_data::index::ValueRef;
+use quyhoach_data::lookup::Store;
 use quyhoach_data::planning::{bbox_of, Cancel, PlanReport, QueryError, Site, SLIVER_M2};
 use quyhoach_data::plans::PlanStatus;
 use quyhoach_data::schema::Kind;
@@ -65,7 +66,7 @@ fn status_en(s: PlanStatus) -> &'static str {
     }
 }
 
-fn str_prop(f: &quyhoach_data::index::FeatureRef<'_>, col: &str) -> Option<String> {
+fn str_prop(f: &dyn quyhoach_data::lookup::FeatureValues, col: &str) -> Option<String> {
     match f.value(col)? {
         ValueRef::Str(s) => Some(s.to_string()),
         ValueRef::Int(i) => Some(i.to_string()),
@@ -126,7 +127,7 @@ fn rect(b: [f64; 4]) -> MultiPolygon<f64> {
 
 /// The commune's boundary, name and level word, from the boundary layers.
 fn commune_boundary(
-    index: &Index,
+    index: &dyn Store,
     code: &str,
 ) -> Option<(MultiPolygon<f64>, String, Option<String>)> {
     let cat = index.catalog();
@@ -135,14 +136,14 @@ fn commune_boundary(
             continue;
         }
         let mut found: Option<(quyhoach_data::planning::FeatureId, String, Option<String>)> = None;
-        let _ = index.visit_bbox(id, l.bounds, &mut |f, _| {
-            if found.is_none() && str_prop(&f, "code").as_deref() == Some(code) {
-                let name = str_prop(&f, "name").unwrap_or_else(|| code.to_string());
-                found = Some((f.id(), name, str_prop(&f, "level")));
+        let _ = index.visit(id, l.bounds, &mut |f, _| {
+            if found.is_none() && str_prop(f, "code").as_deref() == Some(code) {
+                let name = str_prop(f, "name").unwrap_or_else(|| code.to_string());
+                found = Some((f.id(), name, str_prop(f, "level")));
             }
         });
         if let Some((fid, name, level)) = found {
-            let g = index.feature(id, fid)?.geometry;
+            let g = index.feature(id, fid).ok()??.geometry;
             return Some((polygons(g), name, level));
         }
     }
@@ -151,7 +152,7 @@ fn commune_boundary(
 
 /// The communes (code, name) holding a point inside at least one of the plan's zones, in
 /// code order: where a notice of the plan can be addressed.
-pub fn communes_with_zones(index: &Index, plan_id: &str) -> Vec<(String, String)> {
+pub fn communes_with_zones(index: &dyn Store, plan_id: &str) -> Vec<(String, String)> {
     use geo::{Contains, InteriorPoint};
     let cat = index.catalog();
     let mut points = Vec::new();
@@ -160,7 +161,7 @@ pub fn communes_with_zones(index: &Index, plan_id: &str) -> Vec<(String, String)
         if l.kind != Kind::Zones || !of_plan {
             continue;
         }
-        let _ = index.visit_bbox(id, l.bounds, &mut |_, g| {
+        let _ = index.visit(id, l.bounds, &mut |_, g| {
             if points.len() < MAX_ZONES {
                 if let Some(p) = polygons(g.clone()).interior_point() {
                     points.push(p);
@@ -175,10 +176,10 @@ pub fn communes_with_zones(index: &Index, plan_id: &str) -> Vec<(String, String)
         }
         for p in &points {
             let b = [p.x(), p.y(), p.x(), p.y()];
-            let _ = index.visit_bbox(id, b, &mut |f, g| {
-                if let Some(code) = str_prop(&f, "code") {
+            let _ = index.visit(id, b, &mut |f, g| {
+                if let Some(code) = str_prop(f, "code") {
                     if !found.contains_key(&code) && polygons(g.clone()).contains(p) {
-                        let name = str_prop(&f, "name").unwrap_or_default();
+                        let name = str_prop(f, "name").unwrap_or_default();
                         found.insert(code, name);
                     }
                 }
@@ -204,7 +205,7 @@ fn landuse_names(code: &str) -> (String, String, String) {
 }
 
 /// Builds the notice of `opts.plan` over `opts.commune` (or the plan's extent).
-pub fn build(index: &Index, opts: &BuildOptions) -> Result<Notice, QueryError> {
+pub fn build(index: &dyn Store, opts: &BuildOptions) -> Result<Notice, QueryError> {
     let cat = index.catalog();
     let plan = cat
         .plans
@@ -273,7 +274,7 @@ pub fn build(index: &Index, opts: &BuildOptions) -> Result<Notice, QueryError> {
     // A zone is small against a whole commune: only the edge slivers of maps drawn apart
     // (under SLIVER_M2) are left out, not zones under SLIVER_PCT of the area.
     for z in sec.zones.iter().filter(|z| z.overlap_m2 >= SLIVER_M2) {
-        let Some(f) = index.feature(&z.layer, z.id) else {
+        let Ok(Some(f)) = index.feature(&z.layer, z.id) else {
             continue;
         };
         let (vi, en, color) = landuse_names(&z.landuse);
@@ -370,7 +371,7 @@ pub fn build(index: &Index, opts: &BuildOptions) -> Result<Notice, QueryError> {
         .iter()
         .filter(|r| r.crosses_site)
         .filter_map(|r| {
-            let f = index.feature(&r.layer, r.id)?;
+            let f = index.feature(&r.layer, r.id).ok()??;
             Some(NoticeRedline {
                 road_name: r.road_name.clone(),
                 width_m: r.width_m,
