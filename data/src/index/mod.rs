@@ -836,7 +836,7 @@ impl crate::lookup::FeatureValues for FeatureRef<'_> {
 }
 
 impl Index {
-    /// Calls `visit` with every feature of `layer` whose bounding box intersects `bbox`
+    /// Calls `visit` with every feature of `layer` whose bounding box meets `bbox`
     /// (`[w, s, e, n]`, WGS 84 degrees), lending its attributes and its geometry.
     ///
     /// For vector tiles: unlike [`Index::features_in_bbox`] there is no area cap, no exact
@@ -856,11 +856,21 @@ impl Index {
             return Ok(());
         }
         for id in l.candidates(bbox) {
+            // The R-tree's boxes are f32 (a candidate may miss by centimetres): the exact box
+            // decides, so every store visits the same features.
+            if !boxes_meet(&l.geoms.bbox(id as usize), &bbox) {
+                continue;
+            }
             let g = l.geoms.geometry(id as usize);
             visit(FeatureRef { layer: l, id }, &g);
         }
         Ok(())
     }
+}
+
+/// Whether two boxes `[w, s, e, n]` meet (touching counts; an empty box, NaN, meets none).
+pub fn boxes_meet(a: &[f64; 4], b: &[f64; 4]) -> bool {
+    a[0] <= b[2] && b[0] <= a[2] && a[1] <= b[3] && b[1] <= a[3]
 }
 
 /// Union of two boxes.

@@ -5,14 +5,17 @@
 //! index); the exact tests (a point in or on a parcel) are geo's, as in the index, so a point
 //! on a shared boundary answers alike.
 
-use geo::{Contains, Intersects};
+use geo::{Contains, CoordsIter, Intersects};
 use geo_types::{Coord, Geometry, Point, Rect};
 use postgres::Row;
 use serde_json::{Map, Number, Value};
 
 use super::planning::{geometry, internal, multilinestring, multipolygon, Cell, PgData, Select};
+use super::search::coords_bbox;
 use super::PgLayer;
-use crate::index::{check_bbox, commune_key, FeatureOut, SearchHit, ValueRef, MAX_PAGE};
+use crate::index::{
+    boxes_meet, check_bbox, commune_key, FeatureOut, SearchHit, ValueRef, MAX_PAGE,
+};
 use crate::lookup::{check_lon_lat, empty_commune, unknown_commune, FeatureValues, Lookup};
 use crate::planning::{FeatureId, QueryError};
 use crate::schema::Kind;
@@ -260,6 +263,11 @@ impl PgData {
         for row in self.query(&sql, &[&bbox[0], &bbox[1], &bbox[2], &bbox[3]])? {
             let id = FeatureId::try_from(row.get::<_, i32>(0)).map_err(internal)?;
             let g = layer_geometry(l, &row)?;
+            // PostGIS's boxes are float4, rounded outward: the exact box decides, as in the
+            // index.
+            if !boxes_meet(&coords_bbox(g.coords_iter()), &bbox) {
+                continue;
+            }
             let cells = select.cells(&row);
             visit(
                 RowRef {

@@ -40,7 +40,7 @@ pub(super) struct PgSearch {
 }
 
 /// A box of a geometry's coordinates (NaN when it has none), as the index computes it.
-fn coords_bbox(coords: impl Iterator<Item = Coord<f64>>) -> [f64; 4] {
+pub(super) fn coords_bbox(coords: impl Iterator<Item = Coord<f64>>) -> [f64; 4] {
     let mut b = [
         f64::INFINITY,
         f64::INFINITY,
