@@ -19,6 +19,9 @@ export QUYHOACH_TEST_PG_REPLICA
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings
 cargo test --workspace --release
+# The server's suite again with its store on PostGIS: every test's demo district built into a
+# new database and served from it (server/tests/common/mod.rs), the same assertions.
+QUYHOACH_TEST_STORE=postgis cargo test --release -p quyhoach-server
 # The web map in headless Chromium against the real server (built by the step above).
 cargo build --release --bin quyhoach
 npm test --prefix web

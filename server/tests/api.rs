@@ -193,7 +193,8 @@ async fn deep_link_by_commune_name_and_duplicates() {
     assert!(ids(&r.json()).contains(&(f.id as u64)));
 
     // A duplicated number: all matches, and the report asks which one.
-    let (all, _) = st.index.features_in_bbox("parcels", None, 1000, 0).unwrap();
+    let (all, _) =
+        common::off_runtime(|| st.index.features_in_bbox("parcels", None, 1000, 0)).unwrap();
     let mut seen: HashMap<(String, i64, i64), u32> = HashMap::new();
     let dup = all
         .iter()
@@ -736,7 +737,8 @@ async fn personal_data_is_never_served() {
     assert!(cols.iter().any(|c| c.starts_with("private_")), "{cols:?}");
 
     let f = {
-        let (page, _) = st.index.features_in_bbox("parcels", None, 1, 200).unwrap();
+        let (page, _) =
+            common::off_runtime(|| st.index.features_in_bbox("parcels", None, 1, 200)).unwrap();
         page.into_iter().next().unwrap()
     };
     let (lon, lat) = inside(&f);
@@ -1337,7 +1339,8 @@ async fn every_member_of_every_answer_is_in_the_documents_schema() {
     let xy =
         quyhoach_data::planning::convert(&[(lon, lat)], "vn2000:kien-giang", false).unwrap()[0];
     let plan = st.index.catalog().plans.keys().next().unwrap().clone();
-    let (all, _) = st.index.features_in_bbox("parcels", None, 1000, 0).unwrap();
+    let (all, _) =
+        common::off_runtime(|| st.index.features_in_bbox("parcels", None, 1000, 0)).unwrap();
     let mut seen: HashMap<(String, i64, i64), u32> = HashMap::new();
     let (dc, ds, dn) = all
         .iter()

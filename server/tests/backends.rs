@@ -113,7 +113,7 @@ fn a_server_on_postgis_answers_as_one_on_the_embedded_store() {
         keep_personal: Vec::new(),
     })
     .expect("building the demo in PostGIS");
-    let ix = embedded.index.as_index().expect("the embedded store");
+    let ix = &*common::demo().index;
     quyhoach_data::testing::same_import_times(&url, ix);
     let pg: Arc<dyn Store> = Arc::new(PgData::open(&url).unwrap());
     let (a, b) = (

@@ -481,13 +481,9 @@ fn a_url_as_store_is_refused_where_a_directory_is_needed_and_nothing_is_made() {
         ]
     };
     for (args, says) in [
-        // Serving and the demo need a directory (a PostGIS store is not served yet).
+        // Adding and removing a plan edit a directory's catalog.
         (
-            vec!["serve", "--store", url],
-            "this command takes a store directory",
-        ),
-        (
-            vec!["demo", "--store", url],
+            vec!["plans", "remove", "qhpk-2000", "--store", url],
             "this command takes a store directory",
         ),
         // Other URLs than PostgreSQL's are nobody's store.
@@ -512,7 +508,7 @@ fn a_url_as_store_is_refused_where_a_directory_is_needed_and_nothing_is_made() {
     }
     // The environment variable is checked alike.
     let o = Command::new(env!("CARGO_BIN_EXE_quyhoach"))
-        .args(["serve"])
+        .args(["plans", "remove", "qhpk-2000"])
         .env("QUYHOACH_STORE", url)
         .current_dir(dir.path())
         .output()

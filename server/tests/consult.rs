@@ -881,12 +881,17 @@ fn the_consultations_command_and_the_demo_consultation() {
 
 /// A parcel of the demo whose number is unique in its commune: "c/s/p".
 fn unique_parcel(st: &AppState) -> String {
-    let (all, _) = st.index.features_in_bbox("parcels", None, 1000, 0).unwrap();
+    let (all, _) =
+        common::off_runtime(|| st.index.features_in_bbox("parcels", None, 1000, 0)).unwrap();
     for f in all {
         let c = f.properties["commune_code"].as_str().unwrap().to_string();
         let s = f.properties["sheet"].as_i64().unwrap();
         let p = f.properties["parcel"].as_i64().unwrap();
-        if st.index.parcels_by_number(&c, s, p).unwrap().len() == 1 {
+        if common::off_runtime(|| st.index.parcels_by_number(&c, s, p))
+            .unwrap()
+            .len()
+            == 1
+        {
             return format!("{c}/{s}/{p}");
         }
     }
@@ -1009,7 +1014,8 @@ fn parcels_in_and_out(st: &AppState, plan: &str) -> (String, String) {
         .map(key)
         .find(|k| unique(k))
         .expect("a parcel under the draft");
-    let (all, _) = st.index.features_in_bbox("parcels", None, 1000, 0).unwrap();
+    let (all, _) =
+        common::off_runtime(|| st.index.features_in_bbox("parcels", None, 1000, 0)).unwrap();
     let outside = all
         .iter()
         .filter(|f| {

@@ -3,6 +3,10 @@
 //! again, and a new import lands in the store. No request may fail (nginx retries a GET
 //! that a dying server dropped on the other server: `proxy_next_upstream`), and every
 //! server must answer with the new data within its reload interval, without a restart.
+//!
+//! The same on PostgreSQL/PostGIS (docs/deploy.md, the national set-up): one server on the
+//! primary, one on its streaming replica (its portal state on the primary), nginx in front;
+//! the import lands on the primary and reaches the second server through the replica.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -88,12 +92,20 @@ fn free_port() -> u16 {
         .port()
 }
 
-fn serve(store: &Path, port: u16) -> ServeProcess {
+/// A server's store and its other arguments.
+#[derive(Clone)]
+struct Target {
+    store: PathBuf,
+    extra: Vec<String>,
+}
+
+fn serve(t: &Target, port: u16) -> ServeProcess {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_quyhoach"));
     cmd.args(["serve", "--quiet", "--reload-seconds", "1", "--listen"])
         .arg(format!("127.0.0.1:{port}"))
         .arg("--store")
-        .arg(store);
+        .arg(&t.store)
+        .args(&t.extra);
     ServeProcess::spawn(cmd)
 }
 
@@ -118,26 +130,82 @@ fn until_listed(addr: SocketAddr, id: &str, t0: Instant) -> Duration {
     }
 }
 
-#[test]
-fn servers_behind_nginx_lose_no_request_to_a_kill_a_restart_or_an_import() {
-    let Some(nginx) = nginx_binary() else {
+fn nginx_or_skip() -> Option<PathBuf> {
+    let nginx = nginx_binary();
+    if nginx.is_none() {
         assert!(
             std::env::var_os("CI").is_none(),
             "nginx is missing: scripts/setup-judges.sh installs it (nginx-light)"
         );
         eprintln!("skipped: no nginx (scripts/setup-judges.sh installs it)");
+    }
+    nginx
+}
+
+#[test]
+fn servers_behind_nginx_lose_no_request_to_a_kill_a_restart_or_an_import() {
+    let Some(nginx) = nginx_or_skip() else {
         return;
     };
     let (dir, store) = build_store(common::PARCELS, 1);
+    let t = Target {
+        store: store.clone(),
+        extra: Vec::new(),
+    };
+    deployment(&nginx, dir.path(), [t.clone(), t], &store);
+}
+
+#[test]
+fn servers_on_a_postgis_primary_and_replica_behind_nginx_lose_no_request() {
+    let Some(nginx) = nginx_or_skip() else {
+        return;
+    };
+    let Some(primary) = quyhoach_data::testing::new_pg_database("qh_deploy") else {
+        return;
+    };
+    let replica_server = std::env::var("QUYHOACH_TEST_PG_REPLICA").unwrap_or_else(|_| {
+        panic!("QUYHOACH_TEST_PG_REPLICA is not set (scripts/test.sh starts a replica)")
+    });
+    // The same database on the replica's server.
+    let db = primary.rsplit_once('/').unwrap().1;
+    let replica = format!("{}/{db}", replica_server.rsplit_once('/').unwrap().0);
+    let dir = tempfile::tempdir().unwrap();
+    common::process::run_ok(
+        Command::new(env!("CARGO_BIN_EXE_quyhoach"))
+            .args(["demo", "--quiet", "--no-serve", "--parcels"])
+            .arg(common::PARCELS.to_string())
+            .args(["--store", &primary]),
+    );
+    let on_primary = Target {
+        store: PathBuf::from(&primary),
+        extra: Vec::new(),
+    };
+    // A replica is read-only: the portal's state goes to the primary.
+    let on_replica = Target {
+        store: PathBuf::from(&replica),
+        extra: vec!["--db-url".into(), primary.clone()],
+    };
+    deployment(
+        &nginx,
+        dir.path(),
+        [on_primary, on_replica],
+        Path::new(&primary),
+    );
+}
+
+/// Two servers (`targets`) behind nginx under load: one killed and started again, then a new
+/// layer imported into `import_into`; no request may fail and both must serve the new layer
+/// within 10 s.
+fn deployment(nginx: &Path, dir: &Path, targets: [Target; 2], import_into: &Path) {
     let (port_a, port_b, port_lb) = (free_port(), free_port(), free_port());
-    let mut a = serve(&store, port_a);
-    let b = serve(&store, port_b);
-    let ngx_dir = dir.path().join("nginx");
+    let mut a = serve(&targets[0], port_a);
+    let b = serve(&targets[1], port_b);
+    let ngx_dir = dir.join("nginx");
     std::fs::create_dir_all(ngx_dir.join("tmp")).unwrap();
     let conf = ngx_dir.join("nginx.conf");
     std::fs::write(&conf, nginx_conf(&ngx_dir, port_lb, &[port_a, port_b])).unwrap();
     let _nginx = Nginx(
-        Command::new(&nginx)
+        Command::new(nginx)
             .arg("-c")
             .arg(&conf)
             .arg("-p")
@@ -174,7 +242,7 @@ fn servers_behind_nginx_lose_no_request_to_a_kill_a_restart_or_an_import() {
     drop(a);
     steady(1000);
     let t_restart = Instant::now();
-    a = serve(&store, port_a);
+    a = serve(&targets[0], port_a);
     let restarted = t_restart.elapsed();
     assert!(a.alive());
     assert_ne!(a.pid(), old_pid);
@@ -183,7 +251,7 @@ fn servers_behind_nginx_lose_no_request_to_a_kill_a_restart_or_an_import() {
 
     // A new layer lands in the store; both servers pick it up, without a restart.
     let t_import = Instant::now();
-    common::process::import_new_road(&store, dir.path());
+    common::process::import_new_road(import_into, dir);
     let imported = t_import.elapsed();
     let seen_a = until_listed(a.addr, "roads-new", t_import);
     let seen_b = until_listed(b.addr, "roads-new", t_import);

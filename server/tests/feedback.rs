@@ -38,7 +38,7 @@ fn fresh_ip() -> SocketAddr {
 fn parcel() -> &'static (String, String, String, Value) {
     static P: std::sync::OnceLock<(String, String, String, Value)> = std::sync::OnceLock::new();
     P.get_or_init(|| {
-        let ix = &common::demo().state.index;
+        let ix = &common::demo().index;
         let layer = ix
             .catalog()
             .layers

@@ -9,7 +9,7 @@
 
 mod common;
 
-use common::{demo, get, post};
+use common::{get, post};
 use quyhoach_server::portal::handouts::qr_svg;
 
 const BUDGET: usize = 24 * 1024;
@@ -27,7 +27,7 @@ fn qr_path(svg: &str) -> &str {
 
 #[tokio::test]
 async fn every_lesson_has_a_one_page_handout_without_answers() {
-    let st = &demo().state;
+    let st = common::embedded_state();
     for lang in ["vi", "en"] {
         let doc = get(st, &format!("/api/v1/lessons?lang={lang}"))
             .await
@@ -100,7 +100,7 @@ async fn every_lesson_has_a_one_page_handout_without_answers() {
 
 #[tokio::test]
 async fn the_leaflet_has_four_steps_the_colours_and_the_addresses() {
-    let st = &demo().state;
+    let st = common::embedded_state();
     for (lang, title) in [
         ("vi", "Tra cứu quy hoạch trong 4 bước"),
         ("en", "Look up planning in 4 steps"),
@@ -130,7 +130,7 @@ async fn the_leaflet_has_four_steps_the_colours_and_the_addresses() {
 
 #[tokio::test]
 async fn hostile_lesson_ids_get_an_escaped_404_page() {
-    let st = &demo().state;
+    let st = common::embedded_state();
     for id in [
         "no-such-lesson",
         "%3Cscript%3Ealert(1)%3C%2Fscript%3E",

@@ -80,13 +80,18 @@ fn insert(
 
 /// A parcel of the demo whose number is unique in its commune: (commune, "c/s/p").
 fn unique_parcel(st: &AppState, skip: usize) -> (String, String) {
-    let (all, _) = st.index.features_in_bbox("parcels", None, 1000, 0).unwrap();
+    let (all, _) =
+        common::off_runtime(|| st.index.features_in_bbox("parcels", None, 1000, 0)).unwrap();
     let mut seen = 0;
     for f in all {
         let c = f.properties["commune_code"].as_str().unwrap().to_string();
         let s = f.properties["sheet"].as_i64().unwrap();
         let p = f.properties["parcel"].as_i64().unwrap();
-        if st.index.parcels_by_number(&c, s, p).unwrap().len() == 1 {
+        if common::off_runtime(|| st.index.parcels_by_number(&c, s, p))
+            .unwrap()
+            .len()
+            == 1
+        {
             if seen == skip {
                 return (c.clone(), format!("{c}/{s}/{p}"));
             }
@@ -109,7 +114,8 @@ async fn the_inbox_on_every_backend() {
         let db = t.db.clone();
         let (commune_a, parcel_a) = unique_parcel(&st, 0);
         // Another commune than A.
-        let (all, _) = st.index.features_in_bbox("parcels", None, 1000, 0).unwrap();
+        let (all, _) =
+            common::off_runtime(|| st.index.features_in_bbox("parcels", None, 1000, 0)).unwrap();
         let commune_b = all
             .iter()
             .map(|f| f.properties["commune_code"].as_str().unwrap().to_string())

@@ -63,7 +63,7 @@ fn stores() -> &'static [Store; 2] {
             Store {
                 _dir: None,
                 path: one.store.clone(),
-                state: with_practice(&one.state),
+                state: with_practice(common::embedded_state()),
             },
             Store {
                 _dir: Some(dir),
@@ -959,4 +959,17 @@ fn a_bad_lesson_directory_is_refused_with_the_file_and_the_problem() {
         quyhoach_server::portal::lessons::validate_dir(dir.path()).unwrap_err()
     );
     assert!(e.contains("09-mine.yaml"), "{e}");
+}
+
+/// On PostGIS the lessons are not generated (their generator reads the embedded index's
+/// columns): the answer says so in both languages, never a lesson made of nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lessons_on_postgis_say_they_need_the_embedded_store() {
+    if !common::on_postgis() {
+        return;
+    }
+    let r = common::get(&common::demo().state, "/api/v1/lessons").await;
+    assert_eq!(r.status, 503, "{}", r.text());
+    let t = r.text();
+    assert!(t.contains("PostGIS") && t.contains("embedded store"), "{t}");
 }

@@ -174,11 +174,7 @@ fn features(
 /// Picks the parcels: duplicates, red-line crossers, parcels under several plans, then the
 /// rest spread over the communes.
 fn pick_parcels(rng: &mut Rng, catalog: &Value) -> Vec<Case> {
-    let ix = common::demo()
-        .state
-        .index
-        .as_index()
-        .expect("an embedded store");
+    let ix = &*common::demo().index;
     let layers = catalog["layers"].as_object().unwrap();
     let parcels = features(ix, "parcels");
     let kind_layers = |kind: &str| -> Vec<String> {
@@ -339,11 +335,7 @@ fn pick_parcels(rng: &mut Rng, catalog: &Value) -> Vec<Case> {
 /// Random drawn sites over the zoning plans: star-shaped polygons (so always simple) of
 /// 0.2–5 ha, centred on red-line vertices, zone corners or zone middles.
 fn drawn_sites(rng: &mut Rng, catalog: &Value) -> Vec<Case> {
-    let ix = common::demo()
-        .state
-        .index
-        .as_index()
-        .expect("an embedded store");
+    let ix = &*common::demo().index;
     let layers = catalog["layers"].as_object().unwrap();
     let plans = catalog["plans"].as_object().unwrap();
     let level = |l: &Value| {

@@ -16,7 +16,7 @@ use quyhoach_data::index::FeatureOut;
 /// A point inside the parcel that `parcels_at` gives back for it alone.
 fn inside(f: &FeatureOut) -> Option<(f64, f64)> {
     let p = f.geometry.interior_point()?;
-    let at = demo().state.index.parcels_at(p.x(), p.y()).ok()?;
+    let at = demo().index.parcels_at(p.x(), p.y()).ok()?;
     (at.len() == 1 && at[0].id == f.id).then_some((p.x(), p.y()))
 }
 

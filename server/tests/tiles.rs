@@ -37,7 +37,8 @@ fn town_tiles(z: u8) -> Vec<TileCoord> {
 
 /// The town tile at zoom z with the most parcels.
 fn busiest(z: u8) -> TileCoord {
-    let src = IndexSource::for_tileset(&demo().state.index, "parcels").unwrap();
+    let store: Arc<dyn quyhoach_data::lookup::Store> = demo().index.clone();
+    let src = IndexSource::for_tileset(&store, "parcels").unwrap();
     town_tiles(z)
         .into_iter()
         .max_by_key(|&t| {
@@ -836,7 +837,7 @@ async fn each_parcel_has_one_label_point_inside_it() {
     let mut inside = 0;
     for (id, at) in &labels {
         let (lon, lat) = at[0];
-        let hits = st.index.parcels_at(lon, lat).unwrap();
+        let hits = common::off_runtime(|| st.index.parcels_at(lon, lat)).unwrap();
         inside += usize::from(hits.iter().any(|h| u64::from(h.id) == *id));
     }
     // Snapping to the tile grid (3 mm at z17) may move a point of a hair-thin parcel out.

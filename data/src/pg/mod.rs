@@ -18,6 +18,7 @@
 
 pub mod lookup;
 pub mod planning;
+mod pool;
 mod search;
 pub mod sink;
 

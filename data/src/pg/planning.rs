@@ -8,13 +8,12 @@
 //! never a wrong answer).
 
 use std::collections::HashMap;
-use std::sync::Mutex;
 
 use geo_types::{Geometry, MultiLineString, MultiPolygon};
 use geozero::wkb::Wkb;
 use geozero::ToGeo;
 use postgres::types::ToSql;
-use postgres::{Client, Row};
+use postgres::Row;
 
 use super::{connect, ident, load_catalog, PgError, PgLayer};
 use crate::index::commune_key;
@@ -30,7 +29,7 @@ use crate::store::Catalog;
 pub struct PgData {
     /// Where to connect again after the connection is lost (a database restart).
     pub(super) url: String,
-    client: Mutex<Client>,
+    pool: super::pool::Pool,
     catalog: Catalog,
     /// Layers in the catalog's order (their positions are the [`FeatureKey`]s' layers).
     pub(super) layers: Vec<(String, PgLayer)>,
@@ -242,7 +241,7 @@ impl PgData {
         }
         Ok(PgData {
             url: url.to_string(),
-            client: Mutex::new(client),
+            pool: super::pool::Pool::new(url, client),
             catalog,
             layers,
             communes,
@@ -277,22 +276,9 @@ impl PgData {
         sql: &str,
         params: &[&(dyn ToSql + Sync)],
     ) -> Result<Vec<Row>, QueryError> {
-        let mut c = self
-            .client
-            .lock()
-            .map_err(|_| internal("a connection was poisoned by a panic"))?;
-        // A connection the server closed (a restart, a failover) is made again, once per
-        // query; errors of a query on a live connection are answered as they are.
-        if c.is_closed() {
-            *c = connect(&self.url).map_err(internal)?;
-        }
-        match c.query(sql, params) {
-            Err(_) if c.is_closed() => {
-                *c = connect(&self.url).map_err(internal)?;
-                c.query(sql, params).map_err(internal)
-            }
-            r => r.map_err(internal),
-        }
+        // Errors of a query on a live connection are answered as they are; a closed one is
+        // made again (the pool's rule).
+        self.pool.with(|c| c.query(sql, params)).map_err(internal)
     }
 
     /// The layers of `kind` with their positions.

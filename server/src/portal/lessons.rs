@@ -703,6 +703,9 @@ async fn generated(st: &PortalState) -> Result<Arc<Generated>> {
     st.lessons
         .cell
         .get_or_try_init(|| async {
+            if st.index.as_index().is_none() {
+                return Err(AppError::Unavailable(EMBEDDED_ONLY.into()));
+            }
             let index = st.index.clone();
             let version = st
                 .etag

@@ -28,6 +28,9 @@ pub struct Demo {
     _dir: tempfile::TempDir,
     pub store: PathBuf,
     pub state: AppState,
+    /// The demo directory's index (what a test judges the served answers by, whichever
+    /// store serves them).
+    pub index: std::sync::Arc<Index>,
 }
 
 fn build(keep_personal: &[&str]) -> Demo {
@@ -41,12 +44,66 @@ fn build(keep_personal: &[&str]) -> Demo {
         keep_personal: keep_personal.iter().map(|s| s.to_string()).collect(),
     })
     .expect("building the demo store");
-    let index = Index::load(&store).expect("loading the demo store");
+    let index = std::sync::Arc::new(Index::load(&store).expect("loading the demo store"));
     Demo {
         _dir: dir,
+        state: AppState::from_arc(served_store(&index, keep_personal)),
         store,
-        state: AppState::new(index),
+        index,
     }
+}
+
+/// The store the tests' server reads: the demo directory, or with
+/// `QUYHOACH_TEST_STORE=postgis` the same district built into a new PostGIS database on
+/// `QUYHOACH_TEST_PG` (scripts/test.sh runs the server's suite both ways).
+fn served_store(
+    index: &std::sync::Arc<Index>,
+    keep_personal: &[&str],
+) -> std::sync::Arc<dyn quyhoach_data::lookup::Store> {
+    if !on_postgis() {
+        return index.clone();
+    }
+    // Built on a thread of its own: a test on a runtime may call this, and the PostgreSQL
+    // client blocks.
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            let url = quyhoach_data::testing::new_pg_database("qh_suite")
+                .expect("QUYHOACH_TEST_STORE=postgis needs QUYHOACH_TEST_PG");
+            build_demo(&DemoBuild {
+                store: PathBuf::from(&url),
+                parcels: PARCELS,
+                seed: 1,
+                verbose: false,
+                keep_personal: keep_personal.iter().map(|s| s.to_string()).collect(),
+            })
+            .expect("building the demo in PostGIS");
+            quyhoach_data::testing::same_import_times(&url, index);
+            std::sync::Arc::new(
+                quyhoach_data::pg::planning::PgData::open(&url).expect("opening the PostGIS demo"),
+            ) as std::sync::Arc<dyn quyhoach_data::lookup::Store>
+        })
+        .join()
+        .expect("building the PostGIS demo")
+    })
+}
+
+/// The demo district served from its directory whatever store the suite serves: for the
+/// lessons, whose generator reads the embedded index's columns (a server on PostGIS answers
+/// them 503; `lessons_on_postgis_say_they_need_the_embedded_store` in lessons.rs).
+pub fn embedded_state() -> &'static AppState {
+    static S: OnceLock<AppState> = OnceLock::new();
+    S.get_or_init(|| AppState::from_arc(demo().index.clone()))
+}
+
+/// Whether the suite serves its store from PostGIS (`QUYHOACH_TEST_STORE=postgis`).
+pub fn on_postgis() -> bool {
+    std::env::var("QUYHOACH_TEST_STORE").as_deref() == Ok("postgis")
+}
+
+/// Runs `f` on a thread of its own: a test on a runtime reading the served store (which may
+/// be PostGIS, whose client blocks) as the server's handlers do on their blocking threads.
+pub fn off_runtime<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    std::thread::scope(|s| s.spawn(f).join().expect("a store read panicked"))
 }
 
 /// The demo district (personal data dropped at import, as by default).
