@@ -17,8 +17,7 @@ use quyhoach_server::text::MAX_REPORT_BYTES;
 use serde_json::{json, Value};
 
 fn parcel(k: usize) -> FeatureOut {
-    let (page, _) = demo()
-        .state
+    let (page, _) = common::demo()
         .index
         .features_in_bbox("parcels", None, 1, k)
         .unwrap();
@@ -178,7 +177,7 @@ async fn deep_link_by_commune_name_and_duplicates() {
     let st = &demo().state;
     let f = parcel(10);
     let (code, s, n) = key(&f);
-    let name = st
+    let name = common::demo()
         .index
         .features_in_bbox("communes", None, 1000, 0)
         .unwrap()
@@ -193,8 +192,10 @@ async fn deep_link_by_commune_name_and_duplicates() {
     assert!(ids(&r.json()).contains(&(f.id as u64)));
 
     // A duplicated number: all matches, and the report asks which one.
-    let (all, _) =
-        common::off_runtime(|| st.index.features_in_bbox("parcels", None, 1000, 0)).unwrap();
+    let (all, _) = common::demo()
+        .index
+        .features_in_bbox("parcels", None, 1000, 0)
+        .unwrap();
     let mut seen: HashMap<(String, i64, i64), u32> = HashMap::new();
     let dup = all
         .iter()
@@ -737,8 +738,10 @@ async fn personal_data_is_never_served() {
     assert!(cols.iter().any(|c| c.starts_with("private_")), "{cols:?}");
 
     let f = {
-        let (page, _) =
-            common::off_runtime(|| st.index.features_in_bbox("parcels", None, 1, 200)).unwrap();
+        let (page, _) = common::demo()
+            .index
+            .features_in_bbox("parcels", None, 1, 200)
+            .unwrap();
         page.into_iter().next().unwrap()
     };
     let (lon, lat) = inside(&f);
@@ -1339,8 +1342,10 @@ async fn every_member_of_every_answer_is_in_the_documents_schema() {
     let xy =
         quyhoach_data::planning::convert(&[(lon, lat)], "vn2000:kien-giang", false).unwrap()[0];
     let plan = st.index.catalog().plans.keys().next().unwrap().clone();
-    let (all, _) =
-        common::off_runtime(|| st.index.features_in_bbox("parcels", None, 1000, 0)).unwrap();
+    let (all, _) = common::demo()
+        .index
+        .features_in_bbox("parcels", None, 1000, 0)
+        .unwrap();
     let mut seen: HashMap<(String, i64, i64), u32> = HashMap::new();
     let (dc, ds, dn) = all
         .iter()
@@ -1359,7 +1364,7 @@ async fn every_member_of_every_answer_is_in_the_documents_schema() {
         .find(|(_, l)| l.kind == quyhoach_data::schema::Kind::Redlines)
         .map(|(id, _)| id.clone())
         .unwrap();
-    let (lines, _) = st
+    let (lines, _) = common::demo()
         .index
         .features_in_bbox(&redline_layer, None, 1, 0)
         .unwrap();

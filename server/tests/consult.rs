@@ -16,7 +16,6 @@ use quyhoach_server::portal::accounts::Role;
 use quyhoach_server::portal::consult::{window_for, Window, CSV_HEADER};
 use quyhoach_server::portal::sql::{fold, now, vals, SqlError, StateDb, Tx};
 use quyhoach_server::portal::twoway::new_token;
-use quyhoach_server::AppState;
 use serde_json::{json, Value};
 
 const PW: &str = "mật khẩu đủ dài 2026";
@@ -880,14 +879,18 @@ fn the_consultations_command_and_the_demo_consultation() {
 }
 
 /// A parcel of the demo whose number is unique in its commune: "c/s/p".
-fn unique_parcel(st: &AppState) -> String {
-    let (all, _) =
-        common::off_runtime(|| st.index.features_in_bbox("parcels", None, 1000, 0)).unwrap();
+fn unique_parcel() -> String {
+    let (all, _) = common::demo()
+        .index
+        .features_in_bbox("parcels", None, 1000, 0)
+        .unwrap();
     for f in all {
         let c = f.properties["commune_code"].as_str().unwrap().to_string();
         let s = f.properties["sheet"].as_i64().unwrap();
         let p = f.properties["parcel"].as_i64().unwrap();
-        if common::off_runtime(|| st.index.parcels_by_number(&c, s, p))
+        if common::demo()
+            .index
+            .parcels_by_number(&c, s, p)
             .unwrap()
             .len()
             == 1
@@ -911,7 +914,7 @@ async fn a_comment_through_the_form_inside_and_after_the_window() {
                 quyhoach_server::portal::twoway::shared_secret(tx, "feedback-form")
             })
             .unwrap();
-        let parcel = unique_parcel(&st);
+        let parcel = unique_parcel();
         let body = |text: &str| {
             json!({"kind": "comment", "position": "object", "body": text,
                 "subject": {"kind": "parcel", "parcel": parcel, "plan_id": PLAN},
@@ -979,7 +982,7 @@ async fn a_comment_through_the_form_inside_and_after_the_window() {
 
 /// A parcel under the first zone of `plan` (the parcel at the middle of the zone's box) and
 /// one far from every zone of it.
-fn parcels_in_and_out(st: &AppState, plan: &str) -> (String, String) {
+fn parcels_in_and_out(plan: &str) -> (String, String) {
     let key = |f: &quyhoach_data::index::FeatureOut| {
         format!(
             "{}/{}/{}",
@@ -990,13 +993,14 @@ fn parcels_in_and_out(st: &AppState, plan: &str) -> (String, String) {
     };
     let unique = |k: &str| {
         let p: Vec<&str> = k.split('/').collect();
-        st.index
+        common::demo()
+            .index
             .parcels_by_number(p[0], p[1].parse().unwrap(), p[2].parse().unwrap())
             .unwrap()
             .len()
             == 1
     };
-    let (zones, _) = st
+    let (zones, _) = common::demo()
         .index
         .features_in_bbox(&format!("zones-{plan}"), None, 1, 0)
         .unwrap();
@@ -1006,7 +1010,7 @@ fn parcels_in_and_out(st: &AppState, plan: &str) -> (String, String) {
         [r.min().x, r.min().y, r.max().x, r.max().y]
     };
     let b = bbox(&zones[0]);
-    let inside = st
+    let inside = common::demo()
         .index
         .parcels_at((b[0] + b[2]) / 2.0, (b[1] + b[3]) / 2.0)
         .unwrap()
@@ -1014,13 +1018,15 @@ fn parcels_in_and_out(st: &AppState, plan: &str) -> (String, String) {
         .map(key)
         .find(|k| unique(k))
         .expect("a parcel under the draft");
-    let (all, _) =
-        common::off_runtime(|| st.index.features_in_bbox("parcels", None, 1000, 0)).unwrap();
+    let (all, _) = common::demo()
+        .index
+        .features_in_bbox("parcels", None, 1000, 0)
+        .unwrap();
     let outside = all
         .iter()
         .filter(|f| {
             let pb = bbox(f);
-            let (hits, _) = st
+            let (hits, _) = common::demo()
                 .index
                 .features_in_bbox(&format!("zones-{plan}"), Some(pb), 1, 0)
                 .unwrap();
@@ -1038,7 +1044,7 @@ async fn a_consultation_opening_over_a_followed_parcel_reaches_its_follower() {
         let be = t.backend;
         let st = common::state::with_state(&demo().state, &t.db);
         let db = t.db.clone();
-        let (inside, outside) = parcels_in_and_out(&st, PLAN);
+        let (inside, outside) = parcels_in_and_out(PLAN);
         let mut tokens = Vec::new();
         for p in [&inside, &outside] {
             let r = call(

@@ -15,7 +15,6 @@ use common::{demo, send};
 use quyhoach_server::portal::accounts::Role;
 use quyhoach_server::portal::sql::{now, vals, SqlError, StateDb, Tx};
 use quyhoach_server::portal::twoway::{new_token, shared_secret};
-use quyhoach_server::AppState;
 use serde_json::json;
 
 const PW: &str = "mật khẩu đủ dài 2026";
@@ -79,15 +78,19 @@ fn insert(
 }
 
 /// A parcel of the demo whose number is unique in its commune: (commune, "c/s/p").
-fn unique_parcel(st: &AppState, skip: usize) -> (String, String) {
-    let (all, _) =
-        common::off_runtime(|| st.index.features_in_bbox("parcels", None, 1000, 0)).unwrap();
+fn unique_parcel(skip: usize) -> (String, String) {
+    let (all, _) = common::demo()
+        .index
+        .features_in_bbox("parcels", None, 1000, 0)
+        .unwrap();
     let mut seen = 0;
     for f in all {
         let c = f.properties["commune_code"].as_str().unwrap().to_string();
         let s = f.properties["sheet"].as_i64().unwrap();
         let p = f.properties["parcel"].as_i64().unwrap();
-        if common::off_runtime(|| st.index.parcels_by_number(&c, s, p))
+        if common::demo()
+            .index
+            .parcels_by_number(&c, s, p)
             .unwrap()
             .len()
             == 1
@@ -112,10 +115,12 @@ async fn the_inbox_on_every_backend() {
         let be = t.backend;
         let st = common::state::with_state(&demo().state, &t.db);
         let db = t.db.clone();
-        let (commune_a, parcel_a) = unique_parcel(&st, 0);
+        let (commune_a, parcel_a) = unique_parcel(0);
         // Another commune than A.
-        let (all, _) =
-            common::off_runtime(|| st.index.features_in_bbox("parcels", None, 1000, 0)).unwrap();
+        let (all, _) = common::demo()
+            .index
+            .features_in_bbox("parcels", None, 1000, 0)
+            .unwrap();
         let commune_b = all
             .iter()
             .map(|f| f.properties["commune_code"].as_str().unwrap().to_string())

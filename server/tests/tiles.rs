@@ -837,7 +837,7 @@ async fn each_parcel_has_one_label_point_inside_it() {
     let mut inside = 0;
     for (id, at) in &labels {
         let (lon, lat) = at[0];
-        let hits = common::off_runtime(|| st.index.parcels_at(lon, lat)).unwrap();
+        let hits = common::demo().index.parcels_at(lon, lat).unwrap();
         inside += usize::from(hits.iter().any(|h| u64::from(h.id) == *id));
     }
     // Snapping to the tile grid (3 mm at z17) may move a point of a hair-thin parcel out.
@@ -852,8 +852,7 @@ async fn each_parcel_has_one_label_point_inside_it() {
 /// what it printed.
 fn commune_archive(d: &common::Demo, maxzoom: u8, archive: &Path) -> String {
     let code = {
-        let f = d
-            .state
+        let f = common::demo()
             .index
             .features_in_bbox("communes", None, 10, 0)
             .unwrap()

@@ -2,9 +2,10 @@
 //! query at a time, made when needed and kept for the next. A server's requests run on many
 //! threads; with one connection they would queue behind each other.
 
+use std::collections::HashMap;
 use std::sync::{Condvar, Mutex};
 
-use postgres::Client;
+use postgres::{Client, Statement};
 
 use super::{connect, PgError};
 
@@ -20,8 +21,47 @@ pub(super) struct Pool {
 }
 
 struct State {
-    idle: Vec<Client>,
+    idle: Vec<Conn>,
     open: usize,
+}
+
+/// A connection with its prepared statements (each query text planned once per connection,
+/// not on every call: planning a report's statement costs about twice its execution).
+pub(super) struct Conn {
+    client: Client,
+    statements: HashMap<String, Statement>,
+}
+
+/// Statements kept per connection (the store's query texts are a few dozen).
+const MAX_STATEMENTS: usize = 256;
+
+impl Conn {
+    fn new(client: Client) -> Conn {
+        Conn {
+            client,
+            statements: HashMap::new(),
+        }
+    }
+
+    /// Runs `sql` as a statement prepared on this connection.
+    pub(super) fn query(
+        &mut self,
+        sql: &str,
+        params: &[&(dyn postgres::types::ToSql + Sync)],
+    ) -> Result<Vec<postgres::Row>, postgres::Error> {
+        let st = match self.statements.get(sql) {
+            Some(st) => st.clone(),
+            None => {
+                let st = self.client.prepare(sql)?;
+                if self.statements.len() >= MAX_STATEMENTS {
+                    self.statements.clear();
+                }
+                self.statements.insert(sql.to_string(), st.clone());
+                st
+            }
+        };
+        self.client.query(&st, params)
+    }
 }
 
 impl Pool {
@@ -36,7 +76,7 @@ impl Pool {
             url: url.to_string(),
             max,
             state: Mutex::new(State {
-                idle: vec![first],
+                idle: vec![Conn::new(first)],
                 open: 1,
             }),
             freed: Condvar::new(),
@@ -48,22 +88,22 @@ impl Pool {
     /// failover) is made again, and `f` tried once more on it.
     pub(super) fn with<T>(
         &self,
-        f: impl Fn(&mut Client) -> Result<T, postgres::Error>,
+        f: impl Fn(&mut Conn) -> Result<T, postgres::Error>,
     ) -> Result<T, PgError> {
-        let mut client = self.take()?;
-        if client.is_closed() {
-            client = self.reconnect()?;
+        let mut conn = self.take()?;
+        if conn.client.is_closed() {
+            conn = self.reconnect()?;
         }
-        let mut r = f(&mut client);
-        if r.is_err() && client.is_closed() {
-            client = self.reconnect()?;
-            r = f(&mut client);
+        let mut r = f(&mut conn);
+        if r.is_err() && conn.client.is_closed() {
+            conn = self.reconnect()?;
+            r = f(&mut conn);
         }
-        self.give_back(client);
+        self.give_back(conn);
         Ok(r?)
     }
 
-    fn take(&self) -> Result<Client, PgError> {
+    fn take(&self) -> Result<Conn, PgError> {
         let mut s = self
             .state
             .lock()
@@ -75,7 +115,9 @@ impl Pool {
             if s.open < self.max {
                 s.open += 1;
                 drop(s);
-                return connect(&self.url).inspect_err(|_| self.forget());
+                return connect(&self.url)
+                    .map(Conn::new)
+                    .inspect_err(|_| self.forget());
             }
             s = self
                 .freed
@@ -86,13 +128,15 @@ impl Pool {
 
     /// A new connection in place of a closed one (the count unchanged); on failure the slot
     /// is freed.
-    fn reconnect(&self) -> Result<Client, PgError> {
-        connect(&self.url).inspect_err(|_| self.forget())
+    fn reconnect(&self) -> Result<Conn, PgError> {
+        connect(&self.url)
+            .map(Conn::new)
+            .inspect_err(|_| self.forget())
     }
 
-    fn give_back(&self, c: Client) {
+    fn give_back(&self, c: Conn) {
         if let Ok(mut s) = self.state.lock() {
-            if c.is_closed() {
+            if c.client.is_closed() {
                 s.open = s.open.saturating_sub(1);
             } else {
                 s.idle.push(c);

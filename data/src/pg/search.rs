@@ -354,16 +354,24 @@ impl SearchFeed for Feed<'_> {
             Some(s) => s.iter().enumerate().map(|(i, &sym)| (sym, i)).collect(),
             None => (0..self.communes.len()).map(|i| (i as u32, i)).collect(),
         };
+        // The communes' codes, so the (commune_code, sheet, parcel) index answers: one probe
+        // per commune, not a scan of the index.
+        let codes: Vec<&str> = rank
+            .keys()
+            .filter_map(|&sym| self.communes.get(sym as usize))
+            .map(|c| c.code.as_str())
+            .collect();
         let mut out: Vec<(usize, u16, FeatureId)> = Vec::new();
         for (li, (_, l)) in self.data.layers.iter().enumerate() {
             if l.entry.kind != Kind::Parcels || !has_numbers(l) {
                 continue;
             }
             let sql = format!(
-                "SELECT fid, commune_code FROM {} WHERE sheet = $1 AND parcel = $2",
+                "SELECT fid, commune_code FROM {} \
+                 WHERE commune_code = ANY($3) AND sheet = $1 AND parcel = $2",
                 super::ident(&l.table)
             );
-            for row in self.data.query(&sql, &[&sheet, &parcel])? {
+            for row in self.data.query(&sql, &[&sheet, &parcel, &codes])? {
                 let code: Option<String> = row.get(1);
                 let Some(&r) = code
                     .and_then(|c| self.by_code.get(&c))

@@ -100,12 +100,6 @@ pub fn on_postgis() -> bool {
     std::env::var("QUYHOACH_TEST_STORE").as_deref() == Ok("postgis")
 }
 
-/// Runs `f` on a thread of its own: a test on a runtime reading the served store (which may
-/// be PostGIS, whose client blocks) as the server's handlers do on their blocking threads.
-pub fn off_runtime<T: Send>(f: impl FnOnce() -> T + Send) -> T {
-    std::thread::scope(|s| s.spawn(f).join().expect("a store read panicked"))
-}
-
 /// The demo district (personal data dropped at import, as by default).
 pub fn demo() -> &'static Demo {
     static D: OnceLock<Demo> = OnceLock::new();
@@ -235,7 +229,6 @@ pub fn all_parcels() -> Vec<FeatureOut> {
     let mut all = Vec::new();
     loop {
         let (page, _) = demo()
-            .state
             .index
             .features_in_bbox("parcels", None, 1000, all.len())
             .unwrap();
