@@ -152,7 +152,13 @@ fn servers_behind_nginx_lose_no_request_to_a_kill_a_restart_or_an_import() {
         store: store.clone(),
         extra: Vec::new(),
     };
-    deployment(&nginx, dir.path(), [t.clone(), t], &store);
+    deployment(
+        "one store directory",
+        &nginx,
+        dir.path(),
+        [t.clone(), t],
+        &store,
+    );
 }
 
 #[test]
@@ -186,6 +192,7 @@ fn servers_on_a_postgis_primary_and_replica_behind_nginx_lose_no_request() {
         extra: vec!["--db-url".into(), primary.clone()],
     };
     deployment(
+        "PostGIS primary and replica",
         &nginx,
         dir.path(),
         [on_primary, on_replica],
@@ -196,7 +203,7 @@ fn servers_on_a_postgis_primary_and_replica_behind_nginx_lose_no_request() {
 /// Two servers (`targets`) behind nginx under load: one killed and started again, then a new
 /// layer imported into `import_into`; no request may fail and both must serve the new layer
 /// within 10 s.
-fn deployment(nginx: &Path, dir: &Path, targets: [Target; 2], import_into: &Path) {
+fn deployment(label: &str, nginx: &Path, dir: &Path, targets: [Target; 2], import_into: &Path) {
     let (port_a, port_b, port_lb) = (free_port(), free_port(), free_port());
     let mut a = serve(&targets[0], port_a);
     let b = serve(&targets[1], port_b);
@@ -262,7 +269,7 @@ fn deployment(nginx: &Path, dir: &Path, targets: [Target; 2], import_into: &Path
         assert!(layers_of(lb).contains("roads-new"));
     }
     eprintln!(
-        "{ok} requests answered through nginx ({before_kill} before the kill, {} from the kill \
+        "{label}: {ok} requests answered through nginx ({before_kill} before the kill, {} from the kill \
          to 1.5 s after the restart, {} after), {} failed; server A back in {:.2} s; import \
          {:.2} s, new layer served by A after {:.2} s and by B after {:.2} s",
         after_restart - before_kill,
