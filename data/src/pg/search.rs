@@ -153,7 +153,7 @@ impl PgData {
             communes: &communes,
             by_code: &by_code,
         };
-        let index = feed.build()?;
+        let index = SearchIndex::build(&feed)?;
         Ok(PgSearch {
             communes,
             by_code,
@@ -173,20 +173,7 @@ impl PgData {
     }
 }
 
-impl Feed<'_> {
-    /// The search index; the first database error stops it.
-    fn build(&self) -> Result<SearchIndex, QueryError> {
-        let mut failed = None;
-        let index = SearchIndex::build(&Recording {
-            feed: self,
-            failed: std::cell::RefCell::new(&mut failed),
-        });
-        match failed {
-            Some(e) => Err(e),
-            None => Ok(index),
-        }
-    }
-
+impl SearchFeed for Feed<'_> {
     fn named_lines(&self, visit: &mut LineVisit<'_>) -> Result<(), QueryError> {
         for (li, (_, l)) in self.data.layers.iter().enumerate() {
             let Some(column) = name_column(l.entry.kind) else {
@@ -250,57 +237,7 @@ impl Feed<'_> {
         }
         Ok(())
     }
-}
 
-/// A [`Feed`] as a [`SearchFeed`] while the index is built: the builder's visits cannot fail,
-/// so the first database error is kept and the build's result dropped.
-struct Recording<'a, 'b> {
-    feed: &'a Feed<'a>,
-    failed: std::cell::RefCell<&'b mut Option<QueryError>>,
-}
-
-impl Recording<'_, '_> {
-    fn keep<T: Default>(&self, r: Result<T, QueryError>) -> T {
-        r.unwrap_or_else(|e| {
-            self.failed.borrow_mut().get_or_insert(e);
-            T::default()
-        })
-    }
-}
-
-impl SearchFeed for Recording<'_, '_> {
-    fn catalog(&self) -> &Catalog {
-        self.feed.catalog()
-    }
-    fn communes(&self, visit: &mut dyn FnMut(CommuneTerm<'_>)) {
-        self.feed.communes(visit)
-    }
-    fn named_lines(&self, visit: &mut LineVisit<'_>) {
-        self.keep(self.feed.named_lines(visit))
-    }
-    fn commune_at(&self, lon: f64, lat: f64) -> Option<String> {
-        self.feed.commune_at(lon, lat)
-    }
-    fn addresses(&self, visit: &mut AddressVisit<'_>) {
-        self.keep(Feed::addresses(self.feed, visit))
-    }
-    fn numbered(
-        &self,
-        syms: Option<&[u32]>,
-        sheet: i64,
-        parcel: i64,
-    ) -> Result<Vec<(u16, FeatureId)>, QueryError> {
-        self.feed.numbered(syms, sheet, parcel)
-    }
-    fn parcel_facts(&self, layer: u16, id: FeatureId) -> Result<ParcelFacts, QueryError> {
-        self.feed.parcel_facts(layer, id)
-    }
-    fn commune_label(&self, code: &str) -> Option<(Option<&str>, Option<&str>)> {
-        self.feed.commune_label(code)
-    }
-}
-
-impl SearchFeed for Feed<'_> {
     fn catalog(&self) -> &Catalog {
         self.data.catalog()
     }
@@ -318,11 +255,6 @@ impl SearchFeed for Feed<'_> {
         }
     }
 
-    fn named_lines(&self, visit: &mut LineVisit<'_>) {
-        // Only while building, through `Recording`.
-        let _ = Feed::named_lines(self, visit);
-    }
-
     fn commune_at(&self, lon: f64, lat: f64) -> Option<String> {
         // Boundaries in layer order, features by id, as the index's R-tree gives them.
         let p = Point::new(lon, lat);
@@ -337,10 +269,6 @@ impl SearchFeed for Feed<'_> {
             .collect();
         found.sort_unstable();
         found.first().map(|f| f.2.to_string())
-    }
-
-    fn addresses(&self, visit: &mut AddressVisit<'_>) {
-        let _ = Feed::addresses(self, visit);
     }
 
     fn numbered(
