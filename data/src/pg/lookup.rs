@@ -211,6 +211,15 @@ impl Lookup for PgData {
                 }
             }
         }
+        if let Ok(mut known) = self.numbered.lock() {
+            if known.len() >= super::planning::MAX_NUMBERED {
+                known.clear();
+            }
+            known.insert(
+                (commune.to_string(), sheet, parcel),
+                out.iter().map(|f| (f.layer.clone(), f.id)).collect(),
+            );
+        }
         Ok(out)
     }
 }
@@ -364,5 +373,15 @@ impl crate::lookup::Store for PgData {
 
     fn search(&self, q: &str, limit: usize) -> Result<Vec<SearchHit>, QueryError> {
         self.search_terms(q, limit)
+    }
+
+    fn known_parcel_ids(
+        &self,
+        commune: &str,
+        sheet: i64,
+        parcel: i64,
+    ) -> Option<Vec<(String, FeatureId)>> {
+        let known = self.numbered.lock().ok()?;
+        known.get(&(commune.to_string(), sheet, parcel)).cloned()
     }
 }

@@ -41,7 +41,14 @@ pub struct PgData {
     cache: MetricCache,
     /// The search index, built on the first search.
     search: std::sync::OnceLock<super::search::PgSearch>,
+    /// Parcels found by number (commune as asked, sheet, number) → (layer, id), for
+    /// [`crate::lookup::Store::known_parcel_ids`]: the server's report cache finds a repeated
+    /// report without a query. This version's data never changes, so neither do they.
+    pub(super) numbered: std::sync::Mutex<HashMap<(String, i64, i64), Vec<(String, FeatureId)>>>,
 }
+
+/// Parcel numbers remembered per version at most (then forgotten all at once).
+pub(super) const MAX_NUMBERED: usize = 100_000;
 
 /// A cell of a row, typed as its column.
 pub(super) enum Cell {
@@ -248,6 +255,7 @@ impl PgData {
             commune_order,
             cache: MetricCache::new(),
             search: std::sync::OnceLock::new(),
+            numbered: std::sync::Mutex::new(HashMap::new()),
         })
     }
 
