@@ -44,8 +44,11 @@ pub struct PgData {
     /// Parcels found by number (commune as asked, sheet, number) → (layer, id), for
     /// [`crate::lookup::Store::known_parcel_ids`]: the server's report cache finds a repeated
     /// report without a query. This version's data never changes, so neither do they.
-    pub(super) numbered: std::sync::Mutex<HashMap<(String, i64, i64), Vec<(String, FeatureId)>>>,
+    pub(super) numbered: std::sync::Mutex<HashMap<NumberKey, Vec<(String, FeatureId)>>>,
 }
+
+/// A parcel number as asked: commune (code or name), sheet, number.
+pub(super) type NumberKey = (String, i64, i64);
 
 /// Parcel numbers remembered per version at most (then forgotten all at once).
 pub(super) const MAX_NUMBERED: usize = 100_000;
