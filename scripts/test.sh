@@ -20,8 +20,13 @@ cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings
 cargo test --workspace --release
 # The server's suite again with its store on PostGIS: every test's demo district built into a
-# new database and served from it (server/tests/common/mod.rs), the same assertions.
-QUYHOACH_TEST_STORE=postgis cargo test --release -p quyhoach-server
+# new database and served from it (server/tests/common/mod.rs), the same assertions. The same
+# cargo command as above, so nothing is built again (`-p quyhoach-server` would resolve
+# features anew and rebuild every test binary); the data and tiles tests run twice.
+QUYHOACH_TEST_STORE=postgis cargo test --workspace --release
 # The web map in headless Chromium against the real server (built by the step above).
 cargo build --release --bin quyhoach
 npm test --prefix web
+# The main walk-through again with the demo served from PostGIS (web/tests/harness.mjs builds
+# it into a new database on the test server).
+QUYHOACH_E2E_PG="$QUYHOACH_TEST_PG" node web/tests/e2e.mjs

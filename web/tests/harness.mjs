@@ -1,7 +1,7 @@
 // Shared by the end-to-end test and the first-load measurement: start the real server
 // on a demo store, make sure web/dist is served (by the server itself, or by a tiny static
 // server in front of it while the server has no route for it), launch Debian's Chromium.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -42,8 +42,20 @@ async function waitFor(url, ms) {
 }
 
 /**
+ * A new database on the PostgreSQL server QUYHOACH_E2E_PG names (an admin URL, as
+ * scripts/setup-postgres.sh prints): the demo is built into it and served from it. Its URL.
+ */
+function newDatabase(admin) {
+  const name = `qh_e2e_${process.pid}_${Date.now() % 1e9}`;
+  const r = spawnSync('psql', [admin, '-q', '-c', `CREATE DATABASE ${name}`], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`creating the test database: ${r.stderr}`);
+  return `${admin.slice(0, admin.lastIndexOf('/'))}/${name}`;
+}
+
+/**
  * The site under test. QUYHOACH_E2E_URL uses a server already running; otherwise the
- * release binary builds a demo store of `parcels` parcels in a temporary directory.
+ * release binary builds a demo store of `parcels` parcels in a temporary directory, or with
+ * QUYHOACH_E2E_PG in a new PostGIS database (the same pages and answers from the other store).
  */
 export async function startSite({ parcels = 3000 } = {}) {
   const cleanups = [];
@@ -52,7 +64,8 @@ export async function startSite({ parcels = 3000 } = {}) {
     const bin = process.env.QUYHOACH_BIN || path.join(REPO, 'target/release/quyhoach');
     if (!fs.existsSync(bin)) throw new Error(`${bin} is missing: run cargo build --release --bin quyhoach first`);
     if (!fs.existsSync(path.join(WEB, 'dist/index.html'))) throw new Error('web/dist is missing: run npm run build in web/ first');
-    const store = fs.mkdtempSync(path.join(os.tmpdir(), 'quyhoach-e2e-'));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'quyhoach-e2e-'));
+    const store = process.env.QUYHOACH_E2E_PG ? newDatabase(process.env.QUYHOACH_E2E_PG) : dir;
     const port = await freePort();
     const child = spawn(bin, ['demo', '--store', store, '--parcels', String(parcels), '--listen', `127.0.0.1:${port}`, '-q'], {
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -63,7 +76,7 @@ export async function startSite({ parcels = 3000 } = {}) {
     child.stderr.on('data', (d) => (log += d));
     cleanups.push(() => {
       child.kill('SIGTERM');
-      fs.rmSync(store, { recursive: true, force: true });
+      fs.rmSync(dir, { recursive: true, force: true });
     });
     api = `http://127.0.0.1:${port}`;
     if (!(await waitFor(`${api}/api/v1/health`, 180_000))) {
