@@ -23,6 +23,6 @@ rm -rf "$DIR/replica"
 "${run[@]}" "$PGBIN/pg_basebackup" -h 127.0.0.1 -p "$PORT" -U quyhoach -D "$DIR/replica" -R -X stream \
   >"$DIR/basebackup.log" 2>&1 || { cat "$DIR/basebackup.log" >&2; exit 1; }
 "${run[@]}" "$PGBIN/pg_ctl" -D "$DIR/replica" -l "$DIR/replica.log" -w -t 60 \
-  -o "-p $RPORT -k $DIR -c listen_addresses=127.0.0.1 -c max_connections=300 -c shared_buffers=64MB -c hot_standby=on" start >/dev/null \
+  -o "-p $RPORT -k $DIR -c listen_addresses=127.0.0.1 -c max_connections=300 -c shared_buffers=64MB -c hot_standby=on -c fsync=off -c max_wal_size=128MB -c min_wal_size=32MB" start >/dev/null \
   || { cat "$DIR/replica.log" >&2; exit 1; }
 echo "postgresql://quyhoach@127.0.0.1:$RPORT/quyhoach_test"

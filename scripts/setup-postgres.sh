@@ -17,6 +17,9 @@ ensure_debian_packages "postgresql-$PGMAJOR-postgis-3"
 tag=$(printf '%s' "$PWD" | sha1sum | cut -c1-8)
 DIR="${TMPDIR:-/tmp}/quyhoach-pg-$tag"
 PORT=$((55000 + 0x${tag:0:4} % 4000))
+# A throwaway cluster: no fsync, a small WAL (the suite makes a hundred-odd databases; CI's
+# disk is shared). scripts/stop-postgres.sh stops it and removes its directory.
+THROWAWAY="-c fsync=off -c synchronous_commit=off -c max_wal_size=128MB -c min_wal_size=32MB"
 run=()
 if [ "$(id -u)" -eq 0 ]; then
   # PostgreSQL refuses to run as root: the cluster belongs to the postgres user.
@@ -33,7 +36,7 @@ mkdir -p "$DIR"
 "${run[@]}" "$PGBIN/initdb" -D "$DIR/data" -U quyhoach --auth=trust -E UTF8 --locale=C.UTF-8 >"$DIR/initdb.log" 2>&1 \
   || { cat "$DIR/initdb.log" >&2; exit 1; }
 "${run[@]}" "$PGBIN/pg_ctl" -D "$DIR/data" -l "$DIR/server.log" -w -t 60 \
-  -o "-p $PORT -k $DIR -c listen_addresses=127.0.0.1 -c max_connections=300 -c shared_buffers=64MB" start >/dev/null \
+  -o "-p $PORT -k $DIR -c listen_addresses=127.0.0.1 -c max_connections=300 -c shared_buffers=64MB $THROWAWAY" start >/dev/null \
   || { cat "$DIR/server.log" >&2; exit 1; }
 "${run[@]}" "$PGBIN/createdb" -h 127.0.0.1 -p "$PORT" -U quyhoach quyhoach_test
 echo "postgresql://quyhoach@127.0.0.1:$PORT/quyhoach_test"
