@@ -341,23 +341,38 @@ impl crate::lookup::Store for PgData {
             return Ok((page, usize::try_from(total).unwrap_or(0)));
         };
         check_bbox(b)?;
-        // The database finds candidates by box; the exact test is geo's, as in the index.
+        // The database finds candidates by box; the exact test is geo's, as in the index,
+        // on the geometries alone; the page's rows are then read whole.
         let rect = Rect::new(Coord { x: b[0], y: b[1] }, Coord { x: b[2], y: b[3] });
         let sql = format!(
-            "{} WHERE geom && ST_MakeEnvelope($1, $2, $3, $4, 4326) ORDER BY fid",
-            select.sql
+            "SELECT fid, ST_AsBinary(geom) FROM {} \
+             WHERE geom && ST_MakeEnvelope($1, $2, $3, $4, 4326) ORDER BY fid",
+            super::ident(&l.table)
         );
         let mut total = 0;
-        let mut page = Vec::new();
+        let mut ids: Vec<i32> = Vec::new();
         for row in self.query(&sql, &[&b[0], &b[1], &b[2], &b[3]])? {
-            let f = feature_out(layer, l, &select, &names, &row)?;
-            if !f.geometry.intersects(&rect) {
+            if !layer_geometry(l, &row)?.intersects(&rect) {
                 continue;
             }
-            if total >= offset && page.len() < limit {
-                page.push(f);
+            if total >= offset && ids.len() < limit {
+                ids.push(row.get(0));
             }
             total += 1;
+        }
+        if ids.is_empty() {
+            return Ok((Vec::new(), total));
+        }
+        let sql = format!("{} WHERE fid = ANY($1) ORDER BY fid", select.sql);
+        let page = self
+            .query(&sql, &[&ids])?
+            .iter()
+            .map(|row| feature_out(layer, l, &select, &names, row))
+            .collect::<Result<Vec<_>, _>>()?;
+        if page.len() != ids.len() {
+            return Err(internal(
+                "features changed between two reads of one data version",
+            ));
         }
         Ok((page, total))
     }
