@@ -92,9 +92,8 @@ pub fn store_dir(value: &str) -> Result<std::path::PathBuf, String> {
     if is_url(value) {
         return Err(format!(
             "'{value}' is a URL; this command takes a store directory. A PostGIS store \
-             (postgresql://…) is taken by `import`, `plans import|list|show`, `info`, `tiles`, \
-             `demo` and `serve`; `plans add|remove` edit a directory's catalog. The portal's own \
-             state goes to PostgreSQL with --db-url"
+             (postgresql://…) is taken by `import`, `plans`, `info`, `tiles`, `demo` and \
+             `serve`. The portal's own state goes to PostgreSQL with --db-url"
         ));
     }
     if value.is_empty() {

@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
-use arc_swap::ArcSwap;
+use arc_swap::{ArcSwap, ArcSwapOption};
 use axum::Router;
 use quyhoach_data::index::Index;
 use quyhoach_data::lookup::Store;
@@ -74,7 +74,9 @@ impl Source {
         }
     }
 
-    fn stamp(&self) -> Option<Stamp> {
+    /// The stamp now; a database's asked on `open`'s connections when there is one (a
+    /// server polls every few seconds: no new connection per poll).
+    fn stamp(&self, open: Option<&PgData>) -> Option<Stamp> {
         match self {
             Source::Dir(store) => {
                 let m = std::fs::metadata(store.join(CATALOG_FILE)).ok()?;
@@ -84,24 +86,48 @@ impl Source {
                     inode: std::os::unix::fs::MetadataExt::ino(&m),
                 })
             }
-            Source::Database(url) => quyhoach_data::pg::catalog_stamp(url)
-                .map_err(|e| tracing::warn!("checking the database's catalog: {e}"))
-                .ok()
-                .map(Stamp::Database),
+            Source::Database(url) => match open {
+                Some(pg) => pg.catalog_stamp().map_err(|e| e.to_string()),
+                None => quyhoach_data::pg::catalog_stamp(url).map_err(|e| e.to_string()),
+            }
+            .map_err(|e| tracing::warn!("checking the database's catalog: {e}"))
+            .ok()
+            .map(Stamp::Database),
         }
     }
 
     /// Loads the store: the index into memory, or a database's catalog (and, for a server,
     /// its search terms).
-    pub fn load(&self, progress: bool) -> anyhow::Result<Arc<dyn Store>> {
+    pub fn load(&self, progress: bool) -> anyhow::Result<Loaded> {
         Ok(match self {
-            Source::Dir(d) => Arc::new(Index::load_with_progress(d, progress)?),
+            Source::Dir(d) => Loaded::from(Index::load_with_progress(d, progress)?),
             Source::Database(url) => {
-                let data = PgData::open(url)?;
+                let data = Arc::new(PgData::open(url)?);
                 data.prepare_search()?;
-                Arc::new(data)
+                Loaded {
+                    store: data.clone(),
+                    pg: Some(data),
+                }
             }
         })
+    }
+}
+
+/// A loaded version of the store.
+#[derive(Clone)]
+pub struct Loaded {
+    /// What the server asks.
+    pub store: Arc<dyn Store>,
+    /// The same, when it is a database (its connections also watch the catalog).
+    pg: Option<Arc<PgData>>,
+}
+
+impl From<Index> for Loaded {
+    fn from(index: Index) -> Loaded {
+        Loaded {
+            store: Arc::new(index),
+            pg: None,
+        }
     }
 }
 
@@ -111,6 +137,7 @@ pub struct Live {
     tiles: TileConfig,
     server: Arc<ServerConfig>,
     current: ArcSwap<(AppState, Router)>,
+    pg: ArcSwapOption<PgData>,
     stamp: Mutex<Option<Stamp>>,
 }
 
@@ -122,18 +149,18 @@ impl Live {
         tiles: TileConfig,
         server: Arc<ServerConfig>,
     ) -> anyhow::Result<Self> {
-        Self::serve(Source::of(store), Arc::new(index), tiles, server)
+        Self::serve(Source::of(store), Loaded::from(index), tiles, server)
     }
 
     /// Serves `data`, loaded from `store`.
     pub fn serve(
         store: Source,
-        data: Arc<dyn Store>,
+        data: Loaded,
         tiles: TileConfig,
         server: Arc<ServerConfig>,
     ) -> anyhow::Result<Self> {
-        let before = store.stamp();
-        let state = AppState::with_config(data, &tiles, server.clone())?;
+        let before = store.stamp(data.pg.as_deref());
+        let state = AppState::with_config(data.store, &tiles, server.clone())?;
         let router = crate::app(state.clone());
         // Followed parcels whose planning changed while the server was down.
         crate::portal::alerts::on_data(&PortalState::from_ref(&state));
@@ -142,6 +169,7 @@ impl Live {
             tiles,
             server,
             current: ArcSwap::from_pointee((state, router)),
+            pg: ArcSwapOption::new(data.pg),
             stamp: Mutex::new(before),
         })
     }
@@ -159,7 +187,7 @@ impl Live {
     /// Loads the store again if its catalog changed since the last load; true if it did.
     /// Blocking (loading takes seconds for a province).
     pub fn reload_if_changed(&self) -> anyhow::Result<bool> {
-        let now = self.store.stamp();
+        let now = self.store.stamp(self.pg.load().as_deref());
         {
             let last = self
                 .stamp
@@ -175,19 +203,20 @@ impl Live {
 
     /// Loads the store again now.
     pub fn reload_now(&self) -> anyhow::Result<()> {
-        self.reload(self.store.stamp())
+        self.reload(self.store.stamp(self.pg.load().as_deref()))
     }
 
     fn reload(&self, seen: Option<Stamp>) -> anyhow::Result<()> {
         let t0 = std::time::Instant::now();
         let data = self.store.load(false)?;
         let old = self.current.load_full();
-        let mut state = AppState::with_config(data, &self.tiles, self.server.clone())?;
+        let mut state = AppState::with_config(data.store, &self.tiles, self.server.clone())?;
         // The label fonts do not change with the data: keep what is rendered.
         state.glyphs = old.0.glyphs.clone();
         let changed = state.etag != old.0.etag;
         let router = crate::app(state.clone());
         self.current.store(Arc::new((state, router)));
+        self.pg.store(data.pg);
         if let Ok(mut s) = self.stamp.lock() {
             *s = seen;
         }

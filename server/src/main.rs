@@ -425,16 +425,16 @@ enum PlansCommand {
     Remove {
         /// Plan id.
         id: String,
-        /// Store directory.
-        #[arg(long, env = "QUYHOACH_STORE", value_parser = quyhoach_server::store_dir)]
+        /// Store directory or PostGIS database (postgresql://user@host/db).
+        #[arg(long, env = "QUYHOACH_STORE", value_parser = quyhoach_server::store_location)]
         store: PathBuf,
     },
 }
 
 #[derive(Args)]
 struct PlanAddArgs {
-    /// Store directory.
-    #[arg(long, env = "QUYHOACH_STORE", value_parser = quyhoach_server::store_dir)]
+    /// Store directory or PostGIS database (postgresql://user@host/db).
+    #[arg(long, env = "QUYHOACH_STORE", value_parser = quyhoach_server::store_location)]
     store: PathBuf,
     /// Plan id (lowercase, digits, '-').
     #[arg(long)]
@@ -622,6 +622,13 @@ fn run_plans(command: PlansCommand) -> anyhow::Result<()> {
                 document_url: a.url,
             };
             plan.validate()?;
+            if quyhoach_data::pg::is_url(&a.store.to_string_lossy()) {
+                let mut c = quyhoach_data::pg::connect(&a.store.to_string_lossy())?;
+                quyhoach_data::pg::ensure_schema(&mut c)?;
+                println!("plan {plan}");
+                quyhoach_data::pg::put_plans(&mut c, &[plan])?;
+                return Ok(());
+            }
             let mut store = Store::open_or_create(&a.store)?;
             let lock = store.lock()?;
             store.reload()?;
@@ -681,6 +688,13 @@ fn run_plans(command: PlansCommand) -> anyhow::Result<()> {
             }
         }
         PlansCommand::Remove { id, store } => {
+            if quyhoach_data::pg::is_url(&store.to_string_lossy()) {
+                let mut c = quyhoach_data::pg::connect(&store.to_string_lossy())?;
+                quyhoach_data::pg::ensure_schema(&mut c)?;
+                quyhoach_data::pg::remove_plan(&mut c, &id)?;
+                println!("plan {id} removed");
+                return Ok(());
+            }
             let mut store = Store::open(&store)?;
             let lock = store.lock()?;
             store.reload()?;
@@ -878,9 +892,10 @@ fn run_serve(
     }
     let t0 = std::time::Instant::now();
     let source = quyhoach_server::live::Source::of(store);
-    let index = source
+    let loaded = source
         .load(!quiet)
         .with_context(|| format!("loading the store {}", source.shown()))?;
+    let index = loaded.store.clone();
     let features: u64 = index.catalog().layers.values().map(|l| l.count).sum();
     println!(
         "loaded {} layers, {features} features from {} in {:.1}s",
@@ -891,7 +906,7 @@ fn run_serve(
     if demo {
         open_demo_consultation(store, &server, &*index)?;
     }
-    let live = quyhoach_server::live::Live::serve(source, index, tiles.clone(), server)?;
+    let live = quyhoach_server::live::Live::serve(source, loaded, tiles.clone(), server)?;
     for a in &tiles.archives {
         println!("serving archive {}", a.display());
     }

@@ -481,9 +481,9 @@ fn a_url_as_store_is_refused_where_a_directory_is_needed_and_nothing_is_made() {
         ]
     };
     for (args, says) in [
-        // Adding and removing a plan edit a directory's catalog.
+        // An announcement's files come from a directory's store.
         (
-            vec!["plans", "remove", "qhpk-2000", "--store", url],
+            vec!["announce", "--plan", "qhpk-2000", "--store", url],
             "this command takes a store directory",
         ),
         // Other URLs than PostgreSQL's are nobody's store.
@@ -508,7 +508,7 @@ fn a_url_as_store_is_refused_where_a_directory_is_needed_and_nothing_is_made() {
     }
     // The environment variable is checked alike.
     let o = Command::new(env!("CARGO_BIN_EXE_quyhoach"))
-        .args(["plans", "remove", "qhpk-2000"])
+        .args(["announce", "--plan", "qhpk-2000", "--out", "x"])
         .env("QUYHOACH_STORE", url)
         .current_dir(dir.path())
         .output()
@@ -577,6 +577,51 @@ fn plans_and_layers_go_into_a_postgis_store() {
     assert_eq!(v["layers"][0]["count"], written);
     let missing = quyhoach(&["plans", "show", "nope", "--store", &url]);
     assert!(!missing.status.success());
+    // Adding and removing plans: a plan a layer uses stays, with the layer named; an unused
+    // one goes; an unknown one is said so.
+    let add = quyhoach(&[
+        "plans",
+        "add",
+        "--store",
+        &url,
+        "--id",
+        "qhct-test",
+        "--name",
+        "Quy hoạch chi tiết thử",
+        "--level",
+        "detailed_500",
+        "--decision",
+        "12/QĐ-UBND",
+        "--decision-date",
+        "2026-01-05",
+        "--authority",
+        "UBND huyện Thử",
+    ]);
+    assert!(add.status.success(), "{}", stderr(&add));
+    let list = quyhoach(&["plans", "list", "--store", &url]);
+    assert!(stdout(&list).contains("qhct-test"), "{}", stdout(&list));
+    let in_use = quyhoach(&["plans", "remove", &plan, "--store", &url]);
+    assert!(!in_use.status.success());
+    assert!(
+        stderr(&in_use).contains(&format!("plan '{plan}' is used by layer(s) {layer}")),
+        "{}",
+        stderr(&in_use)
+    );
+    let gone = quyhoach(&["plans", "remove", "qhct-test", "--store", &url]);
+    assert!(gone.status.success(), "{}", stderr(&gone));
+    let unknown = quyhoach(&["plans", "remove", "qhct-test", "--store", &url]);
+    assert!(!unknown.status.success());
+    assert!(
+        stderr(&unknown).contains("unknown plan 'qhct-test'"),
+        "{}",
+        stderr(&unknown)
+    );
+    let list = quyhoach(&["plans", "list", "--store", &url]);
+    assert!(
+        !stdout(&list).contains("qhct-test") && stdout(&list).contains(&plan),
+        "{}",
+        stdout(&list)
+    );
     // A zone layer naming a plan the database lacks: one clear line, nothing imported.
     let o = quyhoach(&[
         "import",
@@ -603,7 +648,7 @@ fn plans_and_layers_go_into_a_postgis_store() {
     ]);
     assert!(!o.status.success());
     assert!(stderr(&o).contains("PostgreSQL"), "{}", stderr(&o));
-    for out in [&info, &list, &show, &missing, &o] {
+    for out in [&info, &list, &show, &missing, &o, &add, &in_use, &unknown] {
         let all = format!("{}{}", stdout(out), stderr(out));
         assert!(
             !all.contains("s3cret-pw"),

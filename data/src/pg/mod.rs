@@ -105,17 +105,16 @@ pub fn ensure_schema(client: &mut Client) -> Result<(), PgError> {
 /// every plan change. Cheap enough to ask every few seconds.
 pub fn catalog_stamp(url: &str) -> Result<String, PgError> {
     let mut client = connect(url)?;
-    let row = client.query_one(
-        "SELECT md5(
-             coalesce((SELECT string_agg(id || ' ' || tbl || ' ' || entry::text, ';'
-                       ORDER BY id COLLATE \"C\") FROM quyhoach_layers), '')
-             || ';;' ||
-             coalesce((SELECT string_agg(id || ' ' || plan::text, ';'
-                       ORDER BY id COLLATE \"C\") FROM quyhoach_plans), ''))",
-        &[],
-    )?;
-    Ok(row.get(0))
+    Ok(client.query_one(CATALOG_STAMP, &[])?.get(0))
 }
+
+/// The query of [`catalog_stamp`]: an MD5 of the catalog tables' rows in a fixed order.
+pub(crate) const CATALOG_STAMP: &str = "SELECT md5(
+     coalesce((SELECT string_agg(id || ' ' || tbl || ' ' || entry::text, ';'
+               ORDER BY id COLLATE \"C\") FROM quyhoach_layers), '')
+     || ';;' ||
+     coalesce((SELECT string_agg(id || ' ' || plan::text, ';'
+               ORDER BY id COLLATE \"C\") FROM quyhoach_plans), ''))";
 
 /// A layer as the database records it.
 #[derive(Debug, Clone)]
@@ -163,6 +162,38 @@ pub fn put_plans(client: &mut Client, plans: &[Plan]) -> Result<(), PgError> {
              ON CONFLICT (id) DO UPDATE SET plan = EXCLUDED.plan",
             &[&p.id, &json],
         )?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+/// Removes a plan that no layer uses, in one transaction that holds the layers still (an
+/// import linking a layer to the plan waits for it, then finds the plan gone).
+pub fn remove_plan(client: &mut Client, id: &str) -> Result<(), PgError> {
+    use crate::store::StoreError;
+    let mut tx = client.transaction()?;
+    tx.batch_execute("LOCK TABLE quyhoach_layers IN SHARE ROW EXCLUSIVE MODE")?;
+    let users: Vec<String> = tx
+        .query(
+            "SELECT id FROM quyhoach_layers WHERE entry->'plans' ? $1 ORDER BY id COLLATE \"C\"",
+            &[&id],
+        )?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    if !users.is_empty() {
+        return Err(PgError::Data(
+            StoreError::PlanInUse {
+                plan: id.to_string(),
+                layers: users.join(", "),
+            }
+            .to_string(),
+        ));
+    }
+    if tx.execute("DELETE FROM quyhoach_plans WHERE id = $1", &[&id])? == 0 {
+        return Err(PgError::Data(
+            StoreError::UnknownPlan(id.to_string()).to_string(),
+        ));
     }
     tx.commit()?;
     Ok(())

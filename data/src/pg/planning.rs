@@ -277,6 +277,15 @@ impl PgData {
         self.search_index().map(|_| ())
     }
 
+    /// The database's [`super::catalog_stamp`] now, asked on one of this version's
+    /// connections (a server polls it every few seconds to see an import land).
+    pub fn catalog_stamp(&self) -> Result<String, QueryError> {
+        let rows = self.query(super::CATALOG_STAMP, &[])?;
+        rows.first()
+            .map(|r| r.get(0))
+            .ok_or_else(|| internal("the catalog stamp query returned no row"))
+    }
+
     /// The catalog this version was opened with.
     pub fn catalog(&self) -> &Catalog {
         &self.catalog
