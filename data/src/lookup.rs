@@ -38,8 +38,9 @@ pub trait Lookup: PlanningData {
 /// ([`PlanningData`]), the citizen's lookups ([`Lookup`]), features in a box (OGC API, lists),
 /// a visit of the features near a box (tiles, previews, notices) and the type-ahead search.
 /// The embedded index and the PostGIS store implement it; the server holds an
-/// `Arc<dyn Store>` and never names either.
-pub trait Store: Lookup {
+/// `Arc<dyn Store>` and never names either. The lessons read it too
+/// ([`LessonSource`](crate::index::lessons::LessonSource)).
+pub trait Store: Lookup + crate::index::lessons::LessonSource {
     /// Where the data is, to show (a directory, or a `postgresql://` URL without its
     /// password).
     fn location(&self) -> String;
@@ -92,7 +93,7 @@ pub trait Store: Lookup {
         None
     }
 
-    /// The embedded index, when this is one (the lesson generator reads its columns).
+    /// The embedded index, when this is one.
     fn as_index(&self) -> Option<&Index> {
         None
     }

@@ -961,15 +961,116 @@ fn a_bad_lesson_directory_is_refused_with_the_file_and_the_problem() {
     assert!(e.contains("09-mine.yaml"), "{e}");
 }
 
-/// On PostGIS the lessons are not generated (their generator reads the embedded index's
-/// columns): the answer says so in both languages, never a lesson made of nothing.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn lessons_on_postgis_say_they_need_the_embedded_store() {
-    if !common::on_postgis() {
-        return;
+/// The demo district served from PostGIS: the suite's own server when it runs on PostGIS,
+/// else the same district built into a new database on `QUYHOACH_TEST_PG` (`None` without
+/// one, outside CI). Built on a thread of its own: the PostgreSQL client blocks.
+fn postgis_demo() -> Option<AppState> {
+    if common::on_postgis() {
+        return Some(common::demo().state.clone());
     }
-    let r = common::get(&common::demo().state, "/api/v1/lessons").await;
-    assert_eq!(r.status, 503, "{}", r.text());
-    let t = r.text();
-    assert!(t.contains("PostGIS") && t.contains("embedded store"), "{t}");
+    static S: OnceLock<Option<AppState>> = OnceLock::new();
+    S.get_or_init(|| {
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                let url = quyhoach_data::testing::new_pg_database("qh_lessons")?;
+                quyhoach_server::demo::build_demo(&quyhoach_server::demo::DemoBuild {
+                    store: PathBuf::from(&url),
+                    parcels: common::PARCELS,
+                    seed: 1,
+                    verbose: false,
+                    keep_personal: Vec::new(),
+                })
+                .expect("building the demo in PostGIS");
+                quyhoach_data::testing::same_import_times(&url, &common::demo().index);
+                let pg = quyhoach_data::pg::planning::PgData::open(&url).unwrap();
+                Some(AppState::from_arc(Arc::new(pg)))
+            })
+            .join()
+            .unwrap()
+        })
+    })
+    .clone()
+}
+
+/// `state` with the practice import on, a fresh lesson cache and the data version `etag`
+/// (the lessons' seed: the two stores name their copies differently).
+fn as_version(state: &AppState, etag: &str) -> AppState {
+    let mut st = with_practice(state);
+    st.etag = etag.into();
+    st
+}
+
+/// On PostGIS the lessons are those of the embedded store for the same data: for the data
+/// version and two other seeds, the listings in both languages and every step's "show me"
+/// are byte for byte the same, and the answers shown are accepted (a drawn site is checked
+/// by a report on PostGIS).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lessons_on_postgis_are_the_embedded_stores() {
+    let Some(pg) = postgis_demo() else {
+        return;
+    };
+    let embedded = common::embedded_state();
+    let versions = [
+        embedded.etag.to_string(),
+        "W/\"x1\"".into(),
+        "W/\"x2\"".into(),
+    ];
+    let mut steps = 0;
+    for version in &versions {
+        let (a, b) = (as_version(embedded, version), as_version(&pg, version));
+        let t0 = std::time::Instant::now();
+        let listing = get(&b, "/api/v1/lessons?lang=en").await;
+        eprintln!(
+            "lessons on PostGIS ({version}): generated and listed in {:.2}s",
+            t0.elapsed().as_secs_f64()
+        );
+        for lang in ["en", "vi"] {
+            let uri = format!("/api/v1/lessons?lang={lang}");
+            let (x, y) = (get(&a, &uri).await, get(&b, &uri).await);
+            assert_eq!(x.status, StatusCode::OK, "{uri}: {}", x.text());
+            assert_eq!(
+                (y.status, y.text()),
+                (x.status, x.text()),
+                "{version} {uri}: PostGIS (left) and the embedded store (right) differ"
+            );
+        }
+        let en: Value = listing.json();
+        for lesson in en["lessons"].as_array().unwrap() {
+            let lid = lesson["id"].as_str().unwrap();
+            assert_eq!(lesson["available"], true, "{lid}: {}", lesson["reason"]);
+            for step in lesson["steps"].as_array().unwrap() {
+                let sid = step["id"].as_str().unwrap();
+                let base = format!("/api/v1/lessons/{lid}/steps/{sid}");
+                let mut shown = Value::Null;
+                for lang in ["en", "vi"] {
+                    let uri = format!("{base}/show?lang={lang}");
+                    let (x, y) = (
+                        post(&a, &uri, json!({}).to_string()).await,
+                        post(&b, &uri, json!({}).to_string()).await,
+                    );
+                    assert_eq!(x.status, StatusCode::OK, "{uri}: {}", x.text());
+                    assert_eq!(
+                        (y.status, y.text()),
+                        (x.status, x.text()),
+                        "{version} {uri}: PostGIS (left) and the embedded store (right) differ"
+                    );
+                    shown = x.json();
+                }
+                let check = format!("{base}/check?lang=en");
+                let body = json!({"answer": shown["answer"]}).to_string();
+                let (x, y) = (
+                    post(&a, &check, body.clone()).await,
+                    post(&b, &check, body).await,
+                );
+                assert_eq!(
+                    (y.status, y.text()),
+                    (x.status, x.text()),
+                    "{version} {check}"
+                );
+                assert_eq!(y.json()["correct"], true, "{version} {check}: {}", y.text());
+                steps += 1;
+            }
+        }
+    }
+    assert!(steps > 60, "only {steps} steps compared");
 }

@@ -20,15 +20,24 @@ use geo_types::{LineString, MultiPolygon, Point, Polygon};
 use serde::Serialize;
 use serde_json::Value;
 
-use super::{FeatureId, Index, Layer};
+use super::{FeatureId, Index};
 use crate::demo::Rng;
+use crate::lookup::Store;
 use crate::planning::{metric, QueryError, Report, Site};
 use crate::plans::{Plan, PlanLevel, PlanStatus};
 use crate::schema::Kind;
 use crate::srs;
+use crate::store::LayerEntry;
+
+mod feed;
+pub(crate) use feed::{HeldLayer, HeldValue};
+pub use feed::{LessonFeed, LessonSource};
 
 /// Most parcels a picker draws and filters cheaply before giving up.
 pub const MAX_SAMPLED: usize = 20_000;
+
+/// Parcels a feed is told of ahead at a time ([`LessonFeed::prefetch`]).
+const PREFETCH: usize = 256;
 
 /// Most planning reports a picker builds to confirm a candidate: a parcel's report takes a
 /// millisecond or a few, and generation must stay within a couple of seconds on 1M parcels.
@@ -371,7 +380,10 @@ pub enum Expected {
 
 /// The generator: pickers and answers over one loaded store.
 pub struct LessonData<'a> {
-    ix: &'a Index,
+    /// The reports, counts in a box, the catalog and the communes' names.
+    store: &'a dyn Store,
+    /// The rest: parcel numbers, columns, boxes and geometry ([`LessonFeed`]).
+    feed: Box<dyn LessonFeed + 'a>,
     seed: u64,
     facts: BTreeMap<String, Value>,
     picks: BTreeMap<String, Result<Picked, Missing>>,
@@ -421,11 +433,54 @@ impl<'a> LessonData<'a> {
     /// import's facts (empty when it is off).
     pub fn new(ix: &'a Index, seed: u64, facts: BTreeMap<String, Value>) -> Self {
         LessonData {
-            ix,
+            store: ix,
+            feed: Box::new(feed::IndexFeed(ix)),
             seed,
             facts,
             picks: BTreeMap::new(),
         }
+    }
+
+    /// A generator over any store (the index, or PostGIS, whose [`LessonFeed`] is read from
+    /// its rows now): the same picks and answers for the same data.
+    pub fn of_store(
+        store: &'a dyn Store,
+        seed: u64,
+        facts: BTreeMap<String, Value>,
+    ) -> Result<Self, QueryError> {
+        Ok(LessonData {
+            store,
+            feed: store.lesson_feed()?,
+            seed,
+            facts,
+            picks: BTreeMap::new(),
+        })
+    }
+
+    /// The catalog position of a layer.
+    fn layer_pos(&self, layer: &str) -> Option<usize> {
+        self.store.catalog().layers.keys().position(|l| l == layer)
+    }
+
+    /// The layer id at a catalog position.
+    fn layer_id(&self, li: usize) -> &'a str {
+        self.store
+            .catalog()
+            .layers
+            .keys()
+            .nth(li)
+            .map_or("", String::as_str)
+    }
+
+    /// The layers of a kind: position, id and entry.
+    fn layers_of(&self, kind: Kind) -> impl Iterator<Item = (usize, &'a str, &'a LayerEntry)> {
+        self.store
+            .catalog()
+            .layers
+            .iter()
+            .enumerate()
+            .filter(move |(_, (_, e))| e.kind == kind)
+            .map(|(i, (id, e))| (i, id.as_str(), e))
     }
 
     fn rng(&self, name: &str) -> Rng {
@@ -452,12 +507,10 @@ impl<'a> LessonData<'a> {
             "any_parcel" => self.any_parcel(),
             "duplicate_parcel" => self.duplicate_parcel(),
             "straddling_parcel" => self.report_parcel(name, straddles),
-            "redline_parcel" => self.report_parcel(name, |_, r| {
+            "redline_parcel" => self.report_parcel(name, |r| {
                 r.road_area_m2 > REDLINE_MIN_M2 && r.road_area_pct < 90.0
             }),
-            "disagreeing_parcel" => {
-                self.report_parcel(name, |_, r| r.answer_kind == "plans_disagree")
-            }
+            "disagreeing_parcel" => self.report_parcel(name, |r| r.answer_kind == "plans_disagree"),
             "draft_plan" | "draft_zones_layer" => self.draft(name == "draft_zones_layer"),
             "binding_zone" => self.zone(name, false),
             "indicator_zone" => self.zone(name, true),
@@ -472,25 +525,17 @@ impl<'a> LessonData<'a> {
         }
     }
 
-    fn parcel_layers(&self) -> impl Iterator<Item = (usize, &'a Layer)> {
-        self.ix
-            .layers
-            .iter()
-            .enumerate()
-            .filter(|(_, l)| l.entry.kind == Kind::Parcels)
+    fn parcel_layers(&self) -> impl Iterator<Item = (usize, &'a str, &'a LayerEntry)> {
+        self.layers_of(Kind::Parcels)
     }
 
     /// The reference of the parcel (layer index, id), with its position among duplicates.
     fn parcel_ref(&self, li: usize, id: FeatureId) -> Option<ParcelRef> {
-        let l = &self.ix.layers[li];
-        let code = l.str("commune_code", id)?;
-        let sheet = l.int("sheet", id)?;
-        let parcel = l.int("parcel", id)?;
-        let sym = *self.ix.commune_by_code.get(code)?;
-        let keys = self.ix.keys_for(sym, sheet, parcel);
+        let (code, sym, sheet, parcel) = self.feed.parcel_numbers(li, id)?;
+        let keys = self.feed.keys_for(sym, sheet, parcel);
         let n = if keys.len() > 1 {
-            keys.iter()
-                .position(|k| k.layer as usize == li && k.id == id)
+            keys.clone()
+                .position(|k| self.feed.key(k) == (li, id))
                 .map(|i| i as u32 + 1)
         } else {
             None
@@ -506,7 +551,7 @@ impl<'a> LessonData<'a> {
     fn parcel_pick(&self, li: usize, id: FeatureId, report: Option<Report>) -> Option<Picked> {
         let r = self.parcel_ref(li, id)?;
         let commune_name = self
-            .ix
+            .store
             .commune_name(&r.commune)
             .map(str::to_string)
             .unwrap_or_else(|| r.commune.clone());
@@ -532,7 +577,7 @@ impl<'a> LessonData<'a> {
             }),
             vars,
             ctx: Ctx {
-                parcel: Some((self.ix.layers[li].id.clone(), id, r)),
+                parcel: Some((self.layer_id(li).to_string(), id, r)),
                 report: report.map(Box::new),
                 ..Ctx::default()
             },
@@ -541,34 +586,46 @@ impl<'a> LessonData<'a> {
 
     /// Numbered parcels drawn at random (layer index, id), at most [`MAX_SAMPLED`].
     fn sample_parcels(&self, name: &str) -> Vec<(usize, FeatureId)> {
-        let keys = &self.ix.parcel_keys;
-        if keys.is_empty() {
+        let keys = self.feed.key_count();
+        if keys == 0 {
             return Vec::new();
         }
         let mut rng = self.rng(name);
-        if keys.len() <= MAX_SAMPLED {
-            let mut v: Vec<(usize, FeatureId)> =
-                keys.iter().map(|k| (k.layer as usize, k.id)).collect();
+        if keys <= MAX_SAMPLED {
+            let mut v: Vec<(usize, FeatureId)> = (0..keys).map(|k| self.feed.key(k)).collect();
             rng.shuffle(&mut v);
             return v;
         }
         (0..MAX_SAMPLED)
-            .map(|_| {
-                let k = keys[rng.below(keys.len())];
-                (k.layer as usize, k.id)
-            })
+            .map(|_| self.feed.key(rng.below(keys)))
             .collect()
     }
 
+    /// [`sample_parcels`](Self::sample_parcels), with the feed told ahead which parcels
+    /// come next (a few hundred at a time: PostGIS reads them in one query).
+    fn sample_ahead(
+        &self,
+        name: &str,
+        take: usize,
+    ) -> impl Iterator<Item = (usize, FeatureId)> + '_ {
+        let mut v = self.sample_parcels(name);
+        v.truncate(take);
+        let chunks: Vec<Vec<(usize, FeatureId)>> = v.chunks(PREFETCH).map(<[_]>::to_vec).collect();
+        chunks.into_iter().flat_map(move |c| {
+            self.feed.prefetch(&c);
+            c
+        })
+    }
+
     fn any_parcel(&mut self) -> Result<Picked, Missing> {
-        for (li, id) in self.sample_parcels("any_parcel") {
+        for (li, id) in self.sample_ahead("any_parcel", usize::MAX) {
             let Some(r) = self.parcel_ref(li, id) else {
                 continue;
             };
-            let area = self.ix.layers[li].double("area_m2", id).unwrap_or(0.0);
+            let area = self.feed.double(li, "area_m2", id).unwrap_or(0.0);
             if r.n.is_none() && area >= 50.0 {
-                let report = self.ix.report(&Site::Parcel {
-                    layer: self.ix.layers[li].id.clone(),
+                let report = self.store.report(&Site::Parcel {
+                    layer: self.layer_id(li).to_string(),
                     id,
                 });
                 if let Some(p) = self.parcel_pick(li, id, report.ok()) {
@@ -580,14 +637,14 @@ impl<'a> LessonData<'a> {
     }
 
     fn duplicate_parcel(&mut self) -> Result<Picked, Missing> {
-        let keys = &self.ix.parcel_keys;
+        let keys = self.feed.key_count();
         // Runs of keys sharing (commune, sheet, parcel).
         let mut runs: Vec<usize> = Vec::new();
         let mut i = 0;
-        while i < keys.len() {
-            let k = self.ix.key_numbers(keys[i]);
+        while i < keys {
+            let k = self.feed.key_numbers(i);
             let mut j = i + 1;
-            while j < keys.len() && self.ix.key_numbers(keys[j]) == k {
+            while j < keys && self.feed.key_numbers(j) == k {
                 j += 1;
             }
             if j - i >= 2 {
@@ -603,13 +660,11 @@ impl<'a> LessonData<'a> {
         }
         let mut rng = self.rng("duplicate_parcel");
         let start = runs[rng.below(runs.len())];
-        let (commune, sheet, parcel) = self.ix.key_numbers(keys[start]);
-        let count = self.ix.keys_for(commune, sheet, parcel).len();
+        let (commune, sheet, parcel) = self.feed.key_numbers(start);
+        let count = self.feed.keys_for(commune, sheet, parcel).len();
         // The second of them: the one a trainee reaches only by choosing.
-        let second = keys[start + 1];
-        let mut p = self
-            .parcel_pick(second.layer as usize, second.id, None)
-            .ok_or_else(no_parcels)?;
+        let (li, id) = self.feed.key(start + 1);
+        let mut p = self.parcel_pick(li, id, None).ok_or_else(no_parcels)?;
         p.vars.insert("count".into(), count.to_string());
         p.vars.insert("n".into(), "2".into());
         Ok(p)
@@ -620,10 +675,10 @@ impl<'a> LessonData<'a> {
     fn report_parcel(
         &mut self,
         name: &str,
-        ok: impl Fn(&Index, &Report) -> bool,
+        ok: impl Fn(&Report) -> bool,
     ) -> Result<Picked, Missing> {
         let mut reports = 0;
-        for (li, id) in self.sample_parcels(name) {
+        for (li, id) in self.sample_ahead(name, usize::MAX) {
             if reports >= MAX_REPORTS {
                 break;
             }
@@ -632,13 +687,13 @@ impl<'a> LessonData<'a> {
             }
             reports += 1;
             let site = Site::Parcel {
-                layer: self.ix.layers[li].id.clone(),
+                layer: self.layer_id(li).to_string(),
                 id,
             };
-            let Ok(report) = self.ix.report(&site) else {
+            let Ok(report) = self.store.report(&site) else {
                 continue;
             };
-            if ok(self.ix, &report) {
+            if ok(&report) {
                 if let Some(p) = self.parcel_pick(li, id, Some(report)) {
                     return Ok(self.with_report_vars(name, p));
                 }
@@ -680,56 +735,48 @@ impl<'a> LessonData<'a> {
     /// (straddling), a red line's box (red lines), or its inner point lies in zones of two
     /// binding plans with different uses (disagreement).
     fn promising(&self, name: &str, li: usize, id: FeatureId) -> bool {
-        let pl = &self.ix.layers[li];
-        let b = pl.geoms.bbox(id as usize);
+        let b = self.feed.bbox(li, id);
         if b[0].is_nan() {
             return false;
         }
-        let binding_layer = |l: &Layer, fid: FeatureId| -> Option<String> {
-            let plan_id = l
-                .str("plan_id", fid)
+        let binding_layer = |l: usize, e: &LayerEntry, fid: FeatureId| -> Option<String> {
+            let plan_id = self
+                .feed
+                .str(l, "plan_id", fid)
                 .map(str::to_string)
-                .or_else(|| l.entry.plan.clone())?;
-            let plan = self.ix.catalog.plans.get(&plan_id)?;
+                .or_else(|| e.plan.clone())?;
+            let plan = self.store.catalog().plans.get(&plan_id)?;
             is_binding(plan.status).then_some(plan_id)
         };
         match name {
-            "straddling_parcel" => self
-                .ix
-                .layers
-                .iter()
-                .filter(|l| l.entry.kind == Kind::Zones)
-                .any(|l| {
-                    l.candidates(b)
-                        .filter(|&z| binding_layer(l, z).is_some())
-                        .take(2)
-                        .count()
-                        >= 2
-                }),
-            "redline_parcel" => self
-                .ix
-                .layers
-                .iter()
-                .filter(|l| l.entry.kind == Kind::Redlines)
-                .any(|l| l.candidates(b).any(|z| binding_layer(l, z).is_some())),
+            "straddling_parcel" => self.layers_of(Kind::Zones).any(|(l, _, e)| {
+                self.feed
+                    .candidates(l, b)
+                    .into_iter()
+                    .filter(|&z| binding_layer(l, e, z).is_some())
+                    .take(2)
+                    .count()
+                    >= 2
+            }),
+            "redline_parcel" => self.layers_of(Kind::Redlines).any(|(l, _, e)| {
+                self.feed
+                    .candidates(l, b)
+                    .into_iter()
+                    .any(|z| binding_layer(l, e, z).is_some())
+            }),
             "disagreeing_parcel" => {
-                let mp = pl.geoms.multipolygon(id as usize);
+                let mp = self.feed.multipolygon(li, id);
                 let Some(p) = mp.interior_point() else {
                     return false;
                 };
                 let mut uses: BTreeMap<String, String> = BTreeMap::new();
-                for l in self
-                    .ix
-                    .layers
-                    .iter()
-                    .filter(|l| l.entry.kind == Kind::Zones)
-                {
-                    for z in l.candidates([p.x(), p.y(), p.x(), p.y()]) {
-                        let Some(plan) = binding_layer(l, z) else {
+                for (l, _, e) in self.layers_of(Kind::Zones) {
+                    for z in self.feed.candidates(l, [p.x(), p.y(), p.x(), p.y()]) {
+                        let Some(plan) = binding_layer(l, e, z) else {
                             continue;
                         };
-                        if l.geoms.multipolygon(z as usize).contains(&p) {
-                            if let Some(c) = l.str("landuse", z).and_then(main_code) {
+                        if self.feed.multipolygon(l, z).contains(&p) {
+                            if let Some(c) = self.feed.str(l, "landuse", z).and_then(main_code) {
                                 uses.insert(plan, c);
                             }
                         }
@@ -741,15 +788,12 @@ impl<'a> LessonData<'a> {
         }
     }
 
-    fn plan_layers(&self, plan_id: &str, kind: Kind) -> Vec<&'a Layer> {
-        self.ix
-            .layers
-            .iter()
-            .filter(|l| {
-                l.entry.kind == kind
-                    && (l.entry.plan.as_deref() == Some(plan_id)
-                        || l.entry.plans.iter().any(|p| p == plan_id))
+    fn plan_layers(&self, plan_id: &str, kind: Kind) -> Vec<&'a str> {
+        self.layers_of(kind)
+            .filter(|(_, _, e)| {
+                e.plan.as_deref() == Some(plan_id) || e.plans.iter().any(|p| p == plan_id)
             })
+            .map(|(_, id, _)| id)
             .collect()
     }
 
@@ -763,8 +807,8 @@ impl<'a> LessonData<'a> {
 
     fn draft(&mut self, layer_target: bool) -> Result<Picked, Missing> {
         let drafts: Vec<&Plan> = self
-            .ix
-            .catalog
+            .store
+            .catalog()
             .plans
             .values()
             .filter(|p| p.status == PlanStatus::Draft)
@@ -777,7 +821,7 @@ impl<'a> LessonData<'a> {
             ));
         }
         let plan = drafts[self.rng("draft_plan").below(drafts.len())].clone();
-        let layer = self.plan_layers(&plan.id, Kind::Zones)[0].id.clone();
+        let layer = self.plan_layers(&plan.id, Kind::Zones)[0].to_string();
         let mut vars = Self::plan_vars(&plan);
         vars.insert("layer".into(), layer.clone());
         let target = if layer_target {
@@ -803,38 +847,34 @@ impl<'a> LessonData<'a> {
     }
 
     fn zone(&mut self, name: &str, indicators: bool) -> Result<Picked, Missing> {
-        let mut candidates: Vec<(&Layer, FeatureId, &Plan)> = Vec::new();
-        for l in self
-            .ix
-            .layers
-            .iter()
-            .filter(|l| l.entry.kind == Kind::Zones)
-        {
-            for id in 0..l.len() as FeatureId {
-                let Some(plan) = l
-                    .str("plan_id", id)
-                    .or(l.entry.plan.as_deref())
-                    .and_then(|p| self.ix.catalog.plans.get(p))
+        let f = &*self.feed;
+        let mut candidates: Vec<(usize, &'a str, FeatureId, &Plan)> = Vec::new();
+        for (li, lid, e) in self.layers_of(Kind::Zones) {
+            for id in 0..f.len(li) as FeatureId {
+                let Some(plan) = f
+                    .str(li, "plan_id", id)
+                    .or(e.plan.as_deref())
+                    .and_then(|p| self.store.catalog().plans.get(p))
                 else {
                     continue;
                 };
                 if !is_binding(plan.status) {
                     continue;
                 }
-                let Some(code) = l.str("landuse", id).and_then(main_code) else {
+                let Some(code) = f.str(li, "landuse", id).and_then(main_code) else {
                     continue;
                 };
                 if crate::landuse::lookup(&code).is_none() || code == "DGT" {
                     continue;
                 }
                 if indicators
-                    && !(l.double("density_pct", id).is_some()
-                        && l.int("floors_max", id).is_some()
-                        && l.double("far", id).is_some())
+                    && !(f.double(li, "density_pct", id).is_some()
+                        && f.int(li, "floors_max", id).is_some()
+                        && f.double(li, "far", id).is_some())
                 {
                     continue;
                 }
-                candidates.push((l, id, plan));
+                candidates.push((li, lid, id, plan));
             }
         }
         if candidates.is_empty() {
@@ -854,24 +894,27 @@ impl<'a> LessonData<'a> {
         let mut order: Vec<usize> = (0..candidates.len()).collect();
         rng.shuffle(&mut order);
         for i in order.into_iter().take(50) {
-            let (l, id, plan) = candidates[i];
-            let mp = l.geoms.multipolygon(id as usize);
-            let Some(show) = self.site_in_zone(&l.id, id, &mp) else {
+            let (li, lid, id, plan) = candidates[i];
+            let mp = f.multipolygon(li, id);
+            let Some(show) = self.site_in_zone(lid, id, &mp) else {
                 continue;
             };
             let Some(p) = mp.interior_point() else {
                 continue;
             };
             let mut vars = Self::plan_vars(plan);
-            vars.insert("layer".into(), l.id.clone());
+            vars.insert("layer".into(), lid.to_string());
             // The zone's name and id, unless they spell its code (the answer of a question).
-            let code = l.str("landuse", id).and_then(main_code).unwrap_or_default();
+            let code = f
+                .str(li, "landuse", id)
+                .and_then(main_code)
+                .unwrap_or_default();
             let tells = |t: &&str| {
                 t.split(|c: char| !c.is_alphanumeric())
                     .any(|w| w.eq_ignore_ascii_case(&code))
             };
-            let name = l.str("name", id).filter(|t| !tells(t));
-            let zone_id = l.str("zone_id", id).filter(|t| !tells(t));
+            let name = f.str(li, "name", id).filter(|t| !tells(t));
+            let zone_id = f.str(li, "zone_id", id).filter(|t| !tells(t));
             let zone = match (name, zone_id) {
                 (Some(n), Some(z)) => format!("{n} ({z})"),
                 (Some(n), None) => n.to_string(),
@@ -881,7 +924,7 @@ impl<'a> LessonData<'a> {
             vars.insert("zone".into(), zone);
             return Ok(Picked {
                 target: Some(Target::Zone {
-                    layer: l.id.clone(),
+                    layer: lid.to_string(),
                     fid: id,
                     lon: p.x(),
                     lat: p.y(),
@@ -890,9 +933,9 @@ impl<'a> LessonData<'a> {
                 vars,
                 ctx: Ctx {
                     plan: Some(plan.clone()),
-                    zone: Some((l.id.clone(), id)),
+                    zone: Some((lid.to_string(), id)),
                     interior: Some((p.x(), p.y())),
-                    layer: Some(l.id.clone()),
+                    layer: Some(lid.to_string()),
                     report: None,
                     ..Ctx::default()
                 }
@@ -941,7 +984,7 @@ impl<'a> LessonData<'a> {
         id: FeatureId,
         site: &MultiPolygon<f64>,
     ) -> Result<bool, QueryError> {
-        let r = self.ix.report(&Site::Geometry(site.clone()))?;
+        let r = self.store.report(&Site::Geometry(site.clone()))?;
         if !(SITE_MIN_M2..=SITE_MAX_M2).contains(&r.site.area_m2) {
             return Ok(false);
         }
@@ -961,26 +1004,7 @@ impl<'a> LessonData<'a> {
         site: &MultiPolygon<f64>,
         cancel: &crate::planning::Cancel,
     ) -> Result<Option<SiteProblem>, QueryError> {
-        let r = self
-            .ix
-            .report_with_cancel(&Site::Geometry(site.clone()), cancel)?;
-        if r.site.area_m2 < SITE_MIN_M2 {
-            return Ok(Some(SiteProblem::TooSmall(r.site.area_m2)));
-        }
-        if r.site.area_m2 > SITE_MAX_M2 {
-            return Ok(Some(SiteProblem::TooLarge(r.site.area_m2)));
-        }
-        let pct = r
-            .plans
-            .iter()
-            .flat_map(|p| &p.zones)
-            .filter(|z| z.layer == layer && z.id == id)
-            .map(|z| z.overlap_pct)
-            .fold(0.0, f64::max);
-        if pct < SITE_IN_ZONE_PCT {
-            return Ok(Some(SiteProblem::OutsideZone(pct)));
-        }
-        Ok(None)
+        check_site(self.store, layer, id, site, cancel)
     }
 
     fn province_of(
@@ -1003,8 +1027,8 @@ impl<'a> LessonData<'a> {
     /// The central meridian of the parcels' source CRS (`+lon_0=` or WKT
     /// `central_meridian`), if it is a transverse Mercator.
     fn source_meridian(&self) -> Option<f64> {
-        let (_, l) = self.parcel_layers().next()?;
-        let def = &l.entry.source.srs_definition;
+        let (_, _, e) = self.parcel_layers().next()?;
+        let def = &e.source.srs_definition;
         if let Some(rest) = def.split("+lon_0=").nth(1) {
             return rest.split_whitespace().next()?.parse().ok();
         }
@@ -1025,8 +1049,8 @@ impl<'a> LessonData<'a> {
                 "The data's province cannot be told (the parcels lie outside the known provinces).",
             )
         };
-        let (_, l) = self.parcel_layers().next().ok_or_else(no_parcels)?;
-        let b = l.entry.bounds;
+        let (_, _, e) = self.parcel_layers().next().ok_or_else(no_parcels)?;
+        let b = e.bounds;
         let (lon, lat) = ((b[0] + b[2]) / 2.0, (b[1] + b[3]) / 2.0);
         let prov = self
             .province_of(lon, lat, self.source_meridian())
@@ -1050,19 +1074,14 @@ impl<'a> LessonData<'a> {
         let meridian = prov.ctx.meridian.ok_or_else(no_parcels)?;
         let def = srs::vn2000_tm3_proj4(meridian);
         let mut rng = self.rng("corner_coordinates");
-        for (li, id) in self
-            .sample_parcels("corner_coordinates")
-            .into_iter()
-            .take(200)
-        {
+        for (li, id) in self.sample_ahead("corner_coordinates", 200) {
             let Some(r) = self.parcel_ref(li, id) else {
                 continue;
             };
             if r.n.is_some() {
                 continue;
             }
-            let l = &self.ix.layers[li];
-            let mp = l.geoms.multipolygon(id as usize);
+            let mp = self.feed.multipolygon(li, id);
             let Some(poly) = mp.0.first() else { continue };
             let ring = &poly.exterior().0;
             if ring.len() < 4 {
@@ -1086,10 +1105,9 @@ impl<'a> LessonData<'a> {
             let at = Point::new(bx[0], by[0]);
             let eps = 1e-6; // about 11 cm
             let mut accept = Vec::new();
-            for (lj, pl) in self.parcel_layers() {
-                for cand in pl.candidates([at.x() - eps, at.y() - eps, at.x() + eps, at.y() + eps])
-                {
-                    let g = pl.geoms.multipolygon(cand as usize);
+            for (lj, _, _) in self.parcel_layers() {
+                let near = [at.x() - eps, at.y() - eps, at.x() + eps, at.y() + eps];
+                for (cand, g) in self.feed.parcels_near(lj, near) {
                     if g.contains(&at) || Euclidean.distance(&g, &at) < eps {
                         if let Some(pr) = self.parcel_ref(lj, cand) {
                             accept.push(pr);
@@ -1130,18 +1148,18 @@ impl<'a> LessonData<'a> {
     }
 
     fn parcels_layer(&mut self) -> Result<Picked, Missing> {
-        let (_, l) = self.parcel_layers().next().ok_or_else(no_parcels)?;
+        let (li, lid, _) = self.parcel_layers().next().ok_or_else(no_parcels)?;
         let mut vars = BTreeMap::new();
-        vars.insert("parcels_layer".into(), l.id.clone());
-        vars.insert("parcel_total".into(), l.len().to_string());
+        vars.insert("parcels_layer".into(), lid.to_string());
+        vars.insert("parcel_total".into(), self.feed.len(li).to_string());
         Ok(Picked {
             target: Some(Target::Layer {
-                layer: l.id.clone(),
+                layer: lid.to_string(),
                 label: "Thửa đất".into(),
             }),
             vars,
             ctx: Ctx {
-                layer: Some(l.id.clone()),
+                layer: Some(lid.to_string()),
                 ..Ctx::default()
             },
         })
@@ -1150,13 +1168,13 @@ impl<'a> LessonData<'a> {
     /// A box of a few hundred metres around a parcel, holding some tens of parcels: small
     /// enough for a quick download, large enough to see a neighbourhood.
     fn parcels_bbox(&mut self) -> Result<Picked, Missing> {
-        let (_, l) = self.parcel_layers().next().ok_or_else(no_parcels)?;
-        let layer = l.id.clone();
-        for (li, id) in self.sample_parcels("parcels_bbox").into_iter().take(50) {
-            if self.ix.layers[li].id != layer {
+        let (first, lid, _) = self.parcel_layers().next().ok_or_else(no_parcels)?;
+        let layer = lid.to_string();
+        for (li, id) in self.sample_ahead("parcels_bbox", 50) {
+            if li != first {
                 continue;
             }
-            let b = l.geoms.bbox(id as usize);
+            let b = self.feed.bbox(li, id);
             if b[0].is_nan() {
                 continue;
             }
@@ -1169,7 +1187,7 @@ impl<'a> LessonData<'a> {
                     round(cx + half),
                     round(cy + half),
                 ];
-                let Ok((_, count)) = self.ix.features_in_bbox(&layer, Some(bbox), 0, 0) else {
+                let Ok((_, count)) = self.store.features_in_bbox(&layer, Some(bbox), 0, 0) else {
                     continue;
                 };
                 if count >= 10 {
@@ -1223,20 +1241,12 @@ impl<'a> LessonData<'a> {
         let report = || ctx.report.as_deref().ok_or_else(not_here);
         let codes_of_store = |exclude: &str| -> Vec<String> {
             let mut set = BTreeSet::new();
-            for l in self
-                .ix
-                .layers
-                .iter()
-                .filter(|l| matches!(l.entry.kind, Kind::Zones | Kind::Parcels))
-            {
-                if let Some(super::props::ColumnData::Str { dict, .. }) =
-                    l.columns.get("landuse").map(|c| &c.data)
-                {
-                    for v in dict.iter() {
-                        if let Some(m) = main_code(v) {
-                            if crate::landuse::lookup(&m).is_some() && m != exclude {
-                                set.insert(m);
-                            }
+            let layers = self.store.catalog().layers.values().enumerate();
+            for (li, _) in layers.filter(|(_, e)| matches!(e.kind, Kind::Zones | Kind::Parcels)) {
+                for v in self.feed.landuse_values(li) {
+                    if let Some(m) = main_code(v) {
+                        if crate::landuse::lookup(&m).is_some() && m != exclude {
+                            set.insert(m);
                         }
                     }
                 }
@@ -1280,9 +1290,10 @@ impl<'a> LessonData<'a> {
             },
             "zone_code" => {
                 let (layer, id) = ctx.zone.as_ref().ok_or_else(not_here)?;
-                let l = self.ix.layer(layer).ok_or_else(not_here)?;
+                let l = self.layer_pos(layer).ok_or_else(not_here)?;
                 Ok(text(
-                    l.str("landuse", *id)
+                    self.feed
+                        .str(l, "landuse", *id)
                         .and_then(main_code)
                         .ok_or_else(not_here)?,
                 ))
@@ -1402,15 +1413,20 @@ impl<'a> LessonData<'a> {
             }
             "max_floors" | "far" | "density" => {
                 let (layer, id) = ctx.zone.as_ref().ok_or_else(not_here)?;
-                let l = self.ix.layer(layer).ok_or_else(not_here)?;
+                let l = self.layer_pos(layer).ok_or_else(not_here)?;
+                let f = &*self.feed;
                 let (value, tolerance, unit) = match name {
                     "max_floors" => (
-                        l.int("floors_max", *id).ok_or_else(not_here)? as f64,
+                        f.int(l, "floors_max", *id).ok_or_else(not_here)? as f64,
                         0.0,
                         "floors",
                     ),
-                    "far" => (l.double("far", *id).ok_or_else(not_here)?, 0.05, "times"),
-                    _ => (l.double("density_pct", *id).ok_or_else(not_here)?, 0.5, "%"),
+                    "far" => (f.double(l, "far", *id).ok_or_else(not_here)?, 0.05, "times"),
+                    _ => (
+                        f.double(l, "density_pct", *id).ok_or_else(not_here)?,
+                        0.5,
+                        "%",
+                    ),
                 };
                 Ok(Expected::Number {
                     value,
@@ -1466,7 +1482,7 @@ impl<'a> LessonData<'a> {
             }
             "parcel_count" => {
                 let layer = ctx.layer.as_ref().ok_or_else(not_here)?;
-                let n = self.ix.layer(layer).ok_or_else(not_here)?.len() as f64;
+                let n = self.feed.len(self.layer_pos(layer).ok_or_else(not_here)?) as f64;
                 Ok(Expected::Number {
                     value: n,
                     tolerance: 0.0,
@@ -1480,7 +1496,7 @@ impl<'a> LessonData<'a> {
                     ctx.bbox.ok_or_else(not_here)?,
                 );
                 let (_, n) = self
-                    .ix
+                    .store
                     .features_in_bbox(layer, Some(b), 0, 0)
                     .map_err(|_| not_here())?;
                 let n = n as f64;
@@ -1497,6 +1513,36 @@ impl<'a> LessonData<'a> {
             )),
         }
     }
+}
+
+/// Checks a drawn site against a `site` step's zone, on any store: `Ok(None)` when it
+/// passes, else the reason (for the hint). The report stops with [`QueryError::Cancelled`]
+/// when `cancel` fires.
+pub fn check_site(
+    store: &dyn Store,
+    layer: &str,
+    id: FeatureId,
+    site: &MultiPolygon<f64>,
+    cancel: &crate::planning::Cancel,
+) -> Result<Option<SiteProblem>, QueryError> {
+    let r = store.report_with_cancel(&Site::Geometry(site.clone()), cancel)?;
+    if r.site.area_m2 < SITE_MIN_M2 {
+        return Ok(Some(SiteProblem::TooSmall(r.site.area_m2)));
+    }
+    if r.site.area_m2 > SITE_MAX_M2 {
+        return Ok(Some(SiteProblem::TooLarge(r.site.area_m2)));
+    }
+    let pct = r
+        .plans
+        .iter()
+        .flat_map(|p| &p.zones)
+        .filter(|z| z.layer == layer && z.id == id)
+        .map(|z| z.overlap_pct)
+        .fold(0.0, f64::max);
+    if pct < SITE_IN_ZONE_PCT {
+        return Ok(Some(SiteProblem::OutsideZone(pct)));
+    }
+    Ok(None)
 }
 
 /// Why a drawn site does not pass a `site` step.
@@ -1530,7 +1576,7 @@ fn straddling_plan(r: &Report) -> Option<&crate::planning::PlanReport> {
     })
 }
 
-fn straddles(_ix: &Index, r: &Report) -> bool {
+fn straddles(r: &Report) -> bool {
     straddling_plan(r).is_some()
 }
 

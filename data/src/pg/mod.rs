@@ -16,6 +16,7 @@
 //! ([`sink::PgSink`]): readers see the old layer or the new one, never a part. Imports are
 //! serialised by an advisory lock, as the embedded store's are by its lock file.
 
+mod lessons;
 pub mod lookup;
 pub mod planning;
 mod pool;

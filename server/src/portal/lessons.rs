@@ -28,8 +28,8 @@ use axum::Json;
 use quyhoach_data::demo::Rng;
 use quyhoach_data::encoding::fold;
 use quyhoach_data::index::lessons::{
-    Expected, Label, LessonData, Missing, ParcelRef, Picked, SiteProblem, Target, ANSWERS, PICKERS,
-    SITE_IN_ZONE_PCT, SITE_MAX_M2, SITE_MIN_M2,
+    check_site, Expected, Label, LessonData, Missing, ParcelRef, Picked, SiteProblem, Target,
+    ANSWERS, PICKERS, SITE_IN_ZONE_PCT, SITE_MAX_M2, SITE_MIN_M2,
 };
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
@@ -581,19 +581,17 @@ fn option_labels(e: &Expected) -> Option<(Label, Vec<Label>)> {
     }
 }
 
-/// Why a server on PostGIS has no lessons: the generator reads the embedded index's columns.
-const EMBEDDED_ONLY: &str =
-    "Bài học được tạo từ kho dữ liệu nhúng (thư mục); máy chủ này đọc PostGIS. \
-     / Lessons are generated from the embedded store (a directory); this server reads PostGIS.";
-
+/// The lessons of one data version, from any store (the index, or PostGIS: the same picks
+/// and answers for the same data).
 fn generate(
-    ix: &quyhoach_data::index::Index,
+    store: &dyn quyhoach_data::lookup::Store,
     version: &str,
     files: Vec<LessonFile>,
     facts: BTreeMap<String, Value>,
-) -> Generated {
+) -> anyhow::Result<Generated> {
     let seed = seed_of(version);
-    let mut data = LessonData::new(ix, seed, facts);
+    let mut data = LessonData::of_store(store, seed, facts)
+        .map_err(|e| anyhow!("reading the store for the lessons: {e}"))?;
     let mut langs = BTreeSet::new();
     let mut lessons = Vec::new();
     for file in files {
@@ -692,20 +690,17 @@ fn generate(
             missing,
         });
     }
-    Generated {
+    Ok(Generated {
         data_version: version.to_string(),
         lessons,
         langs,
-    }
+    })
 }
 
 async fn generated(st: &PortalState) -> Result<Arc<Generated>> {
     st.lessons
         .cell
         .get_or_try_init(|| async {
-            if st.index.as_index().is_none() {
-                return Err(AppError::Unavailable(EMBEDDED_ONLY.into()));
-            }
             let index = st.index.clone();
             let version = st
                 .etag
@@ -726,10 +721,7 @@ async fn generated(st: &PortalState) -> Result<Arc<Generated>> {
                 } else {
                     BTreeMap::new()
                 };
-                let ix = index
-                    .as_index()
-                    .ok_or_else(|| anyhow::anyhow!(EMBEDDED_ONLY))?;
-                let mut g = generate(ix, &version, files, facts);
+                let mut g = generate(&*index, &version, files, facts)?;
                 if let Some(off) = off {
                     for l in &mut g.lessons {
                         let practice_steps = l
@@ -756,7 +748,7 @@ async fn generated(st: &PortalState) -> Result<Arc<Generated>> {
             })
             .await
             .map_err(|e| AppError::Internal(format!("lesson generation failed: {e}")))?
-            .map_err(|e| AppError::Internal(format!("lesson files: {e:#}")))?;
+            .map_err(|e| AppError::Internal(format!("lessons: {e:#}")))?;
             Ok::<_, AppError>(Arc::new(built))
         })
         .await
@@ -1346,12 +1338,7 @@ async fn judge(st: &PortalState, step: &GenStep, answer: &Value, lang: &str) -> 
             let cancel = quyhoach_data::planning::Cancel::with_timeout(crate::api::REPORT_DEADLINE);
             let _stop_when_dropped = cancel.guard();
             let problem = tokio::task::spawn_blocking(move || {
-                let ix = index
-                    .as_index()
-                    .ok_or_else(|| AppError::Unavailable(EMBEDDED_ONLY.into()))?;
-                LessonData::new(ix, 0, BTreeMap::new())
-                    .check_site(&layer, id, &mp, &cancel)
-                    .map_err(AppError::from)
+                check_site(&*index, &layer, id, &mp, &cancel).map_err(AppError::from)
             })
             .await
             .map_err(|e| AppError::Internal(format!("site check failed: {e}")))??;

@@ -87,9 +87,9 @@ fn served_store(
     })
 }
 
-/// The demo district served from its directory whatever store the suite serves: for the
-/// lessons, whose generator reads the embedded index's columns (a server on PostGIS answers
-/// them 503; `lessons_on_postgis_say_they_need_the_embedded_store` in lessons.rs).
+/// The demo district served from its directory whatever store the suite serves: the
+/// lessons' reference (`lessons_on_postgis_are_the_embedded_stores` in lessons.rs finds the
+/// lessons on PostGIS the same).
 pub fn embedded_state() -> &'static AppState {
     static S: OnceLock<AppState> = OnceLock::new();
     S.get_or_init(|| AppState::from_arc(demo().index.clone()))
