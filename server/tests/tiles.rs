@@ -1092,6 +1092,24 @@ fn archives_of_other_tile_types_or_compressions_are_refused() {
     }
 }
 
+/// An archive truncated under the running server (a rebuild writing in place) gives error
+/// answers, not a crash: the reader reads the file with `pread`, not a memory map (SIGBUS).
+#[test]
+fn an_archive_truncated_while_served_gives_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("town.pmtiles");
+    std::fs::copy(town_archive(), &p).unwrap();
+    let archive = quyhoach_server::tiles::Archive::open(&p, 0).unwrap();
+    let reader = PmTilesReader::open(&p).unwrap();
+    let stored: Vec<TileCoord> = stored_tiles(&reader).into_iter().map(|(t, _)| t).collect();
+    assert!(!stored.is_empty());
+    assert!(archive.tile(stored[0]).unwrap().is_some());
+    let f = std::fs::OpenOptions::new().write(true).open(&p).unwrap();
+    f.set_len(20_000).unwrap();
+    let errors = stored.iter().filter(|&&t| archive.tile(t).is_err()).count();
+    assert!(errors > 0, "no tile read failed after truncation");
+}
+
 /// A tile set of a third kind (neither the store nor an archive), as another backend would
 /// add one: one fixed tile at z14, counting how often it is asked to make it.
 struct OneTile {

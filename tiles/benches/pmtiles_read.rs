@@ -1,7 +1,9 @@
-//! Reading tiles out of a PMTiles archive: our reader (`quyhoach_tiles::pmtiles`, what
-//! `quyhoach serve --pmtiles` serves from) against the `pmtiles` crate (0.23, the reader
-//! Martin serves archives with: `AsyncPmTilesReader` on a memory map with its directory
-//! cache), the same tiles of the same archive, one thread and two.
+//! Reading tiles out of a PMTiles archive: ours (`quyhoach_tiles::pmtiles::PmTilesReader`,
+//! what `quyhoach serve --pmtiles` serves from: the `pmtiles` crate's `AsyncPmTilesReader`
+//! over positioned reads of the file, directories checked by our parser, driven on the
+//! calling thread) against the crate as Martin runs it (0.23, `AsyncPmTilesReader` on a
+//! memory map with its `HashMapCache`, on tokio), the same tiles of the same archive, one
+//! thread and two.
 //!
 //! Needs an archive: `QUYHOACH_BENCH_PMTILES=/tmp/peers/district.pmtiles cargo bench -p
 //! quyhoach-tiles --bench pmtiles_read` (bench/peers.sh builds that one from the
@@ -25,7 +27,7 @@ fn stored_tiles(ours: &PmTilesReader, n: usize) -> Vec<TileCoord> {
     for z in h.min_zoom..=h.max_zoom {
         if let Ok(cover) = tiles_covering(b, z) {
             for t in cover.iter() {
-                if matches!(ours.tile_range(t), Ok(Some(_))) {
+                if matches!(ours.tile_bytes(t), Ok(Some(_))) {
                     all.push(t);
                 }
             }
@@ -70,7 +72,7 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             tiles
                 .iter()
-                .map(|&t| ours.tile(t).unwrap().map_or(0, |v| v.len()))
+                .map(|&t| ours.tile_bytes(t).unwrap().map_or(0, |v| v.len()))
                 .sum::<usize>()
         })
     });
@@ -99,7 +101,7 @@ fn bench(c: &mut Criterion) {
                         let ours = &ours;
                         s.spawn(move || {
                             half.iter()
-                                .map(|&t| ours.tile(t).unwrap().map_or(0, |v| v.len()))
+                                .map(|&t| ours.tile_bytes(t).unwrap().map_or(0, |v| v.len()))
                                 .sum::<usize>()
                         })
                     })

@@ -25,8 +25,10 @@ pub struct Archive {
     pub name: String,
     /// The file.
     pub path: PathBuf,
-    /// Blocking reader with positioned reads (no lock): it keeps the header, the root
-    /// directory and the leaves it has parsed in memory. A tile is a page-cache read.
+    /// The `pmtiles` crate's reader over positioned reads of the file (no lock, no memory
+    /// map: a file truncated under the server gives errors, not SIGBUS): it keeps the
+    /// header, the root directory and the leaves it has parsed in memory. A tile is a
+    /// page-cache read.
     pub reader: Arc<PmTilesReader>,
     /// The archive's JSON metadata (name, vector_layers…).
     pub metadata: serde_json::Value,
@@ -126,11 +128,7 @@ impl Archive {
         let read = || -> Result<Option<Bytes>, PmTilesError> {
             self.reads
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            Ok(self
-                .reader
-                .tile(t)?
-                .filter(|b| !b.is_empty())
-                .map(Bytes::from))
+            Ok(self.reader.tile_bytes(t)?.filter(|b| !b.is_empty()))
         };
         let Some(cache) = &self.cache else {
             return read();

@@ -1,8 +1,14 @@
 //! Directories (spec §4): entries of tile id, offset, length and run length, stored as
-//! columns of varints and gzip-compressed.
+//! columns of varints and gzip-compressed. The reader's backend parses every directory here
+//! first, with bounds, before the `pmtiles` crate does (see `reader.rs`).
 
-use super::{PmTilesError, Result, HEADER_LEN, ROOT_MAX_END};
-use crate::gzip::{gunzip, gzip};
+use super::{PmTilesError, Result};
+use crate::gzip::gunzip;
+#[cfg(test)]
+use {
+    super::{HEADER_LEN, ROOT_MAX_END},
+    crate::gzip::gzip,
+};
 
 /// One directory entry: a run of `run_length` tiles from `tile_id` sharing the same bytes,
 /// or, with `run_length` 0, a leaf directory.
@@ -18,6 +24,7 @@ pub struct Entry {
     pub run_length: u32,
 }
 
+#[cfg(test)]
 fn put_varint(out: &mut Vec<u8>, mut v: u64) {
     while v >= 0x80 {
         out.push((v as u8) | 0x80);
@@ -41,7 +48,8 @@ fn get_varint(b: &[u8], pos: &mut usize) -> Result<u64> {
     Err(PmTilesError::Invalid("varint longer than 10 bytes".into()))
 }
 
-/// Serialises and gzips a directory.
+/// Serialises and gzips a directory (the tests' writer: archives are written by the crate).
+#[cfg(test)]
 pub(crate) fn serialize(entries: &[Entry]) -> Vec<u8> {
     let mut b = Vec::with_capacity(entries.len() * 8 + 8);
     put_varint(&mut b, entries.len() as u64);
@@ -128,7 +136,9 @@ pub(crate) fn parse(b: &[u8]) -> Result<Vec<Entry>> {
 
 /// Builds the root directory and leaf directories (as go-pmtiles does): everything in the
 /// root if it fits in the first 16 KiB, else leaves of at least 4096 entries, growing by a
-/// fifth until the root of leaf pointers fits.
+/// fifth until the root of leaf pointers fits. Tests only (archives are written by the
+/// crate, whose writer does the same).
+#[cfg(test)]
 pub(crate) fn build(entries: &[Entry]) -> (Vec<u8>, Vec<u8>) {
     let limit = ROOT_MAX_END - HEADER_LEN;
     let root = serialize(entries);

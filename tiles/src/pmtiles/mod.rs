@@ -1,21 +1,22 @@
 //! PMTiles v3 archives (<https://github.com/protomaps/PMTiles/blob/main/spec/v3/spec.md>):
 //! one file holding a whole tile pyramid, served by byte ranges or read locally.
 //!
-//! Written here rather than with the `pmtiles` crate: its reader is async (tokio, mmap) and
-//! the writer gives no say over the byte layout, while we need archives that come out byte
-//! for byte the same on every build and a plain blocking reader for the server's tile route.
-//! The tests check our archives with Protomaps' own JavaScript reader.
+//! Read with the `pmtiles` crate (the reader Martin uses: its directory parsing, cache and
+//! tile lookup) over positioned reads of the file rather than its memory map, with every
+//! directory checked by our bounded parser before the crate sees it ([`reader`]).
 //!
-//! Layout we write: header (127 bytes), root directory, metadata, leaf directories, tile
-//! data; directories and metadata gzip-compressed, tiles gzip-compressed MVT, tile data in
-//! tile-id order (clustered), identical tiles stored once.
+//! Written with the crate's writer too ([`writer`]): header (127 bytes), root directory
+//! (in the first 16 KiB, the rest of which is left zero), metadata, tile data, leaf
+//! directories; directories and metadata gzip-compressed, tiles gzip-compressed MVT, tile
+//! data in tile-id order (clustered), identical tiles stored once, runs of identical
+//! consecutive tiles as one entry.
 
 mod directory;
-mod reader;
-mod writer;
+pub mod reader;
+pub mod writer;
 
 pub use directory::Entry;
-pub use reader::{PmTilesReader, MAX_CACHED_LEAF_ENTRIES};
+pub use reader::{LeafCache, PmTilesReader, PreadBackend, MAX_CACHED_LEAF_ENTRIES};
 pub use writer::{ArchiveInfo, ArchiveSummary, PmTilesWriter};
 
 use crate::tile::TileCoord;
@@ -26,10 +27,6 @@ pub const HEADER_LEN: usize = 127;
 /// The root directory must end within the first 16 KiB (header included) so that a client
 /// gets header and root in one request (spec §2).
 pub const ROOT_MAX_END: usize = 16_384;
-
-/// Deepest chain of leaf directories a reader follows: the spec's writers use one level, and
-/// a loop of leaves pointing at each other in a hostile file must end.
-pub const MAX_DIRECTORY_DEPTH: usize = 4;
 
 /// Largest directory (decompressed) a reader accepts, bytes: leaves of a large pyramid are a
 /// few hundred KiB; more is a corrupt or hostile file.
@@ -156,7 +153,8 @@ pub struct Header {
 }
 
 impl Header {
-    pub(crate) fn to_bytes(&self) -> [u8; HEADER_LEN] {
+    /// The header's 127 bytes (tests forge archives with it).
+    pub fn to_bytes(&self) -> [u8; HEADER_LEN] {
         let mut b = [0u8; HEADER_LEN];
         b[..7].copy_from_slice(b"PMTiles");
         b[7] = 3;
@@ -233,6 +231,7 @@ impl Header {
 }
 
 /// Degrees to the header's ×10⁷ integers.
+#[cfg(test)]
 pub(crate) fn e7(deg: f64) -> i32 {
     (deg * 1e7)
         .round()

@@ -1,19 +1,22 @@
-//! Writes an archive: tiles are streamed to a temporary data file beside the output as they
-//! come (in tile-id order), then header, directories and metadata are written in front of
-//! them into a second temporary file, which is renamed over the output. A crash leaves the
-//! old archive in place.
+//! Writes an archive with the `pmtiles` crate's writer. Tiles are streamed to a temporary
+//! data file beside the output as they come (in tile-id order, identical contents once),
+//! because the crate writes the metadata before the tiles and ours is known only at the end;
+//! at [`PmTilesWriter::finish`] they are handed in order to the crate, which writes header,
+//! root directory, metadata, tile data and leaf directories into a second temporary file,
+//! renamed over the output. A crash leaves the old archive in place.
 
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::{BufWriter, Seek, SeekFrom, Write};
+use std::io::{BufWriter, Write};
+use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
+use pmtiles::{Compression, TileId, TileType};
 use sha2::{Digest, Sha256};
 use tempfile::NamedTempFile;
 
-use super::directory::{self, Entry};
-use super::{e7, Header, PmTilesError, Result, COMPRESSION_GZIP, HEADER_LEN, TILE_TYPE_MVT};
-use crate::gzip::gzip;
+use super::directory::Entry;
+use super::{Header, PmTilesError, Result, HEADER_LEN};
 
 /// What an archive says about itself besides its tiles.
 #[derive(Debug, Clone, PartialEq)]
@@ -52,7 +55,6 @@ pub struct PmTilesWriter {
     data_len: u64,
     entries: Vec<Entry>,
     seen: HashMap<[u8; 32], (u64, u32)>,
-    addressed: u64,
     last_id: Option<u64>,
 }
 
@@ -66,7 +68,6 @@ impl PmTilesWriter {
             data_len: 0,
             entries: Vec::new(),
             seen: HashMap::new(),
-            addressed: 0,
             last_id: None,
         })
     }
@@ -94,7 +95,6 @@ impl PmTilesWriter {
                 o
             }
         };
-        self.addressed += 1;
         if let Some(e) = self.entries.last_mut() {
             if e.offset == offset
                 && e.length == len
@@ -113,50 +113,41 @@ impl PmTilesWriter {
         Ok(())
     }
 
-    /// Writes header, directories and metadata, then the tiles, and renames the result over
-    /// the output path.
+    /// Hands the tiles to the crate's writer with the archive's header fields and metadata,
+    /// and renames the result over the output path.
     pub fn finish(self, info: &ArchiveInfo) -> Result<ArchiveSummary> {
-        let (root, leaves) = directory::build(&self.entries);
-        let metadata = gzip(&serde_json::to_vec(&info.metadata)?);
-        let root_off = HEADER_LEN as u64;
-        let meta_off = root_off + root.len() as u64;
-        let leaf_off = meta_off + metadata.len() as u64;
-        let data_off = leaf_off + leaves.len() as u64;
-        let header = Header {
-            root: (root_off, root.len() as u64),
-            metadata: (meta_off, metadata.len() as u64),
-            leaves: (leaf_off, leaves.len() as u64),
-            data: (data_off, self.data_len),
-            addressed_tiles: self.addressed,
-            tile_entries: self.entries.len() as u64,
-            tile_contents: self.seen.len() as u64,
-            clustered: true,
-            internal_compression: COMPRESSION_GZIP,
-            tile_compression: COMPRESSION_GZIP,
-            tile_type: TILE_TYPE_MVT,
-            min_zoom: info.minzoom,
-            max_zoom: info.maxzoom,
-            bounds_e7: info.bounds.map(e7),
-            center_zoom: info.center[2].round().clamp(0.0, 255.0) as u8,
-            center_e7: [e7(info.center[0]), e7(info.center[1])],
-        };
-        let mut data = self
+        let data = self
             .data
             .into_inner()
             .map_err(|e| PmTilesError::Io(e.into_error()))?;
-        data.as_file_mut().seek(SeekFrom::Start(0))?;
+        let data = data.as_file();
         let out = NamedTempFile::new_in(dir_of(&self.out))?;
-        let mut w = BufWriter::new(out);
-        w.write_all(&header.to_bytes())?;
-        w.write_all(&root)?;
-        w.write_all(&metadata)?;
-        w.write_all(&leaves)?;
-        std::io::copy(data.as_file_mut(), &mut w)?;
-        let out = w
-            .into_inner()
-            .map_err(|e| PmTilesError::Io(e.into_error()))?;
+        let [w, s, e, n] = info.bounds;
+        let mut writer = pmtiles::PmTilesWriter::new(TileType::Mvt)
+            .internal_compression(Compression::Gzip)
+            .tile_compression(Compression::Gzip)
+            .min_zoom(info.minzoom)
+            .max_zoom(info.maxzoom)
+            .bounds(w, s, e, n)
+            .center_zoom(info.center[2].round().clamp(0.0, 255.0) as u8)
+            .center(info.center[0], info.center[1])
+            .metadata(&serde_json::to_string(&info.metadata)?)
+            .create(out.as_file())?;
+        let mut buf = Vec::new();
+        for e in &self.entries {
+            buf.resize(e.length as usize, 0);
+            data.read_exact_at(&mut buf, e.offset)?;
+            for k in 0..u64::from(e.run_length) {
+                let id = TileId::new(e.tile_id + k)?;
+                writer.add_raw_tile(id.into(), &buf)?;
+            }
+        }
+        writer.finalize()?;
         out.as_file().sync_all()?;
-        let file_bytes = data_off + self.data_len;
+        let mut head = [0u8; HEADER_LEN];
+        out.as_file().read_exact_at(&mut head, 0)?;
+        let header = Header::from_bytes(&head)?;
+        let file_bytes = out.as_file().metadata()?.len();
         out.persist(&self.out)
             .map_err(|e| PmTilesError::Io(e.error))?;
         // Make the rename itself durable.
@@ -164,11 +155,11 @@ impl PmTilesWriter {
             let _ = d.sync_all();
         }
         Ok(ArchiveSummary {
-            addressed_tiles: self.addressed,
-            tile_entries: self.entries.len() as u64,
-            tile_contents: self.seen.len() as u64,
+            addressed_tiles: header.addressed_tiles,
+            tile_entries: header.tile_entries,
+            tile_contents: header.tile_contents,
             file_bytes,
-            leaf_directories: !leaves.is_empty(),
+            leaf_directories: header.leaves.1 > 0,
         })
     }
 }
