@@ -255,7 +255,9 @@ async fn style_json(
     q.allow(&[])?;
     let base = proxy::base_url(&headers);
     let mut doc = style::planning_style(&*st.index, &base);
-    if let Some(tj) = tiles::tilejson_of(&st.tiles, &base, tiles::COMBINED_TILESET) {
+    if let Some(url) = &st.tiles.map_archive {
+        style::archive_tileset(&mut doc, &base, url);
+    } else if let Some(tj) = tiles::tilejson_of(&st.tiles, &base, tiles::COMBINED_TILESET) {
         style::inline_tileset(&mut doc, &tj);
     }
     Ok(Json(doc).into_response())

@@ -158,6 +158,13 @@ struct TileServeArgs {
     /// label glyphs (Debian fonts-dejavu-core).
     #[arg(long, env = "QUYHOACH_FONTS_DIR", default_value = quyhoach_server::glyphs::DEFAULT_FONTS_DIR)]
     fonts_dir: PathBuf,
+    /// The web map reads the planning tiles from this PMTiles archive on a static host or CDN
+    /// instead of this server: built from the same store by `quyhoach tiles --out FILE`
+    /// (after every import), e.g. https://cdn.example.vn/cantho.pmtiles, or a path on this
+    /// host (/static/cantho.pmtiles) that the proxy in front serves. The host must answer
+    /// range requests, and send CORS headers when it is another origin.
+    #[arg(long, env = "QUYHOACH_MAP_PMTILES", value_name = "URL", value_parser = quyhoach_server::tiles::map_archive_url)]
+    map_pmtiles: Option<String>,
 }
 
 impl TileServeArgs {
@@ -166,6 +173,7 @@ impl TileServeArgs {
             cache_bytes: self.tile_cache_mb.saturating_mul(1_048_576),
             archives: self.pmtiles.clone(),
             fonts_dir: self.fonts_dir.clone(),
+            map_archive: self.map_pmtiles.clone(),
         }
     }
 }

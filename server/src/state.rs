@@ -167,6 +167,7 @@ impl AppState {
         for a in &config.archives {
             tiles.add_archive(a)?;
         }
+        tiles.map_archive = config.map_archive.clone();
         // The archives are part of the data version of TileJSON and styles.
         let etag = data_etag(&*index, &tiles.archive_versions());
         Ok(AppState {

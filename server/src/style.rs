@@ -219,6 +219,21 @@ pub fn inline_tileset(style: &mut Value, tilejson: &Value) {
     }
 }
 
+/// Points the style's planning source at a PMTiles archive on a static host (`url`, as
+/// [`crate::tiles::map_archive_url`] accepted it; a path is completed with `base`): the web
+/// map reads the archive's directory and tiles with range requests (the `pmtiles` protocol).
+pub fn archive_tileset(style: &mut Value, base: &str, url: &str) {
+    let Some(src) = style["sources"][COMBINED_TILESET].as_object_mut() else {
+        return;
+    };
+    let full = if url.starts_with('/') {
+        format!("{base}{url}")
+    } else {
+        url.to_string()
+    };
+    src.insert("url".into(), Value::String(format!("pmtiles://{full}")));
+}
+
 /// The style document.
 pub fn planning_style(index: &dyn Store, base: &str) -> Value {
     let src = COMBINED_TILESET;

@@ -62,6 +62,7 @@ const LOAD_GRACE_MS = 20_000;
 export async function createMapView(container, ctx, opts) {
   if (!hasWebGL()) throw Object.assign(new Error('no WebGL'), { code: 'nowebgl' });
   const { style, source } = await loadStyle(ctx);
+  await readArchives(style);
   const map = new maplibregl.Map({
     container,
     style,
@@ -100,6 +101,19 @@ export async function createMapView(container, ctx, opts) {
   addOverlays(map);
   if (source === 'fallback-geojson') fillGeojsonSources(map, ctx.layers);
   return new MapView(map, source, ctx);
+}
+
+/**
+ * A style whose tiles come from a PMTiles archive on a static host (`pmtiles://…`, the
+ * server's --map-pmtiles) needs the archive reader: loaded then, in its own chunk, so maps
+ * served by our server do not download it.
+ */
+async function readArchives(style) {
+  const archived = Object.values(style.sources || {}).some((s) => typeof s.url === 'string' && s.url.startsWith('pmtiles://'));
+  if (!archived || readArchives.added) return;
+  const { Protocol } = await import('pmtiles');
+  maplibregl.addProtocol('pmtiles', new Protocol().tile);
+  readArchives.added = true;
 }
 
 function hasWebGL() {

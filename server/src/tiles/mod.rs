@@ -69,6 +69,10 @@ pub struct TileConfig {
     pub archives: Vec<PathBuf>,
     /// Directory of the fonts the glyph route renders (see [`crate::glyphs`]).
     pub fonts_dir: PathBuf,
+    /// A PMTiles archive of the combined tile set on a static host or CDN (an `http(s)://`
+    /// URL or a path on this host, checked by [`map_archive_url`]): the style's planning
+    /// source points at it (`pmtiles://…`) and the web map reads its tiles from there.
+    pub map_archive: Option<String>,
 }
 
 impl Default for TileConfig {
@@ -77,6 +81,7 @@ impl Default for TileConfig {
             cache_bytes: DEFAULT_TILE_CACHE_BYTES,
             archives: Vec::new(),
             fonts_dir: PathBuf::from(crate::glyphs::DEFAULT_FONTS_DIR),
+            map_archive: None,
         }
     }
 }
@@ -93,6 +98,46 @@ pub struct TileService {
     store_version: String,
     /// Byte budget of each archive's cache of tiles read (see [`Archive::tile`]).
     cache_bytes: u64,
+    /// Where the web map reads the combined tile set instead (see [`TileConfig::map_archive`]).
+    pub map_archive: Option<String>,
+}
+
+/// Longest `--map-pmtiles` value.
+const MAX_ARCHIVE_URL: usize = 2_000;
+
+/// Checks a `--map-pmtiles` value: an `http://` or `https://` URL, or an absolute path on
+/// this host (`/static/x.pmtiles`, served by the proxy in front), ending in `.pmtiles`, with
+/// no characters that a URL must escape (it goes into the style as it is).
+pub fn map_archive_url(value: &str) -> std::result::Result<String, String> {
+    let rest = value
+        .strip_prefix("https://")
+        .or_else(|| value.strip_prefix("http://"))
+        .map(|r| r.split_once('/').map_or("", |(_, path)| path))
+        .or_else(|| value.strip_prefix('/').filter(|p| !p.starts_with('/')));
+    let Some(path) = rest else {
+        return Err(format!(
+            "'{value}' is not an http(s):// URL or a path beginning with one '/': name the \
+             archive as the browser fetches it, e.g. https://cdn.example.vn/cantho.pmtiles"
+        ));
+    };
+    if value.len() > MAX_ARCHIVE_URL {
+        return Err(format!("the URL is longer than {MAX_ARCHIVE_URL} bytes"));
+    }
+    if let Some(c) = value
+        .chars()
+        .find(|c| !(c.is_ascii_graphic()) || matches!(c, '"' | '\'' | '<' | '>' | '\\' | '`'))
+    {
+        return Err(format!(
+            "'{value}' holds {c:?}: percent-encode it (the URL goes into the map style as it is)"
+        ));
+    }
+    let file = path.split(['?', '#']).next().unwrap_or("");
+    if !file.ends_with(".pmtiles") {
+        return Err(format!(
+            "'{value}' does not name a .pmtiles file (build one with `quyhoach tiles --out FILE.pmtiles`)"
+        ));
+    }
+    Ok(value.to_string())
 }
 
 impl TileService {
@@ -118,6 +163,7 @@ impl TileService {
             tilesets,
             cache,
             cache_bytes,
+            map_archive: None,
             generated: AtomicU64::new(0),
             store_version: data_etag
                 .trim_start_matches("W/")
@@ -134,6 +180,7 @@ impl TileService {
             tilesets: BTreeMap::new(),
             cache: None,
             cache_bytes,
+            map_archive: None,
             generated: AtomicU64::new(0),
             store_version: String::new(),
         }
@@ -527,5 +574,39 @@ mod tests {
         ] {
             assert!(parse_tile_path(z, x, f).is_err(), "{z}/{x}/{f}");
         }
+    }
+}
+
+#[cfg(test)]
+mod map_archive_tests {
+    use super::map_archive_url;
+
+    #[test]
+    fn an_archive_url_is_http_or_a_path_to_a_pmtiles_file_and_nothing_else() {
+        for ok in [
+            "https://cdn.example.vn/cantho.pmtiles",
+            "http://127.0.0.1:8081/tiles/cantho.pmtiles",
+            "/static/cantho.pmtiles",
+            "https://cdn.example.vn/x.pmtiles?v=2026-12-03",
+        ] {
+            assert_eq!(map_archive_url(ok).as_deref(), Ok(ok));
+        }
+        for (bad, says) in [
+            ("javascript:alert(1)//x.pmtiles", "not an http(s):// URL"),
+            ("//evil.example/x.pmtiles", "not an http(s):// URL"),
+            ("file:///etc/passwd.pmtiles", "not an http(s):// URL"),
+            ("cantho.pmtiles", "not an http(s):// URL"),
+            ("https://cdn.example.vn/cantho.mbtiles", "does not name a .pmtiles file"),
+            ("https://cdn.example.vn", "does not name a .pmtiles file"),
+            ("https://cdn.example.vn/a\".pmtiles", "percent-encode"),
+            ("https://cdn.example.vn/a b.pmtiles", "percent-encode"),
+            ("https://cdn.example.vn/tỉnh.pmtiles", "percent-encode"),
+            ("/a<script>.pmtiles", "percent-encode"),
+        ] {
+            let e = map_archive_url(bad).unwrap_err();
+            assert!(e.contains(says), "{bad}: {e}");
+        }
+        let long = format!("https://cdn.example.vn/{}.pmtiles", "a".repeat(3000));
+        assert!(map_archive_url(&long).unwrap_err().contains("longer than"));
     }
 }
