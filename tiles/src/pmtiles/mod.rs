@@ -86,6 +86,7 @@ pub fn tile_type_name(t: u8) -> &'static str {
         3 => "jpeg",
         4 => "webp",
         5 => "avif",
+        6 => "mlt",
         _ => "not in the spec",
     }
 }

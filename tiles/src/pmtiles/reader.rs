@@ -458,6 +458,37 @@ mod tests {
         }
     }
 
+    /// The fuzz target's corpus and reproducers (fuzz/corpus and fuzz/regressions of
+    /// `pmtiles_reader`, raw file contents): each opens or not, and reads without a panic.
+    #[test]
+    fn fuzz_inputs_give_errors_not_panics() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz");
+        let mut n = 0;
+        for dir in ["corpus/pmtiles_reader", "regressions/pmtiles_reader"] {
+            let Ok(files) = std::fs::read_dir(root.join(dir)) else {
+                continue;
+            };
+            for f in files.flatten() {
+                let bytes = std::fs::read(f.path()).unwrap();
+                let tmp = tempfile::NamedTempFile::new().unwrap();
+                std::fs::write(tmp.path(), &bytes).unwrap();
+                let Ok(r) = PmTilesReader::open(tmp.path()) else {
+                    continue;
+                };
+                n += 1;
+                let _ = r.metadata();
+                for z in 0..=3u8 {
+                    for x in 0..(1u32 << z) {
+                        for y in 0..(1u32 << z) {
+                            let _ = r.tile(TileCoord::new_checked(z, x, y).unwrap());
+                        }
+                    }
+                }
+            }
+        }
+        eprintln!("{n} fuzz inputs opened");
+    }
+
     #[test]
     fn a_file_truncated_after_opening_gives_an_error() {
         let f = tempfile::NamedTempFile::new().unwrap();
