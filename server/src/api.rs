@@ -21,7 +21,7 @@ use crate::error::{AppError, Result};
 use crate::geojson::{
     parse_site, Feature, FeatureCollectionType, FeatureType, GeoJsonGeometry, Link,
 };
-use crate::params::{check_lon_lat, clip, parse_int, Params};
+use crate::params::{check_lon_lat, clip, parse_int, required, NoParams, Params, Query};
 use crate::text;
 use crate::upload::Uploads;
 
@@ -83,8 +83,10 @@ pub struct Health {
 }
 
 /// `GET /api/v1/health`
-pub async fn health(State(st): State<ApiState>, p: Params) -> Result<Response> {
-    p.allow(&[])?;
+pub async fn health(
+    State(st): State<ApiState>,
+    Query(NoParams {}): Query<NoParams>,
+) -> Result<Response> {
     let cat = st.index.catalog();
     Ok(json_ok(Health {
         status: "ok",
@@ -198,8 +200,10 @@ impl<'a> LayerOut<'a> {
 }
 
 /// `GET /api/v1/layers`
-pub async fn layers(State(st): State<ApiState>, p: Params) -> Result<Response> {
-    p.allow(&[])?;
+pub async fn layers(
+    State(st): State<ApiState>,
+    Query(NoParams {}): Query<NoParams>,
+) -> Result<Response> {
     let cat = st.index.catalog();
     Ok(json_ok(LayerList {
         layers: cat
@@ -251,8 +255,10 @@ fn plan_out<'a>(st: &'a ApiState, id: &str) -> Option<PlanOut<'a>> {
 }
 
 /// `GET /api/v1/plans`
-pub async fn plans(State(st): State<ApiState>, p: Params) -> Result<Response> {
-    p.allow(&[])?;
+pub async fn plans(
+    State(st): State<ApiState>,
+    Query(NoParams {}): Query<NoParams>,
+) -> Result<Response> {
     let plans = st
         .index
         .catalog()
@@ -267,9 +273,8 @@ pub async fn plans(State(st): State<ApiState>, p: Params) -> Result<Response> {
 pub async fn plan(
     State(st): State<ApiState>,
     Path(id): Path<String>,
-    p: Params,
+    Query(NoParams {}): Query<NoParams>,
 ) -> Result<Response> {
-    p.allow(&[])?;
     plan_out(&st, &id).map(json_ok).ok_or_else(|| {
         let known: Vec<&String> = st.index.catalog().plans.keys().collect();
         AppError::not_found(format!(
@@ -305,8 +310,7 @@ pub struct LegacyCode {
 }
 
 /// `GET /api/v1/landuse-codes`
-pub async fn landuse_codes(p: Params) -> Result<Response> {
-    p.allow(&[])?;
+pub async fn landuse_codes(Query(NoParams {}): Query<NoParams>) -> Result<Response> {
     let codes = landuse::codes().iter().collect();
     Ok(json_ok(LandUseCodes {
         source: "Circular 08/2024/TT-BTNMT",
@@ -455,12 +459,17 @@ fn check_vn2000(x: f64, y: f64) -> Result<()> {
 }
 
 /// Reads a projected point from `x`/`y` or their aliases `easting`/`northing`.
-fn projected_point(p: &Params) -> Result<Option<(f64, f64)>> {
-    let x = match (p.f64("x")?, p.f64("easting")?) {
+fn projected_point(
+    x: Option<f64>,
+    easting: Option<f64>,
+    y: Option<f64>,
+    northing: Option<f64>,
+) -> Result<Option<(f64, f64)>> {
+    let x = match (x, easting) {
         (Some(_), Some(_)) => return Err(AppError::bad("give x or easting, not both")),
         (a, b) => a.or(b),
     };
-    let y = match (p.f64("y")?, p.f64("northing")?) {
+    let y = match (y, northing) {
         (Some(_), Some(_)) => return Err(AppError::bad("give y or northing, not both")),
         (a, b) => a.or(b),
     };
@@ -500,17 +509,38 @@ async fn blocking_cancellable<T: Send + 'static>(
     tokio::task::spawn_blocking(move || f(&*index, &cancel)).await?
 }
 
+/// `GET /api/v1/parcels/at`'s parameters: a WGS 84 point, or VN-2000 metres with their
+/// reference system.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct AtQuery {
+    /// WGS 84 longitude, degrees
+    pub lon: Option<f64>,
+    /// WGS 84 latitude, degrees
+    pub lat: Option<f64>,
+    /// VN-2000 easting in metres (alias easting). Vietnamese certificates call the easting "Y"
+    pub x: Option<f64>,
+    /// VN-2000 northing in metres (alias northing). Vietnamese certificates call the northing "X"
+    pub y: Option<f64>,
+    /// Alias of x
+    pub easting: Option<f64>,
+    /// Alias of y (the "X" of a Vietnamese certificate)
+    pub northing: Option<f64>,
+    /// Reference system of x/y: vn2000:<province>, vn2000:tm3:<meridian>, vn2000:utm48|utm49, EPSG:<code>
+    pub srs: Option<String>,
+}
+
 /// `GET /api/v1/parcels/at?lon=&lat=` or `?x=&y=&srs=` (aliases `easting`, `northing`).
-pub async fn parcels_at(State(st): State<ApiState>, p: Params) -> Result<Response> {
-    p.allow(&["lon", "lat", "x", "y", "easting", "northing", "srs"])?;
-    let (lon, lat, query) = if let Some((x, y)) = projected_point(&p)? {
-        if p.has("lon") || p.has("lat") {
+pub async fn parcels_at(State(st): State<ApiState>, Query(p): Query<AtQuery>) -> Result<Response> {
+    let projected = projected_point(p.x, p.easting, p.y, p.northing)?;
+    let (lon, lat, query) = if let Some((x, y)) = projected {
+        if p.lon.is_some() || p.lat.is_some() {
             return Err(AppError::bad(
                 "give either lon/lat (WGS 84) or x/y with srs (VN-2000), not both",
             ));
         }
-        let srs = p.required_str(
+        let srs = required(
             "srs",
+            p.srs.as_deref(),
             "the reference system of x/y, e.g. vn2000:kien-giang, vn2000:tm3:104.5 or EPSG:9210",
         )?;
         let out = planning::convert(&[(x, y)], srs, true)?;
@@ -527,15 +557,13 @@ pub async fn parcels_at(State(st): State<ApiState>, p: Params) -> Result<Respons
         };
         (lon, lat, query)
     } else {
-        let lon = p.f64("lon")?;
-        let lat = p.f64("lat")?;
-        let (Some(lon), Some(lat)) = (lon, lat) else {
+        let (Some(lon), Some(lat)) = (p.lon, p.lat) else {
             return Err(AppError::bad(format!(
                 "give lon and lat (WGS 84 degrees, e.g. lon=105.12&lat=10.01), or x, y and srs \
                  (VN-2000 metres, e.g. x=590000&y=1100000&srs=vn2000:kien-giang). {XY_NOTE}"
             )));
         };
-        if p.has("srs") {
+        if p.srs.is_some() {
             return Err(AppError::bad(
                 "srs goes with x/y; lon/lat are always WGS 84",
             ));
@@ -550,7 +578,7 @@ pub async fn parcels_at(State(st): State<ApiState>, p: Params) -> Result<Respons
     check_lon_lat(lon, lat)?;
     // A VN-2000 point on no parcel may have been read with the wrong province: its other
     // readings that land on a parcel (or in the data) come back as `suggestions`.
-    let xy = projected_point(&p)?.zip(p.str("srs")?.map(str::to_string));
+    let xy = projected.zip(p.srs);
     let (mut found, suggestions) = blocking(&st, move |ix| {
         let found = ix.parcels_at(lon, lat)?;
         let suggestions = match (&xy, found.is_empty()) {
@@ -580,9 +608,8 @@ type ParcelPath = Path<(String, String, String)>;
 pub async fn parcel_by_number(
     State(st): State<ApiState>,
     Path((commune, sheet, parcel)): ParcelPath,
-    p: Params,
+    Query(NoParams {}): Query<NoParams>,
 ) -> Result<Response> {
-    p.allow(&[])?;
     let (sheet, parcel) = parse_parcel_path(&sheet, &parcel)?;
     let c = commune.clone();
     let found = blocking(&st, move |ix| Ok(ix.parcels_by_number(&c, sheet, parcel)?)).await?;
@@ -603,6 +630,27 @@ pub async fn parcel_by_number(
     )))
 }
 
+/// The parameter of a parcel's report (`/report`, `.txt`, `.html`): which of several
+/// parcels with the same number.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct ChooseQuery {
+    /// Which of several parcels with the same number (1-based), see the 409 answer
+    #[schemars(range(min = 1, max = 1000))]
+    pub n: Option<i64>,
+}
+
+/// The parameters of a parcel's map (`/map.png`, read by
+/// [`crate::preview::parcel_map_png`]).
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct MapQuery {
+    /// Which of several parcels with the same number (1-based); without it, a number shared
+    /// by several parcels shows them all
+    #[schemars(range(min = 1, max = 1000))]
+    pub n: Option<i64>,
+    /// Language of the caption: `en` for English, anything else Vietnamese
+    pub lang: Option<String>,
+}
+
 /// Runs `f` on the blocking pool with the one parcel of a `{commune}/{sheet}/{parcel}` path
 /// (`?n=` picks among duplicate numbers): 404 when there is none, 409 when several and no `n`.
 async fn with_parcel<T: Send + 'static>(
@@ -611,8 +659,7 @@ async fn with_parcel<T: Send + 'static>(
     p: &Params,
     f: impl FnOnce(&dyn Store, FeatureOut) -> Result<T> + Send + 'static,
 ) -> Result<T> {
-    p.allow(&["n"])?;
-    let n = p.int("n", 1, 1_000)?;
+    let n = p.parse::<ChooseQuery>()?.n;
     let (sheet, parcel) = parse_parcel_path(&sheet, &parcel)?;
     let what = format!("{parcel} on sheet {sheet} of commune '{}'", clip(&commune));
     blocking(st, move |ix| {
@@ -667,13 +714,18 @@ fn choose(found: Vec<FeatureOut>, n: Option<i64>, what: &str) -> Result<FeatureO
 }
 
 /// Output format of a parcel report.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+#[schemars(inline)]
 pub enum ReportFormat {
-    /// The full report as JSON.
+    // (Comments, not doc comments: documented variants would make the schema a `oneOf`
+    // rather than one `enum`.)
+    // The full report as JSON.
     Json,
-    /// Plain Vietnamese text for slow connections.
+    // Plain Vietnamese text for slow connections.
+    #[serde(rename = "txt")]
     Text,
-    /// Minimal HTML, no scripts, no images.
+    // Minimal HTML, no scripts, no images.
     Html,
 }
 
@@ -784,8 +836,7 @@ async fn parcel_report_cached(
     path: (String, String, String),
     p: &Params,
 ) -> Result<std::sync::Arc<CachedReport>> {
-    p.allow(&["n"])?;
-    let n = p.int("n", 1, 1_000)?;
+    let n = p.parse::<ChooseQuery>()?.n;
     let (sheet, parcel) = parse_parcel_path(&path.1, &path.2)?;
     let key: Option<ReportKey> =
         st.index
@@ -972,21 +1023,21 @@ impl ReportRequest {
     }
 }
 
+/// `POST /api/v1/report`'s parameter.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct ReportQuery {
+    /// json (default), txt or html
+    pub format: Option<ReportFormat>,
+}
+
 /// `POST /api/v1/report`: a GeoJSON site, `{"parcel": {"commune", "sheet", "parcel"}}` or
 /// `{"layer", "id"}`.
-pub async fn report(State(st): State<ApiState>, p: Params, body: Bytes) -> Result<Response> {
-    p.allow(&["format"])?;
-    let format = match p.str("format")? {
-        None | Some("json") => ReportFormat::Json,
-        Some("txt") => ReportFormat::Text,
-        Some("html") => ReportFormat::Html,
-        Some(other) => {
-            return Err(AppError::bad(format!(
-                "format must be json, txt or html, got '{}'",
-                clip(other)
-            )))
-        }
-    };
+pub async fn report(
+    State(st): State<ApiState>,
+    Query(p): Query<ReportQuery>,
+    body: Bytes,
+) -> Result<Response> {
+    let format = p.format.unwrap_or(ReportFormat::Json);
     let req = ReportRequest::read(&body)?;
     enum Req {
         Number(String, i64, i64, Option<i64>),
@@ -1087,18 +1138,26 @@ pub async fn report(State(st): State<ApiState>, p: Params, body: Bytes) -> Resul
     Ok(resp)
 }
 
+/// `GET /api/v1/search`'s parameters.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct SearchQuery {
+    /// The text to search, accents optional: a commune, road, plan, or a parcel as
+    /// "commune sheet parcel" or "sheet/parcel"
+    pub q: String,
+    /// Most hits
+    #[schemars(range(min = 1, max = MAX_SEARCH_LIMIT), extend("default" = DEFAULT_SEARCH_LIMIT))]
+    pub limit: Option<i64>,
+}
+
 /// `GET /api/v1/search?q=&limit=`
-pub async fn search(State(st): State<ApiState>, p: Params) -> Result<Response> {
-    p.allow(&["q", "limit"])?;
-    let q = p.required_str("q", "the text to search: a commune, road, plan, or a parcel as \"commune sheet parcel\" or \"sheet/parcel\"")?;
+pub async fn search(State(st): State<ApiState>, Query(p): Query<SearchQuery>) -> Result<Response> {
+    let q = p.q.as_str();
     if q.chars().count() > MAX_QUERY_CHARS {
         return Err(AppError::bad(format!(
             "q is longer than {MAX_QUERY_CHARS} characters"
         )));
     }
-    let limit = p
-        .int("limit", 1, MAX_SEARCH_LIMIT)?
-        .unwrap_or(DEFAULT_SEARCH_LIMIT);
+    let limit = p.limit.unwrap_or(DEFAULT_SEARCH_LIMIT);
     let q2 = q.to_string();
     let hits = blocking(&st, move |ix| Ok(ix.search(&q2, limit as usize)?)).await?;
     let hits: Vec<Hit> = hits
@@ -1265,18 +1324,39 @@ fn direction(from: Option<&str>, to: Option<&str>) -> Result<(String, bool)> {
     }
 }
 
+/// `GET /api/v1/convert`'s parameters: VN-2000 metres with `from`, or WGS 84 degrees with
+/// `to`.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct ConvertQuery {
+    /// VN-2000 easting in metres (alias easting). Vietnamese certificates call the easting "Y"
+    pub x: Option<f64>,
+    /// VN-2000 northing in metres (alias northing). Vietnamese certificates call the northing "X"
+    pub y: Option<f64>,
+    /// Alias of x
+    pub easting: Option<f64>,
+    /// Alias of y (the "X" of a Vietnamese certificate)
+    pub northing: Option<f64>,
+    /// WGS 84 longitude (with to=)
+    pub lon: Option<f64>,
+    /// WGS 84 latitude (with to=)
+    pub lat: Option<f64>,
+    /// Source SRS of x/y (VN-2000 → WGS 84)
+    pub from: Option<String>,
+    /// Target SRS for lon/lat (WGS 84 → VN-2000)
+    pub to: Option<String>,
+}
+
 /// `GET /api/v1/convert?x=&y=&from=` or `?lon=&lat=&to=`
-pub async fn convert_get(p: Params) -> Result<Response> {
-    p.allow(&["x", "y", "easting", "northing", "lon", "lat", "from", "to"])?;
-    let (srs, to_wgs84) = direction(p.str("from")?, p.str("to")?)?;
+pub async fn convert_get(Query(p): Query<ConvertQuery>) -> Result<Response> {
+    let (srs, to_wgs84) = direction(p.from.as_deref(), p.to.as_deref())?;
     let pt = if to_wgs84 {
-        projected_point(&p)?.ok_or_else(|| {
+        projected_point(p.x, p.easting, p.y, p.northing)?.ok_or_else(|| {
             AppError::bad(format!(
                 "from= converts x and y (or easting and northing). {XY_NOTE}"
             ))
         })?
     } else {
-        let (Some(lon), Some(lat)) = (p.f64("lon")?, p.f64("lat")?) else {
+        let (Some(lon), Some(lat)) = (p.lon, p.lat) else {
             return Err(AppError::bad("to= converts lon and lat (WGS 84 degrees)"));
         };
         check_lon_lat(lon, lat)?;
@@ -1321,8 +1401,7 @@ fn point_of(v: &Value, to_wgs84: bool, i: usize) -> Result<(f64, f64)> {
 
 /// `POST /api/v1/convert` with `{"from" | "to": SRS, "points": [...]}`: a certificate's
 /// corner table at once.
-pub async fn convert_post(p: Params, body: Bytes) -> Result<Response> {
-    p.allow(&[])?;
+pub async fn convert_post(Query(NoParams {}): Query<NoParams>, body: Bytes) -> Result<Response> {
     let req: ConvertRequest = serde_json::from_slice(&body).map_err(|e| {
         AppError::bad(format!(
             "the body is not {{\"from\" or \"to\": SRS, \"points\": [...]}} ({e}); send {{\"from\": \"vn2000:kien-giang\", \"points\": [{{\"northing\": 1100000, \"easting\": 590000}}]}}"
@@ -1387,11 +1466,10 @@ pub async fn method_not_allowed(method: axum::http::Method) -> Response {
 /// (default `prj`: its own `.prj`; KML and GeoJSON are WGS 84).
 pub async fn parse_site_file(
     State(uploads): State<Uploads>,
-    p: Params,
+    Query(p): Query<SiteQuery>,
     body: Bytes,
 ) -> Result<Response> {
-    p.allow(&["srs"])?;
-    let srs_text = p.str("srs")?.unwrap_or("prj").to_string();
+    let srs_text = p.srs.unwrap_or_else(|| "prj".into());
     // Checked here too, so a bad parameter costs no reader.
     srs_text
         .parse::<quyhoach_data::srs::SrsSpec>()
@@ -1417,6 +1495,15 @@ pub async fn parse_site_file(
             skipped: read.skipped,
         },
     }))
+}
+
+/// `POST /api/v1/sites/parse`'s parameter.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct SiteQuery {
+    /// The file's reference system: prj (its own .prj; KML/GeoJSON are WGS 84),
+    /// vn2000:<province>, vn2000:tm3:<meridian>, EPSG:<code>
+    #[schemars(extend("default" = "prj"))]
+    pub srs: Option<String>,
 }
 
 /// `POST /api/v1/sites/parse`'s answer: the site as a GeoJSON Feature, ready for

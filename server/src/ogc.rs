@@ -12,13 +12,13 @@ use axum::Json;
 use quyhoach_data::schema::Kind;
 use quyhoach_data::store::LayerEntry;
 use schemars::JsonSchema;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::api::geo_json;
 use crate::api::ApiState;
 use crate::error::{AppError, Result};
 use crate::geojson::{Feature, FeatureCollectionType, Link};
-use crate::params::{clip, encode_url_part, parse_f64, Params};
+use crate::params::{clip, encode_url_part, parse_f64, Query};
 use crate::proxy::base_url;
 
 /// Page size when `limit` is not given (the standard's example default).
@@ -141,15 +141,41 @@ pub struct FeatureCollection {
     pub links: Vec<Link>,
 }
 
-/// The `f` parameter: only JSON is offered.
-pub(crate) fn check_f(p: &Params, what: &str) -> Result<()> {
-    match p.str("f")? {
-        None | Some("json") => Ok(()),
-        Some(other) => Err(AppError::bad(format!(
-            "f={} is not offered; {what} is available as f=json only",
-            clip(other)
-        ))),
-    }
+/// The values of `f`: only JSON is offered.
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+#[schemars(inline)]
+pub enum OutputFormat {
+    // JSON (GeoJSON for features).
+    Json,
+}
+
+/// The parameter of every OGC resource but the items: the output format.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct FQuery {
+    /// Output format; only json
+    pub f: Option<OutputFormat>,
+}
+
+/// The parameters of `/collections/{collectionId}/items`, as OGC 17-069r4 names them (the
+/// OpenAPI documents give `bbox`, `limit`, `offset` and `datetime` as the shared
+/// `#/components/parameters/…`).
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct ItemsQuery {
+    /// west,south,east,north in CRS84 degrees (6 numbers with heights accepted; heights ignored)
+    #[schemars(with = "Option<Vec<f64>>", length(min = 4, max = 6))]
+    pub bbox: Option<String>,
+    /// Page size; larger values are clamped to the maximum
+    #[serde(default, deserialize_with = "crate::params::clamped")]
+    #[schemars(range(min = 1, max = MAX_LIMIT), extend("default" = DEFAULT_LIMIT))]
+    pub limit: Option<i64>,
+    /// Features to skip (follow the next/prev links rather than computing it)
+    #[schemars(range(min = 0, max = MAX_OFFSET), extend("default" = 0))]
+    pub offset: Option<i64>,
+    /// RFC 3339 instant or interval; features have no time, so every feature matches a valid value
+    pub datetime: Option<String>,
+    /// Output format; only json
+    pub f: Option<OutputFormat>,
 }
 
 pub(crate) fn with_type(mut r: Response, ty: &'static str) -> Response {
@@ -159,9 +185,7 @@ pub(crate) fn with_type(mut r: Response, ty: &'static str) -> Response {
 }
 
 /// `GET /ogc` and `/ogc/`: the landing page.
-pub async fn landing(headers: HeaderMap, p: Params) -> Result<Response> {
-    p.allow(&["f"])?;
-    check_f(&p, "the landing page")?;
+pub async fn landing(headers: HeaderMap, Query(_): Query<FQuery>) -> Result<Response> {
     let b = format!("{}/ogc", base_url(&headers));
     Ok(with_type(
         Json(Landing {
@@ -181,9 +205,7 @@ pub async fn landing(headers: HeaderMap, p: Params) -> Result<Response> {
 }
 
 /// `GET /ogc/conformance`
-pub async fn conformance(p: Params) -> Result<Response> {
-    p.allow(&["f"])?;
-    check_f(&p, "the conformance declaration")?;
+pub async fn conformance(Query(_): Query<FQuery>) -> Result<Response> {
     Ok(with_type(
         Json(Conformance {
             conforms_to: &CONFORMANCE,
@@ -255,10 +277,8 @@ fn layer<'a>(st: &'a ApiState, id: &str) -> Result<&'a LayerEntry> {
 pub async fn collections(
     State(st): State<ApiState>,
     headers: HeaderMap,
-    p: Params,
+    Query(_): Query<FQuery>,
 ) -> Result<Response> {
-    p.allow(&["f"])?;
-    check_f(&p, "the collection list")?;
     let base = format!("{}/ogc", base_url(&headers));
     let cols: Vec<Collection> = st
         .index
@@ -287,10 +307,8 @@ pub async fn collection(
     State(st): State<ApiState>,
     Path(id): Path<String>,
     headers: HeaderMap,
-    p: Params,
+    Query(_): Query<FQuery>,
 ) -> Result<Response> {
-    p.allow(&["f"])?;
-    check_f(&p, "a collection")?;
     let l = layer(&st, &id)?;
     let base = format!("{}/ogc", base_url(&headers));
     Ok(with_type(
@@ -376,21 +394,17 @@ pub async fn items(
     State(st): State<ApiState>,
     Path(id): Path<String>,
     headers: HeaderMap,
-    p: Params,
+    Query(p): Query<ItemsQuery>,
 ) -> Result<Response> {
-    p.allow(&["bbox", "limit", "offset", "datetime", "f"])?;
-    check_f(&p, "a feature collection")?;
     let entry = layer(&st, &id)?;
-    let bbox = p.str("bbox")?.map(parse_bbox).transpose()?;
+    let bbox = p.bbox.as_deref().map(parse_bbox).transpose()?;
     let query_box = bbox.map(|b| clip_to_layer(b, entry.bounds));
     // Clamped, not refused: see MAX_LIMIT.
-    let limit = p.int("limit", 1, i64::MAX)?.map_or(DEFAULT_LIMIT, |l| {
+    let limit = p.limit.map_or(DEFAULT_LIMIT, |l| {
         usize::try_from(l).unwrap_or(MAX_LIMIT).min(MAX_LIMIT)
     });
-    let offset = p
-        .int("offset", 0, MAX_OFFSET as i64)?
-        .map_or(0, |o| usize::try_from(o).unwrap_or(0));
-    if let Some(dt) = p.str("datetime")? {
+    let offset = p.offset.map_or(0, |o| usize::try_from(o).unwrap_or(0));
+    if let Some(dt) = &p.datetime {
         check_datetime(dt)?;
     }
     let index = st.index.clone();
@@ -415,7 +429,7 @@ pub async fn items(
         if let Some([w, s, e, n]) = bbox {
             q.push(format!("bbox={w},{s},{e},{n}"));
         }
-        if let Some(dt) = p.str("datetime").ok().flatten() {
+        if let Some(dt) = &p.datetime {
             q.push(format!("datetime={}", encode_url_part(dt)));
         }
         format!("{base}/items?{}", q.join("&"))
@@ -485,10 +499,8 @@ pub async fn item(
     State(st): State<ApiState>,
     Path((id, fid)): Path<(String, String)>,
     headers: HeaderMap,
-    p: Params,
+    Query(_): Query<FQuery>,
 ) -> Result<Response> {
-    p.allow(&["f"])?;
-    check_f(&p, "a feature")?;
     layer(&st, &id)?;
     let fid: u32 = fid.parse().map_err(|_| {
         AppError::not_found(format!(
