@@ -1014,6 +1014,8 @@ pub(crate) struct ParcelFacts {
     pub sheet: i64,
     pub parcel: i64,
     pub address: Option<String>,
+    /// The certificate's area when the source has it, else the measured one (m²).
+    pub area_m2: Option<f64>,
     pub bbox: [f64; 4],
 }
 
@@ -1040,6 +1042,7 @@ pub(crate) fn search(
     };
     let layer_ids: Vec<&String> = feed.catalog().layers.keys().collect();
     let mut hits: Vec<SearchHit> = Vec::new();
+    let mut areas: Vec<Option<f64>> = Vec::new();
     let mut parcels_seen = std::collections::HashSet::new();
     for f in index.find(q, limit) {
         match f {
@@ -1051,7 +1054,9 @@ pub(crate) fn search(
             } => {
                 for (layer, id) in feed.numbered(communes.as_deref(), sheet, parcel)? {
                     if hits.len() < limit && parcels_seen.insert((layer, id)) {
-                        hits.push(parcel_hit(feed, &layer_ids, layer, id, score, false)?);
+                        let (hit, area) = parcel_hit(feed, &layer_ids, layer, id, score, false)?;
+                        hits.push(hit);
+                        areas.push(area);
                     }
                 }
             }
@@ -1059,13 +1064,16 @@ pub(crate) fn search(
                 layer, id, score, ..
             } => {
                 if parcels_seen.insert((layer, id)) {
-                    hits.push(parcel_hit(feed, &layer_ids, layer, id, score, true)?);
+                    let (hit, area) = parcel_hit(feed, &layer_ids, layer, id, score, true)?;
+                    hits.push(hit);
+                    areas.push(area);
                 }
             }
             Found::Entry { entry, score } => {
                 let Some((kind, label, detail, note, feature, bbox)) = index.entry(entry) else {
                     continue;
                 };
+                areas.push(None);
                 hits.push(SearchHit {
                     kind: if kind == "commune" && feature.is_none() && note.is_some() {
                         "place".into()
@@ -1085,6 +1093,7 @@ pub(crate) fn search(
             }
         }
     }
+    tell_duplicates_apart(&mut hits, &areas);
     hits.sort_by(|a, b| b.score.total_cmp(&a.score));
     // One hit per place outside the store: its new name's entry, or the best of the old
     // names that lead to it.
@@ -1094,8 +1103,35 @@ pub(crate) fn search(
     Ok(hits)
 }
 
+/// Parcels sharing a number whose hits would read the same (same label and detail: one
+/// address for both, or none) get their area in the detail — what the certificate shows —
+/// so a person can tell which one is theirs before choosing.
+fn tell_duplicates_apart(hits: &mut [SearchHit], areas: &[Option<f64>]) {
+    let mut same: HashMap<(&str, Option<&str>), usize> = HashMap::new();
+    for h in hits.iter().filter(|h| h.kind == "parcel") {
+        *same.entry((&h.label, h.detail.as_deref())).or_default() += 1;
+    }
+    let twins: std::collections::HashSet<(String, Option<String>)> = same
+        .into_iter()
+        .filter(|(_, n)| *n > 1)
+        .map(|((l, d), _)| (l.to_string(), d.map(str::to_string)))
+        .collect();
+    for (h, area) in hits.iter_mut().zip(areas) {
+        let (Some(a), true) = (area, h.kind == "parcel") else {
+            continue;
+        };
+        if twins.contains(&(h.label.clone(), h.detail.clone())) {
+            let area = crate::planning::report::m2_text(*a, true);
+            h.detail = Some(match h.detail.take() {
+                Some(d) => format!("{d} · {area}"),
+                None => area,
+            });
+        }
+    }
+}
+
 /// A parcel as a hit: "Thửa 345, tờ 12, thị trấn Vĩnh Thanh", the address as detail (or
-/// the address as label when it was found by its address).
+/// the address as label when it was found by its address); and its area.
 fn parcel_hit(
     feed: &dyn SearchFeed,
     layer_ids: &[&String],
@@ -1103,12 +1139,13 @@ fn parcel_hit(
     id: FeatureId,
     score: f64,
     by_address: bool,
-) -> Result<SearchHit, QueryError> {
+) -> Result<(SearchHit, Option<f64>), QueryError> {
     let ParcelFacts {
         code,
         sheet,
         parcel,
         address,
+        area_m2,
         bbox,
     } = feed.parcel_facts(layer, id)?;
     let place = match feed.commune_label(&code) {
@@ -1122,7 +1159,7 @@ fn parcel_hit(
         (true, Some(a)) => (a, Some(number)),
         (_, a) => (number, a),
     };
-    Ok(SearchHit {
+    let hit = SearchHit {
         kind: "parcel".into(),
         label,
         detail,
@@ -1132,7 +1169,8 @@ fn parcel_hit(
         score,
         parcel: Some((code, sheet, parcel)),
         note: None,
-    })
+    };
+    Ok((hit, area_m2))
 }
 
 impl Index {
@@ -1274,6 +1312,9 @@ impl SearchFeed for Index {
             sheet: l.int("sheet", id).unwrap_or_default(),
             parcel: l.int("parcel", id).unwrap_or_default(),
             address: l.str("address", id).map(str::to_string),
+            area_m2: l
+                .double("area_declared_m2", id)
+                .or_else(|| l.double("area_m2", id)),
             bbox: l.geoms.bbox(id as usize),
         })
     }

@@ -990,3 +990,57 @@ fn reports_from_cached_projections_equal_reports_projected_afresh() {
         "the reports used the cache"
     );
 }
+
+/// Every set of parcels sharing a number reads as that many different suggestions when the
+/// number is searched with its commune: a person can tell theirs apart (by address, or by the
+/// certificate's area when one address covers several) before choosing.
+#[test]
+fn parcels_sharing_a_number_are_told_apart_in_the_suggestions() {
+    let ix = ix();
+    let keys = &ix.parcel_keys;
+    let mut sets = 0;
+    let mut same_address = 0;
+    let mut i = 0;
+    while i < keys.len() {
+        let k = ix.key_numbers(keys[i]);
+        let mut j = i + 1;
+        while j < keys.len() && ix.key_numbers(keys[j]) == k {
+            j += 1;
+        }
+        if j - i >= 2 {
+            sets += 1;
+            let (commune, sheet, parcel) = k;
+            let c = &ix.communes[commune as usize];
+            let q = format!("thửa {parcel} tờ {sheet} {}", c.name.clone().unwrap());
+            let hits: Vec<_> = ix
+                .search(&q, 20)
+                .unwrap()
+                .into_iter()
+                .filter(|h| h.parcel == Some((c.code.clone(), sheet, parcel)))
+                .collect();
+            assert_eq!(hits.len(), j - i, "{q}: {hits:?}");
+            let shown: std::collections::HashSet<_> =
+                hits.iter().map(|h| (&h.label, &h.detail)).collect();
+            assert_eq!(
+                shown.len(),
+                hits.len(),
+                "{q}: suggestions read the same: {hits:?}"
+            );
+            let feats = ix.parcels_by_number(&c.code, sheet, parcel).unwrap();
+            if feats
+                .iter()
+                .all(|f| f.properties.get("address") == feats[0].properties.get("address"))
+            {
+                same_address += 1;
+                assert!(
+                    hits.iter()
+                        .all(|h| h.detail.as_deref().is_some_and(|d| d.ends_with(" m²"))),
+                    "{hits:?}"
+                );
+            }
+        }
+        i = j;
+    }
+    assert!(sets > 0, "the demo has parcels sharing a number");
+    eprintln!("{sets} shared numbers, {same_address} of them with one address");
+}

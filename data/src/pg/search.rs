@@ -320,7 +320,17 @@ impl SearchFeed for Feed<'_> {
             .layers
             .get(layer as usize)
             .ok_or_else(|| internal("a search hit of an unknown layer"))?;
-        let select = Select::new(l, &["commune_code", "sheet", "parcel", "address"]);
+        let select = Select::new(
+            l,
+            &[
+                "commune_code",
+                "sheet",
+                "parcel",
+                "address",
+                "area_declared_m2",
+                "area_m2",
+            ],
+        );
         let fid = i32::try_from(id).map_err(internal)?;
         let rows = self
             .data
@@ -334,6 +344,7 @@ impl SearchFeed for Feed<'_> {
             sheet: cells[1].int().unwrap_or_default(),
             parcel: cells[2].int().unwrap_or_default(),
             address: cells[3].str().map(str::to_string),
+            area_m2: cells[4].double().or_else(|| cells[5].double()),
             bbox: coords_bbox(geometry(row)?.coords_iter()),
         })
     }

@@ -425,7 +425,7 @@ fn pct_text(p: f64, vi: bool) -> String {
 }
 
 /// An area in m²: whole square metres from 10 m² up, one decimal below.
-fn m2_text(a: f64, vi: bool) -> String {
+pub(crate) fn m2_text(a: f64, vi: bool) -> String {
     if a >= 10.0 {
         format!("{} m²", number(a, 0, vi))
     } else {

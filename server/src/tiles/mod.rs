@@ -596,7 +596,10 @@ mod map_archive_tests {
             ("//evil.example/x.pmtiles", "not an http(s):// URL"),
             ("file:///etc/passwd.pmtiles", "not an http(s):// URL"),
             ("cantho.pmtiles", "not an http(s):// URL"),
-            ("https://cdn.example.vn/cantho.mbtiles", "does not name a .pmtiles file"),
+            (
+                "https://cdn.example.vn/cantho.mbtiles",
+                "does not name a .pmtiles file",
+            ),
             ("https://cdn.example.vn", "does not name a .pmtiles file"),
             ("https://cdn.example.vn/a\".pmtiles", "percent-encode"),
             ("https://cdn.example.vn/a b.pmtiles", "percent-encode"),
