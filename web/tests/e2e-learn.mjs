@@ -183,12 +183,15 @@ async function typeSearch(q) {
   await input.pressSequentially(q, { delay: 15 });
 }
 async function openParcelBySearch(tg, n) {
-  // The certificate gives sheet and number, the commune and the address (which tells
-  // parcels sharing a number apart): the search box, then the matching suggestion.
+  // The certificate gives sheet and number, the commune, the address and the area (which
+  // tell parcels sharing a number apart): the search box, then the matching suggestion —
+  // each of such parcels has a suggestion of its own that reads differently.
   const feats = await parcelFeatures(tg);
   const f = feats[(n || 1) - 1];
   const hits = (await json(`/api/v1/search?q=${encodeURIComponent(`${tg.sheet}/${tg.parcel}`)}&limit=8`)).hits;
-  const hit = hits.find((h) => h.kind === 'parcel' && h.parcel?.[0] === tg.commune && (feats.length < 2 || h.detail === f.properties.address));
+  const twins = hits.filter((h) => h.kind === 'parcel' && h.parcel?.[0] === tg.commune);
+  assert.equal(new Set(twins.map((h) => `${h.label}|${h.detail}`)).size, twins.length, `suggestions that read the same: ${JSON.stringify(twins)}`);
+  const hit = twins.find((h) => feats.length < 2 || h.id === f.id);
   assert.ok(hit, `a suggestion for ${tg.sheet}/${tg.parcel} in ${tg.commune}`);
   await typeSearch(`${tg.sheet}/${tg.parcel}`);
   const li = page.locator('#search-list li[data-i]').filter({ hasText: hit.label }).filter({ hasText: hit.detail || hit.label });
