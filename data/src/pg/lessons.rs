@@ -18,7 +18,7 @@ use geo::CoordsIter;
 use geo_types::MultiPolygon;
 use postgres::Row;
 
-use super::planning::{geometry, internal, multipolygon, Cell, PgData, Select};
+use super::planning::{cell, geometry, internal, multipolygon, Cell, PgData, Select};
 use super::search::coords_bbox;
 use super::{ident, PgLayer};
 use crate::index::lessons::{HeldLayer, HeldValue, LessonFeed, LessonSource};
@@ -69,17 +69,6 @@ struct PgLessons<'a> {
     landuse: Vec<Vec<String>>,
     /// Parcels read so far.
     parcels: Mutex<HashMap<(usize, FeatureId), Parcel>>,
-}
-
-/// A cell of a row's column `i`, typed as the layer's column (`None`: the layer has none).
-fn cell(row: &Row, i: usize, ty: Option<FieldType>) -> Cell {
-    match ty {
-        Some(FieldType::String) => row.get::<_, Option<String>>(i).map(Cell::Str),
-        Some(FieldType::Int) => row.get::<_, Option<i64>>(i).map(Cell::Int),
-        Some(FieldType::Double) => row.get::<_, Option<f64>>(i).map(Cell::Double),
-        None => None,
-    }
-    .unwrap_or(Cell::Null)
 }
 
 fn held(c: Cell) -> HeldValue {

@@ -169,18 +169,20 @@ impl Select {
         self.types
             .iter()
             .enumerate()
-            .map(|(i, ty)| {
-                let i = i + self.offset;
-                match ty {
-                    Some(FieldType::String) => row.get::<_, Option<String>>(i).map(Cell::Str),
-                    Some(FieldType::Int) => row.get::<_, Option<i64>>(i).map(Cell::Int),
-                    Some(FieldType::Double) => row.get::<_, Option<f64>>(i).map(Cell::Double),
-                    None => None,
-                }
-                .unwrap_or(Cell::Null)
-            })
+            .map(|(i, ty)| cell(row, i + self.offset, *ty))
             .collect()
     }
+}
+
+/// A cell of a row's column `i`, typed as the layer's column (`None`: the layer has none).
+pub(super) fn cell(row: &Row, i: usize, ty: Option<FieldType>) -> Cell {
+    match ty {
+        Some(FieldType::String) => row.get::<_, Option<String>>(i).map(Cell::Str),
+        Some(FieldType::Int) => row.get::<_, Option<i64>>(i).map(Cell::Int),
+        Some(FieldType::Double) => row.get::<_, Option<f64>>(i).map(Cell::Double),
+        None => None,
+    }
+    .unwrap_or(Cell::Null)
 }
 
 pub(super) fn internal(e: impl std::fmt::Display) -> QueryError {
