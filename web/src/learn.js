@@ -589,6 +589,15 @@ export function initLearn(app) {
    */
   let zoneShown = false;
   let lastFlown = null;
+  // The card over the map's top on a phone, in pixels from the map's top: the camera frames a
+  // selection below it when the sheet moves (map.js, setSheetInset).
+  app.mapTopCover = () => {
+    const card = root.querySelector('.learn-card');
+    if (root.hidden || !card || root.classList.contains('at-bottom')) return 0;
+    const c = card.getBoundingClientRect();
+    const m = main.getBoundingClientRect();
+    return c.width > m.width * 0.7 ? Math.max(0, Math.round(c.bottom - m.top)) : 0;
+  };
   function flyToTarget(step) {
     const tg = step.target;
     const mv = app.mapView;
@@ -600,7 +609,9 @@ export function initLearn(app) {
     if (lastFlown === `${tg.lon},${tg.lat}` && inView) return showZone(tg);
     lastFlown = `${tg.lon},${tg.lat}`;
     const zoom = ok(tg.zoom) ? Math.max(3, Math.min(20, tg.zoom)) : 17;
+    // flyTo's padding replaces the camera's: on a phone the sheet's room is added to it.
     const pad = mv.panelPadding();
+    pad.bottom += Math.max(0, mv.sheetInset?.() || 0);
     const card = root.querySelector('.learn-card')?.getBoundingClientRect();
     const m = main.getBoundingClientRect();
     if (card && !root.classList.contains('at-bottom')) {

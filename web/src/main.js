@@ -693,7 +693,8 @@ function frameSelection({ final = true } = {}) {
   const selected = Boolean(app.site || app.selection.length);
   const inset = selected ? app.sheet.inset() : 0;
   if (!final) {
-    mv.map.setPadding({ top: 0, left: 0, right: 0, bottom: inset });
+    // The map stays put under the finger; only the padding follows.
+    mv.map.jumpTo(mv.cameraKeepingView({ top: 0, left: 0, right: 0, bottom: inset }));
     return;
   }
   mv.setSheetInset(inset, geom ? bboxOf(geom.coordinates) : null);
@@ -703,6 +704,8 @@ function bindMap() {
   const map = app.mapView.map;
   // On phones the bottom sheet is the camera's padding (null: a side panel, see map.js).
   app.mapView.sheetInset = () => (app.sheet?.active() ? app.sheet.inset() : null);
+  // What covers the map's top on a phone (a lesson's card, learn.js): a selection is framed below it.
+  app.mapView.topInset = () => (app.sheet?.active() ? app.mapTopCover?.() || 0 : 0);
   app.tools = new Tools(app, { reportSite, toast });
   map.on('click', (e) => {
     if (app.tools.active()) return;

@@ -200,7 +200,7 @@ export class MapView {
     const panel = document.getElementById('panel');
     const inset = this.sheetInset?.();
     if (inset != null) {
-      if (inset > 0 || this.map.getPadding().bottom > 0) this.map.setPadding({ top: 0, left: 0, right: 0, bottom: inset });
+      if (inset > 0 || this.map.getPadding().bottom > 0) this.map.jumpTo(this.cameraKeepingView({ top: 0, left: 0, right: 0, bottom: inset }));
       return { top: 30, bottom: 20, left: 20, right: 20 };
     }
     if (!panel || panel.hidden) return pad;
@@ -217,34 +217,68 @@ export class MapView {
   }
 
   flyTo(lonlat, zoom = 18) {
-    this.map.flyTo({ center: lonlat, zoom, padding: this.panelPadding(), duration: 600 });
+    // Unlike fitBounds's, flyTo's padding replaces the camera's: the phone's sheet is added.
+    const padding = this.panelPadding();
+    padding.bottom += Math.max(0, this.sheetInset?.() || 0);
+    this.map.flyTo({ center: lonlat, zoom, padding, duration: 600 });
+  }
+
+  /**
+   * The camera for new `padding` that leaves the map where it is on screen: its centre is
+   * the point now at the middle of the new padded area (changing the padding alone would
+   * slide the map by half the change).
+   */
+  cameraKeepingView(padding) {
+    const c = this.map.getContainer();
+    const x = (padding.left + c.clientWidth - padding.right) / 2;
+    const y = (padding.top + c.clientHeight - padding.bottom) / 2;
+    return { center: this.map.unproject([x, y]), padding };
   }
 
   /**
    * The phone's bottom sheet covers `inset` pixels of the map's bottom: the camera is padded
-   * by it, so the map's centre is the centre of the part still seen. With `bbox` (the
-   * selected parcel or site), the camera moves so that it is seen whole above the sheet,
-   * zooming out only when it would not fit at the current zoom.
+   * by it, so the map's centre is the centre of the part still seen, and what is on screen
+   * stays where it is. With `bbox` (the selected parcel or site) on screen but partly under
+   * the sheet (or under whatever `topInset()` says covers the map's top, a lesson's card),
+   * the camera moves so that it is seen whole, zooming out only when it would not fit at the
+   * current zoom. A selection the person has moved away from is not brought back.
    */
   setSheetInset(inset, bbox = null, { animate = true } = {}) {
     const padding = { top: 0, left: 0, right: 0, bottom: Math.max(0, Math.round(inset)) };
     const duration = animate && !window.matchMedia('(prefers-reduced-motion: reduce)').matches ? 300 : 0;
-    if (!bbox) {
-      if (this.map.getPadding().bottom !== padding.bottom) this.map.easeTo({ padding, duration });
-      return;
-    }
+    const keep = () => {
+      const p = this.map.getPadding();
+      if (p.top !== 0 || p.left !== 0 || p.right !== 0 || p.bottom !== padding.bottom) this.map.easeTo({ ...this.cameraKeepingView(padding), duration });
+    };
+    if (!bbox) return keep();
+    const c = this.map.getContainer();
+    const W = c.clientWidth;
+    const H = c.clientHeight;
+    const top = Math.max(0, Math.min(H / 2, Number(this.topInset?.()) || 0));
     const [w, s, e, n] = bbox;
+    const pts = [[w, s], [e, s], [e, n], [w, n]].map((q) => this.map.project(q));
+    const xs = pts.map((q) => q.x);
+    const ys = pts.map((q) => q.y);
+    const [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
+    const onScreen = x1 > 0 && x0 < W && y1 > 0 && y0 < H;
+    const seenWhole = x0 >= 0 && x1 <= W && y0 >= top && y1 <= H - padding.bottom;
+    // A sheet pulled up over nearly all the map: framing in the sliver left would zoom out to
+    // the whole province and stay there; the selection is framed when the sheet comes down.
+    if (!onScreen || seenWhole || H - padding.bottom - top < 100) return keep();
     const margin = 24;
     const cam = this.map.cameraForBounds([[w, s], [e, n]], {
-      padding: { top: margin + 10, left: margin, right: margin, bottom: padding.bottom + margin },
+      padding: { top: top + margin + 10, left: margin, right: margin, bottom: padding.bottom + margin },
       absolutePadding: true,
       maxZoom: this.map.getMaxZoom(),
     });
-    if (!cam) {
-      this.map.easeTo({ padding, duration });
-      return;
-    }
-    this.map.easeTo({ center: cam.center, zoom: Math.min(this.map.getZoom(), cam.zoom), bearing: 0, padding, duration });
+    if (!cam) return keep();
+    // The fit's centre is the middle of the area between the covers; the camera's padding is
+    // the sheet's alone, whose middle is (top + 10) / 2 pixels higher (north up, no pitch).
+    const zoom = Math.min(this.map.getZoom(), cam.zoom);
+    const m = maplibregl.MercatorCoordinate.fromLngLat(cam.center);
+    const dy = (top + 10) / 2 / (512 * 2 ** zoom);
+    const center = new maplibregl.MercatorCoordinate(m.x, m.y - dy).toLngLat();
+    this.map.easeTo({ center, zoom, bearing: 0, pitch: 0, padding, duration });
   }
 
   /**

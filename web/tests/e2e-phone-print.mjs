@@ -280,6 +280,36 @@ await step('phone: keyboard and taps on the handle change the snap, and the last
   await again.close();
 });
 
+await step('phone: the sheet moving leaves the map where it is when the parcel stays seen, and does not bring back a parcel panned away from', async () => {
+  // The sheet is at peek (last step), the report open, the parcel above it.
+  const before = await geometryState(m);
+  // The full sheet of the last step did not leave the map zoomed out to fit a sliver.
+  assert.ok(before.zoom > 16, `after the full sheet and back, the parcel's zoom is kept (${before.zoom.toFixed(2)})`);
+  await m.focus('#sheet-handle');
+  await m.keyboard.press('ArrowUp');
+  const half = await expectSnap(m, 'half', 0.55);
+  const moved = Math.max(...half.projected.map(([x, y], i) => Math.hypot(x - before.projected[i][0], y - before.projected[i][1])));
+  console.log(`     the parcel ${half.projected.every(([, y]) => y < half.sheetTop) ? 'stayed seen' : 'was covered'} at half; moved ${moved.toFixed(1)} px`);
+  if (half.projected.every(([, y]) => y < half.sheetTop)) assert.ok(moved < 2, `the parcel, seen whole above both sheets, stayed where it was (moved ${moved.toFixed(1)} px)`);
+  else for (const [, y] of half.projected) assert.ok(y < half.sheetTop, 'a parcel the sheet covered is brought above it');
+  // The person pans far away (1 km east) and moves the sheet: the map stays where they are.
+  const away = await m.evaluate(() => {
+    const map = window.quyhoach.mapView.map;
+    const c = map.getCenter();
+    map.jumpTo({ center: [c.lng + 0.01, c.lat] });
+    return map.unproject([195, 100]).toArray();
+  });
+  await m.keyboard.press('ArrowDown');
+  await expectSnap(m, 'peek', 0.25);
+  const st = await geometryState(m);
+  assert.ok(st.projected.every(([x]) => x < 0), `the parcel panned away from is not brought back (${st.projected.map(([x]) => x.toFixed(0))}, zoom ${st.zoom}, snap ${st.snap})`);
+  const still = await m.evaluate((ll) => {
+    const q = window.quyhoach.mapView.map.project(ll);
+    return [q.x, q.y];
+  }, away);
+  assert.ok(Math.hypot(still[0] - 195, still[1] - 100) < 2, `the map did not slide under the sheet's change (${still.map((v) => v.toFixed(1))})`);
+});
+
 await step('phone: a tap on the whole district zooms in around the tap and opens no report', async () => {
   await m.click('#panel-close');
   await m.evaluate((c) => {

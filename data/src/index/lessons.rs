@@ -389,6 +389,16 @@ pub struct LessonData<'a> {
     picks: BTreeMap<String, Result<Picked, Missing>>,
 }
 
+/// Whether `p` is inside `g` and at least 2 mm (2e-8°) from each of its rings.
+fn clear_inside(g: &MultiPolygon<f64>, p: &Point<f64>) -> bool {
+    g.contains(p)
+        && g.0.iter().all(|poly| {
+            std::iter::once(poly.exterior())
+                .chain(poly.interiors())
+                .all(|ring| Euclidean.distance(ring, p) > 2e-8)
+        })
+}
+
 fn no_parcels() -> Missing {
     Missing::new(
         "Cơ sở dữ liệu chưa có thửa đất nào có số tờ, số thửa.",
@@ -1105,15 +1115,25 @@ impl<'a> LessonData<'a> {
             let at = Point::new(bx[0], by[0]);
             let eps = 1e-6; // about 11 cm
             let mut accept = Vec::new();
+            // The app opens the parcel under the typed point: rounded to centimetres, a
+            // corner can land a few millimetres off every parcel (on a road), or on an edge
+            // that the app's own rounding of degrees (1e-8°, 1 mm) moves it off. Such a
+            // corner cannot be found; the point must be inside a parcel, 2 mm clear of its
+            // edges.
+            let mut found = false;
             for (lj, _, _) in self.parcel_layers() {
                 let near = [at.x() - eps, at.y() - eps, at.x() + eps, at.y() + eps];
                 for (cand, g) in self.feed.parcels_near(lj, near) {
                     if g.contains(&at) || Euclidean.distance(&g, &at) < eps {
+                        found |= clear_inside(&g, &at);
                         if let Some(pr) = self.parcel_ref(lj, cand) {
                             accept.push(pr);
                         }
                     }
                 }
+            }
+            if !found {
+                continue;
             }
             let Some(mut p) = self.parcel_pick(li, id, None) else {
                 continue;
@@ -1672,6 +1692,40 @@ mod tests {
         let mp = ix.layer(&layer).unwrap().geoms.multipolygon(id as usize);
         let d_deg = Euclidean.distance(&mp.0[0].exterior().clone(), &Point::new(xs[0], ys[0]));
         assert!(d_deg * 111_000.0 < 0.02, "{} m off", d_deg * 111_000.0);
+        // Typed as the app sends it (degrees to 8 decimals), the corner opens a parcel the
+        // step accepts, for every seed (a corner rounded onto a road was unanswerable).
+        for seed in 0..40 {
+            let mut d = LessonData::new(ix, seed, BTreeMap::new());
+            let c = d.pick("corner_coordinates").unwrap();
+            let Some(Target::Coordinates {
+                x_northing,
+                y_easting,
+                meridian,
+                ..
+            }) = c.target.clone()
+            else {
+                panic!("not coordinates")
+            };
+            let (mut xs, mut ys) = (vec![y_easting], vec![x_northing]);
+            metric::transform(&srs::vn2000_tm3_proj4(meridian), true, &mut xs, &mut ys).unwrap();
+            let (lon, lat) = ((xs[0] * 1e8).round() / 1e8, (ys[0] * 1e8).round() / 1e8);
+            let found = ix.parcels_at(lon, lat).unwrap();
+            assert!(!found.is_empty(), "seed {seed}: no parcel at {lon},{lat}");
+            for f in &found {
+                let r = ParcelRef {
+                    commune: f.properties["commune_code"].as_str().unwrap().to_string(),
+                    sheet: f.properties["sheet"].to_string(),
+                    parcel: f.properties["parcel"].to_string(),
+                    n: None,
+                };
+                assert!(
+                    c.ctx.at_corner.iter().any(|a| a.commune == r.commune
+                        && a.sheet == r.sheet
+                        && a.parcel == r.parcel),
+                    "seed {seed}: {r:?} is opened but not accepted"
+                );
+            }
+        }
         // "Show me" of a site step passes its own check.
         let z = d.pick("indicator_zone").unwrap();
         let Ok(Expected::Site { layer, id, show }) = d.answer("target", &z) else {
