@@ -40,3 +40,5 @@ npm test --prefix web
 # The main walk-through again with the demo served from PostGIS (web/tests/harness.mjs builds
 # it into a new database on the test server).
 QUYHOACH_E2E_PG="$QUYHOACH_TEST_PG" node web/tests/e2e.mjs
+# Every further web file whose site the harness builds (run-more.mjs lists them), on PostGIS.
+QUYHOACH_E2E_PG="$QUYHOACH_TEST_PG" node web/tests/run-more.mjs

@@ -145,3 +145,23 @@ pub fn same_import_times(url: &str, ix: &crate::index::Index) {
         assert_eq!(n, 1, "layer {id} is missing from the database");
     }
 }
+
+/// A demo district of about `parcels` parcels (same `seed`, same files) generated under
+/// `dir/sources` and imported into each of `stores` (directories or `postgresql://` URLs).
+pub fn demo_store(
+    dir: &Path,
+    parcels: usize,
+    seed: u64,
+    stores: &[&Path],
+) -> crate::demo::DemoSources {
+    let sources = crate::demo::generate(
+        &crate::demo::DemoOptions { parcels, seed },
+        &dir.join("sources"),
+        &|_, _| {},
+    )
+    .unwrap();
+    for store in stores {
+        crate::demo::import_sources(&sources, store, false, &[]).unwrap();
+    }
+    sources
+}

@@ -11,7 +11,6 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Instant;
 
-use quyhoach_data::demo::{self, DemoOptions};
 use quyhoach_data::index::lessons::{LessonData, ANSWERS, PICKERS};
 use quyhoach_data::index::Index;
 use quyhoach_data::lookup::Store;
@@ -57,18 +56,8 @@ fn lessons_on_postgis_are_the_embedded_stores() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let sources = demo::generate(
-        &DemoOptions {
-            parcels: 1500,
-            seed: 5,
-        },
-        &dir.path().join("sources"),
-        &|_, _| {},
-    )
-    .unwrap();
     let store = dir.path().join("store");
-    demo::import_sources(&sources, &store, false, &[]).unwrap();
-    demo::import_sources(&sources, Path::new(&url), false, &[]).unwrap();
+    quyhoach_data::testing::demo_store(dir.path(), 1500, 5, &[&store, Path::new(&url)]);
     let ix = Index::load(&store).unwrap();
     quyhoach_data::testing::same_import_times(&url, &ix);
     let pg = PgData::open(&url).unwrap();

@@ -9,7 +9,7 @@
 
 use std::path::Path;
 
-use quyhoach_data::demo::{self, DemoOptions};
+use quyhoach_data::demo;
 use quyhoach_data::import::{import, ImportError, ImportOptions};
 use quyhoach_data::index::{FeatureOut, Index};
 use quyhoach_data::lookup::Lookup;
@@ -24,17 +24,8 @@ fn postgis_gives_the_embedded_stores_answers() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let sources = demo::generate(
-        &DemoOptions {
-            parcels: 3000,
-            seed: 1,
-        },
-        &dir.path().join("sources"),
-        &|_, _| {},
-    )
-    .unwrap();
     let store = dir.path().join("store");
-    demo::import_sources(&sources, &store, false, &[]).unwrap();
+    let sources = quyhoach_data::testing::demo_store(dir.path(), 3000, 1, &[&store]);
     let reports = demo::import_sources(&sources, Path::new(&url), false, &[]).unwrap();
     assert_eq!(reports.len(), sources.imports.len());
     let ix = Index::load(&store).unwrap();
@@ -72,16 +63,7 @@ fn a_postgis_import_replaces_a_layer_whole_or_not_at_all() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let sources = demo::generate(
-        &DemoOptions {
-            parcels: 300,
-            seed: 2,
-        },
-        &dir.path().join("sources"),
-        &|_, _| {},
-    )
-    .unwrap();
-    demo::import_sources(&sources, Path::new(&url), false, &[]).unwrap();
+    let sources = quyhoach_data::testing::demo_store(dir.path(), 300, 2, &[Path::new(&url)]);
     let mut c = postgres::Client::connect(&url, postgres::NoTls).unwrap();
     let tables = |c: &mut postgres::Client| -> i64 {
         c.query_one(
@@ -242,15 +224,7 @@ fn a_streaming_replica_serves_what_the_primary_imported() {
     let db = url.rsplit_once('/').unwrap().1.to_string();
     let replica = with_database(&replica, &db);
     let dir = tempfile::tempdir().unwrap();
-    let sources = demo::generate(
-        &DemoOptions {
-            parcels: 500,
-            seed: 3,
-        },
-        &dir.path().join("sources"),
-        &|_, _| {},
-    )
-    .unwrap();
+    let sources = quyhoach_data::testing::demo_store(dir.path(), 500, 3, &[]);
     // The database itself reaches the replica first.
     let connect = |u: &str| {
         let t = std::time::Instant::now();
@@ -445,16 +419,7 @@ fn a_connection_the_database_closed_is_made_again() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let sources = demo::generate(
-        &DemoOptions {
-            parcels: 100,
-            seed: 5,
-        },
-        &dir.path().join("sources"),
-        &|_, _| {},
-    )
-    .unwrap();
-    demo::import_sources(&sources, Path::new(&url), false, &[]).unwrap();
+    quyhoach_data::testing::demo_store(dir.path(), 100, 5, &[Path::new(&url)]);
     let pg = PgData::open(&url).unwrap();
     let site = Site::Parcel {
         layer: "parcels".into(),

@@ -1607,23 +1607,13 @@ mod tests {
     use std::sync::OnceLock;
 
     use super::*;
-    use crate::demo::{self, DemoOptions};
 
     fn ix() -> &'static Index {
         static F: OnceLock<(tempfile::TempDir, Index)> = OnceLock::new();
         &F.get_or_init(|| {
             let dir = tempfile::tempdir().unwrap();
-            let sources = demo::generate(
-                &DemoOptions {
-                    parcels: 1500,
-                    seed: 5,
-                },
-                &dir.path().join("sources"),
-                &|_, _| {},
-            )
-            .unwrap();
             let store = dir.path().join("store");
-            demo::import_sources(&sources, &store, false, &[]).unwrap();
+            crate::testing::demo_store(dir.path(), 1500, 5, &[&store]);
             let index = Index::load(&store).unwrap();
             (dir, index)
         })

@@ -8,7 +8,7 @@ use geo::InteriorPoint;
 use geo_types::{coord, MultiPolygon, Polygon, Rect};
 
 use super::*;
-use crate::demo::{self, DemoOptions, DemoStats};
+use crate::demo::DemoStats;
 use crate::planning::*;
 use crate::plans::PlanStatus;
 
@@ -25,16 +25,7 @@ fn fixture() -> &'static Fixture {
         let dir = tempfile::tempdir().unwrap();
         let sources_dir = dir.path().join("sources");
         let store_dir = dir.path().join("store");
-        let sources = demo::generate(
-            &DemoOptions {
-                parcels: 3000,
-                seed: 1,
-            },
-            &sources_dir,
-            &|_, _| {},
-        )
-        .unwrap();
-        crate::demo::import_sources(&sources, &store_dir, false, &[]).unwrap();
+        let sources = crate::testing::demo_store(dir.path(), 3000, 1, &[&store_dir]);
         let index = Index::load(&store_dir).unwrap();
         Fixture {
             _dir: dir,
