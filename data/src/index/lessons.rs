@@ -1666,27 +1666,7 @@ mod tests {
         let str_ = d.pick("straddling_parcel").unwrap();
         assert!(straddling_plan(str_.ctx.report.as_ref().unwrap()).is_some());
         // The certificate corner converts back onto a vertex of its parcel.
-        let c = d.pick("corner_coordinates").unwrap();
-        let Some(Target::Coordinates {
-            x_northing,
-            y_easting,
-            meridian,
-            ..
-        }) = c.target.clone()
-        else {
-            panic!("not coordinates")
-        };
-        let (mut xs, mut ys) = (vec![y_easting], vec![x_northing]);
-        metric::transform(&srs::vn2000_tm3_proj4(meridian), true, &mut xs, &mut ys).unwrap();
-        let (layer, id, _) = c.ctx.parcel.clone().unwrap();
-        let mp = ix.layer(&layer).unwrap().geoms.multipolygon(id as usize);
-        let d_deg = Euclidean.distance(&mp.0[0].exterior().clone(), &Point::new(xs[0], ys[0]));
-        assert!(d_deg * 111_000.0 < 0.02, "{} m off", d_deg * 111_000.0);
-        // Typed as the app sends it (degrees to 8 decimals), the corner opens a parcel the
-        // step accepts, for every seed (a corner rounded onto a road was unanswerable).
-        for seed in 0..40 {
-            let mut d = LessonData::new(ix, seed, BTreeMap::new());
-            let c = d.pick("corner_coordinates").unwrap();
+        let degrees = |c: &Picked| {
             let Some(Target::Coordinates {
                 x_northing,
                 y_easting,
@@ -1698,7 +1678,21 @@ mod tests {
             };
             let (mut xs, mut ys) = (vec![y_easting], vec![x_northing]);
             metric::transform(&srs::vn2000_tm3_proj4(meridian), true, &mut xs, &mut ys).unwrap();
-            let (lon, lat) = ((xs[0] * 1e8).round() / 1e8, (ys[0] * 1e8).round() / 1e8);
+            (xs[0], ys[0])
+        };
+        let c = d.pick("corner_coordinates").unwrap();
+        let (x, y) = degrees(&c);
+        let (layer, id, _) = c.ctx.parcel.clone().unwrap();
+        let mp = ix.layer(&layer).unwrap().geoms.multipolygon(id as usize);
+        let d_deg = Euclidean.distance(&mp.0[0].exterior().clone(), &Point::new(x, y));
+        assert!(d_deg * 111_000.0 < 0.02, "{} m off", d_deg * 111_000.0);
+        // Typed as the app sends it (degrees to 8 decimals), the corner opens a parcel the
+        // step accepts, for every seed (a corner rounded onto a road was unanswerable).
+        for seed in 0..40 {
+            let mut d = LessonData::new(ix, seed, BTreeMap::new());
+            let c = d.pick("corner_coordinates").unwrap();
+            let (x, y) = degrees(&c);
+            let (lon, lat) = ((x * 1e8).round() / 1e8, (y * 1e8).round() / 1e8);
             let found = ix.parcels_at(lon, lat).unwrap();
             assert!(!found.is_empty(), "seed {seed}: no parcel at {lon},{lat}");
             for f in &found {
