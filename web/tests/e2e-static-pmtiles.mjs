@@ -40,7 +40,7 @@ const hostPort = await freePort();
 await new Promise((r) => host.listen(hostPort, '127.0.0.1', r));
 const archiveUrl = `http://127.0.0.1:${hostPort}/tiles/cantho.pmtiles`;
 
-const site = await startRestartableSite({ parcels: 1500, args: ['--map-pmtiles', archiveUrl] });
+const site = await startRestartableSite({ parcels: 1500, args: ['--map-pmtiles', archiveUrl], postgis: true });
 console.log(`site ${site.url}, archive ${archiveUrl}`);
 const { step, finish } = steps();
 const api = (p) => fetch(site.api + p).then((r) => r.json());

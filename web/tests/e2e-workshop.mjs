@@ -26,7 +26,7 @@ const AXE = fs.readFileSync(path.join(REPO, 'web/node_modules/axe-core/axe.min.j
 const OPTIONAL = ['/styles/planning.json', '/tiles/planning.json', '/config.json'];
 const t0 = Date.now();
 
-const site = await startRestartableSite({ parcels: Number(process.env.E2E_PARCELS || 3000) });
+const site = await startRestartableSite({ parcels: Number(process.env.E2E_PARCELS || 3000), postgis: true });
 console.log(`site ${site.url}, store ${site.store}`);
 const { step, finish } = steps();
 const consoleErrors = [];

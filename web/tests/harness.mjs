@@ -140,15 +140,21 @@ export function steps() {
 
 /**
  * The real server on a demo store that a test can restart (same store, same portal
- * database `<store>/portal.sqlite`, same port) as an operator would: `restart()` kills the
+ * database `db`, same port) as an operator would: `restart()` kills the
  * process (SIGKILL by default: nothing is flushed on the way out) and starts it again.
  * The server serves web/dist itself.
  */
-export async function startRestartableSite({ parcels = 3000, args = [] } = {}) {
+export async function startRestartableSite({ parcels = 3000, args = [], postgis = false } = {}) {
   const bin = process.env.QUYHOACH_BIN || path.join(REPO, 'target/release/quyhoach');
   if (!fs.existsSync(bin)) throw new Error(`${bin} is missing: run cargo build --release --bin quyhoach first`);
   if (!fs.existsSync(path.join(WEB, 'dist/index.html'))) throw new Error('web/dist is missing: run npm run build in web/ first');
-  const store = fs.mkdtempSync(path.join(os.tmpdir(), 'quyhoach-e2e-'));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'quyhoach-e2e-'));
+  // `postgis`: a test that needs no directory's files runs, with QUYHOACH_E2E_PG, on a new
+  // PostGIS database; the portal's workshops then live in a file of their own (--db).
+  const onPg = postgis && process.env.QUYHOACH_E2E_PG;
+  const store = onPg ? newDatabase(process.env.QUYHOACH_E2E_PG) : dir;
+  const db = path.join(dir, 'portal.sqlite');
+  if (onPg) args = [...args, '--db', db];
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   let child = null;
@@ -178,7 +184,7 @@ export async function startRestartableSite({ parcels = 3000, args = [] } = {}) {
     url,
     api: url,
     store,
-    db: path.join(store, 'portal.sqlite'),
+    db,
     log: () => log,
     async restart({ signal = 'SIGKILL' } = {}) {
       await stop(signal);
@@ -186,7 +192,7 @@ export async function startRestartableSite({ parcels = 3000, args = [] } = {}) {
     },
     async close() {
       await stop('SIGTERM');
-      fs.rmSync(store, { recursive: true, force: true });
+      fs.rmSync(dir, { recursive: true, force: true });
     },
   };
 }

@@ -8,12 +8,12 @@ import { fileURLToPath } from 'node:url';
 const dir = path.dirname(fileURLToPath(import.meta.url));
 let files = fs.readdirSync(dir).filter((f) => /^e2e-.+\.mjs$/.test(f)).sort();
 // With QUYHOACH_E2E_PG (the PostGIS pass of scripts/test.sh): the files whose site the
-// harness's startSite builds, which then serves the demo from a new PostGIS database. The
-// others keep a directory store of their own (announcements, workshop kits and the two-way
-// CLI work on a directory's files) and ran in the embedded pass.
+// harness builds on a new PostGIS database (startSite, or startRestartableSite with
+// `postgis: true`). The others keep a directory store of their own (announcements, workshop
+// kits and the two-way CLI work on a directory's files) and ran in the embedded pass.
 if (process.env.QUYHOACH_E2E_PG) {
   const all = files;
-  files = all.filter((f) => /\bstartSite\(/.test(fs.readFileSync(path.join(dir, f), 'utf8')));
+  files = all.filter((f) => /\bstartSite\(|startRestartableSite\([^)]*postgis: true/.test(fs.readFileSync(path.join(dir, f), 'utf8')));
   console.log(`on PostGIS: ${files.join(', ')}; on their own directory store (not run here): ${all.filter((f) => !files.includes(f)).join(', ')}`);
 }
 let failed = 0;
