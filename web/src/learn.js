@@ -609,15 +609,12 @@ export function initLearn(app) {
     if (lastFlown === `${tg.lon},${tg.lat}` && inView) return showZone(tg);
     lastFlown = `${tg.lon},${tg.lat}`;
     const zoom = ok(tg.zoom) ? Math.max(3, Math.min(20, tg.zoom)) : 17;
-    // flyTo's padding replaces the camera's: on a phone the sheet's room is added to it.
-    const pad = mv.panelPadding();
-    pad.bottom += Math.max(0, mv.sheetInset?.() || 0);
+    const pad = mv.flyPadding();
     const card = root.querySelector('.learn-card')?.getBoundingClientRect();
     const m = main.getBoundingClientRect();
-    if (card && !root.classList.contains('at-bottom')) {
-      if (card.width > m.width * 0.7) pad.top = Math.max(pad.top, Math.round(card.bottom - m.top + 10));
-      else pad.right = Math.max(pad.right, Math.round(m.right - card.left + 10));
-    }
+    const cover = app.mapTopCover();
+    if (cover) pad.top = Math.max(pad.top, cover + 10);
+    else if (card && card.width && !root.classList.contains('at-bottom')) pad.right = Math.max(pad.right, Math.round(m.right - card.left + 10));
     const reduce = window.matchMedia('(prefers-reduced-motion: reduce)').matches;
     mv.map.flyTo({ center: [tg.lon, tg.lat], zoom, padding: pad, duration: reduce ? 0 : 600 });
     showZone(tg);

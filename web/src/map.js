@@ -216,11 +216,18 @@ export class MapView {
     this.map.fitBounds([[w, s], [e, n]], { padding: this.panelPadding(), maxZoom, duration: 600 });
   }
 
-  flyTo(lonlat, zoom = 18) {
-    // Unlike fitBounds's, flyTo's padding replaces the camera's: the phone's sheet is added.
+  /**
+   * `panelPadding()` for flyTo/easeTo: unlike fitBounds's, their padding replaces the
+   * camera's, so the phone's sheet is added to it.
+   */
+  flyPadding() {
     const padding = this.panelPadding();
     padding.bottom += Math.max(0, this.sheetInset?.() || 0);
-    this.map.flyTo({ center: lonlat, zoom, padding, duration: 600 });
+    return padding;
+  }
+
+  flyTo(lonlat, zoom = 18) {
+    this.map.flyTo({ center: lonlat, zoom, padding: this.flyPadding(), duration: 600 });
   }
 
   /**
