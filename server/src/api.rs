@@ -82,6 +82,22 @@ pub struct Health {
     pub data_version: String,
 }
 
+/// `GET /api/v1/health` of a tile-only server (`serve --pmtiles` without a store).
+#[derive(Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TileHealth {
+    /// `ok`.
+    pub status: &'static str,
+    /// The server's version.
+    pub version: &'static str,
+    /// `tiles`: this server serves archives only.
+    pub mode: &'static str,
+    /// The archives' tile set names.
+    pub tilesets: Vec<String>,
+    /// The archives' versions, joined by `-`: it changes when an archive does.
+    pub data_version: String,
+}
+
 /// `GET /api/v1/health`
 pub async fn health(
     State(st): State<ApiState>,

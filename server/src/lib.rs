@@ -10,6 +10,7 @@
 //! (the style's fonts).
 
 pub mod api;
+pub mod apidoc;
 pub mod demo;
 pub mod error;
 pub mod geojson;
@@ -316,20 +317,16 @@ fn cors() -> CorsLayer {
 pub fn tile_app(tiles: Arc<tiles::TileService>, server: Arc<state::ServerConfig>) -> Router {
     let health = {
         let tiles = tiles.clone();
-        move |q: Params| {
+        move |params::Query(params::NoParams {}): params::Query<params::NoParams>| {
             let tiles = tiles.clone();
             async move {
-                q.allow(&[])?;
-                error::Result::Ok(
-                    Json(serde_json::json!({
-                        "status": "ok",
-                        "version": env!("CARGO_PKG_VERSION"),
-                        "mode": "tiles",
-                        "tilesets": tiles.names().collect::<Vec<_>>(),
-                        "data_version": tiles.archive_versions().join("-"),
-                    }))
-                    .into_response(),
-                )
+                Json(api::TileHealth {
+                    status: "ok",
+                    version: env!("CARGO_PKG_VERSION"),
+                    mode: "tiles",
+                    tilesets: tiles.names().map(str::to_string).collect(),
+                    data_version: tiles.archive_versions().join("-"),
+                })
             }
         }
     };
@@ -464,7 +461,7 @@ async fn caching(State(st): State<AppState>, req: Request, next: Next) -> Respon
     let cacheable = matches!(*req.method(), Method::GET | Method::HEAD)
         && path != "/api/v1/health"
         && !has_own_etag(path)
-        && !is_portal_state(path);
+        && !version::is_portal_state(path);
     if cacheable && etag_matches(req.headers(), &st.etag) {
         let mut r = StatusCode::NOT_MODIFIED.into_response();
         set_cache_headers(r.headers_mut(), &st.etag);
@@ -487,25 +484,6 @@ fn has_own_etag(path: &str) -> bool {
     path.starts_with("/fonts/")
         || (path.starts_with("/tiles/") && path.matches('/').count() >= 5)
         || is_web_path(path)
-}
-
-/// Answers from the portal's own state (questions, consultations, follows, feeds, accounts,
-/// workshops), which change without the data changing: never tagged with the data version.
-fn is_portal_state(path: &str) -> bool {
-    [
-        "/api/v1/official",
-        "/api/v1/auth",
-        "/api/v1/feedback",
-        "/api/v1/qa",
-        "/api/v1/consultations",
-        "/api/v1/follows",
-        "/api/v1/workshops",
-        "/feeds/",
-        "/api/v1/notices",
-        "/thong-bao/",
-    ]
-    .iter()
-    .any(|p| path.starts_with(p))
 }
 
 /// The web app's files: the page, its config and its hashed assets.

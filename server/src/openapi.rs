@@ -18,102 +18,17 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use schemars::generate::{SchemaGenerator, SchemaSettings};
-use schemars::transform::{transform_subschemas, Transform};
-use schemars::{JsonSchema, Schema};
+use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
 use serde_json::{json, Map, Value};
 
 use crate::api::{self, ApiState, MAX_CONVERT_POINTS};
+use crate::apidoc::{ok, parcel_path_params, pp, problem_ref, query, str_, Schemas};
 use crate::error::{Problem, Result};
 use crate::geojson::Feature;
 use crate::ogc::{self, with_type, OPENAPI_JSON};
-use crate::params::{NoParams, Query, QuerySpec};
+use crate::params::{NoParams, Query};
 use crate::proxy::base_url;
-
-/// The schemas of one document, generated as the operations name their body types.
-pub(crate) struct Schemas {
-    /// Response bodies, as serialised.
-    out: SchemaGenerator,
-    /// Request bodies, as deserialised (optional members are not required).
-    input: SchemaGenerator,
-}
-
-impl Schemas {
-    pub(crate) fn new() -> Self {
-        let settings = SchemaSettings::openapi3().with_transform(TupleItems);
-        Schemas {
-            out: settings.clone().for_serialize().into_generator(),
-            input: settings.for_deserialize().into_generator(),
-        }
-    }
-
-    /// The schema of a response body of type `T`: a `$ref` to its component.
-    pub(crate) fn out<T: JsonSchema>(&mut self) -> Value {
-        self.out.subschema_for::<T>().to_value()
-    }
-
-    /// The schema of a request body of type `T`: a `$ref` to its component.
-    pub(crate) fn input<T: JsonSchema>(&mut self) -> Value {
-        self.input.subschema_for::<T>().to_value()
-    }
-
-    /// `components/schemas`, and the names given two different schemas (a type read and
-    /// written with different members), which must be none.
-    fn components(mut self) -> (Map<String, Value>, Vec<String>) {
-        let mut all = self.out.take_definitions(true);
-        let mut clashes = Vec::new();
-        for (name, schema) in self.input.take_definitions(true) {
-            match all.get(&name) {
-                Some(other) if *other != schema => clashes.push(name),
-                Some(_) => {}
-                None => {
-                    all.insert(name, schema);
-                }
-            }
-        }
-        (all, clashes)
-    }
-}
-
-/// OpenAPI 3.0 has no tuple arrays (`items` is one schema): a tuple's item schemas become
-/// one `anyOf` (its length stays fixed by `minItems` and `maxItems`).
-#[derive(Clone)]
-struct TupleItems;
-
-impl Transform for TupleItems {
-    fn transform(&mut self, schema: &mut Schema) {
-        transform_subschemas(self, schema);
-        let Some(Value::Array(items)) = schema.get("items") else {
-            return;
-        };
-        let mut distinct: Vec<Value> = Vec::new();
-        for item in items {
-            if !distinct.contains(item) {
-                distinct.push(item.clone());
-            }
-        }
-        let one = if distinct.len() == 1 {
-            distinct.remove(0)
-        } else {
-            json!({ "anyOf": distinct })
-        };
-        schema.insert("items".into(), one);
-        schema.remove("additionalItems");
-    }
-}
-
-/// The query parameters of an operation whose handler reads them into `T`: one per field.
-fn query<T: DeserializeOwned + JsonSchema + 'static>() -> Vec<Value> {
-    QuerySpec::of::<T>()
-        .params
-        .iter()
-        .map(|p| {
-            json!({"name": p.name, "in": "query", "description": p.description,
-                "required": p.required, "schema": p.schema, "style": "form", "explode": false})
-        })
-        .collect()
-}
 
 /// The parameters OGC 17-069r4 defines once and the operations refer to
 /// (`#/components/parameters/…`): they are [`ogc::ItemsQuery`]'s fields of those names.
@@ -143,26 +58,10 @@ fn ogc_shared_parameters() -> Map<String, Value> {
         .collect()
 }
 
-fn pp(name: &str, desc: &str, schema: Value) -> Value {
-    json!({"name": name, "in": "path", "description": desc, "required": true, "schema": schema})
-}
-
 /// Path parameters followed by query parameters.
 fn with(mut path: Vec<Value>, query: Vec<Value>) -> Vec<Value> {
     path.extend(query);
     path
-}
-
-fn str_() -> Value {
-    json!({"type": "string"})
-}
-
-fn ok(desc: &str, media: &str, schema: Value) -> Value {
-    json!({"description": desc, "content": {media: {"schema": schema}}})
-}
-
-fn problem_ref() -> Value {
-    json!({"$ref": "#/components/responses/Problem"})
 }
 
 /// One operation: summary, tag, parameters, the 200 response and the problem responses.
@@ -182,14 +81,6 @@ fn body(desc: &str, schema: Value, example: Value) -> Value {
 
 fn any_json() -> Value {
     json!({"type": "object", "additionalProperties": true})
-}
-
-fn parcel_path_params() -> Vec<Value> {
-    vec![
-        pp("commune", "Commune (xã/phường) code, e.g. 31150, or its name with or without accents, e.g. \"Vĩnh Thanh\"", str_()),
-        pp("sheet", "Map sheet number (số tờ)", json!({"type": "integer", "minimum": 0})),
-        pp("parcel", "Parcel number (số thửa)", json!({"type": "integer", "minimum": 0})),
-    ]
 }
 
 /// The `/ogc` operations with paths relative to `prefix` ("" or "/ogc").
@@ -353,7 +244,7 @@ fn paths(sc: &mut Schemas) -> Map<String, Value> {
     let mut paths = Map::new();
     let api = "API";
     let none = query::<NoParams>;
-    paths.insert("/api/v1/health".into(), json!({"get": op("Liveness and data version", api, none(), ok("Status", "application/json", sc.out::<api::Health>()))}));
+    paths.insert("/api/v1/health".into(), json!({"get": op("Liveness and data version", api, none(), ok("Status: of the full server, or of a tile-only one (`serve --pmtiles` without a store)", "application/json", json!({"oneOf": [sc.out::<api::Health>(), sc.out::<api::TileHealth>()]})))}));
     paths.insert("/api/v1/openapi.json".into(), json!({"get": op("This document", api, none(), ok("OpenAPI 3.0", "application/json", any_json()))}));
     paths.insert("/api/v1/layers".into(), json!({"get": op("Store layers: kind, count, bounds, columns, source SRS, checksums", api, none(), ok("Layers", "application/json", sc.out::<api::LayerList>()))}));
     paths.insert("/api/v1/plans".into(), json!({"get": op("Plans with their approving decisions and status", api, none(), ok("Plans", "application/json", sc.out::<api::PlanList>()))}));
@@ -386,24 +277,46 @@ fn paths(sc: &mut Schemas) -> Map<String, Value> {
         "/api/v1/parcels/{commune}/{sheet}/{parcel}/report".into(),
         json!({"get": report_get}),
     );
-    let mut t = op(
-        "Planning report as plain Vietnamese text (< 5 KB)",
-        api,
-        rp.clone(),
-        ok("Report", "text/plain", str_()),
+    // The text and HTML reports answer in their own form whatever happens: a page.
+    let page = |media: &str, mut o: Value| {
+        for (status, what) in [
+            (
+                "300",
+                "Several parcels share the number: a page listing them, each with its link (`n`)",
+            ),
+            ("400", "A page saying what was wrong"),
+            (
+                "404",
+                "A page: no such commune or parcel, or no such `n`, with what to do",
+            ),
+            ("500", "A page: the report could not be made"),
+        ] {
+            o["responses"][status] = ok(what, media, str_());
+        }
+        o
+    };
+    let t = page(
+        "text/plain",
+        op(
+            "Planning report as plain Vietnamese text (< 5 KB)",
+            api,
+            rp.clone(),
+            ok("Report", "text/plain", str_()),
+        ),
     );
-    t["responses"]["409"] = problem_ref();
     paths.insert(
         "/api/v1/parcels/{commune}/{sheet}/{parcel}/report.txt".into(),
         json!({"get": t}),
     );
-    let mut h = op(
-        "Planning report as minimal HTML, no JavaScript (< 5 KB)",
-        api,
-        rp,
-        ok("Report", "text/html", str_()),
+    let h = page(
+        "text/html",
+        op(
+            "Planning report as minimal HTML, no JavaScript (< 5 KB)",
+            api,
+            rp,
+            ok("Report", "text/html", str_()),
+        ),
     );
-    h["responses"]["409"] = problem_ref();
     paths.insert(
         "/api/v1/parcels/{commune}/{sheet}/{parcel}/report.html".into(),
         json!({"get": h}),
@@ -429,10 +342,14 @@ fn paths(sc: &mut Schemas) -> Map<String, Value> {
         query::<api::SearchQuery>(),
         ok("Hits", "application/json", sc.out::<api::SearchResult>()))}));
     let mut post = op(
-        "Planning report of a site",
+        "Planning report of a site (JSON, or with `format` as plain text or minimal HTML)",
         api,
         query::<api::ReportQuery>(),
-        ok("Report", "application/json", report),
+        json!({"description": "Report", "content": {
+            "application/json": {"schema": report},
+            "text/plain": {"schema": str_()},
+            "text/html": {"schema": str_()},
+        }}),
     );
     post["requestBody"] = body(
         "A GeoJSON Polygon, MultiPolygon, Feature or FeatureCollection (WGS 84), or {\"parcel\": {\"commune\", \"sheet\", \"parcel\"}}, or {\"layer\", \"id\"}",
@@ -462,21 +379,39 @@ fn paths(sc: &mut Schemas) -> Map<String, Value> {
     );
     site_post["requestBody"] = json!({"required": true, "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}});
     site_post["responses"]["413"] = problem_ref();
+    site_post["responses"]["422"] = problem_ref();
     paths.insert("/api/v1/sites/parse".into(), json!({"post": site_post}));
     paths.insert("/api/v1/convert".into(), json!({
         "get": op("Convert one point between VN-2000 and WGS 84", api, query::<api::ConvertQuery>(), ok("Point", "application/json", sc.out::<api::ConvertedPoint>())),
         "post": conv_post,
     }));
     paths.extend(tile_paths());
-    paths.extend(crate::portal::openapi_paths());
+    paths.extend(crate::portal::openapi_paths(sc));
     paths.extend(ogc_paths("/ogc", &[], sc));
+    not_modified(&mut paths, "");
     paths
+}
+
+/// The 304 of every GET the server answers conditionally (see [`crate::version::conditional_get`]),
+/// the paths relative to `prefix`.
+fn not_modified(paths: &mut Map<String, Value>, prefix: &str) {
+    for (path, item) in paths.iter_mut() {
+        if !crate::version::conditional_get(&format!("{prefix}{path}")) {
+            continue;
+        }
+        if let Some(Value::Object(r)) = item.pointer_mut("/get/responses") {
+            r.entry("304").or_insert_with(
+                || json!({"description": "Not modified (If-None-Match matches the ETag)"}),
+            );
+        }
+    }
 }
 
 /// The definition of the OGC part alone, `servers` pointing at `base/ogc`.
 pub fn ogc_document(base: &str, collections: &[&str]) -> Value {
     let mut sc = Schemas::new();
-    let paths = ogc_paths("", collections, &mut sc);
+    let mut paths = ogc_paths("", collections, &mut sc);
+    not_modified(&mut paths, "/ogc");
     json!({
         "openapi": "3.0.3",
         "info": info(),

@@ -25,3 +25,29 @@ pub fn data_etag(index: &dyn Store, archive_versions: &[String]) -> String {
         format!("W/\"{hex}\"")
     }
 }
+
+/// Whether a GET of `path` (or of a path template) may answer 304 Not Modified: the data's
+/// answers (tagged with the data version by the server's caching layer) and the tiles and fonts (their own
+/// ETags); not the health check nor the portal's own state.
+pub(crate) fn conditional_get(path: &str) -> bool {
+    path != "/api/v1/health" && !is_portal_state(path)
+}
+
+/// Answers from the portal's own state (questions, consultations, follows, feeds, accounts,
+/// workshops), which change without the data changing: never tagged with the data version.
+pub(crate) fn is_portal_state(path: &str) -> bool {
+    [
+        "/api/v1/official",
+        "/api/v1/auth",
+        "/api/v1/feedback",
+        "/api/v1/qa",
+        "/api/v1/consultations",
+        "/api/v1/follows",
+        "/api/v1/workshops",
+        "/feeds/",
+        "/api/v1/notices",
+        "/thong-bao/",
+    ]
+    .iter()
+    .any(|p| path.starts_with(p))
+}

@@ -33,6 +33,7 @@ use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Extension;
+use schemars::JsonSchema;
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 use unicode_normalization::UnicodeNormalization;
@@ -44,7 +45,8 @@ use super::twoway::{
 };
 use super::PortalState;
 use super::Routes;
-use crate::params::Params;
+use crate::apidoc::{Op, Schemas};
+use crate::params::{NoParams, Params, Query};
 
 /// The session cookie's name.
 pub const COOKIE: &str = "qh_session";
@@ -87,6 +89,8 @@ pub const MAX_COMMUNES: usize = 50;
 pub const COMMUNE_CODE_MAX: usize = 10;
 /// Audit rows in one answer, at most (default 100).
 pub const AUDIT_MAX_LIMIT: i64 = 500;
+/// Deepest offset of an audit page.
+pub const AUDIT_MAX_OFFSET: i64 = 1_000_000;
 /// Longest audit `detail` kept, in characters (longer ones are cut).
 pub const AUDIT_DETAIL_MAX: usize = 2000;
 /// Sign-ins waiting for a hashing slot, at most; more get 429 (a flood of sign-ins must
@@ -100,7 +104,16 @@ const SIGN_IN: &str = "sign in first (no session, or it expired)";
 
 /// What an official may do. Ordered: each role may do what the ones before it may.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    serde::Serialize,
+    serde::Deserialize,
+    JsonSchema,
 )]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
@@ -150,7 +163,8 @@ impl std::str::FromStr for Role {
 /// The signed-in official of a request (an axum extractor): 401 without a valid session;
 /// for every method but GET/HEAD/OPTIONS, 403 unless the `X-CSRF-Token` header carries the
 /// session's token and `Origin` (when sent) is this server.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, JsonSchema)]
+#[schemars(description = "An official's account: who is signed in, with the role and communes.")]
 pub struct Official {
     /// The account's id.
     pub id: i64,
@@ -760,14 +774,33 @@ fn clear_cookie_header(headers: &HeaderMap) -> HeaderValue {
     .unwrap_or_else(|_| HeaderValue::from_static("qh_session=; Path=/; Max-Age=0"))
 }
 
-fn session_body(s: &Session) -> Value {
-    json!({"official": s.official, "csrf": s.csrf})
+/// The signed-in official and the session's CSRF token (the answer of a sign-in and of
+/// `GET /api/v1/auth/me`).
+#[derive(serde::Serialize, JsonSchema)]
+pub struct SessionOut<'a> {
+    /// Who is signed in.
+    pub official: &'a Official,
+    /// The session's CSRF token: send it in `X-CSRF-Token` with every request other than
+    /// GET, HEAD and OPTIONS.
+    pub csrf: &'a str,
 }
 
-#[derive(serde::Deserialize)]
+fn session_body(s: &Session) -> SessionOut<'_> {
+    SessionOut {
+        official: &s.official,
+        csrf: &s.csrf,
+    }
+}
+
+/// A sign-in.
+#[derive(serde::Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct LoginBody {
+    /// The account's sign-in name: 3–40 of a-z, 0-9, '.', '_' and '-' (surrounding spaces
+    /// and capitals ignored).
     username: String,
+    /// Its password (a longer one than 256 characters is never right).
+    #[schemars(length(max = PASSWORD_MAX))]
     password: String,
 }
 
@@ -789,7 +822,8 @@ async fn login(
     body: Bytes,
 ) -> ApiResult<Response> {
     let db = state_db(&st)?;
-    q.allow(&[]).map_err(|e| ApiError::Bad(e.to_string()))?;
+    q.parse::<NoParams>()
+        .map_err(|e| ApiError::Bad(e.to_string()))?;
     check_origin(&headers)?;
     let req: LoginBody = parse_body(&body, r#"{"username": "vinhthanh.ubnd", "password": "…"}"#)?;
     // A name that cannot exist is still throttled per client and still hashed.
@@ -908,6 +942,7 @@ async fn logout(
     State(st): State<PortalState>,
     headers: HeaderMap,
     session: Session,
+    Query(NoParams {}): Query<NoParams>,
 ) -> ApiResult<Response> {
     let db = state_db(&st)?;
     let hash = session.token_hash.clone();
@@ -925,20 +960,26 @@ async fn logout(
 }
 
 async fn me(session: Session, q: Params) -> ApiResult<Response> {
-    q.allow(&[]).map_err(|e| ApiError::Bad(e.to_string()))?;
+    q.parse::<NoParams>()
+        .map_err(|e| ApiError::Bad(e.to_string()))?;
     Ok(no_store(axum::Json(session_body(&session)).into_response()))
 }
 
-#[derive(serde::Deserialize)]
+/// A new password for the signed-in official.
+#[derive(serde::Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct PasswordBody {
+    /// The current password.
     old: String,
+    /// The new one: 12 to 256 characters, no control characters, not the current one.
+    #[schemars(length(min = PASSWORD_MIN, max = PASSWORD_MAX))]
     new: String,
 }
 
 async fn change_password(
     State(st): State<PortalState>,
     session: Session,
+    Query(NoParams {}): Query<NoParams>,
     body: Bytes,
 ) -> ApiResult<Response> {
     let db = state_db(&st)?;
@@ -1006,26 +1047,71 @@ async fn change_password(
     Ok(no_store(StatusCode::NO_CONTENT.into_response()))
 }
 
+/// The query of `GET /api/v1/official/audit`.
+#[derive(serde::Deserialize, JsonSchema)]
+struct AuditQuery {
+    /// What the actions were on: submission, consultation, official, …
+    #[schemars(length(max = 40))]
+    target_kind: Option<String>,
+    /// The target's id
+    #[schemars(range(min = 0))]
+    target_id: Option<i64>,
+    /// Only this official's actions (planning office and admin)
+    #[schemars(range(min = 1))]
+    official: Option<i64>,
+    /// Rows (default 100)
+    #[schemars(range(min = 1, max = AUDIT_MAX_LIMIT))]
+    limit: Option<i64>,
+    /// Rows skipped
+    #[schemars(range(min = 0, max = AUDIT_MAX_OFFSET))]
+    offset: Option<i64>,
+}
+
+/// A page of the audit log.
+#[derive(serde::Serialize, JsonSchema)]
+pub struct AuditPage {
+    /// The rows, newest first.
+    pub items: Vec<AuditRow>,
+    /// Rows matching the filters, all pages.
+    pub total: i64,
+}
+
+/// One row of the audit log.
+#[derive(serde::Serialize, JsonSchema)]
+pub struct AuditRow {
+    /// The row's id (increasing).
+    pub id: i64,
+    /// When (Unix seconds).
+    pub at: i64,
+    /// The official's account id; null for `quyhoach` commands.
+    pub official_id: Option<i64>,
+    /// The official's sign-in name, or `(command line)`.
+    pub username: String,
+    /// What was done: login, answer, publish, hide, merge, fixed, consultation_open, …
+    pub action: String,
+    /// What it was done to: submission, consultation, official, …
+    pub target_kind: String,
+    /// The target's id, when it has one.
+    pub target_id: Option<i64>,
+    /// Details (at most 2000 characters).
+    pub detail: String,
+}
+
 async fn audit_list(
     State(st): State<PortalState>,
     who: Official,
     q: Params,
 ) -> ApiResult<Response> {
     let db = state_db(&st)?;
-    let bad = |e: crate::error::AppError| ApiError::Bad(e.to_string());
-    q.allow(&["target_kind", "target_id", "official", "limit", "offset"])
-        .map_err(bad)?;
-    let kind = q.str("target_kind").map_err(bad)?.map(str::to_string);
+    let q: AuditQuery = q.parse().map_err(|e| ApiError::Bad(e.to_string()))?;
+    let kind = q.target_kind;
     if kind.as_ref().is_some_and(|k| k.chars().count() > 40) {
         return Err(ApiError::Bad("target_kind is at most 40 characters".into()));
     }
-    let target = q.int("target_id", 0, i64::MAX).map_err(bad)?;
-    let official = q.int("official", 1, i64::MAX).map_err(bad)?;
-    let limit = q
-        .int("limit", 1, AUDIT_MAX_LIMIT)
-        .map_err(bad)?
-        .unwrap_or(100);
-    let offset = q.int("offset", 0, 1_000_000).map_err(bad)?.unwrap_or(0);
+    let target = q.target_id;
+    let official = q.official;
+    let limit = q.limit.unwrap_or(100);
+    let offset = q.offset.unwrap_or(0);
     let mut wh: Vec<&str> = Vec::new();
     let mut params: Vec<super::sql::Value> = Vec::new();
     if let Some(k) = kind.filter(|k| !k.is_empty()) {
@@ -1052,7 +1138,7 @@ async fn audit_list(
         format!(" WHERE {}", wh.join(" AND "))
     };
     let (items, total) = db
-        .tx(move |tx| -> SqlResult<(Vec<Value>, i64)> {
+        .tx(move |tx| -> SqlResult<(Vec<AuditRow>, i64)> {
             let total =
                 tx.query_i64(&format!("SELECT count(*) FROM audit_log{filter}"), &params)?;
             let mut p = params.clone();
@@ -1067,20 +1153,24 @@ async fn audit_list(
             )?;
             let items = rows
                 .iter()
-                .map(|r| -> SqlResult<Value> {
-                    Ok(json!({
-                        "id": r.i64(0)?, "at": r.i64(1)?, "official_id": r.opt_i64(2)?,
-                        "username": r.text(3)?, "action": r.text(4)?,
-                        "target_kind": r.text(5)?, "target_id": r.opt_i64(6)?,
-                        "detail": r.text(7)?,
-                    }))
+                .map(|r| -> SqlResult<AuditRow> {
+                    Ok(AuditRow {
+                        id: r.i64(0)?,
+                        at: r.i64(1)?,
+                        official_id: r.opt_i64(2)?,
+                        username: r.text(3)?,
+                        action: r.text(4)?,
+                        target_kind: r.text(5)?,
+                        target_id: r.opt_i64(6)?,
+                        detail: r.text(7)?,
+                    })
                 })
                 .collect::<SqlResult<Vec<_>>>()?;
             Ok((items, total))
         })
         .await?;
     Ok(no_store(
-        axum::Json(json!({"items": items, "total": total})).into_response(),
+        axum::Json(AuditPage { items, total }).into_response(),
     ))
 }
 
@@ -1095,109 +1185,70 @@ pub fn routes() -> Routes {
     ]
 }
 
-fn problem_ref() -> Value {
-    json!({"$ref": "#/components/responses/Problem"})
-}
-
-fn op(
-    summary: &str,
-    params: Vec<Value>,
-    body: Option<Value>,
-    ok: (&str, &str),
-    errors: &[&str],
-    csrf: bool,
-) -> Value {
-    let mut responses = Map::new();
-    responses.insert(ok.0.into(), json!({"description": ok.1}));
-    for s in errors {
-        responses.insert((*s).into(), problem_ref());
-    }
-    let mut params = params;
-    if csrf {
-        params.push(json!({"name": "X-CSRF-Token", "in": "header", "required": true,
-            "description": "The session's CSRF token (the csrf of the sign-in or of /api/v1/auth/me)",
-            "schema": {"type": "string"}}));
-    }
-    let mut o = json!({
-        "summary": summary,
-        "tags": ["Officials"],
-        "parameters": params,
-        "responses": responses,
-    });
-    if let Some(schema) = body {
-        o["requestBody"] =
-            json!({"required": true, "content": {"application/json": {"schema": schema}}});
-    }
-    o
+/// The request header carrying the session's CSRF token.
+fn csrf(o: Op) -> Op {
+    o.header(
+        "X-CSRF-Token",
+        "The session's CSRF token (the csrf of the sign-in or of /api/v1/auth/me)",
+        true,
+    )
 }
 
 /// The OpenAPI paths of [`routes`].
-pub fn openapi_paths() -> Map<String, Value> {
-    let session = "The signed-in official and the session's CSRF token: {official: {id, username, \
-                   display_name, role, communes}, csrf}";
+pub fn openapi_paths(sc: &mut Schemas) -> Map<String, Value> {
+    let tag = "Officials";
+    let session = "The signed-in official and the session's CSRF token";
     let mut p = Map::new();
     p.insert(
         "/api/v1/auth/login".into(),
-        json!({"post": op(
+        json!({"post": Op::new(
             "Sign in (sets the qh_session cookie: HttpOnly, SameSite=Strict, Secure over https)",
-            vec![],
-            Some(json!({"type": "object", "required": ["username", "password"], "additionalProperties": false,
-                "properties": {
-                    "username": {"type": "string", "pattern": "^[a-z0-9._-]{3,40}$"},
-                    "password": {"type": "string", "minLength": 1, "maxLength": PASSWORD_MAX}}})),
-            ("200", session),
-            &["400", "401", "403", "413", "429", "503"],
-            false,
-        )}),
+            tag,
+        )
+        .query::<NoParams>()
+        .body::<LoginBody>(sc, "The account's name and password", true)
+        .json::<SessionOut>(sc, "200", session)
+        .problems(&["400", "401", "403", "413", "429", "500", "503"])
+        .done()}),
     );
     p.insert(
         "/api/v1/auth/logout".into(),
-        json!({"post": op("Sign out (ends the session)", vec![], None,
-            ("204", "Signed out; the cookie is cleared"), &["401", "403", "503"], true)}),
+        json!({"post": csrf(Op::new("Sign out (ends the session)", tag))
+            .query::<NoParams>()
+            .empty("204", "Signed out; the cookie is cleared")
+            .problems(&["400", "401", "403", "500", "503"])
+            .done()}),
     );
     p.insert(
         "/api/v1/auth/me".into(),
-        json!({"get": op("The signed-in official", vec![], None, ("200", session),
-            &["401", "503"], false)}),
+        json!({"get": Op::new("The signed-in official", tag)
+            .query::<NoParams>()
+            .json::<SessionOut>(sc, "200", session)
+            .problems(&["400", "401", "500", "503"])
+            .done()}),
     );
     p.insert(
         "/api/v1/auth/password".into(),
-        json!({"post": op(
+        json!({"post": csrf(Op::new(
             "Change one's password (ends the account's other sessions)",
-            vec![],
-            Some(json!({"type": "object", "required": ["old", "new"], "additionalProperties": false,
-                "properties": {
-                    "old": {"type": "string"},
-                    "new": {"type": "string", "minLength": PASSWORD_MIN, "maxLength": PASSWORD_MAX}}})),
-            ("204", "Changed"),
-            &["400", "401", "403", "413", "429", "503"],
-            true,
-        )}),
+            tag,
+        ))
+        .query::<NoParams>()
+        .body::<PasswordBody>(sc, "The current password and the new one", true)
+        .empty("204", "Changed")
+        .problems(&["400", "401", "403", "413", "429", "500", "503"])
+        .done()}),
     );
-    let int = |name: &str, desc: &str, min: i64, max: Option<i64>| {
-        let mut schema = json!({"type": "integer", "minimum": min});
-        if let Some(m) = max {
-            schema["maximum"] = json!(m);
-        }
-        json!({"name": name, "in": "query", "required": false, "description": desc, "schema": schema})
-    };
     p.insert(
         "/api/v1/official/audit".into(),
-        json!({"get": op(
+        json!({"get": Op::new(
             "The audit log, newest first (planning office and admin: everyone's; commune officers: their own)",
-            vec![
-                json!({"name": "target_kind", "in": "query", "required": false,
-                    "description": "submission, consultation, official, …", "schema": {"type": "string", "maxLength": 40}}),
-                int("target_id", "The target's id", 0, None),
-                int("official", "Only this official's actions (planning office and admin)", 1, None),
-                int("limit", "Rows (default 100)", 1, Some(AUDIT_MAX_LIMIT)),
-                int("offset", "Rows skipped", 0, Some(1_000_000)),
-            ],
-            None,
-            ("200", "{items: [{id, at, official_id, username, action, target_kind, target_id, detail}], total}"),
-            &["400", "401", "503"],
-            false,
-        )}),
+            tag,
+        )
+        .query::<AuditQuery>()
+        .json::<AuditPage>(sc, "200", "A page of the audit log")
+        .problems(&["400", "401", "500", "503"])
+        .done()}),
     );
     p
 }

@@ -27,6 +27,7 @@ use axum::{Extension, Json};
 use hmac::{Hmac, Mac};
 use quyhoach_data::lookup::Store;
 use quyhoach_data::planning::Site;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
@@ -38,6 +39,7 @@ use super::twoway::{
 };
 use super::PortalState;
 use super::Routes;
+use crate::apidoc::{Op, Schemas};
 
 #[path = "mail.rs"]
 pub mod mail;
@@ -966,24 +968,118 @@ fn rate_check(key: &[u8]) -> ApiResult<()> {
     Ok(())
 }
 
-#[derive(Deserialize)]
+/// What to follow.
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct SubjectIn {
+pub struct FollowSubjectIn {
+    /// `parcel`, `commune` or `plan`.
+    #[schemars(extend("enum" = ["parcel", "commune", "plan"]))]
     kind: String,
+    /// A parcel: `commune/sheet/parcel[/n]` (as the app's `?p=` links); a commune: its code;
+    /// a plan: its id.
+    #[schemars(length(min = 1, max = MAX_SUBJECT_ID_CHARS))]
     id: String,
 }
 
-#[derive(Deserialize)]
+/// A new follow (`POST /api/v1/follows`).
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct FollowIn {
-    subject: SubjectIn,
+pub struct FollowIn {
+    /// What to follow.
+    subject: FollowSubjectIn,
+    /// Where to mail its news (optional: the Atom feed works without; deleted after the
+    /// retention period or when unfollowing).
     #[serde(default)]
+    #[schemars(length(max = MAX_EMAIL_CHARS))]
     email: Option<String>,
+    /// The language of the mail: `vi` (the default) or `en`.
     #[serde(default)]
+    #[schemars(extend("enum" = ["vi", "en", null]))]
     lang: Option<String>,
 }
 
-fn json_resp(status: StatusCode, v: Value) -> Response {
+/// A followed subject, by kind and canonical id.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct FollowSubject {
+    /// `parcel`, `commune` or `plan`.
+    #[schemars(extend("enum" = ["parcel", "commune", "plan"]))]
+    pub kind: String,
+    /// Its canonical id (`31153/4/2[/n]`, `31153`, `qhpk-2000`).
+    pub id: String,
+}
+
+/// A follow made (`POST /api/v1/follows`, 201). The token is shown once: it is stored
+/// hashed.
+#[derive(Serialize, JsonSchema)]
+pub struct FollowCreated {
+    /// The follow's token (64 hex digits): the key to its feed and to unfollowing.
+    pub token: String,
+    /// Its private Atom feed (`/feeds/follow/<token>.atom`).
+    pub feed_url: String,
+    /// The same, absolute (for a feed reader).
+    pub feed_url_absolute: String,
+    /// The app's page of the follow (`/#/follow/<token>`).
+    pub manage_url: String,
+    /// What is followed.
+    pub subject: FollowSubject,
+    /// What people call it, in Vietnamese.
+    pub label: String,
+    /// Whether an email address was given (it is never shown again).
+    pub email_given: bool,
+}
+
+/// A follow as its holder sees it (`GET /api/v1/follows/{token}`): never the address.
+#[derive(Serialize, JsonSchema)]
+pub struct FollowView {
+    /// What is followed.
+    pub subject: FollowSubject,
+    /// What people call it, in Vietnamese.
+    pub label: String,
+    /// The language of its mail (`vi`, `en`).
+    pub lang: String,
+    /// Whether an email address is stored.
+    pub email_given: bool,
+    /// When it was made (RFC 3339).
+    pub created_at: String,
+    /// Its private Atom feed; null when it was reached by a mail's unsubscribe code (the
+    /// code is no feed key).
+    pub feed_url: Option<String>,
+    /// Its subject's latest events (at most 50), newest first.
+    pub events: Vec<AlertEvent>,
+}
+
+/// Something followers of a subject heard of.
+#[derive(Serialize, JsonSchema)]
+pub struct AlertEvent {
+    /// Its number.
+    pub id: i64,
+    /// When (RFC 3339).
+    pub at: String,
+    /// `zones_changed`, `redlines_changed`, `consultation_opened`, `question_answered`, …
+    pub kind: String,
+    /// The subject it was recorded for.
+    pub subject: FollowSubject,
+    /// One line, in Vietnamese.
+    pub title: String,
+    /// A few sentences, in Vietnamese.
+    pub summary: String,
+    /// The page it is about, relative to the site.
+    pub link: String,
+    /// The data version it was seen in (empty if none).
+    pub data_version: String,
+}
+
+/// Unfollowed (`POST /api/v1/follows/{token}/unsubscribe`, to a client that is not a
+/// browser).
+#[derive(Serialize, JsonSchema)]
+pub struct Unsubscribed {
+    /// `true`.
+    pub unsubscribed: bool,
+    /// What happened, in Vietnamese and English.
+    pub message: &'static str,
+}
+
+fn json_resp<T: Serialize>(status: StatusCode, v: &T) -> Response {
     let mut r = (status, Json(v)).into_response();
     r.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -1079,15 +1175,18 @@ async fn create_follow(
     .await?;
     Ok(json_resp(
         StatusCode::CREATED,
-        json!({
-            "token": token,
-            "feed_url": format!("/feeds/follow/{token}.atom"),
-            "feed_url_absolute": format!("{base}/feeds/follow/{token}.atom"),
-            "manage_url": format!("/#/follow/{token}"),
-            "subject": {"kind": subject.kind, "id": subject.id},
-            "label": subject.label,
-            "email_given": email.is_some(),
-        }),
+        &FollowCreated {
+            feed_url: format!("/feeds/follow/{token}.atom"),
+            feed_url_absolute: format!("{base}/feeds/follow/{token}.atom"),
+            manage_url: format!("/#/follow/{token}"),
+            token,
+            subject: FollowSubject {
+                kind: subject.kind.to_string(),
+                id: subject.id,
+            },
+            label: subject.label,
+            email_given: email.is_some(),
+        },
     ))
 }
 
@@ -1147,12 +1246,12 @@ fn parse_unsubscribe_code(s: &str) -> Option<i64> {
     id.parse().ok()
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 struct EventOut {
     id: i64,
     at: i64,
     kind: String,
-    subject: Value,
+    subject: FollowSubject,
     title: String,
     summary: String,
     link: String,
@@ -1171,7 +1270,10 @@ fn events_of(tx: &mut dyn Tx, kind: &str, id: &str) -> SqlResult<Vec<EventOut>> 
             id: r.i64(0)?,
             at: r.i64(1)?,
             kind: r.text(2)?,
-            subject: json!({"kind": r.text(3)?, "id": r.text(4)?}),
+            subject: FollowSubject {
+                kind: r.text(3)?,
+                id: r.text(4)?,
+            },
             title: r.text(5)?,
             summary: r.text(6)?,
             link: r.text(7)?,
@@ -1209,23 +1311,34 @@ async fn show_follow(
     let feed = is_token(&token).then(|| format!("/feeds/follow/{token}.atom"));
     Ok(json_resp(
         StatusCode::OK,
-        json!({
-            "subject": {"kind": f.kind, "id": f.subject_id},
-            "label": f.label,
-            "lang": f.lang,
-            "email_given": f.email_given,
-            "created_at": rfc3339(f.created_at),
-            "feed_url": feed,
-            "events": events.iter().map(event_json).collect::<Vec<_>>(),
-        }),
+        &FollowView {
+            subject: FollowSubject {
+                kind: f.kind,
+                id: f.subject_id,
+            },
+            label: f.label,
+            lang: f.lang,
+            email_given: f.email_given,
+            created_at: rfc3339(f.created_at),
+            feed_url: feed,
+            events: events.into_iter().map(AlertEvent::from).collect(),
+        },
     ))
 }
 
-fn event_json(e: &EventOut) -> Value {
-    json!({
-        "id": e.id, "at": rfc3339(e.at), "kind": e.kind, "subject": e.subject,
-        "title": e.title, "summary": e.summary, "link": e.link, "data_version": e.data_version,
-    })
+impl From<EventOut> for AlertEvent {
+    fn from(e: EventOut) -> Self {
+        AlertEvent {
+            id: e.id,
+            at: rfc3339(e.at),
+            kind: e.kind,
+            subject: e.subject,
+            title: e.title,
+            summary: e.summary,
+            link: e.link,
+            data_version: e.data_version,
+        }
+    }
 }
 
 /// Deletes a follow, its address and its unsent mail; false when there was none.
@@ -1349,7 +1462,10 @@ async fn one_click(
     }
     Ok(json_resp(
         StatusCode::OK,
-        json!({"unsubscribed": true, "message": "Đã ngừng theo dõi và xóa địa chỉ email. / Unfollowed; the email address is deleted."}),
+        &Unsubscribed {
+            unsubscribed: true,
+            message: "Đã ngừng theo dõi và xóa địa chỉ email. / Unfollowed; the email address is deleted.",
+        },
     ))
 }
 
@@ -1591,84 +1707,114 @@ pub fn routes() -> Routes {
     ]
 }
 
-fn op(summary: &str, params: Vec<Value>, body: Option<Value>, ok: (&str, &str)) -> Value {
-    let mut responses = Map::new();
-    responses.insert(ok.0.into(), json!({"description": ok.1}));
-    for (code, what) in [
-        ("400", "Malformed"),
-        ("404", "No such follow or subject"),
-        ("503", "No state database"),
-    ] {
-        responses.insert(code.into(), json!({"description": what}));
+/// `op`'s answer of `status` given in HTML too (a page for a browser), besides its JSON
+/// (a problem document when `status` is one of `op`'s problems).
+fn also_html(sc: &mut Schemas, mut op: Value, status: &str, description: &str) -> Value {
+    let html = json!({"schema": {"type": "string"}});
+    let r = &mut op["responses"][status];
+    if r.get("$ref").is_some() {
+        *r = json!({"description": description, "content": {
+            "application/problem+json": {"schema": sc.out::<crate::error::Problem>()}}});
     }
-    let mut o = json!({"summary": summary, "tags": ["alerts"], "parameters": params, "responses": responses});
-    if let (Some(b), Some(m)) = (body, o.as_object_mut()) {
-        m.insert(
-            "requestBody".into(),
-            json!({"required": true, "content": {"application/json": {"schema": b}}}),
-        );
-    }
-    o
+    r["content"]["text/html"] = html;
+    op
 }
 
 /// The OpenAPI paths of [`routes`].
-pub fn openapi_paths() -> Map<String, Value> {
-    let token = json!({"name": "token", "in": "path", "required": true,
-        "description": "The follow's token (64 hex) or the unsubscribe code of its mail (u<id>-<32 hex>)",
-        "schema": {"type": "string", "maxLength": 64}});
-    let file = |what: &str| {
-        json!({"name": "file", "in": "path", "required": true,
-        "description": format!("{what}, then .atom"), "schema": {"type": "string"}})
+pub fn openapi_paths(sc: &mut Schemas) -> Map<String, Value> {
+    const TAG: &str = "alerts";
+    let token = |op: Op| {
+        op.path(
+            "token",
+            "The follow's token (64 hex) or the unsubscribe code of its mail (u<id>-<32 hex>)",
+            json!({"type": "string", "maxLength": 64}),
+        )
+    };
+    let file = |op: Op, what: &str| {
+        op.path(
+            "file",
+            &format!("{what}, then .atom"),
+            json!({"type": "string"}),
+        )
+    };
+    let atom = json!({"type": "string"});
+    let feed = |op: Op, what: &str| {
+        file(op, what)
+            .media("200", "The feed", "application/atom+xml", atom.clone())
+            .empty("304", "Not modified (its ETag matches If-None-Match)")
+            .problems(&["404", "500", "503"])
+            .done()
     };
     let mut p = Map::new();
     p.insert(
         "/api/v1/follows".into(),
-        json!({"post": op(
+        json!({"post": Op::new(
             "Follow a parcel, a commune or a plan: a private Atom feed, and email if an address is given (10 an hour per client)",
-            vec![],
-            Some(json!({"type": "object", "required": ["subject"], "additionalProperties": false,
-                "properties": {
-                    "subject": {"type": "object", "required": ["kind", "id"], "additionalProperties": false,
-                        "properties": {"kind": {"type": "string", "enum": ["parcel", "commune", "plan"]},
-                            "id": {"type": "string", "maxLength": MAX_SUBJECT_ID_CHARS,
-                                "description": "parcel: commune/sheet/parcel[/n]; commune: its code; plan: its id"}}},
-                    "email": {"type": "string", "maxLength": MAX_EMAIL_CHARS},
-                    "lang": {"type": "string", "enum": ["vi", "en"]}}})),
-            ("201", "token, feed_url, manage_url, subject, label, email_given (422: bad email; 429: rate limit)"),
-        )}),
+            TAG,
+        )
+        .body::<FollowIn>(sc, "What to follow, and where to mail its news", true)
+        .json::<FollowCreated>(sc, "201", "Followed: the token, shown once")
+        .problems(&["400", "404", "413", "422", "429", "500", "503"])
+        .done()}),
     );
     p.insert(
         "/api/v1/follows/{token}".into(),
         json!({
-            "get": op("A follow: its subject, label, email_given (never the address) and its subject's latest 50 events",
-                vec![token.clone()], None, ("200", "subject, label, lang, email_given, created_at, feed_url, events")),
-            "delete": op("Unfollow: deletes the follow and its email address",
-                vec![token.clone()], None, ("204", "Deleted")),
+            "get": token(Op::new(
+                "A follow: its subject, label, email_given (never the address) and its subject's latest 50 events",
+                TAG,
+            ))
+            .json::<FollowView>(sc, "200", "The follow")
+            .problems(&["404", "500", "503"])
+            .done(),
+            "delete": token(Op::new("Unfollow: deletes the follow and its email address", TAG))
+                .empty("204", "Deleted")
+                .problems(&["404", "500", "503"])
+                .done(),
         }),
     );
+    let page = token(Op::new(
+        "A page (HTML) asking to confirm unfollowing; a GET never unfollows",
+        TAG,
+    ))
+    .media("200", "The page", "text/html", json!({"type": "string"}))
+    .problems(&["404", "500", "503"])
+    .done();
+    let one_click = token(Op::new(
+        "Unfollow: the one-click unsubscribe of RFC 8058 (the mail's List-Unsubscribe) and the page's form; HTML to a browser, JSON otherwise",
+        TAG,
+    ))
+    .json::<Unsubscribed>(sc, "200", "Unfollowed")
+    .problems(&["404", "500", "503"])
+    .done();
+    let one_click = also_html(sc, one_click, "200", "Unfollowed");
     p.insert(
         "/api/v1/follows/{token}/unsubscribe".into(),
         json!({
-            "get": op("A page (HTML) asking to confirm unfollowing; a GET never unfollows",
-                vec![token.clone()], None, ("200", "text/html")),
-            "post": op("Unfollow: the one-click unsubscribe of RFC 8058 (the mail's List-Unsubscribe) and the page's form; HTML to a browser, JSON otherwise",
-                vec![token], None, ("200", "Unsubscribed")),
+            "get": also_html(sc, page, "404", "No such follow (a page when the follow is gone)"),
+            "post": also_html(sc, one_click, "404", "No such follow (a page to a browser)"),
         }),
     );
     p.insert(
         "/feeds/follow/{file}".into(),
-        json!({"get": op("A follow's private Atom 1.0 feed (latest 50 events)",
-            vec![file("The follow's token")], None, ("200", "application/atom+xml"))}),
+        json!({"get": feed(
+            Op::new("A follow's private Atom 1.0 feed (latest 50 events)", TAG),
+            "The follow's token",
+        )}),
     );
     p.insert(
         "/feeds/commune/{file}".into(),
-        json!({"get": op("A commune's public Atom 1.0 feed (latest 50 events)",
-            vec![file("The commune code")], None, ("200", "application/atom+xml"))}),
+        json!({"get": feed(
+            Op::new("A commune's public Atom 1.0 feed (latest 50 events)", TAG),
+            "The commune code",
+        )}),
     );
     p.insert(
         "/feeds/plan/{file}".into(),
-        json!({"get": op("A plan's public Atom 1.0 feed (latest 50 events)",
-            vec![file("The plan id")], None, ("200", "application/atom+xml"))}),
+        json!({"get": feed(
+            Op::new("A plan's public Atom 1.0 feed (latest 50 events)", TAG),
+            "The plan id",
+        )}),
     );
     p
 }

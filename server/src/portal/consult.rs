@@ -21,24 +21,28 @@
 use std::collections::BTreeSet;
 
 use axum::body::Bytes;
-use axum::extract::rejection::{PathRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Json;
 use quyhoach_data::lookup::Store;
+use quyhoach_data::plans::{Decision, PlanStatus};
 use quyhoach_data::schema::Kind;
-use serde::Deserialize;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
 use super::accounts::{Official, Role};
 use super::alerts;
-use super::inbox::{clean_text, op, parse_json, path_of, query_of};
+use super::inbox::{clean_text, csrf_header, id_param, parse_json, path_of};
 use super::sql::{now, vals, Row, SqlError, SqlResult, StateDb, Tx};
 use super::twoway::{esc, state_db, ApiError, ApiResult};
 use super::PortalState;
 use super::Routes;
+use crate::apidoc::{Op, Schemas};
+use crate::params::{self, NoParams};
 
 /// Longest title, in characters.
 pub const MAX_TITLE_CHARS: usize = 200;
@@ -59,15 +63,44 @@ pub const DEMO_PLAN: &str = "qhpk-2000-dc";
 
 const POSITIONS: &[&str] = &["support", "object", "other"];
 
+/// Where a consultation's window stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+#[schemars(inline)]
+pub enum WindowStatus {
+    /// Taking comments.
+    Open,
+    /// Opens later.
+    Upcoming,
+    /// Closed.
+    Closed,
+}
+
+impl WindowStatus {
+    /// The window `opens_at..closes_at` at `now`.
+    pub fn at(opens_at: i64, closes_at: i64, now: i64) -> WindowStatus {
+        if now < opens_at {
+            WindowStatus::Upcoming
+        } else if now < closes_at {
+            WindowStatus::Open
+        } else {
+            WindowStatus::Closed
+        }
+    }
+
+    /// `open`, `upcoming` or `closed`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WindowStatus::Open => "open",
+            WindowStatus::Upcoming => "upcoming",
+            WindowStatus::Closed => "closed",
+        }
+    }
+}
+
 /// `open`, `upcoming` or `closed` at `now`.
 pub fn status_at(opens_at: i64, closes_at: i64, now: i64) -> &'static str {
-    if now < opens_at {
-        "upcoming"
-    } else if now < closes_at {
-        "open"
-    } else {
-        "closed"
-    }
+    WindowStatus::at(opens_at, closes_at, now).as_str()
 }
 
 /// A local day `YYYY-MM-DD` (Vietnam): the Unix second its 00:00 is, plus `days` days.
@@ -254,29 +287,67 @@ impl Consultation {
         })
     }
 
-    fn json(&self, index: &dyn Store, at: i64) -> Value {
+    fn json(&self, index: &dyn Store, at: i64) -> ConsultationOut {
         let plan = index.catalog().plans.get(&self.plan_id);
-        json!({
-            "id": self.id,
-            "plan_id": self.plan_id,
-            "plan_name": plan.map(|p| p.name.as_str()),
-            "plan_status": plan.map(|p| p.status),
-            "decision": plan.map(|p| json!({"number": p.decision.number, "date": p.decision.date,
-                "authority": p.decision.authority})),
-            "document_url": plan.and_then(|p| p.document_url.as_deref()),
-            "title": self.title,
-            "description": self.description,
-            "communes": self.communes,
-            "opens_at": self.opens_at,
-            "closes_at": self.closes_at,
-            "first_day": day_of(self.opens_at),
-            "last_day": last_day_of(self.closes_at),
-            "status": status_at(self.opens_at, self.closes_at, at),
-            "comment_count": self.comment_count,
-            "published_count": self.published_count,
-            "created_at": self.created_at,
-        })
+        ConsultationOut {
+            id: self.id,
+            plan_id: self.plan_id.clone(),
+            plan_name: plan.map(|p| p.name.clone()),
+            plan_status: plan.map(|p| p.status),
+            decision: plan.map(|p| p.decision.clone()),
+            document_url: plan.and_then(|p| p.document_url.clone()),
+            title: self.title.clone(),
+            description: self.description.clone(),
+            communes: self.communes.clone(),
+            opens_at: self.opens_at,
+            closes_at: self.closes_at,
+            first_day: day_of(self.opens_at),
+            last_day: last_day_of(self.closes_at),
+            status: WindowStatus::at(self.opens_at, self.closes_at, at),
+            comment_count: self.comment_count,
+            published_count: self.published_count,
+            created_at: self.created_at,
+        }
     }
+}
+
+/// A consultation on a plan, as the public and officials see it.
+#[derive(Serialize, JsonSchema)]
+pub struct ConsultationOut {
+    /// The consultation's id.
+    pub id: i64,
+    /// The plan put to consultation.
+    pub plan_id: String,
+    /// The plan's name (null when the catalog no longer has it).
+    pub plan_name: Option<String>,
+    /// The plan's legal status.
+    pub plan_status: Option<PlanStatus>,
+    /// The decision approving (or to approve) the plan.
+    pub decision: Option<Decision>,
+    /// Where the plan's documents are.
+    pub document_url: Option<String>,
+    /// Title.
+    pub title: String,
+    /// What is asked, how to comment.
+    pub description: String,
+    /// The communes it is held in (codes); empty for the plan's whole area.
+    pub communes: Vec<String>,
+    /// When it opens (Unix seconds, inclusive).
+    pub opens_at: i64,
+    /// When it closes (Unix seconds, exclusive).
+    pub closes_at: i64,
+    /// Its first day, `YYYY-MM-DD` in Vietnam.
+    pub first_day: String,
+    /// Its last day, `YYYY-MM-DD` in Vietnam (until 24:00).
+    pub last_day: String,
+    /// Where the window stands now.
+    pub status: WindowStatus,
+    /// Comments taken (not hidden or merged).
+    pub comment_count: i64,
+    /// Comments published.
+    pub published_count: i64,
+    /// When it was created (Unix seconds).
+    pub created_at: i64,
 }
 
 fn load(tx: &mut dyn Tx, id: i64) -> SqlResult<Option<Consultation>> {
@@ -404,18 +475,21 @@ fn announce_due(tx: &mut dyn Tx, index: &dyn Store) -> SqlResult<usize> {
     Ok(n)
 }
 
-#[derive(Deserialize)]
+/// The query of `GET /api/v1/consultations`.
+#[derive(Deserialize, JsonSchema)]
 struct ListQuery {
+    /// Plan id
+    #[schemars(length(max = 64))]
     plan: Option<String>,
-    status: Option<String>,
+    /// Only the consultations whose window stands so now
+    status: Option<WindowStatus>,
 }
 
 /// `GET /api/v1/consultations`
 async fn list(
     State(st): State<PortalState>,
-    q: Result<Query<ListQuery>, QueryRejection>,
+    params::Query(q): params::Query<ListQuery>,
 ) -> ApiResult<Response> {
-    let q = query_of(q)?;
     let db = state_db(&st)?;
     let plan = q.plan.filter(|p| !p.is_empty());
     if plan.as_ref().is_some_and(|p| p.len() > 64) {
@@ -423,17 +497,10 @@ async fn list(
             "plan is a plan id (at most 64 characters)".into(),
         ));
     }
-    let status = q.status.filter(|s| !s.is_empty());
-    if let Some(s) = &status {
-        if !["open", "upcoming", "closed"].contains(&s.as_str()) {
-            return Err(ApiError::Bad(
-                "status must be open, upcoming or closed".into(),
-            ));
-        }
-    }
+    let status = q.status;
     let index = st.index.clone();
     let out = db
-        .tx(move |tx: &mut dyn Tx| -> ApiResult<Value> {
+        .tx(move |tx: &mut dyn Tx| -> ApiResult<Vec<ConsultationOut>> {
             announce_due(tx, &*index)?;
             let t = now();
             let mut cond = vec!["1 = 1".to_string()];
@@ -442,20 +509,20 @@ async fn list(
                 cond.push("c.plan_id = ?".into());
                 params.push(p.into());
             }
-            match status.as_deref() {
-                Some("open") => {
+            match status {
+                Some(WindowStatus::Open) => {
                     cond.push("c.opens_at <= ? AND c.closes_at > ?".into());
                     params.extend([t.into(), t.into()]);
                 }
-                Some("upcoming") => {
+                Some(WindowStatus::Upcoming) => {
                     cond.push("c.opens_at > ?".into());
                     params.push(t.into());
                 }
-                Some("closed") => {
+                Some(WindowStatus::Closed) => {
                     cond.push("c.closes_at <= ?".into());
                     params.push(t.into());
                 }
-                _ => {}
+                None => {}
             }
             params.push(MAX_LISTED.into());
             let rows = tx.query(
@@ -470,7 +537,7 @@ async fn list(
             for r in rows {
                 out.push(Consultation::of(&r)?.json(&*index, t));
             }
-            Ok(Value::Array(out))
+            Ok(out)
         })
         .await?;
     Ok(Json(out).into_response())
@@ -480,12 +547,13 @@ async fn list(
 async fn one(
     State(st): State<PortalState>,
     id: Result<Path<i64>, PathRejection>,
+    params::Query(NoParams {}): params::Query<NoParams>,
 ) -> ApiResult<Response> {
     let id = path_of(id)?;
     let db = state_db(&st)?;
     let index = st.index.clone();
     let out = db
-        .tx(move |tx: &mut dyn Tx| -> ApiResult<Value> {
+        .tx(move |tx: &mut dyn Tx| -> ApiResult<ConsultationOut> {
             announce_due(tx, &*index)?;
             let c =
                 load(tx, id)?.ok_or_else(|| ApiError::NotFound(format!("no consultation {id}")))?;
@@ -495,30 +563,84 @@ async fn one(
     Ok(Json(out).into_response())
 }
 
-#[derive(Deserialize)]
+/// Deepest offset of a page of published comments.
+pub const MAX_COMMENTS_OFFSET: i64 = 100_000;
+
+/// The query of `GET /api/v1/consultations/{id}/comments`.
+#[derive(Deserialize, JsonSchema)]
 struct CommentsQuery {
+    /// Page size (default 100)
+    #[schemars(range(min = 1, max = MAX_COMMENTS_PAGE))]
     limit: Option<i64>,
+    /// Items skipped
+    #[schemars(range(min = 0, max = MAX_COMMENTS_OFFSET))]
     offset: Option<i64>,
+}
+
+/// A page of a consultation's published comments.
+#[derive(Serialize, JsonSchema)]
+pub struct CommentsPage {
+    /// The comments, last published first.
+    pub items: Vec<PublishedComment>,
+    /// Published comments, all pages.
+    pub total: i64,
+}
+
+/// A published comment (no contact details).
+#[derive(Serialize, JsonSchema)]
+pub struct PublishedComment {
+    /// The submission's id.
+    pub id: i64,
+    /// `support`, `object` or `other`.
+    pub position: Option<String>,
+    /// The comment.
+    pub body: String,
+    /// What it is about.
+    pub subject: CommentSubject,
+    /// The subject's label (as in `subject`).
+    pub subject_label: String,
+    /// The zone it is about (as in `subject`).
+    pub zone_id: Option<String>,
+    /// The official response.
+    pub response: Option<String>,
+    /// Who responded (the official's display name).
+    pub responded_by: Option<String>,
+    /// When (Unix seconds).
+    pub responded_at: Option<i64>,
+    /// When it was published (Unix seconds).
+    pub published_at: Option<i64>,
+}
+
+/// What a published comment is about.
+#[derive(Serialize, JsonSchema)]
+pub struct CommentSubject {
+    /// `parcel`, `site`, `plan` or `zone`.
+    #[schemars(extend("enum" = ["parcel", "site", "plan", "zone"]))]
+    pub kind: String,
+    /// How the subject is named to people.
+    pub label: String,
+    /// The parcel's number `commune/sheet/parcel`.
+    pub parcel: Option<String>,
+    /// The commune's code.
+    pub commune: Option<String>,
+    /// The plan's id.
+    pub plan_id: Option<String>,
+    /// The zone's id.
+    pub zone_id: Option<String>,
 }
 
 /// `GET /api/v1/consultations/{id}/comments`: published comments only, no contact.
 async fn comments(
     State(st): State<PortalState>,
     id: Result<Path<i64>, PathRejection>,
-    q: Result<Query<CommentsQuery>, QueryRejection>,
+    params::Query(q): params::Query<CommentsQuery>,
 ) -> ApiResult<Response> {
     let id = path_of(id)?;
-    let q = query_of(q)?;
     let limit = q.limit.unwrap_or(100);
     let offset = q.offset.unwrap_or(0);
-    if !(1..=MAX_COMMENTS_PAGE).contains(&limit) || !(0..=100_000).contains(&offset) {
-        return Err(ApiError::Bad(format!(
-            "limit must be 1 to {MAX_COMMENTS_PAGE} and offset 0 to 100000"
-        )));
-    }
     let db = state_db(&st)?;
     let out = db
-        .tx(move |tx: &mut dyn Tx| -> ApiResult<Value> {
+        .tx(move |tx: &mut dyn Tx| -> ApiResult<CommentsPage> {
             if load(tx, id)?.is_none() {
                 return Err(ApiError::NotFound(format!("no consultation {id}")));
             }
@@ -537,47 +659,100 @@ async fn comments(
             )?;
             let mut items = Vec::new();
             for r in rows {
-                items.push(json!({
-                    "id": r.i64(0)?,
-                    "position": r.opt_text(1)?,
-                    "body": r.text(2)?,
-                    "subject": {"kind": r.text(3)?, "label": r.text(4)?, "parcel": r.opt_text(5)?,
-                        "commune": r.opt_text(6)?, "plan_id": r.opt_text(7)?, "zone_id": r.opt_text(8)?},
-                    "subject_label": r.text(4)?,
-                    "zone_id": r.opt_text(8)?,
-                    "response": r.opt_text(9)?,
-                    "responded_by": r.opt_text(10)?,
-                    "responded_at": r.opt_i64(11)?,
-                    "published_at": r.opt_i64(12)?,
-                }));
+                items.push(PublishedComment {
+                    id: r.i64(0)?,
+                    position: r.opt_text(1)?,
+                    body: r.text(2)?,
+                    subject: CommentSubject {
+                        kind: r.text(3)?,
+                        label: r.text(4)?,
+                        parcel: r.opt_text(5)?,
+                        commune: r.opt_text(6)?,
+                        plan_id: r.opt_text(7)?,
+                        zone_id: r.opt_text(8)?,
+                    },
+                    subject_label: r.text(4)?,
+                    zone_id: r.opt_text(8)?,
+                    response: r.opt_text(9)?,
+                    responded_by: r.opt_text(10)?,
+                    responded_at: r.opt_i64(11)?,
+                    published_at: r.opt_i64(12)?,
+                });
             }
-            Ok(json!({"items": items, "total": total}))
+            Ok(CommentsPage { items, total })
         })
         .await?;
     Ok(Json(out).into_response())
 }
 
+/// When a window opens or closes, as a body gives it (read by [`moment`]): Unix seconds,
+/// or a day in Vietnam `YYYY-MM-DD` (opening at 00:00, closing at 24:00), or `"now"`
+/// (opening only).
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct CreateBody {
-    plan_id: String,
-    title: String,
-    #[serde(default)]
-    description: String,
-    #[serde(default)]
-    communes: Vec<String>,
-    opens_at: Value,
-    closes_at: Value,
+#[serde(transparent)]
+struct Moment(Value);
+
+impl JsonSchema for Moment {
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Moment".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "oneOf": [
+                {"type": "integer", "minimum": 0, "maximum": 253_402_300_799_i64,
+                    "description": "Unix seconds"},
+                {"type": "string", "pattern": "^(\\d{4}-\\d{2}-\\d{2}|now)$",
+                    "description": "A day in Vietnam (opens at 00:00, closes at 24:00); \"now\" for opens_at"},
+            ],
+        })
+    }
 }
 
-#[derive(Deserialize)]
+/// A new consultation.
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct UpdateBody {
+struct ConsultationCreate {
+    /// The plan put to consultation (its id in the catalog).
+    plan_id: String,
+    /// The title shown to the public (one line).
+    #[schemars(length(min = 1, max = MAX_TITLE_CHARS))]
+    title: String,
+    /// What is asked, how to comment.
+    #[serde(default)]
+    #[schemars(length(max = MAX_DESCRIPTION_CHARS))]
+    description: String,
+    /// Commune codes (1 to 32 letters, digits, '-' or '_'); empty for the plan's whole area.
+    #[serde(default)]
+    #[schemars(length(max = MAX_COMMUNES))]
+    communes: Vec<String>,
+    /// When it opens: Unix seconds, a day `YYYY-MM-DD` (from 00:00 in Vietnam) or "now".
+    opens_at: Moment,
+    /// When it closes: Unix seconds or a day `YYYY-MM-DD` (until 24:00 in Vietnam).
+    closes_at: Moment,
+}
+
+/// Changes to a consultation: the members given replace the current ones.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct ConsultationUpdate {
+    /// The title shown to the public (one line).
+    #[schemars(length(min = 1, max = MAX_TITLE_CHARS))]
     title: Option<String>,
+    /// What is asked, how to comment.
+    #[schemars(length(max = MAX_DESCRIPTION_CHARS))]
     description: Option<String>,
+    /// Commune codes (1 to 32 letters, digits, '-' or '_'); empty for the plan's whole area.
+    #[schemars(length(max = MAX_COMMUNES))]
     communes: Option<Vec<String>>,
-    opens_at: Option<Value>,
-    closes_at: Option<Value>,
+    /// When it opens: Unix seconds, a day `YYYY-MM-DD` (from 00:00 in Vietnam) or "now".
+    opens_at: Option<Moment>,
+    /// When it closes: Unix seconds or a day `YYYY-MM-DD` (until 24:00 in Vietnam).
+    closes_at: Option<Moment>,
 }
 
 fn insert_audit(
@@ -629,9 +804,14 @@ fn insert(
 }
 
 /// `POST /api/v1/official/consultations`
-async fn create(State(st): State<PortalState>, who: Official, body: Bytes) -> ApiResult<Response> {
+async fn create(
+    State(st): State<PortalState>,
+    who: Official,
+    params::Query(NoParams {}): params::Query<NoParams>,
+    body: Bytes,
+) -> ApiResult<Response> {
     who.require(Role::PlanningOffice)?;
-    let b: CreateBody = parse_json(
+    let b: ConsultationCreate = parse_json(
         &body,
         r#"{"plan_id": "qhpk-2000-dc", "title": "…", "description": "…", "communes": ["31153"], "opens_at": "2026-01-05", "closes_at": "2026-02-04"}"#,
     )?;
@@ -651,13 +831,13 @@ async fn create(State(st): State<PortalState>, who: Official, body: Bytes) -> Ap
         false,
     )?;
     let communes = clean_communes(&b.communes)?;
-    let opens_at = moment(&b.opens_at, "opens_at", false)?;
-    let closes_at = moment(&b.closes_at, "closes_at", true)?;
+    let opens_at = moment(&b.opens_at.0, "opens_at", false)?;
+    let closes_at = moment(&b.closes_at.0, "closes_at", true)?;
     check_window(opens_at, closes_at)?;
     let db = state_db(&st)?;
     let index = st.index.clone();
     let out = db
-        .tx(move |tx: &mut dyn Tx| -> ApiResult<Value> {
+        .tx(move |tx: &mut dyn Tx| -> ApiResult<ConsultationOut> {
             let id = insert(
                 tx,
                 &plan_id,
@@ -696,11 +876,12 @@ async fn update(
     State(st): State<PortalState>,
     who: Official,
     id: Result<Path<i64>, PathRejection>,
+    params::Query(NoParams {}): params::Query<NoParams>,
     body: Bytes,
 ) -> ApiResult<Response> {
     let id = path_of(id)?;
     who.require(Role::PlanningOffice)?;
-    let b: UpdateBody = parse_json(&body, r#"{"closes_at": "2026-03-01"}"#)?;
+    let b: ConsultationUpdate = parse_json(&body, r#"{"closes_at": "2026-03-01"}"#)?;
     let title = b
         .title
         .map(|t| clean_text(&t, "title", 1, MAX_TITLE_CHARS, true))
@@ -712,16 +893,16 @@ async fn update(
     let communes = b.communes.map(|c| clean_communes(&c)).transpose()?;
     let opens = b
         .opens_at
-        .map(|v| moment(&v, "opens_at", false))
+        .map(|v| moment(&v.0, "opens_at", false))
         .transpose()?;
     let closes = b
         .closes_at
-        .map(|v| moment(&v, "closes_at", true))
+        .map(|v| moment(&v.0, "closes_at", true))
         .transpose()?;
     let db = state_db(&st)?;
     let index = st.index.clone();
     let out = db
-        .tx(move |tx: &mut dyn Tx| -> ApiResult<Value> {
+        .tx(move |tx: &mut dyn Tx| -> ApiResult<ConsultationOut> {
             let c =
                 load(tx, id)?.ok_or_else(|| ApiError::NotFound(format!("no consultation {id}")))?;
             let opens_at = opens.unwrap_or(c.opens_at);
@@ -1268,6 +1449,7 @@ async fn summary_csv_route(
     State(st): State<PortalState>,
     who: Official,
     id: Result<Path<i64>, PathRejection>,
+    params::Query(NoParams {}): params::Query<NoParams>,
 ) -> ApiResult<Response> {
     let id = path_of(id)?;
     summary(st, who, id, true).await
@@ -1278,6 +1460,7 @@ async fn summary_html_route(
     State(st): State<PortalState>,
     who: Official,
     id: Result<Path<i64>, PathRejection>,
+    params::Query(NoParams {}): params::Query<NoParams>,
 ) -> ApiResult<Response> {
     let id = path_of(id)?;
     summary(st, who, id, false).await
@@ -1313,68 +1496,89 @@ pub fn routes() -> Routes {
 }
 
 /// The OpenAPI paths of [`routes`].
-pub fn openapi_paths() -> Map<String, Value> {
-    let id = json!({"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1}});
-    let csrf = json!({"name": "X-CSRF-Token", "in": "header", "required": true,
-        "description": "The session's CSRF token (from the login answer)", "schema": {"type": "string"}});
-    let q = |name: &str, d: &str, schema: Value| json!({"name": name, "in": "query", "required": false, "description": d, "schema": schema});
-    let when = json!({"oneOf": [{"type": "integer", "description": "Unix seconds"},
-        {"type": "string", "pattern": "^(\\d{4}-\\d{2}-\\d{2}|now)$",
-         "description": "A day in Vietnam (opens at 00:00, closes at 24:00); \"now\" for opens_at"}]});
-    let fields = json!({
-        "plan_id": {"type": "string"},
-        "title": {"type": "string", "minLength": 1, "maxLength": MAX_TITLE_CHARS},
-        "description": {"type": "string", "maxLength": MAX_DESCRIPTION_CHARS},
-        "communes": {"type": "array", "maxItems": MAX_COMMUNES, "items": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,32}$"},
-            "description": "Commune codes; empty for the plan's whole area"},
-        "opens_at": when,
-        "closes_at": when,
-    });
+pub fn openapi_paths(sc: &mut Schemas) -> Map<String, Value> {
     let tag = "Consultations";
+    let cid = "The consultation's id";
     let mut p = Map::new();
-    p.insert("/api/v1/consultations".into(), json!({"get": op(tag,
-        "Consultations on plans (newest first, at most 500): window, status, counts of comments and of published ones",
-        vec![q("plan", "Plan id", json!({"type": "string", "maxLength": 64})),
-             q("status", "open | upcoming | closed", json!({"type": "string", "enum": ["open", "upcoming", "closed"]}))],
-        None, ("200", "[{id, plan_id, plan_name, plan_status, decision, document_url, title, description, communes, opens_at, closes_at, first_day, last_day, status, comment_count, published_count, created_at}]"))}));
+    p.insert(
+        "/api/v1/consultations".into(),
+        json!({"get": Op::new(
+            "Consultations on plans (newest first, at most 500): window, status, counts of comments and of published ones",
+            tag,
+        )
+        .query::<ListQuery>()
+        .json::<Vec<ConsultationOut>>(sc, "200", "The consultations")
+        .problems(&["400", "500", "503"])
+        .done()}),
+    );
     p.insert(
         "/api/v1/consultations/{id}".into(),
-        json!({"get": op(tag,
-        "One consultation", vec![id.clone()], None, ("200", "The consultation (as in the list)"))}),
+        json!({"get": id_param(Op::new("One consultation", tag), cid)
+            .query::<NoParams>()
+            .json::<ConsultationOut>(sc, "200", "The consultation")
+            .problems(&["400", "404", "500", "503"])
+            .done()}),
     );
-    p.insert("/api/v1/consultations/{id}/comments".into(), json!({"get": op(tag,
-        "Published comments of a consultation (no contact details)",
-        vec![id.clone(),
-             q("limit", "Page size", json!({"type": "integer", "minimum": 1, "maximum": MAX_COMMENTS_PAGE, "default": 100})),
-             q("offset", "Items skipped", json!({"type": "integer", "minimum": 0, "default": 0}))],
-        None, ("200", "{items: [{id, position, body, subject: {kind, label, parcel, commune, plan_id, zone_id}, subject_label, zone_id, response, responded_by, responded_at, published_at}], total}"))}));
-    let mut create_schema = json!({"type": "object", "additionalProperties": false,
-        "required": ["plan_id", "title", "opens_at", "closes_at"]});
-    create_schema["properties"] = fields.clone();
-    let mut update_schema = json!({"type": "object", "additionalProperties": false});
-    let mut upd = fields;
-    if let Some(m) = upd.as_object_mut() {
-        m.remove("plan_id");
-    }
-    update_schema["properties"] = upd;
-    p.insert("/api/v1/official/consultations".into(), json!({"post": op(tag,
-        "Open a consultation on a plan (planning office or admin); announced to followers when it opens at once",
-        vec![csrf.clone()], Some(create_schema), ("201", "The consultation"))}));
+    p.insert(
+        "/api/v1/consultations/{id}/comments".into(),
+        json!({"get": id_param(
+            Op::new("Published comments of a consultation (no contact details)", tag),
+            cid,
+        )
+        .query::<CommentsQuery>()
+        .json::<CommentsPage>(sc, "200", "A page of published comments")
+        .problems(&["400", "404", "500", "503"])
+        .done()}),
+    );
+    p.insert(
+        "/api/v1/official/consultations".into(),
+        json!({"post": csrf_header(Op::new(
+            "Open a consultation on a plan (planning office or admin); announced to followers when it opens at once",
+            tag,
+        ))
+        .query::<NoParams>()
+        .body::<ConsultationCreate>(sc, "The consultation", true)
+        .json::<ConsultationOut>(sc, "201", "The consultation")
+        .problems(&["400", "401", "403", "413", "422", "500", "503"])
+        .done()}),
+    );
     p.insert(
         "/api/v1/official/consultations/{id}".into(),
-        json!({"post": op(tag,
-        "Change a consultation's title, description, communes or dates (planning office or admin)",
-        vec![id.clone(), csrf], Some(update_schema), ("200", "The consultation"))}),
+        json!({"post": csrf_header(id_param(
+            Op::new(
+                "Change a consultation's title, description, communes or dates (planning office or admin)",
+                tag,
+            ),
+            cid,
+        ))
+        .query::<NoParams>()
+        .body::<ConsultationUpdate>(sc, "The members to change", true)
+        .json::<ConsultationOut>(sc, "200", "The consultation")
+        .problems(&["400", "401", "403", "404", "413", "422", "500", "503"])
+        .done()}),
     );
-    p.insert("/api/v1/official/consultations/{id}/summary.csv".into(), json!({"get": op(tag,
-        "The consultation summary as CSV (UTF-8 with BOM): every comment grouped by zone and position with counts and the response; no contact details",
-        vec![id.clone()], None, ("200", "text/csv"))}));
-    p.insert(
-        "/api/v1/official/consultations/{id}/summary.html".into(),
-        json!({"get": op(tag,
-        "The consultation summary as a printable A4 page; no contact details",
-        vec![id], None, ("200", "text/html"))}),
-    );
+    let text = json!({"type": "string"});
+    for (ext, media, summary) in [
+        (
+            "csv",
+            "text/csv",
+            "The consultation summary as CSV (UTF-8 with BOM): every comment grouped by zone and position with counts and the response; no contact details",
+        ),
+        (
+            "html",
+            "text/html",
+            "The consultation summary as a printable A4 page; no contact details",
+        ),
+    ] {
+        p.insert(
+            format!("/api/v1/official/consultations/{{id}}/summary.{ext}"),
+            json!({"get": id_param(Op::new(summary, tag), cid)
+                .query::<NoParams>()
+                .media("200", "The summary", media, text.clone())
+                .problems(&["400", "401", "403", "404", "500", "503"])
+                .done()}),
+        );
+    }
     p
 }
 

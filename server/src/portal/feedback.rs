@@ -38,6 +38,8 @@ use axum::Extension;
 use hmac::{Hmac, Mac};
 use quyhoach_data::lookup::Store;
 use quyhoach_data::planning::{Report, Site};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 use sha2::Sha256;
 
@@ -46,7 +48,8 @@ use super::sql::{self, fold, like_escape, now, vals, SqlError, StateDb, Tx};
 use super::twoway::{self, ApiError, ApiResult};
 use super::PortalState;
 use super::Routes;
-use crate::params::Params;
+use crate::apidoc::{Op, Schemas};
+use crate::params::{NoParams, Params};
 
 /// A submission sent sooner than this after its form was issued is refused (a person
 /// reads the report and types; a bot posts at once).
@@ -319,15 +322,31 @@ pub fn check_form_token(key: &[u8; 32], token: &str, t: i64) -> ApiResult<()> {
     Ok(())
 }
 
+/// A form token for one submission (`GET /api/v1/feedback/form`).
+#[derive(Serialize, JsonSchema)]
+pub struct FeedbackForm {
+    /// The signed, time-stamped token (`v1.<issued>.<nonce>.<hmac>`): send it as the
+    /// submission's `form_token`.
+    pub token: String,
+    /// Seconds to wait at least before sending it (a person reads before sending).
+    pub min_seconds: i64,
+    /// Seconds it stays valid (then reload the form).
+    pub max_age_seconds: i64,
+}
+
 /// `GET /api/v1/feedback/form`
 async fn form(State(st): State<PortalState>, q: Params) -> ApiResult<Response> {
-    q.allow(&[]).map_err(bad_param)?;
+    q.parse::<NoParams>().map_err(bad_param)?;
     let db = twoway::state_db(&st)?;
     let key = form_key(&db).await?;
     let token = make_form_token(&key, now())?;
     Ok(no_store(
         StatusCode::OK,
-        json!({"token": token, "min_seconds": FORM_MIN_SECONDS, "max_age_seconds": FORM_MAX_AGE_SECONDS}),
+        &FeedbackForm {
+            token,
+            min_seconds: FORM_MIN_SECONDS,
+            max_age_seconds: FORM_MAX_AGE_SECONDS,
+        },
     ))
 }
 
@@ -413,7 +432,7 @@ fn bad_param(e: crate::error::AppError) -> ApiError {
     ApiError::Bad(e.to_string())
 }
 
-fn no_store(status: StatusCode, v: Value) -> Response {
+fn no_store<T: Serialize>(status: StatusCode, v: &T) -> Response {
     let mut r = (status, axum::Json(v)).into_response();
     r.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -422,48 +441,88 @@ fn no_store(status: StatusCode, v: Value) -> Response {
 
 // ---------------------------------------------------------------- the request
 
-#[derive(serde::Deserialize)]
+/// The values of an optional member's `enum`: `values` and null (an absent member reads as
+/// null, and OpenAPI 3.0 wants a nullable enum to list it).
+fn or_null(values: &[&'static str]) -> Vec<Option<&'static str>> {
+    values.iter().copied().map(Some).chain([None]).collect()
+}
+
+/// A question, a data-error report or a comment on a draft plan (`POST /api/v1/feedback`:
+/// the JSON body, or the `data` part of a multipart body with an attachment).
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct NewSubmission {
+pub struct NewSubmission {
+    /// `question`, `error` (a data error) or `comment` (on a draft plan in consultation).
+    #[schemars(extend("enum" = KINDS))]
     kind: String,
+    /// A comment's position (required there, refused elsewhere): `support`, `object` or
+    /// `other`.
     #[serde(default)]
+    #[schemars(extend("enum" = or_null(POSITIONS)))]
     position: Option<String>,
+    /// The question, report or comment (cleaned of control characters; not empty).
+    #[schemars(length(min = 1, max = MAX_BODY_CHARS))]
     body: String,
-    subject: SubjectIn,
+    /// What it is about.
+    subject: SubmissionSubjectIn,
+    /// The ETag of the report the person saw.
     #[serde(default)]
+    #[schemars(length(max = MAX_DATA_VERSION_CHARS))]
     data_version: Option<String>,
+    /// How to reach the person (all optional; deleted after the retention period, never
+    /// public).
     #[serde(default)]
-    contact: Option<ContactIn>,
+    contact: Option<SubmissionContactIn>,
+    /// The person's language: `vi` (the default) or `en`.
     #[serde(default)]
+    #[schemars(extend("enum" = ["vi", "en", null]))]
     lang: Option<String>,
+    /// The token of `GET /api/v1/feedback/form` (required: a submission without one is
+    /// refused with 422).
     #[serde(default)]
     form_token: Option<String>,
+    /// Leave empty (a field people never see).
     #[serde(default)]
     website: Option<String>,
 }
 
-#[derive(serde::Deserialize)]
+/// The subject of a submission, as the person saw it: a parcel, a drawn site, a plan or
+/// a zone of a plan.
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct SubjectIn {
+pub struct SubmissionSubjectIn {
+    /// `parcel`, `site`, `plan` or `zone`.
+    #[schemars(extend("enum" = ["parcel", "site", "plan", "zone"]))]
     kind: String,
+    /// A parcel: `commune/sheet/parcel[/n]`, as the app's `?p=` links.
     #[serde(default)]
     parcel: Option<String>,
+    /// A site: a GeoJSON Polygon or MultiPolygon, WGS 84 (at most 2,000 vertices).
     #[serde(default)]
     geometry: Option<Value>,
+    /// The plan (a plan, a zone; required for comments).
     #[serde(default)]
     plan_id: Option<String>,
+    /// The zone (a zone).
     #[serde(default)]
     zone_id: Option<String>,
 }
 
-#[derive(serde::Deserialize)]
+/// Contact details given with a submission.
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct ContactIn {
+pub struct SubmissionContactIn {
+    /// A name.
     #[serde(default)]
+    #[schemars(length(max = MAX_NAME_CHARS))]
     name: Option<String>,
+    /// A phone number: digits, `+` and spaces (at least 6 digits).
     #[serde(default)]
+    #[schemars(length(max = MAX_PHONE_CHARS))]
     phone: Option<String>,
+    /// An email address.
     #[serde(default)]
+    #[schemars(length(max = MAX_EMAIL_CHARS))]
     email: Option<String>,
 }
 
@@ -648,7 +707,7 @@ fn data_bounds(ix: &dyn Store) -> Option<[f64; 4]> {
 }
 
 /// Resolves a subject in the store (on the blocking pool: reports take CPU time).
-fn resolve(ix: &dyn Store, s: &SubjectIn, comment: bool) -> ApiResult<Resolved> {
+fn resolve(ix: &dyn Store, s: &SubmissionSubjectIn, comment: bool) -> ApiResult<Resolved> {
     let clip = crate::params::clip;
     let plan_id = match s
         .plan_id
@@ -1032,14 +1091,11 @@ async fn submit(
     State(st): State<PortalState>,
     headers: HeaderMap,
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    q: Params,
     req: Request,
 ) -> ApiResult<Response> {
     let db = twoway::state_db(&st)?;
-    if req.uri().query().is_some_and(|q| !q.is_empty()) {
-        return Err(ApiError::Bad(
-            "POST /api/v1/feedback takes no query parameters".into(),
-        ));
-    }
+    q.parse::<NoParams>().map_err(bad_param)?;
     let client = twoway::client_key(&headers, peer.as_ref().map(|e| &e.0));
     // Before anything heavy: the rate limits.
     rate_check(&db, &client)?;
@@ -1167,16 +1223,37 @@ async fn submit(
     let (id, created_at) = out;
     Ok(no_store(
         StatusCode::CREATED,
-        json!({
-            "id": id,
-            "token": token,
-            "follow_url": format!("/#/q/{token}"),
-            "kind": n.kind,
-            "state": "new",
-            "subject_label": subject_label,
-            "created_at": created_at,
-        }),
+        &SubmissionReceipt {
+            id,
+            follow_url: format!("/#/q/{token}"),
+            token,
+            kind: n.kind,
+            state: "new",
+            subject_label,
+            created_at,
+        },
     ))
+}
+
+/// A submission received (`POST /api/v1/feedback`, 201): committed before it is sent.
+#[derive(Serialize, JsonSchema)]
+pub struct SubmissionReceipt {
+    /// Its number.
+    pub id: i64,
+    /// The private link's token (64 hex digits), shown once: the asker's only way back to
+    /// it (`GET /api/v1/feedback/{token}`).
+    pub token: String,
+    /// The app's page of the private link (`/#/q/<token>`).
+    pub follow_url: String,
+    /// `question`, `error` or `comment`.
+    #[schemars(extend("enum" = KINDS))]
+    pub kind: String,
+    /// `new`.
+    pub state: &'static str,
+    /// What it is about, as the report named it.
+    pub subject_label: String,
+    /// When it was received, Unix seconds.
+    pub created_at: i64,
 }
 
 /// The honeypot's answer: shaped like a real one, with a token that leads nowhere.
@@ -1186,9 +1263,15 @@ fn fake_accepted(kind: &str) -> Response {
     let _ = getrandom::fill(&mut r);
     no_store(
         StatusCode::CREATED,
-        json!({"id": 1000 + i64::from(u16::from_le_bytes(r)), "token": token,
-            "follow_url": format!("/#/q/{token}"), "kind": kind, "state": "new",
-            "subject_label": "", "created_at": now()}),
+        &SubmissionReceipt {
+            id: 1000 + i64::from(u16::from_le_bytes(r)),
+            follow_url: format!("/#/q/{token}"),
+            token,
+            kind: kind.to_string(),
+            state: "new",
+            subject_label: String::new(),
+            created_at: now(),
+        },
     )
 }
 
@@ -1198,15 +1281,69 @@ const VIEW_COLUMNS: &str = "s.id, s.kind, s.position, s.body, s.subject_kind, s.
      s.commune, s.plan_id, s.zone_id, s.subject_label, s.state, s.answer, s.answered_at, \
      o.display_name, s.created_at, s.hidden_reason, s.merged_into, s.published_at";
 
-fn subject_json(r: &sql::Row) -> sql::SqlResult<Value> {
-    Ok(json!({
-        "kind": r.text(4)?,
-        "parcel": r.opt_text(5)?,
-        "commune": r.opt_text(6)?,
-        "plan_id": r.opt_text(7)?,
-        "zone_id": r.opt_text(8)?,
-        "label": r.text(9)?,
-    }))
+/// What a submission is about, as resolved in the data when it was sent.
+#[derive(Serialize, JsonSchema)]
+pub struct SubmissionSubject {
+    /// `parcel`, `site`, `plan` or `zone`.
+    pub kind: String,
+    /// A parcel's `commune/sheet/parcel[/n]`.
+    pub parcel: Option<String>,
+    /// The commune's code, when known.
+    pub commune: Option<String>,
+    /// The plan, when it is about one.
+    pub plan_id: Option<String>,
+    /// The zone, when it is about one.
+    pub zone_id: Option<String>,
+    /// What it is about, in words.
+    pub label: String,
+}
+
+fn subject_of(r: &sql::Row) -> sql::SqlResult<SubmissionSubject> {
+    Ok(SubmissionSubject {
+        kind: r.text(4)?,
+        parcel: r.opt_text(5)?,
+        commune: r.opt_text(6)?,
+        plan_id: r.opt_text(7)?,
+        zone_id: r.opt_text(8)?,
+        label: r.text(9)?,
+    })
+}
+
+/// A submission as its asker sees it (`GET /api/v1/feedback/{token}`): no contact details,
+/// the answer once it is given (a duplicate merged into another question shows that one's).
+#[derive(Serialize, JsonSchema)]
+pub struct SubmissionView {
+    /// Its number.
+    pub id: i64,
+    /// `question`, `error` or `comment`.
+    #[schemars(extend("enum" = KINDS))]
+    pub kind: String,
+    /// A comment's position (`support`, `object`, `other`).
+    pub position: Option<String>,
+    /// The text as sent (cleaned).
+    pub body: String,
+    /// What it is about.
+    pub subject: SubmissionSubject,
+    /// `new`, `answered`, `published`, `hidden`, `merged` (into another question: its
+    /// answer is shown) or `fixed` (a data error put right).
+    #[schemars(extend("enum" = super::inbox::STATES))]
+    pub state: String,
+    /// The officials' answer (none while new or hidden).
+    pub answer: Option<String>,
+    /// When it was answered, Unix seconds.
+    pub answered_at: Option<i64>,
+    /// Who answered (the official's display name).
+    pub answered_by: Option<String>,
+    /// Whether it is in the public Q&A.
+    pub published: bool,
+    /// When it was published, Unix seconds.
+    pub published_at: Option<i64>,
+    /// Why it is not published, when hidden.
+    pub hidden_reason: Option<String>,
+    /// When it was received, Unix seconds.
+    pub created_at: i64,
+    /// Whether contact details are still stored (`DELETE …/contact` erases them).
+    pub contact_given: bool,
 }
 
 fn token_of(token: &str) -> ApiResult<Vec<u8>> {
@@ -1228,11 +1365,11 @@ async fn view(
     Path(token): Path<String>,
     q: Params,
 ) -> ApiResult<Response> {
-    q.allow(&[]).map_err(bad_param)?;
+    q.parse::<NoParams>().map_err(bad_param)?;
     let db = twoway::state_db(&st)?;
     let hash = token_of(&token)?;
     let v = db
-        .tx(move |tx: &mut dyn Tx| -> ApiResult<Value> {
+        .tx(move |tx: &mut dyn Tx| -> ApiResult<SubmissionView> {
             let sqlq = format!(
                 "SELECT {VIEW_COLUMNS}, \
                  (SELECT count(*) FROM submission_contact c WHERE c.submission_id = s.id) \
@@ -1264,25 +1401,29 @@ async fn view(
                 answered_by = None;
                 answered_at = None;
             }
-            Ok(json!({
-                "id": r.i64(0)?,
-                "kind": r.text(1)?,
-                "position": r.opt_text(2)?,
-                "body": r.text(3)?,
-                "subject": subject_json(&r)?,
-                "state": state,
-                "answer": answer,
-                "answered_at": answered_at,
-                "answered_by": answered_by,
-                "published": state == "published",
-                "published_at": r.opt_i64(17)?,
-                "hidden_reason": if state == "hidden" { r.opt_text(15)? } else { None },
-                "created_at": r.i64(14)?,
-                "contact_given": r.i64(18)? > 0,
-            }))
+            Ok(SubmissionView {
+                id: r.i64(0)?,
+                kind: r.text(1)?,
+                position: r.opt_text(2)?,
+                body: r.text(3)?,
+                subject: subject_of(&r)?,
+                published: state == "published",
+                hidden_reason: if state == "hidden" {
+                    r.opt_text(15)?
+                } else {
+                    None
+                },
+                state,
+                answer,
+                answered_at,
+                answered_by,
+                published_at: r.opt_i64(17)?,
+                created_at: r.i64(14)?,
+                contact_given: r.i64(18)? > 0,
+            })
         })
         .await?;
-    Ok(no_store(StatusCode::OK, v))
+    Ok(no_store(StatusCode::OK, &v))
 }
 
 /// `DELETE /api/v1/feedback/{token}/contact`
@@ -1291,7 +1432,7 @@ async fn delete_contact(
     Path(token): Path<String>,
     q: Params,
 ) -> ApiResult<Response> {
-    q.allow(&[]).map_err(bad_param)?;
+    q.parse::<NoParams>().map_err(bad_param)?;
     let db = twoway::state_db(&st)?;
     let hash = token_of(&token)?;
     db.tx(move |tx: &mut dyn Tx| -> ApiResult<()> {
@@ -1320,42 +1461,117 @@ async fn delete_contact(
 /// `Cache-Control` of the public Q&A: a minute (an answer published now shows within it).
 pub const QA_CACHE_CONTROL: &str = "public, max-age=60";
 
+/// Largest `offset` of the public Q&A.
+pub const MAX_QA_OFFSET: i64 = 1_000_000;
+/// Longest `commune`, `plan`, `parcel` or `zone` of the public Q&A, in bytes.
+pub const MAX_QA_ID_BYTES: usize = 100;
+
+/// The parameters of the public Q&A (`GET /api/v1/qa`): every filter given must match.
+#[derive(Deserialize, JsonSchema)]
+pub struct QaQuery {
+    /// Questions about this commune (its code)
+    #[schemars(length(max = MAX_QA_ID_BYTES))]
+    pub commune: Option<String>,
+    /// Questions about this plan (its id)
+    #[schemars(length(max = MAX_QA_ID_BYTES))]
+    pub plan: Option<String>,
+    /// Questions about this parcel: commune/sheet/parcel[/n]
+    #[schemars(length(max = MAX_QA_ID_BYTES))]
+    pub parcel: Option<String>,
+    /// Questions about this zone (its id)
+    #[schemars(length(max = MAX_QA_ID_BYTES))]
+    pub zone: Option<String>,
+    /// Search words in the questions and answers (accents optional)
+    #[schemars(length(max = MAX_QUERY_CHARS))]
+    pub q: Option<String>,
+    /// Questions per page (20 by default)
+    #[schemars(range(min = 1, max = MAX_QA_LIMIT))]
+    pub limit: Option<i64>,
+    /// Questions skipped, newest first (0 by default)
+    #[schemars(range(min = 0, max = MAX_QA_OFFSET))]
+    pub offset: Option<i64>,
+    /// The reader's language (the questions and answers are as written)
+    pub lang: Option<QaLang>,
+}
+
+/// A reader's language.
+#[derive(Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+#[schemars(inline)]
+pub enum QaLang {
+    /// Vietnamese.
+    Vi,
+    /// English.
+    En,
+}
+
+/// A page of the public Q&A (`GET /api/v1/qa`), newest published first.
+#[derive(Serialize, JsonSchema)]
+pub struct QaPage {
+    /// The questions and answers of this page.
+    pub items: Vec<QaItem>,
+    /// Published ones matching the filters, over all pages.
+    pub total: i64,
+    /// The page size asked for.
+    pub limit: i64,
+    /// The ones skipped.
+    pub offset: i64,
+}
+
+/// A published question (or report, or comment) and its answer: no contact details.
+#[derive(Serialize, JsonSchema)]
+pub struct QaItem {
+    /// Its number.
+    pub id: i64,
+    /// `question`, `error` or `comment`.
+    #[schemars(extend("enum" = KINDS))]
+    pub kind: String,
+    /// What it is about.
+    pub subject: SubmissionSubject,
+    /// The question as sent (cleaned).
+    pub question: String,
+    /// The officials' answer.
+    pub answer: Option<String>,
+    /// Who answered (the official's display name).
+    pub answered_by: Option<String>,
+    /// When it was answered, Unix seconds.
+    pub answered_at: Option<i64>,
+    /// When it was published, Unix seconds.
+    pub published_at: Option<i64>,
+}
+
 /// `GET /api/v1/qa`
 async fn qa(State(st): State<PortalState>, q: Params) -> ApiResult<Response> {
-    q.allow(&[
-        "commune", "plan", "parcel", "zone", "q", "limit", "offset", "lang",
-    ])
-    .map_err(bad_param)?;
+    let QaQuery {
+        commune,
+        plan,
+        parcel,
+        zone,
+        q: text,
+        limit,
+        offset,
+        lang: _,
+    } = q.parse::<QaQuery>().map_err(bad_param)?;
     let db = twoway::state_db(&st)?;
-    let limit = q
-        .int("limit", 1, MAX_QA_LIMIT)
-        .map_err(bad_param)?
-        .unwrap_or(20);
-    let offset = q
-        .int("offset", 0, 1_000_000)
-        .map_err(bad_param)?
-        .unwrap_or(0);
-    match q.str("lang").map_err(bad_param)? {
-        None | Some("vi") | Some("en") => {}
-        Some(_) => return Err(ApiError::Bad("lang must be vi or en".into())),
-    }
+    let limit = limit.unwrap_or(20);
+    let offset = offset.unwrap_or(0);
     let mut wh = String::from("s.state = 'published'");
     let mut params: Vec<sql::Value> = Vec::new();
-    for (p, col) in [
-        ("commune", "s.commune"),
-        ("plan", "s.plan_id"),
-        ("parcel", "s.parcel_id"),
-        ("zone", "s.zone_id"),
+    for (p, v, col) in [
+        ("commune", commune, "s.commune"),
+        ("plan", plan, "s.plan_id"),
+        ("parcel", parcel, "s.parcel_id"),
+        ("zone", zone, "s.zone_id"),
     ] {
-        if let Some(v) = q.str(p).map_err(bad_param)? {
-            if v.len() > 100 {
+        if let Some(v) = v {
+            if v.len() > MAX_QA_ID_BYTES {
                 return Err(ApiError::Bad(format!("{p} is too long")));
             }
             wh.push_str(&format!(" AND {col} = ?"));
             params.push(v.trim().into());
         }
     }
-    if let Some(text) = q.str("q").map_err(bad_param)? {
+    if let Some(text) = text.as_deref() {
         if text.chars().count() > MAX_QUERY_CHARS {
             return Err(ApiError::Bad(format!(
                 "q has more than {MAX_QUERY_CHARS} characters"
@@ -1372,7 +1588,7 @@ async fn qa(State(st): State<PortalState>, q: Params) -> ApiResult<Response> {
         }
     }
     let v = db
-        .tx(move |tx: &mut dyn Tx| -> ApiResult<Value> {
+        .tx(move |tx: &mut dyn Tx| -> ApiResult<QaPage> {
             let total = tx.query_i64(
                 &format!("SELECT count(*) FROM submission s WHERE {wh}"),
                 &params,
@@ -1390,18 +1606,23 @@ async fn qa(State(st): State<PortalState>, q: Params) -> ApiResult<Response> {
             )?;
             let mut items = Vec::with_capacity(rows.len());
             for r in &rows {
-                items.push(json!({
-                    "id": r.i64(0)?,
-                    "kind": r.text(1)?,
-                    "subject": subject_json(r)?,
-                    "question": r.text(3)?,
-                    "answer": r.opt_text(11)?,
-                    "answered_by": r.opt_text(13)?,
-                    "answered_at": r.opt_i64(12)?,
-                    "published_at": r.opt_i64(17)?,
-                }));
+                items.push(QaItem {
+                    id: r.i64(0)?,
+                    kind: r.text(1)?,
+                    subject: subject_of(r)?,
+                    question: r.text(3)?,
+                    answer: r.opt_text(11)?,
+                    answered_by: r.opt_text(13)?,
+                    answered_at: r.opt_i64(12)?,
+                    published_at: r.opt_i64(17)?,
+                });
             }
-            Ok(json!({"items": items, "total": total, "limit": limit, "offset": offset}))
+            Ok(QaPage {
+                items,
+                total,
+                limit,
+                offset,
+            })
         })
         .await?;
     let mut r = (StatusCode::OK, axum::Json(v)).into_response();
@@ -1433,89 +1654,79 @@ pub fn routes() -> Routes {
     ]
 }
 
-fn problem_ref() -> Value {
-    json!({"$ref": "#/components/responses/Problem"})
-}
-
-fn op(summary: &str, params: Vec<Value>, body: Option<Value>, ok: (&str, &str)) -> Value {
-    let mut responses = Map::new();
-    responses.insert(ok.0.into(), json!({"description": ok.1}));
-    for s in ["400", "404", "413", "415", "422", "429", "503"] {
-        responses.insert(s.into(), problem_ref());
-    }
-    let mut o = json!({
-        "summary": summary,
-        "tags": ["Questions and comments"],
-        "parameters": params,
-        "responses": responses,
-    });
-    if let Some(schema) = body {
-        o["requestBody"] = json!({"required": true, "content": {
-            "application/json": {"schema": schema},
-            "multipart/form-data": {"schema": {"type": "object", "required": ["data"], "properties": {
-                "data": {"type": "string", "description": "the same JSON"},
-                "attachment": {"type": "string", "format": "binary",
-                    "description": "one JPEG or PNG photo or a PDF, at most 5 MB"}}}}
-        }});
-    }
-    o
-}
-
 /// The OpenAPI paths of [`routes`].
-pub fn openapi_paths() -> Map<String, Value> {
-    let token = json!({"name": "token", "in": "path", "required": true,
-        "description": "The private link's token (64 hex digits)",
-        "schema": {"type": "string", "pattern": "^[0-9a-f]{64}$"}});
-    let s = |d: &str| json!({"type": "string", "description": d});
-    let body = json!({"type": "object", "required": ["kind", "body", "subject", "form_token"],
-        "additionalProperties": false,
-        "properties": {
-            "kind": {"type": "string", "enum": KINDS},
-            "position": {"type": "string", "enum": POSITIONS, "description": "comments only (required there)"},
-            "body": {"type": "string", "minLength": 1, "maxLength": MAX_BODY_CHARS},
-            "subject": {"type": "object", "required": ["kind"], "properties": {
-                "kind": {"type": "string", "enum": ["parcel", "site", "plan", "zone"]},
-                "parcel": s("commune/sheet/parcel[/n], as the app's ?p= links"),
-                "geometry": {"type": "object", "description": "a GeoJSON Polygon, WGS 84 (site)"},
-                "plan_id": s("the plan (plan, zone; required for comments)"),
-                "zone_id": s("the zone (zone)")}},
-            "data_version": s("the ETag of the report the person saw"),
-            "contact": {"type": "object", "properties": {
-                "name": {"type": "string", "maxLength": MAX_NAME_CHARS},
-                "phone": {"type": "string", "maxLength": MAX_PHONE_CHARS},
-                "email": {"type": "string", "maxLength": MAX_EMAIL_CHARS}}},
-            "lang": {"type": "string", "enum": ["vi", "en"]},
-            "form_token": s("from GET /api/v1/feedback/form"),
-            "website": s("leave empty")}});
-    let qp = |n: &str, d: &str| json!({"name": n, "in": "query", "required": false, "description": d, "schema": {"type": "string"}});
+pub fn openapi_paths(sc: &mut Schemas) -> Map<String, Value> {
+    const TAG: &str = "Questions and comments";
+    let token = |op: Op| {
+        op.path(
+            "token",
+            "The private link's token (64 hex digits)",
+            json!({"type": "string", "pattern": "^[0-9a-f]{64}$"}),
+        )
+    };
+    let submission = sc.input::<NewSubmission>();
     let mut p = Map::new();
     p.insert(
         "/api/v1/feedback/form".into(),
-        json!({"get": op("A form token for one submission (send it no sooner than min_seconds, within 24 h)",
-            vec![], None, ("200", "{token, min_seconds, max_age_seconds}"))}),
+        json!({"get": Op::new(
+            "A form token for one submission (send it no sooner than min_seconds, within 24 h)",
+            TAG,
+        )
+        .query::<NoParams>()
+        .json::<FeedbackForm>(sc, "200", "The token and its timing")
+        .problems(&["400", "500", "503"])
+        .done()}),
     );
     p.insert(
         "/api/v1/feedback".into(),
-        json!({"post": op("Ask a question, report a data error or comment on a draft plan in consultation",
-            vec![], Some(body), ("201", "{id, token, follow_url, kind, state, subject_label, created_at}"))}),
+        json!({"post": Op::new(
+            "Ask a question, report a data error or comment on a draft plan in consultation",
+            TAG,
+        )
+        .query::<NoParams>()
+        .body_content(
+            "The submission as JSON, or as the `data` part of a multipart body with one attachment",
+            json!({
+                "application/json": {"schema": submission},
+                "multipart/form-data": {"schema": {"type": "object", "required": ["data"], "properties": {
+                    "data": {"type": "string", "description": "the same JSON"},
+                    "attachment": {"type": "string", "format": "binary",
+                        "description": "one JPEG or PNG photo or a PDF, at most 5 MB"}}}},
+            }),
+        )
+        .json::<SubmissionReceipt>(sc, "201", "Received (committed): the private link")
+        .problems(&["400", "404", "413", "415", "422", "429", "500", "503"])
+        .done()}),
     );
     p.insert(
         "/api/v1/feedback/{token}".into(),
-        json!({"get": op("The asker's private view: the question, its state and the answer",
-            vec![token.clone()], None, ("200", "The submission as its asker sees it"))}),
+        json!({"get": token(Op::new(
+            "The asker's private view: the question, its state and the answer",
+            TAG,
+        ))
+        .query::<NoParams>()
+        .json::<SubmissionView>(sc, "200", "The submission as its asker sees it")
+        .problems(&["400", "404", "500", "503"])
+        .done()}),
     );
     p.insert(
         "/api/v1/feedback/{token}/contact".into(),
-        json!({"delete": op("Erase the contact details given with a submission",
-            vec![token], None, ("204", "Erased"))}),
+        json!({"delete": token(Op::new(
+            "Erase the contact details given with a submission",
+            TAG,
+        ))
+        .query::<NoParams>()
+        .empty("204", "Erased")
+        .problems(&["400", "404", "500", "503"])
+        .done()}),
     );
     p.insert(
         "/api/v1/qa".into(),
-        json!({"get": op("Published questions and answers (no contact details)",
-            vec![qp("commune", "commune code"), qp("plan", "plan id"), qp("parcel", "commune/sheet/parcel[/n]"),
-                 qp("zone", "zone id"), qp("q", "search words (accents optional)"),
-                 qp("limit", "1–50 (20)"), qp("offset", "from 0"), qp("lang", "vi or en")],
-            None, ("200", "{items: [{id, kind, subject, question, answer, answered_by, answered_at, published_at}], total}"))}),
+        json!({"get": Op::new("Published questions and answers (no contact details)", TAG)
+            .query::<QaQuery>()
+            .json::<QaPage>(sc, "200", "A page of questions and answers, newest first")
+            .problems(&["400", "500", "503"])
+            .done()}),
     );
     p
 }

@@ -24,9 +24,13 @@ use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use schemars::JsonSchema;
+use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
 use super::Routes;
+use crate::apidoc::{Op, Schemas};
+use crate::params::{Params, QuerySpec};
 use crate::portal::PortalState;
 use crate::proxy::base_url;
 use crate::text::{esc, Lang};
@@ -72,46 +76,66 @@ pub fn routes() -> Routes {
 }
 
 /// The OpenAPI paths of [`routes`].
-pub fn openapi_paths() -> Map<String, Value> {
-    let lang = json!({"name": "lang", "in": "query", "required": false,
-        "description": "Language of the page (anything but en is Vietnamese)",
-        "schema": {"type": "string", "enum": ["vi", "en"], "default": "vi"}});
-    let html = |d: &str| json!({"description": d, "content": {"text/html": {"schema": {"type": "string"}}}});
+pub fn openapi_paths(sc: &mut Schemas) -> Map<String, Value> {
+    let tag = "Learn";
+    let html = json!({"type": "string"});
     let mut m = Map::new();
+    let mut handout = Op::new(
+        "A lesson's printable one-page A4 handout: goal, tasks with their generated targets (never the answers), answer boxes, what was learned, a QR code of the lesson",
+        tag,
+    )
+    .path("lesson", "Lesson id, e.g. find-parcel", json!({"type": "string"}))
+    .query::<PageQuery>()
+    .media("200", "The handout", "text/html", html.clone())
+    .media("404", "No such lesson: a page, or a problem for an id no lesson can have (over-long, control characters)", "text/html", html.clone())
+    .media("503", "The lessons could not be built (a page)", "text/html", html.clone())
+    .done();
+    handout["responses"]["404"]["content"]["application/problem+json"] =
+        json!({"schema": sc.out::<crate::error::Problem>()});
     m.insert(
         "/learn/{lesson}/handout.html".into(),
-        json!({"get": {
-            "summary": "A lesson's printable one-page A4 handout: goal, tasks with their generated targets (never the answers), answer boxes, what was learned, a QR code of the lesson",
-            "tags": ["Learn"],
-            "parameters": [
-                {"name": "lesson", "in": "path", "required": true, "schema": {"type": "string"},
-                 "description": "Lesson id, e.g. find-parcel"},
-                lang.clone(),
-            ],
-            "responses": {"200": html("The handout"), "404": html("No such lesson (a page)")},
-        }}),
+        json!({"get": handout}),
     );
     m.insert(
         "/learn/leaflet.html".into(),
-        json!({"get": {
-            "summary": "The one-page A4 leaflet \"Tra cứu quy hoạch trong 4 bước\" with the portal's QR code and addresses",
-            "tags": ["Learn"],
-            "parameters": [lang],
-            "responses": {"200": html("The leaflet")},
-        }}),
+        json!({"get": Op::new(
+            "The one-page A4 leaflet \"Tra cứu quy hoạch trong 4 bước\" with the portal's QR code and addresses",
+            tag,
+        )
+        .query::<PageQuery>()
+        .media("200", "The leaflet", "text/html", html)
+        .done()}),
     );
     m
 }
 
 type Query_ = Result<Query<Vec<(String, String)>>, QueryRejection>;
 
-fn lang_of(q: &Query_) -> Lang {
-    let v = q.as_ref().ok().and_then(|q| {
-        q.0.iter()
-            .find(|(k, _)| k == "lang")
-            .map(|(_, v)| v.clone())
-    });
-    Lang::from_param(v.as_deref())
+/// The query of both pages, read leniently: they are printed and shared in chats, whose
+/// links carry their own parameters, so names not listed here are ignored, and a value
+/// that cannot be read is the default.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+pub struct PageQuery {
+    /// Language of the page: en for English, anything else Vietnamese
+    #[schemars(extend("default" = "vi"))]
+    lang: Option<String>,
+}
+
+impl PageQuery {
+    /// The parameters of a query string this type names (the first of each), read into it.
+    fn of(q: Query_) -> PageQuery {
+        let Ok(Query(pairs)) = q else {
+            return PageQuery::default();
+        };
+        let names = QuerySpec::of::<PageQuery>().names();
+        let mut known: Vec<(String, String)> = Vec::new();
+        for (k, v) in pairs {
+            if names.contains(&k.as_str()) && !known.iter().any(|(seen, _)| *seen == k) {
+                known.push((k, v));
+            }
+        }
+        Params::from_pairs(known).parse().unwrap_or_default()
+    }
 }
 
 fn page(status: StatusCode, lang: Lang, body: String) -> Response {
@@ -259,7 +283,7 @@ async fn handout(
     headers: HeaderMap,
     q: Query_,
 ) -> Response {
-    let lang = lang_of(&q);
+    let lang = Lang::from_param(PageQuery::of(q).lang.as_deref());
     if lesson.chars().count() > MAX_ID_CHARS {
         return not_found(lang, &lesson);
     }
@@ -426,7 +450,7 @@ fn answer_box(b: &mut String, st: &Value, lang: Lang) {
 
 /// `GET /learn/leaflet.html?lang=`
 async fn leaflet(headers: HeaderMap, q: Query_) -> Response {
-    let lang = lang_of(&q);
+    let lang = Lang::from_param(PageQuery::of(q).lang.as_deref());
     page(
         StatusCode::OK,
         lang,

@@ -22,13 +22,14 @@
 use std::collections::HashMap;
 
 use axum::body::Bytes;
-use axum::extract::rejection::{PathRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Json;
-use serde::Deserialize;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 use unicode_normalization::UnicodeNormalization;
 
@@ -38,6 +39,8 @@ use super::sql::{fold, like_escape, now, vals, Row, SqlError, Tx};
 use super::twoway::{state_db, ApiError, ApiResult};
 use super::PortalState;
 use super::Routes;
+use crate::apidoc::{Op, Schemas};
+use crate::params::{self, NoParams};
 
 /// Longest answer, in characters.
 pub const MAX_ANSWER_CHARS: usize = 8000;
@@ -89,12 +92,6 @@ pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(
 pub(crate) fn path_of<T>(p: Result<Path<T>, PathRejection>) -> ApiResult<T> {
     p.map(|Path(v)| v)
         .map_err(|_| ApiError::NotFound("no such item: ids are whole numbers".into()))
-}
-
-/// Maps a query-string rejection to a problem answer.
-pub(crate) fn query_of<T>(q: Result<Query<T>, QueryRejection>) -> ApiResult<T> {
-    q.map(|Query(v)| v)
-        .map_err(|e| ApiError::Bad(format!("bad query parameters: {}", e.body_text())))
 }
 
 fn is_format_char(c: char) -> bool {
@@ -149,50 +146,148 @@ fn parse_json_text(s: Option<String>) -> Value {
         .unwrap_or(Value::Null)
 }
 
-/// A submission as officials see it (without attachments: see [`load_items`]).
-fn item_of(r: &Row) -> Result<Value, SqlError> {
+/// A submission as officials see it: the asker's contact details and the attachments
+/// included.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct InboxItem {
+    /// The submission's id.
+    pub id: i64,
+    /// `question`, `error` (a data error report) or `comment` (on a consultation).
+    #[schemars(extend("enum" = ["question", "error", "comment"]))]
+    pub kind: String,
+    /// A comment's position: `support`, `object` or `other`; null for the other kinds.
+    pub position: Option<String>,
+    /// What was sent.
+    pub body: String,
+    /// The language it was sent from (`vi`, `en`).
+    pub lang: String,
+    /// What it is about.
+    pub subject: InboxSubject,
+    /// The data version (the store's ETag) the asker saw.
+    pub data_version: String,
+    /// The report the asker saw when sending (as stored; null when unreadable).
+    pub context: Value,
+    /// The consultation a comment belongs to.
+    pub consultation_id: Option<i64>,
+    /// `new`, `answered`, `published`, `hidden`, `merged` or `fixed`.
+    #[schemars(extend("enum" = ["new", "answered", "published", "hidden", "merged", "fixed"]))]
+    pub state: String,
+    /// The answer, once answered.
+    pub answer: Option<String>,
+    /// The display name of the official who answered.
+    pub answered_by: Option<String>,
+    /// When it was answered (Unix seconds).
+    pub answered_at: Option<i64>,
+    /// Why it was hidden.
+    pub hidden_reason: Option<String>,
+    /// The submission it was merged into.
+    pub merged_into: Option<i64>,
+    /// The data version that fixed a data error.
+    pub fixed_version: Option<String>,
+    /// When it was published in the public Q&A (Unix seconds).
+    pub published_at: Option<i64>,
+    /// Its version: give it back with an action (a stale one gets 409).
+    pub version: i64,
+    /// When it was sent (Unix seconds).
+    pub created_at: i64,
+    /// When it last changed (Unix seconds).
+    pub updated_at: i64,
+    /// The asker's contact details, when they gave some (null once past retention).
+    pub contact: Option<InboxContact>,
+    /// The files sent with it.
+    pub attachments: Vec<InboxAttachment>,
+}
+
+/// What a submission is about.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct InboxSubject {
+    /// `parcel`, `site`, `plan` or `zone`.
+    #[schemars(extend("enum" = ["parcel", "site", "plan", "zone"]))]
+    pub kind: String,
+    /// The parcel's number `commune/sheet/parcel`.
+    pub parcel: Option<String>,
+    /// The commune's code.
+    pub commune: Option<String>,
+    /// The plan's id.
+    pub plan_id: Option<String>,
+    /// The zone's id.
+    pub zone_id: Option<String>,
+    /// How the subject is named to people.
+    pub label: String,
+    /// The subject's geometry (GeoJSON, WGS 84), when it has one.
+    pub geometry: Value,
+}
+
+/// An asker's contact details.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct InboxContact {
+    /// Name.
+    pub name: Option<String>,
+    /// Telephone.
+    pub phone: Option<String>,
+    /// Email address (the answer is mailed to it).
+    pub email: Option<String>,
+}
+
+/// A file sent with a submission (its bytes at `…/attachments/{aid}`).
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct InboxAttachment {
+    /// The attachment's id (`aid`).
+    pub id: i64,
+    /// `image/jpeg`, `image/png` or `application/pdf`.
+    pub media_type: String,
+    /// The name it was sent with.
+    pub filename: String,
+    /// Bytes.
+    pub size: i64,
+}
+
+/// A submission as officials see it (without attachments: see [`with_attachments`]).
+fn item_of(r: &Row) -> Result<InboxItem, SqlError> {
     let contact = match r.opt_i64(26)? {
-        Some(_) => {
-            json!({"name": r.opt_text(27)?, "phone": r.opt_text(28)?, "email": r.opt_text(29)?})
-        }
-        None => Value::Null,
+        Some(_) => Some(InboxContact {
+            name: r.opt_text(27)?,
+            phone: r.opt_text(28)?,
+            email: r.opt_text(29)?,
+        }),
+        None => None,
     };
-    Ok(json!({
-        "id": r.i64(0)?,
-        "kind": r.text(1)?,
-        "position": r.opt_text(2)?,
-        "body": r.text(3)?,
-        "lang": r.text(4)?,
-        "subject": {
-            "kind": r.text(5)?,
-            "parcel": r.opt_text(6)?,
-            "commune": r.opt_text(7)?,
-            "plan_id": r.opt_text(8)?,
-            "zone_id": r.opt_text(9)?,
-            "label": r.text(10)?,
-            "geometry": parse_json_text(r.opt_text(11)?),
+    Ok(InboxItem {
+        id: r.i64(0)?,
+        kind: r.text(1)?,
+        position: r.opt_text(2)?,
+        body: r.text(3)?,
+        lang: r.text(4)?,
+        subject: InboxSubject {
+            kind: r.text(5)?,
+            parcel: r.opt_text(6)?,
+            commune: r.opt_text(7)?,
+            plan_id: r.opt_text(8)?,
+            zone_id: r.opt_text(9)?,
+            label: r.text(10)?,
+            geometry: parse_json_text(r.opt_text(11)?),
         },
-        "data_version": r.text(12)?,
-        "context": parse_json_text(Some(r.text(13)?)),
-        "consultation_id": r.opt_i64(14)?,
-        "state": r.text(15)?,
-        "answer": r.opt_text(16)?,
-        "answered_by": r.opt_text(17)?,
-        "answered_at": r.opt_i64(18)?,
-        "hidden_reason": r.opt_text(19)?,
-        "merged_into": r.opt_i64(20)?,
-        "fixed_version": r.opt_text(21)?,
-        "published_at": r.opt_i64(22)?,
-        "version": r.i64(23)?,
-        "created_at": r.i64(24)?,
-        "updated_at": r.i64(25)?,
-        "contact": contact,
-        "attachments": [],
-    }))
+        data_version: r.text(12)?,
+        context: parse_json_text(Some(r.text(13)?)),
+        consultation_id: r.opt_i64(14)?,
+        state: r.text(15)?,
+        answer: r.opt_text(16)?,
+        answered_by: r.opt_text(17)?,
+        answered_at: r.opt_i64(18)?,
+        hidden_reason: r.opt_text(19)?,
+        merged_into: r.opt_i64(20)?,
+        fixed_version: r.opt_text(21)?,
+        published_at: r.opt_i64(22)?,
+        version: r.i64(23)?,
+        created_at: r.i64(24)?,
+        updated_at: r.i64(25)?,
+        contact,
+        attachments: Vec::new(),
+    })
 }
 
 /// Items of `rows` with their attachments' descriptions.
-fn with_attachments(tx: &mut dyn Tx, rows: &[Row]) -> Result<Vec<Value>, SqlError> {
+fn with_attachments(tx: &mut dyn Tx, rows: &[Row]) -> Result<Vec<InboxItem>, SqlError> {
     let mut items = Vec::with_capacity(rows.len());
     let mut pos = HashMap::new();
     for r in rows {
@@ -213,17 +308,19 @@ fn with_attachments(tx: &mut dyn Tx, rows: &[Row]) -> Result<Vec<Value>, SqlErro
     )?;
     for a in atts {
         if let Some(&i) = pos.get(&a.i64(0)?) {
-            if let Some(list) = items[i]["attachments"].as_array_mut() {
-                list.push(json!({"id": a.i64(1)?, "media_type": a.text(2)?,
-                    "filename": a.text(3)?, "size": a.i64(4)?}));
-            }
+            items[i].attachments.push(InboxAttachment {
+                id: a.i64(1)?,
+                media_type: a.text(2)?,
+                filename: a.text(3)?,
+                size: a.i64(4)?,
+            });
         }
     }
     Ok(items)
 }
 
 /// One submission as officials see it, or `None`.
-pub fn load_item(tx: &mut dyn Tx, id: i64) -> Result<Option<Value>, SqlError> {
+pub fn load_item(tx: &mut dyn Tx, id: i64) -> Result<Option<InboxItem>, SqlError> {
     let rows = tx.query(
         &format!("SELECT {ITEM_COLS} {ITEM_FROM} WHERE s.id = ?"),
         vals![id],
@@ -248,35 +345,127 @@ fn scope(who: &Official) -> (String, Vec<super::sql::Value>) {
 
 /// The submission `id` if `who` may see it: 404 otherwise (a commune officer is not told
 /// that another commune's row exists).
-fn visible_item(tx: &mut dyn Tx, who: &Official, id: i64) -> ApiResult<Value> {
+fn visible_item(tx: &mut dyn Tx, who: &Official, id: i64) -> ApiResult<InboxItem> {
     let item =
         load_item(tx, id)?.ok_or_else(|| ApiError::NotFound(format!("no submission {id}")))?;
-    if !who.may_act_on(item["subject"]["commune"].as_str()) {
+    if !who.may_act_on(item.subject.commune.as_deref()) {
         return Err(ApiError::NotFound(format!("no submission {id}")));
     }
     Ok(item)
 }
 
-#[derive(Deserialize)]
+/// A submission kind, as a filter.
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+#[schemars(inline)]
+enum KindFilter {
+    Question,
+    Error,
+    Comment,
+}
+
+impl KindFilter {
+    fn as_str(self) -> &'static str {
+        match self {
+            KindFilter::Question => "question",
+            KindFilter::Error => "error",
+            KindFilter::Comment => "comment",
+        }
+    }
+}
+
+/// A submission state, as a filter.
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+#[schemars(inline)]
+enum StateFilter {
+    New,
+    Answered,
+    Published,
+    Hidden,
+    Merged,
+    Fixed,
+}
+
+impl StateFilter {
+    fn as_str(self) -> &'static str {
+        match self {
+            StateFilter::New => "new",
+            StateFilter::Answered => "answered",
+            StateFilter::Published => "published",
+            StateFilter::Hidden => "hidden",
+            StateFilter::Merged => "merged",
+            StateFilter::Fixed => "fixed",
+        }
+    }
+}
+
+/// The query of `GET /api/v1/official/inbox`.
+#[derive(Deserialize, JsonSchema)]
 struct InboxQuery {
+    /// Commune code
+    #[schemars(length(max = 32))]
     commune: Option<String>,
+    /// Plan id
+    #[schemars(length(max = 64))]
     plan: Option<String>,
-    kind: Option<String>,
-    state: Option<String>,
+    /// Kind
+    kind: Option<KindFilter>,
+    /// State
+    state: Option<StateFilter>,
+    /// Text in the submission, its answer, its subject (accents optional)
+    #[schemars(length(max = MAX_Q_CHARS))]
     q: Option<String>,
+    /// Consultation id (comments)
     consultation: Option<i64>,
+    /// Page size (default 50)
+    #[schemars(range(min = 1, max = MAX_LIMIT))]
     limit: Option<i64>,
+    /// Items skipped
+    #[schemars(range(min = 0, max = MAX_OFFSET))]
     offset: Option<i64>,
 }
 
-fn one_of(v: Option<String>, what: &str, allowed: &[&str]) -> ApiResult<Option<String>> {
-    match v.filter(|s| !s.is_empty()) {
-        None => Ok(None),
-        Some(s) if allowed.contains(&s.as_str()) => Ok(Some(s)),
-        Some(_) => Err(ApiError::Bad(format!(
-            "{what} must be one of {}",
-            allowed.join(", ")
-        ))),
+/// A page of the inbox.
+#[derive(Serialize, JsonSchema)]
+pub struct InboxPage {
+    /// The submissions of the page, newest first.
+    pub items: Vec<InboxItem>,
+    /// Submissions matching the filters, all pages.
+    pub total: i64,
+    /// Submissions matching the filters but `state`, per state.
+    pub counts: StateCounts,
+}
+
+/// Submissions per state.
+#[derive(Serialize, JsonSchema, Default)]
+pub struct StateCounts {
+    /// Not answered yet.
+    pub new: i64,
+    /// Answered, not public.
+    pub answered: i64,
+    /// In the public Q&A.
+    pub published: i64,
+    /// Hidden (with a reason).
+    pub hidden: i64,
+    /// Merged into another submission.
+    pub merged: i64,
+    /// Data errors fixed.
+    pub fixed: i64,
+}
+
+impl StateCounts {
+    fn add(&mut self, state: &str, n: i64) {
+        let slot = match state {
+            "new" => &mut self.new,
+            "answered" => &mut self.answered,
+            "published" => &mut self.published,
+            "hidden" => &mut self.hidden,
+            "merged" => &mut self.merged,
+            "fixed" => &mut self.fixed,
+            _ => return,
+        };
+        *slot += n;
     }
 }
 
@@ -284,22 +473,16 @@ fn one_of(v: Option<String>, what: &str, allowed: &[&str]) -> ApiResult<Option<S
 async fn inbox(
     State(st): State<PortalState>,
     who: Official,
-    q: Result<Query<InboxQuery>, QueryRejection>,
+    params::Query(q): params::Query<InboxQuery>,
 ) -> ApiResult<Response> {
-    let q = query_of(q)?;
     let db = state_db(&st)?;
     let commune = filter_text(q.commune.as_ref(), "commune", 32)?;
     let plan = filter_text(q.plan.as_ref(), "plan", 64)?;
-    let kind = one_of(q.kind, "kind", KINDS)?;
-    let state = one_of(q.state, "state", STATES)?;
+    let kind = q.kind.map(KindFilter::as_str);
+    let state = q.state.map(StateFilter::as_str);
     let text = filter_text(q.q.as_ref(), "q", MAX_Q_CHARS)?;
     let limit = q.limit.unwrap_or(50);
     let offset = q.offset.unwrap_or(0);
-    if !(1..=MAX_LIMIT).contains(&limit) || !(0..=MAX_OFFSET).contains(&offset) {
-        return Err(ApiError::Bad(format!(
-            "limit must be 1 to {MAX_LIMIT} and offset 0 to {MAX_OFFSET}"
-        )));
-    }
     let (scope_sql, scope_params) = scope(&who);
     let mut cond = vec![scope_sql];
     let mut params = scope_params;
@@ -342,7 +525,7 @@ async fn inbox(
     }
     let where_sql = cond.join(" AND ");
     let out = db
-        .tx(move |tx: &mut dyn Tx| -> ApiResult<Value> {
+        .tx(move |tx: &mut dyn Tx| -> ApiResult<InboxPage> {
             let total = tx.query_i64(
                 &format!("SELECT count(*) FROM submission s WHERE {where_sql}"),
                 &params,
@@ -358,22 +541,48 @@ async fn inbox(
                 &page_params,
             )?;
             let items = with_attachments(tx, &rows)?;
-            let mut counts = Map::new();
-            for s in STATES {
-                counts.insert((*s).into(), json!(0));
-            }
+            let mut counts = StateCounts::default();
             for r in tx.query(
                 &format!(
                     "SELECT s.state, count(*) FROM submission s WHERE {base_cond} GROUP BY s.state"
                 ),
                 &base_params,
             )? {
-                counts.insert(r.text(0)?, json!(r.i64(1)?));
+                counts.add(&r.text(0)?, r.i64(1)?);
             }
-            Ok(json!({"items": items, "total": total, "counts": counts}))
+            Ok(InboxPage {
+                items,
+                total,
+                counts,
+            })
         })
         .await?;
     Ok(Json(out).into_response())
+}
+
+/// A submission and what officials did to it.
+#[derive(Serialize, JsonSchema)]
+pub struct InboxItemTrail {
+    /// The submission.
+    #[serde(flatten)]
+    pub item: InboxItem,
+    /// The audit log's rows on it, oldest first.
+    pub audit: Vec<TrailEntry>,
+}
+
+/// One action on a submission.
+#[derive(Serialize, JsonSchema)]
+pub struct TrailEntry {
+    /// The audit row's id.
+    pub id: i64,
+    /// When (Unix seconds).
+    pub at: i64,
+    /// Who (sign-in name).
+    pub username: String,
+    /// What: answer, publish, hide, merge, fixed, …
+    pub action: String,
+    /// Details.
+    pub detail: String,
 }
 
 /// `GET /api/v1/official/submissions/{id}`: the item and its audit trail.
@@ -381,25 +590,28 @@ async fn one(
     State(st): State<PortalState>,
     who: Official,
     id: Result<Path<i64>, PathRejection>,
+    params::Query(NoParams {}): params::Query<NoParams>,
 ) -> ApiResult<Response> {
     let id = path_of(id)?;
     let db = state_db(&st)?;
     let out = db
-        .tx(move |tx: &mut dyn Tx| -> ApiResult<Value> {
-            let mut item = visible_item(tx, &who, id)?;
+        .tx(move |tx: &mut dyn Tx| -> ApiResult<InboxItemTrail> {
+            let item = visible_item(tx, &who, id)?;
             let mut trail = Vec::new();
             for r in tx.query(
                 "SELECT id, at, username, action, detail FROM audit_log \
                  WHERE target_kind = 'submission' AND target_id = ? ORDER BY id",
                 vals![id],
             )? {
-                trail.push(
-                    json!({"id": r.i64(0)?, "at": r.i64(1)?, "username": r.text(2)?,
-                    "action": r.text(3)?, "detail": r.text(4)?}),
-                );
+                trail.push(TrailEntry {
+                    id: r.i64(0)?,
+                    at: r.i64(1)?,
+                    username: r.text(2)?,
+                    action: r.text(3)?,
+                    detail: r.text(4)?,
+                });
             }
-            item["audit"] = Value::Array(trail);
-            Ok(item)
+            Ok(InboxItemTrail { item, audit: trail })
         })
         .await?;
     Ok(Json(out).into_response())
@@ -410,6 +622,7 @@ async fn attachment(
     State(st): State<PortalState>,
     who: Official,
     ids: Result<Path<(i64, i64)>, PathRejection>,
+    params::Query(NoParams {}): params::Query<NoParams>,
 ) -> ApiResult<Response> {
     let (id, aid) = path_of(ids)?;
     let db = state_db(&st)?;
@@ -477,20 +690,38 @@ fn content_disposition(filename: &str, id: i64, aid: i64, media_type: &str) -> S
 
 /// What an action did: the new item, or a conflict with the current one.
 enum Outcome {
-    Done(Value),
-    Stale(Value),
+    Done(InboxItem),
+    Stale(InboxItem),
 }
 
-fn conflict(current: Value) -> Response {
-    let body = json!({
-        "type": "urn:quyhoach:problem:conflict",
-        "title": "Conflict",
-        "status": 409,
-        "detail": "someone changed this submission first; nothing was written. Here is the \
-                   current version: read it, then act again with its version.",
-        "current": current,
-    });
-    let mut resp = (StatusCode::CONFLICT, body.to_string()).into_response();
+/// The 409 of an action given a version that is no longer the submission's: a problem
+/// document (RFC 7807) with the current item.
+#[derive(Serialize, JsonSchema)]
+pub struct StaleVersion {
+    /// `urn:quyhoach:problem:conflict`.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    /// `Conflict`.
+    pub title: &'static str,
+    /// 409.
+    pub status: u16,
+    /// What happened: nothing was written.
+    pub detail: &'static str,
+    /// The submission as it is now: read it, then act again with its version.
+    pub current: InboxItem,
+}
+
+fn conflict(current: InboxItem) -> Response {
+    let body = StaleVersion {
+        kind: "urn:quyhoach:problem:conflict",
+        title: "Conflict",
+        status: 409,
+        detail: "someone changed this submission first; nothing was written. Here is the \
+                 current version: read it, then act again with its version.",
+        current,
+    };
+    let body = serde_json::to_string(&body).unwrap_or_default();
+    let mut resp = (StatusCode::CONFLICT, body).into_response();
     let h = resp.headers_mut();
     h.insert(
         header::CONTENT_TYPE,
@@ -529,26 +760,23 @@ fn update_at_version(
     Ok(n == 1)
 }
 
-fn str_of<'a>(item: &'a Value, path: &[&str]) -> Option<&'a str> {
-    let mut v = item;
-    for p in path {
-        v = v.get(p)?;
-    }
-    v.as_str()
-}
-
 /// Queues the answer to the asker when they left an email address.
-fn mail_answer(tx: &mut dyn Tx, item: &Value, answer: &str) -> Result<(), SqlError> {
-    let Some(email) = str_of(item, &["contact", "email"]).filter(|e| !e.is_empty()) else {
+fn mail_answer(tx: &mut dyn Tx, item: &InboxItem, answer: &str) -> Result<(), SqlError> {
+    let Some(email) = item
+        .contact
+        .as_ref()
+        .and_then(|c| c.email.as_deref())
+        .filter(|e| !e.is_empty())
+    else {
         return Ok(());
     };
-    let label = str_of(item, &["subject", "label"]).unwrap_or("");
-    let what = match str_of(item, &["kind"]) {
-        Some("error") => "báo sai dữ liệu",
-        Some("comment") => "góp ý",
+    let label = item.subject.label.as_str();
+    let what = match item.kind.as_str() {
+        "error" => "báo sai dữ liệu",
+        "comment" => "góp ý",
         _ => "câu hỏi",
     };
-    let question = str_of(item, &["body"]).unwrap_or("");
+    let question = item.body.as_str();
     let subject = format!("Trả lời {what} của bạn về {label}");
     let body = format!(
         "Xin chào,\n\nCơ quan quản lý quy hoạch đã trả lời {what} của bạn về {label}.\n\n\
@@ -562,14 +790,18 @@ fn mail_answer(tx: &mut dyn Tx, item: &Value, answer: &str) -> Result<(), SqlErr
 }
 
 /// Records `question_answered` for the parcel, commune and plan of a published item.
-fn announce_published(tx: &mut dyn Tx, item: &Value, data_version: &str) -> Result<(), SqlError> {
-    if str_of(item, &["kind"]) == Some("comment") {
+fn announce_published(
+    tx: &mut dyn Tx,
+    item: &InboxItem,
+    data_version: &str,
+) -> Result<(), SqlError> {
+    if item.kind == "comment" {
         return Ok(());
     }
-    let parcel = str_of(item, &["subject", "parcel"]).unwrap_or("");
-    let commune = str_of(item, &["subject", "commune"]).unwrap_or("");
-    let plan = str_of(item, &["subject", "plan_id"]).unwrap_or("");
-    let label = str_of(item, &["subject", "label"]).unwrap_or("");
+    let parcel = item.subject.parcel.as_deref().unwrap_or("");
+    let commune = item.subject.commune.as_deref().unwrap_or("");
+    let plan = item.subject.plan_id.as_deref().unwrap_or("");
+    let label = item.subject.label.as_str();
     let subjects = [("parcel", parcel), ("commune", commune), ("plan", plan)];
     let enc = |s: &str| {
         percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
@@ -583,12 +815,10 @@ fn announce_published(tx: &mut dyn Tx, item: &Value, data_version: &str) -> Resu
     } else {
         "/#/qa".into()
     };
-    let question: String = str_of(item, &["body"])
-        .unwrap_or("")
-        .chars()
-        .take(300)
-        .collect();
-    let answer: String = str_of(item, &["answer"])
+    let question: String = item.body.chars().take(300).collect();
+    let answer: String = item
+        .answer
+        .as_deref()
         .unwrap_or("")
         .chars()
         .take(1000)
@@ -608,38 +838,60 @@ fn announce_published(tx: &mut dyn Tx, item: &Value, data_version: &str) -> Resu
     )
 }
 
-#[derive(Deserialize)]
+/// An answer to a submission.
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct AnswerBody {
+struct InboxAnswerBody {
+    /// The answer (line breaks kept; no control or invisible characters).
+    #[schemars(length(min = 1, max = MAX_ANSWER_CHARS))]
     answer: String,
+    /// The item's version as last read.
+    #[schemars(range(min = 1))]
     version: i64,
 }
 
-#[derive(Deserialize)]
+/// The version an action applies to.
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct VersionBody {
+struct InboxVersionBody {
+    /// The item's version as last read.
+    #[schemars(range(min = 1))]
     version: i64,
 }
 
-#[derive(Deserialize)]
+/// Hiding a submission.
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct HideBody {
+struct InboxHideBody {
+    /// Why (kept with the item and in the audit log).
+    #[schemars(length(min = 1, max = MAX_REASON_CHARS))]
     reason: String,
+    /// The item's version as last read.
+    #[schemars(range(min = 1))]
     version: i64,
 }
 
-#[derive(Deserialize)]
+/// Merging a duplicate.
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct MergeBody {
+struct InboxMergeBody {
+    /// The submission (of the same kind) it duplicates.
     into: i64,
+    /// The item's version as last read.
+    #[schemars(range(min = 1))]
     version: i64,
 }
 
-#[derive(Deserialize)]
+/// Marking a data error fixed.
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct FixedBody {
+struct InboxFixedBody {
+    /// What was fixed (optional; the data version and import time are added).
     #[serde(default)]
+    #[schemars(length(max = MAX_NOTE_CHARS))]
     note: String,
+    /// The item's version as last read.
+    #[schemars(range(min = 1))]
     version: i64,
 }
 
@@ -650,9 +902,9 @@ fn item_for_action(
     who: &Official,
     id: i64,
     version: i64,
-) -> ApiResult<Result<Value, Value>> {
+) -> ApiResult<Result<InboxItem, InboxItem>> {
     let item = visible_item(tx, who, id)?;
-    if item["version"].as_i64() != Some(version) {
+    if item.version != version {
         return Ok(Err(item));
     }
     Ok(Ok(item))
@@ -675,10 +927,11 @@ async fn answer(
     State(st): State<PortalState>,
     who: Official,
     id: Result<Path<i64>, PathRejection>,
+    params::Query(NoParams {}): params::Query<NoParams>,
     body: Bytes,
 ) -> ApiResult<Response> {
     let id = path_of(id)?;
-    let b: AnswerBody = parse_json(&body, r#"{"answer": "…", "version": 1}"#)?;
+    let b: InboxAnswerBody = parse_json(&body, r#"{"answer": "…", "version": 1}"#)?;
     let text = clean_text(&b.answer, "answer", 1, MAX_ANSWER_CHARS, false)?;
     let db = state_db(&st)?;
     let etag = st.etag.to_string();
@@ -688,7 +941,7 @@ async fn answer(
                 Ok(i) => i,
                 Err(cur) => return Ok(Outcome::Stale(cur)),
             };
-            let state = str_of(&item, &["state"]).unwrap_or("").to_string();
+            let state = item.state.clone();
             if state == "hidden" || state == "merged" {
                 return Err(ApiError::Unprocessable(format!(
                     "submission {id} is {state}; a {state} submission is not answered"
@@ -742,10 +995,11 @@ async fn publish(
     State(st): State<PortalState>,
     who: Official,
     id: Result<Path<i64>, PathRejection>,
+    params::Query(NoParams {}): params::Query<NoParams>,
     body: Bytes,
 ) -> ApiResult<Response> {
     let id = path_of(id)?;
-    let b: VersionBody = parse_json(&body, r#"{"version": 2}"#)?;
+    let b: InboxVersionBody = parse_json(&body, r#"{"version": 2}"#)?;
     let db = state_db(&st)?;
     let etag = st.etag.to_string();
     let out = db
@@ -754,7 +1008,7 @@ async fn publish(
                 Ok(i) => i,
                 Err(cur) => return Ok(Outcome::Stale(cur)),
             };
-            let state = str_of(&item, &["state"]).unwrap_or("");
+            let state = item.state.as_str();
             if state == "hidden" {
                 return Err(ApiError::Unprocessable(format!(
                     "submission {id} is hidden; it cannot be published"
@@ -765,11 +1019,11 @@ async fn publish(
                     "submission {id} is already published"
                 )));
             }
-            let mut answer = str_of(&item, &["answer"]).map(str::to_string);
+            let mut answer = item.answer.clone();
             let mut answered_by: Option<i64> = None;
             if state == "merged" {
                 // A duplicate takes its target's answer.
-                let target = item["merged_into"].as_i64().unwrap_or(0);
+                let target = item.merged_into.unwrap_or(0);
                 let r = tx.query_opt(
                     "SELECT answer, answered_by FROM submission WHERE id = ?",
                     vals![target],
@@ -828,10 +1082,11 @@ async fn hide(
     State(st): State<PortalState>,
     who: Official,
     id: Result<Path<i64>, PathRejection>,
+    params::Query(NoParams {}): params::Query<NoParams>,
     body: Bytes,
 ) -> ApiResult<Response> {
     let id = path_of(id)?;
-    let b: HideBody = parse_json(&body, r#"{"reason": "quảng cáo", "version": 1}"#)?;
+    let b: InboxHideBody = parse_json(&body, r#"{"reason": "quảng cáo", "version": 1}"#)?;
     let reason = clean_text(&b.reason, "reason", 1, MAX_REASON_CHARS, false)?;
     let db = state_db(&st)?;
     let out = db
@@ -861,10 +1116,11 @@ async fn merge(
     State(st): State<PortalState>,
     who: Official,
     id: Result<Path<i64>, PathRejection>,
+    params::Query(NoParams {}): params::Query<NoParams>,
     body: Bytes,
 ) -> ApiResult<Response> {
     let id = path_of(id)?;
-    let b: MergeBody = parse_json(&body, r#"{"into": 12, "version": 1}"#)?;
+    let b: InboxMergeBody = parse_json(&body, r#"{"into": 12, "version": 1}"#)?;
     let db = state_db(&st)?;
     let out = db
         .tx(move |tx: &mut dyn Tx| -> ApiResult<Outcome> {
@@ -880,19 +1136,17 @@ async fn merge(
             let target = visible_item(tx, &who, b.into).map_err(|_| {
                 ApiError::Unprocessable(format!("no submission {} to merge into", b.into))
             })?;
-            if str_of(&target, &["state"]) == Some("merged") {
+            if target.state == "merged" {
                 return Err(ApiError::Unprocessable(format!(
                     "submission {} is itself merged into {}; merge into that one",
                     b.into,
-                    target["merged_into"].as_i64().unwrap_or(0)
+                    target.merged_into.unwrap_or(0)
                 )));
             }
-            if str_of(&target, &["kind"]) != str_of(&item, &["kind"]) {
+            if target.kind != item.kind {
                 return Err(ApiError::Unprocessable(format!(
                     "submission {} is a {} and {id} a {}: only the same kind merges",
-                    b.into,
-                    str_of(&target, &["kind"]).unwrap_or(""),
-                    str_of(&item, &["kind"]).unwrap_or("")
+                    b.into, target.kind, item.kind
                 )));
             }
             let changed = update_at_version(
@@ -942,10 +1196,11 @@ async fn fixed(
     State(st): State<PortalState>,
     who: Official,
     id: Result<Path<i64>, PathRejection>,
+    params::Query(NoParams {}): params::Query<NoParams>,
     body: Bytes,
 ) -> ApiResult<Response> {
     let id = path_of(id)?;
-    let b: FixedBody = parse_json(&body, r#"{"note": "đã sửa ranh thửa", "version": 1}"#)?;
+    let b: InboxFixedBody = parse_json(&body, r#"{"note": "đã sửa ranh thửa", "version": 1}"#)?;
     let note = clean_text(&b.note, "note", 0, MAX_NOTE_CHARS, false)?;
     let db = state_db(&st)?;
     let etag = st.etag.to_string();
@@ -956,12 +1211,12 @@ async fn fixed(
                 Ok(i) => i,
                 Err(cur) => return Ok(Outcome::Stale(cur)),
             };
-            if str_of(&item, &["kind"]) != Some("error") {
+            if item.kind != "error" {
                 return Err(ApiError::Unprocessable(format!(
                     "submission {id} is not a data error report; only those are marked fixed"
                 )));
             }
-            let state = str_of(&item, &["state"]).unwrap_or("");
+            let state = item.state.as_str();
             if state == "hidden" || state == "merged" {
                 return Err(ApiError::Unprocessable(format!(
                     "submission {id} is {state}; it cannot be marked fixed"
@@ -1046,97 +1301,119 @@ pub fn routes() -> Routes {
     ]
 }
 
-pub(crate) fn problem_ref() -> Value {
-    json!({"$ref": "#/components/responses/Problem"})
+/// The path parameter `id` of a submission or consultation.
+pub(crate) fn id_param(o: Op, what: &str) -> Op {
+    o.path("id", what, json!({"type": "integer", "minimum": 1}))
 }
 
-/// An OpenAPI operation (tag, parameters, JSON body, success answer, problem answers).
-pub(crate) fn op(
-    tag: &str,
-    summary: &str,
-    params: Vec<Value>,
-    body: Option<Value>,
-    ok: (&str, &str),
-) -> Value {
-    let mut responses = Map::new();
-    responses.insert(ok.0.into(), json!({"description": ok.1}));
-    for s in ["400", "401", "403", "404", "409", "413", "422", "503"] {
-        responses.insert(s.into(), problem_ref());
-    }
-    let mut o = json!({
-        "summary": summary,
-        "tags": [tag],
-        "parameters": params,
-        "responses": responses,
-    });
-    if let Some(schema) = body {
-        o["requestBody"] =
-            json!({"required": true, "content": {"application/json": {"schema": schema}}});
-    }
-    o
-}
-
-fn qparam(name: &str, description: &str, schema: Value) -> Value {
-    json!({"name": name, "in": "query", "required": false, "description": description, "schema": schema})
+/// The request header carrying the session's CSRF token.
+pub(crate) fn csrf_header(o: Op) -> Op {
+    o.header(
+        "X-CSRF-Token",
+        "The session's CSRF token (from the login answer)",
+        true,
+    )
 }
 
 /// The OpenAPI paths of [`routes`].
-pub fn openapi_paths() -> Map<String, Value> {
-    let id = json!({"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1}});
-    let aid = json!({"name": "aid", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1}});
-    let csrf = json!({"name": "X-CSRF-Token", "in": "header", "required": true,
-        "description": "The session's CSRF token (from the login answer)", "schema": {"type": "string"}});
-    let version =
-        json!({"type": "integer", "minimum": 1, "description": "The item's version as last read"});
+pub fn openapi_paths(sc: &mut Schemas) -> Map<String, Value> {
     let tag = "Officials' inbox";
+    let sub = "The submission's id";
     let mut p = Map::new();
     p.insert(
         "/api/v1/official/inbox".into(),
-        json!({"get": op(tag,
+        json!({"get": Op::new(
             "Submissions the official may see, newest first, with counts per state (same filters, any state)",
-            vec![
-                qparam("commune", "Commune code", json!({"type": "string", "maxLength": 32})),
-                qparam("plan", "Plan id", json!({"type": "string", "maxLength": 64})),
-                qparam("kind", "Kind", json!({"type": "string", "enum": KINDS})),
-                qparam("state", "State", json!({"type": "string", "enum": STATES})),
-                qparam("consultation", "Consultation id (comments)", json!({"type": "integer"})),
-                qparam("q", "Text in the submission, its answer, its subject (accents optional)", json!({"type": "string", "maxLength": MAX_Q_CHARS})),
-                qparam("limit", "Page size", json!({"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": 50})),
-                qparam("offset", "Items skipped", json!({"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0})),
-            ],
-            None, ("200", "{items: [Item], total, counts: {new, answered, published, hidden, merged, fixed}}"))}),
+            tag,
+        )
+        .query::<InboxQuery>()
+        .json::<InboxPage>(sc, "200", "A page of submissions and the counts per state")
+        .problems(&["400", "401", "500", "503"])
+        .done()}),
     );
     p.insert(
         "/api/v1/official/submissions/{id}".into(),
-        json!({"get": op(tag, "One submission (with contact details and attachments) and its audit trail",
-            vec![id.clone()], None, ("200", "Item + audit: [{id, at, username, action, detail}]"))}),
+        json!({"get": id_param(
+            Op::new(
+                "One submission (with contact details and attachments) and its audit trail",
+                tag,
+            ),
+            sub,
+        )
+        .query::<NoParams>()
+        .json::<InboxItemTrail>(sc, "200", "The submission and its audit trail")
+        .problems(&["400", "401", "404", "500", "503"])
+        .done()}),
     );
+    let file = json!({"type": "string", "format": "binary"});
+    let mut download = id_param(
+        Op::new(
+            "An attachment's bytes, as a download (Content-Disposition: attachment; CSP sandbox; nosniff; no-store)",
+            tag,
+        ),
+        sub,
+    )
+    .path(
+        "aid",
+        "The attachment's id",
+        json!({"type": "integer", "minimum": 1}),
+    )
+    .query::<NoParams>()
+    .media("200", "The file", "application/octet-stream", file.clone())
+    .problems(&["400", "401", "404", "500", "503"])
+    .done();
+    for media in ["image/jpeg", "image/png", "application/pdf"] {
+        download["responses"]["200"]["content"][media] = json!({"schema": file});
+    }
     p.insert(
         "/api/v1/official/submissions/{id}/attachments/{aid}".into(),
-        json!({"get": op(tag, "An attachment's bytes, as a download (Content-Disposition: attachment; CSP sandbox; nosniff; no-store)",
-            vec![id.clone(), aid], None, ("200", "The file (image/jpeg, image/png or application/pdf)"))}),
+        json!({"get": download}),
     );
-    let actions: [(&str, &str, Value); 5] = [
-        ("answer", "Answer (new → answered; a published answer is updated in place); mails the asker if they gave an email",
-            json!({"type": "object", "required": ["answer", "version"], "additionalProperties": false,
-                "properties": {"answer": {"type": "string", "minLength": 1, "maxLength": MAX_ANSWER_CHARS}, "version": version}})),
-        ("publish", "Publish in the public Q&A (needs an answer; a merged duplicate takes its target's); followers hear of it",
-            json!({"type": "object", "required": ["version"], "additionalProperties": false, "properties": {"version": version}})),
-        ("hide", "Hide, with a reason",
-            json!({"type": "object", "required": ["reason", "version"], "additionalProperties": false,
-                "properties": {"reason": {"type": "string", "minLength": 1, "maxLength": MAX_REASON_CHARS}, "version": version}})),
-        ("merge", "Merge a duplicate into another submission of the same kind",
-            json!({"type": "object", "required": ["into", "version"], "additionalProperties": false,
-                "properties": {"into": {"type": "integer"}, "version": version}})),
-        ("fixed", "Mark a data error fixed by the current data (records the data version and import time)",
-            json!({"type": "object", "required": ["version"], "additionalProperties": false,
-                "properties": {"note": {"type": "string", "maxLength": MAX_NOTE_CHARS}, "version": version}})),
+    let stale = sc.out::<StaleVersion>();
+    let action =
+        |summary: &str| csrf_header(id_param(Op::new(summary, tag), sub)).query::<NoParams>();
+    let answers = |o: Op, sc: &mut Schemas| {
+        o.json::<InboxItem>(sc, "200", "The submission as it is now")
+            .media(
+                "409",
+                "Someone acted first: nothing was written; the current item is given",
+                crate::error::PROBLEM_JSON,
+                stale.clone(),
+            )
+            .problems(&["400", "401", "403", "404", "413", "422", "500", "503"])
+            .done()
+    };
+    let actions = [
+        (
+            "answer",
+            action("Answer (new → answered; a published answer is updated in place); mails the asker if they gave an email")
+                .body::<InboxAnswerBody>(sc, "The answer and the version it applies to", true),
+        ),
+        (
+            "publish",
+            action("Publish in the public Q&A (needs an answer; a merged duplicate takes its target's); followers hear of it")
+                .body::<InboxVersionBody>(sc, "The version it applies to", true),
+        ),
+        (
+            "hide",
+            action("Hide, with a reason")
+                .body::<InboxHideBody>(sc, "The reason and the version it applies to", true),
+        ),
+        (
+            "merge",
+            action("Merge a duplicate into another submission of the same kind")
+                .body::<InboxMergeBody>(sc, "The target and the version it applies to", true),
+        ),
+        (
+            "fixed",
+            action("Mark a data error fixed by the current data (records the data version and import time)")
+                .body::<InboxFixedBody>(sc, "A note and the version it applies to", true),
+        ),
     ];
-    for (name, summary, schema) in actions {
+    for (name, o) in actions {
         p.insert(
             format!("/api/v1/official/submissions/{{id}}/{name}"),
-            json!({"post": op(tag, summary, vec![id.clone(), csrf.clone()], Some(schema),
-                ("200", "The new Item; 409 {…problem, current: Item} when version is stale"))}),
+            json!({"post": answers(o, sc)}),
         );
     }
     p

@@ -31,13 +31,16 @@ use quyhoach_data::index::lessons::{
     check_site, Expected, Label, LessonData, Missing, ParcelRef, Picked, SiteProblem, Target,
     ANSWERS, PICKERS, SITE_IN_ZONE_PCT, SITE_MAX_M2, SITE_MIN_M2,
 };
-use serde::Deserialize;
+use quyhoach_data::planning::FeatureId;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
 use super::PortalState;
 use super::Routes;
+use crate::apidoc::{Op, Schemas};
 use crate::error::{AppError, Result};
-use crate::params::Params;
+use crate::params::Query;
 
 /// Largest lesson file read (bytes): a lesson with two languages is a few kilobytes.
 pub const MAX_LESSON_FILE_BYTES: u64 = 256 * 1024;
@@ -108,7 +111,7 @@ type Texts = BTreeMap<String, String>;
 const REQUIRED_LANGS: [&str; 2] = ["vi", "en"];
 
 /// The kinds of steps (contracts §1).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum StepKind {
     /// Read, then go on.
@@ -755,10 +758,216 @@ async fn generated(st: &PortalState) -> Result<Arc<Generated>> {
         .cloned()
 }
 
+// ------------------------------------------------------------------------ the answers
+
+/// The query of the lesson routes: the language of the texts.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct LangQuery {
+    /// Language of the texts: `vi` (the default), `en`, or another language the lesson
+    /// files are written in
+    #[schemars(extend("default" = "vi"))]
+    lang: Option<String>,
+}
+
+/// `GET /api/v1/lessons`: the lessons generated from the data the server holds (contracts
+/// §1), never their answers.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct LessonList {
+    /// The data version the lessons were generated from (the store's ETag without quotes).
+    pub data_version: String,
+    /// The language of the texts.
+    pub lang: String,
+    /// The lessons, in their order.
+    pub lessons: Vec<LessonOut>,
+}
+
+/// One lesson of the listing.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct LessonOut {
+    /// The lesson's id (the `{lesson}` of its steps' routes).
+    pub id: String,
+    /// Its place in the course (lessons are listed by it).
+    pub order: u32,
+    /// Its title.
+    pub title: String,
+    /// What it teaches, in a sentence or two.
+    pub summary: String,
+    /// About how long it takes, in minutes.
+    pub minutes: u32,
+    /// Who it is for (e.g. `citizen`, `official`); empty for everyone.
+    pub audience: Vec<String>,
+    /// The printable handout of the lesson (a path on this server).
+    pub handout: String,
+    /// Whether the store holds what the lesson needs.
+    pub available: bool,
+    /// Why the lesson is not available (only when `available` is false).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Its steps, in order (optional steps the data cannot make are left out).
+    pub steps: Vec<StepOut>,
+}
+
+/// One step of a lesson in the listing: what to do and what it points at, never its answer.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct StepOut {
+    /// The step's id (the `{step}` of its routes).
+    pub id: String,
+    /// What the trainee does, hence the shape of the answer `check` takes.
+    pub kind: StepKind,
+    /// Its title (plain text).
+    pub title: String,
+    /// Its text, Markdown rendered to HTML (raw HTML escaped, only web links kept).
+    pub html: String,
+    /// A CSS selector of the control the app highlights, or null.
+    pub control: Option<String>,
+    /// What the step was generated for, or null when it points at nothing.
+    pub target: Option<TargetOut>,
+    /// The options of a `choose` step, shuffled (only on `choose` steps).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub options: Option<Vec<ChoiceOption>>,
+    /// The unit of a `number` step's answer (`m²`, `%`, `°`, `tầng`/`floors`, …).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+    /// Whether the store holds what the step needs.
+    pub available: bool,
+    /// Why the step is not available (only when `available` is false).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// An option of a `choose` step.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ChoiceOption {
+    /// Its id (`a`, `b`, …): the `option` of the answer.
+    pub id: String,
+    /// What it says.
+    pub label: String,
+}
+
+/// What a step points at, as the listing shows it.
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(transparent)]
+pub struct TargetOut(
+    #[serde(with = "LessonTarget")]
+    #[schemars(with = "LessonTarget")]
+    pub Target,
+);
+
+// `quyhoach_data`'s `Target` as it is serialised, for its schema: serde's remote derive
+// checks that the variants and fields are the same.
+/// What a step points at (a parcel, a plan, a place, a layer, a zone, a certificate
+/// corner), never its answer; `kind` says which.
+#[derive(Serialize, JsonSchema)]
+#[serde(remote = "Target", tag = "kind", rename_all = "snake_case")]
+#[allow(dead_code)]
+enum LessonTarget {
+    /// A parcel and its deep link.
+    Parcel {
+        /// "Thửa 312, tờ 1, phường Vĩnh Thanh".
+        label: String,
+        /// Commune code.
+        commune: String,
+        /// Sheet number.
+        sheet: String,
+        /// Parcel number.
+        parcel: String,
+        /// Position among parcels sharing the number (omitted when unique).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        n: Option<u32>,
+        /// The web map's link to it.
+        link: String,
+    },
+    /// A plan.
+    Plan {
+        /// Plan id.
+        id: String,
+        /// Its name.
+        label: String,
+    },
+    /// A place on the map.
+    Place {
+        /// Longitude (WGS 84).
+        lon: f64,
+        /// Latitude.
+        lat: f64,
+        /// Map zoom.
+        zoom: f64,
+        /// What is there.
+        label: String,
+    },
+    /// A map layer group (the store layer id).
+    Layer {
+        /// Store layer id.
+        layer: String,
+        /// What it shows.
+        label: String,
+    },
+    /// A zone of a plan.
+    Zone {
+        /// Store layer id.
+        layer: String,
+        /// Feature id.
+        fid: FeatureId,
+        /// A point inside it (WGS 84).
+        lon: f64,
+        /// Latitude of that point.
+        lat: f64,
+        /// Which plan it belongs to.
+        label: String,
+    },
+    /// A corner of a land-use certificate's table (VN-2000; X is the northing).
+    Coordinates {
+        /// X, the northing, m.
+        x_northing: f64,
+        /// Y, the easting, m.
+        y_easting: f64,
+        /// The province whose meridian the pair is in.
+        province: String,
+        /// Its central meridian, degrees.
+        meridian: f64,
+        /// "X = 1102345,67; Y = 590123,45 (VN-2000, Kiên Giang)".
+        label: String,
+    },
+}
+
+/// The body of `check`: the trainee's answer.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CheckBody {
+    /// The answer, in the shape of the step's kind: read `{}`, open_parcel
+    /// `{"commune", "sheet", "parcel", "n"}`, toggle_layer `{"visible": [layer group id, …]}`,
+    /// choose `{"option"}`, text `{"text"}`, number `{"value"}`, site `{"geometry"}` (a
+    /// GeoJSON Polygon or MultiPolygon, WGS 84), practice_import `{"value"}`.
+    pub answer: Value,
+}
+
+/// The answer of `check`: right with the explanation, or wrong with a hint (never the
+/// answer).
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct Checked {
+    /// Whether the answer is right.
+    pub correct: bool,
+    /// Why it is right (only when it is).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub explanation: Option<String>,
+    /// What to look at again (only when it is wrong).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
+}
+
+/// The answer of `show` ("show me").
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct Shown {
+    /// The step's answer in the shape `check` takes, for the app to perform.
+    pub answer: Value,
+    /// Why it is the answer.
+    pub explanation: String,
+}
+
 // ------------------------------------------------------------------------ rendering
 
-fn lang_of(p: &Params, g: &Generated) -> Result<String> {
-    let lang = p.str("lang")?.unwrap_or("vi");
+fn lang_of(lang: Option<&str>, g: &Generated) -> Result<String> {
+    let lang = lang.unwrap_or("vi");
     if g.langs.contains(lang) || REQUIRED_LANGS.contains(&lang) {
         Ok(lang.to_string())
     } else {
@@ -926,101 +1135,89 @@ fn vars_with_base(step: &GenStep, base_url: &str) -> BTreeMap<String, String> {
     vars
 }
 
-fn step_json(step: &GenStep, lang: &str, base_url: &str) -> Value {
+fn step_out(step: &GenStep, lang: &str, base_url: &str) -> StepOut {
     let f = &step.file;
     let vars = vars_with_base(step, base_url);
-    let mut o = Map::new();
-    o.insert("id".into(), f.id.clone().into());
-    o.insert("kind".into(), f.kind.id().into());
-    o.insert(
-        "title".into(),
-        fill_plain(text_in(&f.title, lang), &vars).into(),
-    );
-    o.insert(
-        "html".into(),
-        render_markdown(&fill_markdown(text_in(&f.text, lang), &vars)).into(),
-    );
-    o.insert(
-        "control".into(),
-        f.control.as_ref().map(|c| fill_plain(c, &vars)).into(),
-    );
-    o.insert(
-        "target".into(),
-        step.target
-            .as_ref()
-            .map(|t| json!(t))
-            .unwrap_or(Value::Null),
-    );
-    if f.kind == StepKind::Choose {
-        let opts: Vec<Value> = step
-            .options
+    let options = (f.kind == StepKind::Choose).then(|| {
+        step.options
             .iter()
-            .map(|(id, l)| json!({"id": id, "label": if lang == "vi" { &l.vi } else { &l.en }}))
-            .collect();
-        o.insert("options".into(), opts.into());
-    }
-    if let Some(Expected::Number { unit, .. }) = &step.expected {
-        if f.kind == StepKind::Number {
-            o.insert("unit".into(), unit_label(unit, lang).into());
+            .map(|(id, l)| ChoiceOption {
+                id: id.clone(),
+                label: if lang == "vi" { &l.vi } else { &l.en }.clone(),
+            })
+            .collect()
+    });
+    let unit = match &step.expected {
+        Some(Expected::Number { unit, .. }) if f.kind == StepKind::Number => {
+            Some(unit_label(unit, lang))
         }
+        _ => None,
+    };
+    StepOut {
+        id: f.id.clone(),
+        kind: f.kind,
+        title: fill_plain(text_in(&f.title, lang), &vars),
+        html: render_markdown(&fill_markdown(text_in(&f.text, lang), &vars)),
+        control: f.control.as_ref().map(|c| fill_plain(c, &vars)),
+        target: step.target.clone().map(TargetOut),
+        options,
+        unit,
+        available: step.missing.is_none(),
+        reason: step.missing.as_ref().map(|m| missing_in(m, lang)),
     }
-    o.insert("available".into(), step.missing.is_none().into());
-    if let Some(m) = &step.missing {
-        o.insert("reason".into(), missing_in(m, lang).into());
-    }
-    Value::Object(o)
 }
 
-fn lesson_json(l: &GenLesson, lang: &str, base_url: &str) -> Value {
+fn lesson_out(l: &GenLesson, lang: &str, base_url: &str) -> LessonOut {
     let f = &l.file;
-    let mut o = Map::new();
-    o.insert("id".into(), f.id.clone().into());
-    o.insert("order".into(), f.order.into());
-    o.insert("title".into(), text_in(&f.title, lang).into());
-    o.insert("summary".into(), text_in(&f.summary, lang).into());
-    o.insert("minutes".into(), f.minutes.into());
-    o.insert("audience".into(), json!(f.audience));
-    o.insert(
-        "handout".into(),
-        format!("/learn/{}/handout.html", f.id).into(),
-    );
-    o.insert("available".into(), l.missing.is_none().into());
-    if let Some(m) = &l.missing {
-        o.insert("reason".into(), missing_in(m, lang).into());
+    LessonOut {
+        id: f.id.clone(),
+        order: f.order,
+        title: text_in(&f.title, lang).to_string(),
+        summary: text_in(&f.summary, lang).to_string(),
+        minutes: f.minutes,
+        audience: f.audience.clone(),
+        handout: format!("/learn/{}/handout.html", f.id),
+        available: l.missing.is_none(),
+        reason: l.missing.as_ref().map(|m| missing_in(m, lang)),
+        steps: l
+            .steps
+            .iter()
+            .map(|s| step_out(s, lang, base_url))
+            .collect(),
     }
-    let steps: Vec<Value> = l
-        .steps
-        .iter()
-        .map(|s| step_json(s, lang, base_url))
-        .collect();
-    o.insert("steps".into(), steps.into());
-    Value::Object(o)
 }
 
-fn document_of(g: &Generated, base_url: &str, lang: &str) -> Value {
-    json!({
-        "data_version": g.data_version,
-        "lang": lang,
-        "lessons": g.lessons.iter().map(|l| lesson_json(l, lang, base_url)).collect::<Vec<_>>(),
-    })
+fn document_of(g: &Generated, base_url: &str, lang: &str) -> LessonList {
+    LessonList {
+        data_version: g.data_version.clone(),
+        lang: lang.to_string(),
+        lessons: g
+            .lessons
+            .iter()
+            .map(|l| lesson_out(l, lang, base_url))
+            .collect(),
+    }
 }
 
 /// The lesson listing of contracts §1 for `lang` with links on `base_url` (for handouts):
 /// the same document `GET /api/v1/lessons` answers. An unknown language is a 400.
 pub async fn document(st: &PortalState, base_url: &str, lang: &str) -> Result<Value> {
     let g = generated(st).await?;
-    let p = Params::from_pairs(vec![("lang".into(), lang.to_string())]);
-    let lang = lang_of(&p, &g)?;
-    Ok(document_of(&g, base_url, &lang))
+    let lang = lang_of(Some(lang), &g)?;
+    serde_json::to_value(document_of(&g, base_url, &lang))
+        .map_err(|e| AppError::Internal(format!("the lesson listing: {e}")))
 }
 
 // ------------------------------------------------------------------------ handlers
 
 /// `GET /api/v1/lessons?lang=`
-async fn list(State(st): State<PortalState>, headers: HeaderMap, p: Params) -> Result<Response> {
-    p.allow(&["lang"])?;
+async fn list(
+    State(st): State<PortalState>,
+    headers: HeaderMap,
+    Query(q): Query<LangQuery>,
+) -> Result<Response> {
     let g = generated(&st).await?;
-    let lang = lang_of(&p, &g)?;
+    let lang = lang_of(q.lang.as_deref(), &g)?;
     Ok(Json(document_of(&g, &crate::proxy::base_url(&headers), &lang)).into_response())
 }
 
@@ -1093,9 +1290,9 @@ fn answer_of(body: &[u8]) -> Result<Value> {
             crate::params::clip(k)
         )));
     }
-    o.get("answer")
-        .cloned()
-        .ok_or_else(|| AppError::bad("the body has no 'answer'"))
+    serde_json::from_value::<CheckBody>(v)
+        .map(|b| b.answer)
+        .map_err(|_| AppError::bad("the body has no 'answer'"))
 }
 
 fn members<'v>(a: &'v Value, allowed: &[&str], shape: &str) -> Result<&'v Map<String, Value>> {
@@ -1458,17 +1655,20 @@ async fn check(
     State(st): State<PortalState>,
     headers: HeaderMap,
     UrlPath((lesson, step)): StepPath,
-    p: Params,
+    Query(q): Query<LangQuery>,
     body: Bytes,
 ) -> Result<Response> {
-    p.allow(&["lang"])?;
     let g = generated(&st).await?;
-    let lang = lang_of(&p, &g)?;
+    let lang = lang_of(q.lang.as_deref(), &g)?;
     let (_, s) = find_step(&g, &lesson, &step)?;
     let answer = answer_of(&body)?;
     let base = crate::proxy::base_url(&headers);
     Ok(Json(match judge(&st, s, &answer, &lang).await? {
-        Outcome::Right => json!({"correct": true, "explanation": explanation(s, &lang, &base)}),
+        Outcome::Right => Checked {
+            correct: true,
+            explanation: Some(explanation(s, &lang, &base)),
+            hint: None,
+        },
         Outcome::Wrong(extra) => {
             let vars = vars_with_base(s, &base);
             let mut hint = s
@@ -1480,7 +1680,11 @@ async fn check(
             if let Some(x) = extra {
                 hint = format!("{x} {hint}").trim().to_string();
             }
-            json!({"correct": false, "hint": hint})
+            Checked {
+                correct: false,
+                explanation: None,
+                hint: Some(hint),
+            }
         }
     })
     .into_response())
@@ -1491,23 +1695,23 @@ async fn show(
     State(st): State<PortalState>,
     headers: HeaderMap,
     UrlPath((lesson, step)): StepPath,
-    p: Params,
+    Query(q): Query<LangQuery>,
     body: Bytes,
 ) -> Result<Response> {
-    p.allow(&["lang"])?;
     if body.len() > MAX_CHECK_BODY_BYTES {
         return Err(AppError::TooLarge(format!(
             "at most {MAX_CHECK_BODY_BYTES} bytes"
         )));
     }
     let g = generated(&st).await?;
-    let lang = lang_of(&p, &g)?;
+    let lang = lang_of(q.lang.as_deref(), &g)?;
     let (_, s) = find_step(&g, &lesson, &step)?;
     let base = crate::proxy::base_url(&headers);
-    Ok(
-        Json(json!({"answer": shown_answer(s), "explanation": explanation(s, &lang, &base)}))
-            .into_response(),
-    )
+    Ok(Json(Shown {
+        answer: shown_answer(s),
+        explanation: explanation(s, &lang, &base),
+    })
+    .into_response())
 }
 
 /// This module's routes.
@@ -1528,37 +1732,42 @@ pub fn routes() -> Routes {
 }
 
 /// The OpenAPI paths of [`routes`].
-pub fn openapi_paths() -> Map<String, Value> {
-    let problem = json!({"description": "Problem (RFC 7807)", "content": {"application/problem+json": {"schema": {"type": "object"}}}});
-    let lang = json!({"name": "lang", "in": "query", "required": false, "schema": {"type": "string", "enum": ["vi", "en"], "default": "vi"}, "description": "Language of the texts"});
-    let ids = json!([
-        {"name": "lesson", "in": "path", "required": true, "schema": {"type": "string", "maxLength": MAX_ID_CHARS}},
-        {"name": "step", "in": "path", "required": true, "schema": {"type": "string", "maxLength": MAX_ID_CHARS}},
-        lang.clone()
-    ]);
+pub fn openapi_paths(sc: &mut Schemas) -> Map<String, Value> {
+    let tag = "lessons";
+    let id = || json!({"type": "string", "maxLength": MAX_ID_CHARS});
+    let step_op = |summary: &str| {
+        Op::new(summary, tag)
+            .path("lesson", "Lesson id, see `GET /api/v1/lessons`", id())
+            .path("step", "Step id within the lesson", id())
+            .query::<LangQuery>()
+    };
+    let described = |op: Op, description: &str| {
+        let mut v = op.done();
+        v["description"] = description.into();
+        v
+    };
     let mut m = Map::new();
-    m.insert("/api/v1/lessons".into(), json!({"get": {
-        "summary": "Lessons generated from the data the server holds",
-        "description": "Every lesson with its steps: kind, Markdown text rendered to HTML, the control to highlight and the target it was generated for (a parcel link, a place, a plan, a zone, a layer, a certificate corner) — never the answers. `available: false` with a `reason` when the store lacks what a lesson needs.",
-        "tags": ["lessons"],
-        "parameters": [lang],
-        "responses": {"200": {"description": "The lessons", "content": {"application/json": {"schema": {"type": "object"}}}}, "400": problem}
-    }}));
-    m.insert("/api/v1/lessons/{lesson}/steps/{step}/check".into(), json!({"post": {
-        "summary": "Check a trainee's answer to a step",
-        "description": "Body `{\"answer\": …}` in the shape of the step's kind (read `{}`, open_parcel `{commune, sheet, parcel, n}`, toggle_layer `{visible: [...]}`, choose `{option}`, text `{text}`, number `{value}`, site `{geometry}`, practice_import `{value}`). Answers `{correct, hint}` (a wrong answer gets a hint, never the answer) or `{correct, explanation}`.",
-        "tags": ["lessons"],
-        "parameters": ids,
-        "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["answer"], "properties": {"answer": {}}}}}},
-        "responses": {"200": {"description": "Right or wrong", "content": {"application/json": {"schema": {"type": "object", "properties": {"correct": {"type": "boolean"}, "hint": {"type": "string"}, "explanation": {"type": "string"}}}}}}, "400": problem, "404": problem, "413": problem}
-    }}));
-    m.insert("/api/v1/lessons/{lesson}/steps/{step}/show".into(), json!({"post": {
-        "summary": "The answer of a step (\"show me\")",
-        "description": "`{answer, explanation}`: the answer in the shape `check` takes, for the app to perform.",
-        "tags": ["lessons"],
-        "parameters": ids,
-        "responses": {"200": {"description": "The answer", "content": {"application/json": {"schema": {"type": "object"}}}}, "404": problem}
-    }}));
+    let list = Op::new("Lessons generated from the data the server holds", tag)
+        .query::<LangQuery>()
+        .json::<LessonList>(sc, "200", "The lessons")
+        .problems(&["400", "500"]);
+    m.insert("/api/v1/lessons".into(), json!({"get": described(list,
+        "Every lesson with its steps: kind, Markdown text rendered to HTML, the control to highlight and the target it was generated for (a parcel link, a place, a plan, a zone, a layer, a certificate corner) — never the answers. `available: false` with a `reason` when the store lacks what a lesson needs.")}));
+    let check = step_op("Check a trainee's answer to a step")
+        .body::<CheckBody>(sc, "The answer, in the shape of the step's kind", true)
+        .json::<Checked>(
+            sc,
+            "200",
+            "Right (with the explanation) or wrong (with a hint)",
+        )
+        .problems(&["400", "404", "413", "500", "503"]);
+    m.insert("/api/v1/lessons/{lesson}/steps/{step}/check".into(), json!({"post": described(check,
+        "A wrong answer gets a hint, never the answer; a right one the explanation. A `site` answer is checked with the real site report (503 when it takes too long).")}));
+    let show = step_op("The answer of a step (\"show me\")")
+        .json::<Shown>(sc, "200", "The answer")
+        .problems(&["400", "404", "413", "500"]);
+    m.insert("/api/v1/lessons/{lesson}/steps/{step}/show".into(), json!({"post": described(show,
+        "The answer in the shape `check` takes, for the app to perform, and its explanation. Any body is ignored.")}));
     m
 }
 

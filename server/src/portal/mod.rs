@@ -138,21 +138,21 @@ pub fn routes() -> Routes {
 }
 
 /// The OpenAPI paths of [`routes`].
-pub fn openapi_paths() -> Map<String, Value> {
+pub fn openapi_paths(sc: &mut crate::apidoc::Schemas) -> Map<String, Value> {
     let mut paths = Map::new();
     for part in [
-        lessons::openapi_paths(),
-        workshop::openapi_paths(),
-        practice::openapi_paths(),
-        handouts::openapi_paths(),
-        qgis::openapi_paths(),
-        accounts::openapi_paths(),
-        feedback::openapi_paths(),
-        inbox::openapi_paths(),
-        consult::openapi_paths(),
-        alerts::openapi_paths(),
-        notices::openapi_paths(),
-        speech::openapi_paths(),
+        lessons::openapi_paths(sc),
+        workshop::openapi_paths(sc),
+        practice::openapi_paths(sc),
+        handouts::openapi_paths(sc),
+        qgis::openapi_paths(sc),
+        accounts::openapi_paths(sc),
+        feedback::openapi_paths(sc),
+        inbox::openapi_paths(sc),
+        consult::openapi_paths(sc),
+        alerts::openapi_paths(sc),
+        notices::openapi_paths(sc),
+        speech::openapi_paths(sc),
     ] {
         paths.extend(part);
     }

@@ -19,6 +19,7 @@
 //!   `?lang=en`, for phones first; a notice's own page carries Open Graph tags whose picture
 //!   is its `post.png` (1200×630), so a shared link previews as the post does.
 
+use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 use axum::body::Bytes;
@@ -28,17 +29,20 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Json;
-use serde::Deserialize;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
 use super::accounts::{audit, Official, Role};
 use super::announce::notice::{build, BuildOptions};
 use super::announce::{self, slides, text, Notice, NoticeKind, RenderContext, RenderError};
-use super::inbox::{clean_text, parse_json, query_of};
+use super::inbox::{clean_text, parse_json};
 use super::sql::{now, vals, Row, SqlError, Tx};
 use super::twoway::{esc, state_db, ApiError, ApiResult};
 use super::PortalState;
 use super::Routes;
+use crate::apidoc::{Op, Schemas};
+use crate::params::Params;
 
 /// Notices of one list at most (`limit`).
 pub const MAX_LIMIT: i64 = 100;
@@ -208,9 +212,40 @@ impl Stored {
     }
 }
 
+/// A notice as the API gives it: the record every file was written from, without its
+/// geometries, and its public id, page, time and files.
+#[derive(Serialize, JsonSchema)]
+pub struct NoticeItem {
+    /// The notice's record (kind, titles, plan, area, zones, land-use totals, red lines,
+    /// consultation, links, office, messages, date, data version) without the area's
+    /// boundary and the zones' and red lines' geometries.
+    #[serde(flatten)]
+    pub record: Map<String, Value>,
+    /// Its public id (`[a-z0-9-]`).
+    pub id: String,
+    /// Its public page (`/thong-bao/<area>/<id>`), absolute.
+    pub url: String,
+    /// When it was published (RFC 3339).
+    pub created_at: String,
+    /// Each of its files (`slides.html`, `post.txt`, `post.png`, `poster-a3.pdf`,
+    /// `leaflet-a4.pdf`, `notice.ogg`, `notice.mp3`, `notice.txt`, `page.html`) by name: its
+    /// URL.
+    pub files: BTreeMap<&'static str, String>,
+    /// When it was withdrawn (RFC 3339); only in an official's list.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub withdrawn_at: Option<String>,
+}
+
+/// Notices, newest first.
+#[derive(Serialize, JsonSchema)]
+pub struct NoticeList {
+    /// The notices.
+    pub notices: Vec<NoticeItem>,
+}
+
 /// The notice as the API gives it: the record without geometries, its id, page, time and
 /// files.
-fn item(s: &Stored, base: &str) -> ApiResult<Value> {
+fn item(s: &Stored, base: &str) -> ApiResult<NoticeItem> {
     let mut v: Value = serde_json::from_str(&s.record)
         .map_err(|e| ApiError::Internal(format!("notice {}: stored record: {e}", s.slug)))?;
     if let Some(a) = v.get_mut("area").and_then(Value::as_object_mut) {
@@ -225,23 +260,26 @@ fn item(s: &Stored, base: &str) -> ApiResult<Value> {
             }
         }
     }
-    let mut files = Map::new();
-    for f in announce::FILES {
-        files.insert(
-            f.to_string(),
-            json!(format!("/api/v1/notices/{}/{f}", s.slug)),
-        );
+    let Value::Object(mut record) = v else {
+        return Err(ApiError::Internal(format!(
+            "notice {}: stored record is not an object",
+            s.slug
+        )));
+    };
+    for k in ["id", "url", "created_at", "files", "withdrawn_at"] {
+        record.remove(k);
     }
-    if let Some(o) = v.as_object_mut() {
-        o.insert("id".into(), json!(s.slug));
-        o.insert("url".into(), json!(s.page_url(base)));
-        o.insert("created_at".into(), json!(rfc3339(s.created_at)));
-        o.insert("files".into(), Value::Object(files));
-        if let Some(w) = s.withdrawn_at {
-            o.insert("withdrawn_at".into(), json!(rfc3339(w)));
-        }
-    }
-    Ok(v)
+    Ok(NoticeItem {
+        record,
+        id: s.slug.clone(),
+        url: s.page_url(base),
+        created_at: rfc3339(s.created_at),
+        files: announce::FILES
+            .iter()
+            .map(|f| (*f, format!("/api/v1/notices/{}/{f}", s.slug)))
+            .collect(),
+        withdrawn_at: s.withdrawn_at.map(rfc3339),
+    })
 }
 
 fn with_cache(mut r: Response, cache: &'static str) -> Response {
@@ -337,29 +375,31 @@ async fn current(
     Ok(kept)
 }
 
-#[derive(Deserialize)]
-struct ListQuery {
-    commune: Option<String>,
-    plan: Option<String>,
-    limit: Option<i64>,
+/// The parameters of `GET /api/v1/notices`: a commune's notices, or a plan's whole-area
+/// ones.
+#[derive(Deserialize, JsonSchema)]
+pub struct ListQuery {
+    /// A commune's code (letters and digits): its own notices and those over the whole area
+    /// of a plan covering it
+    #[schemars(length(max = 16))]
+    pub commune: Option<String>,
+    /// A plan's id: with commune, only that plan's notices; alone, the plan's whole-area
+    /// notices
+    #[schemars(length(max = 64))]
+    pub plan: Option<String>,
+    /// Notices at most (20 by default)
+    #[schemars(range(min = 1, max = MAX_LIMIT))]
+    pub limit: Option<i64>,
 }
 
-fn check_limit(limit: Option<i64>) -> ApiResult<i64> {
-    let l = limit.unwrap_or(DEFAULT_LIMIT);
-    if !(1..=MAX_LIMIT).contains(&l) {
-        return Err(ApiError::Bad(format!("limit must be 1 to {MAX_LIMIT}")));
-    }
-    Ok(l)
+fn bad_param(e: crate::error::AppError) -> ApiError {
+    ApiError::Bad(e.to_string())
 }
 
 /// `GET /api/v1/notices?commune=CODE[&plan=ID][&limit=N]`
-async fn list(
-    State(st): State<PortalState>,
-    headers: HeaderMap,
-    q: Result<Query<ListQuery>, QueryRejection>,
-) -> ApiResult<Response> {
-    let q = query_of(q)?;
-    let limit = check_limit(q.limit)?;
+async fn list(State(st): State<PortalState>, headers: HeaderMap, q: Params) -> ApiResult<Response> {
+    let q = q.parse::<ListQuery>().map_err(bad_param)?;
+    let limit = q.limit.unwrap_or(DEFAULT_LIMIT);
     let plan = match q.plan.filter(|p| !p.is_empty()) {
         Some(p) if is_plan_id(&p) => Some(p),
         Some(_) => {
@@ -392,12 +432,12 @@ async fn list(
     };
     let rows = current(&st, &area, plan, limit).await?;
     let base = base_of(&st, &headers);
-    let items = rows
+    let notices = rows
         .iter()
         .map(|s| item(s, &base))
         .collect::<ApiResult<Vec<_>>>()?;
     Ok(with_cache(
-        Json(json!({ "notices": items })).into_response(),
+        Json(NoticeList { notices }).into_response(),
         LIST_MAX_AGE,
     ))
 }
@@ -481,21 +521,37 @@ fn file_response(bytes: Vec<u8>, ctype: &str, name: &str, slug: &str) -> Respons
 
 // ---------------------------------------------------------------- publishing
 
-#[derive(Deserialize)]
+/// A notice to publish (`POST /api/v1/notices`).
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct PublishBody {
+pub struct PublishBody {
+    /// The plan announced (its id).
+    #[schemars(length(min = 1, max = 64))]
     plan: String,
+    /// The commune announced to (its code); omit for the plan's whole area.
     #[serde(default)]
+    #[schemars(length(max = 16))]
     commune: Option<String>,
+    /// `approved`, `adjusted` or `consultation`; by default from the plan's status and
+    /// consultation.
     #[serde(default)]
+    #[schemars(extend("enum" = ["approved", "adjusted", "consultation", null]))]
     kind: Option<String>,
+    /// The official's own words, in Vietnamese.
     #[serde(default)]
+    #[schemars(length(max = announce::cli::MAX_MESSAGE_CHARS))]
     message_vi: Option<String>,
+    /// The official's own words, in English.
     #[serde(default)]
+    #[schemars(length(max = announce::cli::MAX_MESSAGE_CHARS))]
     message_en: Option<String>,
+    /// Where people come to see the documents and comment in person.
     #[serde(default)]
+    #[schemars(length(max = MAX_ADDRESS_CHARS))]
     office_address: Option<String>,
+    /// The office's phone number.
     #[serde(default)]
+    #[schemars(length(max = MAX_PHONE_CHARS))]
     office_phone: Option<String>,
 }
 
@@ -785,22 +841,37 @@ async fn mine(
         })
         .await?;
     let base = base_of(&st, &headers);
-    let items = rows
+    let notices = rows
         .iter()
         .map(|s| item(s, &base))
         .collect::<ApiResult<Vec<_>>>()?;
     Ok(with_cache(
-        Json(json!({ "notices": items })).into_response(),
+        Json(NoticeList { notices }).into_response(),
         "no-store",
     ))
 }
 
 // ---------------------------------------------------------------- public pages
 
-#[derive(Deserialize, Default)]
-struct PageQuery {
-    lang: Option<String>,
-    interval: Option<u32>,
+/// The parameters of the public pages (`/thong-bao/…`). Others are ignored: a shared
+/// link keeps working whatever a messenger adds to it (`fbclid`).
+#[derive(Deserialize, JsonSchema, Default)]
+pub struct PageQuery {
+    /// `en` for English; anything else Vietnamese
+    #[schemars(extend("enum" = ["vi", "en"]))]
+    pub lang: Option<String>,
+    /// slides.html: seconds each slide shows (12 by default)
+    #[schemars(range(min = slides::INTERVAL_RANGE.0, max = slides::INTERVAL_RANGE.1))]
+    pub interval: Option<u32>,
+}
+
+/// The parameter of an area's page (`/thong-bao/{area}`). Others are ignored, as for
+/// [`PageQuery`].
+#[derive(Deserialize, JsonSchema, Default)]
+pub struct LangQuery {
+    /// `en` for English; anything else Vietnamese
+    #[schemars(extend("enum" = ["vi", "en"]))]
+    pub lang: Option<String>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -809,8 +880,8 @@ enum Lang {
     En,
 }
 
-fn lang_of(q: &PageQuery) -> Lang {
-    match q.lang.as_deref() {
+fn lang_of(lang: Option<&str>) -> Lang {
+    match lang {
         Some("en") => Lang::En,
         _ => Lang::Vi,
     }
@@ -1119,10 +1190,10 @@ async fn area_page(
     State(st): State<PortalState>,
     headers: HeaderMap,
     Path(area_s): Path<String>,
-    q: Result<Query<PageQuery>, QueryRejection>,
+    q: Result<Query<LangQuery>, QueryRejection>,
 ) -> ApiResult<Response> {
     let q = q.map(|Query(q)| q).unwrap_or_default();
-    let lang = lang_of(&q);
+    let lang = lang_of(q.lang.as_deref());
     let area = parse_area(&area_s)?;
     let (name_vi, name_en) = area_name(&st, &area).await?;
     let rows = current(&st, &area, None, PAGE_NOTICES).await?;
@@ -1171,7 +1242,7 @@ async fn area_item(
     match item_s.as_str() {
         "feed.atom" => feed(&st, &headers, &area, &area_s).await,
         "slides.html" => deck(&st, &headers, &area, &q).await,
-        slug => notice_page(&st, &headers, &area_s, slug, lang_of(&q)).await,
+        slug => notice_page(&st, &headers, &area_s, slug, lang_of(q.lang.as_deref())).await,
     }
 }
 
@@ -1329,7 +1400,7 @@ async fn deck(
     area: &Area,
     q: &PageQuery,
 ) -> ApiResult<Response> {
-    let lang = lang_of(q);
+    let lang = lang_of(q.lang.as_deref());
     let interval = q.interval.unwrap_or(12);
     let (lo, hi) = slides::INTERVAL_RANGE;
     if !(lo..=hi).contains(&interval) {
@@ -1454,105 +1525,115 @@ pub fn routes() -> Routes {
     ]
 }
 
-fn op(summary: &str, params: Vec<Value>, ok: (&str, &str), errors: &[(&str, &str)]) -> Value {
-    let mut responses = Map::new();
-    responses.insert(ok.0.into(), json!({"description": ok.1}));
-    for (code, what) in errors {
-        responses.insert((*code).into(), json!({"description": what}));
-    }
-    json!({"summary": summary, "tags": ["notices"], "parameters": params, "responses": responses})
-}
-
-fn path_param(name: &str, desc: &str) -> Value {
-    json!({"name": name, "in": "path", "required": true, "description": desc, "schema": {"type": "string"}})
-}
-
 /// Their OpenAPI paths.
-pub fn openapi_paths() -> Map<String, Value> {
-    let id = path_param("id", "The notice's public id ([a-z0-9-])");
-    let area = path_param(
-        "area",
-        "A commune's code (31150), or ke-hoach-<plan id> for notices over a plan's whole area",
-    );
-    let lang = json!({"name": "lang", "in": "query", "required": false, "schema": {"type": "string", "enum": ["vi", "en"]}});
-    let csrf = json!({"name": "X-CSRF-Token", "in": "header", "required": true,
-        "description": "The session's CSRF token", "schema": {"type": "string"}});
-    let item = "The notice record without geometries, plus id, url (its public page), created_at (RFC 3339) and files ({name: URL} for each file)";
+pub fn openapi_paths(sc: &mut Schemas) -> Map<String, Value> {
+    const TAG: &str = "notices";
+    let id = |op: Op| {
+        op.path(
+            "id",
+            "The notice's public id ([a-z0-9-])",
+            json!({"type": "string"}),
+        )
+    };
+    let area = |op: Op| {
+        op.path(
+            "area",
+            "A commune's code (31150), or ke-hoach-<plan id> for notices over a plan's whole area",
+            json!({"type": "string"}),
+        )
+    };
+    let csrf = |op: Op| op.header("X-CSRF-Token", "The session's CSRF token", true);
+    let html = json!({"type": "string"});
     let mut p = Map::new();
-    let mut publish = op(
+    let publish = csrf(Op::new(
         "Publish a notice (officials: a commune officer for their communes; a whole-area notice needs the planning office or an administrator). Renders every file (seconds: audio), then stores the notice, its files and the audit row in one transaction",
-        vec![csrf.clone()],
-        ("201", item),
-        &[
-            ("400", "Malformed body"),
-            ("401", "Not signed in"),
-            ("403", "Not this official's commune, or CSRF/Origin refused"),
-            ("404", "No such plan or commune"),
-            ("422", "The plan cannot be announced there (no zones; a draft without a consultation window; …)"),
-            ("503", "A tool a file needs is missing (espeak-ng, opusenc, lame, DejaVu fonts), or no state database"),
-        ],
-    );
-    publish["requestBody"] = json!({"required": true, "content": {"application/json": {"schema": {
-        "type": "object", "required": ["plan"], "additionalProperties": false,
-        "properties": {
-            "plan": {"type": "string", "maxLength": 64},
-            "commune": {"type": "string", "maxLength": 16, "description": "Omit for the plan's whole area"},
-            "kind": {"type": "string", "enum": ["approved", "adjusted", "consultation"]},
-            "message_vi": {"type": "string", "maxLength": announce::cli::MAX_MESSAGE_CHARS},
-            "message_en": {"type": "string", "maxLength": announce::cli::MAX_MESSAGE_CHARS},
-            "office_address": {"type": "string", "maxLength": MAX_ADDRESS_CHARS},
-            "office_phone": {"type": "string", "maxLength": MAX_PHONE_CHARS}}}}}});
+        TAG,
+    ))
+    .body::<PublishBody>(sc, "The notice to publish", true)
+    .json::<NoticeItem>(sc, "201", "Published (Location: the notice's API address)")
+    .problems(&["400", "401", "403", "404", "413", "422", "500", "503"])
+    .done();
     p.insert(
         "/api/v1/notices".into(),
         json!({
-            "get": op(
+            "get": Op::new(
                 "Current (published, not withdrawn) notices of a commune — its own and those over the whole area of a plan covering it — or of a plan's whole area, newest first",
-                vec![
-                    json!({"name": "commune", "in": "query", "required": false, "schema": {"type": "string", "maxLength": 16}}),
-                    json!({"name": "plan", "in": "query", "required": false, "schema": {"type": "string", "maxLength": 64}}),
-                    json!({"name": "limit", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT}}),
-                ],
-                ("200", "{notices: [item]}"),
-                &[("400", "Malformed parameters")],
-            ),
+                TAG,
+            )
+            .query::<ListQuery>()
+            .json::<NoticeList>(sc, "200", "The notices")
+            .problems(&["400", "500", "503"])
+            .done(),
             "post": publish,
         }),
     );
     p.insert(
         "/api/v1/notices/{id}".into(),
-        json!({"get": op("One notice", vec![id.clone()], ("200", item), &[("404", "No such notice"), ("410", "Withdrawn")])}),
+        json!({"get": id(Op::new("One notice", TAG))
+            .json::<NoticeItem>(sc, "200", "The notice")
+            .problems(&["404", "410", "500", "503"])
+            .done()}),
     );
     p.insert(
         "/api/v1/notices/{id}/withdraw".into(),
-        json!({"post": op("Withdraw a notice (officials, as for publishing); it leaves every list and page", vec![id.clone(), csrf], ("200", item), &[("401", "Not signed in"), ("403", "Not this official's notice"), ("404", "No such notice")])}),
+        json!({"post": csrf(id(Op::new(
+            "Withdraw a notice (officials, as for publishing); it leaves every list and page",
+            TAG,
+        )))
+        .json::<NoticeItem>(sc, "200", "Withdrawn (withdrawn_at given)")
+        .problems(&["401", "403", "404", "500", "503"])
+        .done()}),
     );
-    p.insert(
-        "/api/v1/notices/{id}/{file}".into(),
-        json!({"get": op(
-            "One of the notice's files: slides.html, post.txt, post.png (1200×630), poster-a3.pdf, leaflet-a4.pdf, notice.ogg, notice.mp3, notice.txt, page.html",
-            vec![id, path_param("file", "The file's name")],
-            ("200", "The file, with its content type"),
-            &[("404", "No such notice or file"), ("410", "Withdrawn")],
-        )}),
-    );
+    let mut files = Map::new();
+    for f in announce::FILES {
+        let media = announce::content_type(f);
+        let media = media.split(';').next().unwrap_or(media).trim();
+        let schema = if media.starts_with("text/") {
+            json!({"type": "string"})
+        } else {
+            json!({"type": "string", "format": "binary"})
+        };
+        files.insert(media.to_string(), json!({ "schema": schema }));
+    }
+    let mut file = id(Op::new(
+        "One of the notice's files: slides.html, post.txt, post.png (1200×630), poster-a3.pdf, leaflet-a4.pdf, notice.ogg, notice.mp3, notice.txt, page.html",
+        TAG,
+    ))
+    .path("file", "The file's name", json!({"type": "string", "enum": announce::FILES}))
+    .problems(&["404", "410", "500", "503"])
+    .done();
+    file["responses"]["200"] =
+        json!({"description": "The file, with its content type", "content": files});
+    p.insert("/api/v1/notices/{id}/{file}".into(), json!({ "get": file }));
     p.insert(
         "/api/v1/official/notices".into(),
-        json!({"get": op("The notices this official may withdraw (withdrawn ones too, with withdrawn_at), newest first", vec![], ("200", "{notices: [item]}"), &[("401", "Not signed in")])}),
+        json!({"get": Op::new(
+            "The notices this official may withdraw (withdrawn ones too, with withdrawn_at), newest first",
+            TAG,
+        )
+        .json::<NoticeList>(sc, "200", "The notices")
+        .problems(&["401", "500", "503"])
+        .done()}),
     );
     p.insert(
         "/thong-bao/{area}".into(),
-        json!({"get": op("The area's public notice page (HTML, no script)", vec![area.clone(), lang.clone()], ("200", "text/html"), &[("404", "No such commune or plan")])}),
+        json!({"get": area(Op::new("The area's public notice page (HTML, no script)", TAG))
+            .query::<LangQuery>()
+            .media("200", "The page", "text/html", html.clone())
+            .problems(&["404", "500", "503"])
+            .done()}),
     );
-    p.insert(
-        "/thong-bao/{area}/{item}".into(),
-        json!({"get": op(
-            "A notice's page (HTML with Open Graph tags whose image is its post.png), or feed.atom (the area's Atom 1.0 feed), or slides.html (the public screen's deck; ?interval= seconds per slide)",
-            vec![area, path_param("item", "A notice's id, feed.atom or slides.html"), lang,
-                json!({"name": "interval", "in": "query", "required": false, "schema": {"type": "integer", "minimum": slides::INTERVAL_RANGE.0, "maximum": slides::INTERVAL_RANGE.1}})],
-            ("200", "text/html or application/atom+xml"),
-            &[("404", "No such area or notice"), ("410", "Withdrawn")],
-        )}),
-    );
+    let mut item = area(Op::new(
+        "A notice's page (HTML with Open Graph tags whose image is its post.png), or feed.atom (the area's Atom 1.0 feed), or slides.html (the public screen's deck; ?interval= seconds per slide)",
+        TAG,
+    ))
+    .path("item", "A notice's id, feed.atom or slides.html", json!({"type": "string"}))
+    .query::<PageQuery>()
+    .media("200", "The page, the feed or the deck", "text/html", html.clone())
+    .problems(&["400", "404", "410", "500", "503"])
+    .done();
+    item["responses"]["200"]["content"]["application/atom+xml"] = json!({ "schema": html });
+    p.insert("/thong-bao/{area}/{item}".into(), json!({ "get": item }));
     p
 }
 

@@ -27,12 +27,15 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use quyhoach_data::lookup::Store;
 use quyhoach_data::practice::{Sample, SAMPLE_NAMES, TCVN3_SAMPLE, VNI_SAMPLE};
+use schemars::JsonSchema;
+use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{json, Map, Value};
 
 use super::PortalState;
 use super::Routes;
+use crate::apidoc::{Op, Schemas};
 use crate::error::{problem, AppError};
-use crate::params::MAX_PARAM_BYTES;
+use crate::params::{NoParams, Params, MAX_PARAM_BYTES};
 use crate::text::Lang;
 use crate::upload::{PracticeFailure, PracticeParams, PRACTICE_RETRY_AFTER};
 
@@ -50,67 +53,48 @@ pub fn routes() -> Routes {
 }
 
 /// The OpenAPI paths of [`routes`].
-pub fn openapi_paths() -> Map<String, Value> {
-    let problem = json!({"$ref": "#/components/responses/Problem"});
+pub fn openapi_paths(sc: &mut Schemas) -> Map<String, Value> {
+    let tag = "Learn";
+    let binary = json!({"type": "string", "format": "binary"});
     let mut m = Map::new();
-    m.insert(
-        IMPORT_PATH.into(),
-        json!({"post": {
-            "summary": "The practice import of the data-preparation lesson: the real import of a small file into a throwaway store, in a sandboxed process; answers the import report",
-            "description": "The body is the file: a zipped Shapefile (.shp, .shx, .dbf, optional .prj/.cpg), GeoJSON or GeoPackage, at most 2 MB (zip members are unpacked by the server within caps; no VRT, CSV or other formats). Nothing of the upload reaches the served data; it and the throwaway store are deleted after the import. Turned off on servers started with --no-practice-import (404).",
-            "tags": ["Learn"],
-            "parameters": [
-                {"name": "kind", "in": "query", "required": false,
-                 "description": "What the file holds",
-                 "schema": {"type": "string", "enum": ["parcels", "boundaries", "roads"], "default": "parcels"}},
-                {"name": "srs", "in": "query", "required": false,
-                 "description": "The file's reference system, as quyhoach import --srs: vn2000:<province>, vn2000:tm3:<meridian>, vn2000:utm48|utm49, EPSG:<code> or prj (the file's own .prj)",
-                 "schema": {"type": "string", "default": "prj"}, "example": "vn2000:kien-giang"},
-                {"name": "encoding", "in": "query", "required": false,
-                 "description": "Text encoding of the attributes: auto (detected), utf8, tcvn3, vni, cp1258, latin1",
-                 "schema": {"type": "string", "default": "auto"}},
-                {"name": "map", "in": "query", "required": false,
-                 "description": "A field mapping TARGET=SOURCE (schema field = the file's field); repeatable, or several comma-separated",
-                 "schema": {"type": "array", "items": {"type": "string"}}, "style": "form", "explode": true,
-                 "example": ["sheet=TO_SO", "parcel=SO_HIEU"]},
-                {"name": "profile", "in": "query", "required": false,
-                 "description": "Field-name profile: auto, cadastral, tt16-2025, generic",
-                 "schema": {"type": "string", "default": "auto"}},
-                {"name": "layer", "in": "query", "required": false,
-                 "description": "The layer to read when the file has several (a GeoPackage)",
-                 "schema": {"type": "string"}},
-                {"name": "lang", "in": "query", "required": false,
-                 "description": "Language of error details",
-                 "schema": {"type": "string", "enum": ["vi", "en"], "default": "vi"}},
-            ],
-            "requestBody": {"required": true, "content": {
-                "application/zip": {"schema": {"type": "string", "format": "binary"}},
-                "application/geo+json": {"schema": {"type": "object"}},
-                "application/geopackage+sqlite3": {"schema": {"type": "string", "format": "binary"}},
-            }},
-            "responses": {
-                "200": {"description": "The import report (features read, written, repaired and rejected with reasons, the encoding detected, the SRS, the field mapping, personal-data fields left out, warnings) and summary.vi / summary.en",
-                        "content": {"application/json": {"schema": {"type": "object"}}}},
-                "400": problem, "404": problem, "413": problem, "422": problem, "503": problem,
-            },
-        }}),
-    );
-    m.insert(
-        SAMPLES_PATH.into(),
-        json!({"get": {
-            "summary": "A sample file of the data-preparation lesson, generated from this server's own parcels (the same bytes for one data version)",
-            "description": "thua-dat-tcvn3.zip: a zipped Shapefile of 20 parcels in VN-2000 TM-3 of the store's province, no .prj, texts in TCVN3, an owner's-name field (personal data) and one self-intersecting parcel. thua-dat-vni.zip: the same parcels with a .prj, texts in VNI and field names that need map=sheet=TO_SO and map=parcel=SO_HIEU. The owners' names and phone numbers are made up.",
-            "tags": ["Learn"],
-            "parameters": [
-                {"name": "name", "in": "path", "required": true,
-                 "schema": {"type": "string", "enum": SAMPLE_NAMES}},
-            ],
-            "responses": {
-                "200": {"description": "The zip", "content": {"application/zip": {"schema": {"type": "string", "format": "binary"}}}},
-                "404": problem, "500": problem,
-            },
-        }}),
-    );
+    let mut import = Op::new(
+        "The practice import of the data-preparation lesson: the real import of a small file into a throwaway store, in a sandboxed process; answers the import report",
+        tag,
+    )
+    .query::<PracticeQuery>()
+    .body_content(
+        "The file: a zipped Shapefile (.shp, .shx, .dbf, optional .prj/.cpg), GeoJSON or GeoPackage, at most 2 MB",
+        json!({
+            "application/zip": {"schema": binary},
+            "application/geo+json": {"schema": {"type": "object"}},
+            "application/geopackage+sqlite3": {"schema": binary},
+            "application/octet-stream": {"schema": binary},
+        }),
+    )
+    .json::<PracticeReport>(
+        sc,
+        "200",
+        "The import report (features read, written, repaired and rejected with reasons, the encoding detected, the SRS, the field mapping, personal-data fields left out, warnings) and summary.vi / summary.en",
+    )
+    .problems(&["400", "404", "413", "422", "500", "503"])
+    .done();
+    import["description"] = json!("The body is the file: a zipped Shapefile (.shp, .shx, .dbf, optional .prj/.cpg), GeoJSON or GeoPackage, at most 2 MB (zip members are unpacked by the server within caps; no VRT, CSV or other formats). Nothing of the upload reaches the served data; it and the throwaway store are deleted after the import. Turned off on servers started with --no-practice-import (404). A 503 (other trainees' imports running) carries Retry-After.");
+    m.insert(IMPORT_PATH.into(), json!({"post": import}));
+    let mut sample = Op::new(
+        "A sample file of the data-preparation lesson, generated from this server's own parcels (the same bytes for one data version)",
+        tag,
+    )
+    .path(
+        "name",
+        "The sample's file name",
+        json!({"type": "string", "enum": SAMPLE_NAMES}),
+    )
+    .query::<NoParams>()
+    .media("200", "The zip", "application/zip", binary)
+    .problems(&["400", "404", "500"])
+    .done();
+    sample["description"] = json!("thua-dat-tcvn3.zip: a zipped Shapefile of 20 parcels in VN-2000 TM-3 of the store's province, no .prj, texts in TCVN3, an owner's-name field (personal data) and one self-intersecting parcel. thua-dat-vni.zip: the same parcels with a .prj, texts in VNI and field names that need map=sheet=TO_SO and map=parcel=SO_HIEU. The owners' names and phone numbers are made up.");
+    m.insert(SAMPLES_PATH.into(), json!({"get": sample}));
     m
 }
 
@@ -267,7 +251,14 @@ fn facts_of(samples: &[Sample]) -> Result<BTreeMap<String, Value>, String> {
 }
 
 /// `GET /api/v1/practice/samples/{name}`.
-async fn sample(State(st): State<PortalState>, UrlPath(name): UrlPath<String>) -> Response {
+async fn sample(
+    State(st): State<PortalState>,
+    UrlPath(name): UrlPath<String>,
+    q: Params,
+) -> Response {
+    if let Err(e) = q.parse::<NoParams>() {
+        return e.into_response();
+    }
     if !SAMPLE_NAMES.contains(&name.as_str()) {
         return AppError::not_found(format!(
             "no practice sample '{}'; samples: {}",
@@ -304,55 +295,100 @@ async fn sample(State(st): State<PortalState>, UrlPath(name): UrlPath<String>) -
     resp
 }
 
-/// Query parameters of the import.
-const ACCEPTED: &[&str] = &["kind", "srs", "encoding", "map", "profile", "layer", "lang"];
+/// The query of the practice import.
+#[derive(Deserialize, JsonSchema)]
+pub struct PracticeQuery {
+    /// What the file holds: parcels, boundaries or roads
+    #[schemars(extend("enum" = ["parcels", "boundaries", "roads"], "default" = "parcels"))]
+    kind: Option<String>,
+    /// The file's reference system, as quyhoach import --srs: vn2000:<province>,
+    /// vn2000:tm3:<meridian>, vn2000:utm48|utm49, EPSG:<code> or prj (the file's own .prj)
+    #[schemars(extend("default" = "prj", "example" = "vn2000:kien-giang"))]
+    srs: Option<String>,
+    /// Text encoding of the attributes: auto (detected), utf8, tcvn3, vni, cp1258, latin1
+    #[schemars(extend("default" = "auto"))]
+    encoding: Option<String>,
+    /// Field mappings TARGET=SOURCE (schema field = the file's field), comma-separated; the
+    /// parameter may also be repeated
+    #[serde(default, deserialize_with = "mappings")]
+    #[schemars(with = "Option<Vec<String>>")]
+    map: Vec<(String, String)>,
+    /// Field-name profile: auto, cadastral, tt16-2025, generic
+    #[schemars(extend("default" = "auto"))]
+    profile: Option<String>,
+    /// The layer to read when the file has several (a GeoPackage)
+    layer: Option<String>,
+    /// Language of error details: en for English, anything else Vietnamese
+    #[schemars(extend("default" = "vi"))]
+    lang: Option<String>,
+}
 
-/// Reads the import's query: each known parameter at most once (but `map`), none over
-/// [`MAX_PARAM_BYTES`].
+/// `map`: TARGET=SOURCE pairs separated by commas (empty ones skipped).
+fn mappings<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<(String, String)>, D::Error> {
+    let text = String::deserialize(d)?;
+    let mut out = Vec::new();
+    for m in text.split(',').filter(|m| !m.trim().is_empty()) {
+        let Some((t, s)) = m.split_once('=') else {
+            return Err(serde::de::Error::custom(format!(
+                "parameter 'map' takes TARGET=SOURCE, e.g. map=sheet=TO_SO; got map={}",
+                crate::params::clip(m)
+            )));
+        };
+        out.push((t.trim().to_string(), s.trim().to_string()));
+    }
+    Ok(out)
+}
+
+/// The practice import's answer: the import report, as `quyhoach import --report` writes
+/// it (`layer`, `kind`, `driver`, `srs`, `encoding`, `encoding_detected`, `read`,
+/// `written`, `repaired_count`, `rejected_count`, `repaired` and `rejected` (the first
+/// features with their reasons), `field_map`, `fields_ignored`, `personal_fields_dropped`,
+/// `warnings`, `bounds`, …), and its `summary`.
+#[derive(Serialize, JsonSchema)]
+pub struct PracticeReport {
+    /// The import report's members.
+    #[serde(flatten)]
+    pub report: Map<String, Value>,
+    /// The report in a few plain sentences.
+    pub summary: PracticeSummary,
+}
+
+/// A practice import's report in a few plain sentences.
+#[derive(Serialize, JsonSchema)]
+pub struct PracticeSummary {
+    /// In Vietnamese.
+    pub vi: String,
+    /// In English.
+    pub en: String,
+}
+
+/// Reads the import's query into [`PracticeQuery`]: each parameter at most once but `map`,
+/// whose values are joined; none over [`MAX_PARAM_BYTES`].
 fn read_query(uri: &Uri) -> Result<(PracticeParams, Lang), AppError> {
     let Query(pairs) = Query::<Vec<(String, String)>>::try_from_uri(uri)
         .map_err(|e| AppError::bad(format!("malformed query string: {e}")))?;
-    let mut one: BTreeMap<&str, &str> = BTreeMap::new();
-    let mut mappings = Vec::new();
-    for (k, v) in &pairs {
-        if v.len() > MAX_PARAM_BYTES {
-            return Err(AppError::bad(format!(
-                "parameter '{}' is longer than {MAX_PARAM_BYTES} bytes",
-                crate::params::clip(k)
-            )));
-        }
-        let Some(k) = ACCEPTED.iter().copied().find(|a| a == k) else {
-            return Err(AppError::bad(format!(
-                "unknown parameter '{}'; accepted: {}",
-                crate::params::clip(k),
-                ACCEPTED.join(", ")
-            )));
-        };
-        if k == "map" {
-            for m in v.split(',').filter(|m| !m.trim().is_empty()) {
-                let Some((t, s)) = m.split_once('=') else {
-                    return Err(AppError::bad(format!(
-                        "map={}: give TARGET=SOURCE, e.g. map=sheet=TO_SO",
-                        crate::params::clip(m)
-                    )));
-                };
-                mappings.push((t.trim().to_string(), s.trim().to_string()));
-            }
-        } else if one.insert(k, v.as_str()).is_some() {
-            return Err(AppError::bad(format!(
-                "parameter '{k}' is given more than once; give it once"
-            )));
-        }
+    if let Some((k, _)) = pairs.iter().find(|(_, v)| v.len() > MAX_PARAM_BYTES) {
+        return Err(AppError::bad(format!(
+            "parameter '{}' is longer than {MAX_PARAM_BYTES} bytes",
+            crate::params::clip(k)
+        )));
     }
-    let text = |k: &str, default: &str| one.get(k).map_or(default, |v| v.trim()).to_string();
+    let (maps, mut pairs): (Vec<_>, Vec<_>) = pairs.into_iter().partition(|(k, _)| k == "map");
+    if !maps.is_empty() {
+        let joined: Vec<String> = maps.into_iter().map(|(_, v)| v).collect();
+        pairs.push(("map".into(), joined.join(",")));
+    }
+    let q: PracticeQuery = Params::from_pairs(pairs).parse()?;
+    let text =
+        |v: Option<String>, default: &str| v.as_deref().map_or(default, str::trim).to_string();
     let params = PracticeParams {
-        kind: text("kind", "parcels"),
-        srs: text("srs", "prj"),
-        encoding: text("encoding", "auto"),
-        mappings,
-        profile: text("profile", "auto"),
-        layer: one
-            .get("layer")
+        kind: text(q.kind, "parcels"),
+        srs: text(q.srs, "prj"),
+        encoding: text(q.encoding, "auto"),
+        mappings: q.map,
+        profile: text(q.profile, "auto"),
+        layer: q
+            .layer
             .map(|v| v.trim().to_string())
             .filter(|v| !v.is_empty()),
     };
@@ -364,7 +400,7 @@ fn read_query(uri: &Uri) -> Result<(PracticeParams, Lang), AppError> {
             "GeoJSON",
         )
         .map_err(AppError::BadRequest)?;
-    Ok((params, Lang::from_param(one.get("lang").copied())))
+    Ok((params, Lang::from_param(q.lang.as_deref())))
 }
 
 /// `POST /api/v1/practice/import`.
@@ -397,12 +433,13 @@ async fn import(State(st): State<PortalState>, uri: Uri, body: Bytes) -> Respons
         );
     }
     match crate::upload::practice_import(&st.uploads, &body, &params).await {
-        Ok(mut report) => {
+        Ok(report) => {
+            let Value::Object(report) = report else {
+                return AppError::Internal("the practice import's report is not an object".into())
+                    .into_response();
+            };
             let summary = summarise(&report);
-            if let Value::Object(m) = &mut report {
-                m.insert("summary".into(), summary);
-            }
-            let mut resp = axum::Json(report).into_response();
+            let mut resp = axum::Json(PracticeReport { report, summary }).into_response();
             resp.headers_mut()
                 .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
             resp
@@ -483,7 +520,7 @@ fn encoding_name(code: &str) -> &str {
 }
 
 /// The report in a few plain sentences, Vietnamese and English.
-fn summarise(r: &Value) -> Value {
+fn summarise(r: &Map<String, Value>) -> PracticeSummary {
     let n = |k: &str| r.get(k).and_then(Value::as_u64).unwrap_or(0);
     let s = |k: &str| r.get(k).and_then(Value::as_str).unwrap_or("");
     let list = |k: &str| -> Vec<String> {
@@ -545,5 +582,5 @@ fn summarise(r: &Value) -> Value {
         vi += &format!(" {warnings} cảnh báo: xem danh sách warnings.");
         en += &format!(" {warnings} warning(s): see warnings.");
     }
-    json!({"vi": vi, "en": en})
+    PracticeSummary { vi, en }
 }

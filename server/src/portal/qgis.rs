@@ -33,9 +33,12 @@ use quyhoach_data::landuse::{codes, lookup, LEGACY_CODES};
 use quyhoach_data::lookup::Store;
 use quyhoach_data::plans::PlanStatus;
 use quyhoach_data::schema::Kind;
+use schemars::JsonSchema;
+use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
 use super::Routes;
+use crate::apidoc::{Op, Schemas};
 use crate::error::{AppError, Result};
 use crate::params::{parse_f64, Params};
 use crate::portal::PortalState;
@@ -74,43 +77,58 @@ pub fn routes() -> Routes {
 }
 
 /// The OpenAPI paths of [`routes`].
-pub fn openapi_paths() -> Map<String, Value> {
-    let problem = json!({"$ref": "#/components/responses/Problem"});
+pub fn openapi_paths(_sc: &mut Schemas) -> Map<String, Value> {
     let mut m = Map::new();
     m.insert(
         "/qgis/project.qgs".into(),
-        json!({"get": {
-            "summary": "A QGIS 3 project of a view: the OGC API - Features layers (parcels, each plan's zones coloured by land-use code, red lines, roads, boundaries) and the vector tiles, opening on the box",
-            "tags": ["QGIS"],
-            "parameters": [
-                {"name": "bbox", "in": "query", "required": false,
-                 "description": "The view, west,south,east,north in WGS 84 degrees (west < east, south < north, each side at most 20°, meeting the data); default: the data's bounds",
-                 "schema": {"type": "string"}, "example": "105.104,9.946,105.110,9.952"},
-                {"name": "lang", "in": "query", "required": false,
-                 "description": "Language of the layer names and legends",
-                 "schema": {"type": "string", "enum": ["vi", "en"], "default": "vi"}},
-            ],
-            "responses": {
-                "200": {"description": "The project (download as quyhoach.qgs)",
-                        "content": {QGS_MEDIA_TYPE: {"schema": {"type": "string"}}}},
-                "400": problem, "500": problem,
-            },
-        }}),
+        json!({"get": Op::new(
+            "A QGIS 3 project of a view: the OGC API - Features layers (parcels, each plan's zones coloured by land-use code, red lines, roads, boundaries) and the vector tiles, opening on the box",
+            "QGIS",
+        )
+        .query::<ProjectQuery>()
+        .media(
+            "200",
+            "The project (download as quyhoach.qgs)",
+            QGS_MEDIA_TYPE,
+            json!({"type": "string"}),
+        )
+        .problems(&["400", "500"])
+        .done()}),
     );
     m
 }
 
+/// The query of `GET /qgis/project.qgs`.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct ProjectQuery {
+    /// The view, west,south,east,north in WGS 84 degrees (west < east, south < north, each
+    /// side at most 20°, meeting the data); default: the data's bounds
+    #[schemars(extend("example" = "105.104,9.946,105.110,9.952"))]
+    bbox: Option<String>,
+    /// Language of the layer names and legends
+    #[schemars(extend("default" = "vi"))]
+    lang: Option<ProjectLang>,
+}
+
+/// The languages of a project.
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+#[schemars(inline)]
+enum ProjectLang {
+    Vi,
+    En,
+}
+
 /// Reads `bbox` and `lang`.
 fn read_params(p: &Params, data: [f64; 4]) -> Result<([f64; 4], Lang)> {
-    p.allow(&["bbox", "lang"])?;
-    let lang = match p.str("lang")? {
-        None | Some("vi") => Lang::Vi,
-        Some("en") => Lang::En,
-        Some(_) => return Err(AppError::bad("lang must be vi or en")),
+    let q: ProjectQuery = p.parse()?;
+    let lang = match q.lang {
+        None | Some(ProjectLang::Vi) => Lang::Vi,
+        Some(ProjectLang::En) => Lang::En,
     };
-    let bbox = match p.str("bbox")? {
+    let bbox = match q.bbox {
         None => data,
-        Some(text) => parse_view(text, data)?,
+        Some(text) => parse_view(&text, data)?,
     };
     Ok((bbox, lang))
 }

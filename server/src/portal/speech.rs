@@ -14,7 +14,8 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use quyhoach_data::speech::speakable;
-use serde::Deserialize;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 use tokio::sync::Semaphore;
 
@@ -23,7 +24,9 @@ use super::announce::RenderError;
 use super::twoway::problem;
 use super::PortalState;
 use super::Routes;
-use crate::params::Params;
+use crate::apidoc::{Op, Schemas};
+use crate::error::Problem;
+use crate::params::{NoParams, Params, Query};
 use crate::text::{document_line, is_binding, site_title, Lang};
 
 /// Largest body of `POST /api/v1/speech`: a parcel report read aloud is 1–5 KB; the rest is
@@ -45,18 +48,18 @@ pub fn routes() -> Routes {
             "/api/v1/parcels/{commune}/{sheet}/{parcel}/report.mp3",
             &["get"],
             get(
-                |st: State<PortalState>, path: Path<(String, String, String)>, p: Params| {
-                    report_audio(st, path, p, Format::Mp3)
-                },
+                |st: State<PortalState>,
+                 path: Path<(String, String, String)>,
+                 q: Query<AudioQuery>| { report_audio(st, path, q, Format::Mp3) },
             ),
         ),
         (
             "/api/v1/parcels/{commune}/{sheet}/{parcel}/report.ogg",
             &["get"],
             get(
-                |st: State<PortalState>, path: Path<(String, String, String)>, p: Params| {
-                    report_audio(st, path, p, Format::Ogg)
-                },
+                |st: State<PortalState>,
+                 path: Path<(String, String, String)>,
+                 q: Query<AudioQuery>| { report_audio(st, path, q, Format::Ogg) },
             ),
         ),
     ]
@@ -82,12 +85,57 @@ fn code_table(vi: bool) -> &'static [(&'static str, &'static str)] {
     }
 }
 
-#[derive(Deserialize)]
+/// A language of speech: `vi` or `en`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+#[schemars(inline)]
+pub enum SpeechLang {
+    // Tiếng Việt (the default). (Plain comments: a variant's doc comment would make the
+    // schema a `oneOf` of one-value enums.)
+    Vi,
+    // English.
+    En,
+}
+
+impl From<SpeechLang> for Lang {
+    fn from(l: SpeechLang) -> Lang {
+        match l {
+            SpeechLang::Vi => Lang::Vi,
+            SpeechLang::En => Lang::En,
+        }
+    }
+}
+
+/// The body of `POST /api/v1/speech` (at most 16 KB).
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct SpeechBody {
-    text: String,
+#[schemars(example = json!({"text": "Quyết định 2341/QĐ-UBND ngày 12/10/2023, tỷ lệ 1/2000, ODT 60,5%", "lang": "vi"}))]
+pub struct SpeechBody {
+    /// The text to say, as the page shows it (the body is at most 16 KB)
+    pub text: String,
+    /// Its language: `vi` (the default) or `en`
     #[serde(default)]
-    lang: Option<String>,
+    #[schemars(extend("default" = "vi"))]
+    pub lang: Option<SpeechLang>,
+}
+
+/// The answer of `POST /api/v1/speech`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct SpokenText {
+    /// The text as a voice should say it: numbers, dates, document numbers, land-use codes,
+    /// scales and units in words.
+    pub text: String,
+}
+
+/// The query of the report audio.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct AudioQuery {
+    /// Which of several parcels with the same number (1-based), see the 409 answer
+    #[schemars(range(min = 1, max = 1000))]
+    pub n: Option<i64>,
+    /// Language of the voice: `vi` (the default) or `en`
+    #[schemars(extend("default" = "vi"))]
+    pub lang: Option<SpeechLang>,
 }
 
 fn is_json(headers: &HeaderMap) -> bool {
@@ -100,7 +148,7 @@ fn is_json(headers: &HeaderMap) -> bool {
 
 /// `POST /api/v1/speech` `{"text", "lang"}` → `{"text"}`: the text as a voice should say
 /// it (`quyhoach_data::speech::speakable`, with the store's land-use code table).
-async fn normalise(headers: HeaderMap, body: Bytes) -> Response {
+async fn normalise(_: Query<NoParams>, headers: HeaderMap, body: Bytes) -> Response {
     if !is_json(&headers) {
         return problem(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -125,15 +173,11 @@ async fn normalise(headers: HeaderMap, body: Bytes) -> Response {
             )
         }
     };
-    let vi = match req.lang.as_deref() {
-        None | Some("vi") => true,
-        Some("en") => false,
-        Some(_) => return problem(StatusCode::BAD_REQUEST, "lang must be \"vi\" or \"en\""),
-    };
-    let lang = if vi { "vi" } else { "en" };
+    let lang = Lang::from(req.lang.unwrap_or(SpeechLang::Vi));
+    let vi = lang == Lang::Vi;
     // Linear in the text (16 KB at most): no need for the blocking pool.
-    let text = speakable(&req.text, lang, code_table(vi));
-    let mut resp = axum::Json(json!({ "text": text })).into_response();
+    let text = speakable(&req.text, lang.code(), code_table(vi));
+    let mut resp = axum::Json(SpokenText { text }).into_response();
     resp.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     resp
@@ -227,10 +271,10 @@ fn synthesis_slots() -> &'static Arc<Semaphore> {
 async fn report_audio(
     State(st): State<PortalState>,
     Path(path): Path<(String, String, String)>,
-    p: Params,
+    Query(q): Query<AudioQuery>,
     format: Format,
 ) -> Response {
-    match report_audio_inner(st, path, p, format).await {
+    match report_audio_inner(st, path, q, format).await {
         Ok(r) => r,
         Err(r) => r,
     }
@@ -239,17 +283,11 @@ async fn report_audio(
 async fn report_audio_inner(
     st: PortalState,
     path: (String, String, String),
-    p: Params,
+    q: AudioQuery,
     format: Format,
 ) -> Result<Response, Response> {
-    p.allow(&["n", "lang"])
-        .map_err(IntoResponse::into_response)?;
-    let lang = match p.str("lang").map_err(IntoResponse::into_response)? {
-        None | Some("vi") => Lang::Vi,
-        Some("en") => Lang::En,
-        Some(_) => return Err(problem(StatusCode::BAD_REQUEST, "lang must be vi or en")),
-    };
-    let n = p.int("n", 1, 1_000).map_err(IntoResponse::into_response)?;
+    let lang = Lang::from(q.lang.unwrap_or(SpeechLang::Vi));
+    let n = q.n;
     let key = format!(
         "{}|{}/{}/{}|{}|{}|{}",
         st.etag,
@@ -348,47 +386,37 @@ fn audio_response(bytes: Arc<Vec<u8>>, format: Format, file: &str) -> Response {
 }
 
 /// Their OpenAPI paths.
-pub fn openapi_paths() -> Map<String, Value> {
-    let problem = json!({"$ref": "#/components/responses/Problem"});
+pub fn openapi_paths(sc: &mut Schemas) -> Map<String, Value> {
+    let tag = "Speech";
     let mut m = Map::new();
-    m.insert(
-        "/api/v1/speech".into(),
-        json!({"post": {
-            "summary": "Text as a voice should say it: every number, date, document number, land-use code, scale and unit in words (Vietnamese), or documents, codes and units in words (English); what the web's read-aloud reads",
-            "tags": ["Speech"],
-            "requestBody": {"required": true, "content": {"application/json": {"schema": {
-                "type": "object", "required": ["text"], "additionalProperties": false,
-                "properties": {
-                    "text": {"type": "string", "description": "At most 16 KB of body"},
-                    "lang": {"type": "string", "enum": ["vi", "en"], "default": "vi"},
-                }},
-                "example": {"text": "Quyết định 2341/QĐ-UBND ngày 12/10/2023, tỷ lệ 1/2000, ODT 60,5%", "lang": "vi"}}}},
-            "responses": {
-                "200": {"description": "The spoken text", "content": {"application/json": {"schema": {
-                    "type": "object", "properties": {"text": {"type": "string"}}}}}},
-                "400": problem, "413": problem, "415": problem,
-            },
-        }}),
-    );
+    let speech = Op::new(
+        "Text as a voice should say it: every number, date, document number, land-use code, scale and unit in words (Vietnamese), or documents, codes and units in words (English); what the web's read-aloud reads",
+        tag,
+    )
+    .query::<NoParams>()
+    .body::<SpeechBody>(sc, "The text and its language (at most 16 KB)", true)
+    .json::<SpokenText>(sc, "200", "The spoken text")
+    .problems(&["400", "413", "415"]);
+    m.insert("/api/v1/speech".into(), json!({"post": speech.done()}));
+    let problem = sc.out::<Problem>();
     for (ext, media) in [("mp3", "audio/mpeg"), ("ogg", "audio/ogg")] {
+        let audio = Op::new(
+            &format!("The parcel's planning report read aloud ({ext}): the parcel, the answer, each plan's document and verdict, the legal notice; espeak-ng's voice"),
+            tag,
+        )
+        .parcel_path()
+        .query::<AudioQuery>()
+        .media("200", "The audio", media, json!({"type": "string", "format": "binary"}))
+        .problems(&["400", "404", "409", "500"])
+        .media(
+            "503",
+            "Every synthesis slot is busy (with Retry-After), no speech tool is installed, or the report took too long",
+            crate::error::PROBLEM_JSON,
+            problem.clone(),
+        );
         m.insert(
             format!("/api/v1/parcels/{{commune}}/{{sheet}}/{{parcel}}/report.{ext}"),
-            json!({"get": {
-                "summary": format!("The parcel's planning report read aloud ({ext}): the parcel, the answer, each plan's document and verdict, the legal notice; espeak-ng's voice"),
-                "tags": ["Speech"],
-                "parameters": [
-                    {"name": "commune", "in": "path", "required": true, "schema": {"type": "string"}},
-                    {"name": "sheet", "in": "path", "required": true, "schema": {"type": "integer"}},
-                    {"name": "parcel", "in": "path", "required": true, "schema": {"type": "integer"}},
-                    {"name": "n", "in": "query", "required": false, "description": "Which of parcels sharing a number (1…)", "schema": {"type": "integer", "minimum": 1}},
-                    {"name": "lang", "in": "query", "required": false, "schema": {"type": "string", "enum": ["vi", "en"], "default": "vi"}},
-                ],
-                "responses": {
-                    "200": {"description": "The audio", "content": {media: {"schema": {"type": "string", "format": "binary"}}}},
-                    "400": problem, "404": problem, "409": problem,
-                    "503": {"description": "Every synthesis slot is busy (Retry-After) or no speech tool is installed"},
-                },
-            }}),
+            json!({"get": audio.done()}),
         );
     }
     m

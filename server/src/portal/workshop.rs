@@ -20,7 +20,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Extension, Json};
 use rusqlite::{params, Connection, OptionalExtension};
-use serde::Deserialize;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 use unicode_normalization::UnicodeNormalization;
@@ -28,8 +29,9 @@ use unicode_normalization::UnicodeNormalization;
 use super::twoway::{client_ip, problem};
 use super::PortalState;
 use super::Routes;
+use crate::apidoc::{Op, Schemas};
 use crate::error::AppError;
-use crate::params::Params;
+use crate::params::{NoParams, Params};
 
 /// The letters of workshop codes: no 0/O, 1/I/L, which are misread on a projector.
 pub const CODE_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
@@ -168,7 +170,7 @@ impl IntoResponse for WorkshopError {
 }
 
 /// JSON with `Cache-Control: no-store`: workshop answers are live and per person.
-fn live_json(status: StatusCode, v: Value) -> Response {
+fn live_json<T: Serialize>(status: StatusCode, v: T) -> Response {
     let mut r = (status, Json(v)).into_response();
     r.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -179,15 +181,14 @@ fn now() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
 }
 
-fn rfc3339(t: i64) -> Value {
+/// A time as RFC 3339 (`None`, written `null`, for one that cannot be written).
+fn rfc3339(t: i64) -> Option<String> {
     time::OffsetDateTime::from_unix_timestamp(t)
         .ok()
         .and_then(|d| {
             d.format(&time::format_description::well_known::Rfc3339)
                 .ok()
         })
-        .map(Value::String)
-        .unwrap_or(Value::Null)
 }
 
 fn random_bytes<const N: usize>() -> Result<[u8; N]> {
@@ -335,11 +336,12 @@ struct Workshop {
 }
 
 impl Workshop {
-    fn push_json(&self) -> Value {
-        match &self.push {
-            Some((lesson, step, seq)) => json!({"lesson": lesson, "step": step, "seq": seq}),
-            None => Value::Null,
-        }
+    fn push_out(&self) -> Option<WorkshopPush> {
+        self.push.as_ref().map(|(lesson, step, seq)| WorkshopPush {
+            lesson: lesson.clone(),
+            step: step.clone(),
+            seq: *seq,
+        })
     }
 
     fn check_trainer(&self, headers: &HeaderMap) -> Result<()> {
@@ -406,11 +408,164 @@ fn address_salt(conn: &Connection) -> Result<Vec<u8>> {
     Ok(salt)
 }
 
-#[derive(Deserialize)]
+/// The pattern of lesson and step ids.
+const ID_PATTERN: &str = "^[a-z0-9_-]{1,64}$";
+
+/// A new workshop (the body may also be empty).
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct NewWorkshop {
-    #[serde(default)]
+    /// Its title, shown to the trainees (0–80 characters after trimming; no control or
+    /// invisible characters).
+    #[schemars(length(max = MAX_TITLE_CHARS))]
     title: Option<String>,
+}
+
+/// The trainer's push: the lesson step every trainee is sent to.
+#[derive(Serialize, JsonSchema)]
+pub struct WorkshopPush {
+    /// The lesson's id.
+    pub lesson: String,
+    /// The step's id.
+    pub step: String,
+    /// Increases by one with each push, so a trainee follows each one once.
+    pub seq: i64,
+}
+
+/// A workshop just started (`POST /api/v1/workshops`).
+#[derive(Serialize, JsonSchema)]
+pub struct WorkshopStarted {
+    /// Its code: 6 of `ABCDEFGHJKMNPQRSTUVWXYZ23456789`.
+    pub code: String,
+    /// The trainer's key, for the `X-Trainer-Key` header: shown this once, kept only as a
+    /// hash.
+    pub trainer_key: String,
+    /// When it ends (RFC 3339), 24 hours after it started.
+    pub expires_at: Option<String>,
+    /// The page trainees join at (its QR code goes on the projector).
+    pub join_url: String,
+    /// The trainer's board.
+    pub board_url: String,
+}
+
+/// A workshop's public summary.
+#[derive(Serialize, JsonSchema)]
+pub struct WorkshopSummary {
+    /// Its code.
+    pub code: String,
+    /// Its title (may be empty).
+    pub title: String,
+    /// When it ends (RFC 3339).
+    pub expires_at: Option<String>,
+    /// The trainer's latest push, null before the first.
+    pub push: Option<WorkshopPush>,
+    /// How many trainees have joined.
+    pub participants: i64,
+}
+
+/// A trainee who just joined.
+#[derive(Serialize, JsonSchema)]
+pub struct WorkshopJoined {
+    /// The trainee's id in the workshop.
+    pub id: i64,
+    /// The trainee's key, for the `X-Participant-Key` header: shown this once, kept only
+    /// as a hash.
+    pub key: String,
+    /// The display name as kept (trimmed, NFC, runs of spaces collapsed).
+    pub name: String,
+    /// The workshop's code.
+    pub code: String,
+    /// The workshop's title.
+    pub title: String,
+    /// When the workshop ends (RFC 3339).
+    pub expires_at: Option<String>,
+    /// The trainer's latest push, null before the first.
+    pub push: Option<WorkshopPush>,
+}
+
+/// A trainee's own view.
+#[derive(Serialize, JsonSchema)]
+pub struct WorkshopTrainee {
+    /// The trainee's id.
+    pub id: i64,
+    /// The display name.
+    pub name: String,
+    /// The workshop's code.
+    pub code: String,
+    /// When the workshop ends (RFC 3339).
+    pub expires_at: Option<String>,
+    /// The trainer's latest push, null before the first.
+    pub push: Option<WorkshopPush>,
+}
+
+/// The answer to a progress report: where the trainer wants everyone.
+#[derive(Serialize, JsonSchema)]
+pub struct WorkshopProgressAnswer {
+    /// The trainer's latest push, null before the first.
+    pub push: Option<WorkshopPush>,
+}
+
+/// The push just sent.
+#[derive(Serialize, JsonSchema)]
+pub struct WorkshopPushed {
+    /// The push, its `seq` one more than the previous one's.
+    pub push: WorkshopPush,
+}
+
+/// When a trainee counts as stuck: not done with the current step and `wrong_answers`
+/// wrong answers or more on it, or `seconds` or more on it.
+#[derive(Serialize, JsonSchema)]
+pub struct StuckRule {
+    /// Wrong answers on a step that mark a trainee stuck.
+    pub wrong_answers: i64,
+    /// Seconds on an unfinished step that mark a trainee stuck.
+    pub seconds: i64,
+}
+
+/// The trainer's board.
+#[derive(Serialize, JsonSchema)]
+pub struct WorkshopBoard {
+    /// The workshop's code.
+    pub code: String,
+    /// Its title.
+    pub title: String,
+    /// When it ends (RFC 3339).
+    pub expires_at: Option<String>,
+    /// The trainer's latest push, null before the first.
+    pub push: Option<WorkshopPush>,
+    /// When a trainee is `stuck`.
+    pub stuck_rule: StuckRule,
+    /// The trainees, in the order they joined.
+    pub participants: Vec<BoardTrainee>,
+}
+
+/// One trainee on the trainer's board.
+#[derive(Serialize, JsonSchema)]
+pub struct BoardTrainee {
+    /// The trainee's id.
+    pub id: i64,
+    /// The display name.
+    pub name: String,
+    /// The lesson the trainee is on, null before the first report.
+    pub lesson: Option<String>,
+    /// The step the trainee is on, null before the first report.
+    pub step: Option<String>,
+    /// Since when the trainee is on that step (RFC 3339), null before the first report.
+    pub since: Option<String>,
+    /// Seconds spent on the step (until it was done, if it is).
+    pub seconds_on_step: i64,
+    /// Wrong answers on the step.
+    pub wrong_on_step: i64,
+    /// Times "show me" was used on the step.
+    pub shown_on_step: i64,
+    /// Whether the step is done (or was shown).
+    pub step_done: bool,
+    /// Steps the trainee finished alone, all lessons.
+    pub done_steps: i64,
+    /// Whether the trainee is stuck (see `stuck_rule`).
+    pub stuck: bool,
+    /// The trainee's last report or join (RFC 3339).
+    pub last_seen: Option<String>,
 }
 
 async fn create(
@@ -421,7 +576,7 @@ async fn create(
     body: Bytes,
 ) -> Result<Response> {
     let db = db_of(&st)?;
-    q.allow(&[])?;
+    q.parse::<NoParams>()?;
     let req: NewWorkshop = if body.iter().all(u8::is_ascii_whitespace) {
         NewWorkshop { title: None }
     } else {
@@ -489,13 +644,13 @@ async fn create(
         .await??;
     Ok(live_json(
         StatusCode::CREATED,
-        json!({
-            "code": code,
-            "trainer_key": key,
-            "expires_at": rfc3339(expires),
-            "join_url": format!("{base}/#/join/{code}"),
-            "board_url": format!("{base}/#/trainer/{code}"),
-        }),
+        WorkshopStarted {
+            join_url: format!("{base}/#/join/{code}"),
+            board_url: format!("{base}/#/trainer/{code}"),
+            code,
+            trainer_key: key,
+            expires_at: rfc3339(expires),
+        },
     ))
 }
 
@@ -505,23 +660,23 @@ async fn summary(
     q: Params,
 ) -> Result<Response> {
     let db = db_of(&st)?;
-    q.allow(&[])?;
+    q.parse::<NoParams>()?;
     let code = parse_code(&code)?;
     let v = db
-        .with(move |c| -> Result<Value> {
+        .with(move |c| -> Result<WorkshopSummary> {
             let w = load(c, &code, now())?;
             let n: i64 = c.query_row(
                 "SELECT count(*) FROM participant WHERE workshop_id = ?1",
                 [w.id],
                 |r| r.get(0),
             )?;
-            Ok(json!({
-                "code": w.code,
-                "title": w.title,
-                "expires_at": rfc3339(w.expires_at),
-                "push": w.push_json(),
-                "participants": n,
-            }))
+            Ok(WorkshopSummary {
+                push: w.push_out(),
+                expires_at: rfc3339(w.expires_at),
+                code: w.code,
+                title: w.title,
+                participants: n,
+            })
         })
         .await??;
     Ok(live_json(StatusCode::OK, v))
@@ -534,7 +689,7 @@ async fn end(
     q: Params,
 ) -> Result<Response> {
     let db = db_of(&st)?;
-    q.allow(&[])?;
+    q.parse::<NoParams>()?;
     let code = parse_code(&code)?;
     db.with(move |c| -> Result<()> {
         let w = load(c, &code, now())?;
@@ -549,9 +704,13 @@ async fn end(
     Ok(r)
 }
 
-#[derive(Deserialize)]
+/// A trainee joining.
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct Join {
+struct WorkshopJoin {
+    /// The display name: 1–40 characters after trimming, unique in the workshop (ignoring
+    /// case); no control or invisible characters. Nothing else is asked or kept.
+    #[schemars(length(min = 1, max = MAX_NAME_CHARS))]
     name: String,
 }
 
@@ -562,13 +721,13 @@ async fn join(
     body: Bytes,
 ) -> Result<Response> {
     let db = db_of(&st)?;
-    q.allow(&[])?;
+    q.parse::<NoParams>()?;
     let code = parse_code(&code)?;
-    let req: Join = parse_body(&body, r#"{"name": "Lan"}"#)?;
+    let req: WorkshopJoin = parse_body(&body, r#"{"name": "Lan"}"#)?;
     let name = clean_text(&req.name, "name", 1, MAX_NAME_CHARS)?;
     let (key, key_hash) = new_key()?;
     let v = db
-        .with(move |c| -> Result<Value> {
+        .with(move |c| -> Result<WorkshopJoined> {
             let tx = c.transaction()?;
             let t = now();
             let w = load(&tx, &code, t)?;
@@ -594,23 +753,24 @@ async fn join(
             )?;
             let id = tx.last_insert_rowid();
             tx.commit()?;
-            Ok(json!({
-                "id": id,
-                "key": key,
-                "name": name,
-                "code": w.code,
-                "title": w.title,
-                "expires_at": rfc3339(w.expires_at),
-                "push": w.push_json(),
-            }))
+            Ok(WorkshopJoined {
+                id,
+                key,
+                name,
+                push: w.push_out(),
+                expires_at: rfc3339(w.expires_at),
+                code: w.code,
+                title: w.title,
+            })
         })
         .await??;
     Ok(live_json(StatusCode::CREATED, v))
 }
 
 /// A trainee's progress event, as the lesson runner reports it.
-#[derive(Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
+#[schemars(inline)]
 enum Event {
     /// Entered the step.
     Enter,
@@ -622,11 +782,19 @@ enum Event {
     Shown,
 }
 
-#[derive(Deserialize)]
+/// A trainee's lesson event.
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct Progress {
+struct WorkshopProgress {
+    /// The lesson's id.
+    #[schemars(pattern(ID_PATTERN))]
     lesson: String,
+    /// The step's id.
+    #[schemars(pattern(ID_PATTERN))]
     step: String,
+    /// What happened: `enter` (entered the step), `wrong` (answered it wrongly), `done`
+    /// (finished it), `shown` (used "show me", which finishes the step but is not counted
+    /// in `done_steps`).
     event: Event,
 }
 
@@ -638,18 +806,18 @@ async fn progress(
     body: Bytes,
 ) -> Result<Response> {
     let db = db_of(&st)?;
-    q.allow(&[])?;
+    q.parse::<NoParams>()?;
     let code = parse_code(&code)?;
     let id = participant_id(&id, &code)?;
     let key = key_header(&headers, PARTICIPANT_KEY_HEADER)?.to_string();
-    let req: Progress = parse_body(
+    let req: WorkshopProgress = parse_body(
         &body,
         r#"{"lesson": "find-parcel", "step": "search", "event": "enter"}"#,
     )?;
     let lesson = check_id(&req.lesson, "lesson")?;
     let step = check_id(&req.step, "step")?;
     let v = db
-        .with(move |c| -> Result<Value> {
+        .with(move |c| -> Result<WorkshopProgressAnswer> {
             let tx = c.transaction()?;
             let t = now();
             let w = load(&tx, &code, t)?;
@@ -739,7 +907,7 @@ async fn progress(
                 params![id, t, window, count],
             )?;
             tx.commit()?;
-            Ok(json!({"push": w.push_json()}))
+            Ok(WorkshopProgressAnswer { push: w.push_out() })
         })
         .await??;
     Ok(live_json(StatusCode::OK, v))
@@ -752,10 +920,10 @@ async fn board(
     q: Params,
 ) -> Result<Response> {
     let db = db_of(&st)?;
-    q.allow(&[])?;
+    q.parse::<NoParams>()?;
     let code = parse_code(&code)?;
     let v = db
-        .with(move |c| -> Result<Value> {
+        .with(move |c| -> Result<WorkshopBoard> {
             let t = now();
             let w = load(c, &code, t)?;
             w.check_trainer(&headers)?;
@@ -774,30 +942,33 @@ async fn board(
                     let stuck = since.is_some()
                         && !step_done
                         && (wrong >= STUCK_WRONG || on_step >= STUCK_SECONDS);
-                    Ok(json!({
-                        "id": r.get::<_, i64>(0)?,
-                        "name": r.get::<_, String>(1)?,
-                        "lesson": r.get::<_, Option<String>>(2)?,
-                        "step": r.get::<_, Option<String>>(3)?,
-                        "since": since.map(rfc3339).unwrap_or(Value::Null),
-                        "seconds_on_step": on_step,
-                        "wrong_on_step": wrong,
-                        "shown_on_step": r.get::<_, i64>(6)?,
-                        "step_done": step_done,
-                        "done_steps": r.get::<_, i64>(9)?,
-                        "stuck": stuck,
-                        "last_seen": rfc3339(r.get(8)?),
-                    }))
+                    Ok(BoardTrainee {
+                        id: r.get(0)?,
+                        name: r.get(1)?,
+                        lesson: r.get(2)?,
+                        step: r.get(3)?,
+                        since: since.and_then(rfc3339),
+                        seconds_on_step: on_step,
+                        wrong_on_step: wrong,
+                        shown_on_step: r.get(6)?,
+                        step_done,
+                        done_steps: r.get(9)?,
+                        stuck,
+                        last_seen: rfc3339(r.get(8)?),
+                    })
                 })?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
-            Ok(json!({
-                "code": w.code,
-                "title": w.title,
-                "expires_at": rfc3339(w.expires_at),
-                "push": w.push_json(),
-                "stuck_rule": {"wrong_answers": STUCK_WRONG, "seconds": STUCK_SECONDS},
-                "participants": people,
-            }))
+            Ok(WorkshopBoard {
+                push: w.push_out(),
+                expires_at: rfc3339(w.expires_at),
+                code: w.code,
+                title: w.title,
+                stuck_rule: StuckRule {
+                    wrong_answers: STUCK_WRONG,
+                    seconds: STUCK_SECONDS,
+                },
+                participants: people,
+            })
         })
         .await??;
     Ok(live_json(StatusCode::OK, v))
@@ -822,12 +993,12 @@ async fn me(
     q: Params,
 ) -> Result<Response> {
     let db = db_of(&st)?;
-    q.allow(&[])?;
+    q.parse::<NoParams>()?;
     let code = parse_code(&code)?;
     let id = participant_id(&id, &code)?;
     let key = key_header(&headers, PARTICIPANT_KEY_HEADER)?.to_string();
     let v = db
-        .with(move |c| -> Result<Value> {
+        .with(move |c| -> Result<WorkshopTrainee> {
             let w = load(c, &code, now())?;
             let row: Option<(i64, Vec<u8>, String)> = c
                 .query_row(
@@ -842,7 +1013,13 @@ async fn me(
             if ws != w.id || !same_hash(&sha256(key.as_bytes()), &hash) {
                 return Err(WorkshopError::WrongKey("participant key"));
             }
-            Ok(json!({"id": id, "name": name, "code": w.code, "expires_at": rfc3339(w.expires_at), "push": w.push_json()}))
+            Ok(WorkshopTrainee {
+                id,
+                name,
+                push: w.push_out(),
+                expires_at: rfc3339(w.expires_at),
+                code: w.code,
+            })
         })
         .await??;
     Ok(live_json(StatusCode::OK, v))
@@ -857,7 +1034,7 @@ async fn remove(
     q: Params,
 ) -> Result<Response> {
     let db = db_of(&st)?;
-    q.allow(&[])?;
+    q.parse::<NoParams>()?;
     let code = parse_code(&code)?;
     let id = participant_id(&id, &code)?;
     db.with(move |c| -> Result<()> {
@@ -895,10 +1072,15 @@ async fn remove(
     Ok(r)
 }
 
-#[derive(Deserialize)]
+/// The lesson step to send every trainee to.
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct Push {
+struct WorkshopPushTo {
+    /// The lesson's id.
+    #[schemars(pattern(ID_PATTERN))]
     lesson: String,
+    /// The step's id.
+    #[schemars(pattern(ID_PATTERN))]
     step: String,
 }
 
@@ -910,13 +1092,13 @@ async fn push(
     body: Bytes,
 ) -> Result<Response> {
     let db = db_of(&st)?;
-    q.allow(&[])?;
+    q.parse::<NoParams>()?;
     let code = parse_code(&code)?;
-    let req: Push = parse_body(&body, r#"{"lesson": "find-parcel", "step": "search"}"#)?;
+    let req: WorkshopPushTo = parse_body(&body, r#"{"lesson": "find-parcel", "step": "search"}"#)?;
     let lesson = check_id(&req.lesson, "lesson")?;
     let step = check_id(&req.step, "step")?;
     let v = db
-        .with(move |c| -> Result<Value> {
+        .with(move |c| -> Result<WorkshopPushed> {
             let tx = c.transaction()?;
             let t = now();
             let w = load(&tx, &code, t)?;
@@ -928,7 +1110,9 @@ async fn push(
                 |r| r.get(0),
             )?;
             tx.commit()?;
-            Ok(json!({"push": {"lesson": lesson, "step": step, "seq": seq}}))
+            Ok(WorkshopPushed {
+                push: WorkshopPush { lesson, step, seq },
+            })
         })
         .await??;
     Ok(live_json(StatusCode::OK, v))
@@ -963,115 +1147,140 @@ pub fn routes() -> Routes {
     ]
 }
 
-fn problem_ref() -> Value {
-    json!({"$ref": "#/components/responses/Problem"})
-}
-
-fn op(summary: &str, params: Vec<Value>, body: Option<Value>, ok: (&str, &str)) -> Value {
-    let mut responses = Map::new();
-    responses.insert(ok.0.into(), json!({"description": ok.1}));
-    for s in [
-        "400", "401", "403", "404", "409", "410", "413", "429", "503",
-    ] {
-        responses.insert(s.into(), problem_ref());
-    }
-    let mut o = json!({
-        "summary": summary,
-        "tags": ["Workshops"],
-        "parameters": params,
-        "responses": responses,
-    });
-    if let Some(schema) = body {
-        o["requestBody"] =
-            json!({"required": true, "content": {"application/json": {"schema": schema}}});
-    }
-    o
-}
-
 /// The OpenAPI paths of [`routes`].
-pub fn openapi_paths() -> Map<String, Value> {
-    let code = json!({"name": "code", "in": "path", "required": true,
-        "description": "The workshop's code (6 of ABCDEFGHJKMNPQRSTUVWXYZ23456789; case-insensitive)",
-        "schema": {"type": "string", "pattern": "^[A-Za-z0-9]{6}$"}});
-    let trainer = json!({"name": "X-Trainer-Key", "in": "header", "required": true,
-        "description": "The trainer_key given when the workshop was started", "schema": {"type": "string"}});
-    let participant = json!({"name": "X-Participant-Key", "in": "header", "required": true,
-        "description": "The key given when the trainee joined", "schema": {"type": "string"}});
-    let pid = json!({"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1}});
-    let id_schema = json!({"type": "string", "pattern": "^[a-z0-9_-]{1,64}$"});
-    let step_body = json!({"type": "object", "required": ["lesson", "step"], "additionalProperties": false,
-        "properties": {"lesson": id_schema, "step": id_schema}});
-    let progress_body = json!({"type": "object", "required": ["lesson", "step", "event"], "additionalProperties": false,
-        "properties": {"lesson": id_schema, "step": id_schema,
-            "event": {"type": "string", "enum": ["enter", "wrong", "done", "shown"]}}});
+pub fn openapi_paths(sc: &mut Schemas) -> Map<String, Value> {
+    let tag = "Workshops";
+    let code = |o: Op| {
+        o.path(
+            "code",
+            "The workshop's code (6 of ABCDEFGHJKMNPQRSTUVWXYZ23456789; case-insensitive)",
+            json!({"type": "string", "pattern": "^[A-Za-z0-9]{6}$"}),
+        )
+    };
+    let pid = |o: Op| {
+        o.path(
+            "id",
+            "The trainee's id",
+            json!({"type": "integer", "minimum": 1}),
+        )
+    };
+    let trainer = |o: Op, required: bool| {
+        o.header(
+            "X-Trainer-Key",
+            "The trainer_key given when the workshop was started",
+            required,
+        )
+    };
+    let participant = |o: Op, required: bool| {
+        o.header(
+            "X-Participant-Key",
+            "The key given when the trainee joined",
+            required,
+        )
+    };
+    // Every operation can meet a malformed query, workshops turned off (404), no portal
+    // database (503) or a database error (500).
     let mut p = Map::new();
     p.insert(
         "/api/v1/workshops".into(),
-        json!({"post": op(
+        json!({"post": Op::new(
             "Start a workshop: its code, the trainer's key (shown once), expiry and join link",
-            vec![],
-            Some(json!({"type": "object", "additionalProperties": false,
-                "properties": {"title": {"type": "string", "maxLength": MAX_TITLE_CHARS}}})),
-            ("201", "The workshop: code, trainer_key, expires_at, join_url, board_url"),
-        )}),
+            tag,
+        )
+        .query::<NoParams>()
+        .body::<NewWorkshop>(sc, "The workshop's title (optional; an empty body is accepted)", false)
+        .json::<WorkshopStarted>(sc, "201", "The workshop: code, trainer_key, expires_at, join_url, board_url")
+        .problems(&["400", "404", "413", "429", "500", "503"])
+        .done()}),
     );
     p.insert(
         "/api/v1/workshops/{code}".into(),
         json!({
-            "get": op("A workshop's public summary: title, expiry, the trainer's current push, number of trainees",
-                vec![code.clone()], None, ("200", "code, title, expires_at, push, participants")),
-            "delete": op("End a workshop now (its trainees and their progress are deleted)",
-                vec![code.clone(), trainer.clone()], None, ("204", "Ended")),
+            "get": code(Op::new(
+                "A workshop's public summary: title, expiry, the trainer's current push, number of trainees",
+                tag,
+            ))
+            .query::<NoParams>()
+            .json::<WorkshopSummary>(sc, "200", "code, title, expires_at, push, participants")
+            .problems(&["400", "404", "410", "500", "503"])
+            .done(),
+            "delete": trainer(code(Op::new(
+                "End a workshop now (its trainees and their progress are deleted)",
+                tag,
+            )), true)
+            .query::<NoParams>()
+            .empty("204", "Ended")
+            .problems(&["400", "401", "403", "404", "410", "500", "503"])
+            .done(),
         }),
     );
     p.insert(
         "/api/v1/workshops/{code}/participants".into(),
-        json!({"post": op(
+        json!({"post": code(Op::new(
             "Join a workshop with a display name (1–40 characters; nothing else is asked or kept)",
-            vec![code.clone()],
-            Some(json!({"type": "object", "required": ["name"], "additionalProperties": false,
-                "properties": {"name": {"type": "string", "minLength": 1, "maxLength": MAX_NAME_CHARS}}})),
-            ("201", "id, key (shown once), name, and the workshop's push"),
-        )}),
+            tag,
+        ))
+        .query::<NoParams>()
+        .body::<WorkshopJoin>(sc, "The trainee's display name", true)
+        .json::<WorkshopJoined>(sc, "201", "id, key (shown once), name, and the workshop's push")
+        .problems(&["400", "404", "409", "410", "413", "500", "503"])
+        .done()}),
     );
     p.insert(
         "/api/v1/workshops/{code}/participants/{id}/progress".into(),
-        json!({"put": op(
+        json!({"put": participant(pid(code(Op::new(
             "Report a trainee's lesson event; the answer carries the trainer's push (or null)",
-            vec![code.clone(), pid.clone(), participant],
-            Some(progress_body),
-            ("200", "{push: {lesson, step, seq} | null}"),
-        )}),
+            tag,
+        ))), true)
+        .query::<NoParams>()
+        .body::<WorkshopProgress>(sc, "The lesson step and what happened on it", true)
+        .json::<WorkshopProgressAnswer>(sc, "200", "The trainer's push, or null")
+        .problems(&["400", "401", "403", "404", "410", "413", "429", "500", "503"])
+        .done()}),
     );
     p.insert(
         "/api/v1/workshops/{code}/participants/{id}".into(),
-        json!({"get": op(
-            "A trainee's own view (name, the trainer's push); 404 once removed",
-            vec![code.clone(), pid.clone(), json!({"name": "X-Participant-Key", "in": "header", "required": true, "schema": {"type": "string"}})],
-            None, ("200", "id, name, code, expires_at, push"),
-        ),
-        "delete": op(
-            "Remove a trainee and their progress: with the trainer's key, or the trainee's own (leaving)",
-            vec![code.clone(), pid.clone(),
-                json!({"name": "X-Trainer-Key", "in": "header", "required": false, "schema": {"type": "string"}}),
-                json!({"name": "X-Participant-Key", "in": "header", "required": false, "schema": {"type": "string"}})],
-            None, ("204", "Removed"),
-        )}),
+        json!({
+            "get": participant(pid(code(Op::new(
+                "A trainee's own view (name, the trainer's push); 404 once removed",
+                tag,
+            ))), true)
+            .query::<NoParams>()
+            .json::<WorkshopTrainee>(sc, "200", "id, name, code, expires_at, push")
+            .problems(&["400", "401", "403", "404", "410", "500", "503"])
+            .done(),
+            "delete": participant(trainer(pid(code(Op::new(
+                "Remove a trainee and their progress: with the trainer's key, or the trainee's own (leaving)",
+                tag,
+            ))), false), false)
+            .query::<NoParams>()
+            .empty("204", "Removed")
+            .problems(&["400", "401", "403", "404", "410", "500", "503"])
+            .done(),
+        }),
     );
     p.insert(
         "/api/v1/workshops/{code}/board".into(),
-        json!({"get": op(
+        json!({"get": trainer(code(Op::new(
             "The trainer's board: each trainee's lesson and step, time on it, wrong answers, 'show me' uses, finished steps, stuck",
-            vec![code.clone(), trainer.clone()], None,
-            ("200", "code, title, push, stuck_rule, participants[]"),
-        )}),
+            tag,
+        )), true)
+        .query::<NoParams>()
+        .json::<WorkshopBoard>(sc, "200", "code, title, push, stuck_rule, participants[]")
+        .problems(&["400", "401", "403", "404", "410", "500", "503"])
+        .done()}),
     );
     p.insert(
         "/api/v1/workshops/{code}/push".into(),
-        json!({"post": op(
+        json!({"post": trainer(code(Op::new(
             "Send every trainee to a lesson step (the push's seq increases by one)",
-            vec![code, trainer], Some(step_body), ("200", "{push: {lesson, step, seq}}"),
-        )}),
+            tag,
+        )), true)
+        .query::<NoParams>()
+        .body::<WorkshopPushTo>(sc, "The lesson step", true)
+        .json::<WorkshopPushed>(sc, "200", "The push sent")
+        .problems(&["400", "401", "403", "404", "410", "413", "500", "503"])
+        .done()}),
     );
     p
 }
