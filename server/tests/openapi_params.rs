@@ -154,7 +154,8 @@ async fn every_documented_query_parameter_is_the_handlers() {
     // Every operation of the API and of OGC API - Features refuses a made-up name with
     // the documented list (the portal's operations may answer an anonymous request
     // otherwise first: a login, a token).
-    let portal = quyhoach_server::portal::openapi_paths();
+    let portal =
+        quyhoach_server::portal::openapi_paths(&mut quyhoach_server::apidoc::Schemas::new());
     let mut checked = 0;
     for ((method, path), accepted) in &seen {
         let core = path.starts_with("/api/v1/")

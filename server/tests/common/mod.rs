@@ -3,6 +3,7 @@
 
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod contract;
 pub mod process;
 pub mod state;
 pub mod twoway;
@@ -145,6 +146,8 @@ pub async fn send(state: &AppState, req: Request<Body>) -> Resp {
 
 /// A request through any router (the tile-only one has no `AppState`).
 pub async fn send_to(router: axum::Router, req: Request<Body>) -> Resp {
+    let method = req.method().clone();
+    let path = req.uri().path().to_string();
     let resp = router.oneshot(req).await.unwrap();
     let status = resp.status();
     let headers = resp.headers().clone();
@@ -155,11 +158,13 @@ pub async fn send_to(router: axum::Router, req: Request<Body>) -> Resp {
         .unwrap()
         .to_bytes()
         .to_vec();
-    Resp {
+    let resp = Resp {
         status,
         headers,
         body,
-    }
+    };
+    contract::check(&method, &path, &resp);
+    resp
 }
 
 /// A GET with extra headers.
