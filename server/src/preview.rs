@@ -537,15 +537,14 @@ pub async fn parcel_map_png(
     axum::extract::State(st): axum::extract::State<crate::api::ApiState>,
     axum::extract::State(glyphs): axum::extract::State<std::sync::Arc<crate::glyphs::Glyphs>>,
     axum::extract::Path((commune, sheet, parcel)): axum::extract::Path<(String, String, String)>,
-    p: crate::params::Params,
+    crate::params::Query(q): crate::params::Query<crate::api::MapQuery>,
 ) -> crate::error::Result<axum::response::Response> {
     use crate::error::AppError;
     use crate::text::Lang;
     use axum::response::IntoResponse;
     use quyhoach_data::planning::Site;
-    p.allow(&["n", "lang"])?;
-    let n = p.int("n", 1, 1_000)?;
-    let lang = Lang::from_param(p.str("lang")?);
+    let n = q.n;
+    let lang = Lang::from_param(q.lang.as_deref());
     let max = crate::api::MAX_NUMBER;
     let sheet = crate::params::parse_int("sheet", &sheet, 0, max)?;
     let parcel = crate::params::parse_int("parcel", &parcel, 0, max)?;
