@@ -198,8 +198,10 @@ pub struct ParcelRef {
     pub n: Option<u32>,
 }
 
-/// What a step points at, as the lesson listing shows it (contracts §1): never its answer.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// What a step points at (a parcel, a plan, a place, a layer, a zone, a certificate
+/// corner), as the lesson listing shows it (contracts §1): never its answer; `kind` says
+/// which.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Target {
     /// A parcel and its deep link.

@@ -31,7 +31,6 @@ use quyhoach_data::index::lessons::{
     check_site, Expected, Label, LessonData, Missing, ParcelRef, Picked, SiteProblem, Target,
     ANSWERS, PICKERS, SITE_IN_ZONE_PCT, SITE_MAX_M2, SITE_MIN_M2,
 };
-use quyhoach_data::planning::FeatureId;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
@@ -821,7 +820,7 @@ pub struct StepOut {
     /// A CSS selector of the control the app highlights, or null.
     pub control: Option<String>,
     /// What the step was generated for, or null when it points at nothing.
-    pub target: Option<TargetOut>,
+    pub target: Option<Target>,
     /// The options of a `choose` step, shuffled (only on `choose` steps).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub options: Option<Vec<ChoiceOption>>,
@@ -842,92 +841,6 @@ pub struct ChoiceOption {
     pub id: String,
     /// What it says.
     pub label: String,
-}
-
-/// What a step points at, as the listing shows it.
-#[derive(Debug, Serialize, JsonSchema)]
-#[serde(transparent)]
-pub struct TargetOut(
-    #[serde(with = "LessonTarget")]
-    #[schemars(with = "LessonTarget")]
-    pub Target,
-);
-
-// `quyhoach_data`'s `Target` as it is serialised, for its schema: serde's remote derive
-// checks that the variants and fields are the same.
-/// What a step points at (a parcel, a plan, a place, a layer, a zone, a certificate
-/// corner), never its answer; `kind` says which.
-#[derive(Serialize, JsonSchema)]
-#[serde(remote = "Target", tag = "kind", rename_all = "snake_case")]
-#[allow(dead_code)]
-enum LessonTarget {
-    /// A parcel and its deep link.
-    Parcel {
-        /// "Thửa 312, tờ 1, phường Vĩnh Thanh".
-        label: String,
-        /// Commune code.
-        commune: String,
-        /// Sheet number.
-        sheet: String,
-        /// Parcel number.
-        parcel: String,
-        /// Position among parcels sharing the number (omitted when unique).
-        #[serde(skip_serializing_if = "Option::is_none")]
-        n: Option<u32>,
-        /// The web map's link to it.
-        link: String,
-    },
-    /// A plan.
-    Plan {
-        /// Plan id.
-        id: String,
-        /// Its name.
-        label: String,
-    },
-    /// A place on the map.
-    Place {
-        /// Longitude (WGS 84).
-        lon: f64,
-        /// Latitude.
-        lat: f64,
-        /// Map zoom.
-        zoom: f64,
-        /// What is there.
-        label: String,
-    },
-    /// A map layer group (the store layer id).
-    Layer {
-        /// Store layer id.
-        layer: String,
-        /// What it shows.
-        label: String,
-    },
-    /// A zone of a plan.
-    Zone {
-        /// Store layer id.
-        layer: String,
-        /// Feature id.
-        fid: FeatureId,
-        /// A point inside it (WGS 84).
-        lon: f64,
-        /// Latitude of that point.
-        lat: f64,
-        /// Which plan it belongs to.
-        label: String,
-    },
-    /// A corner of a land-use certificate's table (VN-2000; X is the northing).
-    Coordinates {
-        /// X, the northing, m.
-        x_northing: f64,
-        /// Y, the easting, m.
-        y_easting: f64,
-        /// The province whose meridian the pair is in.
-        province: String,
-        /// Its central meridian, degrees.
-        meridian: f64,
-        /// "X = 1102345,67; Y = 590123,45 (VN-2000, Kiên Giang)".
-        label: String,
-    },
 }
 
 /// The body of `check`: the trainee's answer.
@@ -1159,7 +1072,7 @@ fn step_out(step: &GenStep, lang: &str, base_url: &str) -> StepOut {
         title: fill_plain(text_in(&f.title, lang), &vars),
         html: render_markdown(&fill_markdown(text_in(&f.text, lang), &vars)),
         control: f.control.as_ref().map(|c| fill_plain(c, &vars)),
-        target: step.target.clone().map(TargetOut),
+        target: step.target.clone(),
         options,
         unit,
         available: step.missing.is_none(),
