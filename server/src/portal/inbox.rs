@@ -170,7 +170,7 @@ pub struct InboxItem {
     /// The consultation a comment belongs to.
     pub consultation_id: Option<i64>,
     /// `new`, `answered`, `published`, `hidden`, `merged` or `fixed`.
-    #[schemars(extend("enum" = ["new", "answered", "published", "hidden", "merged", "fixed"]))]
+    #[schemars(extend("enum" = STATES))]
     pub state: String,
     /// The answer, once answered.
     pub answer: Option<String>,
