@@ -46,6 +46,14 @@ fn judge() -> &'static Mutex<Judge> {
 
 /// Judges one answer; panics with the judge's words when the document does not describe it.
 pub fn check(method: &Method, path: &str, resp: &Resp) {
+    let line = verdict(method, path, resp);
+    if let Some(what) = line.strip_prefix("error ") {
+        panic!("the answer is not the documented one: {what}");
+    }
+}
+
+/// The judge's word on one answer: `ok`, `skip <why>` or `error <what is wrong>`.
+pub fn verdict(method: &Method, path: &str, resp: &Resp) -> String {
     let media = resp
         .headers
         .get(header::CONTENT_TYPE)
@@ -82,9 +90,7 @@ pub fn check(method: &Method, path: &str, resp: &Resp) {
         .read_line(&mut line)
         .expect("the OpenAPI answers' judge answers");
     drop(j);
-    let line = line.trim_end();
+    let line = line.trim_end().to_string();
     assert!(!line.is_empty(), "the OpenAPI answers' judge stopped");
-    if let Some(what) = line.strip_prefix("error ") {
-        panic!("the answer is not the documented one: {what}");
-    }
+    line
 }

@@ -114,6 +114,7 @@ pub fn personal_demo() -> &'static Demo {
     D.get_or_init(|| build(&["TenChu", "SoCCCD"]))
 }
 
+#[derive(Clone)]
 pub struct Resp {
     pub status: StatusCode,
     pub headers: HeaderMap,
