@@ -54,6 +54,14 @@ impl Side {
                 body = body.replace(from.as_str(), to);
             }
         }
+        // OGC's `timeStamp` is the clock when the page was made: the two servers' answers
+        // can straddle a second.
+        if let Some(at) = body.find("\"timeStamp\":\"") {
+            let start = at + "\"timeStamp\":\"".len();
+            if let Some(len) = body[start..].find('"') {
+                body.replace_range(start..start + len, "…");
+            }
+        }
         (r.status.as_u16(), kind, body)
     }
 }
