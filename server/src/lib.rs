@@ -459,9 +459,8 @@ pub(crate) fn etag_matches(headers: &HeaderMap, etag: &str) -> bool {
 async fn caching(State(st): State<AppState>, req: Request, next: Next) -> Response {
     let path = req.uri().path();
     let cacheable = matches!(*req.method(), Method::GET | Method::HEAD)
-        && path != "/api/v1/health"
-        && !has_own_etag(path)
-        && !version::is_portal_state(path);
+        && version::conditional_get(path)
+        && !has_own_etag(path);
     if cacheable && etag_matches(req.headers(), &st.etag) {
         let mut r = StatusCode::NOT_MODIFIED.into_response();
         set_cache_headers(r.headers_mut(), &st.etag);

@@ -35,7 +35,7 @@ pub(crate) fn conditional_get(path: &str) -> bool {
 
 /// Answers from the portal's own state (questions, consultations, follows, feeds, accounts,
 /// workshops), which change without the data changing: never tagged with the data version.
-pub(crate) fn is_portal_state(path: &str) -> bool {
+fn is_portal_state(path: &str) -> bool {
     [
         "/api/v1/official",
         "/api/v1/auth",
