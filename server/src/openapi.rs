@@ -225,8 +225,16 @@ fn tile_paths() -> Map<String, Value> {
     paths
 }
 
-/// The definition of the whole service, `servers` pointing at `base`.
+/// The definition of the whole service, `servers` pointing at `base`. The document is
+/// generated from the types once per process; each call only sets its `servers`.
 pub fn document(base: &str) -> Value {
+    static DOC: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
+    let mut doc = DOC.get_or_init(|| generate("")).clone();
+    doc["servers"] = json!([{"url": base}]);
+    doc
+}
+
+fn generate(base: &str) -> Value {
     let mut sc = Schemas::new();
     let paths = paths(&mut sc);
     json!({
