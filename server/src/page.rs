@@ -11,8 +11,9 @@
 //!
 //! The page reads its markers `<!--qh:meta-->…<!--/qh:meta-->`, `<!--qh:preview-->` and
 //! `<!--qh:answer-->` in `index.html`; a page without them is served as it is. Query
-//! parameters other than `p` and `lang` (tracking tags that messengers append, such as
-//! `fbclid`) are ignored: a link never breaks because something was added to it.
+//! parameters other than `p`, `at`, `far`, `near` and `lang` (tracking tags that messengers
+//! append, such as `fbclid`) are ignored: a link never breaks because something was added
+//! to it.
 //! Rendered parts are cached per data version, parcel list and language.
 
 use std::sync::Arc;
@@ -143,18 +144,26 @@ pub async fn index_page(
     let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
     let mut parcels = get("p").map(parse_parcels).unwrap_or_default();
     let mut near = None;
+    let mut far = false;
     // A tap on the picture (`at`): the parcel under the finger, as its own link names it;
-    // nothing there, or a tap on a picture too far out to show parcels (`near`): the
-    // neighbourhood of the point, close enough to tap a parcel.
+    // nothing there: the neighbourhood of the point, close enough to tap a parcel, saying
+    // that no parcel was there. A tap on a picture too far out to show parcels (`far=1`),
+    // where a finger easily lands on a road: the parcel under it or else the nearest within
+    // FAR_REACH_M, its report at once (one round trip on a slow link, not two) with a line
+    // saying how it was chosen, so that the visitor checks the number; none within reach:
+    // the neighbourhood. `near` (older links): the neighbourhood only.
     if parcels.is_empty() {
         if let Some((lon, lat)) = get("at").and_then(parse_point) {
+            far = get("far") == Some("1");
             let index = st.index.clone();
-            match tokio::task::spawn_blocking(move || parcel_at(&*index, lon, lat))
+            let reach = if far { FAR_REACH_M } else { 0.0 };
+            match tokio::task::spawn_blocking(move || parcel_near(&*index, lon, lat, reach))
                 .await
                 .ok()
                 .flatten()
             {
                 Some(r) => parcels = vec![r],
+                None if far => near = Some(Near::Zoom(lon, lat)),
                 None => near = Some(Near::Missed(lon, lat)),
             }
         } else if let Some((lon, lat)) = get("near").and_then(parse_point) {
@@ -163,13 +172,14 @@ pub async fn index_page(
     }
     let en = get("lang") == Some("en");
     let base = base_url(&headers);
-    let key = format!("{}|{parcels:?}|{near:?}|{en}|{base}", st.etag);
+    let far = far && near.is_none();
+    let key = format!("{}|{parcels:?}|{near:?}|{far}|{en}|{base}", st.etag);
     let index = st.index.clone();
     let rendered = st
         .pages
         .get_with(key, async move {
             tokio::task::spawn_blocking(move || {
-                Arc::new(render(&*index, &parcels, near, en, &base))
+                Arc::new(render(&*index, &parcels, near, far, en, &base))
             })
             .await
             .unwrap_or_default()
@@ -207,12 +217,65 @@ pub fn parse_point(s: &str) -> Option<(f64, f64)> {
         .then(|| (round(lon), round(lat)))
 }
 
+/// How far from a tap on a picture too far out to show parcels (`far=1`) the nearest
+/// parcel is looked for when none is under the finger, metres: a road's width, about two
+/// pixels of a district's picture on a phone.
+pub const FAR_REACH_M: f64 = 40.0;
+
 /// The parcel at a point as a link names it: commune code, sheet, number and, when the
 /// number is shared by several parcels, which one it is (so a tap opens the parcel tapped,
 /// never a namesake). The first of overlapping parcels, as `GET /api/v1/parcels/at` lists
 /// them.
 pub fn parcel_at(index: &dyn Store, lon: f64, lat: f64) -> Option<ParcelRef> {
     let f = index.parcels_at(lon, lat).ok()?.into_iter().next()?;
+    parcel_ref(index, &f)
+}
+
+/// The parcel at a point, or else the one nearest to it within `reach_m` metres (distance
+/// in a local equirectangular frame, exact enough at these few metres; ties to the lower
+/// id); `None` when there is none.
+pub fn parcel_near(index: &dyn Store, lon: f64, lat: f64, reach_m: f64) -> Option<ParcelRef> {
+    use geo::{Distance, Euclidean, MapCoords};
+    if let Some(r) = parcel_at(index, lon, lat) {
+        return Some(r);
+    }
+    if reach_m <= 0.0 {
+        return None;
+    }
+    const M_PER_DEG: f64 = 111_320.0;
+    let kx = M_PER_DEG * lat.to_radians().cos();
+    let (dx, dy) = (reach_m / kx, reach_m / M_PER_DEG);
+    let bbox = [lon - dx, lat - dy, lon + dx, lat + dy];
+    let origin = geo::Point::new(0.0, 0.0);
+    let mut best: Option<(f64, String, quyhoach_data::planning::FeatureId)> = None;
+    for (layer, entry) in &index.catalog().layers {
+        if entry.kind != Kind::Parcels {
+            continue;
+        }
+        let _ = index.visit(layer, bbox, &mut |v, g| {
+            let local =
+                g.map_coords(|c| geo::coord! { x: (c.x - lon) * kx, y: (c.y - lat) * M_PER_DEG });
+            let d = match &local {
+                Geometry::Polygon(p) => Euclidean.distance(&origin, p),
+                Geometry::MultiPolygon(m) => Euclidean.distance(&origin, m),
+                _ => return,
+            };
+            let better = match &best {
+                None => true,
+                Some((bd, bl, bid)) => d < *bd || (d == *bd && (layer, v.id()) < (bl, *bid)),
+            };
+            if d <= reach_m && better {
+                best = Some((d, layer.clone(), v.id()));
+            }
+        });
+    }
+    let (_, layer, id) = best?;
+    let f = index.feature(&layer, id).ok()??;
+    parcel_ref(index, &f)
+}
+
+/// A parcel's reference as its link names it.
+fn parcel_ref(index: &dyn Store, f: &FeatureOut) -> Option<ParcelRef> {
     let prop = |k: &str| f.properties.get(k);
     let int = |k: &str| -> Option<i64> {
         let v = prop(k)?;
@@ -276,11 +339,13 @@ fn link_part((c, s, p, n): &ParcelRef) -> String {
     format!("{c}/{s}/{p}{n}")
 }
 
-/// The parts for a page about `parcels` (none: the whole data set).
+/// The parts for a page about `parcels` (none: the whole data set). `far`: the parcel was
+/// tapped on a picture too far out to show parcels, and the page says so.
 fn render(
     index: &dyn Store,
     parcels: &[ParcelRef],
     near: Option<Near>,
+    far: bool,
     en: bool,
     base: &str,
 ) -> Rendered {
@@ -439,11 +504,22 @@ fn render(
             .map(|v| report_body(&crate::text::report_doc(&v, lang, &Default::default()))),
         _ => None,
     };
+    let tapped = if far {
+        format!(
+            "<p class=\"tap-note\">{}</p>",
+            esc(lang.t(
+                "Đây là thửa gần nhất với điểm bạn nhấn trên bản đồ toàn vùng. Hãy đối chiếu số thửa và số tờ với giấy chứng nhận; nếu chưa đúng, nhấn vào thửa của bạn trên bản đồ.",
+                "This is the parcel nearest to where you tapped the overview map. Check the parcel and sheet numbers against your certificate; if it is not yours, tap your parcel on the map.",
+            ))
+        )
+    } else {
+        String::new()
+    };
     out.answer = match full {
         Some(body) => format!(
             "<section id=\"preview-answer\" class=\"preview-answer report\" aria-labelledby=\"preview-answer-title\" \
              data-p=\"{}\" tabindex=\"-1\"><h2 id=\"preview-answer-title\">{label}</h2> \
-             <p class=\"answer-line\">{summary}</p>{body}<p><a href=\"{text_report}\">{more}</a></p></section>",
+             {tapped}<p class=\"answer-line\">{summary}</p>{body}<p><a href=\"{text_report}\">{more}</a></p></section>",
             esc(&link_part(first_ref))
         ),
         None => format!(

@@ -1,5 +1,5 @@
-//! A tap on the web page's picture before the map has loaded (`GET /?at=lon,lat`, and
-//! `/?near=lon,lat` on a picture too far out to show parcels): the page of the parcel under
+//! A tap on the web page's picture before the map has loaded (`GET /?at=lon,lat`, with
+//! `&far=1` on a picture too far out to show parcels): the page of the parcel under
 //! the finger, with its whole report drawn by the server — the parcel tapped, never a
 //! namesake of a duplicated number — and nothing but a plain page for hostile points.
 
@@ -133,7 +133,7 @@ async fn a_tap_on_a_duplicated_number_names_the_parcel_tapped() {
 }
 
 #[tokio::test]
-async fn a_tap_on_the_district_or_beside_the_parcels_opens_the_neighbourhood() {
+async fn a_far_tap_opens_the_nearest_parcels_report_or_the_neighbourhood() {
     let (_web, st) = state();
     let f = all_parcels()
         .into_iter()
@@ -155,6 +155,89 @@ async fn a_tap_on_the_district_or_beside_the_parcels_opens_the_neighbourhood() {
         b[0] < x && x < b[2] && b[1] < y && y < b[3],
         "around the tap"
     );
+    // A tap on the district's picture (far=1) on a parcel: that parcel's report at once,
+    // the page of its link with a line asking to check the numbers.
+    let far = get(&st, &format!("/?at={x:.6},{y:.6}&far=1")).await.text();
+    let (c, s, p) = key(&f);
+    assert_eq!(
+        attr(&far, "id=\"preview-answer\"", "data-p"),
+        Some(format!("{c}/{s}/{p}").as_str())
+    );
+    assert!(far.contains("class=\"tap-note\""));
+    assert!(far.contains("Hãy đối chiếu số thửa và số tờ với giấy chứng nhận"));
+    let link = get(&st, &format!("/?p={c}/{s}/{p}")).await.text();
+    assert!(!link.contains("tap-note"), "a shared link has no tap note");
+    let strip = |h: &str| {
+        let a = h.find("<p class=\"tap-note\">").unwrap();
+        let b = a + h[a..].find("</p>").unwrap() + 4;
+        format!("{}{}", &h[..a], &h[b..])
+    };
+    assert_eq!(strip(&far), link, "otherwise the parcel link's page");
+    let far_en = get(&st, &format!("/?at={x:.6},{y:.6}&far=1&lang=en"))
+        .await
+        .text();
+    assert!(far_en.contains("Check the parcel and sheet numbers against your certificate"));
+    // On the district's picture, a finger on the road beside a parcel (3 m from it, nothing
+    // under the point): the nearest parcel's report, which is at most those 3 m away. The
+    // same point tapped on a picture showing parcels: "no parcel where you tapped".
+    let (g, road) = all_parcels()
+        .into_iter()
+        .find_map(|g| {
+            let b = geo::BoundingRect::bounding_rect(&g.geometry)?;
+            let round = |v: f64| (v * 1e5).round() / 1e5;
+            let (px, py) = (round(b.max().x + 0.00003), round(b.center().y));
+            let empty = demo().index.parcels_at(px, py).ok()?.is_empty();
+            empty.then_some((g, (px, py)))
+        })
+        .expect("a point beside the parcels");
+    let beside = get(&st, &format!("/?at={:.6},{:.6}&far=1", road.0, road.1))
+        .await
+        .text();
+    let got = attr(&beside, "id=\"preview-answer\"", "data-p").expect("a parcel's report");
+    assert!(beside.contains("class=\"tap-note\""));
+    let parts: Vec<&str> = got.split('/').collect();
+    let nearest = demo()
+        .index
+        .parcels_by_number(
+            parts[0],
+            parts[1].parse().unwrap(),
+            parts[2].parse().unwrap(),
+        )
+        .unwrap();
+    let nearest = &nearest[parts.get(3).map_or(0, |n| n.parse::<usize>().unwrap() - 1)];
+    let metres = |f: &FeatureOut| {
+        use geo::{Distance, Euclidean, MapCoords};
+        let k = 111_320.0 * road.1.to_radians().cos();
+        let local = f
+            .geometry
+            .map_coords(|c| geo::coord! { x: (c.x - road.0) * k, y: (c.y - road.1) * 111_320.0 });
+        match local {
+            geo::Geometry::Polygon(p) => Euclidean.distance(&geo::Point::new(0.0, 0.0), &p),
+            geo::Geometry::MultiPolygon(m) => Euclidean.distance(&geo::Point::new(0.0, 0.0), &m),
+            _ => f64::INFINITY,
+        }
+    };
+    assert!(
+        metres(nearest) <= metres(&g) + 1e-6 && metres(&g) < 4.0,
+        "the nearest parcel: {got} at {:.2} m, {:?} at {:.2} m",
+        metres(nearest),
+        key(&g),
+        metres(&g)
+    );
+    let missed = get(&st, &format!("/?at={:.6},{:.6}", road.0, road.1))
+        .await
+        .text();
+    assert!(missed.contains("Không có thửa đất tại điểm bạn nhấn"));
+    assert!(!missed.contains("data-p="));
+    // A far tap with no parcel within reach: the neighbourhood to tap a parcel in.
+    let nowhere = get(&st, &format!("/?at={:.6},{:.6}&far=1", x + 1.0, y + 1.0))
+        .await
+        .text();
+    assert!(
+        nowhere.contains("Nhấn vào thửa đất của bạn"),
+        "the neighbourhood"
+    );
+    assert!(!nowhere.contains("data-p="));
     // Nothing under the finger (far from the district): a page that says so.
     let missed = get(&st, &format!("/?at={:.6},{:.6}", x + 1.0, y + 1.0))
         .await
