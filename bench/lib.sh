@@ -15,6 +15,21 @@ wait_up() { # url pid log
   exit 1
 }
 stop() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
+
+# The peer tile server: MARTIN when set, else `martin` on the PATH, else Martin 1.14.0 built
+# from crates.io into target/martin (once, about 15 minutes on 2 cores; 1.16 needs a newer
+# rustc). Prints the binary's path. SKIP_MARTIN=1 measures without it.
+ensure_martin() {
+  if [ -n "${MARTIN:-}" ]; then echo "$MARTIN"; return; fi
+  if command -v martin >/dev/null; then command -v martin; return; fi
+  local root=$PWD/target/martin
+  if [ ! -x "$root/bin/martin" ] && [ -z "${SKIP_MARTIN:-}" ]; then
+    echo "building Martin 1.14.0 from crates.io into $root (once; about 15 minutes)…" >&2
+    nice cargo install martin --version 1.14.0 --locked --quiet --no-default-features \
+      --features pmtiles,postgres --root "$root" >&2 || echo "Martin did not build; measuring without it" >&2
+  fi
+  echo "$root/bin/martin"
+}
 load() { cut -d' ' -f1-3 /proc/loadavg; }
 rss_mb() { echo $(( $(awk '/VmRSS/ {print $2}' "/proc/$1/status") / 1024 )); }
 

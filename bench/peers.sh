@@ -10,7 +10,8 @@
 #            with hot, also nginx serving the hot mix's own tiles as files (the ceiling for
 #            those bytes)
 #   hot      the same PMTiles archive served by `quyhoach serve --pmtiles` (no store) and
-#            by Martin (crates.io `martin` 1.14, `--features pmtiles,postgres`; MARTIN=path),
+#            by Martin (crates.io `martin` 1.14, `--features pmtiles,postgres`, built into
+#            target/martin by the script when missing; MARTIN=path to use another),
 #            a zoom mix of tiles over the town, wrk THREADS × CONNECTIONS
 #   cold     tiles encoded on every request: `quyhoach serve --tile-cache-mb 0` from the store,
 #            and Martin with its cache off serving a PostGIS function that builds the same
@@ -47,7 +48,6 @@ PORT_Q=${PORT_Q:-18391}
 PORT_M=${PORT_M:-18392}
 PORT_N=${PORT_N:-18393}
 PORT_PG=${PORT_PG:-18394}
-MARTIN=${MARTIN:-$(command -v martin || echo /tmp/martin-build/root/bin/martin)}
 mkdir -p "$WORK"
 WORK=$(cd "$WORK" && pwd)
 
@@ -62,6 +62,9 @@ $Q demo --store "$STORE" --parcels "$PARCELS" --seed 1 --quiet --no-serve | tail
 STORE=$(cd "$STORE" && pwd)
 
 . bench/lib.sh
+if [[ " $ROWS " == *" hot "* ]] || [[ " $ROWS " == *" cold "* ]]; then
+  MARTIN=$(ensure_martin)
+fi
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GB, $(uname -r); load before: $(load)"
 echo "rows: $ROWS"
 
@@ -151,8 +154,7 @@ if [[ " $ROWS " == *" hot "* ]]; then
     # Once more, so that neither server has the machine's better half-minute.
     run_wrk "http://127.0.0.1:$PORT_Q" "$WORK/mix-q.txt" "$CONNECTIONS" "$DURATION" "quyhoach serve --pmtiles (again)"
   else
-    echo "martin not found (MARTIN=$MARTIN): build it with"
-    echo "  cargo install martin --version 1.14.0 --locked --no-default-features --features pmtiles,postgres --root /tmp/martin-build/root"
+    echo "martin not found (MARTIN=${MARTIN:-}): only our server was measured"
   fi
   stop "$qpid"
 fi

@@ -5,7 +5,7 @@
 #   PARTS="a b" bash bench/tiles_vs_martin.sh      # some parts
 #
 # (a) hot tiles: `quyhoach serve --pmtiles` and Martin (crates.io `martin`, built with
-#     `cargo install martin --locked --no-default-features --features pmtiles`; MARTIN=path)
+#     1.14.0, built into target/martin by the script when missing; MARTIN=path to use another)
 #     serving the same PMTiles archive built by `quyhoach tiles` (zooms MINZOOM–MAXZOOM over
 #     the district), the same list of tiles (a zoom mix over the town: 5 % z12, 10 % z13,
 #     20 % z14, 30 % z15, 35 % z16), the same load tool (wrk), each warmed up then measured
@@ -38,7 +38,6 @@ THREADS=${THREADS:-2}
 PARTS=${PARTS:-"a b c"}
 PORT_Q=${PORT_Q:-18291}
 PORT_M=${PORT_M:-18292}
-MARTIN=${MARTIN:-$(command -v martin || echo /tmp/martin-build/root/bin/martin)}
 mkdir -p "$WORK"
 
 command -v wrk >/dev/null || apt-get install -y -qq wrk >/dev/null
@@ -49,6 +48,7 @@ $Q demo --store "$STORE" --parcels "$PARCELS" --seed 1 --quiet --no-serve | tail
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GB; load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 . bench/lib.sh
+MARTIN=$(ensure_martin)
 trap cleanup_servers EXIT
 tile_lists "$STORE" "$WORK"
 
