@@ -154,16 +154,16 @@ pub async fn index_page(
     // the neighbourhood. `near` (older links): the neighbourhood only.
     if parcels.is_empty() {
         if let Some((lon, lat)) = get("at").and_then(parse_point) {
-            far = get("far") == Some("1");
+            let far_tap = get("far") == Some("1");
             let index = st.index.clone();
-            let reach = if far { FAR_REACH_M } else { 0.0 };
+            let reach = if far_tap { FAR_REACH_M } else { 0.0 };
             match tokio::task::spawn_blocking(move || parcel_near(&*index, lon, lat, reach))
                 .await
                 .ok()
                 .flatten()
             {
-                Some(r) => parcels = vec![r],
-                None if far => near = Some(Near::Zoom(lon, lat)),
+                Some(r) => (parcels, far) = (vec![r], far_tap),
+                None if far_tap => near = Some(Near::Zoom(lon, lat)),
                 None => near = Some(Near::Missed(lon, lat)),
             }
         } else if let Some((lon, lat)) = get("near").and_then(parse_point) {
@@ -172,7 +172,6 @@ pub async fn index_page(
     }
     let en = get("lang") == Some("en");
     let base = base_url(&headers);
-    let far = far && near.is_none();
     let key = format!("{}|{parcels:?}|{near:?}|{far}|{en}|{base}", st.etag);
     let index = st.index.clone();
     let rendered = st
@@ -244,8 +243,7 @@ pub fn parcel_near(index: &dyn Store, lon: f64, lat: f64, reach_m: f64) -> Optio
     }
     const M_PER_DEG: f64 = 111_320.0;
     let kx = M_PER_DEG * lat.to_radians().cos();
-    let (dx, dy) = (reach_m / kx, reach_m / M_PER_DEG);
-    let bbox = [lon - dx, lat - dy, lon + dx, lat + dy];
+    let bbox = quyhoach_data::crop::widen_bbox([lon, lat, lon, lat], reach_m);
     let origin = geo::Point::new(0.0, 0.0);
     let mut best: Option<(f64, String, quyhoach_data::planning::FeatureId)> = None;
     for (layer, entry) in &index.catalog().layers {
