@@ -261,6 +261,10 @@ async fn hostile_points_give_the_plain_page() {
         "at=1,2,3",
         "near=%3Cscript%3E,1",
         "at=-0x1,1",
+        "at=NaN,NaN&far=1",
+        "at=1e999,1&far=1",
+        "far=1",
+        "near=1,90&far=1",
     ] {
         let r = get(&st, &format!("/?{q}")).await;
         assert_eq!(r.status, 200, "{q}");
@@ -268,4 +272,21 @@ async fn hostile_points_give_the_plain_page() {
     }
     let long = format!("/?at={},1", "1".repeat(5000));
     assert_eq!(get(&st, &long).await.text(), plain);
+    // `far` other than 1 (huge, a control character, repeated) is no far tap.
+    let f = all_parcels()
+        .into_iter()
+        .find(|f| inside(f).is_some())
+        .unwrap();
+    let (x, y) = inside(&f).unwrap();
+    let exact = get(&st, &format!("/?at={x:.6},{y:.6}")).await.text();
+    for far in [
+        format!("far={}", "1".repeat(5000)),
+        "far=%00".into(),
+        "far=0&far=2".into(),
+        "far=true".into(),
+    ] {
+        let r = get(&st, &format!("/?at={x:.6},{y:.6}&{far}")).await;
+        assert_eq!(r.status, 200);
+        assert_eq!(r.text(), exact, "{}", &far[..far.len().min(20)]);
+    }
 }
