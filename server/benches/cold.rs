@@ -31,7 +31,7 @@ use std::time::Instant;
 use criterion::{criterion_group, Criterion};
 use quyhoach_data::index::Index;
 use quyhoach_server::tiles::IndexSource;
-use quyhoach_tiles::gzip::gzip;
+use quyhoach_tiles::gzip::{gzip_with, Effort};
 use quyhoach_tiles::{encode_tile, EncodeOptions, TileCoord};
 use sha2::{Digest, Sha256};
 
@@ -61,7 +61,7 @@ fn encode_zoom(src: &IndexSource, tiles: &[TileCoord]) -> (usize, usize, usize, 
         let z = if tile.is_empty() {
             Vec::new()
         } else {
-            gzip(&tile.bytes)
+            gzip_with(&tile.bytes, Effort::Live)
         };
         mvt += tile.bytes.len();
         gz += z.len();

@@ -8,9 +8,45 @@ use std::io::Read;
 use flate2::read::GzDecoder;
 use libdeflater::{CompressionLvl, Compressor};
 
-/// gzip level: 6 is within a few percent of the highest levels on tiles at a fraction of
-/// the time. Fixed so that archives come out byte for byte the same.
-pub const GZIP_LEVEL: i32 = 6;
+/// How hard to compress: the same bytes are worth more time when they are served many times.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Effort {
+    /// Tiles of a PMTiles archive and its directories (built once, served many times):
+    /// libdeflate level 6, within a few percent of the highest levels at a fraction of
+    /// the time.
+    Archive,
+    /// A tile built for one request (`serve` from a store): level 5, which on the demo
+    /// district's z14 and z15 town tiles took 20–22 % less time than level 6 for 0.2–0.4 %
+    /// more bytes (docs/benchmarks.md).
+    Live,
+    /// A parcel's JSON report (about 5 KB, kept gzipped in the report cache after the first
+    /// ask): level 1, half the time of level 6 for about 95 more bytes on 2.2 KB, which
+    /// stay within the same first round trip of a TCP connection.
+    Report,
+}
+
+impl Effort {
+    /// The libdeflate level.
+    pub const fn level(self) -> i32 {
+        match self {
+            Effort::Archive => 6,
+            Effort::Live => 5,
+            Effort::Report => 1,
+        }
+    }
+
+    fn slot(self) -> usize {
+        match self {
+            Effort::Archive => 0,
+            Effort::Live => 1,
+            Effort::Report => 2,
+        }
+    }
+}
+
+/// gzip level of archives ([`Effort::Archive`]). Fixed so that archives come out byte for
+/// byte the same.
+pub const GZIP_LEVEL: i32 = Effort::Archive.level();
 
 /// Largest output of [`gunzip`], bytes: a gzip bomb (1 KB inflating to 1 GB) must not take
 /// the server's memory. Twice [`MAX_TILE_BYTES`](crate::MAX_TILE_BYTES) leaves room for tiles
@@ -22,19 +58,29 @@ pub fn is_gzip(bytes: &[u8]) -> bool {
     bytes.starts_with(&[0x1f, 0x8b])
 }
 
+/// One thread's compressor of one level and the buffer it writes into.
+type Slot = Option<(Compressor, Vec<u8>)>;
+
 thread_local! {
-    /// This thread's compressor (its tables are a few hundred KB, so made once) and the
-    /// buffer it writes into (as large as the largest input's bound so far).
-    static COMPRESSOR: RefCell<Option<(Compressor, Vec<u8>)>> = const { RefCell::new(None) };
+    /// This thread's compressors, one per [`Effort`] (their tables are a few hundred KB, so
+    /// made once), and the buffers they write into (as large as the largest input's bound
+    /// so far).
+    static COMPRESSORS: RefCell<[Slot; 3]> = const { RefCell::new([None, None, None]) };
 }
 
-/// gzips `bytes` at [`GZIP_LEVEL`], with no file name and a zero timestamp (same input, same
-/// output).
+/// gzips `bytes` at [`GZIP_LEVEL`] (archives), with no file name and a zero timestamp (same
+/// input, same output).
 pub fn gzip(bytes: &[u8]) -> Vec<u8> {
-    COMPRESSOR.with(|cell| {
-        let mut slot = cell.borrow_mut();
-        let (c, buf) = slot.get_or_insert_with(|| {
-            let level = CompressionLvl::new(GZIP_LEVEL).unwrap_or_default();
+    gzip_with(bytes, Effort::Archive)
+}
+
+/// gzips `bytes` with the given effort, with no file name and a zero timestamp (same input
+/// and effort, same output).
+pub fn gzip_with(bytes: &[u8], effort: Effort) -> Vec<u8> {
+    COMPRESSORS.with(|cell| {
+        let mut slots = cell.borrow_mut();
+        let (c, buf) = slots[effort.slot()].get_or_insert_with(|| {
+            let level = CompressionLvl::new(effort.level()).unwrap_or_default();
             (Compressor::new(level), Vec::new())
         });
         let bound = c.gzip_compress_bound(bytes.len());
@@ -82,6 +128,23 @@ mod tests {
         assert!(z.len() < data.len());
         assert_eq!(gunzip(&z).unwrap(), data);
         assert!(gunzip(b"not gzip").is_err());
+    }
+
+    #[test]
+    fn every_effort_round_trips_and_is_deterministic() {
+        let data: Vec<u8> = (0..50_000u32)
+            .flat_map(|i| (i % 97).to_le_bytes())
+            .collect();
+        let mut sizes = Vec::new();
+        for effort in [Effort::Report, Effort::Live, Effort::Archive] {
+            let z = gzip_with(&data, effort);
+            assert_eq!(z, gzip_with(&data, effort));
+            assert_eq!(gunzip(&z).unwrap(), data);
+            sizes.push(z.len());
+        }
+        // More effort, no more bytes; the archive level is what `gzip` uses.
+        assert!(sizes[0] >= sizes[1] && sizes[1] >= sizes[2], "{sizes:?}");
+        assert_eq!(gzip(&data), gzip_with(&data, Effort::Archive));
     }
 
     #[test]

@@ -120,7 +120,11 @@ impl TileSet for StoreTiles {
         Ok(if tile.is_empty() {
             Bytes::new()
         } else {
-            Bytes::from(quyhoach_tiles::gzip::gzip(&tile.bytes))
+            // Built for this request (and the tile cache): the live effort, not the archive's.
+            Bytes::from(quyhoach_tiles::gzip::gzip_with(
+                &tile.bytes,
+                quyhoach_tiles::gzip::Effort::Live,
+            ))
         })
     }
 }
