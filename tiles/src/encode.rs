@@ -252,9 +252,12 @@ fn generalise_layers(
                 .map(|(i, a)| (i as u16, a.name.as_str()))
                 .collect();
             let (min_area, min_length) = (spec.min_area_px2, spec.min_length_px);
+            let mut scratch = generalise::Scratch::default();
             source.query(&spec.name, bbox, &mut |f| {
                 let g = match spec.kind {
-                    GeomKind::Polygon => generalise::polygons(&frame, f.geometry, min_area),
+                    GeomKind::Polygon => {
+                        generalise::polygons(&frame, f.geometry, min_area, &mut scratch)
+                    }
                     GeomKind::Line => generalise::lines(&frame, f.geometry, min_length),
                     GeomKind::Point => generalise::points(&frame, f.geometry),
                 };

@@ -88,11 +88,25 @@ impl Frame {
     /// not depend on which tile's origin the coordinate is relative to.
     fn snap(&self, v: f64) -> i64 {
         let g = self.grid as f64;
-        ((v / g + 0.5).floor() as i64) * self.grid
+        floor_i64(v / g + 0.5) * self.grid
     }
 
     fn snap_pt(&self, p: [f64; 2]) -> Pt {
         [self.snap(p[0]), self.snap(p[1])]
+    }
+}
+
+/// `x.floor() as i64`, without the call to `floor` that a baseline x86-64 build makes (no
+/// SSE4.1 rounding instruction): the truncation, one less when it rounded a negative value
+/// up. The same value for every finite `x` in range; NaN gives 0 and out-of-range values
+/// saturate, as the cast does.
+#[inline]
+fn floor_i64(x: f64) -> i64 {
+    let t = x as i64;
+    if (t as f64) > x && t != i64::MIN {
+        t - 1
+    } else {
+        t
     }
 }
 
@@ -168,13 +182,24 @@ pub(crate) fn polygons(
     frame: &Frame,
     geom: &Geometry<f64>,
     min_area_px2: f64,
+    scratch: &mut Scratch,
 ) -> Option<(TileGeom, f64)> {
-    let mut polys: Vec<&Polygon<f64>> = Vec::new();
+    // Polygons and multipolygons (nearly every feature) are read in place; other kinds are
+    // collected first.
+    let mut refs: Vec<&Polygon<f64>> = Vec::new();
     let mut owned: Vec<Polygon<f64>> = Vec::new();
-    collect_polygons(geom, &mut polys, &mut owned);
+    let polys: &[Polygon<f64>] = match geom {
+        Geometry::Polygon(p) => std::slice::from_ref(p),
+        Geometry::MultiPolygon(mp) => &mp.0,
+        _ => {
+            collect_polygons(geom, &mut refs, &mut owned);
+            &[]
+        }
+    };
 
     // Project, measure and find the box: every ring's pixels in one buffer, `ring_ends[k]`
-    // the end of ring k, `poly_ends[j]` the end of polygon j's rings.
+    // the end of ring k, `poly_ends[j]` the end of polygon j's rings (buffers reused from
+    // feature to feature).
     let mut area = 0.0;
     let mut bbox = [
         f64::INFINITY,
@@ -182,10 +207,15 @@ pub(crate) fn polygons(
         f64::NEG_INFINITY,
         f64::NEG_INFINITY,
     ];
-    let mut pts: Vec<[f64; 2]> = Vec::new();
-    let mut ring_ends: Vec<usize> = Vec::new();
-    let mut poly_ends: Vec<usize> = Vec::with_capacity(polys.len() + owned.len());
-    for p in polys.iter().copied().chain(owned.iter()) {
+    let Scratch {
+        pts,
+        ring_ends,
+        poly_ends,
+    } = scratch;
+    pts.clear();
+    ring_ends.clear();
+    poly_ends.clear();
+    for p in polys.iter().chain(refs.iter().copied()).chain(owned.iter()) {
         for (i, ls) in std::iter::once(p.exterior())
             .chain(p.interiors())
             .enumerate()
@@ -224,7 +254,7 @@ pub(crate) fn polygons(
 
     let mut out: Vec<Vec<Vec<Pt>>> = Vec::with_capacity(poly_ends.len());
     let (mut ring0, mut start) = (0, 0);
-    for &pe in &poly_ends {
+    for &pe in poly_ends.iter() {
         let snapped: Vec<Vec<Pt>> = ring_ends[ring0..pe]
             .iter()
             .map(|&end| {
@@ -240,16 +270,23 @@ pub(crate) fn polygons(
             out.extend(clip_polygon(frame, snapped));
         }
     }
-    let mut cleaned = Vec::with_capacity(out.len());
-    for mut rings in out {
+    out.retain_mut(|rings| {
         if rings.is_empty() || !clean_ring(&mut rings[0]) {
-            continue;
+            return false;
         }
         let mut exterior = true;
         rings.retain_mut(|r| std::mem::take(&mut exterior) || clean_ring(r));
-        cleaned.push(rings);
-    }
-    (!cleaned.is_empty()).then_some((TileGeom::Polygons(cleaned), area))
+        true
+    });
+    (!out.is_empty()).then_some((TileGeom::Polygons(out), area))
+}
+
+/// Buffers [`polygons`] reuses from one feature to the next (one per layer of a tile).
+#[derive(Debug, Default)]
+pub(crate) struct Scratch {
+    pts: Vec<[f64; 2]>,
+    ring_ends: Vec<usize>,
+    poly_ends: Vec<usize>,
 }
 
 fn collect_polygons<'a>(
@@ -594,7 +631,7 @@ mod tests {
         // From the tile's middle to half a tile past its east edge.
         let p = polygon![(x: w + dx / 2.0, y: s), (x: e + dx / 2.0, y: s), (x: e + dx / 2.0, y: n), (x: w + dx / 2.0, y: n)];
         let f = Frame::new(t, 1);
-        let (g, area) = polygons(&f, &Geometry::Polygon(p), 0.0).unwrap();
+        let (g, area) = polygons(&f, &Geometry::Polygon(p), 0.0, &mut Scratch::default()).unwrap();
         assert!((area - 4096.0 * 4096.0).abs() < 4096.0 * 2.0, "{area}");
         let TileGeom::Polygons(ps) = g else { panic!() };
         assert_eq!(ps.len(), 1);
