@@ -343,7 +343,12 @@ pub fn parcel_path(props: &Map<String, Value>) -> Option<String> {
     let commune = props.get("commune_code")?.as_str()?;
     let sheet = props.get("sheet")?.as_i64()?;
     let parcel = props.get("parcel")?.as_i64()?;
-    Some(format!("/api/v1/parcels/{commune}/{sheet}/{parcel}"))
+    Some(parcel_path_of(commune, sheet, parcel))
+}
+
+/// The deep link of the parcel numbered `parcel` on `sheet` of commune `commune` (a code).
+pub fn parcel_path_of(commune: &str, sheet: i64, parcel: i64) -> String {
+    format!("/api/v1/parcels/{commune}/{sheet}/{parcel}")
 }
 
 /// Links of a served parcel: its stable deep link and its planning reports.
@@ -895,9 +900,9 @@ fn build_report(
     let report = ix.report(&Site::Parcel { layer, id })?;
     let site = &report.site;
     let links = match (&site.commune_code, site.sheet, site.parcel) {
-        (Some(commune), Some(sheet), Some(parcel)) => Some(report_links(&format!(
-            "/api/v1/parcels/{commune}/{sheet}/{parcel}"
-        ))),
+        (Some(commune), Some(sheet), Some(parcel)) => {
+            Some(report_links(&parcel_path_of(commune, sheet, parcel)))
+        }
         _ => None,
     };
     let out = ReportOut {
