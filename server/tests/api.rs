@@ -191,6 +191,34 @@ async fn deep_link_by_commune_name_and_duplicates() {
     assert_eq!(r.status, 200, "{}", r.text());
     assert!(ids(&r.json()).contains(&(f.id as u64)));
 
+    // Its report asked by the commune's name (the first ask, computed from the parcel's id
+    // without materialising it): the report of this parcel, and its links name the parcel
+    // by its commune code, as every other link of the parcel does.
+    let rep = get(st, &format!("/api/v1/parcels/{folded}/{s}/{n}/report")).await;
+    assert_eq!(rep.status, 200, "{}", rep.text());
+    let v = rep.json();
+    assert_eq!(v["site"]["id"].as_u64(), Some(u64::from(f.id)));
+    let path = format!("/api/v1/parcels/{code}/{s}/{n}");
+    let links: Vec<(&str, &str)> = v["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| (l["rel"].as_str().unwrap(), l["href"].as_str().unwrap()))
+        .collect();
+    let want = [
+        ("about", path.clone()),
+        ("self", format!("{path}/report")),
+        ("alternate", format!("{path}/report.txt")),
+        ("alternate", format!("{path}/report.html")),
+    ];
+    assert_eq!(links.len(), want.len(), "{links:?}");
+    for ((rel, href), (wrel, whref)) in links.iter().zip(&want) {
+        assert_eq!((*rel, *href), (*wrel, whref.as_str()));
+    }
+    // Asked again by its code: the same answer (from the report cache).
+    let again = get(st, &format!("{path}/report")).await;
+    assert_eq!(again.body, rep.body);
+
     // A duplicated number: all matches, and the report asks which one.
     let (all, _) = common::demo()
         .index
@@ -209,6 +237,12 @@ async fn deep_link_by_commune_name_and_duplicates() {
     assert!(amb.json()["matches"].as_array().unwrap().len() >= 2);
     let second = get(st, &format!("/api/v1/parcels/{c}/{s}/{n}/report?n=2")).await;
     assert_eq!(second.status, 200, "{}", second.text());
+    // `?n=2` is the second of the matches the 409 listed, not the first.
+    let matches = amb.json()["matches"].clone();
+    assert_eq!(second.json()["site"]["id"], matches[1]["id"]);
+    assert_ne!(second.json()["site"]["id"], matches[0]["id"]);
+    let first = get(st, &format!("/api/v1/parcels/{c}/{s}/{n}/report?n=1")).await;
+    assert_eq!(first.json()["site"]["id"], matches[0]["id"]);
 }
 
 #[tokio::test]
