@@ -20,6 +20,14 @@ fn inside(f: &FeatureOut) -> Option<(f64, f64)> {
     (at.len() == 1 && at[0].id == f.id).then_some((p.x(), p.y()))
 }
 
+/// The first parcel that has such a point, and the point.
+fn a_parcel_to_tap() -> (FeatureOut, (f64, f64)) {
+    all_parcels()
+        .into_iter()
+        .find_map(|f| inside(&f).map(|xy| (f, xy)))
+        .expect("a parcel to tap")
+}
+
 fn state() -> (tempfile::TempDir, quyhoach_server::state::AppState) {
     let web = tempfile::tempdir().unwrap();
     std::fs::write(
@@ -44,11 +52,7 @@ fn attr<'a>(html: &'a str, marker: &str, name: &str) -> Option<&'a str> {
 #[tokio::test]
 async fn a_tap_opens_the_tapped_parcels_page_with_its_whole_report() {
     let (_web, st) = state();
-    let f = all_parcels()
-        .into_iter()
-        .find(|f| inside(f).is_some())
-        .expect("a parcel to tap");
-    let (x, y) = inside(&f).unwrap();
+    let (f, (x, y)) = a_parcel_to_tap();
     let (c, s, p) = key(&f);
     let tapped = get(&st, &format!("/?at={x:.6},{y:.6}")).await;
     assert_eq!(tapped.status, 200);
@@ -135,11 +139,7 @@ async fn a_tap_on_a_duplicated_number_names_the_parcel_tapped() {
 #[tokio::test]
 async fn a_far_tap_opens_the_nearest_parcels_report_or_the_neighbourhood() {
     let (_web, st) = state();
-    let f = all_parcels()
-        .into_iter()
-        .find(|f| inside(f).is_some())
-        .unwrap();
-    let (x, y) = inside(&f).unwrap();
+    let (f, (x, y)) = a_parcel_to_tap();
     let near = get(&st, &format!("/?near={x:.6},{y:.6}")).await.text();
     assert!(
         near.contains("data-pick=\"1\""),
@@ -273,11 +273,7 @@ async fn hostile_points_give_the_plain_page() {
     let long = format!("/?at={},1", "1".repeat(5000));
     assert_eq!(get(&st, &long).await.text(), plain);
     // `far` other than 1 (huge, a control character, repeated) is no far tap.
-    let f = all_parcels()
-        .into_iter()
-        .find(|f| inside(f).is_some())
-        .unwrap();
-    let (x, y) = inside(&f).unwrap();
+    let (_, (x, y)) = a_parcel_to_tap();
     let exact = get(&st, &format!("/?at={x:.6},{y:.6}")).await.text();
     for far in [
         format!("far={}", "1".repeat(5000)),
