@@ -573,6 +573,32 @@ mod tests {
     use geo_types::polygon;
 
     #[test]
+    fn floor_i64_is_floor_as_i64() {
+        for x in [
+            0.0,
+            -0.0,
+            0.5,
+            -0.5,
+            1.0,
+            -1.0,
+            1.5,
+            -1.5,
+            -1e-12,
+            4160.49,
+            -64.5,
+            2.5e15,
+            -2.5e15,
+            1e300,
+            -1e300,
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+        ] {
+            assert_eq!(floor_i64(x), x.floor() as i64, "{x}");
+        }
+    }
+
+    #[test]
     fn clean_ring_removes_duplicates_collinear_and_spikes() {
         let mut r = vec![
             [0, 0],

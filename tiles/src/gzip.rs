@@ -34,14 +34,6 @@ impl Effort {
             Effort::Report => 1,
         }
     }
-
-    fn slot(self) -> usize {
-        match self {
-            Effort::Archive => 0,
-            Effort::Live => 1,
-            Effort::Report => 2,
-        }
-    }
 }
 
 /// gzip level of archives ([`Effort::Archive`]). Fixed so that archives come out byte for
@@ -62,9 +54,9 @@ pub fn is_gzip(bytes: &[u8]) -> bool {
 type Slot = Option<(Compressor, Vec<u8>)>;
 
 thread_local! {
-    /// This thread's compressors, one per [`Effort`] (their tables are a few hundred KB, so
-    /// made once), and the buffers they write into (as large as the largest input's bound
-    /// so far).
+    /// This thread's compressors, one per [`Effort`] in its declaration order (their tables
+    /// are a few hundred KB, so made once), and the buffers they write into (as large as the
+    /// largest input's bound so far).
     static COMPRESSORS: RefCell<[Slot; 3]> = const { RefCell::new([None, None, None]) };
 }
 
@@ -79,7 +71,7 @@ pub fn gzip(bytes: &[u8]) -> Vec<u8> {
 pub fn gzip_with(bytes: &[u8], effort: Effort) -> Vec<u8> {
     COMPRESSORS.with(|cell| {
         let mut slots = cell.borrow_mut();
-        let (c, buf) = slots[effort.slot()].get_or_insert_with(|| {
+        let (c, buf) = slots[effort as usize].get_or_insert_with(|| {
             let level = CompressionLvl::new(effort.level()).unwrap_or_default();
             (Compressor::new(level), Vec::new())
         });
