@@ -21,6 +21,11 @@
 //!   target/release/deps/cold-<hash> --bench
 //! ```
 
+/// The server binary's allocator (server/src/main.rs), so that the bench measures what
+/// `serve` does and its profiles show the server's allocation costs, not glibc's.
+#[global_allocator]
+static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 #[path = "../../data/benches/store.rs"]
 mod store;
 

@@ -237,6 +237,7 @@ fn generalise_layers(
 ) -> Vec<Vec<GenFeature>> {
     let frame = Frame::new(coord, level.grid_px);
     let bbox = coord.buffered_bounds_lonlat(BUFFER);
+    let mut scratch = generalise::Scratch::default();
     layers
         .iter()
         .map(|spec| {
@@ -252,7 +253,6 @@ fn generalise_layers(
                 .map(|(i, a)| (i as u16, a.name.as_str()))
                 .collect();
             let (min_area, min_length) = (spec.min_area_px2, spec.min_length_px);
-            let mut scratch = generalise::Scratch::default();
             source.query(&spec.name, bbox, &mut |f| {
                 let g = match spec.kind {
                     GeomKind::Polygon => {

@@ -172,10 +172,20 @@ pub fn mercator_to_lonlat(x: f64, y: f64) -> (f64, f64) {
 /// Longitude/latitude to "world" coordinates: the Web Mercator square scaled to `[0, 1]²`,
 /// x eastwards from the antimeridian, y southwards from the north edge (the tile grid's axes).
 pub fn lonlat_to_world(lon: f64, lat: f64) -> (f64, f64) {
+    (world_x(lon), world_y(lat))
+}
+
+/// The world x of a longitude (see [`lonlat_to_world`]).
+#[inline]
+pub fn world_x(lon: f64) -> f64 {
+    (lon + 180.0) / 360.0
+}
+
+/// The world y of a latitude (see [`lonlat_to_world`]): the costly half, a `tan` and a `ln`.
+#[inline]
+pub fn world_y(lat: f64) -> f64 {
     let lat = lat.clamp(-MAX_LATITUDE, MAX_LATITUDE);
-    let x = (lon + 180.0) / 360.0;
-    let y = 0.5 - (PI / 4.0 + lat.to_radians() / 2.0).tan().ln() / (2.0 * PI);
-    (x, y)
+    0.5 - (PI / 4.0 + lat.to_radians() / 2.0).tan().ln() / (2.0 * PI)
 }
 
 /// World coordinates (see [`lonlat_to_world`]) to longitude/latitude.
