@@ -22,7 +22,7 @@ use serde::Serialize;
 
 use crate::generalise::{self, Frame, TileGeom};
 use crate::mvt::proto;
-use crate::mvt::write::{Commands, LayerWriter};
+use crate::mvt::write::{Commands, FnvMap, LayerWriter};
 use crate::source::{GeomKind, LayerSpec, PropValue, TileSource};
 use crate::tile::{TileCoord, BUFFER};
 
@@ -127,8 +127,60 @@ struct GenFeature {
     geom: TileGeom,
     /// Unclipped area (px²) or length (px), to drop the smallest first.
     size: f64,
-    /// Attributes as (index in the layer spec's `attributes`, value).
-    props: Vec<(u16, PropValue<'static>)>,
+    /// Its attributes: `tags[start..end]` of its [`GenLayer`].
+    tags: (u32, u32),
+}
+
+/// A layer's generalised features, their attributes as (index in the layer spec's
+/// `attributes`, index in `values`), and the layer's distinct values.
+#[derive(Default)]
+struct GenLayer {
+    feats: Vec<GenFeature>,
+    tags: Vec<(u16, u32)>,
+    values: Values,
+}
+
+/// A layer's distinct attribute values, each kept once: a parcel's land-use code is one
+/// entry for the thousands of parcels of a tile, not a string per parcel.
+#[derive(Default)]
+struct Values {
+    list: Vec<PropValue<'static>>,
+    strs: FnvMap<Box<str>, u32>,
+    /// Numbers and booleans by kind (0 whole, 1 real, 2 boolean) and bits.
+    others: FnvMap<(u8, u64), u32>,
+}
+
+impl Values {
+    /// The index of `v` in `list`, added if new.
+    fn intern(&mut self, v: PropValue<'_>) -> u32 {
+        let next = self.list.len() as u32;
+        let (i, new) = match &v {
+            PropValue::Str(s) => match self.strs.get(s.as_ref()) {
+                Some(&i) => (i, false),
+                None => {
+                    self.strs.insert(s.as_ref().into(), next);
+                    (next, true)
+                }
+            },
+            PropValue::Int(n) => self.other(0, *n as u64, next),
+            PropValue::Double(d) => self.other(1, d.to_bits(), next),
+            PropValue::Bool(b) => self.other(2, u64::from(*b), next),
+        };
+        if new {
+            self.list.push(v.into_owned());
+        }
+        i
+    }
+
+    fn other(&mut self, kind: u8, bits: u64, next: u32) -> (u32, bool) {
+        match self.others.entry((kind, bits)) {
+            std::collections::hash_map::Entry::Occupied(e) => (*e.get(), false),
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(next);
+                (next, true)
+            }
+        }
+    }
 }
 
 /// Encodes the tile `coord` of `source` with the source's layers.
@@ -169,17 +221,19 @@ pub fn encode_tile_layers(
     }
     // Still too big: drop the smallest quarter of the largest layer until it fits.
     let li = LEVELS.len() - 1;
-    for feats in &mut last {
-        feats.sort_by(|a, b| b.size.total_cmp(&a.size).then(a.id.cmp(&b.id)));
+    for l in &mut last {
+        l.feats
+            .sort_by(|a, b| b.size.total_cmp(&a.size).then(a.id.cmp(&b.id)));
     }
     let mut dropped = 0;
     loop {
-        let mut sorted: Vec<Vec<&GenFeature>> = last.iter().map(|f| f.iter().collect()).collect();
+        let mut sorted: Vec<Vec<&GenFeature>> =
+            last.iter().map(|l| l.feats.iter().collect()).collect();
         for feats in &mut sorted {
             feats.sort_by_key(|f| f.id.map_or((1, 0), |id| (0, id)));
         }
-        let (bytes, layer_sizes) = encode_sorted(layers, &sorted);
-        if bytes.len() <= options.max_tile_bytes || last.iter().all(Vec::is_empty) {
+        let (bytes, layer_sizes) = encode_sorted(layers, &last, &sorted);
+        if bytes.len() <= options.max_tile_bytes || last.iter().all(|l| l.feats.is_empty()) {
             return finish(
                 coord,
                 layers,
@@ -191,7 +245,7 @@ pub fn encode_tile_layers(
         let biggest = (0..last.len())
             .max_by_key(|&i| (layer_sizes[i], usize::MAX - i))
             .unwrap_or(0);
-        let feats = &mut last[biggest];
+        let feats = &mut last[biggest].feats;
         let keep = feats.len() - feats.len().div_ceil(4);
         dropped += feats.len() - keep;
         feats.truncate(keep);
@@ -212,7 +266,7 @@ fn reductions(level: usize, dropped: usize, full: usize) -> Reductions {
 fn finish(
     coord: TileCoord,
     layers: &[LayerSpec],
-    gen: &[Vec<GenFeature>],
+    gen: &[GenLayer],
     bytes: Vec<u8>,
     reductions: Option<Reductions>,
 ) -> EncodedTile {
@@ -222,8 +276,8 @@ fn finish(
         layers: layers
             .iter()
             .zip(gen)
-            .filter(|(_, g)| !g.is_empty())
-            .map(|(l, g)| (l.name.clone(), g.len()))
+            .filter(|(_, g)| !g.feats.is_empty())
+            .map(|(l, g)| (l.name.clone(), g.feats.len()))
             .collect(),
         reductions,
     }
@@ -234,16 +288,16 @@ fn generalise_layers(
     layers: &[LayerSpec],
     coord: TileCoord,
     level: &Level,
-) -> Vec<Vec<GenFeature>> {
+) -> Vec<GenLayer> {
     let frame = Frame::new(coord, level.grid_px);
     let bbox = coord.buffered_bounds_lonlat(BUFFER);
     let mut scratch = generalise::Scratch::default();
     layers
         .iter()
         .map(|spec| {
-            let mut feats = Vec::new();
+            let mut layer = GenLayer::default();
             if !spec.visible_at(coord.z) {
-                return feats;
+                return layer;
             }
             let attrs: Vec<(u16, &str)> = spec
                 .attributes
@@ -262,38 +316,45 @@ fn generalise_layers(
                     GeomKind::Point => generalise::points(&frame, f.geometry),
                 };
                 let Some((geom, size)) = g else { return };
-                let props = attrs
-                    .iter()
-                    .filter_map(|&(slot, name)| {
-                        f.properties.get(name).map(|v| (slot, v.into_owned()))
-                    })
-                    .collect();
-                feats.push(GenFeature {
+                let start = layer.tags.len() as u32;
+                for &(slot, name) in &attrs {
+                    if let Some(v) = f.properties.get(name) {
+                        let i = layer.values.intern(v);
+                        layer.tags.push((slot, i));
+                    }
+                }
+                layer.feats.push(GenFeature {
                     id: f.id,
                     geom,
                     size,
-                    props,
+                    tags: (start, layer.tags.len() as u32),
                 });
             });
             // Features in id order (those without an id last, in source order): the same
             // bytes whatever order the source visits them in.
-            feats.sort_by_key(|f| f.id.map_or((1, 0), |id| (0, id)));
-            feats
+            layer
+                .feats
+                .sort_by_key(|f| f.id.map_or((1, 0), |id| (0, id)));
+            layer
         })
         .collect()
 }
 
-fn encode_layers(layers: &[LayerSpec], gen: &[Vec<GenFeature>]) -> Vec<u8> {
-    let refs: Vec<Vec<&GenFeature>> = gen.iter().map(|f| f.iter().collect()).collect();
-    encode_sorted(layers, &refs).0
+fn encode_layers(layers: &[LayerSpec], gen: &[GenLayer]) -> Vec<u8> {
+    let refs: Vec<Vec<&GenFeature>> = gen.iter().map(|l| l.feats.iter().collect()).collect();
+    encode_sorted(layers, gen, &refs).0
 }
 
 /// The tile's bytes and each layer's encoded size.
-fn encode_sorted(layers: &[LayerSpec], gen: &[Vec<&GenFeature>]) -> (Vec<u8>, Vec<usize>) {
+fn encode_sorted(
+    layers: &[LayerSpec],
+    gen: &[GenLayer],
+    order: &[Vec<&GenFeature>],
+) -> (Vec<u8>, Vec<usize>) {
     let mut tile = Vec::new();
     let mut sizes = vec![0; layers.len()];
     let mut cmds = Commands::new();
-    for (li, (spec, feats)) in layers.iter().zip(gen).enumerate() {
+    for (li, ((spec, layer), feats)) in layers.iter().zip(gen).zip(order).enumerate() {
         if feats.is_empty() {
             continue;
         }
@@ -315,7 +376,8 @@ fn encode_sorted(layers: &[LayerSpec], gen: &[Vec<&GenFeature>]) -> (Vec<u8>, Ve
                     proto::GEOM_POINT
                 }
             };
-            b.add(f.id, ty, &cmds.out, &f.props, &names);
+            let tags = &layer.tags[f.tags.0 as usize..f.tags.1 as usize];
+            b.add(f.id, ty, &cmds.out, tags, &layer.values.list, &names);
         }
         sizes[li] = b.finish(&mut tile);
     }

@@ -166,7 +166,7 @@ enum ValueKey<'a> {
 /// FNV-1a: keys are short strings and numbers of one tile, so a DoS-resistant hash buys
 /// nothing here and costs more than the rest of the lookup.
 #[derive(Default)]
-struct Fnv(u64);
+pub(crate) struct Fnv(u64);
 
 impl Hasher for Fnv {
     fn finish(&self) -> u64 {
@@ -186,7 +186,12 @@ impl Hasher for Fnv {
     }
 }
 
-type FnvMap<K, V> = HashMap<K, V, BuildHasherDefault<Fnv>>;
+pub(crate) type FnvMap<K, V> = HashMap<K, V, BuildHasherDefault<Fnv>>;
+
+/// A table index of [`LayerWriter::add`] not seen yet in this layer.
+const UNSEEN: u32 = u32::MAX;
+/// A table index whose value is left out of tiles (NaN, infinities).
+const SKIPPED: u32 = u32::MAX - 1;
 
 /// One layer being written.
 pub(crate) struct LayerWriter<'a> {
@@ -202,6 +207,9 @@ pub(crate) struct LayerWriter<'a> {
     values: FnvMap<ValueKey<'a>, u32>,
     tags: Vec<u32>,
     scratch: Vec<u8>,
+    /// Value index per entry of the table [`LayerWriter::add`] is given
+    /// ([`UNSEEN`], [`SKIPPED`]).
+    by_table: Vec<u32>,
 }
 
 impl<'a> LayerWriter<'a> {
@@ -219,6 +227,7 @@ impl<'a> LayerWriter<'a> {
             values: FnvMap::default(),
             tags: Vec::new(),
             scratch: Vec::new(),
+            by_table: Vec::new(),
         }
     }
 
@@ -261,40 +270,66 @@ impl<'a> LayerWriter<'a> {
     }
 
     /// Adds a feature: its id, geometry type, command stream and attributes as (slot,
-    /// value) with `names[slot]` the attribute's name.
+    /// index in `table`), with `names[slot]` the attribute's name. A value is written when a
+    /// feature first uses it; equal values are one (even at two indexes of `table`), but a
+    /// layer that gives each distinct value once (see `encode::Values`) spares a hash per
+    /// feature.
     pub fn add(
         &mut self,
         id: Option<u64>,
         geom_type: i32,
         geometry: &[u32],
-        props: &'a [(u16, PropValue<'static>)],
+        tags: &[(u16, u32)],
+        table: &'a [PropValue<'static>],
         names: &[&str],
     ) {
+        if self.by_table.len() < table.len() {
+            self.by_table.resize(table.len(), UNSEEN);
+        }
         self.tags.clear();
-        for (slot, v) in props {
-            if let Some(vi) = self.value(v) {
-                let slot = usize::from(*slot);
-                let ki = match self.keys[slot] {
-                    Some(k) => k,
-                    None => {
-                        // A name given twice in a spec is one key, as LayerBuilder's.
-                        let same = (0..self.keys.len())
-                            .find(|&o| self.keys[o].is_some() && names[o] == names[slot])
-                            .and_then(|o| self.keys[o]);
-                        let k = same.unwrap_or_else(|| {
-                            let k = self.key_count;
-                            self.key_count += 1;
-                            put_bytes(&mut self.keys_out, 3, names[slot].as_bytes());
-                            k
-                        });
-                        self.keys[slot] = Some(k);
-                        k
-                    }
-                };
-                self.tags.push(ki);
-                self.tags.push(vi);
+        for &(slot, t) in tags {
+            let t = t as usize;
+            let vi = match self.by_table[t] {
+                UNSEEN => {
+                    let vi = self.value(&table[t]);
+                    self.by_table[t] = vi.unwrap_or(SKIPPED);
+                    vi
+                }
+                SKIPPED => None,
+                vi => Some(vi),
+            };
+            if let Some(vi) = vi {
+                self.tag(usize::from(slot), vi, names);
             }
         }
+        self.feature(id, geom_type, geometry);
+    }
+
+    /// Adds the key of `slot` and the value index `vi` to the current feature's tags.
+    fn tag(&mut self, slot: usize, vi: u32, names: &[&str]) {
+        let ki = match self.keys[slot] {
+            Some(k) => k,
+            None => {
+                // A name given twice in a spec is one key, as LayerBuilder's.
+                let same = (0..self.keys.len())
+                    .find(|&o| self.keys[o].is_some() && names[o] == names[slot])
+                    .and_then(|o| self.keys[o]);
+                let k = same.unwrap_or_else(|| {
+                    let k = self.key_count;
+                    self.key_count += 1;
+                    put_bytes(&mut self.keys_out, 3, names[slot].as_bytes());
+                    k
+                });
+                self.keys[slot] = Some(k);
+                k
+            }
+        };
+        self.tags.push(ki);
+        self.tags.push(vi);
+    }
+
+    /// Writes the feature whose tags are in `self.tags`.
+    fn feature(&mut self, id: Option<u64>, geom_type: i32, geometry: &[u32]) {
         let s = &mut self.scratch;
         s.clear();
         if let Some(id) = id {
@@ -342,12 +377,33 @@ mod tests {
             vec![[10, 10], [20, 10], [10, 20]],
         ]];
         let mut ours = Vec::new();
+        // Every value at its own index of the table, equal ones too ("x" twice).
+        let table: Vec<PropValue<'static>> = props.iter().flatten().map(|p| p.1.clone()).collect();
+        let mut at = 0;
+        let tags: Vec<Vec<(u16, u32)>> = props
+            .iter()
+            .map(|p| {
+                p.iter()
+                    .map(|(slot, _)| {
+                        at += 1;
+                        (*slot, at - 1)
+                    })
+                    .collect()
+            })
+            .collect();
         let mut w = LayerWriter::new("layer", names.len());
         let mut c = Commands::new();
-        for (i, p) in props.iter().enumerate() {
+        for (i, t) in tags.iter().enumerate() {
             c.clear();
             c.polygons(&rings);
-            w.add((i != 2).then_some(i as u64 * 1000), 3, &c.out, p, &names);
+            w.add(
+                (i != 2).then_some(i as u64 * 1000),
+                3,
+                &c.out,
+                t,
+                &table,
+                &names,
+            );
         }
         let size = w.finish(&mut ours);
 
