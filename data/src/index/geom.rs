@@ -115,6 +115,42 @@ impl FlatGeoms {
         )
     }
 
+    /// [`FlatGeoms::geometry`] into `out`, reusing its buffers: a scan over thousands of
+    /// features (a tile) then allocates only when a feature has more rings or coordinates
+    /// than any before it. `out` is left as the feature's geometry, equal to `geometry(id)`.
+    pub fn geometry_into(
+        &self,
+        id: usize,
+        out: &mut Geometry<f64>,
+        pool: &mut Vec<Vec<Coord<f64>>>,
+    ) {
+        if !self.polygonal {
+            *out = self.geometry(id);
+            return;
+        }
+        if !matches!(out, Geometry::MultiPolygon(_)) {
+            *out = Geometry::MultiPolygon(MultiPolygon::new(Vec::new()));
+        }
+        let Geometry::MultiPolygon(mp) = out else {
+            return;
+        };
+        for p in mp.0.drain(..) {
+            let (exterior, interiors) = p.into_inner();
+            pool.push(exterior.0);
+            pool.extend(interiors.into_iter().map(|r| r.0));
+        }
+        for p in self.feature_parts(id) {
+            let mut rings = self.part_rings(p).map(|r| {
+                let mut v = pool.pop().unwrap_or_default();
+                v.clear();
+                v.extend_from_slice(self.ring(r));
+                LineString::new(v)
+            });
+            let exterior = rings.next().unwrap_or_else(|| LineString::new(vec![]));
+            mp.0.push(Polygon::new(exterior, rings.collect()));
+        }
+    }
+
     /// A linear feature as a multilinestring (empty for polygonal layers).
     pub fn multilinestring(&self, id: usize) -> MultiLineString<f64> {
         if self.polygonal {
@@ -238,6 +274,43 @@ pub fn serialize_geojson<S: serde::Serializer>(g: &Geometry<f64>, s: S) -> Resul
 mod tests {
     use super::*;
     use geozero::GeozeroGeometry;
+
+    #[test]
+    fn geometry_into_refills_to_what_geometry_gives() {
+        // Features of every shape in turn: each refill has more or fewer parts, rings and
+        // coordinates than the one before.
+        let shapes: Vec<Geometry<f64>> = vec![
+            geo::wkt! { MULTIPOLYGON(((0. 0.,4. 0.,4. 4.,0. 4.,0. 0.),(1. 1.,2. 1.,2. 2.,1. 1.),(3. 3.,3.5 3.,3.5 3.5,3. 3.)),((5. 5.,6. 5.,6. 6.,5. 5.))) }.into(),
+            geo::wkt! { POLYGON((0. 0.,1. 0.,1. 1.,0. 0.)) }.into(),
+            geo::wkt! { MULTIPOLYGON(((9. 9.,10. 9.,10. 10.,9. 10.,9. 9.)),((0. 0.,1. 0.,0. 1.,0. 0.)),((2. 2.,3. 2.,2. 3.,2. 2.))) }.into(),
+            geo::wkt! { POLYGON((0. 0.,8. 0.,8. 8.,0. 8.,0. 0.),(1. 1.,2. 1.,2. 2.,1. 1.)) }.into(),
+        ];
+        let mut g = FlatGeoms::new(true);
+        for s in &shapes {
+            let mut w = FlatWriter::new(&mut g);
+            s.process_geom(&mut w).unwrap();
+            w.finish_feature();
+        }
+        FlatWriter::new(&mut g).finish_feature(); // one without geometry
+        let n = g.len();
+        let order: Vec<usize> = (0..n)
+            .chain((0..n).rev())
+            .chain([2, 0, 4, 3, 1, 3])
+            .collect();
+        let (mut out, mut pool) = (Geometry::Point(geo_types::Point::new(0.0, 0.0)), Vec::new());
+        for id in order {
+            g.geometry_into(id, &mut out, &mut pool);
+            assert_eq!(out, g.geometry(id), "feature {id}");
+        }
+        let mut l = FlatGeoms::new(false);
+        let mut w = FlatWriter::new(&mut l);
+        Geometry::MultiLineString(geo::wkt! { MULTILINESTRING((0. 0.,1. 1.),(2. 2.,3. 3.)) })
+            .process_geom(&mut w)
+            .unwrap();
+        w.finish_feature();
+        l.geometry_into(0, &mut out, &mut pool);
+        assert_eq!(out, l.geometry(0));
+    }
 
     #[test]
     fn round_trips_multipolygons_and_lines() {

@@ -856,13 +856,16 @@ impl Index {
         if bbox.iter().any(|v| v.is_nan()) || bbox[0] > bbox[2] || bbox[1] > bbox[3] {
             return Ok(());
         }
+        // One geometry refilled from feature to feature (see `geometry_into`).
+        let mut g = geo_types::Geometry::MultiPolygon(geo_types::MultiPolygon::new(Vec::new()));
+        let mut pool = Vec::new();
         for id in l.candidates(bbox) {
             // The R-tree's boxes are f32 (a candidate may miss by centimetres): the exact box
             // decides, so every store visits the same features.
             if !boxes_meet(&l.geoms.bbox(id as usize), &bbox) {
                 continue;
             }
-            let g = l.geoms.geometry(id as usize);
+            l.geoms.geometry_into(id as usize, &mut g, &mut pool);
             visit(FeatureRef { layer: l, id }, &g);
         }
         Ok(())
