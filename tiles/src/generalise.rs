@@ -619,6 +619,49 @@ mod tests {
     use geo_types::polygon;
 
     #[test]
+    fn lat_memo_gives_world_y_bit_for_bit() {
+        let mut memo = LatMemo::default();
+        // Real latitudes (many land in the same slot and evict each other), the clamped
+        // poles and beyond, signed zeros, NaN (also the empty slots' key) and infinities;
+        // twice, so the second pass reads what the first stored.
+        let mut lats: Vec<f64> = (0..20_000).map(|i| 8.0 + f64::from(i) * 1.3e-4).collect();
+        lats.extend([
+            0.0,
+            -0.0,
+            85.051_128_779_806_59,
+            89.9,
+            -90.0,
+            1e300,
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            21.028_511,
+        ]);
+        for _ in 0..2 {
+            for &lat in &lats {
+                let (got, want) = (memo.world_y(lat), world_y(lat));
+                assert!(
+                    got.to_bits() == want.to_bits() || (got.is_nan() && want.is_nan()),
+                    "{lat}: {got} against {want}"
+                );
+            }
+        }
+        let f = Frame::new(
+            TileCoord {
+                z: 15,
+                x: 25_950,
+                y: 15_470,
+            },
+            1,
+        );
+        let c = Coord {
+            x: 105.85,
+            y: 21.03,
+        };
+        assert_eq!(f.px_memo(c, &mut memo), f.px(c));
+    }
+
+    #[test]
     fn floor_i64_is_floor_as_i64() {
         for x in [
             0.0,
