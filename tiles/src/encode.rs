@@ -22,8 +22,8 @@ use serde::Serialize;
 
 use crate::generalise::{self, Frame, TileGeom};
 use crate::mvt::proto;
-use crate::mvt::write::{Commands, FnvMap, LayerWriter};
-use crate::source::{GeomKind, LayerSpec, PropValue, TileSource};
+use crate::mvt::write::{Commands, LayerWriter, ValueTable};
+use crate::source::{GeomKind, LayerSpec, TileSource};
 use crate::tile::{TileCoord, BUFFER};
 
 /// Largest encoded (uncompressed) tile, bytes. MapLibre and Mapbox recommend tiles under
@@ -137,50 +137,7 @@ struct GenFeature {
 struct GenLayer {
     feats: Vec<GenFeature>,
     tags: Vec<(u16, u32)>,
-    values: Values,
-}
-
-/// A layer's distinct attribute values, each kept once: a parcel's land-use code is one
-/// entry for the thousands of parcels of a tile, not a string per parcel.
-#[derive(Default)]
-struct Values {
-    list: Vec<PropValue<'static>>,
-    strs: FnvMap<Box<str>, u32>,
-    /// Numbers and booleans by kind (0 whole, 1 real, 2 boolean) and bits.
-    others: FnvMap<(u8, u64), u32>,
-}
-
-impl Values {
-    /// The index of `v` in `list`, added if new.
-    fn intern(&mut self, v: PropValue<'_>) -> u32 {
-        let next = self.list.len() as u32;
-        let (i, new) = match &v {
-            PropValue::Str(s) => match self.strs.get(s.as_ref()) {
-                Some(&i) => (i, false),
-                None => {
-                    self.strs.insert(s.as_ref().into(), next);
-                    (next, true)
-                }
-            },
-            PropValue::Int(n) => self.other(0, *n as u64, next),
-            PropValue::Double(d) => self.other(1, d.to_bits(), next),
-            PropValue::Bool(b) => self.other(2, u64::from(*b), next),
-        };
-        if new {
-            self.list.push(v.into_owned());
-        }
-        i
-    }
-
-    fn other(&mut self, kind: u8, bits: u64, next: u32) -> (u32, bool) {
-        match self.others.entry((kind, bits)) {
-            std::collections::hash_map::Entry::Occupied(e) => (*e.get(), false),
-            std::collections::hash_map::Entry::Vacant(e) => {
-                e.insert(next);
-                (next, true)
-            }
-        }
-    }
+    values: ValueTable,
 }
 
 /// Encodes the tile `coord` of `source` with the source's layers.
@@ -377,7 +334,7 @@ fn encode_sorted(
                 }
             };
             let tags = &layer.tags[f.tags.0 as usize..f.tags.1 as usize];
-            b.add(f.id, ty, &cmds.out, tags, &layer.values.list, &names);
+            b.add(f.id, ty, &cmds.out, tags, &layer.values, &names);
         }
         sizes[li] = b.finish(&mut tile);
     }

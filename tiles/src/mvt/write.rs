@@ -154,19 +154,10 @@ fn area2(ring: &[Pt]) -> i64 {
     s
 }
 
-/// A value as a key for deduplication, borrowing its text.
-#[derive(PartialEq, Eq, Hash, Clone, Copy)]
-enum ValueKey<'a> {
-    Str(&'a str),
-    Int(i64),
-    Double(u64),
-    Bool(bool),
-}
-
 /// FNV-1a: keys are short strings and numbers of one tile, so a DoS-resistant hash buys
 /// nothing here and costs more than the rest of the lookup.
 #[derive(Default)]
-pub(crate) struct Fnv(u64);
+struct Fnv(u64);
 
 impl Hasher for Fnv {
     fn finish(&self) -> u64 {
@@ -186,7 +177,38 @@ impl Hasher for Fnv {
     }
 }
 
-pub(crate) type FnvMap<K, V> = HashMap<K, V, BuildHasherDefault<Fnv>>;
+type FnvMap<K, V> = HashMap<K, V, BuildHasherDefault<Fnv>>;
+
+/// A layer's distinct attribute values, each kept once (equal text, equal bits of a number):
+/// a parcel's land-use code is one entry for the thousands of parcels of a tile, not a
+/// string per parcel. [`LayerWriter::add`] takes attributes as indexes into it.
+#[derive(Default)]
+pub(crate) struct ValueTable {
+    list: Vec<PropValue<'static>>,
+    strs: FnvMap<Box<str>, u32>,
+    /// Numbers and booleans by kind (0 whole, 1 real, 2 boolean) and bits.
+    others: FnvMap<(u8, u64), u32>,
+}
+
+impl ValueTable {
+    /// The index of `v`, added if new.
+    pub fn intern(&mut self, v: PropValue<'_>) -> u32 {
+        let next = self.list.len() as u32;
+        let i = match &v {
+            PropValue::Str(s) => match self.strs.get(s.as_ref()) {
+                Some(&i) => i,
+                None => *self.strs.entry(s.as_ref().into()).or_insert(next),
+            },
+            PropValue::Int(n) => *self.others.entry((0, *n as u64)).or_insert(next),
+            PropValue::Double(d) => *self.others.entry((1, d.to_bits())).or_insert(next),
+            PropValue::Bool(b) => *self.others.entry((2, u64::from(*b))).or_insert(next),
+        };
+        if i == next {
+            self.list.push(v.into_owned());
+        }
+        i
+    }
+}
 
 /// A table index of [`LayerWriter::add`] not seen yet in this layer.
 const UNSEEN: u32 = u32::MAX;
@@ -194,7 +216,7 @@ const UNSEEN: u32 = u32::MAX;
 const SKIPPED: u32 = u32::MAX - 1;
 
 /// One layer being written.
-pub(crate) struct LayerWriter<'a> {
+pub(crate) struct LayerWriter {
     /// Name field and features, written as they come.
     body: Vec<u8>,
     /// The `keys` fields, in first-use order.
@@ -204,18 +226,17 @@ pub(crate) struct LayerWriter<'a> {
     /// Key index per attribute slot (see [`LayerWriter::add`]).
     keys: Vec<Option<u32>>,
     key_count: u32,
-    values: FnvMap<ValueKey<'a>, u32>,
+    value_count: u32,
     tags: Vec<u32>,
     scratch: Vec<u8>,
-    /// Value index per entry of the table [`LayerWriter::add`] is given
-    /// ([`UNSEEN`], [`SKIPPED`]).
+    /// Value index per entry of the [`ValueTable`] ([`UNSEEN`], [`SKIPPED`]).
     by_table: Vec<u32>,
 }
 
-impl<'a> LayerWriter<'a> {
+impl LayerWriter {
     /// A layer named `name` whose features carry attributes from `slots` names (a feature
     /// gives its attributes as indexes into it).
-    pub fn new(name: &str, slots: usize) -> LayerWriter<'a> {
+    pub fn new(name: &str, slots: usize) -> LayerWriter {
         let mut body = Vec::new();
         put_bytes(&mut body, 1, name.as_bytes());
         LayerWriter {
@@ -224,26 +245,20 @@ impl<'a> LayerWriter<'a> {
             values_out: Vec::new(),
             keys: vec![None; slots],
             key_count: 0,
-            values: FnvMap::default(),
+            value_count: 0,
             tags: Vec::new(),
             scratch: Vec::new(),
             by_table: Vec::new(),
         }
     }
 
-    fn value(&mut self, v: &'a PropValue<'static>) -> Option<u32> {
-        let key = match v {
-            PropValue::Str(s) => ValueKey::Str(s.as_ref()),
-            PropValue::Int(i) => ValueKey::Int(*i),
-            PropValue::Double(d) if d.is_finite() => ValueKey::Double(d.to_bits()),
-            PropValue::Double(_) => return None,
-            PropValue::Bool(b) => ValueKey::Bool(*b),
-        };
-        if let Some(&i) = self.values.get(&key) {
-            return Some(i);
+    /// Writes a value first used in this layer; None for one left out (NaN, infinities).
+    fn value(&mut self, v: &PropValue<'static>) -> Option<u32> {
+        if matches!(v, PropValue::Double(d) if !d.is_finite()) {
+            return None;
         }
-        let i = self.values.len() as u32;
-        self.values.insert(key, i);
+        let i = self.value_count;
+        self.value_count += 1;
         let s = &mut self.scratch;
         s.clear();
         match v {
@@ -271,18 +286,17 @@ impl<'a> LayerWriter<'a> {
 
     /// Adds a feature: its id, geometry type, command stream and attributes as (slot,
     /// index in `table`), with `names[slot]` the attribute's name. A value is written when a
-    /// feature first uses it; equal values are one (even at two indexes of `table`), but a
-    /// layer that gives each distinct value once (see `encode::Values`) spares a hash per
-    /// feature.
+    /// feature first uses it (the table holds each value once, so no lookup by value here).
     pub fn add(
         &mut self,
         id: Option<u64>,
         geom_type: i32,
         geometry: &[u32],
         tags: &[(u16, u32)],
-        table: &'a [PropValue<'static>],
+        table: &ValueTable,
         names: &[&str],
     ) {
+        let table = &table.list;
         if self.by_table.len() < table.len() {
             self.by_table.resize(table.len(), UNSEEN);
         }
@@ -377,17 +391,13 @@ mod tests {
             vec![[10, 10], [20, 10], [10, 20]],
         ]];
         let mut ours = Vec::new();
-        // Every value at its own index of the table, equal ones too ("x" twice).
-        let table: Vec<PropValue<'static>> = props.iter().flatten().map(|p| p.1.clone()).collect();
-        let mut at = 0;
+        // "x" twice is one entry of the table, and one value of the layer.
+        let mut table = ValueTable::default();
         let tags: Vec<Vec<(u16, u32)>> = props
             .iter()
             .map(|p| {
                 p.iter()
-                    .map(|(slot, _)| {
-                        at += 1;
-                        (*slot, at - 1)
-                    })
+                    .map(|(slot, v)| (*slot, table.intern(v.clone())))
                     .collect()
             })
             .collect();
