@@ -99,41 +99,21 @@ impl FlatGeoms {
 
     /// A polygonal feature as a multipolygon (empty for linear layers).
     pub fn multipolygon(&self, id: usize) -> MultiPolygon<f64> {
-        if !self.polygonal {
-            return MultiPolygon::new(vec![]);
+        let mut mp = MultiPolygon::new(vec![]);
+        if self.polygonal {
+            self.fill_multipolygon(id, &mut mp, &mut Vec::new());
         }
-        MultiPolygon::new(
-            self.feature_parts(id)
-                .map(|p| {
-                    let mut rings = self
-                        .part_rings(p)
-                        .map(|r| LineString::new(self.ring(r).to_vec()));
-                    let exterior = rings.next().unwrap_or_else(|| LineString::new(vec![]));
-                    Polygon::new(exterior, rings.collect())
-                })
-                .collect(),
-        )
+        mp
     }
 
-    /// [`FlatGeoms::geometry`] into `out`, reusing its buffers: a scan over thousands of
-    /// features (a tile) then allocates only when a feature has more rings or coordinates
-    /// than any before it. `out` is left as the feature's geometry, equal to `geometry(id)`.
-    pub fn geometry_into(
+    /// Makes `mp` the polygonal feature `id`, its rings in buffers taken from `pool` (and
+    /// `mp`'s old rings given back to it first).
+    fn fill_multipolygon(
         &self,
         id: usize,
-        out: &mut Geometry<f64>,
+        mp: &mut MultiPolygon<f64>,
         pool: &mut Vec<Vec<Coord<f64>>>,
     ) {
-        if !self.polygonal {
-            *out = self.geometry(id);
-            return;
-        }
-        if !matches!(out, Geometry::MultiPolygon(_)) {
-            *out = Geometry::MultiPolygon(MultiPolygon::new(Vec::new()));
-        }
-        let Geometry::MultiPolygon(mp) = out else {
-            return;
-        };
         for p in mp.0.drain(..) {
             let (exterior, interiors) = p.into_inner();
             pool.push(exterior.0);
@@ -148,6 +128,21 @@ impl FlatGeoms {
             });
             let exterior = rings.next().unwrap_or_else(|| LineString::new(vec![]));
             mp.0.push(Polygon::new(exterior, rings.collect()));
+        }
+    }
+
+    /// [`FlatGeoms::geometry`] into `out`, reusing its buffers: a scan over thousands of
+    /// features (a tile) then allocates only when a feature has more rings or coordinates
+    /// than any before it. `out` is left as the feature's geometry, equal to `geometry(id)`.
+    pub fn geometry_into(
+        &self,
+        id: usize,
+        out: &mut Geometry<f64>,
+        pool: &mut Vec<Vec<Coord<f64>>>,
+    ) {
+        match out {
+            Geometry::MultiPolygon(mp) if self.polygonal => self.fill_multipolygon(id, mp, pool),
+            _ => *out = self.geometry(id),
         }
     }
 
